@@ -1,0 +1,219 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+)
+
+// Store keeps people in the database.
+type Store struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store on d.
+func NewStore(d *db.DB) *Store { return &Store{db: d, now: time.Now} }
+
+const personCols = `u.id, u.email, u.slug, u.display_name, u.country, u.bio, u.avatar_url, u.created_at, u.updated_at`
+
+// Create adds a person. A taken e-mail or slug is an *apperr.Invalid naming
+// the field; a slug made from the name gets a number when taken.
+func (s *Store) Create(ctx context.Context, n NewPerson) (Person, error) {
+	explicitSlug := n.Slug != ""
+	n, err := n.normalize()
+	if err != nil {
+		return Person{}, err
+	}
+	now := s.now()
+	var p Person
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		var taken int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = $1`, n.Email).Scan(&taken); err != nil {
+			return err
+		}
+		if taken > 0 {
+			return apperr.Field("email", "a person with that e-mail address already exists")
+		}
+		base := n.Slug
+		for i := 2; ; i++ {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE slug = $1`, n.Slug).Scan(&taken); err != nil {
+				return err
+			}
+			if taken == 0 {
+				break
+			}
+			if explicitSlug {
+				return apperr.Field("slug", "that slug is taken")
+			}
+			n.Slug = fmt.Sprintf("%s-%d", base, i)
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO users (email, slug, display_name, country, bio, avatar_url, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+			n.Email, n.Slug, n.DisplayName, n.Country, n.Bio, n.AvatarURL, now).Scan(&p.ID)
+		if err != nil {
+			return db.MapError(tx.Engine(), err)
+		}
+		for _, r := range n.Roles {
+			if _, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, p.ID, string(r)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Person{}, fmt.Errorf("account: create %s: %w", n.Email, err)
+	}
+	p.Email, p.Slug, p.DisplayName, p.Country, p.Bio, p.AvatarURL = n.Email, n.Slug, n.DisplayName, n.Country, n.Bio, n.AvatarURL
+	p.Roles = n.Roles
+	p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
+	return p, nil
+}
+
+// ByID returns one person.
+func (s *Store) ByID(ctx context.Context, id int64) (Person, error) {
+	return s.one(ctx, "u.id = $1", id)
+}
+
+// BySlug returns the person whose public page is /author/{slug}/.
+func (s *Store) BySlug(ctx context.Context, slug string) (Person, error) {
+	return s.one(ctx, "u.slug = $1", slug)
+}
+
+// Find looks a person up by slug, e-mail, or exact display name (what a
+// person types on the command line or in front matter).
+func (s *Store) Find(ctx context.Context, key string) (Person, error) {
+	key = strings.TrimSpace(key)
+	p, err := s.one(ctx, "u.slug = $1 OR u.email = lower($1) OR u.display_name = $1", key)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return Person{}, fmt.Errorf("%w: no person %q (give a slug, e-mail or display name)", apperr.ErrNotFound, key)
+	}
+	return p, err
+}
+
+func (s *Store) one(ctx context.Context, where string, arg any) (Person, error) {
+	ps, err := s.list(ctx, "WHERE "+where, "ORDER BY u.id LIMIT 1", arg)
+	if err != nil {
+		return Person{}, err
+	}
+	if len(ps) == 0 {
+		return Person{}, fmt.Errorf("account: person %v: %w", arg, apperr.ErrNotFound)
+	}
+	return ps[0], nil
+}
+
+// ListQuery selects people for a list.
+type ListQuery struct {
+	Role  Role  // only people with this role, if set
+	After int64 // keyset: people with a greater ID
+	Limit int   // at most this many (default 50, at most 500)
+}
+
+// List returns people ordered by ID.
+func (s *Store) List(ctx context.Context, q ListQuery) ([]Person, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, 500)
+	where, args := "WHERE u.id > $1", []any{q.After}
+	if q.Role != "" {
+		where += " AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $2)"
+		args = append(args, string(q.Role))
+	}
+	return s.list(ctx, where, fmt.Sprintf("ORDER BY u.id LIMIT %d", q.Limit), args...)
+}
+
+// Staff returns the people holding each of roles, sorted by name, in one
+// query: the sidebar's Contributors and Moderators.
+func (s *Store) Staff(ctx context.Context, roles ...Role) (map[Role][]Person, error) {
+	args := make([]any, len(roles))
+	marks := make([]string, len(roles))
+	for i, r := range roles {
+		args[i] = string(r)
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := s.db.Query(ctx, `SELECT r.role, `+personCols+`
+		FROM user_roles r JOIN users u ON u.id = r.user_id
+		WHERE r.role IN (`+strings.Join(marks, ",")+`)
+		ORDER BY u.display_name, u.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("account: staff: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[Role][]Person, len(roles))
+	for rows.Next() {
+		var role string
+		var p Person
+		if err := rows.Scan(&role, &p.ID, &p.Email, &p.Slug, &p.DisplayName, &p.Country, &p.Bio, &p.AvatarURL, &p.CreatedAt, &p.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("account: staff: %w", err)
+		}
+		out[Role(role)] = append(out[Role(role)], p)
+	}
+	return out, rows.Err()
+}
+
+// list runs one query for people and their roles together.
+func (s *Store) list(ctx context.Context, where, tail string, args ...any) ([]Person, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+personCols+`, r.role
+		FROM (SELECT u.* FROM users u `+where+` `+tail+`) u
+		LEFT JOIN user_roles r ON r.user_id = u.id
+		ORDER BY u.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("account: list people: %w", err)
+	}
+	defer rows.Close()
+	var out []Person
+	for rows.Next() {
+		var p Person
+		var role sql.NullString
+		if err := rows.Scan(&p.ID, &p.Email, &p.Slug, &p.DisplayName, &p.Country, &p.Bio, &p.AvatarURL, &p.CreatedAt, &p.UpdatedAt, &role); err != nil {
+			return nil, fmt.Errorf("account: list people: %w", err)
+		}
+		if n := len(out); n > 0 && out[n-1].ID == p.ID {
+			if role.Valid {
+				out[n-1].Roles = append(out[n-1].Roles, Role(role.String))
+			}
+			continue
+		}
+		if role.Valid {
+			p.Roles = []Role{Role(role.String)}
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("account: list people: %w", err)
+	}
+	for i := range out {
+		sortRoles(out[i].Roles)
+	}
+	return out, nil
+}
+
+func sortRoles(rs []Role) {
+	rank := func(r Role) int {
+		for i, x := range Roles {
+			if x == r {
+				return i
+			}
+		}
+		return len(Roles)
+	}
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rank(rs[j]) < rank(rs[j-1]); j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+}
+
+// Count returns how many people there are.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}

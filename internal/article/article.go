@@ -1,0 +1,216 @@
+// Package article owns articles and tags: their storage, the rules for what
+// the public may see, Markdown rendering of bodies, and full-text search.
+package article
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"byline/internal/apperr"
+	"byline/internal/markdown"
+	"byline/internal/slug"
+)
+
+// Status is where an article stands in the newsroom.
+type Status string
+
+const (
+	StatusDraft     Status = "draft"
+	StatusPending   Status = "pending" // pending review
+	StatusScheduled Status = "scheduled"
+	StatusPublished Status = "published"
+)
+
+// ParseStatus accepts a status as people write it ("pending review" too).
+func ParseStatus(s string) (Status, error) {
+	switch strings.ToLower(strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), " ")) {
+	case "draft":
+		return StatusDraft, nil
+	case "pending", "pending review", "review":
+		return StatusPending, nil
+	case "scheduled":
+		return StatusScheduled, nil
+	case "published", "publish":
+		return StatusPublished, nil
+	}
+	return "", fmt.Errorf("unknown status %q (draft, pending review, scheduled, published)", s)
+}
+
+// Label is the status as shown to people.
+func (s Status) Label() string {
+	if s == StatusPending {
+		return "pending review"
+	}
+	return string(s)
+}
+
+// Author is the part of a person an article shows.
+type Author struct {
+	ID   int64
+	Slug string
+	Name string
+}
+
+// Tag labels articles; its page is /tag/{slug}/.
+type Tag struct {
+	ID    int64
+	Slug  string
+	Name  string
+	Count int // visible articles, where a query counts them
+}
+
+// Article is a piece of writing with its byline.
+type Article struct {
+	ID          int64
+	Slug        string
+	Headline    string
+	Author      Author
+	Status      Status
+	PublishedAt time.Time // zero for an undated draft
+	BodyMD      string
+	BodyHTML    string // sanitized
+	Excerpt     string
+	Tags        []Tag
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Visible reports whether the public may read a at now: published, or
+// scheduled and its time has come.
+func (a Article) Visible(now time.Time) bool {
+	return (a.Status == StatusPublished || a.Status == StatusScheduled) && !a.PublishedAt.IsZero() && !a.PublishedAt.After(now)
+}
+
+// Draft is what a writer hands in to create an article.
+type Draft struct {
+	Headline    string
+	Slug        string // optional: made from the headline
+	AuthorID    int64
+	BodyMD      string
+	Excerpt     string   // optional: the first paragraph, shortened
+	Tags        []string // names or slugs; created when new
+	Status      Status
+	PublishedAt time.Time // required to publish or schedule
+}
+
+const (
+	maxHeadline = 200
+	maxBody     = 200_000
+	maxExcerpt  = 600
+	maxTags     = 20
+)
+
+// prepared is a checked Draft with its rendering.
+type prepared struct {
+	Draft
+	html, text string
+	tags       []Tag
+}
+
+var renderer = markdown.Article()
+
+func (d Draft) prepare(now time.Time) (prepared, error) {
+	v := apperr.NewInvalid()
+	d.Headline = strings.Join(strings.Fields(d.Headline), " ")
+	switch n := utf8.RuneCountInString(d.Headline); {
+	case n == 0:
+		v.Add("headline", "a headline is required")
+	case n > maxHeadline:
+		v.Add("headline", fmt.Sprintf("a headline can be at most %d characters", maxHeadline))
+	}
+	if d.Slug == "" {
+		d.Slug = slug.Make(d.Headline)
+	} else if !slug.Valid(d.Slug) {
+		v.Add("slug", "use lowercase letters, digits and hyphens only, at most 80")
+	}
+	if d.Slug == "" && d.Headline != "" {
+		v.Add("headline", "the headline needs at least one letter or digit")
+	}
+	if d.AuthorID <= 0 {
+		v.Add("author", "an author is required")
+	}
+	if strings.TrimSpace(d.BodyMD) == "" {
+		v.Add("body", "the body is empty")
+	} else if len(d.BodyMD) > maxBody {
+		v.Add("body", fmt.Sprintf("the body can be at most %d bytes", maxBody))
+	}
+	if !utf8.ValidString(d.BodyMD) || !utf8.ValidString(d.Excerpt) || !utf8.ValidString(d.Headline) {
+		v.Add("body", "the text is not valid UTF-8")
+	}
+	if d.Status == "" {
+		d.Status = StatusDraft
+	}
+	if _, err := ParseStatus(string(d.Status)); err != nil {
+		v.Add("status", err.Error())
+	}
+	switch d.Status {
+	case StatusPublished, StatusScheduled:
+		if d.PublishedAt.IsZero() {
+			if d.Status == StatusScheduled {
+				v.Add("date", "a scheduled article needs a publication date")
+			}
+			d.PublishedAt = now
+		}
+		// A publication date in the future means scheduled; a scheduled one
+		// whose time has passed is simply published.
+		if d.PublishedAt.After(now) {
+			d.Status = StatusScheduled
+		} else {
+			d.Status = StatusPublished
+		}
+	}
+	var tags []Tag
+	seen := map[string]bool{}
+	for _, name := range d.Tags {
+		name = strings.Join(strings.Fields(name), " ")
+		s := slug.Make(name)
+		if s == "" || seen[s] {
+			continue
+		}
+		if utf8.RuneCountInString(name) > 60 {
+			v.Add("tags", fmt.Sprintf("tag %q is longer than 60 characters", name))
+			continue
+		}
+		seen[s] = true
+		tags = append(tags, Tag{Slug: s, Name: name})
+	}
+	if len(tags) > maxTags {
+		v.Add("tags", fmt.Sprintf("at most %d tags", maxTags))
+	}
+	if err := v.Err(); err != nil {
+		return prepared{}, err
+	}
+	r := renderer.Render(d.BodyMD)
+	d.Excerpt = strings.Join(strings.Fields(d.Excerpt), " ")
+	if d.Excerpt == "" {
+		d.Excerpt = markdown.Cut(r.FirstParagraph, 280)
+	} else {
+		d.Excerpt = markdown.Cut(d.Excerpt, maxExcerpt)
+	}
+	return prepared{Draft: d, html: r.HTML, text: r.Text, tags: tags}, nil
+}
+
+// Cursor marks a place in a newest-first list: the last item shown.
+type Cursor struct {
+	At time.Time
+	ID int64
+}
+
+// String encodes the cursor for a URL.
+func (c Cursor) String() string {
+	return strconv.FormatInt(c.At.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseCursor decodes a cursor from a URL.
+func ParseCursor(s string) (Cursor, error) {
+	a, b, ok := strings.Cut(s, ".")
+	us, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil || id <= 0 {
+		return Cursor{}, apperr.Field("before", "malformed page cursor")
+	}
+	return Cursor{At: time.UnixMicro(us).UTC(), ID: id}, nil
+}

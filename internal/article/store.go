@@ -1,0 +1,305 @@
+package article
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+)
+
+// Store keeps articles and tags.
+type Store struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store on d.
+func NewStore(d *db.DB) *Store { return &Store{db: d, now: time.Now} }
+
+// visible is the one definition of "the public may read it", in SQL; $1 is now.
+const visible = `a.status IN ('published', 'scheduled') AND a.published_at <= $1`
+
+// visibleAt is visible with now bound to placeholder $n.
+func visibleAt(n int) string { return strings.Replace(visible, "$1", fmt.Sprintf("$%d", n), 1) }
+
+const summaryCols = `a.id, a.slug, a.headline, a.status, a.published_at, a.excerpt, a.created_at, a.updated_at, u.id, u.slug, u.display_name`
+
+func scanSummary(sc interface{ Scan(...any) error }, a *Article, extra ...any) error {
+	var pub sql.NullTime
+	dest := append([]any{&a.ID, &a.Slug, &a.Headline, &a.Status, &pub, &a.Excerpt, &a.CreatedAt, &a.UpdatedAt, &a.Author.ID, &a.Author.Slug, &a.Author.Name}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return err
+	}
+	if pub.Valid {
+		a.PublishedAt = pub.Time
+	}
+	return nil
+}
+
+// Create stores a new article. A taken slug is an *apperr.Invalid on "slug".
+func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
+	p, err := d.prepare(s.now())
+	if err != nil {
+		return Article{}, err
+	}
+	now := s.now()
+	var id int64
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM articles WHERE slug = $1`, p.Slug).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return apperr.Field("slug", fmt.Sprintf("an article with the slug %q already exists", p.Slug))
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1`, p.AuthorID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.Field("author", "unknown author")
+		}
+		var pub any
+		if !p.PublishedAt.IsZero() {
+			pub = p.PublishedAt
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO articles (slug, headline, author_id, status, published_at, body_md, body_html, body_text, excerpt, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+			p.Slug, p.Headline, p.AuthorID, string(p.Status), pub, p.BodyMD, p.html, p.text, p.Excerpt, now).Scan(&id)
+		if err != nil {
+			return db.MapError(tx.Engine(), err)
+		}
+		return setTags(ctx, tx, id, p.tags)
+	})
+	if err != nil {
+		return Article{}, fmt.Errorf("article: create %q: %w", p.Slug, err)
+	}
+	return s.byWhere(ctx, s.db, "a.id = $1", id)
+}
+
+// setTags links an article to its tags, creating tags that are new.
+func setTags(ctx context.Context, tx *db.Tx, articleID int64, tags []Tag) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM article_tags WHERE article_id = $1`, articleID); err != nil {
+		return err
+	}
+	for _, t := range tags {
+		var tagID int64
+		err := tx.QueryRow(ctx, `INSERT INTO tags (slug, name) VALUES ($1, $2)
+			ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id`, t.Slug, t.Name).Scan(&tagID)
+		if err != nil {
+			return fmt.Errorf("tag %q: %w", t.Slug, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, articleID, tagID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Public returns the article at slug if the public may read it.
+func (s *Store) Public(ctx context.Context, slug string) (Article, error) {
+	return s.byWhere(ctx, s.db, "a.slug = $1 AND "+visibleAt(2), slug, s.now())
+}
+
+// PublicByID returns the article with id if the public may read it.
+func (s *Store) PublicByID(ctx context.Context, id int64) (Article, error) {
+	return s.byWhere(ctx, s.db, "a.id = $1 AND "+visibleAt(2), id, s.now())
+}
+
+// ByID returns any article, whatever its status (for staff and tools).
+func (s *Store) ByID(ctx context.Context, id int64) (Article, error) {
+	return s.byWhere(ctx, s.db, "a.id = $1", id)
+}
+
+// byWhere loads one full article (body and tags): two queries.
+func (s *Store) byWhere(ctx context.Context, q db.Querier, where string, args ...any) (Article, error) {
+	var a Article
+	row := q.QueryRow(ctx, `SELECT `+summaryCols+`, a.body_md, a.body_html
+		FROM articles a JOIN users u ON u.id = a.author_id
+		WHERE `+where, args...)
+	if err := scanSummary(row, &a, &a.BodyMD, &a.BodyHTML); err != nil {
+		return Article{}, fmt.Errorf("article: %v: %w", args[0], db.MapError(s.db.Engine, err))
+	}
+	list := []Article{a}
+	if err := s.loadTags(ctx, q, list); err != nil {
+		return Article{}, err
+	}
+	return list[0], nil
+}
+
+// loadTags fills in the tags of every article in list with one query.
+func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) error {
+	if len(list) == 0 {
+		return nil
+	}
+	args := make([]any, len(list))
+	marks := make([]string, len(list))
+	index := make(map[int64]int, len(list))
+	for i, a := range list {
+		args[i] = a.ID
+		marks[i] = fmt.Sprintf("$%d", i+1)
+		index[a.ID] = i
+	}
+	rows, err := q.Query(ctx, `SELECT at.article_id, t.id, t.slug, t.name
+		FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		WHERE at.article_id IN (`+strings.Join(marks, ",")+`)
+		ORDER BY t.name`, args...)
+	if err != nil {
+		return fmt.Errorf("article: load tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var aid int64
+		var t Tag
+		if err := rows.Scan(&aid, &t.ID, &t.Slug, &t.Name); err != nil {
+			return fmt.Errorf("article: load tags: %w", err)
+		}
+		i := index[aid]
+		list[i].Tags = append(list[i].Tags, t)
+	}
+	return rows.Err()
+}
+
+// ListQuery selects public articles, newest first.
+type ListQuery struct {
+	TagID    int64
+	AuthorID int64
+	From, To time.Time // published in [From, To), for date archives
+	Before   *Cursor   // keyset: strictly older than this
+	Limit    int       // default 10, at most 100
+	WithBody bool      // also load body HTML (feeds)
+	WithTags bool      // also load tags (one more query)
+}
+
+// Page is one page of a list and where the next one starts.
+type Page struct {
+	Articles []Article
+	Next     *Cursor // nil on the last page
+}
+
+// List returns a page of public articles: one query, two with tags.
+func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
+	if q.Limit <= 0 {
+		q.Limit = 10
+	}
+	q.Limit = min(q.Limit, 100)
+	args := []any{s.now()}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where := []string{visible}
+	if q.AuthorID > 0 {
+		where = append(where, "a.author_id = "+arg(q.AuthorID))
+	}
+	if q.TagID > 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM article_tags at WHERE at.article_id = a.id AND at.tag_id = "+arg(q.TagID)+")")
+	}
+	if !q.From.IsZero() {
+		where = append(where, "a.published_at >= "+arg(q.From))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "a.published_at < "+arg(q.To))
+	}
+	if q.Before != nil {
+		c := arg(q.Before.At)
+		where = append(where, "(a.published_at < "+c+" OR (a.published_at = "+c+" AND a.id < "+arg(q.Before.ID)+"))")
+	}
+	cols := summaryCols
+	if q.WithBody {
+		cols += ", a.body_html"
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+cols+`
+		FROM articles a JOIN users u ON u.id = a.author_id
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY a.published_at DESC, a.id DESC
+		LIMIT `+fmt.Sprint(q.Limit+1), args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("article: list: %w", err)
+	}
+	defer rows.Close()
+	var p Page
+	for rows.Next() {
+		var a Article
+		var extra []any
+		if q.WithBody {
+			extra = append(extra, &a.BodyHTML)
+		}
+		if err := scanSummary(rows, &a, extra...); err != nil {
+			return Page{}, fmt.Errorf("article: list: %w", err)
+		}
+		p.Articles = append(p.Articles, a)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("article: list: %w", err)
+	}
+	rows.Close()
+	if len(p.Articles) > q.Limit {
+		p.Articles = p.Articles[:q.Limit]
+		last := p.Articles[q.Limit-1]
+		p.Next = &Cursor{At: last.PublishedAt, ID: last.ID}
+	}
+	if q.WithTags {
+		if err := s.loadTags(ctx, s.db, p.Articles); err != nil {
+			return Page{}, err
+		}
+	}
+	return p, nil
+}
+
+// Tags returns every tag with at least one public article, with counts,
+// most used first.
+func (s *Store) Tags(ctx context.Context) ([]Tag, error) {
+	rows, err := s.db.Query(ctx, `SELECT t.id, t.slug, t.name, count(*) AS n
+		FROM tags t JOIN article_tags at ON at.tag_id = t.id JOIN articles a ON a.id = at.article_id
+		WHERE `+visible+`
+		GROUP BY t.id, t.slug, t.name
+		ORDER BY n DESC, t.name`, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("article: tags: %w", err)
+	}
+	defer rows.Close()
+	var out []Tag
+	for rows.Next() {
+		var t Tag
+		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &t.Count); err != nil {
+			return nil, fmt.Errorf("article: tags: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TagBySlug returns one tag.
+func (s *Store) TagBySlug(ctx context.Context, slug string) (Tag, error) {
+	var t Tag
+	err := s.db.QueryRow(ctx, `SELECT id, slug, name FROM tags WHERE slug = $1`, slug).Scan(&t.ID, &t.Slug, &t.Name)
+	if err != nil {
+		return Tag{}, fmt.Errorf("article: tag %q: %w", slug, db.MapError(s.db.Engine, err))
+	}
+	return t, nil
+}
+
+// Count returns how many articles exist, whatever their status.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM articles`).Scan(&n)
+	return n, err
+}
+
+// LastUpdate is the newest change to any public article (for feeds and
+// the sitemap); zero when there is none.
+func (s *Store) LastUpdate(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := s.db.QueryRow(ctx, `SELECT a.updated_at FROM articles a WHERE `+visible+` ORDER BY a.updated_at DESC LIMIT 1`, s.now()).Scan(&t)
+	if err == sql.ErrNoRows {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("article: last update: %w", err)
+	}
+	return t, nil
+}

@@ -1,0 +1,268 @@
+package article
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+)
+
+func seedAuthor(t *testing.T, d *db.DB, name string) account.Person {
+	t.Helper()
+	p, err := account.NewStore(d).Create(context.Background(), account.NewPerson{
+		Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.com", DisplayName: name,
+		Country: "US", Roles: []account.Role{account.RoleContributor}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestStore(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d)
+		clock := time.Date(2012, 6, 1, 12, 0, 0, 0, time.UTC)
+		s.now = func() time.Time { return clock }
+		alice := seedAuthor(t, d, "Alice Writer")
+		bob := seedAuthor(t, d, "Bob Writer")
+
+		base := time.Date(2012, 4, 5, 14, 15, 0, 0, time.UTC)
+		var ids []int64
+		for i := 0; i < 25; i++ {
+			author := alice.ID
+			tags := []string{"Cars"}
+			if i%2 == 1 {
+				author = bob.ID
+				tags = append(tags, "Odd Ones")
+			}
+			// Two articles share a timestamp so keyset order needs the id.
+			at := base.Add(-time.Duration(i/2) * time.Hour)
+			a, err := s.Create(ctx, Draft{Headline: fmt.Sprintf("Story number %d", i), AuthorID: author,
+				BodyMD: fmt.Sprintf("Body of story %d about **engines**.\n\nSecond paragraph.", i), Tags: tags,
+				Status: StatusPublished, PublishedAt: at})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, a.ID)
+		}
+		draft, err := s.Create(ctx, Draft{Headline: "Secret draft", AuthorID: alice.ID, BodyMD: "engines", Status: StatusDraft})
+		if err != nil {
+			t.Fatal(err)
+		}
+		future, err := s.Create(ctx, Draft{Headline: "Future piece", AuthorID: alice.ID, BodyMD: "engines of tomorrow",
+			Status: StatusPublished, PublishedAt: clock.Add(48 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if future.Status != StatusScheduled {
+			t.Fatalf("future-dated article has status %q, want scheduled", future.Status)
+		}
+
+		// Keyset pagination walks everything once, newest first, no duplicates.
+		seen := map[int64]bool{}
+		var cur *Cursor
+		var last time.Time
+		pages := 0
+		for {
+			p, err := s.List(ctx, ListQuery{Limit: 10, Before: cur, WithTags: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, a := range p.Articles {
+				if seen[a.ID] {
+					t.Fatalf("article %d twice", a.ID)
+				}
+				seen[a.ID] = true
+				if !last.IsZero() && a.PublishedAt.After(last) {
+					t.Fatalf("not newest first at %d", a.ID)
+				}
+				last = a.PublishedAt
+				if len(a.Tags) == 0 {
+					t.Fatalf("article %d has no tags loaded", a.ID)
+				}
+			}
+			if p.Next == nil {
+				break
+			}
+			c, err := ParseCursor(p.Next.String())
+			if err != nil || !c.At.Equal(p.Next.At) || c.ID != p.Next.ID {
+				t.Fatalf("cursor round trip: %v %v %v", c, *p.Next, err)
+			}
+			cur = &c
+		}
+		if len(seen) != 25 || pages != 3 || seen[draft.ID] || seen[future.ID] {
+			t.Fatalf("listed %d articles on %d pages (draft %v, future %v)", len(seen), pages, seen[draft.ID], seen[future.ID])
+		}
+
+		// Filters.
+		odd, err := s.TagBySlug(ctx, "odd-ones")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.List(ctx, ListQuery{TagID: odd.ID, Limit: 100})
+		if err != nil || len(p.Articles) != 12 {
+			t.Fatalf("tag filter: %d articles, err %v", len(p.Articles), err)
+		}
+		p, err = s.List(ctx, ListQuery{AuthorID: alice.ID, Limit: 100})
+		if err != nil || len(p.Articles) != 13 {
+			t.Fatalf("author filter: %d articles, err %v", len(p.Articles), err)
+		}
+		p, err = s.List(ctx, ListQuery{From: base.Add(-2 * time.Hour), To: base.Add(time.Second), Limit: 100})
+		if err != nil || len(p.Articles) != 6 {
+			t.Fatalf("date range: %d articles, err %v", len(p.Articles), err)
+		}
+		tags, err := s.Tags(ctx)
+		if err != nil || len(tags) != 2 || tags[0].Slug != "cars" || tags[0].Count != 25 {
+			t.Fatalf("tags: %+v, err %v", tags, err)
+		}
+
+		// Visibility: drafts and future pieces are not public until their time.
+		if _, err := s.Public(ctx, draft.Slug); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("draft is public: %v", err)
+		}
+		if _, err := s.Public(ctx, future.Slug); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("future piece is public early: %v", err)
+		}
+		clock = clock.Add(49 * time.Hour) // time passes, no restart, no job
+		a, err := s.Public(ctx, future.Slug)
+		if err != nil {
+			t.Fatalf("scheduled piece not public at its time: %v", err)
+		}
+		if a.Author.Name != "Alice Writer" || !strings.Contains(a.BodyHTML, "engines of tomorrow") {
+			t.Fatalf("loaded article: %+v", a)
+		}
+
+		// Duplicate slug is a clear field error.
+		_, err = s.Create(ctx, Draft{Headline: "Story number 3", AuthorID: alice.ID, BodyMD: "x", Status: StatusDraft})
+		if inv, ok := apperr.AsInvalid(err); !ok || inv.Fields["slug"] == "" {
+			t.Fatalf("duplicate slug: %v", err)
+		}
+		// Unknown author, empty headline.
+		_, err = s.Create(ctx, Draft{Headline: "", AuthorID: 9999, BodyMD: ""})
+		if inv, ok := apperr.AsInvalid(err); !ok || inv.Fields["headline"] == "" || inv.Fields["body"] == "" {
+			t.Fatalf("empty draft: %v", err)
+		}
+		_, err = s.Create(ctx, Draft{Headline: "Orphan", AuthorID: 9999, BodyMD: "x"})
+		if inv, ok := apperr.AsInvalid(err); !ok || inv.Fields["author"] == "" {
+			t.Fatalf("unknown author: %v", err)
+		}
+	})
+}
+
+func TestSearch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d)
+		w := seedAuthor(t, d, "Search Writer")
+		now := time.Now()
+		mk := func(h, body string, st Status) {
+			if _, err := s.Create(ctx, Draft{Headline: h, AuthorID: w.ID, BodyMD: body, Status: st, PublishedAt: now.Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mk("Infiniti moves production", "Nissan's luxury brand will build cars in Tennessee and China. <b>bold</b> & more.", StatusPublished)
+		mk("Truck sales climb", "Pickups sold well; Infiniti was not part of it.", StatusPublished)
+		mk("Hidden draft about Infiniti", "Infiniti Infiniti Infiniti", StatusDraft)
+		for i := 0; i < 12; i++ {
+			mk(fmt.Sprintf("Engine note %d", i), "A note about engines and pistons.", StatusPublished)
+		}
+
+		res, err := s.Search(ctx, "infiniti", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) != 2 || res.Hits[0].Headline != "Infiniti moves production" {
+			t.Fatalf("hits: %+v", res.Hits)
+		}
+		if !strings.Contains(strings.ToLower(res.Hits[1].Snippet), "<mark>infiniti</mark>") {
+			t.Fatalf("snippet not highlighted: %q", res.Hits[1].Snippet)
+		}
+		res, err = s.Search(ctx, "tennessee", 1)
+		if err != nil || len(res.Hits) != 1 || strings.Contains(res.Hits[0].Snippet, "<b>") {
+			t.Fatalf("snippet must be escaped text: %+v %v", res.Hits, err)
+		}
+		// Pagination.
+		res, err = s.Search(ctx, "engines", 1)
+		if err != nil || len(res.Hits) != SearchPerPage || !res.HasNext {
+			t.Fatalf("page 1: %d hits, next %v, err %v", len(res.Hits), res.HasNext, err)
+		}
+		res, err = s.Search(ctx, "engines", 2)
+		if err != nil || len(res.Hits) != 2 || res.HasNext {
+			t.Fatalf("page 2: %d hits, next %v, err %v", len(res.Hits), res.HasNext, err)
+		}
+		// Nothing a person types is an error.
+		for _, q := range []string{`"`, `"unbalanced`, `AND OR NOT`, `NEAR(`, `*`, `-infiniti`, `infiniti:`, `(()`,
+			`日本の工場`, `Ünïcödé`, `'; DROP TABLE articles; --`, `col:x`, `^`, "\x00", strings.Repeat("a ", 500), `!!!`} {
+			if _, err := s.Search(ctx, q, 1); err != nil {
+				t.Errorf("search %q: %v", q, err)
+			}
+		}
+	})
+}
+
+func FuzzFTS5Query(f *testing.F) {
+	d := dbtest.SQLite(f)
+	s := NewStore(d)
+	for _, q := range []string{`"a" OR b*`, `NEAR(a b)`, `a:b`, `日本`, `^x`} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		if _, err := s.Search(context.Background(), q, 1); err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+	})
+}
+
+func TestParseFile(t *testing.T) {
+	loc := time.FixedZone("EST", -5*3600)
+	good := "---\ntitle: \"A title\"\nauthor: elliot-vance\ndate: 2012-04-05\ntags: [a, b]\nstatus: pending review\n---\nBody.\n"
+	f, err := ParseFile([]byte(good), loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Title != "A title" || f.Status != StatusPending || len(f.Tags) != 2 || !f.Date.Equal(time.Date(2012, 4, 5, 0, 0, 0, 0, loc)) || f.Body != "Body.\n" {
+		t.Fatalf("parsed %+v", f)
+	}
+	bad := map[string]string{
+		"no front matter":  "Just a body",
+		"unclosed":         "---\ntitle: x\n",
+		"bad yaml":         "---\ntitle: [unclosed\n---\nbody",
+		"unknown field":    "---\ntitle: x\nauthor: y\ncolour: red\n---\nbody",
+		"no title":         "---\nauthor: y\n---\nbody",
+		"bad date":         "---\ntitle: x\nauthor: y\ndate: April fifth\n---\nbody",
+		"bad status":       "---\ntitle: x\nauthor: y\nstatus: live\n---\nbody",
+		"empty body":       "---\ntitle: x\nauthor: y\n---\n\n",
+		"tags not a list":  "---\ntitle: x\nauthor: y\ntags: {a: b}\n---\nbody",
+		"no author at all": "---\ntitle: x\n---\nbody",
+	}
+	for name, src := range bad {
+		_, err := ParseFile([]byte(src), loc)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error has several lines: %q", name, err)
+		}
+	}
+}
+
+func FuzzParseFile(f *testing.F) {
+	f.Add([]byte("---\ntitle: x\nauthor: y\ndate: 2012-04-05\n---\nbody"))
+	f.Add([]byte("---\n---\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := ParseFile(data, time.UTC)
+		if err == nil && (file.Title == "" || file.Author == "") {
+			t.Fatalf("accepted a file without title or author: %q", data)
+		}
+	})
+}
