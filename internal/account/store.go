@@ -217,3 +217,12 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	err := s.db.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, err
 }
+
+// AuthorID is Find for callers that need only the ID (article files).
+func (s *Store) AuthorID(ctx context.Context, key string) (int64, error) {
+	p, err := s.Find(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	return p.ID, nil
+}

@@ -2,6 +2,7 @@ package article
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -128,4 +129,21 @@ func yamlMessage(err error) string {
 func (f File) Draft(authorID int64) Draft {
 	return Draft{Headline: f.Title, Slug: f.Slug, AuthorID: authorID, BodyMD: f.Body,
 		Excerpt: f.Excerpt, Tags: f.Tags, Status: f.Status, PublishedAt: f.Date}
+}
+
+// AuthorLookup finds the ID of the person an article file names.
+type AuthorLookup func(ctx context.Context, key string) (int64, error)
+
+// AddFile parses an article file, finds its author and stores it: what
+// `byline article add` and the demo loader both do.
+func (s *Store) AddFile(ctx context.Context, data []byte, loc *time.Location, author AuthorLookup) (Article, error) {
+	f, err := ParseFile(data, loc)
+	if err != nil {
+		return Article{}, err
+	}
+	id, err := author(ctx, f.Author)
+	if err != nil {
+		return Article{}, err
+	}
+	return s.Create(ctx, f.Draft(id))
 }

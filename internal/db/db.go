@@ -242,3 +242,11 @@ func normArgs(args []any) []any {
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
+
+// Pools returns the connection pools by name, for metrics.
+func (d *DB) Pools() map[string]*sql.DB {
+	if d.read == d.write {
+		return map[string]*sql.DB{"byline": d.write}
+	}
+	return map[string]*sql.DB{"byline_read": d.read, "byline_write": d.write}
+}

@@ -53,3 +53,9 @@ CREATE TABLE article_tags (
     PRIMARY KEY (article_id, tag_id)
 );
 CREATE INDEX article_tags_by_tag ON article_tags (tag_id, article_id);
+
+-- Site-wide settings, one row per key.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

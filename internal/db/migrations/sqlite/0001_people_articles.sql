@@ -66,3 +66,9 @@ CREATE TRIGGER articles_fts_au AFTER UPDATE OF headline, body_text ON articles B
     INSERT INTO articles_fts (articles_fts, rowid, headline, body_text) VALUES ('delete', old.id, old.headline, old.body_text);
     INSERT INTO articles_fts (rowid, headline, body_text) VALUES (new.id, new.headline, new.body_text);
 END;
+
+-- Site-wide settings, one row per key.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

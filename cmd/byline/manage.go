@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/demo"
+	"byline/internal/links"
+)
+
+func runMigrate(ctx context.Context, env *environment, args []string) error {
+	cfg, rest, err := dbConfig(env, "migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	d, err := openDB(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fmt.Fprintf(env.stdout, "database is up to date (%s)\n", d.Engine)
+	return nil
+}
+
+func runDemo(ctx context.Context, env *environment, args []string) error {
+	cfg, rest, err := dbConfig(env, "demo", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	d, err := openDB(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	bar := newProgress(env.stdout, "articles")
+	if err := demo.Load(ctx, d, cfg.Location, bar.update); err != nil {
+		return err
+	}
+	bar.done()
+	fmt.Fprintf(env.stdout, "loaded the demo site %q: %d people\n", demo.Settings.Name, len(demo.People))
+	return nil
+}
+
+// rolesFlag collects --roles a,b or repeated --role a.
+type rolesFlag []account.Role
+
+func (r *rolesFlag) String() string { return fmt.Sprint(*r) }
+func (r *rolesFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		role, err := account.ParseRole(s)
+		if err != nil {
+			return err
+		}
+		*r = append(*r, role)
+	}
+	return nil
+}
+
+func runUserAdd(ctx context.Context, env *environment, args []string) error {
+	var n account.NewPerson
+	var roles rolesFlag
+	cfg, rest, err := dbConfig(env, "user add", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&n.Email, "email", "", "e-mail address (required)")
+		fs.StringVar(&n.DisplayName, "name", "", "display name (required)")
+		fs.StringVar(&n.Country, "country", "", "country code or name, e.g. US or Canada")
+		fs.StringVar(&n.Bio, "bio", "", "short bio")
+		fs.StringVar(&n.Slug, "slug", "", "address of their page, /author/SLUG/ (default: from the name)")
+		fs.StringVar(&n.AvatarURL, "avatar", "", "avatar image URL")
+		fs.Var(&roles, "roles", "comma-separated roles: admin, editor, author, contributor, moderator, reader (default reader)")
+	})
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	if n.Email == "" || n.DisplayName == "" {
+		return usageError{"--email and --name are required"}
+	}
+	n.Roles = roles
+	d, err := openDB(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	p, err := account.NewStore(d).Create(ctx, n)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(env.stdout, "added %s <%s> (id %d, roles %v) at %s\n", p.DisplayName, p.Email, p.ID, p.Roles, links.Author(p.Slug))
+	return nil
+}
+
+func runArticleAdd(ctx context.Context, env *environment, args []string) error {
+	cfg, files, err := dbConfig(env, "article add", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usageError{"name at least one Markdown file"}
+	}
+	d, err := openDB(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	articles, people := article.NewStore(d), account.NewStore(d)
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, errors.Unwrap(err))
+		}
+		a, err := articles.AddFile(ctx, data, cfg.Location, people.AuthorID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, describe(err))
+		}
+		where := "not public yet"
+		if a.Visible(a.PublishedAt) {
+			where = links.Article(a.PublishedAt, a.Slug, cfg.Location)
+		}
+		fmt.Fprintf(env.stdout, "added %q (id %d, %s): %s\n", a.Headline, a.ID, a.Status.Label(), where)
+	}
+	return nil
+}
+
+// describe turns domain errors into the sentence a person needs.
+func describe(err error) error {
+	if inv, ok := apperr.AsInvalid(err); ok {
+		return errors.New(strings.TrimPrefix(inv.Error(), "invalid input: "))
+	}
+	if errors.Is(err, apperr.ErrNotFound) {
+		msg := err.Error()
+		if i := strings.Index(msg, "not found: "); i >= 0 {
+			msg = msg[i+len("not found: "):]
+		}
+		return errors.New(msg)
+	}
+	return err
+}

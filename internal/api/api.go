@@ -1,0 +1,334 @@
+// Package api serves the JSON API v1. Its document is openapi.json, served
+// at /api/v1/openapi.json and checked against real responses in tests.
+package api
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/links"
+)
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// Articles is what the API needs of the article store.
+type Articles interface {
+	PublicByID(ctx context.Context, id int64) (article.Article, error)
+	List(ctx context.Context, q article.ListQuery) (article.Page, error)
+	Tags(ctx context.Context) ([]article.Tag, error)
+	TagBySlug(ctx context.Context, slug string) (article.Tag, error)
+}
+
+// People is what the API needs of the account store.
+type People interface {
+	BySlug(ctx context.Context, slug string) (account.Person, error)
+	List(ctx context.Context, q account.ListQuery) ([]account.Person, error)
+}
+
+// Deps is what the API is built from.
+type Deps struct {
+	Articles Articles
+	People   People
+	BaseURL  string
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+// API is the JSON API's handler.
+type API struct {
+	Deps
+	mux *http.ServeMux
+}
+
+// New builds the API.
+func New(d Deps) *API {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	a := &API{Deps: d}
+	a.mux = a.routes()
+	return a
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// Error is the one shape of every error the API returns.
+type Error struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody says what went wrong: a stable code for programs, a message
+// for people, and for invalid input the fields at fault.
+type ErrorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+var errNoRoute = errors.New("no such endpoint")
+
+type badParam struct{ field, reason string }
+
+func (e badParam) Error() string { return e.field + ": " + e.reason }
+
+func (a *API) handle(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := fn(w, r)
+		if err == nil {
+			return
+		}
+		var bp badParam
+		switch {
+		case errors.Is(err, errNoRoute):
+			writeJSON(w, http.StatusNotFound, Error{ErrorBody{Code: "not_found", Message: "There is no endpoint at " + r.URL.Path + "; see /api/v1/openapi.json."}})
+		case errors.Is(err, apperr.ErrNotFound):
+			writeJSON(w, http.StatusNotFound, Error{ErrorBody{Code: "not_found", Message: "Not found."}})
+		case errors.As(err, &bp):
+			writeJSON(w, http.StatusBadRequest, Error{ErrorBody{Code: "invalid_parameter", Message: bp.Error(), Fields: map[string]string{bp.field: bp.reason}}})
+		default:
+			if inv, ok := apperr.AsInvalid(err); ok {
+				writeJSON(w, http.StatusBadRequest, Error{ErrorBody{Code: "invalid_parameter", Message: inv.Error(), Fields: inv.Fields}})
+				return
+			}
+			a.Logger.Error("api request failed", "path", r.URL.Path, "err", err)
+			writeJSON(w, http.StatusInternalServerError, Error{ErrorBody{Code: "internal", Message: "The request could not be served. Please try again."}})
+		}
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"encoding failed"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Access-Control-Allow-Origin", "*") // public, read-only data
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (a *API) openAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(openAPIDoc)
+}
+
+// Article is an article as the API shows it.
+type Article struct {
+	ID          int64     `json:"id"`
+	Slug        string    `json:"slug"`
+	Headline    string    `json:"headline"`
+	URL         string    `json:"url"`
+	Author      Author    `json:"author"`
+	PublishedAt time.Time `json:"published_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Excerpt     string    `json:"excerpt"`
+	Tags        []Tag     `json:"tags"`
+	BodyHTML    string    `json:"body_html,omitempty"`
+}
+
+// Author is an article's author.
+type Author struct {
+	ID   int64  `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// Tag is a tag; Count appears in the tag list.
+type Tag struct {
+	Slug  string `json:"slug"`
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+	Count *int   `json:"count,omitempty"`
+}
+
+// Person is a person's public profile (never their e-mail).
+type Person struct {
+	ID          int64     `json:"id"`
+	Slug        string    `json:"slug"`
+	DisplayName string    `json:"display_name"`
+	Country     string    `json:"country"`
+	CountryName string    `json:"country_name"`
+	Bio         string    `json:"bio"`
+	AvatarURL   string    `json:"avatar_url"`
+	Roles       []string  `json:"roles"`
+	URL         string    `json:"url"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// List is a page of items and the cursor of the next page (null at the end).
+type List[T any] struct {
+	Data       []T     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func (a *API) article(x article.Article, body bool) Article {
+	out := Article{ID: x.ID, Slug: x.Slug, Headline: x.Headline, URL: a.BaseURL + links.Article(x.PublishedAt, x.Slug, a.Location),
+		Author:      Author{ID: x.Author.ID, Slug: x.Author.Slug, Name: x.Author.Name, URL: a.BaseURL + links.Author(x.Author.Slug)},
+		PublishedAt: x.PublishedAt.UTC(), UpdatedAt: x.UpdatedAt.UTC(), Excerpt: x.Excerpt, Tags: []Tag{}}
+	for _, t := range x.Tags {
+		out.Tags = append(out.Tags, Tag{Slug: t.Slug, Name: t.Name, URL: a.BaseURL + links.Tag(t.Slug)})
+	}
+	if body {
+		out.BodyHTML = x.BodyHTML
+	}
+	return out
+}
+
+func limitParam(r *http.Request, def, maxN int) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxN {
+		return 0, badParam{"limit", "must be a whole number from 1 to " + strconv.Itoa(maxN)}
+	}
+	return n, nil
+}
+
+func (a *API) listArticles(w http.ResponseWriter, r *http.Request) error {
+	q := article.ListQuery{WithTags: true}
+	var err error
+	if q.Limit, err = limitParam(r, 20, 100); err != nil {
+		return err
+	}
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		cur, err := article.ParseCursor(c)
+		if err != nil {
+			return badParam{"cursor", "malformed cursor; pass next_cursor from the previous page"}
+		}
+		q.Before = &cur
+	}
+	if slug := r.URL.Query().Get("tag"); slug != "" {
+		t, err := a.Articles.TagBySlug(r.Context(), slug)
+		if err != nil {
+			return err
+		}
+		q.TagID = t.ID
+	}
+	if slug := r.URL.Query().Get("author"); slug != "" {
+		p, err := a.People.BySlug(r.Context(), slug)
+		if err != nil {
+			return err
+		}
+		q.AuthorID = p.ID
+	}
+	page, err := a.Articles.List(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	out := List[Article]{Data: []Article{}}
+	for _, x := range page.Articles {
+		out.Data = append(out.Data, a.article(x, false))
+	}
+	if page.Next != nil {
+		s := page.Next.String()
+		out.NextCursor = &s
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) getArticle(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return badParam{"id", "must be a positive whole number"}
+	}
+	x, err := a.Articles.PublicByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.article(x, true))
+	return nil
+}
+
+func (a *API) person(p account.Person) Person {
+	out := Person{ID: p.ID, Slug: p.Slug, DisplayName: p.DisplayName, Country: p.Country, CountryName: p.CountryName(),
+		Bio: p.Bio, AvatarURL: p.AvatarURL, Roles: []string{}, URL: a.BaseURL + links.Author(p.Slug), CreatedAt: p.CreatedAt.UTC()}
+	for _, r := range p.Roles {
+		out.Roles = append(out.Roles, string(r))
+	}
+	return out
+}
+
+func (a *API) listPeople(w http.ResponseWriter, r *http.Request) error {
+	q := account.ListQuery{}
+	var err error
+	if q.Limit, err = limitParam(r, 50, 500); err != nil {
+		return err
+	}
+	if v := r.URL.Query().Get("role"); v != "" {
+		role, err := account.ParseRole(v)
+		if err != nil {
+			return badParam{"role", err.Error()}
+		}
+		q.Role = role
+	}
+	if v := r.URL.Query().Get("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return badParam{"cursor", "malformed cursor; pass next_cursor from the previous page"}
+		}
+		q.After = n
+	}
+	// One more than asked tells whether there is a next page.
+	want := q.Limit
+	q.Limit++
+	people, err := a.People.List(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	out := List[Person]{Data: []Person{}}
+	for i, p := range people {
+		if i == want {
+			s := strconv.FormatInt(people[i-1].ID, 10)
+			out.NextCursor = &s
+			break
+		}
+		out.Data = append(out.Data, a.person(p))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) getPerson(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.People.BySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.person(p))
+	return nil
+}
+
+func (a *API) listTags(w http.ResponseWriter, r *http.Request) error {
+	tags, err := a.Articles.Tags(r.Context())
+	if err != nil {
+		return err
+	}
+	out := List[Tag]{Data: []Tag{}}
+	for _, t := range tags {
+		n := t.Count
+		out.Data = append(out.Data, Tag{Slug: t.Slug, Name: t.Name, URL: a.BaseURL + links.Tag(t.Slug), Count: &n})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,126 @@
+// Package config reads Byline's settings from flags and BYLINE_* environment
+// variables (a flag wins over the environment) into one struct that is
+// passed to whoever needs it.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+)
+
+// Config is every setting.
+type Config struct {
+	Database string // SQLite file path or postgres:// URL
+	Addr     string // listen address
+	BaseURL  string // public address of the site, for links in feeds and mail
+	TimeZone string // the site's time zone (IANA name), for dates and permalinks
+	SiteName string
+	Tagline  string
+	Demo     bool // load the demo site into an empty database at start
+	LogLevel string
+	LogJSON  bool
+
+	Location *time.Location // TimeZone, loaded
+}
+
+// Defaults are used when neither a flag nor the environment says otherwise.
+var Defaults = Config{
+	Database: "byline.db",
+	Addr:     "127.0.0.1:8080",
+	TimeZone: "UTC",
+	SiteName: "Byline",
+	Tagline:  "News, reviews and the people who read them",
+	LogLevel: "info",
+}
+
+// Env reads a variable; tests pass their own.
+type Env func(string) string
+
+// BindDatabase registers --database on fs, defaulting from BYLINE_DATABASE.
+func (c *Config) BindDatabase(fs *flag.FlagSet, env Env) {
+	fs.StringVar(&c.Database, "database", envOr(env, "BYLINE_DATABASE", Defaults.Database),
+		"SQLite file path, or a postgres:// URL (env BYLINE_DATABASE)")
+	fs.StringVar(&c.TimeZone, "timezone", envOr(env, "BYLINE_TIMEZONE", Defaults.TimeZone),
+		"the site's time zone, e.g. America/New_York (env BYLINE_TIMEZONE)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(env, "BYLINE_LOG_LEVEL", Defaults.LogLevel),
+		"debug, info, warn or error (env BYLINE_LOG_LEVEL)")
+}
+
+// BindServe registers the web server's flags on fs.
+func (c *Config) BindServe(fs *flag.FlagSet, env Env) {
+	fs.StringVar(&c.Addr, "addr", envOr(env, "BYLINE_ADDR", Defaults.Addr), "listen address (env BYLINE_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr(env, "BYLINE_BASE_URL", ""),
+		"public URL of the site, e.g. https://news.example.com (env BYLINE_BASE_URL; default http://ADDR)")
+	fs.StringVar(&c.SiteName, "site-name", envOr(env, "BYLINE_SITE_NAME", Defaults.SiteName), "the site's name (env BYLINE_SITE_NAME)")
+	fs.StringVar(&c.Tagline, "tagline", envOr(env, "BYLINE_TAGLINE", Defaults.Tagline), "the site's tagline (env BYLINE_TAGLINE)")
+	fs.BoolVar(&c.Demo, "demo", envBool(env, "BYLINE_DEMO"), "load the demo site when the database is empty (env BYLINE_DEMO)")
+	fs.BoolVar(&c.LogJSON, "log-json", envBool(env, "BYLINE_LOG_JSON"), "write logs as JSON (env BYLINE_LOG_JSON)")
+}
+
+// Validate checks the settings and fills in derived ones.
+func (c *Config) Validate() error {
+	var errs []string
+	if strings.TrimSpace(c.Database) == "" {
+		errs = append(errs, "--database must not be empty")
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		errs = append(errs, fmt.Sprintf("--timezone %q is not a known time zone", c.TimeZone))
+	}
+	c.Location = loc
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		errs = append(errs, fmt.Sprintf("--log-level %q: use debug, info, warn or error", c.LogLevel))
+	}
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			errs = append(errs, fmt.Sprintf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
+		} else if c.BaseURL == "" {
+			host := c.Addr
+			if strings.HasPrefix(host, ":") {
+				host = "127.0.0.1" + host
+			}
+			c.BaseURL = "http://" + host
+		}
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Sprintf("--base-url %q: want an absolute http(s) URL", c.BaseURL))
+		}
+		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// SlogLevel is LogLevel as a slog.Level (valid after Validate).
+func (c *Config) SlogLevel() slog.Level {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	return lvl
+}
+
+func envOr(env Env, key, def string) string {
+	if v := env(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(env Env, key string) bool {
+	switch strings.ToLower(env(key)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,111 @@
+// Package demo loads the demo magazine, Motor Ledger: its staff, its
+// settings and its articles (Markdown files embedded from articles/), so a
+// newcomer sees a living site on first start.
+package demo
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/article"
+	"byline/internal/db"
+	"byline/internal/site"
+)
+
+//go:embed articles/*.md
+var articleFS embed.FS
+
+// Settings are the demo site's name and tagline.
+var Settings = site.Settings{Name: "Motor Ledger", Tagline: "Car news, reviews and the industry behind them"}
+
+// People are the demo staff: six contributors (one from Canada), two
+// moderators (one also a contributor), and the editor-in-chief.
+var People = []account.NewPerson{
+	{Email: "helen.marsh@motorledger.example", DisplayName: "Helen Marsh", Country: "US",
+		Roles: []account.Role{account.RoleAdmin, account.RoleEditor},
+		Bio:   "Editor-in-chief. Twenty years on the auto beat, from plant floors to proving grounds."},
+	{Email: "marcus.delaney@motorledger.example", DisplayName: "Marcus Delaney", Country: "US",
+		Roles: []account.Role{account.RoleContributor, account.RoleModerator},
+		Bio:   "Covers auto shows and new-model launches, and keeps the comment section civil."},
+	{Email: "priya.raman@motorledger.example", DisplayName: "Priya Raman", Country: "US",
+		Roles: []account.Role{account.RoleContributor},
+		Bio:   "Writes about sales, fuel economy rules and the business of selling cars."},
+	{Email: "elliot.vance@motorledger.example", DisplayName: "Elliot Vance", Country: "US",
+		Roles: []account.Role{account.RoleContributor, account.RoleAuthor},
+		Bio:   "Follows manufacturing, trade and where the world's cars get built."},
+	{Email: "sofia.brandt@motorledger.example", DisplayName: "Sofia Brandt", Country: "US",
+		Roles: []account.Role{account.RoleContributor},
+		Bio:   "Safety and recalls reporter; reads crash-test reports so you don't have to."},
+	{Email: "tomas.herrera@motorledger.example", DisplayName: "Tomás Herrera", Slug: "tomas-herrera", Country: "US",
+		Roles: []account.Role{account.RoleContributor},
+		Bio:   "Road tests, trucks and motorsport. Happiest at a racetrack in the rain."},
+	{Email: "genevieve.lacroix@motorledger.example", DisplayName: "Geneviève Lacroix", Slug: "genevieve-lacroix", Country: "CA",
+		Roles: []account.Role{account.RoleContributor},
+		Bio:   "Reports from Canada on electric cars, winter driving and Ontario's plants."},
+	{Email: "ruth.okafor@motorledger.example", DisplayName: "Ruth Okafor", Country: "US",
+		Roles: []account.Role{account.RoleModerator},
+		Bio:   "Community moderator. Long-time reader, first-time moderator, daily commuter."},
+}
+
+// ErrNotEmpty is returned when the database already has content.
+var ErrNotEmpty = errors.New("the database already has people or articles; the demo loads only into an empty database")
+
+// Empty reports whether the database has no people and no articles.
+func Empty(ctx context.Context, d *db.DB) (bool, error) {
+	n, err := account.NewStore(d).Count(ctx)
+	if err != nil {
+		return false, err
+	}
+	m, err := article.NewStore(d).Count(ctx)
+	if err != nil {
+		return false, err
+	}
+	return n == 0 && m == 0, nil
+}
+
+// Load fills an empty database with the demo site. progress, if not nil,
+// is called after each article.
+func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done, total int)) error {
+	empty, err := Empty(ctx, d)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if !empty {
+		return ErrNotEmpty
+	}
+	if err := site.NewStore(d).Save(ctx, Settings); err != nil {
+		return fmt.Errorf("demo: settings: %w", err)
+	}
+	people := account.NewStore(d)
+	for _, p := range People {
+		if _, err := people.Create(ctx, p); err != nil {
+			return fmt.Errorf("demo: person %s: %w", p.DisplayName, err)
+		}
+	}
+	files, err := fs.Glob(articleFS, "articles/*.md")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	articles := article.NewStore(d)
+	for i, name := range files {
+		data, err := articleFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := articles.AddFile(ctx, data, loc, people.AuthorID); err != nil {
+			return fmt.Errorf("demo: %s: %w", path.Base(name), err)
+		}
+		if progress != nil {
+			progress(i+1, len(files))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+// Package links builds the site's public addresses, in one place, at the
+// paths WordPress uses so a migrated site keeps its links.
+package links
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Article is /YYYY/MM/DD/slug/, the date taken in the site's time zone.
+func Article(published time.Time, slug string, loc *time.Location) string {
+	t := published.In(loc)
+	return fmt.Sprintf("/%04d/%02d/%02d/%s/", t.Year(), int(t.Month()), t.Day(), url.PathEscape(slug))
+}
+
+// Tag is /tag/slug/.
+func Tag(slug string) string { return "/tag/" + url.PathEscape(slug) + "/" }
+
+// Author is /author/slug/.
+func Author(slug string) string { return "/author/" + url.PathEscape(slug) + "/" }
+
+// Year, Month and Day are the date archives.
+func Year(y int) string            { return fmt.Sprintf("/%04d/", y) }
+func Month(y, m int) string        { return fmt.Sprintf("/%04d/%02d/", y, m) }
+func Day(y, m, d int) string       { return fmt.Sprintf("/%04d/%02d/%02d/", y, m, d) }
+func Search(q string) string       { return "/search?q=" + url.QueryEscape(q) }
+func Abs(base, path string) string { return base + path }

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"slices"
+	"net/http"
+	"time"
+
+	"byline/internal/article"
+	"byline/internal/feed"
+	"byline/internal/links"
+)
+
+type feedFormat int
+
+const (
+	rssFormat feedFormat = iota
+	atomFormat
+)
+
+// feedSize is how many articles a feed carries.
+const feedSize = 20
+
+func (s *Server) siteFeed(f feedFormat) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.writeFeed(w, r, f, article.ListQuery{}, s.Site.Name, s.Site.Tagline, "/")
+	}
+}
+
+func (s *Server) tagFeed(f feedFormat) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		t, err := s.Articles.TagBySlug(r.Context(), r.PathValue("slug"))
+		if err != nil {
+			return err
+		}
+		return s.writeFeed(w, r, f, article.ListQuery{TagID: t.ID}, tagLabel(t.Name)+" – "+s.Site.Name,
+			"Articles tagged "+tagLabel(t.Name), links.Tag(t.Slug))
+	}
+}
+
+func (s *Server) authorFeed(f feedFormat) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.People.BySlug(r.Context(), r.PathValue("slug"))
+		if err != nil {
+			return err
+		}
+		return s.writeFeed(w, r, f, article.ListQuery{AuthorID: p.ID}, p.DisplayName+" – "+s.Site.Name,
+			"Articles by "+p.DisplayName, links.Author(p.Slug))
+	}
+}
+
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f feedFormat, q article.ListQuery, title, subtitle, htmlPath string) error {
+	q.Limit, q.WithBody, q.WithTags = feedSize, true, true
+	res, err := s.Articles.List(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	fd := feed.Feed{Title: title, Subtitle: subtitle, Link: s.BaseURL + htmlPath, Self: s.BaseURL + r.URL.Path, Language: "en"}
+	for _, a := range res.Articles {
+		link := s.BaseURL + links.Article(a.PublishedAt, a.Slug, s.Location)
+		it := feed.Item{Title: a.Headline, Link: link, ID: link, Published: a.PublishedAt, Updated: a.UpdatedAt,
+			Author: a.Author.Name, AuthorURL: s.BaseURL + links.Author(a.Author.Slug), Summary: a.Excerpt, Content: a.BodyHTML}
+		for _, t := range a.Tags {
+			it.Categories = append(it.Categories, t.Name)
+		}
+		if a.UpdatedAt.After(fd.Updated) {
+			fd.Updated = a.UpdatedAt
+		}
+		if a.PublishedAt.After(fd.Updated) {
+			fd.Updated = a.PublishedAt
+		}
+		fd.Items = append(fd.Items, it)
+	}
+	var buf bytes.Buffer
+	ctype := "application/rss+xml; charset=utf-8"
+	if f == atomFormat {
+		ctype = "application/atom+xml; charset=utf-8"
+		err = feed.Atom(&buf, fd)
+	} else {
+		err = feed.RSS(&buf, fd)
+	}
+	if err != nil {
+		return fmt.Errorf("feed %s: %w", r.URL.Path, err)
+	}
+	w.Header().Set("Content-Type", ctype)
+	if !fd.Updated.IsZero() {
+		w.Header().Set("Last-Modified", fd.Updated.UTC().Format(http.TimeFormat))
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// sitemapLimit is the most URLs one sitemap file may hold.
+const sitemapLimit = 50000
+
+type urlset struct {
+	XMLName xml.Name     `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
+	URLs    []sitemapURL `xml:"url"`
+}
+
+type sitemapURL struct {
+	Loc     string `xml:"loc"`
+	LastMod string `xml:"lastmod,omitempty"`
+}
+
+// sitemap lists the home page, every public article (newest first, up to
+// the protocol's 50,000), the tag pages and the authors' pages.
+func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	set := urlset{URLs: []sitemapURL{{Loc: s.BaseURL + "/"}}}
+	authors := map[string]bool{}
+	var cur *article.Cursor
+	for len(set.URLs) < sitemapLimit-1000 {
+		res, err := s.Articles.List(ctx, article.ListQuery{Before: cur, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, a := range res.Articles {
+			set.URLs = append(set.URLs, sitemapURL{Loc: s.BaseURL + links.Article(a.PublishedAt, a.Slug, s.Location),
+				LastMod: a.UpdatedAt.UTC().Format(time.RFC3339)})
+			authors[a.Author.Slug] = true
+		}
+		if res.Next == nil {
+			break
+		}
+		cur = res.Next
+	}
+	tags, err := s.Articles.Tags(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tags {
+		set.URLs = append(set.URLs, sitemapURL{Loc: s.BaseURL + links.Tag(t.Slug)})
+	}
+	for _, a := range slices.Sorted(maps.Keys(authors)) {
+		set.URLs = append(set.URLs, sitemapURL{Loc: s.BaseURL + links.Author(a)})
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", " ")
+	if err := enc.Encode(set); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) robots(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := fmt.Fprintf(w, "User-agent: *\nDisallow: /search\nDisallow: /admin/\nDisallow: /api/\n\nSitemap: %s/sitemap.xml\n", s.BaseURL)
+	return err
+}

@@ -1,0 +1,283 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/links"
+	"byline/internal/markdown"
+)
+
+// listData is a page of articles with its heading and paging links.
+type listData struct {
+	Heading  string
+	Intro    string
+	Kind     string // "home", "tag", "author", "archive"
+	Person   *account.Person
+	Articles []article.Article
+	Older    string // link to the next (older) page, or ""
+	Newest   string // link back to the first page when not on it
+	FeedURL  string
+}
+
+// pageSize is how many articles a list page shows.
+const pageSize = 10
+
+// cursorParam reads ?before=, the keyset cursor of list pages.
+func cursorParam(r *http.Request) (*article.Cursor, error) {
+	v := r.URL.Query().Get("before")
+	if v == "" {
+		return nil, nil
+	}
+	c, err := article.ParseCursor(v)
+	if err != nil {
+		return nil, badRequest{"The page address has a malformed “before” parameter."}
+	}
+	return &c, nil
+}
+
+// listPage runs q and renders it as a list page.
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request, q article.ListQuery, p *page, d listData) error {
+	cur, err := cursorParam(r)
+	if err != nil {
+		return err
+	}
+	q.Before, q.Limit = cur, pageSize
+	res, err := s.Articles.List(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	if cur != nil && len(res.Articles) == 0 {
+		return apperr.ErrNotFound
+	}
+	d.Articles = res.Articles
+	if res.Next != nil {
+		d.Older = r.URL.Path + "?before=" + url.QueryEscape(res.Next.String())
+	}
+	if cur != nil {
+		d.Newest = r.URL.Path
+		p.NoIndex = true // only the first page of a list is indexed
+	}
+	p.Data = d
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	s.fill(r, p)
+	return s.render(w, http.StatusOK, pageTemplate(d.Kind), p)
+}
+
+func pageTemplate(kind string) string {
+	if kind == "home" {
+		return "home"
+	}
+	return "list"
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	p := &page{Title: s.Site.Name}
+	return s.listPage(w, r, article.ListQuery{}, p, listData{Kind: "home", Heading: "Latest news"})
+}
+
+func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
+	y, m, d, ok := dateParts(r)
+	if !ok || d == 0 {
+		return apperr.ErrNotFound
+	}
+	a, err := s.Articles.Public(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	canonical := links.Article(a.PublishedAt, a.Slug, s.Location)
+	if t := a.PublishedAt.In(s.Location); t.Year() != y || int(t.Month()) != m || t.Day() != d {
+		// The right slug under the wrong date: send readers to the real address.
+		http.Redirect(w, r, canonical, http.StatusMovedPermanently)
+		return nil
+	}
+	abs := s.BaseURL + canonical
+	var tags []string
+	for _, t := range a.Tags {
+		tags = append(tags, t.Name)
+	}
+	p := &page{
+		Title: a.Headline, Description: a.Excerpt, Canonical: abs,
+		OG: &openGraph{Type: "article", Title: a.Headline, Description: a.Excerpt, URL: abs,
+			Published: a.PublishedAt, Modified: a.UpdatedAt, AuthorURL: s.BaseURL + links.Author(a.Author.Slug), Tags: tags},
+		JSONLD: map[string]any{
+			"@context": "https://schema.org", "@type": "NewsArticle", "headline": a.Headline,
+			"datePublished": a.PublishedAt.UTC().Format(time.RFC3339), "dateModified": a.UpdatedAt.UTC().Format(time.RFC3339),
+			"author":           map[string]string{"@type": "Person", "name": a.Author.Name, "url": s.BaseURL + links.Author(a.Author.Slug)},
+			"publisher":        map[string]string{"@type": "Organization", "name": s.Site.Name},
+			"mainEntityOfPage": abs, "description": a.Excerpt,
+		},
+		Data: articleData{Article: a, CommentHeading: commentHeading(0, a.Headline),
+			LoginURL: "/login?return_to=" + url.QueryEscape(canonical+"#respond")},
+	}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	s.fill(r, p)
+	return s.render(w, http.StatusOK, "article", p)
+}
+
+type articleData struct {
+	article.Article
+	CommentHeading string
+	LoginURL       string
+}
+
+// commentHeading is the thread's title, as on the reference page:
+// 4 Comments on “Headline…” (the headline cut when long).
+func commentHeading(n int, headline string) string {
+	word := "Comments"
+	if n == 1 {
+		word = "Comment"
+	}
+	return fmt.Sprintf("%d %s on “%s”", n, word, markdown.Cut(headline, 50))
+}
+
+// dateParts reads {year}, {month} and {day} from the path; month and day
+// are 0 when the route has none. Anything but a real date is not ok.
+func dateParts(r *http.Request) (y, m, d int, ok bool) {
+	num := func(name string, digits, lo, hi int) (int, bool) {
+		v := r.PathValue(name)
+		if v == "" {
+			return 0, true
+		}
+		if len(v) != digits {
+			return 0, false
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return 0, false
+		}
+		return n, true
+	}
+	var ok1, ok2, ok3 bool
+	y, ok1 = num("year", 4, 1970, 9999)
+	m, ok2 = num("month", 2, 1, 12)
+	d, ok3 = num("day", 2, 1, 31)
+	if !ok1 || !ok2 || !ok3 || (r.PathValue("month") == "" && r.PathValue("day") != "") {
+		return 0, 0, 0, false
+	}
+	if d > 0 && time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Day() != d {
+		return 0, 0, 0, false // April 31st
+	}
+	return y, m, d, true
+}
+
+func (s *Server) archive(w http.ResponseWriter, r *http.Request) error {
+	y, m, d, ok := dateParts(r)
+	if !ok {
+		return apperr.ErrNotFound
+	}
+	var from, to time.Time
+	var heading string
+	switch {
+	case d > 0:
+		from = time.Date(y, time.Month(m), d, 0, 0, 0, 0, s.Location)
+		to = from.AddDate(0, 0, 1)
+		heading = from.Format("January 2, 2006")
+	case m > 0:
+		from = time.Date(y, time.Month(m), 1, 0, 0, 0, 0, s.Location)
+		to = from.AddDate(0, 1, 0)
+		heading = from.Format("January 2006")
+	default:
+		from = time.Date(y, 1, 1, 0, 0, 0, 0, s.Location)
+		to = from.AddDate(1, 0, 0)
+		heading = from.Format("2006")
+	}
+	p := &page{Title: "Archive: " + heading}
+	err := s.listPage(w, r, article.ListQuery{From: from, To: to}, p, listData{Kind: "archive", Heading: "Archive: " + heading,
+		Intro: "Articles published in " + heading + "."})
+	return err
+}
+
+func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.Articles.TagBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	label := tagLabel(t.Name)
+	feed := links.Tag(t.Slug) + "feed/"
+	p := &page{Title: label, Description: "Articles tagged " + label + ".",
+		Feeds: []feedLink{{"application/rss+xml", label + " – RSS", s.BaseURL + feed}, {"application/atom+xml", label + " – Atom", s.BaseURL + feed + "atom/"}}}
+	return s.listPage(w, r, article.ListQuery{TagID: t.ID}, p, listData{Kind: "tag", Heading: label, FeedURL: feed,
+		Intro: "Articles tagged “" + label + "”."})
+}
+
+func (s *Server) author(w http.ResponseWriter, r *http.Request) error {
+	person, err := s.People.BySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	feed := links.Author(person.Slug) + "feed/"
+	desc := person.Bio
+	if desc == "" {
+		desc = "Articles by " + person.DisplayName + "."
+	}
+	p := &page{Title: person.DisplayName, Description: desc,
+		Feeds: []feedLink{{"application/rss+xml", person.DisplayName + " – RSS", s.BaseURL + feed}, {"application/atom+xml", person.DisplayName + " – Atom", s.BaseURL + feed + "atom/"}}}
+	return s.listPage(w, r, article.ListQuery{AuthorID: person.ID}, p, listData{Kind: "author", Heading: person.DisplayName,
+		Person: &person, FeedURL: feed})
+}
+
+type searchData struct {
+	article.SearchPage
+	Prev, Next string
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query().Get("q")
+	pageNo := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return badRequest{"The “page” parameter must be a page number."}
+		}
+		pageNo = n
+	}
+	res, err := s.Articles.Search(r.Context(), q, pageNo)
+	if err != nil {
+		return err
+	}
+	d := searchData{SearchPage: res}
+	link := func(n int) string { return links.Search(res.Query) + "&page=" + strconv.Itoa(n) }
+	if res.HasNext {
+		d.Next = link(res.Page + 1)
+	}
+	if res.Page > 1 {
+		d.Prev = link(res.Page - 1)
+	}
+	title := "Search"
+	if res.Query != "" {
+		title = "Search results for “" + res.Query + "”"
+	}
+	p := &page{Title: title, Query: res.Query, NoIndex: true, Data: d}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	s.fill(r, p)
+	return s.render(w, http.StatusOK, "search", p)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.DB.Ping(r.Context()); err != nil {
+		s.Logger.Warn("not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unreachable\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}

@@ -1,0 +1,264 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/links"
+	"byline/internal/markdown"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages are the page templates; each is parsed with the layout and the
+// partials. A missing or broken one stops the server from starting.
+var pages = []string{"home", "article", "list", "search", "error"}
+
+type templates struct {
+	byName map[string]*template.Template
+}
+
+func parseTemplates(funcs template.FuncMap) (*templates, error) {
+	shared, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil || len(shared) == 0 {
+		return nil, fmt.Errorf("templates: no layout or partials found")
+	}
+	t := &templates{byName: map[string]*template.Template{}}
+	for _, p := range pages {
+		files := append([]string{"templates/" + p + ".html"}, shared...)
+		tmpl, err := template.New(p+".html").Funcs(funcs).ParseFS(templateFS, files...)
+		if err != nil {
+			return nil, fmt.Errorf("templates: page %s: %w", p, err)
+		}
+		if tmpl.Lookup("content") == nil || tmpl.Lookup("layout") == nil {
+			return nil, fmt.Errorf("templates: page %s lacks a content block or the layout", p)
+		}
+		t.byName[p] = tmpl
+	}
+	return t, nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 and never half a page.
+func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) error {
+	tmpl, ok := s.tmpl.byName[name]
+	if !ok {
+		return fmt.Errorf("render: no page %q", name)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := tmpl.ExecuteTemplate(buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	if err != nil {
+		return errAlreadyWritten
+	}
+	return nil
+}
+
+// errAlreadyWritten means the response is on its way; nothing more to send.
+var errAlreadyWritten = errors.New("response already written")
+
+// handle adapts a handler that returns an error: the one place where
+// domain errors become status codes.
+func (s *Server) handle(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// badRequest is a malformed address or parameter.
+type badRequest struct{ msg string }
+
+func (e badRequest) Error() string { return e.msg }
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errAlreadyWritten) {
+		return
+	}
+	status, title, msg := http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Please try again in a moment."
+	var br badRequest
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		status, title, msg = http.StatusNotFound, "Page not found", "There is no page at this address. It may have moved, or the link may be mistyped."
+	case errors.As(err, &br):
+		status, title, msg = http.StatusBadRequest, "Bad request", br.msg
+	default:
+		if inv, ok := apperr.AsInvalid(err); ok {
+			status, title, msg = http.StatusBadRequest, "Bad request", inv.Error()
+		} else {
+			s.Logger.Error("request failed", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		}
+	}
+	p := &page{Title: title, NoIndex: true, Data: errorData{Status: status, Title: title, Message: msg}}
+	if status != http.StatusInternalServerError {
+		// The chrome needs the database; a 500 may be the database failing.
+		_ = s.chrome(r, p)
+	}
+	s.fill(r, p)
+	if rerr := s.render(w, status, "error", p); rerr != nil && !errors.Is(rerr, errAlreadyWritten) {
+		s.Logger.Error("render error page", "err", rerr)
+		http.Error(w, title, status)
+	}
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return apperr.ErrNotFound
+}
+
+type errorData struct {
+	Status         int
+	Title, Message string
+}
+
+// page is what every page template receives.
+type page struct {
+	Title       string
+	Description string
+	Canonical   string // absolute
+	Query       string // the search box's text
+	Feeds       []feedLink
+	OG          *openGraph
+	JSONLD      any
+	NoIndex     bool
+	Nav         []navItem
+	Sidebar     sidebar
+	Data        any
+	// Filled by fill:
+	Site    siteView
+	Path    string
+	BaseURL string
+}
+
+type siteView struct {
+	Name, Tagline string
+}
+
+type feedLink struct{ Type, Title, Href string }
+
+type navItem struct {
+	Label, Href string
+	Current     bool
+}
+
+type openGraph struct {
+	Type, Title, Description, URL string
+	Published, Modified           time.Time
+	AuthorURL                     string
+	Tags                          []string
+}
+
+type sidebar struct {
+	Contributors, Moderators []account.Person
+}
+
+func (s *Server) fill(r *http.Request, p *page) {
+	p.Site = siteView{Name: s.Site.Name, Tagline: s.Site.Tagline}
+	p.Path = r.URL.Path
+	p.BaseURL = s.BaseURL
+	if p.Canonical == "" && !p.NoIndex {
+		p.Canonical = s.BaseURL + r.URL.Path
+	}
+	if p.Title == "" {
+		p.Title = s.Site.Name
+	} else if p.Title != s.Site.Name {
+		p.Title += " – " + s.Site.Name
+	}
+	if p.Description == "" {
+		p.Description = s.Site.Tagline
+	}
+	p.Feeds = append([]feedLink{{"application/rss+xml", s.Site.Name + " – RSS", s.BaseURL + "/feed/"},
+		{"application/atom+xml", s.Site.Name + " – Atom", s.BaseURL + "/feed/atom/"}}, p.Feeds...)
+}
+
+// chrome loads what every public page shows around its content: the
+// sidebar's staff lists and the navigation's topics (two queries).
+func (s *Server) chrome(r *http.Request, p *page) error {
+	staff, err := s.People.Staff(r.Context(), account.RoleContributor, account.RoleModerator)
+	if err != nil {
+		return err
+	}
+	p.Sidebar = sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator]}
+	tags, err := s.Articles.Tags(r.Context())
+	if err != nil {
+		return err
+	}
+	p.Nav = []navItem{{Label: "Latest", Href: "/", Current: r.URL.Path == "/"}}
+	for i, t := range tags {
+		if i == 6 {
+			break
+		}
+		href := links.Tag(t.Slug)
+		p.Nav = append(p.Nav, navItem{Label: tagLabel(t.Name), Href: href, Current: strings.HasPrefix(r.URL.Path, href)})
+	}
+	return nil
+}
+
+// tagLabel turns a slug-like tag name ("electric-vehicles") into a label.
+func tagLabel(name string) string {
+	if strings.ContainsAny(name, " ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		return name
+	}
+	words := strings.Split(name, "-")
+	for i, w := range words {
+		if r, n := utf8.DecodeRuneInString(w); n > 0 {
+			words[i] = strings.ToUpper(string(r)) + w[n:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.assets.url,
+		"date":  func(t time.Time) string { return t.In(s.Location).Format("January 2, 2006") },
+		"datetime": func(t time.Time) string {
+			return t.In(s.Location).Format("January 2, 2006 at 3:04 PM MST")
+		},
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"permalink": func(a article.Article) string { return links.Article(a.PublishedAt, a.Slug, s.Location) },
+		"tagURL":    links.Tag,
+		"authorURL": links.Author,
+		"tagLabel":  tagLabel,
+		"avatarHue": func(key string) int {
+			h := fnv.New32a()
+			h.Write([]byte(key))
+			return int(h.Sum32() % 8)
+		},
+		"cut":  markdown.Cut,
+		"html": func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML from the domain
+		"year": func() int { return time.Now().In(s.Location).Year() },
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return fmt.Sprintf("%d %s", n, one)
+			}
+			return fmt.Sprintf("%d %s", n, many)
+		},
+		"add":         func(a, b int) int { return a + b },
+		"firstResult": func(page int) int { return (page-1)*article.SearchPerPage + 1 },
+	}
+}
