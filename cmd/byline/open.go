@@ -51,4 +51,3 @@ func newLogger(env *environment, cfg *config.Config) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(env.stderr, opts))
 }
-

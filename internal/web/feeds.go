@@ -5,8 +5,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"maps"
-	"slices"
 	"net/http"
+	"slices"
 	"time"
 
 	"byline/internal/article"
