@@ -206,7 +206,7 @@ func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
 	label := tagLabel(t.Name)
 	feed := links.Tag(t.Slug) + "feed/"
 	p := &page{Title: label, Description: "Articles tagged " + label + ".",
-		Feeds: []feedLink{{"application/rss+xml", label + " – RSS", s.BaseURL + feed}, {"application/atom+xml", label + " – Atom", s.BaseURL + feed + "atom/"}}}
+		Feeds: []feedLink{{"rss", label + " – RSS", s.BaseURL + feed}, {"atom", label + " – Atom", s.BaseURL + feed + "atom/"}}}
 	return s.listPage(w, r, article.ListQuery{TagID: t.ID}, p, listData{Kind: "tag", Heading: label, FeedURL: feed,
 		Intro: "Articles tagged “" + label + "”."})
 }
@@ -222,7 +222,7 @@ func (s *Server) author(w http.ResponseWriter, r *http.Request) error {
 		desc = "Articles by " + person.DisplayName + "."
 	}
 	p := &page{Title: person.DisplayName, Description: desc,
-		Feeds: []feedLink{{"application/rss+xml", person.DisplayName + " – RSS", s.BaseURL + feed}, {"application/atom+xml", person.DisplayName + " – Atom", s.BaseURL + feed + "atom/"}}}
+		Feeds: []feedLink{{"rss", person.DisplayName + " – RSS", s.BaseURL + feed}, {"atom", person.DisplayName + " – Atom", s.BaseURL + feed + "atom/"}}}
 	return s.listPage(w, r, article.ListQuery{AuthorID: person.ID}, p, listData{Kind: "author", Heading: person.DisplayName,
 		Person: &person, FeedURL: feed})
 }

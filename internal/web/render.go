@@ -158,7 +158,7 @@ type siteView struct {
 	Name, Tagline string
 }
 
-type feedLink struct{ Type, Title, Href string }
+type feedLink struct{ Type, Title, Href string } // Type is "rss" or "atom"
 
 type navItem struct {
 	Label, Href string
@@ -191,8 +191,8 @@ func (s *Server) fill(r *http.Request, p *page) {
 	if p.Description == "" {
 		p.Description = s.Site.Tagline
 	}
-	p.Feeds = append([]feedLink{{"application/rss+xml", s.Site.Name + " – RSS", s.BaseURL + "/feed/"},
-		{"application/atom+xml", s.Site.Name + " – Atom", s.BaseURL + "/feed/atom/"}}, p.Feeds...)
+	p.Feeds = append([]feedLink{{"rss", s.Site.Name + " – RSS", s.BaseURL + "/feed/"},
+		{"atom", s.Site.Name + " – Atom", s.BaseURL + "/feed/atom/"}}, p.Feeds...)
 }
 
 // chrome loads what every public page shows around its content: the

@@ -1,0 +1,179 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"byline/internal/account"
+	"byline/internal/api"
+	"byline/internal/article"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+	"byline/internal/demo"
+)
+
+func newAPI(t *testing.T, d *db.DB) (*httptest.Server, routers.Router) {
+	t.Helper()
+	ctx := context.Background()
+	if err := demo.Load(ctx, d, time.UTC, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	srv.Config.Handler = api.New(api.Deps{Articles: article.NewStore(d), People: account.NewStore(d), BaseURL: base,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatalf("openapi.json does not load: %v", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		t.Fatalf("openapi.json is not a valid OpenAPI 3 document: %v", err)
+	}
+	doc.Servers = openapi3.Servers{{URL: base}}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, router
+}
+
+// call makes a request and checks the response against the document.
+func call(t *testing.T, srv *httptest.Server, router routers.Router, path string, wantStatus int) []byte {
+	t.Helper()
+	req, _ := http.NewRequest("GET", srv.URL+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("%s: status %d, want %d: %s", path, resp.StatusCode, wantStatus, body)
+	}
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("%s: content type %q", path, resp.Header.Get("Content-Type"))
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		// Unknown endpoints have no route; their body must still be an Error.
+		var e api.Error
+		if jerr := json.Unmarshal(body, &e); jerr != nil || e.Error.Code == "" {
+			t.Fatalf("%s: no route in the document and not an error body: %s", path, body)
+		}
+		return body
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{MultiError: true}},
+		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Fatalf("%s: response does not match openapi.json: %v\n%s", path, err, body)
+	}
+	return body
+}
+
+func TestAPIMatchesDocument(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, router := newAPI(t, d)
+
+		// Walk all articles by cursor.
+		var list api.List[api.Article]
+		seen := map[int64]bool{}
+		path := "/api/v1/articles?limit=7"
+		for pages := 0; ; pages++ {
+			if err := json.Unmarshal(call(t, srv, router, path, 200), &list); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range list.Data {
+				if seen[a.ID] {
+					t.Fatalf("article %d twice", a.ID)
+				}
+				seen[a.ID] = true
+			}
+			if list.NextCursor == nil {
+				break
+			}
+			path = "/api/v1/articles?limit=7&cursor=" + *list.NextCursor
+		}
+		if len(seen) != 20 {
+			t.Fatalf("API lists %d articles, want the 20 published", len(seen))
+		}
+
+		var one api.Article
+		call(t, srv, router, "/api/v1/articles?tag=luxury&author=elliot-vance", 200)
+		json.Unmarshal(call(t, srv, router, "/api/v1/articles?tag=infiniti", 200), &list)
+		if len(list.Data) != 1 {
+			t.Fatalf("tag filter: %d", len(list.Data))
+		}
+		json.Unmarshal(call(t, srv, router, "/api/v1/articles/"+itoa(list.Data[0].ID), 200), &one)
+		if one.Author.Name != "Elliot Vance" || !strings.Contains(one.BodyHTML, "<blockquote>") || !strings.HasSuffix(one.URL, "/infiniti-to-move-production-out-of-japan/") {
+			t.Fatalf("article: %+v", one)
+		}
+
+		var people api.List[api.Person]
+		json.Unmarshal(call(t, srv, router, "/api/v1/people?role=contributor", 200), &people)
+		if len(people.Data) != 6 {
+			t.Fatalf("contributors: %d", len(people.Data))
+		}
+		json.Unmarshal(call(t, srv, router, "/api/v1/people?limit=3", 200), &people)
+		if len(people.Data) != 3 || people.NextCursor == nil {
+			t.Fatalf("people page: %d, next %v", len(people.Data), people.NextCursor)
+		}
+		call(t, srv, router, "/api/v1/people?limit=3&cursor="+*people.NextCursor, 200)
+		call(t, srv, router, "/api/v1/people/genevieve-lacroix", 200)
+		call(t, srv, router, "/api/v1/tags", 200)
+		call(t, srv, router, "/api/v1/openapi.json", 200)
+
+		// Errors have the one shape, with a useful message.
+		for path, status := range map[string]int{
+			"/api/v1/articles/999999":     404,
+			"/api/v1/articles/abc":        400,
+			"/api/v1/articles?limit=0":    400,
+			"/api/v1/articles?limit=x":    400,
+			"/api/v1/articles?cursor=zzz": 400,
+			"/api/v1/articles?tag=nope":   404,
+			"/api/v1/people?role=king":    400,
+			"/api/v1/people?cursor=-1":    400,
+			"/api/v1/people/nobody":       404,
+			"/api/v1/nothing-here":        404,
+		} {
+			var e api.Error
+			if err := json.Unmarshal(call(t, srv, router, path, status), &e); err != nil || e.Error.Message == "" {
+				t.Errorf("%s: error body %+v (%v)", path, e, err)
+			}
+		}
+		// Drafts and scheduled articles are not in the API.
+		body := string(call(t, srv, router, "/api/v1/articles?limit=100", 200))
+		if strings.Contains(body, "tows-with-ease") || strings.Contains(body, "preview-coming-model-year") {
+			t.Fatal("a draft or scheduled article is public in the API")
+		}
+		if strings.Contains(string(call(t, srv, router, "/api/v1/people?limit=100", 200)), "@") {
+			t.Fatal("the API shows e-mail addresses")
+		}
+	})
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }

@@ -1,0 +1,365 @@
+package web_test
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"byline/internal/account"
+	"byline/internal/api"
+	"byline/internal/article"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+	"byline/internal/demo"
+	"byline/internal/metrics"
+	"byline/internal/site"
+	"byline/internal/web"
+)
+
+const demoArticle = "/2012/04/05/infiniti-to-move-production-out-of-japan/"
+
+// newSite serves the demo site from d through the real handler stack.
+func newSite(t testing.TB, d *db.DB) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("America/New_York")
+	if err := demo.Load(ctx, d, loc, nil); err != nil {
+		t.Fatal(err)
+	}
+	settings, err := site.NewStore(d).Load(ctx, site.Settings{Name: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	articles, people := article.NewStore(d), account.NewStore(d)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := web.New(web.Deps{Articles: articles, People: people, DB: d, Site: settings, BaseURL: base, Location: loc,
+		Logger: log, Metrics: metrics.New(d.Pools()),
+		API: api.New(api.Deps{Articles: articles, People: people, BaseURL: base, Location: loc, Logger: log})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = s
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func get(t *testing.T, srv *httptest.Server, path string) (*http.Response, string) {
+	t.Helper()
+	resp, err := noRedirect.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+func TestPages(t *testing.T) {
+	srv := newSite(t, dbtest.SQLite(t))
+	cases := []struct {
+		path     string
+		status   int
+		ctype    string
+		contains []string
+		absent   []string
+	}{
+		{"/", 200, "text/html", []string{"<title>Motor Ledger</title>", "Latest news", "Older articles", `href="/2012/05/28/`,
+			"Contributors", "Geneviève Lacroix</a>, Canada", "Moderators", "Ruth Okafor</a>, United States", `rel="alternate" type="application/rss+xml"`},
+			[]string{"Preview", "Review: Full-Size Pickup"}}, // the scheduled and the draft article
+		{demoArticle, 200, "text/html", []string{
+			`<h1 id="headline">Infiniti to Move Production Out of Japan`,
+			`By <a href="/author/elliot-vance/" rel="author">Elliot Vance</a> on <time datetime="2012-04-05T14:15:00Z">April 5, 2012</time>`,
+			"<blockquote>", "[sub]", `href="https://example.com/business-daily/infiniti-production"`,
+			"e-Newsletter!", "0 Comments on “Infiniti to Move Production Out of Japan, Eyeing…”",
+			`<a href="#top">Back to Top</a>`, "Leave a Reply",
+			`You must be <a href="/login?return_to=%2F2012%2F04%2F05%2Finfiniti-to-move-production-out-of-japan%2F%23respond">logged in</a> to post a comment.`,
+			`<link rel="canonical" href="` + srv.URL + demoArticle + `">`, `<meta property="og:title" content="Infiniti to Move Production`,
+			`<meta name="twitter:card" content="summary">`, `"@type":"NewsArticle"`, `rel="tag">Manufacturing</a>`,
+			"Geneviève Lacroix</a>, Canada"},
+			nil},
+		{"/tag/luxury/", 200, "text/html", []string{"<h1>Luxury</h1>", "Infiniti to Move Production", `href="/tag/luxury/feed/"`}, nil},
+		{"/author/elliot-vance/", 200, "text/html", []string{"<h1>Elliot Vance</h1>", "United States", "Infiniti to Move Production", "contributor"}, nil},
+		{"/2012/", 200, "text/html", []string{"Archive: 2012"}, nil},
+		{"/2012/04/", 200, "text/html", []string{"Archive: April 2012", "Infiniti to Move Production"}, []string{"May 2, 2012"}},
+		{"/2012/04/05/", 200, "text/html", []string{"Archive: April 5, 2012", "Infiniti to Move Production"}, []string{"April 4, 2012"}},
+		{"/search?q=infiniti", 200, "text/html", []string{"Search results for “infiniti”", "<mark>", `<meta name="robots" content="noindex, follow">`}, nil},
+		{"/search?q=%22%28%29zzqx%2A", 200, "text/html", []string{"Nothing matched"}, nil},
+		{"/search", 200, "text/html", []string{"Type a few words"}, nil},
+		{"/robots.txt", 200, "text/plain", []string{"Sitemap: " + srv.URL + "/sitemap.xml"}, nil},
+		{"/healthz", 200, "text/plain", []string{"ok"}, nil},
+		{"/readyz", 200, "text/plain", []string{"ready"}, nil},
+
+		// Bad input: clear 4xx pages, never a 500.
+		{"/no-such-page/", 404, "text/html", []string{"Page not found", "Contributors"}, nil},
+		{"/2012/02/30/", 404, "text/html", []string{"Page not found"}, nil},
+		{"/2012/04/05/no-such-article/", 404, "text/html", []string{"Page not found"}, nil},
+		{"/12/04/05/infiniti-to-move-production-out-of-japan/", 404, "text/html", nil, nil},
+		{"/tag/no-such-tag/", 404, "text/html", nil, nil},
+		{"/author/nobody/", 404, "text/html", nil, nil},
+		{"/?before=garbage", 400, "text/html", []string{"malformed “before” parameter"}, nil},
+		{"/search?q=x&page=abc", 400, "text/html", []string{"page number"}, nil},
+		{"/static/nope.css", 404, "text/html", nil, nil},
+		{"/2012/05/10/review-full-size-pickup-tows-with-ease-drinks-deeply/", 404, "text/html", nil, nil}, // a draft
+		{"/%ff/", 404, "text/html", nil, nil},
+	}
+	for _, c := range cases {
+		resp, body := get(t, srv, c.path)
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d", c.path, resp.StatusCode, c.status)
+			continue
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, c.ctype) {
+			t.Errorf("%s: content type %q", c.path, ct)
+		}
+		for _, want := range c.contains {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: body lacks %q", c.path, want)
+			}
+		}
+		for _, bad := range c.absent {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: body has %q", c.path, bad)
+			}
+		}
+		if strings.HasPrefix(c.ctype, "text/html") {
+			checkHTML(t, c.path, body)
+		}
+	}
+}
+
+// checkHTML fails on markup a validator would reject: unbalanced
+// elements, a missing lang or title, duplicate ids, unlabeled inputs.
+func checkHTML(t *testing.T, path, body string) {
+	t.Helper()
+	void := map[string]bool{"meta": true, "link": true, "input": true, "br": true, "img": true, "hr": true, "source": true, "wbr": true}
+	z := html.NewTokenizer(strings.NewReader(body))
+	var stack []string
+	ids := map[string]bool{}
+	labels := map[string]bool{}
+	var inputs []string
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		tok := z.Token()
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken:
+			for _, a := range tok.Attr {
+				if a.Key == "id" {
+					if ids[a.Val] {
+						t.Errorf("%s: duplicate id %q", path, a.Val)
+					}
+					ids[a.Val] = true
+					if tok.Data == "input" {
+						inputs = append(inputs, a.Val)
+					}
+				}
+				if a.Key == "for" && tok.Data == "label" {
+					labels[a.Val] = true
+				}
+			}
+			if tok.Data == "input" && !hasAttr(tok, "id") {
+				t.Errorf("%s: input without id/label", path)
+			}
+			if tt == html.StartTagToken && !void[tok.Data] {
+				stack = append(stack, tok.Data)
+			}
+		case html.EndTagToken:
+			if len(stack) == 0 || stack[len(stack)-1] != tok.Data {
+				t.Errorf("%s: </%s> closes %v", path, tok.Data, stack)
+				return
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 0 {
+		t.Errorf("%s: unclosed elements %v", path, stack)
+	}
+	for _, id := range inputs {
+		if !labels[id] {
+			t.Errorf("%s: input %q has no label", path, id)
+		}
+	}
+	if !strings.HasPrefix(body, "<!doctype html>") || !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "<main") {
+		t.Errorf("%s: missing doctype, lang or main landmark", path)
+	}
+}
+
+func hasAttr(tok html.Token, key string) bool {
+	for _, a := range tok.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRedirectsAndPaging(t *testing.T) {
+	srv := newSite(t, dbtest.SQLite(t))
+	// The right slug under a wrong date goes to the real address.
+	resp, _ := get(t, srv, "/2011/01/01/infiniti-to-move-production-out-of-japan/")
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != demoArticle {
+		t.Fatalf("wrong date: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = get(t, srv, "/tag/luxury")
+	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/tag/luxury/" {
+		t.Fatalf("missing slash: %d to %q", resp.StatusCode, loc)
+	}
+	// Keyset pages: following "Older" never repeats an article and ends.
+	seen := map[string]bool{}
+	next := "/"
+	older := regexp.MustCompile(`class="older" href="([^"]+)"`)
+	headline := regexp.MustCompile(`<h2 class="(?:lead|teaser)-headline"><a href="([^"]+)"`)
+	for pages := 0; next != ""; pages++ {
+		if pages > 10 {
+			t.Fatal("pagination does not end")
+		}
+		_, body := get(t, srv, html.UnescapeString(next))
+		for _, m := range headline.FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Fatalf("%s listed twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		next = ""
+		if m := older.FindStringSubmatch(body); m != nil {
+			next = m[1]
+		}
+	}
+	if len(seen) != 20 {
+		t.Fatalf("paged through %d articles, want the 20 published", len(seen))
+	}
+}
+
+func TestFeedsAndSitemap(t *testing.T) {
+	srv := newSite(t, dbtest.SQLite(t))
+	for _, path := range []string{"/feed/", "/feed/atom/", "/tag/luxury/feed/", "/tag/luxury/feed/atom/", "/author/elliot-vance/feed/", "/author/elliot-vance/feed/atom/"} {
+		resp, body := get(t, srv, path)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		checkFeed(t, srv.URL, path, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body := get(t, srv, "/sitemap.xml")
+	if resp.StatusCode != 200 {
+		t.Fatalf("sitemap: %d", resp.StatusCode)
+	}
+	var set struct {
+		URLs []struct {
+			Loc string `xml:"loc"`
+		} `xml:"url"`
+	}
+	if err := xml.Unmarshal([]byte(body), &set); err != nil {
+		t.Fatalf("sitemap: %v", err)
+	}
+	found := false
+	for _, u := range set.URLs {
+		if !strings.HasPrefix(u.Loc, srv.URL+"/") {
+			t.Errorf("sitemap URL not absolute: %s", u.Loc)
+		}
+		found = found || u.Loc == srv.URL+demoArticle
+	}
+	if !found || len(set.URLs) < 30 {
+		t.Fatalf("sitemap has %d URLs, demo article %v", len(set.URLs), found)
+	}
+	if resp, _ := get(t, srv, "/tag/nope/feed/"); resp.StatusCode != 404 {
+		t.Fatalf("feed of unknown tag: %d", resp.StatusCode)
+	}
+}
+
+func TestCompressionAndHeaders(t *testing.T) {
+	srv := newSite(t, dbtest.SQLite(t))
+	req, _ := http.NewRequest("GET", srv.URL+demoArticle, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("X-Request-ID", "abc-123")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("no gzip: %v", resp.Header)
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(zr)
+	if !strings.Contains(string(b), "Infiniti") {
+		t.Fatal("gzip body does not decode to the page")
+	}
+	for h, want := range map[string]string{"X-Request-ID": "abc-123", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+		t.Error("no CSP")
+	}
+	// Static files are content-addressed and cached for a year.
+	_, body := get(t, srv, "/")
+	m := regexp.MustCompile(`href="(/static/style\.[0-9a-f]+\.css)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no hashed stylesheet link")
+	}
+	resp2, css := get(t, srv, m[1])
+	if resp2.StatusCode != 200 || !strings.Contains(resp2.Header.Get("Cache-Control"), "immutable") || !strings.Contains(css, "prefers-color-scheme: dark") {
+		t.Fatalf("stylesheet: %d %q", resp2.StatusCode, resp2.Header.Get("Cache-Control"))
+	}
+	// Metrics count requests by route.
+	_, metricsBody := get(t, srv, "/metrics")
+	if !strings.Contains(metricsBody, `byline_http_requests_total{code="200",method="GET",route="GET /{year}/{month}/{day}/{slug}/{$}"}`) ||
+		!strings.Contains(metricsBody, "go_sql_open_connections") {
+		t.Fatalf("metrics lack route counts or pool stats")
+	}
+}
+
+func TestReadyzReportsDatabaseDown(t *testing.T) {
+	d := dbtest.SQLite(t)
+	srv := newSite(t, d)
+	d.Close()
+	resp, _ := get(t, srv, "/readyz")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with a closed database: %d", resp.StatusCode)
+	}
+	// A page that needs the database is a clean 500, not a crash.
+	resp, body := get(t, srv, "/")
+	if resp.StatusCode != 500 || !strings.Contains(body, "Something went wrong") {
+		t.Fatalf("page with closed database: %d", resp.StatusCode)
+	}
+}
+
+func TestPagesOnPostgres(t *testing.T) {
+	srv := newSite(t, dbtest.Postgres(t))
+	for path, want := range map[string]string{
+		"/":                  "Infiniti to Move Production",
+		demoArticle:          "April 5, 2012",
+		"/tag/luxury/":       "<h1>Luxury</h1>",
+		"/search?q=infiniti": "<mark>",
+		"/2012/04/05/":       "Infiniti to Move Production",
+	} {
+		resp, body := get(t, srv, path)
+		if resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d, want %q in body", path, resp.StatusCode, want)
+		}
+	}
+}
