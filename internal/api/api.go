@@ -26,7 +26,7 @@ var openAPIDoc []byte
 type Articles interface {
 	PublicByID(ctx context.Context, id int64) (article.Article, error)
 	List(ctx context.Context, q article.ListQuery) (article.Page, error)
-	Tags(ctx context.Context) ([]article.Tag, error)
+	Tags(ctx context.Context, limit int) ([]article.Tag, error)
 	TagBySlug(ctx context.Context, slug string) (article.Tag, error)
 }
 
@@ -320,7 +320,7 @@ func (a *API) getPerson(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listTags(w http.ResponseWriter, r *http.Request) error {
-	tags, err := a.Articles.Tags(r.Context())
+	tags, err := a.Articles.Tags(r.Context(), 0)
 	if err != nil {
 		return err
 	}

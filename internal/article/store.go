@@ -82,6 +82,20 @@ func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 
 // setTags links an article to its tags, creating tags that are new.
 func setTags(ctx context.Context, tx *db.Tx, articleID int64, tags []Tag) error {
+	var touched []int64
+	rows, err := tx.Query(ctx, `SELECT tag_id FROM article_tags WHERE article_id = $1`, articleID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		touched = append(touched, id)
+	}
+	rows.Close()
 	if _, err := tx.Exec(ctx, `DELETE FROM article_tags WHERE article_id = $1`, articleID); err != nil {
 		return err
 	}
@@ -95,8 +109,9 @@ func setTags(ctx context.Context, tx *db.Tx, articleID int64, tags []Tag) error 
 		if _, err := tx.Exec(ctx, `INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, articleID, tagID); err != nil {
 			return err
 		}
+		touched = append(touched, tagID)
 	}
-	return nil
+	return recountTags(ctx, tx, touched)
 }
 
 // Public returns the article at slug if the public may read it.
@@ -250,14 +265,14 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 	return p, nil
 }
 
-// Tags returns every tag with at least one public article, with counts,
-// most used first.
-func (s *Store) Tags(ctx context.Context) ([]Tag, error) {
-	rows, err := s.db.Query(ctx, `SELECT t.id, t.slug, t.name, count(*) AS n
-		FROM tags t JOIN article_tags at ON at.tag_id = t.id JOIN articles a ON a.id = at.article_id
-		WHERE `+visible+`
-		GROUP BY t.id, t.slug, t.name
-		ORDER BY n DESC, t.name`, s.now())
+// Tags returns the tags in use, most used first; limit 0 means all.
+// Counts are stored, not counted per view (see recountTags).
+func (s *Store) Tags(ctx context.Context, limit int) ([]Tag, error) {
+	q := `SELECT id, slug, name, article_count FROM tags WHERE article_count > 0 ORDER BY article_count DESC, name`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := s.db.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("article: tags: %w", err)
 	}
@@ -271,6 +286,21 @@ func (s *Store) Tags(ctx context.Context) ([]Tag, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// recountTags refreshes the stored counts of the given tags: published and
+// scheduled articles (a scheduled one is counted from the moment it is
+// scheduled, so the count never needs a clock).
+func recountTags(ctx context.Context, tx *db.Tx, tagIDs []int64) error {
+	for _, id := range tagIDs {
+		if _, err := tx.Exec(ctx, `UPDATE tags SET article_count = (
+				SELECT count(*) FROM article_tags at JOIN articles a ON a.id = at.article_id
+				WHERE at.tag_id = $1 AND a.status IN ('published', 'scheduled'))
+			WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("recount tag %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // TagBySlug returns one tag.

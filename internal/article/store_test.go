@@ -120,7 +120,7 @@ func TestStore(t *testing.T) {
 		if err != nil || len(p.Articles) != 6 {
 			t.Fatalf("date range: %d articles, err %v", len(p.Articles), err)
 		}
-		tags, err := s.Tags(ctx)
+		tags, err := s.Tags(ctx, 0)
 		if err != nil || len(tags) != 2 || tags[0].Slug != "cars" || tags[0].Count != 25 {
 			t.Fatalf("tags: %+v, err %v", tags, err)
 		}

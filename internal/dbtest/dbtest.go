@@ -46,10 +46,25 @@ func SQLite(t testing.TB) *db.DB {
 	return d
 }
 
-// Postgres returns a migrated database in a schema of its own. When the
-// server cannot be reached the test fails; it is skipped only when
-// BYLINE_TEST_SKIP_POSTGRES=1 says so explicitly (never under CI=true).
+// Postgres returns a migrated database in a schema of its own.
 func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), PostgresSchema(t))
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate postgres: %v", err)
+	}
+	return d
+}
+
+// PostgresSchema creates an empty schema, dropped when the test ends, and
+// returns a URL whose connections use it. When the server cannot be reached
+// the test fails; it is skipped only when BYLINE_TEST_SKIP_POSTGRES=1 says
+// so explicitly (never under CI=true).
+func PostgresSchema(t testing.TB) string {
 	t.Helper()
 	base := PostgresURL()
 	admin, err := sql.Open("pgx", base)
@@ -83,13 +98,5 @@ func Postgres(t testing.TB) *db.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	d, err := db.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate postgres: %v", err)
-	}
-	return d
+	return u.String()
 }

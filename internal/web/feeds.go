@@ -128,7 +128,7 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 		}
 		cur = res.Next
 	}
-	tags, err := s.Articles.Tags(ctx)
+	tags, err := s.Articles.Tags(ctx, 0)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, q article.List
 	if err != nil {
 		return err
 	}
-	q.Before, q.Limit = cur, pageSize
+	q.Before, q.Limit, q.WithTags = cur, pageSize, true
 	res, err := s.Articles.List(r.Context(), q)
 	if err != nil {
 		return err

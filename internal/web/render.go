@@ -203,15 +203,12 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 		return err
 	}
 	p.Sidebar = sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator]}
-	tags, err := s.Articles.Tags(r.Context())
+	tags, err := s.Articles.Tags(r.Context(), 6)
 	if err != nil {
 		return err
 	}
 	p.Nav = []navItem{{Label: "Latest", Href: "/", Current: r.URL.Path == "/"}}
-	for i, t := range tags {
-		if i == 6 {
-			break
-		}
+	for _, t := range tags {
 		href := links.Tag(t.Slug)
 		p.Nav = append(p.Nav, navItem{Label: tagLabel(t.Name), Href: href, Current: strings.HasPrefix(r.URL.Path, href)})
 	}

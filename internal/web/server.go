@@ -20,7 +20,7 @@ type Articles interface {
 	Public(ctx context.Context, slug string) (article.Article, error)
 	List(ctx context.Context, q article.ListQuery) (article.Page, error)
 	Search(ctx context.Context, query string, page int) (article.SearchPage, error)
-	Tags(ctx context.Context) ([]article.Tag, error)
+	Tags(ctx context.Context, limit int) ([]article.Tag, error)
 	TagBySlug(ctx context.Context, slug string) (article.Tag, error)
 	LastUpdate(ctx context.Context) (time.Time, error)
 }

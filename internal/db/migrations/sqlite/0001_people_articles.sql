@@ -40,8 +40,12 @@ CREATE INDEX articles_by_update ON articles (updated_at);
 CREATE TABLE tags (
     id   INTEGER PRIMARY KEY,
     slug TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL
+    name TEXT NOT NULL,
+    -- published and scheduled articles with the tag, kept by the article
+    -- store on every write so no page counts per view
+    article_count INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX tags_by_count ON tags (article_count DESC, name);
 
 CREATE TABLE article_tags (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds Debian's Chromium. Under CI its absence fails the test;
+// elsewhere the test is skipped only when BYLINE_TEST_SKIP_BROWSER=1.
+func chromium(t *testing.T) string {
+	for _, p := range []string{os.Getenv("BYLINE_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("BYLINE_TEST_SKIP_BROWSER") == "1" && os.Getenv("CI") != "true" {
+		t.Skip("Chromium not installed and BYLINE_TEST_SKIP_BROWSER=1")
+	}
+	t.Fatal("Chromium not found (apt-get install chromium, or run the README's test command, which installs it)")
+	return ""
+}
+
+// artifactDir is where screenshots are kept: $BYLINE_ARTIFACTS, or
+// artifacts/screenshots at the top of the source tree.
+func artifactDir(t *testing.T) string {
+	dir := os.Getenv("BYLINE_ARTIFACTS")
+	if dir == "" {
+		root, err := filepath.Abs("../..")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(root, "artifacts")
+	}
+	dir = filepath.Join(dir, "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestBrowserReaderPath drives Chromium through what a first-time reader
+// does: front page, the demo article, the sidebar, a search.
+func TestBrowserReaderPath(t *testing.T) {
+	exe := chromium(t)
+	base, stop := startServe(t, "--demo", "--database", filepath.Join(t.TempDir(), "b.db"), "--timezone", "America/New_York")
+	defer stop()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true), chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	// Start the browser without a deadline (a deadline on the first run
+	// would end the browser with it); later steps get one.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+
+	must := func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		must("read "+sel, err)
+		return strings.Join(strings.Fields(s), " ")
+	}
+	shot := func(name string, w, h int64) {
+		t.Helper()
+		must("viewport", chromedp.Do(ctx, chromedp.EmulateViewport(w, h)))
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		must("screenshot", err)
+		path := filepath.Join(artifactDir(t), name)
+		must("save screenshot", os.WriteFile(path, png, 0o644))
+		t.Logf("screenshot: %s", path)
+	}
+
+	// The front page lists the demo article; a reader follows its link.
+	must("open home", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("main"))))
+	shot("home-desktop.png", 1280, 900)
+	link := `main a[href="/2012/04/05/infiniti-to-move-production-out-of-japan/"]`
+	must("follow link", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(link)), chromedp.WaitVisible(chromedp.CSS("h1#headline"))))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	must("location", err)
+	if loc != base+"/2012/04/05/infiniti-to-move-production-out-of-japan/" {
+		t.Fatalf("landed on %s", loc)
+	}
+
+	// What a reader sees.
+	if h := text("h1#headline"); !strings.HasPrefix(h, "Infiniti to Move Production Out of Japan") {
+		t.Errorf("headline %q", h)
+	}
+	if b := text(".story-header .byline"); b != "By Elliot Vance on April 5, 2012" {
+		t.Errorf("byline %q", b)
+	}
+	if body := text(".story-body"); !strings.Contains(body, "Tochigi") || !strings.Contains(body, "Smyrna") || !strings.Contains(body, "[sub]") {
+		t.Errorf("body lacks the facts: %.200s", body)
+	}
+	contributors := text("#widget-contributors + ul")
+	for _, want := range []string{"Geneviève Lacroix, Canada", "Elliot Vance, United States", "Marcus Delaney, United States"} {
+		if !strings.Contains(contributors, want) {
+			t.Errorf("contributors %q lack %q", contributors, want)
+		}
+	}
+	if mods := text("#widget-moderators + ul"); !strings.Contains(mods, "Ruth Okafor, United States") {
+		t.Errorf("moderators %q", mods)
+	}
+	if c := text("#comments-heading"); !strings.HasPrefix(c, "0 Comments on “Infiniti") {
+		t.Errorf("comment heading %q", c)
+	}
+	if r := text("#respond"); !strings.Contains(r, "You must be logged in to post a comment.") {
+		t.Errorf("reply box %q", r)
+	}
+	// The page is dark when the system is: the CSS follows prefers-color-scheme.
+	bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+	must("background", err)
+	if bg != "rgb(255, 255, 255)" {
+		t.Errorf("light background is %s", bg)
+	}
+	shot("article-desktop.png", 1280, 900)
+	shot("article-phone.png", 390, 844)
+	// At phone width the sidebar moves below the article instead of squeezing it.
+	narrow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('.story-body').getBoundingClientRect().width > 300`))
+	must("layout", err)
+	if !narrow {
+		t.Error("article column is squeezed at phone width")
+	}
+
+	// Search from the masthead finds the article, with the words marked.
+	must("search", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900),
+		chromedp.SendKeys(chromedp.CSS("#site-search"), "Tochigi Fukuoka"),
+		chromedp.Submit(chromedp.CSS("#site-search")),
+		chromedp.WaitVisible(chromedp.CSS(".results"))))
+	if r := text(".results"); !strings.Contains(r, "Infiniti to Move Production") || !strings.Contains(r, "Tochigi") {
+		t.Errorf("search results %q", r)
+	}
+	marks, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.results mark').length`))
+	must("marks", err)
+	if marks == 0 {
+		t.Error("search snippet has no highlighted words")
+	}
+	shot("search-desktop.png", 1280, 900)
+}

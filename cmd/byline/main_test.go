@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"byline/internal/dbtest"
+)
+
+// runCmd runs a command line in-process and returns its exit code and output.
+func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), &environment{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}, args)
+	return code, out.String(), errb.String()
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "site.db")
+	env := map[string]string{"BYLINE_DATABASE": dbPath}
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.md", "---\ntitle: \"Hello, readers\"\nauthor: ada@example.com\ndate: 2012-04-05T10:00:00-04:00\ntags: [news]\nstatus: published\n---\nThe first *story*.\n")
+	noAuthor := write("noauthor.md", "---\ntitle: x\nauthor: nobody-here\n---\nbody\n")
+	malformed := write("bad.md", "---\ntitle: [oops\n---\nbody\n")
+
+	cases := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		code     int
+		stdout   string // substring
+		stderr   string // substring
+		oneLiner bool   // stderr must be exactly one line
+	}{
+		{"help", []string{"help"}, env, 0, "user add", "", false},
+		{"no command", nil, env, 2, "Commands:", "", false},
+		{"unknown command", []string{"frobnicate"}, env, 2, "", "unknown command", false},
+		{"bad flag", []string{"serve", "--no-such-flag"}, env, 2, "", "flag provided but not defined", false},
+		{"bad addr", []string{"serve", "--addr", "nonsense"}, env, 2, "", "want host:port", false},
+		{"bad time zone", []string{"migrate", "--timezone", "Mars/Olympus"}, env, 2, "", "not a known time zone", false},
+		{"migrate", []string{"migrate"}, env, 0, "up to date", "", false},
+		{"user add", []string{"user", "add", "--email", "ada@example.com", "--name", "Ada Writer", "--roles", "contributor,moderator", "--country", "Canada"}, env, 0, "added Ada Writer", "", false},
+		{"user add duplicate", []string{"user", "add", "--email", "ada@example.com", "--name", "Ada Again"}, env, 1, "", "already exists", true},
+		{"user add bad role", []string{"user", "add", "--email", "b@example.com", "--name", "B", "--roles", "king"}, env, 2, "", "unknown role", false},
+		{"user add bad email", []string{"user", "add", "--email", "not-an-email", "--name", "B"}, env, 1, "", "does not look like an e-mail", true},
+		{"user add bad country", []string{"user", "add", "--email", "c@example.com", "--name", "C", "--country", "Atlantis"}, env, 1, "", "unknown country", true},
+		{"user add missing name", []string{"user", "add", "--email", "c@example.com"}, env, 2, "", "--email and --name are required", false},
+		{"article add", []string{"article", "add", good}, env, 0, "/2012/04/05/hello-readers/", "", false},
+		{"article add again", []string{"article", "add", good}, env, 1, "", "already exists", true},
+		{"article add unknown author", []string{"article", "add", noAuthor}, env, 1, "", "no person \"nobody-here\"", true},
+		{"article add malformed", []string{"article", "add", malformed}, env, 1, "", "front matter", true},
+		{"article add missing file", []string{"article", "add", filepath.Join(dir, "missing.md")}, env, 1, "", "no such file", true},
+		{"article add no file", []string{"article", "add"}, env, 2, "", "at least one", false},
+		{"demo on a non-empty database", []string{"demo"}, env, 1, "", "empty database", true},
+		{"demo on an empty one", []string{"demo", "--database", filepath.Join(dir, "demo.db")}, env, 0, "Motor Ledger", "", false},
+		{"database unreachable", []string{"migrate", "--database", "postgres://nobody@127.0.0.1:1/x?sslmode=disable"}, env, 1, "", "cannot reach database", true},
+		{"database folder missing", []string{"migrate", "--database", filepath.Join(dir, "no", "such", "dir.db")}, env, 1, "", "SQLite", true},
+	}
+	for _, c := range cases {
+		code, out, errOut := runCmd(t, c.env, c.args...)
+		if code != c.code || !strings.Contains(out, c.stdout) || !strings.Contains(errOut, c.stderr) {
+			t.Errorf("%s: exit %d (want %d)\nstdout: %s\nstderr: %s", c.name, code, c.code, out, errOut)
+			continue
+		}
+		if c.oneLiner && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%s: error is not one line:\n%s", c.name, errOut)
+		}
+		if strings.Contains(errOut, "goroutine ") || strings.Contains(errOut, "panic") {
+			t.Errorf("%s: stack trace:\n%s", c.name, errOut)
+		}
+	}
+}
+
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServe runs `byline serve` in-process and waits until it answers.
+func startServe(t testing.TB, args ...string) (base string, stop func() int) {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var out, errb syncBuffer
+	go func() {
+		done <- run(ctx, &environment{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }},
+			append([]string{"serve", "--addr", addr}, args...))
+	}()
+	base = "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not become ready: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return base, func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+			return -1
+		}
+	}
+}
+
+func TestServeDemoAndGracefulShutdown(t *testing.T) {
+	base, stop := startServe(t, "--demo", "--database", filepath.Join(t.TempDir(), "x.db"))
+	resp, err := http.Get(base + "/2012/04/05/infiniti-to-move-production-out-of-japan/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Motor Ledger")) {
+		t.Fatalf("demo article: %d", resp.StatusCode)
+	}
+	// A request in flight when the stop comes still completes.
+	inflight := make(chan error, 1)
+	go func() {
+		r, err := http.Get(base + "/feed/")
+		if err == nil {
+			_, err = io.ReadAll(r.Body)
+			r.Body.Close()
+			if r.StatusCode != 200 {
+				err = fmt.Errorf("status %d", r.StatusCode)
+			}
+		}
+		inflight <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d after stop", code)
+	}
+	if err := <-inflight; err != nil {
+		t.Fatalf("in-flight request: %v", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("server still answers after shutdown")
+	}
+}
+
+// TestServeOnPostgres runs the same binary wiring against PostgreSQL.
+func TestServeOnPostgres(t *testing.T) {
+	url := dbtest.PostgresSchema(t)
+	base, stop := startServe(t, "--demo", "--database", url)
+	defer stop()
+	resp, err := http.Get(base + "/search?q=tochigi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Infiniti to Move Production")) {
+		t.Fatalf("search on postgres: %d", resp.StatusCode)
+	}
+}
