@@ -31,6 +31,16 @@ const demoArticle = "/2012/04/05/infiniti-to-move-production-out-of-japan/"
 // newSite serves the demo site from d through the real handler stack.
 func newSite(t testing.TB, d *db.DB) *httptest.Server {
 	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = newHandler(t, d, "http://"+srv.Listener.Addr().String())
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newHandler loads the demo site into d and builds the site's handler.
+func newHandler(t testing.TB, d *db.DB, base string) http.Handler {
+	t.Helper()
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/New_York")
 	if err := demo.Load(ctx, d, loc, nil); err != nil {
@@ -40,8 +50,6 @@ func newSite(t testing.TB, d *db.DB) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
 	articles, people := article.NewStore(d), account.NewStore(d)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s, err := web.New(web.Deps{Articles: articles, People: people, DB: d, Site: settings, BaseURL: base, Location: loc,
@@ -50,10 +58,7 @@ func newSite(t testing.TB, d *db.DB) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = s
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv
+	return s
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -1,0 +1,22 @@
+# The two commands that matter: `make run` and `make test` (see README).
+.PHONY: run test build bench fuzz
+
+run:
+	go run ./cmd/byline serve --demo
+
+test:
+	./scripts/test.sh
+
+build:
+	go build -o bin/byline ./cmd/byline
+
+# Server-side cost of the main pages, over the real handler stack on SQLite.
+bench:
+	go test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/web/
+
+# A minute of fuzzing for each parser of outside input.
+fuzz:
+	go test -run '^$$' -fuzz FuzzArticleRender -fuzztime 60s ./internal/markdown/
+	go test -run '^$$' -fuzz FuzzParseFile -fuzztime 60s ./internal/article/
+	go test -run '^$$' -fuzz FuzzFTS5Query -fuzztime 60s ./internal/article/
+	go test -run '^$$' -fuzz FuzzMake -fuzztime 30s ./internal/slug/

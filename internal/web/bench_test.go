@@ -1,0 +1,104 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/article"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+)
+
+// BenchmarkPages measures the server-side cost of public pages, uncached,
+// over the real handler stack (middleware, domain stores, templates) on an
+// SQLite file: time and allocations per request, p50/p99 latency, the
+// queries each request runs, and throughput with every core busy. The
+// "large" site adds 5,000 articles to show the cost does not grow with size.
+//
+//	go test -run '^$' -bench Pages -benchmem ./internal/web/
+func BenchmarkPages(b *testing.B) {
+	pages := []struct{ name, path string }{
+		{"article", demoArticle},
+		{"home", "/"},
+		{"tag", "/tag/luxury/"},
+		{"search", "/search?q=infiniti"},
+		{"feed", "/feed/"},
+	}
+	for _, size := range []string{"demo", "large"} {
+		d := dbtest.SQLite(b)
+		h := newHandler(b, d, "http://127.0.0.1:8080")
+		if size == "large" {
+			addArticles(b, d, 5000)
+		}
+		for _, p := range pages {
+			b.Run(size+"/"+p.name, func(b *testing.B) { benchPage(b, h, d, p.path) })
+		}
+		b.Run(size+"/article-parallel", func(b *testing.B) {
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					serve(b, h, demoArticle)
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+		})
+	}
+}
+
+func serve(b *testing.B, h http.Handler, path string) {
+	req := httptest.NewRequest("GET", path, nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		b.Fatalf("%s: %d", path, rec.Code)
+	}
+}
+
+func benchPage(b *testing.B, h http.Handler, d *db.DB, path string) {
+	lat := make([]time.Duration, 0, b.N)
+	q0 := d.QueryCount()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		serve(b, h, path)
+		lat = append(lat, time.Since(t))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(d.QueryCount()-q0)/float64(b.N), "queries/op")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// addArticles adds n published articles over 50 tags and 20 authors.
+func addArticles(b *testing.B, d *db.DB, n int) {
+	ctx := context.Background()
+	people := account.NewStore(d)
+	var authors []int64
+	for i := 0; i < 20; i++ {
+		p, err := people.Create(ctx, account.NewPerson{Email: fmt.Sprintf("w%d@example.com", i), DisplayName: fmt.Sprintf("Writer %d", i),
+			Roles: []account.Role{account.RoleContributor}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		authors = append(authors, p.ID)
+	}
+	s := article.NewStore(d)
+	at := time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		_, err := s.Create(ctx, article.Draft{Headline: fmt.Sprintf("Generated story %d about engines", i), AuthorID: authors[i%len(authors)],
+			BodyMD: "A paragraph about **engines**, gearboxes and the people who build them.\n\nAnother paragraph.",
+			Tags:   []string{fmt.Sprintf("topic-%d", i%50), "generated"}, Status: article.StatusPublished,
+			PublishedAt: at.Add(time.Duration(i) * time.Hour)})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
