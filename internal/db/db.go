@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,7 +45,15 @@ type DB struct {
 	where  string // for error messages: the file or host, never a password
 
 	queries atomic.Int64
+
+	// stmts caches prepared read statements on SQLite, whose driver would
+	// otherwise parse every query anew (pgx caches them itself).
+	stmts    sync.Map // query text -> *sql.Stmt
+	stmtsLen atomic.Int32
 }
+
+// maxStmts bounds the statement cache; queries past it run unprepared.
+const maxStmts = 256
 
 // Open connects to dsn: a postgres:// (or postgresql://) URL, or else a path
 // to an SQLite file (created when missing). It checks the connection, so a
@@ -137,6 +146,10 @@ func openSQLite(path string) (*DB, error) {
 
 // Close closes every connection.
 func (d *DB) Close() error {
+	d.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -172,13 +185,44 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 // Query runs a read-only query on the reader pool.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	d.queries.Add(1)
+	if st := d.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, normArgs(args)...)
+	}
 	return d.read.QueryContext(ctx, query, normArgs(args)...)
 }
 
 // QueryRow runs a read-only single-row query on the reader pool.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	d.queries.Add(1)
+	if st := d.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, normArgs(args)...)
+	}
 	return d.read.QueryRowContext(ctx, query, normArgs(args)...)
+}
+
+// stmt returns a cached prepared statement for query on SQLite, or nil
+// (PostgreSQL, a full cache, or a statement that fails to prepare, whose
+// error the unprepared path then reports).
+func (d *DB) stmt(ctx context.Context, query string) *sql.Stmt {
+	if d.Engine != SQLite {
+		return nil
+	}
+	if st, ok := d.stmts.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	if d.stmtsLen.Load() >= maxStmts {
+		return nil
+	}
+	st, err := d.read.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := d.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	d.stmtsLen.Add(1)
+	return st
 }
 
 // Tx runs fn in a write transaction, committing when fn returns nil and

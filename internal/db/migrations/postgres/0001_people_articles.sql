@@ -51,12 +51,16 @@ CREATE TABLE tags (
 );
 CREATE INDEX tags_by_count ON tags (article_count DESC, name);
 
+-- published_at repeats the article's so a tag page walks one index in
+-- date order however many articles the site has; the article store keeps
+-- it in step.
 CREATE TABLE article_tags (
-    article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    tag_id     BIGINT NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    article_id   BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    tag_id       BIGINT NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    published_at TIMESTAMPTZ,
     PRIMARY KEY (article_id, tag_id)
 );
-CREATE INDEX article_tags_by_tag ON article_tags (tag_id, article_id);
+CREATE INDEX article_tags_by_tag ON article_tags (tag_id, published_at DESC, article_id DESC);
 
 -- Site-wide settings, one row per key.
 CREATE TABLE settings (

@@ -47,12 +47,16 @@ CREATE TABLE tags (
 );
 CREATE INDEX tags_by_count ON tags (article_count DESC, name);
 
+-- published_at repeats the article's so a tag page walks one index in
+-- date order however many articles the site has; the article store keeps
+-- it in step.
 CREATE TABLE article_tags (
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    tag_id     INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    article_id   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    tag_id       INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    published_at TIMESTAMP,
     PRIMARY KEY (article_id, tag_id)
 );
-CREATE INDEX article_tags_by_tag ON article_tags (tag_id, article_id);
+CREATE INDEX article_tags_by_tag ON article_tags (tag_id, published_at DESC, article_id DESC);
 
 -- Full-text search: an external-content FTS5 index kept in step by triggers.
 CREATE VIRTUAL TABLE articles_fts USING fts5(
