@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -140,6 +142,26 @@ func TestBrowserReaderPath(t *testing.T) {
 	}
 	shot("article-desktop.png", 1280, 900)
 	shot("article-phone.png", 390, 844)
+
+	// The dark theme follows the reader's system setting.
+	dark := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+		return chromedp.Void{}, err
+	}
+	must("emulate dark", chromedp.Do(ctx, dark))
+	bg, err = chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+	must("dark background", err)
+	if bg != "rgb(20, 20, 19)" {
+		t.Errorf("dark background is %s", bg)
+	}
+	shot("article-desktop-dark.png", 1280, 900)
+	shot("article-phone-dark.png", 390, 844)
+	light := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+		return chromedp.Void{}, err
+	}
+	must("emulate light", chromedp.Do(ctx, light))
 	// At phone width the sidebar moves below the article instead of squeezing it.
 	narrow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('.story-body').getBoundingClientRect().width > 300`))
 	must("layout", err)
