@@ -144,12 +144,7 @@ func TestBrowserReaderPath(t *testing.T) {
 	shot("article-phone.png", 390, 844)
 
 	// The dark theme follows the reader's system setting.
-	dark := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
-		return chromedp.Void{}, err
-	}
-	must("emulate dark", chromedp.Do(ctx, dark))
+	must("emulate dark", chromedp.Do(ctx, colorScheme("dark")))
 	bg, err = chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
 	must("dark background", err)
 	if bg != "rgb(20, 20, 19)" {
@@ -157,11 +152,7 @@ func TestBrowserReaderPath(t *testing.T) {
 	}
 	shot("article-desktop-dark.png", 1280, 900)
 	shot("article-phone-dark.png", 390, 844)
-	light := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
-		return chromedp.Void{}, err
-	}
-	must("emulate light", chromedp.Do(ctx, light))
+	must("emulate light", chromedp.Do(ctx, colorScheme("light")))
 	// At phone width the sidebar moves below the article instead of squeezing it.
 	narrow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('.story-body').getBoundingClientRect().width > 300`))
 	must("layout", err)
@@ -183,4 +174,13 @@ func TestBrowserReaderPath(t *testing.T) {
 		t.Error("search snippet has no highlighted words")
 	}
 	shot("search-desktop.png", 1280, 900)
+}
+
+// colorScheme makes the page see the system's light or dark setting.
+func colorScheme(value string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: value}}})
+		return chromedp.Void{}, err
+	}
 }

@@ -16,14 +16,7 @@ import (
 )
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
-	cfg, rest, err := dbConfig(env, "migrate", args, nil)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
-	}
-	d, err := openDB(ctx, cfg, nil)
+	_, d, _, err := openCommand(ctx, env, "migrate", args, nil, noArgs)
 	if err != nil {
 		return err
 	}
@@ -33,14 +26,7 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 }
 
 func runDemo(ctx context.Context, env *environment, args []string) error {
-	cfg, rest, err := dbConfig(env, "demo", args, nil)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
-	}
-	d, err := openDB(ctx, cfg, nil)
+	cfg, d, _, err := openCommand(ctx, env, "demo", args, nil, noArgs)
 	if err != nil {
 		return err
 	}
@@ -75,7 +61,7 @@ func (r *rolesFlag) Set(v string) error {
 func runUserAdd(ctx context.Context, env *environment, args []string) error {
 	var n account.NewPerson
 	var roles rolesFlag
-	cfg, rest, err := dbConfig(env, "user add", args, func(fs *flag.FlagSet) {
+	_, d, _, err := openCommand(ctx, env, "user add", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&n.Email, "email", "", "e-mail address (required)")
 		fs.StringVar(&n.DisplayName, "name", "", "display name (required)")
 		fs.StringVar(&n.Country, "country", "", "country code or name, e.g. US or Canada")
@@ -83,21 +69,16 @@ func runUserAdd(ctx context.Context, env *environment, args []string) error {
 		fs.StringVar(&n.Slug, "slug", "", "address of their page, /author/SLUG/ (default: from the name)")
 		fs.StringVar(&n.AvatarURL, "avatar", "", "avatar image URL")
 		fs.Var(&roles, "roles", "comma-separated roles: admin, editor, author, contributor, moderator, reader (default reader)")
+	}, func(rest []string) error {
+		if n.Email == "" || n.DisplayName == "" {
+			return usageError{"--email and --name are required"}
+		}
+		return noArgs(rest)
 	})
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
-	}
-	if n.Email == "" || n.DisplayName == "" {
-		return usageError{"--email and --name are required"}
-	}
 	n.Roles = roles
-	d, err := openDB(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
 	defer d.Close()
 	p, err := account.NewStore(d).Create(ctx, n)
 	if err != nil {
@@ -108,14 +89,12 @@ func runUserAdd(ctx context.Context, env *environment, args []string) error {
 }
 
 func runArticleAdd(ctx context.Context, env *environment, args []string) error {
-	cfg, files, err := dbConfig(env, "article add", args, nil)
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		return usageError{"name at least one Markdown file"}
-	}
-	d, err := openDB(ctx, cfg, nil)
+	cfg, d, files, err := openCommand(ctx, env, "article add", args, nil, func(rest []string) error {
+		if len(rest) == 0 {
+			return usageError{"name at least one Markdown file"}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 
 	"byline/internal/config"
@@ -24,6 +25,33 @@ func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*db.DB, 
 		log.Info("database migrated", "engine", d.Engine, "applied", applied)
 	}
 	return d, nil
+}
+
+// openCommand parses a database command's flags (the shared ones and its
+// own, from extra), lets check refuse the arguments before anything is
+// touched, then opens and migrates the database. The caller closes it.
+func openCommand(ctx context.Context, env *environment, name string, args []string,
+	extra func(*flag.FlagSet), check func(rest []string) error) (*config.Config, *db.DB, []string, error) {
+	cfg, rest, err := dbConfig(env, name, args, extra)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := check(rest); err != nil {
+		return nil, nil, nil, err
+	}
+	d, err := openDB(ctx, cfg, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cfg, d, rest, nil
+}
+
+// noArgs is a check for commands that take flags only.
+func noArgs(rest []string) error {
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	return nil
 }
 
 // dbConfig parses the flags every database command shares.

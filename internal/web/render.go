@@ -158,6 +158,9 @@ type siteView struct {
 	Name, Tagline string
 }
 
+// searchBox is one search form: its class, its input's id, its text.
+type searchBox struct{ Class, ID, Query string }
+
 type feedLink struct{ Type, Title, Href string } // Type is "rss" or "atom"
 
 type navItem struct {
@@ -256,6 +259,7 @@ func (s *Server) funcs() template.FuncMap {
 			return fmt.Sprintf("%d %s", n, many)
 		},
 		"add":         func(a, b int) int { return a + b },
+		"searchBox":   func(class, id, query string) searchBox { return searchBox{class, id, query} },
 		"firstResult": func(page int) int { return (page-1)*article.SearchPerPage + 1 },
 	}
 }
