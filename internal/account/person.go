@@ -50,9 +50,24 @@ type Person struct {
 	Bio         string
 	AvatarURL   string
 	Roles       []Role
+	AvatarKind  string    // "generated", "upload" or "gravatar"
+	VerifiedAt  time.Time // when the e-mail address was confirmed; zero if not yet
+	SuspendedAt time.Time // zero unless suspended
+	DeletedAt   time.Time // zero unless deleted (the row stays so threads stay whole)
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	passwordHash string
 }
+
+// Verified reports whether the person confirmed their e-mail address.
+func (p Person) Verified() bool { return !p.VerifiedAt.IsZero() }
+
+// Suspended reports whether an admin suspended the person.
+func (p Person) Suspended() bool { return !p.SuspendedAt.IsZero() }
+
+// Deleted reports whether the account was deleted.
+func (p Person) Deleted() bool { return !p.DeletedAt.IsZero() }
 
 // CountryName is the person's country as people say it, or "".
 func (p Person) CountryName() string { return country.Name(p.Country) }
@@ -89,6 +104,8 @@ type NewPerson struct {
 	Bio         string
 	AvatarURL   string
 	Roles       []Role // at least reader is implied when empty
+	Password    string // optional: sets a password so the person can sign in
+	Verified    bool   // the e-mail address is known to be theirs (staff added by an admin)
 }
 
 // normalize checks n and returns it cleaned, or an *apperr.Invalid.
@@ -127,6 +144,11 @@ func (n NewPerson) normalize() (NewPerson, error) {
 	}
 	if n.AvatarURL != "" && !(strings.HasPrefix(n.AvatarURL, "https://") || strings.HasPrefix(n.AvatarURL, "http://") || strings.HasPrefix(n.AvatarURL, "/")) {
 		v.Add("avatar_url", "an avatar must be an http(s) URL or a path on this site")
+	}
+	if n.Password != "" {
+		if err := CheckPassword(n.Password, n.Email, n.DisplayName); err != nil {
+			v.Add("password", err.Error())
+		}
 	}
 	if len(n.Roles) == 0 {
 		n.Roles = []Role{RoleReader}

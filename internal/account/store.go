@@ -14,14 +14,35 @@ import (
 
 // Store keeps people in the database.
 type Store struct {
-	db  *db.DB
-	now func() time.Time
+	db     *db.DB
+	now    func() time.Time
+	mailer Mailer
 }
 
 // NewStore returns a Store on d.
 func NewStore(d *db.DB) *Store { return &Store{db: d, now: time.Now} }
 
-const personCols = `u.id, u.email, u.slug, u.display_name, u.country, u.bio, u.avatar_url, u.created_at, u.updated_at`
+const personCols = `u.id, u.email, u.slug, u.display_name, u.country, u.bio, u.avatar_url, u.avatar_kind,
+	u.email_verified_at, u.suspended_at, u.deleted_at, u.password_hash, u.created_at, u.updated_at`
+
+// scanPerson reads personCols (and any extra columns after them).
+func scanPerson(sc interface{ Scan(...any) error }, p *Person, extra ...any) error {
+	var verified, suspended, deleted *time.Time
+	dest := append([]any{&p.ID, &p.Email, &p.Slug, &p.DisplayName, &p.Country, &p.Bio, &p.AvatarURL, &p.AvatarKind,
+		&verified, &suspended, &deleted, &p.passwordHash, &p.CreatedAt, &p.UpdatedAt}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		src *time.Time
+		dst *time.Time
+	}{{verified, &p.VerifiedAt}, {suspended, &p.SuspendedAt}, {deleted, &p.DeletedAt}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	return nil
+}
 
 // Create adds a person. A taken e-mail or slug is an *apperr.Invalid naming
 // the field; a slug made from the name gets a number when taken.
@@ -31,48 +52,64 @@ func (s *Store) Create(ctx context.Context, n NewPerson) (Person, error) {
 	if err != nil {
 		return Person{}, err
 	}
-	now := s.now()
 	var p Person
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		var taken int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = $1`, n.Email).Scan(&taken); err != nil {
-			return err
-		}
-		if taken > 0 {
-			return apperr.Field("email", "a person with that e-mail address already exists")
-		}
-		base := n.Slug
-		for i := 2; ; i++ {
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE slug = $1`, n.Slug).Scan(&taken); err != nil {
-				return err
-			}
-			if taken == 0 {
-				break
-			}
-			if explicitSlug {
-				return apperr.Field("slug", "that slug is taken")
-			}
-			n.Slug = fmt.Sprintf("%s-%d", base, i)
-		}
-		err := tx.QueryRow(ctx, `INSERT INTO users (email, slug, display_name, country, bio, avatar_url, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
-			n.Email, n.Slug, n.DisplayName, n.Country, n.Bio, n.AvatarURL, now).Scan(&p.ID)
-		if err != nil {
-			return db.MapError(tx.Engine(), err)
-		}
-		for _, r := range n.Roles {
-			if _, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, p.ID, string(r)); err != nil {
-				return err
-			}
-		}
-		return nil
+		p, err = s.create(ctx, tx, n, explicitSlug)
+		return err
 	})
 	if err != nil {
 		return Person{}, fmt.Errorf("account: create %s: %w", n.Email, err)
 	}
+	return p, nil
+}
+
+// create inserts a normalized person inside tx.
+func (s *Store) create(ctx context.Context, tx *db.Tx, n NewPerson, explicitSlug bool) (Person, error) {
+	var p Person
+	var taken int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = $1`, n.Email).Scan(&taken); err != nil {
+		return p, err
+	}
+	if taken > 0 {
+		return p, apperr.Field("email", "an account with that e-mail address already exists")
+	}
+	base := n.Slug
+	for i := 2; ; i++ {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE slug = $1`, n.Slug).Scan(&taken); err != nil {
+			return p, err
+		}
+		if taken == 0 {
+			break
+		}
+		if explicitSlug {
+			return p, apperr.Field("slug", "that slug is taken")
+		}
+		n.Slug = fmt.Sprintf("%s-%d", base, i)
+	}
+	now := s.now()
+	hash := ""
+	if n.Password != "" {
+		hash = HashPassword(n.Password)
+	}
+	var verified any
+	if n.Verified {
+		verified = now
+		p.VerifiedAt = now.UTC()
+	}
+	err := tx.QueryRow(ctx, `INSERT INTO users (email, slug, display_name, country, bio, avatar_url, password_hash, email_verified_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+		n.Email, n.Slug, n.DisplayName, n.Country, n.Bio, n.AvatarURL, hash, verified, now).Scan(&p.ID)
+	if err != nil {
+		return p, db.MapError(tx.Engine(), err)
+	}
+	for _, r := range n.Roles {
+		if _, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, p.ID, string(r)); err != nil {
+			return p, err
+		}
+	}
 	p.Email, p.Slug, p.DisplayName, p.Country, p.Bio, p.AvatarURL = n.Email, n.Slug, n.DisplayName, n.Country, n.Bio, n.AvatarURL
-	p.Roles = n.Roles
-	p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
+	p.Roles, p.passwordHash = n.Roles, hash
+	p.CreatedAt, p.UpdatedAt, p.AvatarKind = now.UTC(), now.UTC(), "generated"
 	return p, nil
 }
 
@@ -121,7 +158,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Person, error) {
 		q.Limit = 50
 	}
 	q.Limit = min(q.Limit, 500)
-	where, args := "WHERE u.id > $1", []any{q.After}
+	where, args := "WHERE u.id > $1 AND u.deleted_at IS NULL", []any{q.After}
 	if q.Role != "" {
 		where += " AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $2)"
 		args = append(args, string(q.Role))
@@ -138,9 +175,9 @@ func (s *Store) Staff(ctx context.Context, roles ...Role) (map[Role][]Person, er
 		args[i] = string(r)
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	rows, err := s.db.Query(ctx, `SELECT r.role, `+personCols+`
+	rows, err := s.db.Query(ctx, `SELECT `+personCols+`, r.role
 		FROM user_roles r JOIN users u ON u.id = r.user_id
-		WHERE r.role IN (`+strings.Join(marks, ",")+`)
+		WHERE r.role IN (`+strings.Join(marks, ",")+`) AND u.deleted_at IS NULL AND u.suspended_at IS NULL
 		ORDER BY u.display_name, u.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("account: staff: %w", err)
@@ -150,7 +187,7 @@ func (s *Store) Staff(ctx context.Context, roles ...Role) (map[Role][]Person, er
 	for rows.Next() {
 		var role string
 		var p Person
-		if err := rows.Scan(&role, &p.ID, &p.Email, &p.Slug, &p.DisplayName, &p.Country, &p.Bio, &p.AvatarURL, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		if err := scanPerson(rows, &p, &role); err != nil {
 			return nil, fmt.Errorf("account: staff: %w", err)
 		}
 		out[Role(role)] = append(out[Role(role)], p)
@@ -172,7 +209,7 @@ func (s *Store) list(ctx context.Context, where, tail string, args ...any) ([]Pe
 	for rows.Next() {
 		var p Person
 		var role sql.NullString
-		if err := rows.Scan(&p.ID, &p.Email, &p.Slug, &p.DisplayName, &p.Country, &p.Bio, &p.AvatarURL, &p.CreatedAt, &p.UpdatedAt, &role); err != nil {
+		if err := scanPerson(rows, &p, &role); err != nil {
 			return nil, fmt.Errorf("account: list people: %w", err)
 		}
 		if n := len(out); n > 0 && out[n-1].ID == p.ID {

@@ -1,0 +1,467 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+	"byline/internal/mail"
+)
+
+// Errors of signing in. The message of ErrBadCredentials is the same for an
+// unknown address and a wrong password, so sign-in reveals no accounts.
+var (
+	ErrBadCredentials = errors.New("the e-mail address or password is not right")
+	ErrSuspended      = errors.New("this account is suspended; contact the site's editors")
+)
+
+// WithMailer sets the outbox that account mails go to and returns s.
+func (s *Store) WithMailer(m Mailer) *Store {
+	s.mailer = m
+	return s
+}
+
+// send queues m inside tx.
+func (s *Store) send(ctx context.Context, tx *db.Tx, m mail.Message) error {
+	if s.mailer == nil {
+		return errors.New("account: no mail outbox configured")
+	}
+	return s.mailer.Enqueue(ctx, tx, m)
+}
+
+// Registration is what a person fills in to sign up.
+type Registration struct {
+	Email       string
+	DisplayName string
+	Country     string
+	Password    string
+}
+
+// Register creates a reader account and mails the verification link, in
+// one transaction: the account exists exactly when its mail is queued.
+func (s *Store) Register(ctx context.Context, r Registration, mc MailContext) (Person, error) {
+	n, err := NewPerson{Email: r.Email, DisplayName: r.DisplayName, Country: r.Country, Roles: []Role{RoleReader}}.normalize()
+	inv, _ := apperr.AsInvalid(err)
+	if inv == nil {
+		inv = apperr.NewInvalid()
+	}
+	if r.Country == "" {
+		inv.Add("country", "choose your country")
+	}
+	if perr := CheckPassword(r.Password, n.Email, n.DisplayName); perr != nil {
+		inv.Add("password", perr.Error())
+	}
+	if err := inv.Err(); err != nil {
+		return Person{}, err
+	}
+	var p Person
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		n.Password = r.Password
+		if p, err = s.create(ctx, tx, n, false); err != nil {
+			return err
+		}
+		token, err := s.createToken(ctx, tx, p.ID, purposeVerify, p.Email, verifyTTL)
+		if err != nil {
+			return err
+		}
+		return s.send(ctx, tx, verifyMail(mc, p, token))
+	})
+	if err != nil {
+		return Person{}, fmt.Errorf("account: register %s: %w", n.Email, err)
+	}
+	return p, nil
+}
+
+// ResendVerification mails a fresh verification link.
+func (s *Store) ResendVerification(ctx context.Context, userID int64, mc MailContext) error {
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		p, err := s.byIDTx(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if p.Verified() {
+			return nil
+		}
+		token, err := s.createToken(ctx, tx, p.ID, purposeVerify, p.Email, verifyTTL)
+		if err != nil {
+			return err
+		}
+		return s.send(ctx, tx, verifyMail(mc, p, token))
+	})
+}
+
+// Verify spends a verification link (or a new-address link) and marks the
+// address confirmed. It returns the person.
+func (s *Store) Verify(ctx context.Context, token string) (Person, error) {
+	var id int64
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var email string
+		var err error
+		id, email, err = s.useToken(ctx, tx, token, purposeVerify)
+		if errors.Is(err, ErrBadLink) {
+			id, email, err = s.useToken(ctx, tx, token, purposeEmail)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL`, id, email, s.now())
+		if err != nil {
+			if errors.Is(db.MapError(tx.Engine(), err), apperr.ErrConflict) {
+				return apperr.Field("email", "another account uses that address now")
+			}
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrBadLink
+		}
+		return nil
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return s.ByID(ctx, id)
+}
+
+// Authenticate checks an e-mail address and password. It takes as long for
+// an unknown address as for a known one, and rehashes a password stored
+// with weaker settings than today's.
+func (s *Store) Authenticate(ctx context.Context, email, password string) (Person, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	p, err := s.one(ctx, "u.email = $1 AND u.deleted_at IS NULL", email)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && p.passwordHash == "") {
+		VerifyPassword(password, dummyHash)
+		return Person{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Person{}, err
+	}
+	ok, rehash := VerifyPassword(password, p.passwordHash)
+	if !ok {
+		return Person{}, ErrBadCredentials
+	}
+	if p.Suspended() {
+		return Person{}, ErrSuspended
+	}
+	if rehash {
+		if _, err := s.db.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, p.ID, HashPassword(password)); err != nil {
+			return Person{}, fmt.Errorf("account: rehash: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// SetPassword sets a new password (an admin tool or `byline user add`):
+// every session of the person ends.
+func (s *Store) SetPassword(ctx context.Context, userID int64, password string) error {
+	p, err := s.ByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := CheckPassword(password, p.Email, p.DisplayName); err != nil {
+		return apperr.Field("password", err.Error())
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error { return s.setPassword(ctx, tx, userID, password) })
+}
+
+func (s *Store) setPassword(ctx context.Context, tx *db.Tx, userID int64, password string) error {
+	if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1`, userID, HashPassword(password), s.now()); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	return err
+}
+
+// ChangePassword checks the current password, sets the new one and ends
+// every session; the caller starts a new one for the device in hand.
+func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next string) error {
+	p, err := s.ByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if ok, _ := VerifyPassword(current, p.passwordHash); !ok {
+		return apperr.Field("current_password", "that is not your current password")
+	}
+	if err := CheckPassword(next, p.Email, p.DisplayName); err != nil {
+		return apperr.Field("new_password", err.Error())
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error { return s.setPassword(ctx, tx, userID, next) })
+}
+
+// RequestReset mails a reset link if the address belongs to an account. It
+// says nothing either way, so the form reveals no accounts.
+func (s *Store) RequestReset(ctx context.Context, email string, mc MailContext) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	p, err := s.one(ctx, "u.email = $1 AND u.deleted_at IS NULL AND u.suspended_at IS NULL", email)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		token, err := s.createToken(ctx, tx, p.ID, purposeReset, p.Email, resetTTL)
+		if err != nil {
+			return err
+		}
+		return s.send(ctx, tx, resetMail(mc, p, token))
+	})
+}
+
+// CheckResetLink tells whether a reset link can still be used, without
+// spending it (to show the form or an error).
+func (s *Store) CheckResetLink(ctx context.Context, token string) error {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM account_tokens WHERE token_hash = $1 AND purpose = 'reset' AND used_at IS NULL AND expires_at > $2`,
+		hashToken(token), s.now()).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrBadLink
+	}
+	return nil
+}
+
+// ResetPassword spends a reset link and sets the new password; the link
+// also proves the address, so it counts as verified. Every session ends.
+func (s *Store) ResetPassword(ctx context.Context, token, password string) (Person, error) {
+	var id int64
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		if id, _, err = s.useToken(ctx, tx, token, purposeReset); err != nil {
+			return err
+		}
+		p, err := s.byIDTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := CheckPassword(password, p.Email, p.DisplayName); err != nil {
+			return apperr.Field("password", err.Error())
+		}
+		if err := s.setPassword(ctx, tx, id, password); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1`, id, s.now())
+		return err
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return s.ByID(ctx, id)
+}
+
+// RequestEmailChange mails a confirmation link to the new address; the
+// address changes (already verified) when the link is used.
+func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail, password string, mc MailContext) error {
+	p, err := s.ByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if ok, _ := VerifyPassword(password, p.passwordHash); !ok {
+		return apperr.Field("password", "that is not your current password")
+	}
+	n, err := NewPerson{Email: newEmail, DisplayName: p.DisplayName}.normalize()
+	if inv, ok := apperr.AsInvalid(err); ok && inv.Fields["email"] != "" {
+		return apperr.Field("email", inv.Fields["email"])
+	}
+	if n.Email == p.Email {
+		return apperr.Field("email", "that is already your address")
+	}
+	var taken int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = $1`, n.Email).Scan(&taken); err != nil {
+		return err
+	}
+	if taken > 0 {
+		return apperr.Field("email", "another account uses that address")
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		token, err := s.createToken(ctx, tx, p.ID, purposeEmail, n.Email, emailTTL)
+		if err != nil {
+			return err
+		}
+		return s.send(ctx, tx, emailChangeMail(mc, p, n.Email, token))
+	})
+}
+
+// Profile is what a person edits about themselves.
+type Profile struct {
+	DisplayName string
+	Country     string
+	Bio         string
+	AvatarKind  string // "generated", "upload" or "gravatar"
+}
+
+// UpdateProfile saves a person's profile.
+func (s *Store) UpdateProfile(ctx context.Context, userID int64, pr Profile) (Person, error) {
+	p, err := s.ByID(ctx, userID)
+	if err != nil {
+		return Person{}, err
+	}
+	n, err := NewPerson{Email: p.Email, DisplayName: pr.DisplayName, Country: pr.Country, Bio: pr.Bio, Slug: p.Slug}.normalize()
+	inv, _ := apperr.AsInvalid(err)
+	if inv == nil {
+		inv = apperr.NewInvalid()
+	}
+	switch pr.AvatarKind {
+	case "generated", "upload", "gravatar":
+	default:
+		inv.Add("avatar", "choose a generated picture, an uploaded one, or Gravatar")
+	}
+	if err := inv.Err(); err != nil {
+		return Person{}, err
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE users SET display_name = $2, country = $3, bio = $4, avatar_kind = $5, updated_at = $6 WHERE id = $1`,
+		userID, n.DisplayName, n.Country, n.Bio, pr.AvatarKind, s.now()); err != nil {
+		return Person{}, fmt.Errorf("account: update profile: %w", err)
+	}
+	return s.ByID(ctx, userID)
+}
+
+func (s *Store) byIDTx(ctx context.Context, tx *db.Tx, id int64) (Person, error) {
+	var p Person
+	err := scanPerson(tx.QueryRow(ctx, `SELECT `+personCols+` FROM users u WHERE u.id = $1`, id), &p)
+	if err != nil {
+		return Person{}, fmt.Errorf("account: person %d: %w", id, db.MapError(tx.Engine(), err))
+	}
+	return p, nil
+}
+
+// SetRoles replaces a person's roles (an admin's action).
+func (s *Store) SetRoles(ctx context.Context, userID int64, roles []Role) error {
+	if len(roles) == 0 {
+		roles = []Role{RoleReader}
+	}
+	for _, r := range roles {
+		if _, err := ParseRole(string(r)); err != nil {
+			return apperr.Field("roles", err.Error())
+		}
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		for _, r := range roles {
+			if _, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING`, userID, string(r)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `UPDATE users SET updated_at = $2 WHERE id = $1`, userID, s.now())
+		return err
+	})
+}
+
+// Suspend stops a person from signing in and ends their sessions; Unsuspend
+// lifts it.
+func (s *Store) Suspend(ctx context.Context, userID int64, suspend bool) error {
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		var at any
+		if suspend {
+			at = s.now()
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, userID, s.now()); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `UPDATE users SET suspended_at = $2, updated_at = $3 WHERE id = $1`, userID, at, s.now())
+		return err
+	})
+}
+
+// Delete removes a person's account: sign-in, sessions, tokens, roles,
+// avatar and private details go; the row stays, renamed, so the threads and
+// articles they took part in stay whole and readable.
+func (s *Store) Delete(ctx context.Context, userID int64) error {
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		var articles int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM articles WHERE author_id = $1`, userID).Scan(&articles); err != nil {
+			return err
+		}
+		now := s.now()
+		// Writers keep their byline and author page on what they published;
+		// everyone else becomes anonymous.
+		identity := "display_name = 'Former member', slug = 'former-member-' || CAST(id AS TEXT)"
+		if articles > 0 {
+			identity = "display_name = display_name"
+		}
+		_, err := tx.Exec(ctx, `UPDATE users SET email = $2, `+identity+`, password_hash = '', bio = '', avatar_url = '',
+			avatar_kind = 'generated', country = '', deleted_at = $3, updated_at = $3 WHERE id = $1`,
+			userID, fmt.Sprintf("deleted-%d@deleted.invalid", userID), now)
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM account_tokens WHERE user_id = $1`,
+			`DELETE FROM api_tokens WHERE user_id = $1`, `DELETE FROM user_roles WHERE user_id = $1`, `DELETE FROM avatars WHERE user_id = $1`} {
+			if _, err := tx.Exec(ctx, q, userID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SearchQuery selects people for the admin's People screen.
+type SearchQuery struct {
+	Text   string // in name or e-mail
+	Role   Role
+	Status string // "", "active", "unverified", "suspended", "deleted"
+	After  int64
+	Limit  int
+}
+
+// Search lists people for admins, newest first by ID.
+func (s *Store) Search(ctx context.Context, q SearchQuery) ([]Person, error) {
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`, `\`, `\\`).Replace(strings.ToLower(t)) + "%"
+		p := arg(like)
+		where = append(where, "(lower(u.display_name) LIKE "+p+" ESCAPE '\\' OR u.email LIKE "+p+" ESCAPE '\\')")
+	}
+	if q.Role != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = "+arg(string(q.Role))+")")
+	}
+	switch q.Status {
+	case "active":
+		where = append(where, "u.deleted_at IS NULL AND u.suspended_at IS NULL")
+	case "unverified":
+		where = append(where, "u.deleted_at IS NULL AND u.email_verified_at IS NULL")
+	case "suspended":
+		where = append(where, "u.deleted_at IS NULL AND u.suspended_at IS NOT NULL")
+	case "deleted":
+		where = append(where, "u.deleted_at IS NOT NULL")
+	case "":
+		where = append(where, "u.deleted_at IS NULL")
+	default:
+		return nil, apperr.Field("status", "unknown status")
+	}
+	if q.After > 0 {
+		where = append(where, "u.id < "+arg(q.After))
+	}
+	w := ""
+	if len(where) > 0 {
+		w = "WHERE " + strings.Join(where, " AND ")
+	}
+	ps, err := s.list(ctx, w, fmt.Sprintf("ORDER BY u.id DESC LIMIT %d", q.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	// list orders by id ascending; the admin wants the newest first.
+	for i, j := 0, len(ps)-1; i < j; i, j = i+1, j-1 {
+		ps[i], ps[j] = ps[j], ps[i]
+	}
+	return ps, nil
+}
+

@@ -1,0 +1,94 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"html/template"
+	"strings"
+	texttemplate "text/template"
+
+	"byline/internal/db"
+	"byline/internal/mail"
+)
+
+// MailContext is what account mails need to know about the site.
+type MailContext struct {
+	SiteName string
+	BaseURL  string // absolute, no trailing slash
+}
+
+// Mailer stores mail in the outbox, inside the caller's transaction.
+type Mailer interface {
+	Enqueue(ctx context.Context, q db.Querier, m mail.Message) error
+}
+
+type accountMail struct {
+	Site    string
+	Name    string
+	Link    string
+	Action  string // the button's words
+	Intro   string
+	Outro   string
+	Subject string
+}
+
+var textMail = texttemplate.Must(texttemplate.New("text").Parse(`Hello {{.Name}},
+
+{{.Intro}}
+
+{{.Link}}
+
+{{.Outro}}
+
+-- 
+{{.Site}}
+`))
+
+var htmlMail = template.Must(template.New("html").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1c1b19; max-width: 36rem; margin: 0 auto; padding: 1.5rem;">
+<p style="font: 700 1.3rem Georgia, serif;">{{.Site}}</p>
+<p>Hello {{.Name}},</p>
+<p>{{.Intro}}</p>
+<p><a href="{{.Link}}" style="display: inline-block; background: #b3261e; color: #fff; padding: .6rem 1.1rem; border-radius: 6px; text-decoration: none; font-weight: 600;">{{.Action}}</a></p>
+<p style="font-size: .9rem; color: #5e5a53;">Or paste this address into your browser:<br>{{.Link}}</p>
+<p style="font-size: .9rem; color: #5e5a53;">{{.Outro}}</p>
+</body></html>
+`))
+
+func buildMail(to string, m accountMail) mail.Message {
+	var t, h bytes.Buffer
+	_ = textMail.Execute(&t, m)
+	_ = htmlMail.Execute(&h, m)
+	return mail.Message{To: to, Subject: m.Subject, Text: t.String(), HTML: h.String()}
+}
+
+func verifyMail(mc MailContext, p Person, token string) mail.Message {
+	return buildMail(p.Email, accountMail{Site: mc.SiteName, Name: p.DisplayName, Subject: "Confirm your e-mail address for " + mc.SiteName,
+		Link: mc.BaseURL + "/verify?token=" + token, Action: "Confirm my address",
+		Intro: "Please confirm your e-mail address to finish setting up your account. Once confirmed, you can join the discussion.",
+		Outro: "The link works for 3 days. If you did not sign up, ignore this mail: no account is active without confirmation."})
+}
+
+func resetMail(mc MailContext, p Person, token string) mail.Message {
+	return buildMail(p.Email, accountMail{Site: mc.SiteName, Name: p.DisplayName, Subject: "Reset your " + mc.SiteName + " password",
+		Link: mc.BaseURL + "/password/reset?token=" + token, Action: "Choose a new password",
+		Intro: "Someone asked to reset the password of your account. If it was you, choose a new password here:",
+		Outro: "The link works once, for 1 hour. If you did not ask, ignore this mail; your password stays as it is."})
+}
+
+func emailChangeMail(mc MailContext, p Person, newEmail, token string) mail.Message {
+	return buildMail(newEmail, accountMail{Site: mc.SiteName, Name: p.DisplayName, Subject: "Confirm your new e-mail address for " + mc.SiteName,
+		Link: mc.BaseURL + "/verify?token=" + token, Action: "Confirm my new address",
+		Intro: "You asked to use this address for your account. Confirm it, and it replaces " + maskEmail(p.Email) + ".",
+		Outro: "The link works for 24 hours. If you did not ask for this, ignore this mail."})
+}
+
+// maskEmail shows enough of an address to recognise it: j***@example.com.
+func maskEmail(e string) string {
+	local, domain, ok := strings.Cut(e, "@")
+	if !ok || local == "" {
+		return e
+	}
+	return local[:1] + "***@" + domain
+}

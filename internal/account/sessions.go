@@ -1,0 +1,158 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+)
+
+// Session lifetimes: a browser session lasts a day unless used; "remember
+// me" keeps one for 30 days from its last use.
+const (
+	SessionTTL   = 24 * time.Hour
+	RememberTTL  = 30 * 24 * time.Hour
+	touchEvery   = 5 * time.Minute // last-seen is written at most this often
+	maxUserAgent = 300
+)
+
+// Session is one signed-in browser.
+type Session struct {
+	ID         string // the token's hash: safe to show and to use in forms
+	UserID     int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	Remember   bool
+	UserAgent  string
+	IP         string
+}
+
+// ErrNoSession means the cookie names no live session.
+var ErrNoSession = errors.New("not signed in")
+
+// StartSession creates a session and returns the token for the cookie.
+func (s *Store) StartSession(ctx context.Context, userID int64, remember bool, userAgent, ip string) (string, Session, error) {
+	token, hash := newToken()
+	now := s.now()
+	ttl := SessionTTL
+	if remember {
+		ttl = RememberTTL
+	}
+	if len(userAgent) > maxUserAgent {
+		userAgent = userAgent[:maxUserAgent]
+	}
+	ses := Session{ID: hash, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), Remember: remember, UserAgent: userAgent, IP: ip}
+	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
+		VALUES ($1, $2, $3, $3, $4, $5, $6, $7)`, hash, userID, now, ses.ExpiresAt, remember, userAgent, ip)
+	if err != nil {
+		return "", Session{}, fmt.Errorf("account: start session: %w", err)
+	}
+	return token, ses, nil
+}
+
+// SessionPerson returns the person signed in with token and their session,
+// in one query. Sessions of suspended or deleted people do not count.
+func (s *Store) SessionPerson(ctx context.Context, token string) (Person, Session, error) {
+	if token == "" || len(token) > 100 {
+		return Person{}, Session{}, ErrNoSession
+	}
+	var p Person
+	var ses Session
+	now := s.now()
+	row := s.db.QueryRow(ctx, `SELECT `+personCols+`, se.token_hash, se.created_at, se.last_seen_at, se.expires_at, se.remember
+		FROM sessions se JOIN users u ON u.id = se.user_id
+		WHERE se.token_hash = $1 AND se.expires_at > $2 AND u.suspended_at IS NULL AND u.deleted_at IS NULL`, hashToken(token), now)
+	if err := scanPerson(row, &p, &ses.ID, &ses.CreatedAt, &ses.LastSeenAt, &ses.ExpiresAt, &ses.Remember); err != nil {
+		if errors.Is(db.MapError(s.db.Engine, err), apperr.ErrNotFound) {
+			return Person{}, Session{}, ErrNoSession
+		}
+		return Person{}, Session{}, fmt.Errorf("account: session: %w", err)
+	}
+	ses.UserID = p.ID
+	roles, err := s.roles(ctx, p.ID)
+	if err != nil {
+		return Person{}, Session{}, err
+	}
+	p.Roles = roles
+	if now.Sub(ses.LastSeenAt) > touchEvery {
+		ttl := SessionTTL
+		if ses.Remember {
+			ttl = RememberTTL
+		}
+		ses.LastSeenAt, ses.ExpiresAt = now, now.Add(ttl)
+		if _, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1`, ses.ID, now, ses.ExpiresAt); err != nil {
+			return Person{}, Session{}, fmt.Errorf("account: touch session: %w", err)
+		}
+	}
+	return p, ses, nil
+}
+
+func (s *Store) roles(ctx context.Context, userID int64) ([]Role, error) {
+	rows, err := s.db.Query(ctx, `SELECT role FROM user_roles WHERE user_id = $1`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Role
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, Role(r))
+	}
+	sortRoles(out)
+	return out, rows.Err()
+}
+
+// EndSession signs one browser out.
+func (s *Store) EndSession(ctx context.Context, token string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(token))
+	return err
+}
+
+// EndSessionByID ends one of a person's sessions from their session list.
+func (s *Store) EndSessionByID(ctx context.Context, userID int64, id string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2`, id, userID)
+	return err
+}
+
+// EndOtherSessions signs a person out everywhere but the session keep
+// ("" ends them all).
+func (s *Store) EndOtherSessions(ctx context.Context, userID int64, keep string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, keep)
+	return err
+}
+
+// Sessions lists a person's live sessions, most recently used first.
+func (s *Store) Sessions(ctx context.Context, userID int64) ([]Session, error) {
+	rows, err := s.db.Query(ctx, `SELECT token_hash, created_at, last_seen_at, expires_at, remember, user_agent, ip
+		FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC`, userID, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("account: sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		ses := Session{UserID: userID}
+		if err := rows.Scan(&ses.ID, &ses.CreatedAt, &ses.LastSeenAt, &ses.ExpiresAt, &ses.Remember, &ses.UserAgent, &ses.IP); err != nil {
+			return nil, err
+		}
+		out = append(out, ses)
+	}
+	return out, rows.Err()
+}
+
+// PurgeExpired deletes expired sessions and spent or expired links.
+func (s *Store) PurgeExpired(ctx context.Context) error {
+	now := s.now()
+	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now); err != nil {
+		return err
+	}
+	_, err := s.db.Exec(ctx, `DELETE FROM account_tokens WHERE expires_at <= $1`, now.Add(-7*24*time.Hour))
+	return err
+}

@@ -1,0 +1,170 @@
+// Package mail builds messages and delivers them: an SMTP sender, and a
+// durable outbox table that a background worker drains with retries, so a
+// mail server that is down loses nothing.
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Message is one mail to one recipient.
+type Message struct {
+	To      string
+	Subject string
+	Text    string            // the plain-text part (always)
+	HTML    string            // the HTML alternative (optional)
+	Headers map[string]string // extra headers, e.g. List-Unsubscribe
+}
+
+// Sender delivers a message now.
+type Sender interface {
+	Send(ctx context.Context, from string, m Message, messageID string) error
+}
+
+// ErrPermanent marks a failure that retrying will not fix (a 5xx answer).
+var ErrPermanent = errors.New("permanent delivery failure")
+
+// TLS modes of an SMTP connection.
+const (
+	TLSStartTLS = "starttls" // plain connection upgraded with STARTTLS (required)
+	TLSImplicit = "tls"      // TLS from the first byte (port 465)
+	TLSNone     = "none"     // no encryption: local relays and tests only
+)
+
+// SMTP is how to reach a mail server.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	TLS      string // TLSStartTLS, TLSImplicit or TLSNone
+	From     string // the sender address, e.g. "Motor Ledger <news@example.com>"
+	Timeout  time.Duration
+}
+
+// Configured reports whether a server is set.
+func (c SMTP) Configured() bool { return c.Host != "" }
+
+// ParseURL reads smtp://user:pass@host:587?tls=starttls&from=news@example.com
+// (the form of BYLINE_SMTP).
+func ParseURL(s string) (SMTP, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+		return SMTP{}, fmt.Errorf("SMTP URL %q: want smtp://user:password@host:port?tls=starttls&from=address", redact(s))
+	}
+	c := SMTP{Host: u.Hostname(), TLS: TLSStartTLS, Port: 587, From: u.Query().Get("from")}
+	if u.Scheme == "smtps" {
+		c.TLS, c.Port = TLSImplicit, 465
+	}
+	if p := u.Port(); p != "" {
+		if c.Port, err = strconv.Atoi(p); err != nil {
+			return SMTP{}, fmt.Errorf("SMTP URL: bad port %q", p)
+		}
+	}
+	if t := u.Query().Get("tls"); t != "" {
+		c.TLS = t
+	}
+	if u.User != nil {
+		c.Username = u.User.Username()
+		c.Password, _ = u.User.Password()
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the settings.
+func (c SMTP) Validate() error {
+	if !c.Configured() {
+		return nil
+	}
+	switch c.TLS {
+	case TLSStartTLS, TLSImplicit, TLSNone:
+	default:
+		return fmt.Errorf("SMTP TLS mode %q: use starttls, tls or none", c.TLS)
+	}
+	if c.Port <= 0 || c.Port > 65535 {
+		return fmt.Errorf("SMTP port %d is out of range", c.Port)
+	}
+	if c.From == "" {
+		return errors.New("SMTP needs a sender (from) address")
+	}
+	return nil
+}
+
+func redact(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		u.User = url.User(u.User.Username())
+		return u.String()
+	}
+	return s
+}
+
+// smtpSender sends through one server, a connection per batch.
+type smtpSender struct{ c SMTP }
+
+// NewSMTP returns a Sender for c.
+func NewSMTP(c SMTP) Sender { return &smtpSender{c: c} }
+
+func (s *smtpSender) Send(ctx context.Context, from string, m Message, messageID string) error {
+	msg := gomail.NewMsg()
+	if err := msg.From(from); err != nil {
+		return fmt.Errorf("%w: sender %q: %v", ErrPermanent, from, err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return fmt.Errorf("%w: recipient %q: %v", ErrPermanent, m.To, err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetMessageIDWithValue(messageID)
+	msg.SetDate()
+	msg.SetUserAgent("Byline")
+	for k, v := range m.Headers {
+		msg.SetGenHeader(gomail.Header(k), v)
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	timeout := s.c.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	opts := []gomail.Option{gomail.WithPort(s.c.Port), gomail.WithTimeout(timeout), gomail.WithHELO(helo())}
+	switch s.c.TLS {
+	case TLSImplicit:
+		opts = append(opts, gomail.WithSSL())
+	case TLSNone:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if s.c.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(s.c.Username), gomail.WithPassword(s.c.Password))
+	}
+	client, err := gomail.NewClient(s.c.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrPermanent, err)
+	}
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		var se *gomail.SendError
+		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
+			return fmt.Errorf("%w: %v", ErrPermanent, err)
+		}
+		return err
+	}
+	return nil
+}
+
+func helo() string {
+	if h, err := os.Hostname(); err == nil && h != "" && !strings.ContainsAny(h, " \t") {
+		return h
+	}
+	return "localhost"
+}

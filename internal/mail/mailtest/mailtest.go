@@ -1,0 +1,174 @@
+// Package mailtest runs a real SMTP server on 127.0.0.1 for tests and
+// keeps what it receives, so tests read the mail a person would get.
+package mailtest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Received is one delivered message.
+type Received struct {
+	From    string
+	To      []string
+	Raw     []byte
+	Header  mail.Header
+	Subject string
+	Text    string // the text/plain part, decoded
+	HTML    string // the text/html part, decoded
+}
+
+// Server is a running SMTP server.
+type Server struct {
+	Addr string
+	Port int
+
+	mu       sync.Mutex
+	received []Received
+	failures []int // SMTP codes to answer the next DATA commands with
+	changed  chan struct{}
+	srv      *smtp.Server
+}
+
+// Start runs a server until the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, changed: make(chan struct{}, 1)}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	s.srv.Domain = "localhost"
+	s.srv.AllowInsecureAuth = true
+	s.srv.ReadTimeout = 10 * time.Second
+	s.srv.WriteTimeout = 10 * time.Second
+	go s.srv.Serve(l)
+	t.Cleanup(func() { s.srv.Close() })
+	return s
+}
+
+// URL is the BYLINE_SMTP address that reaches this server.
+func (s *Server) URL() string {
+	return fmt.Sprintf("smtp://127.0.0.1:%d?tls=none&from=noreply@example.com", s.Port)
+}
+
+// FailNext makes the next len(codes) deliveries fail with those SMTP codes
+// (4xx: temporary, 5xx: permanent).
+func (s *Server) FailNext(codes ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, codes...)
+}
+
+// Messages returns what has arrived so far.
+func (s *Server) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.received...)
+}
+
+// Wait returns once n messages have arrived, or fails the test after timeout.
+func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []Received {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		if m := s.Messages(); len(m) >= n {
+			return m
+		}
+		select {
+		case <-s.changed:
+		case <-deadline:
+			t.Fatalf("mailtest: %d messages after %v, want %d", len(s.Messages()), timeout, n)
+		}
+	}
+}
+
+type session struct {
+	s    *Server
+	from string
+	to   []string
+}
+
+func (ss *session) Reset()        { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error { return nil }
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s := ss.s
+	s.mu.Lock()
+	if len(s.failures) > 0 {
+		code := s.failures[0]
+		s.failures = s.failures[1:]
+		s.mu.Unlock()
+		return &smtp.SMTPError{Code: code, Message: "mailtest: refused on purpose"}
+	}
+	rec := parse(raw)
+	rec.From, rec.To = ss.from, ss.to
+	s.received = append(s.received, rec)
+	s.mu.Unlock()
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func parse(raw []byte) Received {
+	rec := Received{Raw: raw}
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return rec
+	}
+	rec.Header = m.Header
+	dec := new(mime.WordDecoder)
+	rec.Subject, _ = dec.DecodeHeader(m.Header.Get("Subject"))
+	walk(m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body, &rec)
+	return rec
+}
+
+func walk(ctype, encoding string, body io.Reader, rec *Received) {
+	mt, params, err := mime.ParseMediaType(ctype)
+	if err != nil {
+		mt = "text/plain"
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err != nil {
+				return
+			}
+			walk(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, rec)
+		}
+	}
+	data, _ := io.ReadAll(decode(encoding, body))
+	switch mt {
+	case "text/plain":
+		rec.Text = string(data)
+	case "text/html":
+		rec.HTML = string(data)
+	}
+}
