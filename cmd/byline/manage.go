@@ -67,7 +67,6 @@ func runUserAdd(ctx context.Context, env *environment, args []string) error {
 		fs.StringVar(&n.Country, "country", "", "country code or name, e.g. US or Canada")
 		fs.StringVar(&n.Bio, "bio", "", "short bio")
 		fs.StringVar(&n.Slug, "slug", "", "address of their page, /author/SLUG/ (default: from the name)")
-		fs.StringVar(&n.AvatarURL, "avatar", "", "avatar image URL")
 		fs.Var(&roles, "roles", "comma-separated roles: admin, editor, author, contributor, moderator, reader (default reader)")
 	}, func(rest []string) error {
 		if n.Email == "" || n.DisplayName == "" {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"byline/internal/account"
@@ -13,7 +15,9 @@ import (
 	"byline/internal/article"
 	"byline/internal/config"
 	"byline/internal/demo"
+	"byline/internal/mail"
 	"byline/internal/metrics"
+	"byline/internal/ratelimit"
 	"byline/internal/site"
 	"byline/internal/web"
 )
@@ -51,15 +55,23 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 			}
 		}
 	}
-	settings, err := site.NewStore(d).Load(ctx, site.Settings{Name: cfg.SiteName, Tagline: cfg.Tagline})
-	if err != nil {
-		return err
+
+	settings := site.NewCache(site.NewStore(d), site.Defaults(cfg.SiteName, cfg.Tagline), cfg.BaseURL, log)
+	if cfg.SMTP != "" {
+		settings.SMTPOverride, _ = mail.ParseURL(cfg.SMTP) // validated with the config
 	}
-	articles, people := article.NewStore(d), account.NewStore(d)
+	host := "byline.localhost"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	outbox := mail.NewOutbox(d, host)
+	articles := article.NewStore(d)
+	people := account.NewStore(d).WithMailer(outbox)
+	limiter := ratelimit.New(d)
 	m := metrics.New(d.Pools())
-	apiHandler := api.New(api.Deps{Articles: articles, People: people, BaseURL: cfg.BaseURL, Location: cfg.Location, Logger: log})
-	site, err := web.New(web.Deps{Articles: articles, People: people, DB: d, Site: settings, BaseURL: cfg.BaseURL,
-		Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})
+	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Location: cfg.Location, Logger: log})
+	handler, err := web.New(web.Deps{Articles: articles, People: people, Accounts: people, Limiter: limiter, Outbox: outbox,
+		Settings: settings, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})
 	if err != nil {
 		return err
 	}
@@ -67,8 +79,21 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
+
+	// Background work: mail delivery and clean-up, until shutdown.
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	go outbox.Run(bg, func(ctx context.Context) (mail.Sender, string, bool) {
+		st := settings.Current(ctx)
+		if !st.SMTP.Configured() {
+			return nil, "", false
+		}
+		return mail.NewSMTP(st.SMTP), st.SMTP.From, true
+	}, 5*time.Second, log)
+	go janitor(bg, people, limiter, log)
+
 	srv := &http.Server{
-		Handler:           site,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -78,8 +103,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "url", "http://"+ln.Addr().String(), "base_url", cfg.BaseURL, "database", d.Engine, "site", settings.Name)
-	fmt.Fprintf(env.stdout, "Byline is serving %s at http://%s/ (press Ctrl+C to stop)\n", settings.Name, ln.Addr())
+	st := settings.Current(ctx)
+	log.Info("serving", "url", "http://"+ln.Addr().String(), "base_url", st.BaseURL, "database", d.Engine, "site", st.Name,
+		"mail", map[bool]string{true: "smtp " + st.SMTP.Host, false: "kept in the outbox (no SMTP server set)"}[st.SMTP.Configured()])
+	fmt.Fprintf(env.stdout, "Byline is serving %s at http://%s/ (press Ctrl+C to stop)\n", st.Name, ln.Addr())
 
 	select {
 	case err := <-errc:
@@ -98,4 +125,23 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// janitor deletes expired sessions, links and counters every hour.
+func janitor(ctx context.Context, people *account.Store, limiter *ratelimit.Limiter, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := people.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge sessions", "err", err)
+		}
+		if err := limiter.Purge(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge rate limits", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

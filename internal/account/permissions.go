@@ -19,6 +19,10 @@ const (
 	PermViewMail        Permission = "view_mail"          // the mail outbox
 )
 
+// AllPermissions lists every permission, for tests and the API.
+var AllPermissions = []Permission{PermComment, PermAccessAdmin, PermWriteArticles, PermPublishOwn, PermPublish, PermEditOthers,
+	PermModerate, PermManagePeople, PermManageSettings, PermSendNewsletters, PermSeeLeads, PermViewMail}
+
 // permissions is the whole policy: what each role may do. A person's
 // permissions are the union over their roles.
 var permissions = map[Role][]Permission{

@@ -105,6 +105,9 @@ type NewPerson struct {
 	AvatarURL   string
 	Roles       []Role // at least reader is implied when empty
 	Password    string // optional: sets a password so the person can sign in
+	// PasswordHash is an already encoded argon2id hash (demo data, imports);
+	// it is used when Password is empty.
+	PasswordHash string
 	Verified    bool   // the e-mail address is known to be theirs (staff added by an admin)
 }
 

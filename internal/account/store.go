@@ -87,7 +87,7 @@ func (s *Store) create(ctx context.Context, tx *db.Tx, n NewPerson, explicitSlug
 		n.Slug = fmt.Sprintf("%s-%d", base, i)
 	}
 	now := s.now()
-	hash := ""
+	hash := n.PasswordHash
 	if n.Password != "" {
 		hash = HashPassword(n.Password)
 	}

@@ -8,15 +8,18 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/article"
 	"byline/internal/links"
+	"byline/internal/site"
 )
 
 //go:embed openapi.json
@@ -36,11 +39,22 @@ type People interface {
 	List(ctx context.Context, q account.ListQuery) ([]account.Person, error)
 }
 
+// Tokens finds who a bearer token belongs to.
+type Tokens interface {
+	APITokenPerson(ctx context.Context, secret string) (account.Person, error)
+}
+
+// Settings gives the site's current public address.
+type Settings interface {
+	Current(ctx context.Context) site.Settings
+}
+
 // Deps is what the API is built from.
 type Deps struct {
 	Articles Articles
 	People   People
-	BaseURL  string
+	Tokens   Tokens
+	Settings Settings
 	Location *time.Location
 	Logger   *slog.Logger
 }
@@ -64,7 +78,40 @@ func New(d Deps) *API {
 	return a
 }
 
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+// ServeHTTP authenticates a bearer token, if one is sent, then routes.
+// Cookies are never used: the API cannot be driven from another site
+// with a reader's session.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			unauthorized(w, "Send a personal access token as: Authorization: Bearer TOKEN.")
+			return
+		}
+		p, err := a.Tokens.APITokenPerson(r.Context(), strings.TrimSpace(token))
+		if errors.Is(err, account.ErrBadToken) {
+			unauthorized(w, "The token is not valid: it is unknown, revoked, or its owner cannot sign in.")
+			return
+		}
+		if err != nil {
+			a.Logger.Error("api token", "err", err)
+			writeJSON(w, http.StatusInternalServerError, Error{ErrorBody{Code: "internal", Message: "The request could not be served. Please try again."}})
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), personKey{}, &p))
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+type personKey struct{}
+
+func unauthorized(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="byline"`)
+	writeJSON(w, http.StatusUnauthorized, Error{ErrorBody{Code: "unauthorized", Message: msg}})
+}
+
+// base is the site's public address for absolute links.
+func (a *API) base(r *http.Request) string { return a.Settings.Current(r.Context()).BaseURL }
 
 // Error is the one shape of every error the API returns.
 type Error struct {
@@ -180,12 +227,12 @@ type List[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-func (a *API) article(x article.Article, body bool) Article {
-	out := Article{ID: x.ID, Slug: x.Slug, Headline: x.Headline, URL: a.BaseURL + links.Article(x.PublishedAt, x.Slug, a.Location),
-		Author:      Author{ID: x.Author.ID, Slug: x.Author.Slug, Name: x.Author.Name, URL: a.BaseURL + links.Author(x.Author.Slug)},
+func (a *API) article(base string, x article.Article, body bool) Article {
+	out := Article{ID: x.ID, Slug: x.Slug, Headline: x.Headline, URL: base + links.Article(x.PublishedAt, x.Slug, a.Location),
+		Author:      Author{ID: x.Author.ID, Slug: x.Author.Slug, Name: x.Author.Name, URL: base + links.Author(x.Author.Slug)},
 		PublishedAt: x.PublishedAt.UTC(), UpdatedAt: x.UpdatedAt.UTC(), Excerpt: x.Excerpt, Tags: []Tag{}}
 	for _, t := range x.Tags {
-		out.Tags = append(out.Tags, Tag{Slug: t.Slug, Name: t.Name, URL: a.BaseURL + links.Tag(t.Slug)})
+		out.Tags = append(out.Tags, Tag{Slug: t.Slug, Name: t.Name, URL: base + links.Tag(t.Slug)})
 	}
 	if body {
 		out.BodyHTML = x.BodyHTML
@@ -238,7 +285,7 @@ func (a *API) listArticles(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := List[Article]{Data: []Article{}}
 	for _, x := range page.Articles {
-		out.Data = append(out.Data, a.article(x, false))
+		out.Data = append(out.Data, a.article(a.base(r), x, false))
 	}
 	if page.Next != nil {
 		s := page.Next.String()
@@ -257,13 +304,13 @@ func (a *API) getArticle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a.article(x, true))
+	writeJSON(w, http.StatusOK, a.article(a.base(r), x, true))
 	return nil
 }
 
-func (a *API) person(p account.Person) Person {
+func (a *API) person(base string, p account.Person) Person {
 	out := Person{ID: p.ID, Slug: p.Slug, DisplayName: p.DisplayName, Country: p.Country, CountryName: p.CountryName(),
-		Bio: p.Bio, AvatarURL: p.AvatarURL, Roles: []string{}, URL: a.BaseURL + links.Author(p.Slug), CreatedAt: p.CreatedAt.UTC()}
+		Bio: p.Bio, AvatarURL: base + fmt.Sprintf("/avatar/%s?v=%d", p.Slug, p.UpdatedAt.Unix()), Roles: []string{}, URL: base + links.Author(p.Slug), CreatedAt: p.CreatedAt.UTC()}
 	for _, r := range p.Roles {
 		out.Roles = append(out.Roles, string(r))
 	}
@@ -304,7 +351,7 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request) error {
 			out.NextCursor = &s
 			break
 		}
-		out.Data = append(out.Data, a.person(p))
+		out.Data = append(out.Data, a.person(a.base(r), p))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -315,7 +362,31 @@ func (a *API) getPerson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a.person(p))
+	writeJSON(w, http.StatusOK, a.person(a.base(r), p))
+	return nil
+}
+
+// Me is the token owner's own account.
+type Me struct {
+	Person
+	Email       string   `json:"email"`
+	Verified    bool     `json:"verified"`
+	Permissions []string `json:"permissions"`
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	p, _ := r.Context().Value(personKey{}).(*account.Person)
+	if p == nil {
+		unauthorized(w, "This endpoint needs a personal access token: Authorization: Bearer TOKEN.")
+		return nil
+	}
+	out := Me{Person: a.person(a.base(r), *p), Email: p.Email, Verified: p.Verified(), Permissions: []string{}}
+	for _, perm := range account.AllPermissions {
+		if p.Can(perm) {
+			out.Permissions = append(out.Permissions, string(perm))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -327,7 +398,7 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request) error {
 	out := List[Tag]{Data: []Tag{}}
 	for _, t := range tags {
 		n := t.Count
-		out.Data = append(out.Data, Tag{Slug: t.Slug, Name: t.Name, URL: a.BaseURL + links.Tag(t.Slug), Count: &n})
+		out.Data = append(out.Data, Tag{Slug: t.Slug, Name: t.Name, URL: a.base(r) + links.Tag(t.Slug), Count: &n})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

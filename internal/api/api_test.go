@@ -24,6 +24,7 @@ import (
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/demo"
+	"byline/internal/site"
 )
 
 func newAPI(t *testing.T, d *db.DB) (*httptest.Server, routers.Router) {
@@ -34,8 +35,10 @@ func newAPI(t *testing.T, d *db.DB) (*httptest.Server, routers.Router) {
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	srv.Config.Handler = api.New(api.Deps{Articles: article.NewStore(d), People: account.NewStore(d), BaseURL: base,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	people := account.NewStore(d)
+	srv.Config.Handler = api.New(api.Deps{Articles: article.NewStore(d), People: people, Tokens: people,
+		Settings: site.NewCache(site.NewStore(d), site.Defaults("x", ""), base, log), Logger: log})
 	srv.Start()
 	t.Cleanup(srv.Close)
 

@@ -10,6 +10,7 @@ func (a *API) routes() *http.ServeMux {
 	mux.Handle("GET /api/v1/people", a.handle(a.listPeople))
 	mux.Handle("GET /api/v1/people/{slug}", a.handle(a.getPerson))
 	mux.Handle("GET /api/v1/tags", a.handle(a.listTags))
+	mux.Handle("GET /api/v1/me", a.handle(a.me))
 	mux.HandleFunc("GET /api/v1/openapi.json", a.openAPI)
 	mux.Handle("/api/", a.handle(func(w http.ResponseWriter, r *http.Request) error { return errNoRoute }))
 	return mux

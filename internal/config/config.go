@@ -12,7 +12,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+	_ "time/tzdata"
+
+	"byline/internal/mail" // time zones work on machines without a zoneinfo database
 )
 
 // Config is every setting.
@@ -26,6 +28,7 @@ type Config struct {
 	Demo     bool // load the demo site into an empty database at start
 	LogLevel string
 	LogJSON  bool
+	SMTP     string // smtp://user:pass@host:port?tls=starttls&from=addr; overrides the settings screen
 
 	Location *time.Location // TimeZone, loaded
 }
@@ -61,6 +64,8 @@ func (c *Config) BindServe(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&c.SiteName, "site-name", envOr(env, "BYLINE_SITE_NAME", Defaults.SiteName), "the site's name (env BYLINE_SITE_NAME)")
 	fs.StringVar(&c.Tagline, "tagline", envOr(env, "BYLINE_TAGLINE", Defaults.Tagline), "the site's tagline (env BYLINE_TAGLINE)")
 	fs.BoolVar(&c.Demo, "demo", envBool(env, "BYLINE_DEMO"), "load the demo site when the database is empty (env BYLINE_DEMO)")
+	fs.StringVar(&c.SMTP, "smtp", envOr(env, "BYLINE_SMTP", ""),
+		"outgoing mail server, smtp://user:password@host:587?tls=starttls&from=news@example.com (env BYLINE_SMTP; default: the admin's Settings screen)")
 	fs.BoolVar(&c.LogJSON, "log-json", envBool(env, "BYLINE_LOG_JSON"), "write logs as JSON (env BYLINE_LOG_JSON)")
 }
 
@@ -96,6 +101,11 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("--base-url %q: want an absolute http(s) URL", c.BaseURL))
 		}
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	if c.SMTP != "" {
+		if _, err := mail.ParseURL(c.SMTP); err != nil {
+			errs = append(errs, "--smtp: "+err.Error())
+		}
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"sync"
 	"time"
 
 	"byline/internal/account"
@@ -23,10 +24,10 @@ import (
 var articleFS embed.FS
 
 // Settings are the demo site's name and tagline.
-var Settings = site.Settings{Name: "Motor Ledger", Tagline: "Car news, reviews and the industry behind them"}
+var Settings = site.Defaults("Motor Ledger", "Car news, reviews and the industry behind them")
 
-// People are the demo staff: six contributors (one from Canada), two
-// moderators (one also a contributor), and the editor-in-chief.
+// People are the demo staff (six contributors, one from Canada; two
+// moderators, one also a contributor; the editor-in-chief) and a reader.
 var People = []account.NewPerson{
 	{Email: "helen.marsh@motorledger.example", DisplayName: "Helen Marsh", Country: "US",
 		Roles: []account.Role{account.RoleAdmin, account.RoleEditor},
@@ -52,7 +53,16 @@ var People = []account.NewPerson{
 	{Email: "ruth.okafor@motorledger.example", DisplayName: "Ruth Okafor", Country: "US",
 		Roles: []account.Role{account.RoleModerator},
 		Bio:   "Community moderator. Long-time reader, first-time moderator, daily commuter."},
+	{Email: "jordan.pike@example.com", DisplayName: "Jordan Pike", Country: "US",
+		Roles: []account.Role{account.RoleReader},
+		Bio:   "Reader since the first issue. Drives a twenty-year-old wagon and will tell you about it."},
 }
+
+// Password signs in every demo person. It is for trying the demo only.
+const Password = "motorledger-demo"
+
+// passwordHash is computed once: hashing is slow on purpose.
+var passwordHash = sync.OnceValue(func() string { return account.HashPassword(Password) })
 
 // ErrNotEmpty is returned when the database already has content.
 var ErrNotEmpty = errors.New("the database already has people or articles; the demo loads only into an empty database")
@@ -85,6 +95,7 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 	}
 	people := account.NewStore(d)
 	for _, p := range People {
+		p.PasswordHash, p.Verified = passwordHash(), true
 		if _, err := people.Create(ctx, p); err != nil {
 			return fmt.Errorf("demo: person %s: %w", p.DisplayName, err)
 		}

@@ -1,21 +1,39 @@
-// Package site owns the site-wide settings people change (name, tagline),
-// stored as key/value rows so new settings need no migration.
+// Package site owns the site-wide settings admins change (name, tagline,
+// address, comments, outgoing mail), stored as key/value rows so a new
+// setting needs no migration.
 package site
 
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"byline/internal/apperr"
 	"byline/internal/db"
+	"byline/internal/mail"
 )
 
 // Settings are the site-wide settings.
 type Settings struct {
 	Name    string
 	Tagline string
+	BaseURL string // public address; empty: the server's own
+
+	CommentsOpen bool // readers may post comments
+	CommentDepth int  // replies nest this deep before flattening
+
+	Gravatar bool // people may choose Gravatar pictures (sends a hash of their e-mail to Gravatar)
+
+	SMTP mail.SMTP // outgoing mail; Host empty: mail waits in the outbox
+}
+
+// Defaults for settings nobody has set.
+func Defaults(name, tagline string) Settings {
+	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5,
+		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}}
 }
 
 // Store reads and writes settings.
@@ -37,33 +55,74 @@ func (s *Store) Load(ctx context.Context, def Settings) (Settings, error) {
 		if err := rows.Scan(&k, &v); err != nil {
 			return def, fmt.Errorf("site: load settings: %w", err)
 		}
-		switch k {
-		case "site_name":
-			out.Name = v
-		case "tagline":
-			out.Tagline = v
+		if f, ok := fields[k]; ok {
+			f.set(&out, v)
 		}
 	}
 	return out, rows.Err()
 }
 
-// Save stores every setting.
-func (s *Store) Save(ctx context.Context, st Settings) error {
+// field maps one stored key to the struct.
+type field struct {
+	get func(*Settings) string
+	set func(*Settings, string)
+}
+
+var fields = map[string]field{
+	"site_name":     {func(s *Settings) string { return s.Name }, func(s *Settings, v string) { s.Name = v }},
+	"tagline":       {func(s *Settings) string { return s.Tagline }, func(s *Settings, v string) { s.Tagline = v }},
+	"base_url":      {func(s *Settings) string { return s.BaseURL }, func(s *Settings, v string) { s.BaseURL = v }},
+	"comments_open": {func(s *Settings) string { return strconv.FormatBool(s.CommentsOpen) }, func(s *Settings, v string) { s.CommentsOpen = v == "true" }},
+	"comment_depth": {func(s *Settings) string { return strconv.Itoa(s.CommentDepth) }, func(s *Settings, v string) { s.CommentDepth, _ = strconv.Atoi(v) }},
+	"gravatar":      {func(s *Settings) string { return strconv.FormatBool(s.Gravatar) }, func(s *Settings, v string) { s.Gravatar = v == "true" }},
+	"smtp_host":     {func(s *Settings) string { return s.SMTP.Host }, func(s *Settings, v string) { s.SMTP.Host = v }},
+	"smtp_port":     {func(s *Settings) string { return strconv.Itoa(s.SMTP.Port) }, func(s *Settings, v string) { s.SMTP.Port, _ = strconv.Atoi(v) }},
+	"smtp_username": {func(s *Settings) string { return s.SMTP.Username }, func(s *Settings, v string) { s.SMTP.Username = v }},
+	"smtp_password": {func(s *Settings) string { return s.SMTP.Password }, func(s *Settings, v string) { s.SMTP.Password = v }},
+	"smtp_tls":      {func(s *Settings) string { return s.SMTP.TLS }, func(s *Settings, v string) { s.SMTP.TLS = v }},
+	"mail_from":     {func(s *Settings) string { return s.SMTP.From }, func(s *Settings, v string) { s.SMTP.From = v }},
+}
+
+// Validate checks st and returns it cleaned, or an *apperr.Invalid.
+func Validate(st Settings) (Settings, error) {
 	v := apperr.NewInvalid()
 	st.Name, st.Tagline = strings.TrimSpace(st.Name), strings.TrimSpace(st.Tagline)
+	st.BaseURL = strings.TrimRight(strings.TrimSpace(st.BaseURL), "/")
 	if st.Name == "" || utf8.RuneCountInString(st.Name) > 80 {
 		v.Add("name", "the site name must be 1 to 80 characters")
 	}
 	if utf8.RuneCountInString(st.Tagline) > 200 {
 		v.Add("tagline", "the tagline can be at most 200 characters")
 	}
-	if err := v.Err(); err != nil {
+	if st.BaseURL != "" {
+		u, err := url.Parse(st.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			v.Add("base_url", "use an absolute address such as https://news.example.com")
+		}
+	}
+	if st.CommentDepth < 1 || st.CommentDepth > 10 {
+		v.Add("comment_depth", "choose a depth from 1 to 10")
+	}
+	st.SMTP.Host = strings.TrimSpace(st.SMTP.Host)
+	st.SMTP.From = strings.TrimSpace(st.SMTP.From)
+	if st.SMTP.Host != "" {
+		if err := st.SMTP.Validate(); err != nil {
+			v.Add("smtp", err.Error())
+		}
+	}
+	return st, v.Err()
+}
+
+// Save validates and stores every setting.
+func (s *Store) Save(ctx context.Context, st Settings) error {
+	st, err := Validate(st)
+	if err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
-		for k, val := range map[string]string{"site_name": st.Name, "tagline": st.Tagline} {
+		for k, f := range fields {
 			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
-				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, val); err != nil {
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, f.get(&st)); err != nil {
 				return fmt.Errorf("site: save %s: %w", k, err)
 			}
 		}

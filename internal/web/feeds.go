@@ -26,43 +26,47 @@ const feedSize = 20
 
 func (s *Server) siteFeed(f feedFormat) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return s.writeFeed(w, r, f, article.ListQuery{}, s.Site.Name, s.Site.Tagline, "/")
+		st := s.site(r)
+		return s.writeFeed(w, r, f, article.ListQuery{}, st.Name, st.Tagline, "/")
 	}
 }
 
 func (s *Server) tagFeed(f feedFormat) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		st := s.site(r)
 		t, err := s.Articles.TagBySlug(r.Context(), r.PathValue("slug"))
 		if err != nil {
 			return err
 		}
-		return s.writeFeed(w, r, f, article.ListQuery{TagID: t.ID}, tagLabel(t.Name)+" – "+s.Site.Name,
+		return s.writeFeed(w, r, f, article.ListQuery{TagID: t.ID}, tagLabel(t.Name)+" – "+st.Name,
 			"Articles tagged "+tagLabel(t.Name), links.Tag(t.Slug))
 	}
 }
 
 func (s *Server) authorFeed(f feedFormat) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		st := s.site(r)
 		p, err := s.People.BySlug(r.Context(), r.PathValue("slug"))
 		if err != nil {
 			return err
 		}
-		return s.writeFeed(w, r, f, article.ListQuery{AuthorID: p.ID}, p.DisplayName+" – "+s.Site.Name,
+		return s.writeFeed(w, r, f, article.ListQuery{AuthorID: p.ID}, p.DisplayName+" – "+st.Name,
 			"Articles by "+p.DisplayName, links.Author(p.Slug))
 	}
 }
 
 func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f feedFormat, q article.ListQuery, title, subtitle, htmlPath string) error {
+	st := s.site(r)
 	q.Limit, q.WithBody, q.WithTags = feedSize, true, true
 	res, err := s.Articles.List(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	fd := feed.Feed{Title: title, Subtitle: subtitle, Link: s.BaseURL + htmlPath, Self: s.BaseURL + r.URL.Path, Language: "en"}
+	fd := feed.Feed{Title: title, Subtitle: subtitle, Link: st.BaseURL + htmlPath, Self: st.BaseURL + r.URL.Path, Language: "en"}
 	for _, a := range res.Articles {
-		link := s.BaseURL + links.Article(a.PublishedAt, a.Slug, s.Location)
+		link := st.BaseURL + links.Article(a.PublishedAt, a.Slug, s.Location)
 		it := feed.Item{Title: a.Headline, Link: link, ID: link, Published: a.PublishedAt, Updated: a.UpdatedAt,
-			Author: a.Author.Name, AuthorURL: s.BaseURL + links.Author(a.Author.Slug), Summary: a.Excerpt, Content: a.BodyHTML}
+			Author: a.Author.Name, AuthorURL: st.BaseURL + links.Author(a.Author.Slug), Summary: a.Excerpt, Content: a.BodyHTML}
 		for _, t := range a.Tags {
 			it.Categories = append(it.Categories, t.Name)
 		}
@@ -109,8 +113,9 @@ type sitemapURL struct {
 // sitemap lists the home page, every public article (newest first, up to
 // the protocol's 50,000), the tag pages and the authors' pages.
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
+	st := s.site(r)
 	ctx := r.Context()
-	set := urlset{URLs: []sitemapURL{{Loc: s.BaseURL + "/"}}}
+	set := urlset{URLs: []sitemapURL{{Loc: st.BaseURL + "/"}}}
 	authors := map[string]bool{}
 	var cur *article.Cursor
 	for len(set.URLs) < sitemapLimit-1000 {
@@ -119,7 +124,7 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, a := range res.Articles {
-			set.URLs = append(set.URLs, sitemapURL{Loc: s.BaseURL + links.Article(a.PublishedAt, a.Slug, s.Location),
+			set.URLs = append(set.URLs, sitemapURL{Loc: st.BaseURL + links.Article(a.PublishedAt, a.Slug, s.Location),
 				LastMod: a.UpdatedAt.UTC().Format(time.RFC3339)})
 			authors[a.Author.Slug] = true
 		}
@@ -133,10 +138,10 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, t := range tags {
-		set.URLs = append(set.URLs, sitemapURL{Loc: s.BaseURL + links.Tag(t.Slug)})
+		set.URLs = append(set.URLs, sitemapURL{Loc: st.BaseURL + links.Tag(t.Slug)})
 	}
 	for _, a := range slices.Sorted(maps.Keys(authors)) {
-		set.URLs = append(set.URLs, sitemapURL{Loc: s.BaseURL + links.Author(a)})
+		set.URLs = append(set.URLs, sitemapURL{Loc: st.BaseURL + links.Author(a)})
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
@@ -151,7 +156,8 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) error {
+	st := s.site(r)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, err := fmt.Fprintf(w, "User-agent: *\nDisallow: /search\nDisallow: /admin/\nDisallow: /api/\n\nSitemap: %s/sitemap.xml\n", s.BaseURL)
+	_, err := fmt.Fprintf(w, "User-agent: *\nDisallow: /search\nDisallow: /admin/\nDisallow: /api/\n\nSitemap: %s/sitemap.xml\n", st.BaseURL)
 	return err
 }

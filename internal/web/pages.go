@@ -68,7 +68,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, q article.List
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}
-	s.fill(r, p)
+	s.fill(w, r, p)
 	return s.render(w, http.StatusOK, pageTemplate(d.Kind), p)
 }
 
@@ -80,11 +80,13 @@ func pageTemplate(kind string) string {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	p := &page{Title: s.Site.Name}
+	st := s.site(r)
+	p := &page{Title: st.Name}
 	return s.listPage(w, r, article.ListQuery{}, p, listData{Kind: "home", Heading: "Latest news"})
 }
 
 func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
+	st := s.site(r)
 	y, m, d, ok := dateParts(r)
 	if !ok || d == 0 {
 		return apperr.ErrNotFound
@@ -99,7 +101,7 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, canonical, http.StatusMovedPermanently)
 		return nil
 	}
-	abs := s.BaseURL + canonical
+	abs := st.BaseURL + canonical
 	var tags []string
 	for _, t := range a.Tags {
 		tags = append(tags, t.Name)
@@ -107,12 +109,12 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
 	p := &page{
 		Title: a.Headline, Description: a.Excerpt, Canonical: abs,
 		OG: &openGraph{Type: "article", Title: a.Headline, Description: a.Excerpt, URL: abs,
-			Published: a.PublishedAt, Modified: a.UpdatedAt, AuthorURL: s.BaseURL + links.Author(a.Author.Slug), Tags: tags},
+			Published: a.PublishedAt, Modified: a.UpdatedAt, AuthorURL: st.BaseURL + links.Author(a.Author.Slug), Tags: tags},
 		JSONLD: map[string]any{
 			"@context": "https://schema.org", "@type": "NewsArticle", "headline": a.Headline,
 			"datePublished": a.PublishedAt.UTC().Format(time.RFC3339), "dateModified": a.UpdatedAt.UTC().Format(time.RFC3339),
-			"author":           map[string]string{"@type": "Person", "name": a.Author.Name, "url": s.BaseURL + links.Author(a.Author.Slug)},
-			"publisher":        map[string]string{"@type": "Organization", "name": s.Site.Name},
+			"author":           map[string]string{"@type": "Person", "name": a.Author.Name, "url": st.BaseURL + links.Author(a.Author.Slug)},
+			"publisher":        map[string]string{"@type": "Organization", "name": st.Name},
 			"mainEntityOfPage": abs, "description": a.Excerpt,
 		},
 		Data: articleData{Article: a, CommentHeading: commentHeading(0, a.Headline),
@@ -121,7 +123,7 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}
-	s.fill(r, p)
+	s.fill(w, r, p)
 	return s.render(w, http.StatusOK, "article", p)
 }
 
@@ -199,6 +201,7 @@ func (s *Server) archive(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
+	st := s.site(r)
 	t, err := s.Articles.TagBySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
@@ -206,12 +209,13 @@ func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
 	label := tagLabel(t.Name)
 	feed := links.Tag(t.Slug) + "feed/"
 	p := &page{Title: label, Description: "Articles tagged " + label + ".",
-		Feeds: []feedLink{{"rss", label + " – RSS", s.BaseURL + feed}, {"atom", label + " – Atom", s.BaseURL + feed + "atom/"}}}
+		Feeds: []feedLink{{"rss", label + " – RSS", st.BaseURL + feed}, {"atom", label + " – Atom", st.BaseURL + feed + "atom/"}}}
 	return s.listPage(w, r, article.ListQuery{TagID: t.ID}, p, listData{Kind: "tag", Heading: label, FeedURL: feed,
 		Intro: "Articles tagged “" + label + "”."})
 }
 
 func (s *Server) author(w http.ResponseWriter, r *http.Request) error {
+	st := s.site(r)
 	person, err := s.People.BySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
@@ -222,7 +226,7 @@ func (s *Server) author(w http.ResponseWriter, r *http.Request) error {
 		desc = "Articles by " + person.DisplayName + "."
 	}
 	p := &page{Title: person.DisplayName, Description: desc,
-		Feeds: []feedLink{{"rss", person.DisplayName + " – RSS", s.BaseURL + feed}, {"atom", person.DisplayName + " – Atom", s.BaseURL + feed + "atom/"}}}
+		Feeds: []feedLink{{"rss", person.DisplayName + " – RSS", st.BaseURL + feed}, {"atom", person.DisplayName + " – Atom", st.BaseURL + feed + "atom/"}}}
 	return s.listPage(w, r, article.ListQuery{AuthorID: person.ID}, p, listData{Kind: "author", Heading: person.DisplayName,
 		Person: &person, FeedURL: feed})
 }
@@ -262,7 +266,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}
-	s.fill(r, p)
+	s.fill(w, r, p)
 	return s.render(w, http.StatusOK, "search", p)
 }
 

@@ -5,10 +5,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -17,37 +17,49 @@ import (
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/article"
+	"byline/internal/country"
 	"byline/internal/links"
 	"byline/internal/markdown"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/admin/*.html
 var templateFS embed.FS
 
-// pages are the page templates; each is parsed with the layout and the
+// pages are the page templates; each is parsed with its layout and the
 // partials. A missing or broken one stops the server from starting.
-var pages = []string{"home", "article", "list", "search", "error"}
+var pages = []string{"home", "article", "list", "search", "error",
+	"register", "login", "forgot", "reset", "verify", "account"}
+
+// adminPages are parsed with the admin layout instead.
+var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message"}
 
 type templates struct {
 	byName map[string]*template.Template
 }
 
 func parseTemplates(funcs template.FuncMap) (*templates, error) {
-	shared, err := fs.Glob(templateFS, "templates/_*.html")
-	if err != nil || len(shared) == 0 {
+	public, err1 := fs.Glob(templateFS, "templates/_*.html")
+	admin, err2 := fs.Glob(templateFS, "templates/admin/_*.html")
+	if err1 != nil || err2 != nil || len(public) == 0 || len(admin) == 0 {
 		return nil, fmt.Errorf("templates: no layout or partials found")
 	}
+	admin = append(admin, "templates/_partials.html")
 	t := &templates{byName: map[string]*template.Template{}}
-	for _, p := range pages {
-		files := append([]string{"templates/" + p + ".html"}, shared...)
-		tmpl, err := template.New(p+".html").Funcs(funcs).ParseFS(templateFS, files...)
-		if err != nil {
-			return nil, fmt.Errorf("templates: page %s: %w", p, err)
+	for _, set := range []struct {
+		names  []string
+		shared []string
+	}{{pages, public}, {adminPages, admin}} {
+		for _, p := range set.names {
+			files := append([]string{"templates/" + p + ".html"}, set.shared...)
+			tmpl, err := template.New(path.Base(p)+".html").Funcs(funcs).ParseFS(templateFS, files...)
+			if err != nil {
+				return nil, fmt.Errorf("templates: page %s: %w", p, err)
+			}
+			if tmpl.Lookup("content") == nil || tmpl.Lookup("layout") == nil {
+				return nil, fmt.Errorf("templates: page %s lacks a content block or the layout", p)
+			}
+			t.byName[p] = tmpl
 		}
-		if tmpl.Lookup("content") == nil || tmpl.Lookup("layout") == nil {
-			return nil, fmt.Errorf("templates: page %s lacks a content block or the layout", p)
-		}
-		t.byName[p] = tmpl
 	}
 	return t, nil
 }
@@ -107,6 +119,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, title, msg = http.StatusNotFound, "Page not found", "There is no page at this address. It may have moved, or the link may be mistyped."
 	case errors.As(err, &br):
 		status, title, msg = http.StatusBadRequest, "Bad request", br.msg
+	case errors.Is(err, errCrossSite):
+		status, title, msg = http.StatusForbidden, "Request refused", "This form was sent from another site, so it was refused. Open the page on this site and try again."
+	case errors.Is(err, errForbidden):
+		status, title, msg = http.StatusForbidden, "Not allowed", "Your account may not open this page. If you think it should, ask the site's editors."
 	default:
 		if inv, ok := apperr.AsInvalid(err); ok {
 			status, title, msg = http.StatusBadRequest, "Bad request", inv.Error()
@@ -119,7 +135,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// The chrome needs the database; a 500 may be the database failing.
 		_ = s.chrome(r, p)
 	}
-	s.fill(r, p)
+	s.fill(w, r, p)
 	if rerr := s.render(w, status, "error", p); rerr != nil && !errors.Is(rerr, errAlreadyWritten) {
 		s.Logger.Error("render error page", "err", rerr)
 		http.Error(w, title, status)
@@ -148,14 +164,52 @@ type page struct {
 	Nav         []navItem
 	Sidebar     sidebar
 	Data        any
+	Form        *form
 	// Filled by fill:
 	Site    siteView
 	Path    string
 	BaseURL string
+	Viewer  *viewer
+	Flash   string
+	// ReturnTo brings a person back here after signing in or out.
+	ReturnTo string
 }
 
 type siteView struct {
 	Name, Tagline string
+}
+
+// fieldView is one labelled input of a form, with what was typed and
+// what is wrong with it.
+type fieldView struct{ ID, Name, Label, Type, Auto, Value, Err string }
+
+// countrySelectView is the country list of a form.
+type countrySelectView struct {
+	Form      *form
+	ID        string
+	Current   string
+	Countries []country.Country
+}
+
+// since says how long ago something happened, in words.
+func since(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d.Minutes()), "minute") + " ago"
+	case d < 48*time.Hour:
+		return plural(int(d.Hours()), "hour") + " ago"
+	default:
+		return plural(int(d.Hours()/24), "day") + " ago"
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // searchBox is one search form: its class, its input's id, its text.
@@ -179,23 +233,29 @@ type sidebar struct {
 	Contributors, Moderators []account.Person
 }
 
-func (s *Server) fill(r *http.Request, p *page) {
-	p.Site = siteView{Name: s.Site.Name, Tagline: s.Site.Tagline}
+func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *page) {
+	st := s.site(r)
+	p.Viewer = currentViewer(r)
+	p.Flash = s.popFlash(w, r)
+	if p.ReturnTo == "" {
+		p.ReturnTo = safeReturn(r.URL.RequestURI())
+	}
+	p.Site = siteView{Name: st.Name, Tagline: st.Tagline}
 	p.Path = r.URL.Path
-	p.BaseURL = s.BaseURL
+	p.BaseURL = st.BaseURL
 	if p.Canonical == "" && !p.NoIndex {
-		p.Canonical = s.BaseURL + r.URL.Path
+		p.Canonical = st.BaseURL + r.URL.Path
 	}
 	if p.Title == "" {
-		p.Title = s.Site.Name
-	} else if p.Title != s.Site.Name {
-		p.Title += " – " + s.Site.Name
+		p.Title = st.Name
+	} else if p.Title != st.Name {
+		p.Title += " – " + st.Name
 	}
 	if p.Description == "" {
-		p.Description = s.Site.Tagline
+		p.Description = st.Tagline
 	}
-	p.Feeds = append([]feedLink{{"rss", s.Site.Name + " – RSS", s.BaseURL + "/feed/"},
-		{"atom", s.Site.Name + " – Atom", s.BaseURL + "/feed/atom/"}}, p.Feeds...)
+	p.Feeds = append([]feedLink{{"rss", st.Name + " – RSS", st.BaseURL + "/feed/"},
+		{"atom", st.Name + " – Atom", st.BaseURL + "/feed/atom/"}}, p.Feeds...)
 }
 
 // chrome loads what every public page shows around its content: the
@@ -244,11 +304,6 @@ func (s *Server) funcs() template.FuncMap {
 		"tagURL":    links.Tag,
 		"authorURL": links.Author,
 		"tagLabel":  tagLabel,
-		"avatarHue": func(key string) int {
-			h := fnv.New32a()
-			h.Write([]byte(key))
-			return int(h.Sum32() % 8)
-		},
 		"cut":  markdown.Cut,
 		"html": func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML from the domain
 		"year": func() int { return time.Now().In(s.Location).Year() },
@@ -260,6 +315,27 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"add":         func(a, b int) int { return a + b },
 		"searchBox":   func(class, id, query string) searchBox { return searchBox{class, id, query} },
+		"field": func(f *form, id, name, label, typ, auto string) fieldView {
+			return fieldView{ID: id, Name: name, Label: label, Type: typ, Auto: auto, Value: f.Get(name), Err: f.Err(name)}
+		},
+		"avatarURL": avatarURL,
+		// formFor gives a page with several forms the submitted one only
+		// where it belongs.
+		"formFor": func(f *form, section, want string) *form {
+			if section == want {
+				return f
+			}
+			return nil
+		},
+		"countrySelect": func(f *form, id, current string) countrySelectView {
+			if f != nil && f.Values != nil {
+				current = f.Get("country")
+			}
+			return countrySelectView{Form: f, ID: id, Current: current, Countries: country.All()}
+		},
+		"countryName": country.Name,
+		"since": func(t time.Time) string { return since(time.Since(t)) },
+		"hasRole": func(p account.Person, r account.Role) bool { return p.Has(r) },
 		"firstResult": func(page int) int { return (page-1)*article.SearchPerPage + 1 },
 	}
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"byline/internal/account"
 )
 
 // routes lists every route of the site in one place. The addresses are
@@ -29,6 +31,41 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /sitemap.xml", h(s.sitemap))
 	mux.Handle("GET /robots.txt", h(s.robots))
 
+	// Accounts.
+	mux.Handle("GET /register", h(s.registerForm))
+	mux.Handle("POST /register", h(s.register))
+	mux.Handle("GET /login", h(s.loginForm))
+	mux.Handle("POST /login", h(s.login))
+	mux.Handle("POST /logout", h(s.logout))
+	mux.Handle("GET /verify", h(s.verify))
+	mux.Handle("POST /verify/resend", h(s.signedIn(s.resendVerification)))
+	mux.Handle("GET /password/forgot", h(s.forgotForm))
+	mux.Handle("POST /password/forgot", h(s.forgot))
+	mux.Handle("GET /password/reset", h(s.resetForm))
+	mux.Handle("POST /password/reset", h(s.reset))
+	mux.Handle("GET /account", h(s.signedIn(s.accountPage)))
+	mux.Handle("POST /account/profile", h(s.signedIn(s.saveProfile)))
+	mux.Handle("POST /account/avatar", h(s.signedIn(s.uploadAvatar)))
+	mux.Handle("POST /account/email", h(s.signedIn(s.changeEmail)))
+	mux.Handle("POST /account/password", h(s.signedIn(s.changePassword)))
+	mux.Handle("POST /account/sessions/end", h(s.signedIn(s.endSession)))
+	mux.Handle("POST /account/sessions/end-others", h(s.signedIn(s.endOtherSessions)))
+	mux.Handle("POST /account/tokens", h(s.signedIn(s.createToken)))
+	mux.Handle("POST /account/tokens/revoke", h(s.signedIn(s.revokeToken)))
+	mux.Handle("GET /avatar/{slug}", h(s.avatar))
+
+	// The admin area: each screen checks its permission.
+	mux.Handle("GET /admin", h(s.need(account.PermAccessAdmin, s.adminHome)))
+	mux.Handle("GET /admin/people", h(s.need(account.PermManagePeople, s.adminPeople)))
+	mux.Handle("GET /admin/people/{id}", h(s.need(account.PermManagePeople, s.adminPerson)))
+	mux.Handle("POST /admin/people/{id}/{action}", h(s.need(account.PermManagePeople, s.adminPersonAction)))
+	mux.Handle("GET /admin/settings", h(s.need(account.PermManageSettings, s.adminSettings)))
+	mux.Handle("POST /admin/settings", h(s.need(account.PermManageSettings, s.saveSettings)))
+	mux.Handle("GET /admin/mail", h(s.need(account.PermViewMail, s.adminMail)))
+	mux.Handle("GET /admin/mail/{id}", h(s.need(account.PermViewMail, s.adminMessage)))
+	mux.Handle("GET /admin/mail/{id}/html", h(s.need(account.PermViewMail, s.adminMessageHTML)))
+	mux.Handle("POST /admin/mail/{id}/retry", h(s.need(account.PermViewMail, s.adminMailRetry)))
+
 	mux.Handle("GET /static/{file}", http.HandlerFunc(s.static))
 	mux.Handle("GET /favicon.ico", http.HandlerFunc(s.favicon))
 
@@ -41,14 +78,22 @@ func (s *Server) routes() http.Handler {
 	// Everything else is the site's own 404 page, not the mux's plain text.
 	mux.Handle("GET /", h(s.notFound))
 
-	// The JSON API has its own routes (internal/api/routes.go). It is
-	// dispatched by prefix because its paths would otherwise overlap the
-	// date-archive patterns above.
+	// Forms are protected from cross-site posts by Fetch metadata and
+	// Origin checks (plus SameSite cookies); pages know who is signed in.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errCrossSite)
+	}))
+	site := cop.Handler(s.withViewer(mux))
+
+	// The JSON API has its own routes (internal/api/routes.go) and
+	// authenticates with bearer tokens, never cookies. It is dispatched by
+	// prefix because its paths would otherwise overlap the date archives.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.API != nil && strings.HasPrefix(r.URL.Path, "/api/") {
 			s.API.ServeHTTP(w, r)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		site.ServeHTTP(w, r)
 	})
 }

@@ -1,6 +1,7 @@
 // Package web serves the public site as server-rendered HTML: pages, feeds,
-// sitemap, static files and the operational endpoints. Handlers translate
-// HTTP to calls of the domain packages and never write SQL.
+// sitemap, static files, accounts, the admin area and the operational
+// endpoints. Handlers translate HTTP to calls of the domain packages and
+// never write SQL.
 package web
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/article"
+	"byline/internal/mail"
 	"byline/internal/metrics"
 	"byline/internal/site"
 )
@@ -25,10 +27,67 @@ type Articles interface {
 	LastUpdate(ctx context.Context) (time.Time, error)
 }
 
-// People is what the site needs of the account store.
+// People is what the public pages need of the account store.
 type People interface {
 	BySlug(ctx context.Context, slug string) (account.Person, error)
 	Staff(ctx context.Context, roles ...account.Role) (map[account.Role][]account.Person, error)
+}
+
+// Accounts is what sign-up, sign-in, the account page and the admin's
+// People screen need of the account store.
+type Accounts interface {
+	Register(ctx context.Context, r account.Registration, mc account.MailContext) (account.Person, error)
+	ResendVerification(ctx context.Context, userID int64, mc account.MailContext) error
+	Verify(ctx context.Context, token string) (account.Person, error)
+	Authenticate(ctx context.Context, email, password string) (account.Person, error)
+	RequestReset(ctx context.Context, email string, mc account.MailContext) error
+	CheckResetLink(ctx context.Context, token string) error
+	ResetPassword(ctx context.Context, token, password string) (account.Person, error)
+	ChangePassword(ctx context.Context, userID int64, current, next string) error
+	RequestEmailChange(ctx context.Context, userID int64, email, password string, mc account.MailContext) error
+	UpdateProfile(ctx context.Context, userID int64, p account.Profile) (account.Person, error)
+	SetAvatar(ctx context.Context, userID int64, data []byte) error
+	Avatar(ctx context.Context, userID int64) (string, []byte, time.Time, error)
+
+	StartSession(ctx context.Context, userID int64, remember bool, userAgent, ip string) (string, account.Session, error)
+	SessionPerson(ctx context.Context, token string) (account.Person, account.Session, error)
+	EndSession(ctx context.Context, token string) error
+	EndSessionByID(ctx context.Context, userID int64, id string) error
+	EndOtherSessions(ctx context.Context, userID int64, keep string) error
+	Sessions(ctx context.Context, userID int64) ([]account.Session, error)
+
+	CreateAPIToken(ctx context.Context, userID int64, name string) (string, account.APIToken, error)
+	APITokens(ctx context.Context, userID int64) ([]account.APIToken, error)
+	RevokeAPIToken(ctx context.Context, userID, id int64) error
+
+	ByID(ctx context.Context, id int64) (account.Person, error)
+	Search(ctx context.Context, q account.SearchQuery) ([]account.Person, error)
+	SetRoles(ctx context.Context, userID int64, roles []account.Role) error
+	Suspend(ctx context.Context, userID int64, suspend bool) error
+	Delete(ctx context.Context, userID int64) error
+}
+
+// Limiter counts attempts for rate limits and lockouts.
+type Limiter interface {
+	Hit(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error)
+	Locked(ctx context.Context, key string) (time.Duration, error)
+	Fail(ctx context.Context, key string) (time.Duration, error)
+	Clear(ctx context.Context, key string) error
+}
+
+// Outbox is the mail queue as admins see it.
+type Outbox interface {
+	List(ctx context.Context, before int64, limit int) ([]mail.Stored, error)
+	Get(ctx context.Context, id int64) (mail.Stored, error)
+	Counts(ctx context.Context) (map[string]int, error)
+	Retry(ctx context.Context, id int64) error
+}
+
+// Settings are the site-wide settings, cached.
+type Settings interface {
+	Current(ctx context.Context) site.Settings
+	Stored(ctx context.Context) (site.Settings, error)
+	Save(ctx context.Context, st site.Settings) error
 }
 
 // Pinger checks the database for /readyz.
@@ -38,15 +97,18 @@ type Pinger interface {
 
 // Deps is everything the site is built from.
 type Deps struct {
-	Articles Articles
-	People   People
-	DB       Pinger
-	Site     site.Settings
-	BaseURL  string // absolute, no trailing slash
-	Location *time.Location
-	Logger   *slog.Logger
-	Metrics  *metrics.Metrics
-	API      http.Handler // mounted at /api/v1/
+	Articles    Articles
+	People      People
+	Accounts    Accounts
+	Limiter     Limiter
+	Outbox      Outbox
+	Settings    Settings
+	SMTPFromEnv bool // outgoing mail is set by BYLINE_SMTP, not on the settings screen
+	DB          Pinger
+	Location    *time.Location
+	Logger      *slog.Logger
+	Metrics     *metrics.Metrics
+	API         http.Handler // serves /api/
 }
 
 // Server is the site's HTTP handler.
@@ -79,4 +141,15 @@ func New(d Deps) (*Server, error) {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
+}
+
+// site returns the current site-wide settings.
+func (s *Server) site(r *http.Request) site.Settings {
+	return s.Settings.Current(r.Context())
+}
+
+// mailContext is what account mails need to know of the site.
+func (s *Server) mailContext(r *http.Request) account.MailContext {
+	st := s.site(r)
+	return account.MailContext{SiteName: st.Name, BaseURL: st.BaseURL}
 }

@@ -21,7 +21,9 @@ import (
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/demo"
+	"byline/internal/mail"
 	"byline/internal/metrics"
+	"byline/internal/ratelimit"
 	"byline/internal/site"
 	"byline/internal/web"
 )
@@ -40,25 +42,40 @@ func newSite(t testing.TB, d *db.DB) *httptest.Server {
 
 // newHandler loads the demo site into d and builds the site's handler.
 func newHandler(t testing.TB, d *db.DB, base string) http.Handler {
+	h, _ := newSiteWith(t, d, base, "")
+	return h
+}
+
+// testSite is what a test may reach behind the handler.
+type testSite struct {
+	outbox   *mail.Outbox
+	accounts *account.Store
+	settings *site.Cache
+}
+
+// newSiteWith builds the site on d with the demo loaded; smtpURL, if set,
+// is the mail server (as BYLINE_SMTP).
+func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, testSite) {
 	t.Helper()
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/New_York")
 	if err := demo.Load(ctx, d, loc, nil); err != nil {
 		t.Fatal(err)
 	}
-	settings, err := site.NewStore(d).Load(ctx, site.Settings{Name: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	articles, people := article.NewStore(d), account.NewStore(d)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := web.New(web.Deps{Articles: articles, People: people, DB: d, Site: settings, BaseURL: base, Location: loc,
-		Logger: log, Metrics: metrics.New(d.Pools()),
-		API: api.New(api.Deps{Articles: articles, People: people, BaseURL: base, Location: loc, Logger: log})})
+	settings := site.NewCache(site.NewStore(d), site.Defaults("x", ""), base, log)
+	if smtpURL != "" {
+		settings.SMTPOverride, _ = mail.ParseURL(smtpURL)
+	}
+	outbox := mail.NewOutbox(d, "example.com")
+	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox)
+	s, err := web.New(web.Deps{Articles: articles, People: people, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
+		Settings: settings, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
+		API: api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Location: loc, Logger: log})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, testSite{outbox: outbox, accounts: people, settings: settings}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -1,0 +1,309 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/mail"
+	"byline/internal/site"
+)
+
+// adminNav is the admin area's navigation; each screen shows for the
+// permission it needs. Later screens add their line here.
+var adminNav = []struct {
+	Label, Href string
+	Perm        account.Permission
+}{
+	{"Dashboard", "/admin", account.PermAccessAdmin},
+	{"People", "/admin/people", account.PermManagePeople},
+	{"Mail", "/admin/mail", account.PermViewMail},
+	{"Settings", "/admin/settings", account.PermManageSettings},
+}
+
+type adminLink struct {
+	Label, Href string
+	Current     bool
+}
+
+// adminPage renders an admin screen in the admin layout.
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, name, title string, f *form, data any) error {
+	p := &page{Title: title + " · Admin", NoIndex: true, Form: f, Data: data}
+	s.fill(w, r, p)
+	for _, n := range adminNav {
+		if v.Can(n.Perm) {
+			cur := r.URL.Path == n.Href || (n.Href != "/admin" && len(r.URL.Path) > len(n.Href) && r.URL.Path[:len(n.Href)+1] == n.Href+"/")
+			p.Nav = append(p.Nav, navItem{Label: n.Label, Href: n.Href, Current: cur})
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, status, name, p)
+}
+
+type adminHomeData struct {
+	People     bool
+	Mail       map[string]int
+	MailServer bool
+}
+
+func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d := adminHomeData{People: v.Can(account.PermManagePeople), MailServer: s.site(r).SMTP.Configured()}
+	if v.Can(account.PermViewMail) {
+		var err error
+		if d.Mail, err = s.Outbox.Counts(r.Context()); err != nil {
+			return err
+		}
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/home", "Dashboard", nil, d)
+}
+
+type peopleData struct {
+	People  []account.Person
+	Query   account.SearchQuery
+	Roles   []account.Role
+	More    string
+	Statuss []string
+}
+
+func (s *Server) adminPeople(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	q := r.URL.Query()
+	sq := account.SearchQuery{Text: q.Get("q"), Status: q.Get("status"), Limit: 50}
+	if role := q.Get("role"); role != "" {
+		rr, err := account.ParseRole(role)
+		if err != nil {
+			return badRequest{err.Error()}
+		}
+		sq.Role = rr
+	}
+	if a := q.Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil {
+			return badRequest{"Malformed page."}
+		}
+		sq.After = n
+	}
+	people, err := s.Accounts.Search(r.Context(), sq)
+	if err != nil {
+		if _, ok := apperr.AsInvalid(err); ok {
+			return badRequest{"Unknown filter."}
+		}
+		return err
+	}
+	d := peopleData{People: people, Query: sq, Roles: account.Roles, Statuss: []string{"active", "unverified", "suspended", "deleted"}}
+	if len(people) == sq.Limit {
+		next := r.URL.Query()
+		next.Set("after", strconv.FormatInt(people[len(people)-1].ID, 10))
+		d.More = "/admin/people?" + next.Encode()
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/people", "People", nil, d)
+}
+
+type personData struct {
+	Person account.Person
+	Roles  []account.Role
+	Self   bool
+}
+
+func (s *Server) personFromPath(r *http.Request) (account.Person, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return account.Person{}, apperr.ErrNotFound
+	}
+	return s.Accounts.ByID(r.Context(), id)
+}
+
+func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	p, err := s.personFromPath(r)
+	if err != nil {
+		return err
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/person", p.DisplayName, nil, personData{Person: p, Roles: account.Roles, Self: p.ID == v.ID})
+}
+
+// adminPersonAction applies one of the People screen's buttons.
+func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	p, err := s.personFromPath(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	back := "/admin/people/" + strconv.FormatInt(p.ID, 10)
+	self := p.ID == v.ID
+	var flash string
+	switch r.PathValue("action") {
+	case "roles":
+		var roles []account.Role
+		for _, x := range r.PostForm["role"] {
+			role, err := account.ParseRole(x)
+			if err != nil {
+				return badRequest{err.Error()}
+			}
+			roles = append(roles, role)
+		}
+		if self && !hasRole(roles, account.RoleAdmin) {
+			return badRequest{"You cannot remove your own admin role; ask another admin."}
+		}
+		err, flash = s.Accounts.SetRoles(ctx, p.ID, roles), "roles-saved"
+	case "suspend":
+		if self {
+			return badRequest{"You cannot suspend yourself."}
+		}
+		err, flash = s.Accounts.Suspend(ctx, p.ID, true), "suspended"
+	case "unsuspend":
+		err, flash = s.Accounts.Suspend(ctx, p.ID, false), "unsuspended"
+	case "delete":
+		if self {
+			return badRequest{"You cannot delete your own account here."}
+		}
+		if r.PostForm.Get("confirm") != "yes" {
+			return badRequest{"Tick the box to confirm the deletion."}
+		}
+		err, flash, back = s.Accounts.Delete(ctx, p.ID), "deleted", "/admin/people"
+	default:
+		return apperr.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	s.Logger.Info("admin: person changed", "by", v.ID, "person", p.ID, "action", r.PathValue("action"))
+	return s.redirectFlash(w, r, back, flash)
+}
+
+func hasRole(rs []account.Role, r account.Role) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+type settingsData struct {
+	Settings    site.Settings
+	SMTPFromEnv bool
+	TLSModes    []string
+}
+
+func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	st, err := s.Settings.Stored(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/settings", "Settings", nil, s.settingsData(st))
+}
+
+func (s *Server) settingsData(st site.Settings) settingsData {
+	return settingsData{Settings: st, SMTPFromEnv: s.SMTPFromEnv, TLSModes: []string{mail.TLSStartTLS, mail.TLSImplicit, mail.TLSNone}}
+}
+
+func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	f := newForm(r)
+	st, err := s.Settings.Stored(r.Context())
+	if err != nil {
+		return err
+	}
+	st.Name, st.Tagline, st.BaseURL = f.Get("name"), f.Get("tagline"), f.Get("base_url")
+	st.CommentsOpen, st.Gravatar = f.Get("comments_open") != "", f.Get("gravatar") != ""
+	depth, derr := strconv.Atoi(f.Get("comment_depth"))
+	st.CommentDepth = depth
+	if derr != nil {
+		st.CommentDepth = 0 // refused below with a reason
+	}
+	if !s.SMTPFromEnv {
+		st.SMTP.Host, st.SMTP.Username, st.SMTP.TLS, st.SMTP.From = f.Get("smtp_host"), f.Get("smtp_username"), f.Get("smtp_tls"), f.Get("mail_from")
+		st.SMTP.Port, _ = strconv.Atoi(f.Get("smtp_port"))
+		if pw := f.Get("smtp_password"); pw != "" {
+			st.SMTP.Password = pw // empty keeps the stored one
+		}
+		if f.Get("smtp_clear_password") != "" {
+			st.SMTP.Password = ""
+		}
+	}
+	if err := s.Settings.Save(r.Context(), st); err != nil {
+		if !f.fail(err) {
+			return err
+		}
+		return s.adminPage(w, r, v, http.StatusUnprocessableEntity, "admin/settings", "Settings", f, s.settingsData(st))
+	}
+	s.Logger.Info("admin: settings saved", "by", v.ID)
+	return s.redirectFlash(w, r, "/admin/settings", "settings-saved")
+}
+
+type mailData struct {
+	Messages   []mail.Stored
+	More       string
+	MailServer bool
+}
+
+func (s *Server) adminMail(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	var before int64
+	if b := r.URL.Query().Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil {
+			return badRequest{"Malformed page."}
+		}
+		before = n
+	}
+	msgs, err := s.Outbox.List(r.Context(), before, 50)
+	if err != nil {
+		return err
+	}
+	d := mailData{Messages: msgs, MailServer: s.site(r).SMTP.Configured()}
+	if len(msgs) == 50 {
+		d.More = "/admin/mail?before=" + strconv.FormatInt(msgs[len(msgs)-1].ID, 10)
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/mail", "Mail", nil, d)
+}
+
+func (s *Server) mailFromPath(r *http.Request) (mail.Stored, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return mail.Stored{}, apperr.ErrNotFound
+	}
+	return s.Outbox.Get(r.Context(), id)
+}
+
+func (s *Server) adminMessage(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	m, err := s.mailFromPath(r)
+	if err != nil {
+		return err
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/message", m.Subject, nil, m)
+}
+
+// adminMessageHTML serves a message's HTML part for a sandboxed frame:
+// no scripts, no forms, nothing of the admin's session reachable.
+func (s *Server) adminMessageHTML(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	m, err := s.mailFromPath(r)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Cache-Control", "no-store")
+	_, err = w.Write([]byte(m.HTML))
+	return err
+}
+
+func (s *Server) adminMailRetry(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	m, err := s.mailFromPath(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Outbox.Retry(r.Context(), m.ID); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, "/admin/mail/"+strconv.FormatInt(m.ID, 10), "mail-retry")
+}

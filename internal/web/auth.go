@@ -1,0 +1,271 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/country"
+)
+
+// Rate limits of the account forms, per address (IP) and per account.
+const (
+	loginPerIP      = 30
+	signupPerIP     = 10
+	resetPerIP      = 10
+	resetPerAccount = 3
+	limitWindow     = 15 * time.Minute
+	formLimit       = 64 << 10
+)
+
+type authData struct {
+	Countries []country.Country
+	Token     string // a reset link's token
+	Remember  bool
+	Message   string
+	Person    *account.Person
+}
+
+// authPage renders one of the account forms (no sidebar: one task at a time).
+func (s *Server) authPage(w http.ResponseWriter, r *http.Request, status int, name, title string, f *form, d authData) error {
+	p := &page{Title: title, NoIndex: true, Form: f, Data: d}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	p.Sidebar = sidebar{}
+	if rt := r.FormValue("return_to"); rt != "" {
+		p.ReturnTo = safeReturn(rt)
+	} else {
+		p.ReturnTo = "/"
+	}
+	s.fill(w, r, p)
+	return s.render(w, status, name, p)
+}
+
+// limited answers a form that hit a rate limit.
+func (s *Server) limited(w http.ResponseWriter, r *http.Request, name, title string, f *form, retry time.Duration) error {
+	w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
+	f.Error = fmt.Sprintf("Too many attempts. Please wait %s and try again.", roundWait(retry))
+	return s.authPage(w, r, http.StatusTooManyRequests, name, title, f, authData{Countries: country.All()})
+}
+
+func roundWait(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d seconds", int(d.Seconds())+1)
+	}
+	return fmt.Sprintf("%d minutes", int(d.Minutes())+1)
+}
+
+func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
+	if currentViewer(r) != nil {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return nil
+	}
+	return s.authPage(w, r, http.StatusOK, "register", "Create an account", nil, authData{Countries: country.All()})
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	f := newForm(r)
+	ctx := r.Context()
+	if ok, retry, err := s.Limiter.Hit(ctx, "signup-ip:"+clientIP(r), signupPerIP, limitWindow); err != nil {
+		return err
+	} else if !ok {
+		return s.limited(w, r, "register", "Create an account", f, retry)
+	}
+	p, err := s.Accounts.Register(ctx, account.Registration{Email: f.Get("email"), DisplayName: f.Get("display_name"),
+		Country: f.Get("country"), Password: f.Get("password")}, s.mailContext(r))
+	if err != nil {
+		if !f.fail(err) {
+			return err
+		}
+		f.Values.Del("password") // never sent back
+		return s.authPage(w, r, http.StatusUnprocessableEntity, "register", "Create an account", f, authData{Countries: country.All()})
+	}
+	if err := s.signIn(w, r, p, false); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, safeReturn(f.Get("return_to")), "welcome")
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	if currentViewer(r) != nil {
+		http.Redirect(w, r, safeReturn(r.URL.Query().Get("return_to")), http.StatusSeeOther)
+		return nil
+	}
+	return s.authPage(w, r, http.StatusOK, "login", "Sign in", nil, authData{})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	f := newForm(r)
+	ctx := r.Context()
+	email := strings.ToLower(strings.TrimSpace(f.Get("email")))
+	f.Values.Del("password")
+	if ok, retry, err := s.Limiter.Hit(ctx, "login-ip:"+clientIP(r), loginPerIP, limitWindow); err != nil {
+		return err
+	} else if !ok {
+		return s.limited(w, r, "login", "Sign in", f, retry)
+	}
+	acct := "login-account:" + email
+	if left, err := s.Limiter.Locked(ctx, acct); err != nil {
+		return err
+	} else if left > 0 {
+		return s.limited(w, r, "login", "Sign in", f, left)
+	}
+	p, err := s.Accounts.Authenticate(ctx, email, r.PostForm.Get("password"))
+	switch {
+	case errors.Is(err, account.ErrBadCredentials):
+		if _, err := s.Limiter.Fail(ctx, acct); err != nil {
+			return err
+		}
+		f.Error = "That e-mail address and password do not match an account. Check both, or reset your password."
+		return s.authPage(w, r, http.StatusUnauthorized, "login", "Sign in", f, authData{})
+	case errors.Is(err, account.ErrSuspended):
+		f.Error = "This account is suspended. If you think that is a mistake, contact the site's editors."
+		return s.authPage(w, r, http.StatusForbidden, "login", "Sign in", f, authData{})
+	case err != nil:
+		return err
+	}
+	if err := s.Limiter.Clear(ctx, acct); err != nil {
+		return err
+	}
+	if err := s.signIn(w, r, p, f.Get("remember") != ""); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, safeReturn(f.Get("return_to")), "signed-in")
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	if v := currentViewer(r); v != nil {
+		if err := s.Accounts.EndSession(r.Context(), v.token); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(w, r, sessionCookie)
+	return s.redirectFlash(w, r, safeReturn(r.PostForm.Get("return_to")), "signed-out")
+}
+
+// verify spends a confirmation link from a mail.
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.Accounts.Verify(r.Context(), r.URL.Query().Get("token"))
+	d := authData{}
+	status := http.StatusOK
+	switch {
+	case err == nil:
+		if v := currentViewer(r); v != nil && v.ID == p.ID {
+			return s.redirectFlash(w, r, "/account", "verified")
+		}
+		d.Person = &p
+	case errors.Is(err, account.ErrBadLink):
+		status, d.Message = http.StatusGone, "This confirmation link is invalid, has expired, or was already used. Sign in to have a new one sent."
+	default:
+		if f := newForm(r); f.fail(err) {
+			status, d.Message = http.StatusConflict, "Another account uses that address now, so it cannot be confirmed for yours."
+		} else {
+			return err
+		}
+	}
+	return s.authPage(w, r, status, "verify", "Confirm your address", nil, d)
+}
+
+func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	if ok, _, err := s.Limiter.Hit(r.Context(), fmt.Sprintf("verify-resend:%d", v.ID), resetPerAccount, limitWindow); err != nil {
+		return err
+	} else if !ok {
+		return badRequest{"We already sent several links in the last minutes; please check your inbox and spam folder."}
+	}
+	if err := s.Accounts.ResendVerification(r.Context(), v.ID, s.mailContext(r)); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, "/account", "verify-sent")
+}
+
+func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) error {
+	return s.authPage(w, r, http.StatusOK, "forgot", "Reset your password", nil, authData{})
+}
+
+// forgot mails a reset link. Its answer is the same whether or not the
+// address has an account.
+func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	f := newForm(r)
+	ctx := r.Context()
+	email := strings.ToLower(strings.TrimSpace(f.Get("email")))
+	if email == "" || !strings.Contains(email, "@") {
+		f.Errors["email"] = "enter the e-mail address of your account"
+		return s.authPage(w, r, http.StatusUnprocessableEntity, "forgot", "Reset your password", f, authData{})
+	}
+	if ok, retry, err := s.Limiter.Hit(ctx, "reset-ip:"+clientIP(r), resetPerIP, limitWindow); err != nil {
+		return err
+	} else if !ok {
+		return s.limited(w, r, "forgot", "Reset your password", f, retry)
+	}
+	// Per address, quietly: the answer must not differ for unknown ones.
+	if ok, _, err := s.Limiter.Hit(ctx, "reset-account:"+email, resetPerAccount, limitWindow); err != nil {
+		return err
+	} else if ok {
+		if err := s.Accounts.RequestReset(ctx, email, s.mailContext(r)); err != nil {
+			return err
+		}
+	}
+	return s.redirectFlash(w, r, "/login", "reset-sent")
+}
+
+func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	d := authData{Token: token}
+	status := http.StatusOK
+	if err := s.Accounts.CheckResetLink(r.Context(), token); errors.Is(err, account.ErrBadLink) {
+		status, d.Message = http.StatusGone, "This reset link is invalid, has expired, or was already used. Ask for a new one below."
+	} else if err != nil {
+		return err
+	}
+	return s.authPage(w, r, status, "reset", "Choose a new password", nil, d)
+}
+
+func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	f := newForm(r)
+	token := f.Get("token")
+	pw := f.Get("password")
+	f.Values.Del("password")
+	p, err := s.Accounts.ResetPassword(r.Context(), token, pw)
+	switch {
+	case errors.Is(err, account.ErrBadLink):
+		return s.authPage(w, r, http.StatusGone, "reset", "Choose a new password", f,
+			authData{Message: "This reset link is invalid, has expired, or was already used. Ask for a new one below."})
+	case err != nil:
+		if !f.fail(err) {
+			return err
+		}
+		return s.authPage(w, r, http.StatusUnprocessableEntity, "reset", "Choose a new password", f, authData{Token: token})
+	}
+	if err := s.signIn(w, r, p, false); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, "/account", "password-reset")
+}
+
+// loginURL is the sign-in page that returns to path.
+func loginURL(path string) string {
+	return "/login?return_to=" + url.QueryEscape(path)
+}

@@ -1,0 +1,252 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+)
+
+const (
+	sessionCookie = "byline_session"
+	flashCookie   = "byline_flash"
+)
+
+// viewer is the signed-in person of a request.
+type viewer struct {
+	account.Person
+	Session account.Session
+	token   string
+}
+
+const viewerKey ctxKey = 1
+
+// withViewer loads the signed-in person, if any: one query, and only for
+// requests that carry a session cookie.
+func (s *Server) withViewer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil || c.Value == "" || s.Accounts == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, ses, err := s.Accounts.SessionPerson(r.Context(), c.Value)
+		switch {
+		case err == nil:
+			r = r.WithContext(context.WithValue(r.Context(), viewerKey, &viewer{Person: p, Session: ses, token: c.Value}))
+			w.Header().Add("Cache-Control", "private")
+		case errors.Is(err, account.ErrNoSession):
+			s.clearCookie(w, r, sessionCookie)
+		default:
+			s.Logger.Error("load session", "request_id", RequestID(r.Context()), "err", err)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// currentViewer returns the signed-in person, or nil.
+func currentViewer(r *http.Request) *viewer {
+	v, _ := r.Context().Value(viewerKey).(*viewer)
+	return v
+}
+
+// secure reports whether cookies must be Secure: the request came over
+// TLS, or the site's public address is https (behind a proxy).
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(s.site(r).BaseURL, "https://")
+}
+
+func (s *Server) setSession(w http.ResponseWriter, r *http.Request, token string, remember bool) {
+	c := &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode}
+	if remember {
+		c.MaxAge = int(account.RememberTTL / time.Second)
+	}
+	http.SetCookie(w, c)
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+// signIn starts a session for p and sets its cookie.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, p account.Person, remember bool) error {
+	token, _, err := s.Accounts.StartSession(r.Context(), p.ID, remember, r.UserAgent(), clientIP(r))
+	if err != nil {
+		return err
+	}
+	s.setSession(w, r, token, remember)
+	return nil
+}
+
+// flashes are the one-off notices shown after a redirect; the cookie holds
+// only a key, so nothing a visitor sets can be shown as text.
+var flashes = map[string]string{
+	"welcome":         "Welcome! We sent you a mail: follow its link to confirm your address, then you can join the discussion.",
+	"signed-in":       "You are signed in.",
+	"signed-out":      "You are signed out.",
+	"verified":        "Thank you: your e-mail address is confirmed.",
+	"verify-sent":     "We sent a new confirmation link. It may take a minute to arrive.",
+	"reset-sent":      "If an account uses that address, a link to reset its password is on its way. It works for an hour.",
+	"password-reset":  "Your password is changed and you are signed in. Other devices were signed out.",
+	"password-change": "Your password is changed. Other devices were signed out.",
+	"email-sent":      "We sent a confirmation link to your new address. Your address changes when you follow it.",
+	"profile-saved":   "Your profile is saved.",
+	"avatar-saved":    "Your picture is saved.",
+	"sessions-ended":  "Every other device is signed out.",
+	"session-ended":   "That device is signed out.",
+	"token-revoked":   "The token is revoked; programs using it lose access now.",
+	"roles-saved":     "Roles saved.",
+	"suspended":       "The account is suspended and signed out everywhere.",
+	"unsuspended":     "The account can sign in again.",
+	"deleted":         "The account is deleted. What they wrote stays, without their details.",
+	"settings-saved":  "Settings saved.",
+	"mail-retry":      "The message is queued again.",
+}
+
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, key string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) popFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	s.clearCookie(w, r, flashCookie)
+	return flashes[c.Value]
+}
+
+// redirectFlash answers a form post: see the page, with a notice.
+func (s *Server) redirectFlash(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if flash != "" {
+		s.setFlash(w, r, flash)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// safeReturn keeps return_to on this site: a path, never another host.
+func safeReturn(raw string) string {
+	if raw == "" || !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") || strings.HasPrefix(raw, "/\\") || strings.ContainsAny(raw, "\r\n\\") {
+		return "/"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return u.RequestURI() + fragment(u)
+}
+
+func fragment(u *url.URL) string {
+	if u.Fragment == "" {
+		return ""
+	}
+	return "#" + u.EscapedFragment()
+}
+
+// clientIP is the peer address. (Behind a proxy it is the proxy; trusting
+// forwarded headers needs a setting naming the proxies.)
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// errCrossSite is a state-changing request sent from another site.
+var errCrossSite = errors.New("cross-site request")
+
+// errForbidden is a signed-in person without the permission a page needs.
+var errForbidden = errors.New("forbidden")
+
+// need answers for pages that need a signed-in person with perm: anonymous
+// visitors go to sign in and come back; others get 403.
+func (s *Server) need(perm account.Permission, h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		v := currentViewer(r)
+		if v == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?return_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return nil
+			}
+			return errForbidden
+		}
+		if perm != "" && !v.Can(perm) {
+			return errForbidden
+		}
+		return h(w, r, v)
+	}
+}
+
+// signedIn is need without a permission.
+func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
+	return s.need("", h)
+}
+
+// form is a submitted form: what was typed (kept when it is shown again)
+// and what is wrong with it, by field.
+type form struct {
+	Values url.Values
+	Errors map[string]string
+	Error  string // a message for the whole form
+}
+
+func newForm(r *http.Request) *form {
+	return &form{Values: r.PostForm, Errors: map[string]string{}}
+}
+
+// Get returns a typed value.
+func (f *form) Get(k string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values.Get(k)
+}
+
+// Err returns the reason a field was refused.
+func (f *form) Err(k string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[k]
+}
+
+// fail records err on the form: field reasons from an *apperr.Invalid, or
+// one message. It reports false for errors that are not the person's.
+func (f *form) fail(err error) bool {
+	if inv, ok := apperr.AsInvalid(err); ok {
+		for k, v := range inv.Fields {
+			f.Errors[k] = v
+		}
+		f.Error = "Please correct the fields marked below."
+		return true
+	}
+	return false
+}
+
+// parseForm reads a posted form with a size limit; a body too large or
+// malformed is a 400.
+func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(limit)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return badRequest{"The form is too large."}
+		}
+		return badRequest{"The form could not be read."}
+	}
+	return nil
+}
