@@ -464,4 +464,3 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]Person, error) {
 	}
 	return ps, nil
 }
-

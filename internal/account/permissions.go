@@ -5,18 +5,18 @@ package account
 type Permission string
 
 const (
-	PermComment         Permission = "comment"            // post comments (once verified)
-	PermAccessAdmin     Permission = "access_admin"       // see the admin area at all
-	PermWriteArticles   Permission = "write_articles"     // write drafts, submit for review
-	PermPublishOwn      Permission = "publish_own"        // publish or schedule one's own articles
-	PermPublish         Permission = "publish"            // publish or schedule anyone's articles
-	PermEditOthers      Permission = "edit_others"        // edit other people's articles
-	PermModerate        Permission = "moderate_comments"  // approve, hide, delete comments
-	PermManagePeople    Permission = "manage_people"      // change roles, suspend, delete people
-	PermManageSettings  Permission = "manage_settings"    // site and mail settings
-	PermSendNewsletters Permission = "send_newsletters"   // compose and send newsletters
-	PermSeeLeads        Permission = "see_leads"          // dealer-quote requests and dealers
-	PermViewMail        Permission = "view_mail"          // the mail outbox
+	PermComment         Permission = "comment"           // post comments (once verified)
+	PermAccessAdmin     Permission = "access_admin"      // see the admin area at all
+	PermWriteArticles   Permission = "write_articles"    // write drafts, submit for review
+	PermPublishOwn      Permission = "publish_own"       // publish or schedule one's own articles
+	PermPublish         Permission = "publish"           // publish or schedule anyone's articles
+	PermEditOthers      Permission = "edit_others"       // edit other people's articles
+	PermModerate        Permission = "moderate_comments" // approve, hide, delete comments
+	PermManagePeople    Permission = "manage_people"     // change roles, suspend, delete people
+	PermManageSettings  Permission = "manage_settings"   // site and mail settings
+	PermSendNewsletters Permission = "send_newsletters"  // compose and send newsletters
+	PermSeeLeads        Permission = "see_leads"         // dealer-quote requests and dealers
+	PermViewMail        Permission = "view_mail"         // the mail outbox
 )
 
 // AllPermissions lists every permission, for tests and the API.

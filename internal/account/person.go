@@ -108,7 +108,7 @@ type NewPerson struct {
 	// PasswordHash is an already encoded argon2id hash (demo data, imports);
 	// it is used when Password is empty.
 	PasswordHash string
-	Verified    bool   // the e-mail address is known to be theirs (staff added by an admin)
+	Verified     bool // the e-mail address is known to be theirs (staff added by an admin)
 }
 
 // normalize checks n and returns it cleaned, or an *apperr.Invalid.

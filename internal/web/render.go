@@ -304,17 +304,17 @@ func (s *Server) funcs() template.FuncMap {
 		"tagURL":    links.Tag,
 		"authorURL": links.Author,
 		"tagLabel":  tagLabel,
-		"cut":  markdown.Cut,
-		"html": func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML from the domain
-		"year": func() int { return time.Now().In(s.Location).Year() },
+		"cut":       markdown.Cut,
+		"html":      func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML from the domain
+		"year":      func() int { return time.Now().In(s.Location).Year() },
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return fmt.Sprintf("%d %s", n, one)
 			}
 			return fmt.Sprintf("%d %s", n, many)
 		},
-		"add":         func(a, b int) int { return a + b },
-		"searchBox":   func(class, id, query string) searchBox { return searchBox{class, id, query} },
+		"add":       func(a, b int) int { return a + b },
+		"searchBox": func(class, id, query string) searchBox { return searchBox{class, id, query} },
 		"field": func(f *form, id, name, label, typ, auto string) fieldView {
 			return fieldView{ID: id, Name: name, Label: label, Type: typ, Auto: auto, Value: f.Get(name), Err: f.Err(name)}
 		},
@@ -334,8 +334,8 @@ func (s *Server) funcs() template.FuncMap {
 			return countrySelectView{Form: f, ID: id, Current: current, Countries: country.All()}
 		},
 		"countryName": country.Name,
-		"since": func(t time.Time) string { return since(time.Since(t)) },
-		"hasRole": func(p account.Person, r account.Role) bool { return p.Has(r) },
+		"since":       func(t time.Time) string { return since(time.Since(t)) },
+		"hasRole":     func(p account.Person, r account.Role) bool { return p.Has(r) },
 		"firstResult": func(page int) int { return (page-1)*article.SearchPerPage + 1 },
 	}
 }
