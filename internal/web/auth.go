@@ -109,7 +109,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	f := newForm(r)
 	ctx := r.Context()
 	email := strings.ToLower(strings.TrimSpace(f.Get("email")))
-	f.Values.Del("password")
+	password := f.Get("password")
+	f.Values.Del("password") // never shown again
 	if ok, retry, err := s.Limiter.Hit(ctx, "login-ip:"+clientIP(r), loginPerIP, limitWindow); err != nil {
 		return err
 	} else if !ok {
@@ -121,7 +122,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	} else if left > 0 {
 		return s.limited(w, r, "login", "Sign in", f, left)
 	}
-	p, err := s.Accounts.Authenticate(ctx, email, r.PostForm.Get("password"))
+	p, err := s.Accounts.Authenticate(ctx, email, password)
 	switch {
 	case errors.Is(err, account.ErrBadCredentials):
 		if _, err := s.Limiter.Fail(ctx, acct); err != nil {

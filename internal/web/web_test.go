@@ -125,6 +125,11 @@ func TestPages(t *testing.T) {
 		{"/search?q=infiniti", 200, "text/html", []string{"Search results for “infiniti”", "<mark>", `<meta name="robots" content="noindex, follow">`}, nil},
 		{"/search?q=%22%28%29zzqx%2A", 200, "text/html", []string{"Nothing matched"}, nil},
 		{"/search", 200, "text/html", []string{"Type a few words"}, nil},
+		{"/register", 200, "text/html", []string{"Create an account", `<select id="reg-country" name="country"`, `<option value="CA">Canada</option>`}, nil},
+		{"/login", 200, "text/html", []string{"Remember me", `href="/password/forgot"`}, nil},
+		{"/password/forgot", 200, "text/html", []string{"Reset your password"}, nil},
+		{"/password/reset?token=nope", 410, "text/html", []string{"Ask for a new link"}, nil},
+		{"/verify?token=nope", 410, "text/html", []string{"invalid, has expired"}, nil},
 		{"/robots.txt", 200, "text/plain", []string{"Sitemap: " + srv.URL + "/sitemap.xml"}, nil},
 		{"/healthz", 200, "text/plain", []string{"ok"}, nil},
 		{"/readyz", 200, "text/plain", []string{"ready"}, nil},
@@ -191,7 +196,7 @@ func checkHTML(t *testing.T, path, body string) {
 						t.Errorf("%s: duplicate id %q", path, a.Val)
 					}
 					ids[a.Val] = true
-					if tok.Data == "input" {
+					if tok.Data == "input" && attr(tok, "type") != "hidden" || tok.Data == "select" || tok.Data == "textarea" {
 						inputs = append(inputs, a.Val)
 					}
 				}
@@ -199,7 +204,7 @@ func checkHTML(t *testing.T, path, body string) {
 					labels[a.Val] = true
 				}
 			}
-			if tok.Data == "input" && !hasAttr(tok, "id") {
+			if tok.Data == "input" && !hasAttr(tok, "id") && attr(tok, "type") != "hidden" {
 				t.Errorf("%s: input without id/label", path)
 			}
 			if tt == html.StartTagToken && !void[tok.Data] {
@@ -224,6 +229,15 @@ func checkHTML(t *testing.T, path, body string) {
 	if !strings.HasPrefix(body, "<!doctype html>") || !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "<main") {
 		t.Errorf("%s: missing doctype, lang or main landmark", path)
 	}
+}
+
+func attr(tok html.Token, key string) string {
+	for _, a := range tok.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
 }
 
 func hasAttr(tok html.Token, key string) bool {

@@ -1,0 +1,318 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"byline/internal/dbtest"
+	"byline/internal/demo"
+	"byline/internal/mail"
+	"byline/internal/mail/mailtest"
+)
+
+// browser is a client with a cookie jar that sends same-origin headers the
+// way a browser does for a form on the site.
+type browser struct {
+	t    *testing.T
+	srv  *httptest.Server
+	c    *http.Client
+	last string // body of the last response
+}
+
+func newBrowser(t *testing.T, srv *httptest.Server) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) do(req *http.Request) *http.Response {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	b.last = string(body)
+	return resp
+}
+
+func (b *browser) get(path string) *http.Response {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.srv.URL+path, nil)
+	return b.do(req)
+}
+
+// post sends a form as the site's own page would (Sec-Fetch-Site: same-origin).
+func (b *browser) post(path string, form url.Values) *http.Response {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", b.srv.URL)
+	return b.do(req)
+}
+
+func (b *browser) expect(resp *http.Response, status int, contains ...string) {
+	b.t.Helper()
+	if resp.StatusCode != status {
+		b.t.Fatalf("%s %s: status %d, want %d\n%.600s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, b.last)
+	}
+	for _, c := range contains {
+		if !strings.Contains(b.last, c) {
+			b.t.Fatalf("%s %s: body lacks %q\n%.3000s", resp.Request.Method, resp.Request.URL.Path, c, b.last)
+		}
+	}
+}
+
+func newAuthSite(t *testing.T) (*httptest.Server, *mailtest.Server, testSite) {
+	smtp := mailtest.Start(t)
+	d := dbtest.SQLite(t)
+	srv := httptest.NewUnstartedServer(nil)
+	h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), smtp.URL())
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	// Deliver mail as the server's worker does.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go ts.outbox.Run(ctx, func(ctx context.Context) (mail.Sender, string, bool) {
+		st := ts.settings.Current(ctx)
+		return mail.NewSMTP(st.SMTP), st.SMTP.From, true
+	}, 20*time.Millisecond, quietLog)
+	return srv, smtp, ts
+}
+
+var tokenLink = regexp.MustCompile(`/(verify|password/reset)\?token=([A-Za-z0-9_-]+)`)
+
+func linkIn(t *testing.T, m mailtest.Received) string {
+	t.Helper()
+	sub := tokenLink.FindStringSubmatch(m.Text)
+	if sub == nil {
+		t.Fatalf("no link in mail %q:\n%s", m.Subject, m.Text)
+	}
+	return sub[0]
+}
+
+func TestSignUpVerifySignInOut(t *testing.T) {
+	srv, smtp, _ := newAuthSite(t)
+	b := newBrowser(t, srv)
+	article := "/2012/04/05/infiniti-to-move-production-out-of-japan/"
+
+	// Bad input keeps what was typed, says what is wrong, never a 500.
+	b.expect(b.post("/register", url.Values{"email": {"not-an-address"}, "display_name": {"Casey Reader"}, "country": {"CA"}, "password": {"short"}}),
+		422, "does not look like an e-mail", "at least 10 characters", `value="Casey Reader"`, `<option value="CA" selected>`)
+	if strings.Contains(b.last, `value="short"`) {
+		t.Fatal("the password is sent back in the form")
+	}
+	b.expect(b.post("/register", url.Values{"email": {"elliot.vance@motorledger.example"}, "display_name": {"Copycat"}, "country": {"US"}, "password": {"a fine long passphrase"}}),
+		422, "already exists")
+	b.expect(b.post("/register", url.Values{"email": {"casey@example.com"}, "display_name": {strings.Repeat("x", 81)}, "country": {"US"}, "password": {"a fine long passphrase"}}),
+		422, "at most 80 characters")
+	b.expect(b.post("/register", url.Values{"email": {"casey@example.com"}, "display_name": {"Casey"}, "country": {"US"}, "password": {"password123"}}),
+		422, "too common")
+
+	// Sign up, coming from the article: back there, signed in, not yet verified.
+	resp := b.post("/register", url.Values{"email": {"Casey@Example.com"}, "display_name": {"Casey Reader"}, "country": {"CA"},
+		"password": {"a fine long passphrase"}, "return_to": {article + "#respond"}})
+	b.expect(resp, 303)
+	if loc := resp.Header.Get("Location"); loc != article+"#respond" {
+		t.Fatalf("after sign-up: %s", loc)
+	}
+	b.expect(b.get(article), 200, "Confirm your e-mail address to comment", "Welcome!", "Casey Reader")
+
+	// The verification mail arrives through SMTP; its link verifies.
+	msgs := smtp.Wait(t, 1, 10*time.Second)
+	if msgs[0].To[0] != "casey@example.com" || !strings.Contains(msgs[0].Subject, "Confirm your e-mail") || msgs[0].HTML == "" {
+		t.Fatalf("verification mail: %+v", msgs[0].Subject)
+	}
+	link := linkIn(t, msgs[0])
+	b.expect(b.get(link), 303)
+	b.expect(b.get(article), 200, "You are signed in as Casey Reader", "Thank you: your e-mail address is confirmed.")
+	b.expect(b.get(link), 410, "invalid, has expired, or was already used")
+
+	// Sign out, then sign in again with return_to.
+	b.expect(b.post("/logout", url.Values{"return_to": {article}}), 303)
+	b.expect(b.get(article), 200, "You must be <a href=")
+	b.expect(b.get("/account"), 303)
+
+	b.expect(b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"wrong password!!"}}), 401, "do not match an account")
+	b.expect(b.post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password!!"}}), 401, "do not match an account")
+	resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "remember": {"1"}, "return_to": {article}})
+	b.expect(resp, 303)
+	if resp.Header.Get("Location") != article {
+		t.Fatalf("after sign-in: %s", resp.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "byline_session" {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.MaxAge < 29*24*3600 || len(session.Value) < 43 {
+		t.Fatalf("session cookie: %+v", session)
+	}
+	// Off-site return_to goes home instead.
+	for _, bad := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"} {
+		b.post("/logout", nil)
+		resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "return_to": {bad}})
+		if loc := resp.Header.Get("Location"); loc != "/" {
+			t.Fatalf("return_to %q sent to %q", bad, loc)
+		}
+	}
+}
+
+func TestLockoutAndSuspension(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	b := newBrowser(t, srv)
+	for i := 0; i < 5; i++ {
+		b.post("/login", url.Values{"email": {"jordan.pike@example.com"}, "password": {"not the password"}})
+	}
+	// Locked now: even the right password waits.
+	b.expect(b.post("/login", url.Values{"email": {"jordan.pike@example.com"}, "password": {demo.Password}}), 429, "Too many attempts")
+
+	// A suspended person cannot sign in.
+	p, err := ts.accounts.Find(context.Background(), "ruth.okafor@motorledger.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.accounts.Suspend(context.Background(), p.ID, true)
+	b.expect(b.post("/login", url.Values{"email": {"ruth.okafor@motorledger.example"}, "password": {demo.Password}}), 403, "suspended")
+}
+
+func TestPasswordReset(t *testing.T) {
+	srv, smtp, _ := newAuthSite(t)
+	b := newBrowser(t, srv)
+	// Same answer for an unknown address; no mail for it.
+	b.expect(b.post("/password/forgot", url.Values{"email": {"nobody@example.com"}}), 303)
+	b.expect(b.post("/password/forgot", url.Values{"email": {"jordan.pike@example.com"}}), 303)
+	msgs := smtp.Wait(t, 1, 10*time.Second)
+	if len(msgs) != 1 || msgs[0].To[0] != "jordan.pike@example.com" {
+		t.Fatalf("reset mails: %d", len(msgs))
+	}
+	link := linkIn(t, msgs[0])
+	token := strings.TrimPrefix(link, "/password/reset?token=")
+	b.expect(b.get(link), 200, "Choose a new password")
+	b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"tiny"}}), 422, "at least 10 characters")
+	b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"my new wagon passphrase"}}), 303)
+	b.expect(b.get("/account"), 200, "Jordan Pike", "Your password is changed")
+	// Reused link.
+	b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"another new passphrase"}}), 410, "already used")
+	b.expect(b.get(link), 410)
+	b.expect(b.get("/password/reset?token=made-up"), 410)
+}
+
+func TestCrossSiteAndPermissions(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	b := newBrowser(t, srv)
+	// A form posted from another site is refused before anything happens.
+	req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader("email=jordan.pike%40example.com&password="+demo.Password))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	b.expect(b.do(req), 403, "sent from another site")
+	req, _ = http.NewRequest("POST", srv.URL+"/login", strings.NewReader("email=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	b.expect(b.do(req), 403)
+
+	// An over-long form is a 400, not a 500.
+	b.expect(b.post("/login", url.Values{"email": {strings.Repeat("a", 70_000)}}), 400, "too large")
+
+	// Staff screens need the role.
+	b.expect(b.get("/admin"), 303)
+	b.expect(b.post("/login", url.Values{"email": {"jordan.pike@example.com"}, "password": {demo.Password}}), 303)
+	b.expect(b.get("/admin"), 403, "Not allowed")
+	b.expect(b.get("/admin/people"), 403)
+	b.expect(b.post("/admin/people/1/suspend", nil), 403)
+	b.post("/logout", nil)
+
+	// A moderator reaches the admin but not People or Settings.
+	b.expect(b.post("/login", url.Values{"email": {"ruth.okafor@motorledger.example"}, "password": {demo.Password}}), 303)
+	b.expect(b.get("/admin"), 200, "Dashboard")
+	if strings.Contains(b.last, `href="/admin/people"`) {
+		t.Fatal("moderator sees the People screen in the navigation")
+	}
+	b.expect(b.get("/admin/settings"), 403)
+	b.post("/logout", nil)
+
+	// The admin manages people and settings.
+	b.expect(b.post("/login", url.Values{"email": {"helen.marsh@motorledger.example"}, "password": {demo.Password}}), 303)
+	b.expect(b.get("/admin/people?q=pike"), 200, "Jordan Pike")
+	m := regexp.MustCompile(`/admin/people/(\d+)">Jordan Pike`).FindStringSubmatch(b.last)
+	if m == nil {
+		t.Fatal("no link to Jordan")
+	}
+	b.expect(b.get("/admin/people?status=bogus"), 400)
+	id := m[1]
+	b.expect(b.post("/admin/people/"+id+"/roles", url.Values{"role": {"reader", "moderator"}}), 303)
+	b.expect(b.get("/admin/people/"+id), 200, `value="moderator" checked`, "Roles saved.")
+	b.expect(b.post("/admin/people/"+id+"/roles", url.Values{"role": {"emperor"}}), 400)
+	b.expect(b.post("/admin/people/"+id+"/delete", nil), 400, "Tick the box")
+	b.expect(b.post("/admin/settings", url.Values{"name": {""}, "comment_depth": {"0"}}), 422, "1 to 80 characters", "from 1 to 10")
+	b.expect(b.post("/admin/settings", url.Values{"name": {"Motor Ledger Weekly"}, "tagline": {"New tagline"}, "comment_depth": {"4"}, "comments_open": {"1"}}), 303)
+	b.expect(b.get("/"), 200, "<title>Motor Ledger Weekly</title>", "New tagline")
+	b.expect(b.get("/admin/mail"), 200, "Mail")
+	for _, path := range []string{"/admin", "/admin/people", "/admin/people/" + id, "/admin/settings", "/admin/mail"} {
+		b.expect(b.get(path), 200)
+		checkHTML(t, path, b.last)
+	}
+}
+
+func TestAccountPage(t *testing.T) {
+	srv, smtp, _ := newAuthSite(t)
+	b := newBrowser(t, srv)
+	other := newBrowser(t, srv)
+	login := url.Values{"email": {"jordan.pike@example.com"}, "password": {demo.Password}}
+	b.expect(b.post("/login", login), 303)
+	other.expect(other.post("/login", login), 303)
+
+	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"Atlantis"}, "bio": {"x"}, "avatar": {"generated"}}),
+		422, "unknown country", `value="Jordan P."`)
+	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"CA"}, "bio": {"Wagon owner."}, "avatar": {"generated"}}), 303)
+	b.expect(b.get("/author/jordan-pike/"), 200, "Jordan P.", "Canada", "Wagon owner.")
+
+	// Sessions: two devices; sign out everywhere else ends the other one.
+	b.expect(b.get("/account"), 200, "(this device)", "Sign out everywhere else")
+	checkHTML(t, "/account", b.last)
+	b.expect(b.post("/account/sessions/end-others", nil), 303)
+	other.expect(other.get("/account"), 303)
+
+	// A password change needs the current one and keeps this device signed in.
+	b.expect(b.post("/account/password", url.Values{"current_password": {"nope"}, "new_password": {"a brand new passphrase"}}), 422, "not your current password")
+	b.expect(b.post("/account/password", url.Values{"current_password": {demo.Password}, "new_password": {"a brand new passphrase"}}), 303)
+	b.expect(b.get("/account"), 200, "Your password is changed")
+
+	// E-mail change: confirmed from the new inbox.
+	b.expect(b.post("/account/email", url.Values{"email": {"jordan@new.example"}, "password": {"a brand new passphrase"}}), 303)
+	msgs := smtp.Wait(t, 1, 10*time.Second)
+	b.expect(b.get(linkIn(t, msgs[0])), 303)
+	b.expect(b.get("/account"), 200, "jordan@new.example")
+
+	// API tokens: shown once, work as bearer tokens, can be revoked.
+	b.expect(b.post("/account/tokens", url.Values{"name": {""}}), 422, "give the token a name")
+	b.expect(b.post("/account/tokens", url.Values{"name": {"my script"}}), 200, "shown only once")
+	secret := regexp.MustCompile(`byl_[A-Za-z0-9_-]+`).FindString(b.last)
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp := newBrowser(t, srv).do(req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("/api/v1/me with token: %d", resp.StatusCode)
+	}
+	tokenID := regexp.MustCompile(`name="id" value="(\d+)"><button class="link" type="submit">Revoke`).FindStringSubmatch(b.last)
+	b.expect(b.post("/account/tokens/revoke", url.Values{"id": {tokenID[1]}}), 303)
+	req, _ = http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	if resp := newBrowser(t, srv).do(req); resp.StatusCode != 401 {
+		t.Fatalf("revoked token: %d", resp.StatusCode)
+	}
+}
+
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
