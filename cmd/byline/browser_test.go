@@ -50,30 +50,19 @@ func artifactDir(t *testing.T) string {
 	return dir
 }
 
+// writeArtifact keeps a screenshot with the test's artifacts.
+func writeArtifact(t *testing.T, name string, data []byte) error {
+	path := filepath.Join(artifactDir(t), name)
+	t.Logf("screenshot: %s", path)
+	return os.WriteFile(path, data, 0o644)
+}
+
 // TestBrowserReaderPath drives Chromium through what a first-time reader
 // does: front page, the demo article, the sidebar, a search.
 func TestBrowserReaderPath(t *testing.T) {
-	exe := chromium(t)
 	base, stop := startServe(t, "--demo", "--database", filepath.Join(t.TempDir(), "b.db"), "--timezone", "America/New_York")
 	defer stop()
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true), chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	// Start the browser without a deadline (a deadline on the first run
-	// would end the browser with it); later steps get one.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
+	ctx := newChromium(t, 90*time.Second)
 
 	must := func(step string, err error) {
 		t.Helper()
@@ -92,9 +81,7 @@ func TestBrowserReaderPath(t *testing.T) {
 		must("viewport", chromedp.Do(ctx, chromedp.EmulateViewport(w, h)))
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		must("screenshot", err)
-		path := filepath.Join(artifactDir(t), name)
-		must("save screenshot", os.WriteFile(path, png, 0o644))
-		t.Logf("screenshot: %s", path)
+		must("save screenshot", writeArtifact(t, name, png))
 	}
 
 	// The front page lists the demo article; a reader follows its link.
