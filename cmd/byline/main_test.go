@@ -56,6 +56,8 @@ func TestCommands(t *testing.T) {
 		{"bad time zone", []string{"migrate", "--timezone", "Mars/Olympus"}, env, 2, "", "not a known time zone", false},
 		{"migrate", []string{"migrate"}, env, 0, "up to date", "", false},
 		{"user add", []string{"user", "add", "--email", "ada@example.com", "--name", "Ada Writer", "--roles", "contributor,moderator", "--country", "Canada"}, env, 0, "added Ada Writer", "", false},
+		{"user add weak password", []string{"user", "add", "--email", "weak@example.com", "--name", "Weak", "--password", "password"}, env, 1, "", "password", true},
+		{"user add with password", []string{"user", "add", "--email", "strong@example.com", "--name", "Strong Editor", "--roles", "editor", "--password", "a strong passphrase"}, env, 0, "added Strong Editor", "", false},
 		{"user add duplicate", []string{"user", "add", "--email", "ada@example.com", "--name", "Ada Again"}, env, 1, "", "already exists", true},
 		{"user add bad role", []string{"user", "add", "--email", "b@example.com", "--name", "B", "--roles", "king"}, env, 2, "", "unknown role", false},
 		{"user add bad email", []string{"user", "add", "--email", "not-an-email", "--name", "B"}, env, 1, "", "does not look like an e-mail", true},

@@ -67,6 +67,7 @@ func runUserAdd(ctx context.Context, env *environment, args []string) error {
 		fs.StringVar(&n.Country, "country", "", "country code or name, e.g. US or Canada")
 		fs.StringVar(&n.Bio, "bio", "", "short bio")
 		fs.StringVar(&n.Slug, "slug", "", "address of their page, /author/SLUG/ (default: from the name)")
+		fs.StringVar(&n.Password, "password", "", "password to sign in with (or set BYLINE_PASSWORD; without one they use \"Forgot your password?\")")
 		fs.Var(&roles, "roles", "comma-separated roles: admin, editor, author, contributor, moderator, reader (default reader)")
 	}, func(rest []string) error {
 		if n.Email == "" || n.DisplayName == "" {
@@ -78,6 +79,10 @@ func runUserAdd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	n.Roles = roles
+	if n.Password == "" {
+		n.Password = env.getenv("BYLINE_PASSWORD")
+	}
+	n.Verified = true // an operator adding a person vouches for the address
 	defer d.Close()
 	p, err := account.NewStore(d).Create(ctx, n)
 	if err != nil {
