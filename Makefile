@@ -21,3 +21,4 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzFTS5Query -fuzztime 60s ./internal/article/
 	go test -run '^$$' -fuzz FuzzMake -fuzztime 30s ./internal/slug/
 	go test -run '^$$' -fuzz FuzzRequests -fuzztime 60s ./internal/web/
+	go test -run '^$$' -fuzz FuzzForms -fuzztime 60s ./internal/web/

@@ -139,6 +139,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Limiter.Clear(ctx, acct); err != nil {
 		return err
 	}
+	if old := currentViewer(r); old != nil {
+		// A new sign-in replaces this browser's old session.
+		if err := s.Accounts.EndSession(ctx, old.token); err != nil {
+			return err
+		}
+	}
 	if err := s.signIn(w, r, p, f.Get("remember") != ""); err != nil {
 		return err
 	}

@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -58,6 +62,20 @@ func (b *browser) post(path string, form url.Values) *http.Response {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	req.Header.Set("Origin", b.srv.URL)
+	return b.do(req)
+}
+
+// upload posts a file field as a browser form would.
+func (b *browser) upload(path, field, filename string, data []byte) *http.Response {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile(field, filename)
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.srv.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return b.do(req)
 }
 
@@ -267,7 +285,7 @@ func TestCrossSiteAndPermissions(t *testing.T) {
 }
 
 func TestAccountPage(t *testing.T) {
-	srv, smtp, _ := newAuthSite(t)
+	srv, smtp, ts := newAuthSite(t)
 	b := newBrowser(t, srv)
 	other := newBrowser(t, srv)
 	login := url.Values{"email": {"jordan.pike@example.com"}, "password": {demo.Password}}
@@ -278,6 +296,34 @@ func TestAccountPage(t *testing.T) {
 		422, "unknown country", `value="Jordan P."`)
 	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"CA"}, "bio": {"Wagon owner."}, "avatar": {"generated"}}), 303)
 	b.expect(b.get("/author/jordan-pike/"), 200, "Jordan P.", "Canada", "Wagon owner.")
+
+	// Pictures: a pattern by default, an upload once chosen.
+	resp := b.get("/avatar/jordan-pike")
+	if resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(b.last, "<svg") {
+		t.Fatalf("generated avatar: %s", resp.Header.Get("Content-Type"))
+	}
+	b.expect(b.upload("/account/avatar", "picture", "x.txt", []byte("not a picture")), 422, "JPEG, PNG, GIF or WebP")
+	img := image.NewRGBA(image.Rect(0, 0, 300, 200))
+	var pngData bytes.Buffer
+	png.Encode(&pngData, img)
+	b.expect(b.upload("/account/avatar", "picture", "me.png", pngData.Bytes()), 303)
+	if resp := b.get("/avatar/jordan-pike"); resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("uploaded avatar: %s", resp.Header.Get("Content-Type"))
+	}
+	// Gravatar only when the site allows it.
+	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"CA"}, "avatar": {"gravatar"}}), 303)
+	if resp := b.get("/avatar/jordan-pike"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("gravatar while the site forbids it: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	st, _ := ts.settings.Stored(context.Background())
+	st.Gravatar = true
+	if err := ts.settings.Save(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"CA"}, "avatar": {"gravatar"}}), 303)
+	if resp := b.get("/avatar/jordan-pike"); resp.StatusCode != 302 || !strings.HasPrefix(resp.Header.Get("Location"), "https://www.gravatar.com/avatar/") {
+		t.Fatalf("gravatar: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
 
 	// Sessions: two devices; sign out everywhere else ends the other one.
 	b.expect(b.get("/account"), 200, "(this device)", "Sign out everywhere else")
@@ -302,7 +348,7 @@ func TestAccountPage(t *testing.T) {
 	secret := regexp.MustCompile(`byl_[A-Za-z0-9_-]+`).FindString(b.last)
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
 	req.Header.Set("Authorization", "Bearer "+secret)
-	resp := newBrowser(t, srv).do(req)
+	resp = newBrowser(t, srv).do(req)
 	if resp.StatusCode != 200 {
 		t.Fatalf("/api/v1/me with token: %d", resp.StatusCode)
 	}

@@ -37,3 +37,25 @@ func FuzzRequests(f *testing.F) {
 		}
 	})
 }
+
+// FuzzForms posts arbitrary bodies to the account forms: a person typing
+// anything, or a broken client, never causes a 5xx.
+func FuzzForms(f *testing.F) {
+	h := newHandler(f, dbtest.SQLite(f), "http://127.0.0.1:8080")
+	paths := []string{"/login", "/register", "/password/forgot", "/password/reset", "/logout"}
+	f.Add(uint8(0), "email=a%40b.c&password=x&remember=1&return_to=%2F")
+	f.Add(uint8(1), "email=%ff%fe&display_name=%00&country=ZZ&password="+strings.Repeat("x", 300))
+	f.Add(uint8(3), "token=abc&password=long+enough+pass")
+	f.Add(uint8(2), "email=;;;&&&===")
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		path := paths[int(which)%len(paths)]
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("POST %s %q: %d", path, body, rec.Code)
+		}
+	})
+}
