@@ -328,6 +328,8 @@ func TestAccountPage(t *testing.T) {
 	// Sessions: two devices; sign out everywhere else ends the other one.
 	b.expect(b.get("/account"), 200, "(this device)", "Sign out everywhere else")
 	checkHTML(t, "/account", b.last)
+	// Signed-in requests are counted under their route too.
+	b.expect(b.get("/metrics"), 200, `route="GET /account"`)
 	b.expect(b.post("/account/sessions/end-others", nil), 303)
 	other.expect(other.get("/account"), 303)
 

@@ -15,7 +15,24 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = 0
+const (
+	requestIDKey ctxKey = 0
+	routeKey     ctxKey = 2
+)
+
+// routeInfo carries the matched route pattern back out to the logging
+// middleware, whatever request copies the layers in between make.
+type routeInfo struct{ pattern string }
+
+// withRoute records the pattern the mux matched.
+func withRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if ri, ok := r.Context().Value(routeKey).(*routeInfo); ok {
+			ri.pattern = r.Pattern
+		}
+	})
+}
 
 // RequestID returns the request's ID, set by the middleware.
 func RequestID(ctx context.Context) string {
@@ -40,7 +57,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		ri := &routeInfo{}
+		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), requestIDKey, id), routeKey, ri))
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
@@ -53,8 +71,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 			}
 			d := time.Since(start)
+			route := ri.pattern
+			if route == "" {
+				route = r.Pattern
+			}
 			if s.Metrics != nil {
-				s.Metrics.Observe(r.Pattern, r.Method, rec.status, d)
+				s.Metrics.Observe(route, r.Method, rec.status, d)
 			}
 			level := slog.LevelInfo
 			switch {
@@ -64,7 +86,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				level = slog.LevelDebug
 			}
 			s.Logger.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"route", r.Pattern, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000,
+				"route", route, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000,
 				"remote", r.RemoteAddr)
 		}()
 		inner.ServeHTTP(rec, r)
