@@ -53,6 +53,67 @@ func Article() *Renderer {
 	return &Renderer{md: md, policy: p}
 }
 
+// Comment is the small flavour readers write in: emphasis, links, quotes
+// and code. Raw HTML is dropped, headings and images are not offered, and
+// every link is marked rel="nofollow ugc" and opens no window.
+func Comment() *Renderer {
+	md := goldmark.New(
+		goldmark.WithExtensions(extension.Linkify, extension.Strikethrough),
+		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(commentLinks{}, 100))),
+	)
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "em", "strong", "del", "blockquote", "code", "pre", "ul", "ol", "li")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^nofollow ugc$`)).OnElements("a")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireParseableURLs(true)
+	return &Renderer{md: md, policy: p}
+}
+
+// commentLinks marks readers' links as user content, and turns headings
+// and images (not part of the subset) into plain text.
+type commentLinks struct{}
+
+func (commentLinks) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+	var toText []ast.Node
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch v := n.(type) {
+		case *ast.Link:
+			v.SetAttributeString("rel", []byte("nofollow ugc"))
+		case *ast.AutoLink:
+			v.SetAttributeString("rel", []byte("nofollow ugc"))
+		case *ast.Heading, *ast.Image, *ast.ThematicBreak:
+			toText = append(toText, n)
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, n := range toText {
+		para := ast.NewParagraph()
+		if img, ok := n.(*ast.Image); ok {
+			// Keep the image's alt text and link it instead of showing it.
+			link := ast.NewLink()
+			link.Destination = img.Destination
+			link.SetAttributeString("rel", []byte("nofollow ugc"))
+			for c := img.FirstChild(); c != nil; {
+				next := c.NextSibling()
+				link.AppendChild(link, c)
+				c = next
+			}
+			n.Parent().ReplaceChild(n.Parent(), n, link)
+			continue
+		}
+		for c := n.FirstChild(); c != nil; {
+			next := c.NextSibling()
+			para.AppendChild(para, c)
+			c = next
+		}
+		n.Parent().ReplaceChild(n.Parent(), n, para)
+	}
+}
+
 // Render converts src.
 func (r *Renderer) Render(src string) Result {
 	source := []byte(src)

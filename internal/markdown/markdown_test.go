@@ -57,3 +57,38 @@ func FuzzArticleRender(f *testing.F) {
 		}
 	})
 }
+
+func TestCommentRender(t *testing.T) {
+	r := Comment().Render("# Not a heading\n\nSome *emphasis*, **strong**, `code` and a [link](https://example.com/a).\n\n" +
+		"> quoted\n\n<script>alert(1)</script><img src=x onerror=alert(1)>\n\n![pic](https://example.com/p.png)\n\nhttps://example.org/auto\n\n[bad](javascript:alert(1))")
+	for _, want := range []string{"<p>Not a heading</p>", "<em>emphasis</em>", "<strong>strong</strong>", "<code>code</code>",
+		`<a href="https://example.com/a" rel="nofollow ugc">link</a>`, "<blockquote>", `<a href="https://example.org/auto" rel="nofollow ugc">`,
+		`<a href="https://example.com/p.png" rel="nofollow ugc">pic</a>`} {
+		if !strings.Contains(r.HTML, want) {
+			t.Errorf("comment HTML lacks %q:\n%s", want, r.HTML)
+		}
+	}
+	for _, bad := range []string{"<h1", "<script", "<img", "onerror", "javascript:"} {
+		if strings.Contains(r.HTML, bad) {
+			t.Errorf("comment HTML keeps %q:\n%s", bad, r.HTML)
+		}
+	}
+}
+
+func FuzzCommentRender(f *testing.F) {
+	f.Add("*x* [l](https://e.com) <b>raw</b> ![i](javascript:1)")
+	f.Add("> q\n\n```\ncode\n```\n\n# h")
+	r := Comment()
+	f.Fuzz(func(t *testing.T, src string) {
+		res := r.Render(src)
+		low := strings.ToLower(res.HTML)
+		for _, bad := range []string{"<script", "<img", "<iframe", "<h1", "<style", `="javascript:`, " style="} {
+			if strings.Contains(low, bad) {
+				t.Fatalf("unsafe comment HTML from %q: %s", src, res.HTML)
+			}
+		}
+		if onAttr.MatchString(low) {
+			t.Fatalf("event handler from %q: %s", src, res.HTML)
+		}
+	})
+}

@@ -1,0 +1,115 @@
+// Package comment owns the discussion under articles: threads, votes,
+// ranking, the moderation rules and queues, and recent comments.
+package comment
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"byline/internal/apperr"
+	"byline/internal/markdown"
+)
+
+// Status is where a comment stands in moderation.
+type Status string
+
+const (
+	StatusVisible Status = "visible" // shown to readers
+	StatusPending Status = "pending" // held for a moderator
+	StatusSpam    Status = "spam"
+	StatusTrash   Status = "trash"
+)
+
+// Limits of what readers write.
+const (
+	MaxBody    = 10_000
+	EditWindow = 15 * time.Minute
+	PerPage    = 50 // top-level threads per page
+)
+
+// Author is the part of a person a comment shows.
+type Author struct {
+	ID    int64
+	Slug  string
+	Name  string
+	Roles []string // for staff badges
+}
+
+// Comment is one comment.
+type Comment struct {
+	ID, ArticleID, ParentID, ThreadID int64
+	Depth                             int
+	Author                            Author
+	ParentAuthor                      string // who it replies to
+	BodyMD, BodyHTML                  string
+	Status                            Status
+	DeletedAt, EditedAt               time.Time
+	Up, Down                          int
+	Reports                           int
+	CreatedAt                         time.Time
+}
+
+// Score is what readers see: up votes minus down votes.
+func (c Comment) Score() int { return c.Up - c.Down }
+
+// Deleted reports whether the author deleted it.
+func (c Comment) Deleted() bool { return !c.DeletedAt.IsZero() }
+
+// Edited reports whether the author changed it after posting.
+func (c Comment) Edited() bool { return !c.EditedAt.IsZero() }
+
+// Editable reports whether its author may still edit it at now.
+func (c Comment) Editable(now time.Time) bool {
+	return !c.Deleted() && now.Sub(c.CreatedAt) < EditWindow
+}
+
+// Sort orders top-level threads.
+type Sort string
+
+const (
+	SortOldest Sort = "oldest"
+	SortNewest Sort = "newest"
+	SortBest   Sort = "best"
+)
+
+// ParseSort reads a sort order; anything unknown is the default, oldest.
+func ParseSort(s string) Sort {
+	switch Sort(s) {
+	case SortNewest, SortBest:
+		return Sort(s)
+	}
+	return SortOldest
+}
+
+// wilson is the lower bound of the Wilson score interval (95%) for the
+// share of up votes: a comment with 3 up and 0 down ranks below one with
+// 300 up and 20 down, which plain averages get wrong.
+func wilson(up, down int) float64 {
+	n := float64(up + down)
+	if n == 0 {
+		return 0
+	}
+	const z = 1.959964
+	p := float64(up) / n
+	return (p + z*z/(2*n) - z*math.Sqrt((p*(1-p)+z*z/(4*n))/n)) / (1 + z*z/n)
+}
+
+var renderer = markdown.Comment()
+
+// render checks and renders a body.
+func render(body string) (md, html string, links int, err error) {
+	md = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	switch n := utf8.RuneCountInString(md); {
+	case md == "":
+		return "", "", 0, apperr.Field("body", "write something first")
+	case n > MaxBody:
+		return "", "", 0, apperr.Field("body", fmt.Sprintf("a comment can be at most %d characters; this one has %d", MaxBody, n))
+	case !utf8.ValidString(md):
+		return "", "", 0, apperr.Field("body", "the text is not valid UTF-8")
+	}
+	r := renderer.Render(md)
+	return md, r.HTML, strings.Count(r.HTML, "<a "), nil
+}

@@ -1,0 +1,245 @@
+package comment
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+)
+
+// Queue names a moderation list.
+type Queue string
+
+const (
+	QueuePending  Queue = "pending"
+	QueueReported Queue = "reported"
+	QueueSpam     Queue = "spam"
+	QueueTrash    Queue = "trash"
+	QueueAll      Queue = "all"
+)
+
+// Queues lists them in the order the screen shows.
+var Queues = []Queue{QueuePending, QueueReported, QueueSpam, QueueTrash, QueueAll}
+
+var queueWhere = map[Queue]string{
+	QueuePending:  "c.status = 'pending'",
+	QueueReported: "c.status = 'visible' AND c.reports > 0",
+	QueueSpam:     "c.status = 'spam'",
+	QueueTrash:    "c.status = 'trash'",
+	QueueAll:      "1 = 1",
+}
+
+// Queued is a comment in a moderation list, with its article.
+type Queued struct {
+	Comment
+	ArticleHeadline  string
+	ArticleSlug      string
+	ArticlePublished time.Time
+}
+
+// List returns a queue, newest first, older than before (0: from the newest).
+func (s *Store) List(ctx context.Context, q Queue, before int64, limit int) ([]Queued, error) {
+	where, ok := queueWhere[q]
+	if !ok {
+		return nil, apperr.Field("queue", "unknown queue")
+	}
+	args := []any{}
+	if before > 0 {
+		where += " AND c.id < $1"
+		args = append(args, before)
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+cols+`, a.headline, a.slug, COALESCE(a.published_at, a.created_at)
+		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
+		WHERE `+where+` ORDER BY c.id DESC LIMIT `+fmt.Sprint(min(max(limit, 1), 200)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("comment: queue %s: %w", q, err)
+	}
+	defer rows.Close()
+	var out []Queued
+	for rows.Next() {
+		var c Queued
+		if err := scan(rows, &c.Comment, &c.ArticleHeadline, &c.ArticleSlug, &c.ArticlePublished); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Counts returns how many comments wait in each queue.
+func (s *Store) Counts(ctx context.Context) (map[Queue]int, error) {
+	out := map[Queue]int{}
+	for _, q := range []Queue{QueuePending, QueueReported, QueueSpam} {
+		var n int
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM comments c WHERE `+queueWhere[q]).Scan(&n); err != nil {
+			return nil, err
+		}
+		out[q] = n
+	}
+	return out, nil
+}
+
+// Action is a moderator's decision.
+type Action string
+
+const (
+	ActApprove Action = "approve" // show it (from any queue); clears reports
+	ActHold    Action = "hold"    // back to pending
+	ActSpam    Action = "spam"
+	ActTrash   Action = "trash"
+	ActRestore Action = "restore" // out of trash or spam, shown again
+)
+
+var actionStatus = map[Action]Status{ActApprove: StatusVisible, ActHold: StatusPending, ActSpam: StatusSpam,
+	ActTrash: StatusTrash, ActRestore: StatusVisible}
+
+// Moderate applies an action to comments, records it in each one's history
+// and keeps the articles' comment counts right.
+func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID int64, note string) error {
+	to, ok := actionStatus[act]
+	if !ok {
+		return apperr.Field("action", "unknown action")
+	}
+	now := s.now()
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		for _, id := range ids {
+			c, err := s.getTx(ctx, tx, id)
+			if err != nil {
+				return apperr.ErrNotFound
+			}
+			counted := c.Status == StatusVisible && !c.Deleted()
+			willCount := to == StatusVisible && !c.Deleted()
+			reports := c.Reports
+			if act == ActApprove || act == ActRestore {
+				reports = 0
+			}
+			if _, err := tx.Exec(ctx, `UPDATE comments SET status = $2, reports = $3 WHERE id = $1`, id, string(to), reports); err != nil {
+				return err
+			}
+			if act == ActApprove || act == ActRestore {
+				if _, err := tx.Exec(ctx, `DELETE FROM comment_reports WHERE comment_id = $1`, id); err != nil {
+					return err
+				}
+			}
+			if delta := b2i(willCount) - b2i(counted); delta != 0 {
+				if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1`, c.ArticleID, delta); err != nil {
+					return err
+				}
+			}
+			if err := event(ctx, tx, id, actorID, string(act), note, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// EditByModerator changes a comment's text as a moderator, with a note.
+func (s *Store) EditByModerator(ctx context.Context, id, actorID int64, body string) error {
+	md, html, _, err := render(body)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE comments SET body_md = $2, body_html = $3, body_text = $4, edited_at = $5 WHERE id = $1 AND deleted_at IS NULL`,
+			id, md, html, renderer.Render(md).Text, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.ErrNotFound
+		}
+		return event(ctx, tx, id, actorID, "edited by moderator", "", now)
+	})
+}
+
+// Report records a reader's flag with a reason; after ReportsToHold
+// reports the comment waits for a moderator.
+func (s *Store) Report(ctx context.Context, id, userID int64, reason string, rules Rules) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > 500 {
+		return apperr.Field("reason", "say in a few words what is wrong with the comment")
+	}
+	now := s.now()
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		c, err := s.getTx(ctx, tx, id)
+		if err != nil || c.Status != StatusVisible || c.Deleted() {
+			return apperr.ErrNotFound
+		}
+		if c.Author.ID == userID {
+			return apperr.Field("reason", "you cannot report your own comment; delete or edit it instead")
+		}
+		res, err := tx.Exec(ctx, `INSERT INTO comment_reports (comment_id, user_id, reason, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, id, userID, reason, now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // one report per person
+		}
+		reports := c.Reports + 1
+		if _, err := tx.Exec(ctx, `UPDATE comments SET reports = $2 WHERE id = $1`, id, reports); err != nil {
+			return err
+		}
+		if err := event(ctx, tx, id, userID, "reported", reason, now); err != nil {
+			return err
+		}
+		if rules.ReportsToHold > 0 && reports >= rules.ReportsToHold {
+			if _, err := tx.Exec(ctx, `UPDATE comments SET status = 'pending' WHERE id = $1`, id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count - 1 WHERE id = $1`, c.ArticleID); err != nil {
+				return err
+			}
+			return event(ctx, tx, id, 0, "hold", fmt.Sprintf("held after %d reports", reports), now)
+		}
+		return nil
+	})
+}
+
+// Event is one line of a comment's history.
+type Event struct {
+	Actor     string // "" for the system
+	Action    string
+	Note      string
+	CreatedAt time.Time
+}
+
+// History returns what happened to a comment, oldest first.
+func (s *Store) History(ctx context.Context, id int64) ([]Event, error) {
+	rows, err := s.db.Query(ctx, `SELECT COALESCE(u.display_name, ''), e.action, e.note, e.created_at
+		FROM comment_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.comment_id = $1 ORDER BY e.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.Actor, &e.Action, &e.Note, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Ban stops a person commenting until the given time (zero lifts it).
+func (s *Store) Ban(ctx context.Context, userID, actorID int64, until time.Time) error {
+	var u any
+	if !until.IsZero() {
+		u = until
+	}
+	_, err := s.db.Exec(ctx, `UPDATE users SET banned_until = $2 WHERE id = $1`, userID, u)
+	return err
+}

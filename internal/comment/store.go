@@ -1,0 +1,383 @@
+package comment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+	"byline/internal/markdown"
+)
+
+// Errors a person can cause by commenting.
+var (
+	ErrClosed = errors.New("comments are closed on this article")
+	ErrBanned = errors.New("you may not comment at the moment")
+)
+
+// Store keeps comments.
+type Store struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store on d.
+func NewStore(d *db.DB) *Store { return &Store{db: d, now: time.Now} }
+
+// New is a comment as a reader sends it.
+type New struct {
+	ArticleID int64
+	ParentID  int64 // 0: a top-level comment
+	AuthorID  int64
+	Body      string
+	IP        string
+	Trusted   bool // staff: the hold rules do not apply
+}
+
+// Posted is the result of posting.
+type Posted struct {
+	Comment
+	Duplicate bool   // the same text was just posted; nothing new was stored
+	HeldFor   string // why it waits for a moderator ("" if visible)
+}
+
+const cols = `c.id, c.article_id, COALESCE(c.parent_id, 0), c.thread_id, c.depth, c.author_id, u.slug, u.display_name,
+	c.body_md, c.body_html, c.status, c.deleted_at, c.edited_at, c.up, c.down, c.reports, c.created_at`
+
+func scan(sc interface{ Scan(...any) error }, c *Comment, extra ...any) error {
+	var deleted, edited *time.Time
+	dest := append([]any{&c.ID, &c.ArticleID, &c.ParentID, &c.ThreadID, &c.Depth, &c.Author.ID, &c.Author.Slug, &c.Author.Name,
+		&c.BodyMD, &c.BodyHTML, &c.Status, &deleted, &edited, &c.Up, &c.Down, &c.Reports, &c.CreatedAt}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return err
+	}
+	if deleted != nil {
+		c.DeletedAt = *deleted
+	}
+	if edited != nil {
+		c.EditedAt = *edited
+	}
+	return nil
+}
+
+// Get returns one comment, whatever its status.
+func (s *Store) Get(ctx context.Context, id int64) (Comment, error) {
+	var c Comment
+	err := scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`, id), &c)
+	if err != nil {
+		return c, fmt.Errorf("comment %d: %w", id, db.MapError(s.db.Engine, err))
+	}
+	return c, nil
+}
+
+func pad(id int64) string { return fmt.Sprintf("%010d", id) }
+
+// Post stores a new comment, applying the rules: it may be refused (an
+// *apperr.Invalid or ErrClosed/ErrBanned), held for a moderator, or shown.
+// Sending the same text again within ten minutes stores nothing and returns
+// the first one, so a double submission is never a second comment.
+func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
+	md, html, links, err := render(n.Body)
+	if err != nil {
+		return Posted{}, err
+	}
+	text := renderer.Render(md).Text
+	if !rules.Open {
+		return Posted{}, ErrClosed
+	}
+	if w := matchWord(md, rules.BlockWords); w != "" {
+		return Posted{}, apperr.Field("body", fmt.Sprintf("this site does not accept comments with the word %q", w))
+	}
+	now := s.now()
+	var out Posted
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		// The article must be public and open.
+		var published time.Time
+		var closed bool
+		var status string
+		err := tx.QueryRow(ctx, `SELECT status, published_at, comments_closed FROM articles WHERE id = $1`, n.ArticleID).Scan(&status, &published, &closed)
+		if err != nil || (status != "published" && status != "scheduled") || published.After(now) {
+			return apperr.ErrNotFound
+		}
+		if closed || (rules.CloseAfterDays > 0 && now.Sub(published) > time.Duration(rules.CloseAfterDays)*24*time.Hour) {
+			return ErrClosed
+		}
+		var banned *time.Time
+		if err := tx.QueryRow(ctx, `SELECT banned_until FROM users WHERE id = $1`, n.AuthorID).Scan(&banned); err != nil {
+			return db.MapError(tx.Engine(), err)
+		}
+		if banned != nil && banned.After(now) {
+			return ErrBanned
+		}
+		// A double submission returns the first comment.
+		var dup int64
+		err = tx.QueryRow(ctx, `SELECT id FROM comments WHERE author_id = $1 AND article_id = $2 AND created_at > $3 AND body_md = $4
+			ORDER BY id DESC LIMIT 1`, n.AuthorID, n.ArticleID, now.Add(-10*time.Minute), md).Scan(&dup)
+		if err == nil {
+			c, err := s.getTx(ctx, tx, dup)
+			out = Posted{Comment: c, Duplicate: true}
+			return err
+		}
+		if rules.PerMinute > 0 {
+			var recent int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND created_at > $2`, n.AuthorID, now.Add(-time.Minute)).Scan(&recent); err != nil {
+				return err
+			}
+			if recent >= rules.PerMinute {
+				return apperr.Field("body", "you are commenting very fast; please wait a minute and send it again")
+			}
+		}
+		depth, thread, path := 0, int64(0), ""
+		if n.ParentID > 0 {
+			var pArticle int64
+			var pStatus string
+			var pDeleted *time.Time
+			err := tx.QueryRow(ctx, `SELECT article_id, status, deleted_at, depth, thread_id, path FROM comments WHERE id = $1`, n.ParentID).
+				Scan(&pArticle, &pStatus, &pDeleted, &depth, &thread, &path)
+			if err != nil || pArticle != n.ArticleID || pStatus != string(StatusVisible) || pDeleted != nil {
+				return apperr.Field("parent", "you can only reply to a comment that is shown on this article")
+			}
+			depth++
+		}
+		held := ""
+		if !n.Trusted {
+			held = s.holdReason(ctx, tx, n.AuthorID, md, links, rules)
+		}
+		st := StatusVisible
+		if held != "" {
+			st = StatusPending
+		}
+		var parent any
+		if n.ParentID > 0 {
+			parent = n.ParentID
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, ip, created_at)
+			VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			n.ArticleID, parent, depth, n.AuthorID, md, html, text, string(st), n.IP, now).Scan(&id); err != nil {
+			return err
+		}
+		if thread == 0 {
+			thread, path = id, pad(id)
+		} else {
+			path += "." + pad(id)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET thread_id = $2, path = $3 WHERE id = $1`, id, thread, path); err != nil {
+			return err
+		}
+		if st == StatusVisible {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + 1 WHERE id = $1`, n.ArticleID); err != nil {
+				return err
+			}
+		}
+		if err := event(ctx, tx, id, n.AuthorID, "posted", held, now); err != nil {
+			return err
+		}
+		c, err := s.getTx(ctx, tx, id)
+		out = Posted{Comment: c, HeldFor: held}
+		return err
+	})
+	if err != nil {
+		return Posted{}, err
+	}
+	return out, nil
+}
+
+// holdReason says why a comment must wait for a moderator, or "".
+func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md string, links int, r Rules) string {
+	switch {
+	case r.HoldAll:
+		return "every comment is reviewed"
+	case r.MaxLinks >= 0 && links > r.MaxLinks:
+		return fmt.Sprintf("more than %d links", r.MaxLinks)
+	}
+	if w := matchWord(md, r.HoldWords); w != "" {
+		return fmt.Sprintf("contains %q", w)
+	}
+	if r.HoldFirst > 0 {
+		var approved int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND status = 'visible'`, author).Scan(&approved); err != nil || approved < r.HoldFirst {
+			return "a new commenter's first comments are reviewed"
+		}
+	}
+	return ""
+}
+
+func (s *Store) getTx(ctx context.Context, tx *db.Tx, id int64) (Comment, error) {
+	var c Comment
+	err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`, id), &c)
+	return c, err
+}
+
+func event(ctx context.Context, tx *db.Tx, id, actor int64, action, note string, at time.Time) error {
+	var a any
+	if actor > 0 {
+		a = actor
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO comment_events (comment_id, actor_id, action, note, created_at) VALUES ($1, $2, $3, $4, $5)`, id, a, action, note, at)
+	return err
+}
+
+// Edit changes a comment's text: only its author, within EditWindow.
+func (s *Store) Edit(ctx context.Context, id, authorID int64, body string) (Comment, error) {
+	md, html, _, err := render(body)
+	if err != nil {
+		return Comment{}, err
+	}
+	now := s.now()
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		c, err := s.getTx(ctx, tx, id)
+		if err != nil {
+			return apperr.ErrNotFound
+		}
+		if c.Author.ID != authorID {
+			return apperr.ErrNotFound
+		}
+		if !c.Editable(now) {
+			return apperr.Field("body", "comments can be edited for 15 minutes after posting")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET body_md = $2, body_html = $3, body_text = $4, edited_at = $5 WHERE id = $1`,
+			id, md, html, renderer.Render(md).Text, now); err != nil {
+			return err
+		}
+		return event(ctx, tx, id, authorID, "edited", "", now)
+	})
+	if err != nil {
+		return Comment{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Delete is the author taking their comment back. A comment with replies
+// stays as a "[deleted]" placeholder so the thread reads on.
+func (s *Store) Delete(ctx context.Context, id, authorID int64) error {
+	now := s.now()
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		c, err := s.getTx(ctx, tx, id)
+		if err != nil || c.Author.ID != authorID || c.Deleted() {
+			return apperr.ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET deleted_at = $2, body_md = '', body_html = '', body_text = '' WHERE id = $1`, id, now); err != nil {
+			return err
+		}
+		if c.Status == StatusVisible {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count - 1 WHERE id = $1`, c.ArticleID); err != nil {
+				return err
+			}
+		}
+		return event(ctx, tx, id, authorID, "deleted by author", "", now)
+	})
+}
+
+// Vote records one person's vote: +1, -1, or 0 to withdraw it. Nobody
+// votes on their own comment, nor on one that is not shown.
+func (s *Store) Vote(ctx context.Context, id, userID int64, value int) (Comment, error) {
+	if value < -1 || value > 1 {
+		return Comment{}, apperr.Field("value", "vote up (1), down (-1) or withdraw (0)")
+	}
+	now := s.now()
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		c, err := s.getTx(ctx, tx, id)
+		if err != nil || c.Status != StatusVisible || c.Deleted() {
+			return apperr.ErrNotFound
+		}
+		if c.Author.ID == userID {
+			return apperr.Field("value", "you cannot vote on your own comment")
+		}
+		if value == 0 {
+			_, err = tx.Exec(ctx, `DELETE FROM comment_votes WHERE comment_id = $1 AND user_id = $2`, id, userID)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO comment_votes (comment_id, user_id, value, created_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (comment_id, user_id) DO UPDATE SET value = excluded.value`, id, userID, value, now)
+		}
+		if err != nil {
+			return err
+		}
+		var up, down int
+		if err := tx.QueryRow(ctx, `SELECT
+				COALESCE(SUM(CASE WHEN value = 1 THEN 1 ELSE 0 END), 0),
+				COALESCE(SUM(CASE WHEN value = -1 THEN 1 ELSE 0 END), 0)
+			FROM comment_votes WHERE comment_id = $1`, id).Scan(&up, &down); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE comments SET up = $2, down = $3, rank = $4 WHERE id = $1`, id, up, down, wilson(up, down))
+		return err
+	})
+	if err != nil {
+		return Comment{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Votes returns a person's votes on the given comments.
+func (s *Store) Votes(ctx context.Context, userID int64, ids []int64) (map[int64]int, error) {
+	out := map[int64]int{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{userID}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	rows, err := s.db.Query(ctx, `SELECT comment_id, value FROM comment_votes WHERE user_id = $1 AND comment_id IN (`+strings.Join(marks, ",")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v int
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
+
+// Recent is a comment in the Recent Comments box or the comment feed.
+type Recent struct {
+	ID               int64
+	AuthorName       string
+	AuthorSlug       string
+	Excerpt          string // plain text
+	BodyHTML         string
+	ArticleSlug      string
+	ArticleHeadline  string
+	ArticlePublished time.Time
+	CreatedAt        time.Time
+}
+
+// Recent returns the newest visible comments site-wide (articleID 0) or of
+// one article, newest first.
+func (s *Store) Recent(ctx context.Context, articleID int64, n int) ([]Recent, error) {
+	where, args := "", []any{s.now()}
+	if articleID > 0 {
+		where = " AND c.article_id = $2"
+		args = append(args, articleID)
+	}
+	rows, err := s.db.Query(ctx, `SELECT c.id, u.display_name, u.slug, c.body_text, c.body_html, a.slug, a.headline, a.published_at, c.created_at
+		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
+		WHERE c.status = 'visible' AND c.deleted_at IS NULL AND a.status IN ('published', 'scheduled') AND a.published_at <= $1`+where+`
+		ORDER BY c.created_at DESC, c.id DESC LIMIT `+fmt.Sprint(n), args...)
+	if err != nil {
+		return nil, fmt.Errorf("comment: recent: %w", err)
+	}
+	defer rows.Close()
+	var out []Recent
+	for rows.Next() {
+		var r Recent
+		var text string
+		if err := rows.Scan(&r.ID, &r.AuthorName, &r.AuthorSlug, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
+			return nil, err
+		}
+		r.Excerpt = markdown.Cut(text, 60)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
