@@ -263,3 +263,32 @@ func (s *Store) AuthorID(ctx context.Context, key string) (int64, error) {
 	}
 	return p.ID, nil
 }
+
+// RolesOf returns the roles of several people in one query (for the staff
+// badges on comments).
+func (s *Store) RolesOf(ctx context.Context, ids []int64) (map[int64][]Role, error) {
+	out := map[int64][]Role{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args[i] = id
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := s.db.Query(ctx, `SELECT user_id, role FROM user_roles WHERE user_id IN (`+strings.Join(marks, ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("account: roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var r string
+		if err := rows.Scan(&id, &r); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], Role(r))
+	}
+	return out, rows.Err()
+}

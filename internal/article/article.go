@@ -76,6 +76,9 @@ type Article struct {
 	Tags        []Tag
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	CommentCount   int  // visible comments, kept by the comment store
+	CommentsClosed bool // an editor closed the discussion
 }
 
 // Visible reports whether the public may read a at now: published, or

@@ -26,11 +26,13 @@ const visible = `a.status IN ('published', 'scheduled') AND a.published_at <= $1
 // visibleAt is visible with now bound to placeholder $n.
 func visibleAt(n int) string { return strings.Replace(visible, "$1", fmt.Sprintf("$%d", n), 1) }
 
-const summaryCols = `a.id, a.slug, a.headline, a.status, a.published_at, a.excerpt, a.created_at, a.updated_at, u.id, u.slug, u.display_name`
+const summaryCols = `a.id, a.slug, a.headline, a.status, a.published_at, a.excerpt, a.created_at, a.updated_at, u.id, u.slug, u.display_name,
+	a.comment_count, a.comments_closed`
 
 func scanSummary(sc interface{ Scan(...any) error }, a *Article, extra ...any) error {
 	var pub sql.NullTime
-	dest := append([]any{&a.ID, &a.Slug, &a.Headline, &a.Status, &pub, &a.Excerpt, &a.CreatedAt, &a.UpdatedAt, &a.Author.ID, &a.Author.Slug, &a.Author.Name}, extra...)
+	dest := append([]any{&a.ID, &a.Slug, &a.Headline, &a.Status, &pub, &a.Excerpt, &a.CreatedAt, &a.UpdatedAt, &a.Author.ID, &a.Author.Slug, &a.Author.Name,
+		&a.CommentCount, &a.CommentsClosed}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return err
 	}

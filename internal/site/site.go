@@ -25,6 +25,16 @@ type Settings struct {
 	CommentsOpen bool // readers may post comments
 	CommentDepth int  // replies nest this deep before flattening
 
+	// Moderation rules (see comment.Rules).
+	HoldAll        bool
+	HoldFirst      int
+	MaxLinks       int
+	HoldWords      string // one per line
+	BlockWords     string // one per line
+	CloseAfterDays int
+	PerMinute      int
+	ReportsToHold  int
+
 	Gravatar bool // people may choose Gravatar pictures (sends a hash of their e-mail to Gravatar)
 
 	SMTP mail.SMTP // outgoing mail; Host empty: mail waits in the outbox
@@ -32,7 +42,7 @@ type Settings struct {
 
 // Defaults for settings nobody has set.
 func Defaults(name, tagline string) Settings {
-	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5,
+	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5, MaxLinks: 2, PerMinute: 5, ReportsToHold: 3,
 		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}}
 }
 
@@ -69,18 +79,26 @@ type field struct {
 }
 
 var fields = map[string]field{
-	"site_name":     {func(s *Settings) string { return s.Name }, func(s *Settings, v string) { s.Name = v }},
-	"tagline":       {func(s *Settings) string { return s.Tagline }, func(s *Settings, v string) { s.Tagline = v }},
-	"base_url":      {func(s *Settings) string { return s.BaseURL }, func(s *Settings, v string) { s.BaseURL = v }},
-	"comments_open": {func(s *Settings) string { return strconv.FormatBool(s.CommentsOpen) }, func(s *Settings, v string) { s.CommentsOpen = v == "true" }},
-	"comment_depth": {func(s *Settings) string { return strconv.Itoa(s.CommentDepth) }, func(s *Settings, v string) { s.CommentDepth, _ = strconv.Atoi(v) }},
-	"gravatar":      {func(s *Settings) string { return strconv.FormatBool(s.Gravatar) }, func(s *Settings, v string) { s.Gravatar = v == "true" }},
-	"smtp_host":     {func(s *Settings) string { return s.SMTP.Host }, func(s *Settings, v string) { s.SMTP.Host = v }},
-	"smtp_port":     {func(s *Settings) string { return strconv.Itoa(s.SMTP.Port) }, func(s *Settings, v string) { s.SMTP.Port, _ = strconv.Atoi(v) }},
-	"smtp_username": {func(s *Settings) string { return s.SMTP.Username }, func(s *Settings, v string) { s.SMTP.Username = v }},
-	"smtp_password": {func(s *Settings) string { return s.SMTP.Password }, func(s *Settings, v string) { s.SMTP.Password = v }},
-	"smtp_tls":      {func(s *Settings) string { return s.SMTP.TLS }, func(s *Settings, v string) { s.SMTP.TLS = v }},
-	"mail_from":     {func(s *Settings) string { return s.SMTP.From }, func(s *Settings, v string) { s.SMTP.From = v }},
+	"site_name":        {func(s *Settings) string { return s.Name }, func(s *Settings, v string) { s.Name = v }},
+	"tagline":          {func(s *Settings) string { return s.Tagline }, func(s *Settings, v string) { s.Tagline = v }},
+	"base_url":         {func(s *Settings) string { return s.BaseURL }, func(s *Settings, v string) { s.BaseURL = v }},
+	"comments_open":    {func(s *Settings) string { return strconv.FormatBool(s.CommentsOpen) }, func(s *Settings, v string) { s.CommentsOpen = v == "true" }},
+	"comment_depth":    {func(s *Settings) string { return strconv.Itoa(s.CommentDepth) }, func(s *Settings, v string) { s.CommentDepth, _ = strconv.Atoi(v) }},
+	"hold_all":         {func(s *Settings) string { return strconv.FormatBool(s.HoldAll) }, func(s *Settings, v string) { s.HoldAll = v == "true" }},
+	"hold_first":       {func(s *Settings) string { return strconv.Itoa(s.HoldFirst) }, func(s *Settings, v string) { s.HoldFirst, _ = strconv.Atoi(v) }},
+	"max_links":        {func(s *Settings) string { return strconv.Itoa(s.MaxLinks) }, func(s *Settings, v string) { s.MaxLinks, _ = strconv.Atoi(v) }},
+	"hold_words":       {func(s *Settings) string { return s.HoldWords }, func(s *Settings, v string) { s.HoldWords = v }},
+	"block_words":      {func(s *Settings) string { return s.BlockWords }, func(s *Settings, v string) { s.BlockWords = v }},
+	"close_after_days": {func(s *Settings) string { return strconv.Itoa(s.CloseAfterDays) }, func(s *Settings, v string) { s.CloseAfterDays, _ = strconv.Atoi(v) }},
+	"per_minute":       {func(s *Settings) string { return strconv.Itoa(s.PerMinute) }, func(s *Settings, v string) { s.PerMinute, _ = strconv.Atoi(v) }},
+	"reports_to_hold":  {func(s *Settings) string { return strconv.Itoa(s.ReportsToHold) }, func(s *Settings, v string) { s.ReportsToHold, _ = strconv.Atoi(v) }},
+	"gravatar":         {func(s *Settings) string { return strconv.FormatBool(s.Gravatar) }, func(s *Settings, v string) { s.Gravatar = v == "true" }},
+	"smtp_host":        {func(s *Settings) string { return s.SMTP.Host }, func(s *Settings, v string) { s.SMTP.Host = v }},
+	"smtp_port":        {func(s *Settings) string { return strconv.Itoa(s.SMTP.Port) }, func(s *Settings, v string) { s.SMTP.Port, _ = strconv.Atoi(v) }},
+	"smtp_username":    {func(s *Settings) string { return s.SMTP.Username }, func(s *Settings, v string) { s.SMTP.Username = v }},
+	"smtp_password":    {func(s *Settings) string { return s.SMTP.Password }, func(s *Settings, v string) { s.SMTP.Password = v }},
+	"smtp_tls":         {func(s *Settings) string { return s.SMTP.TLS }, func(s *Settings, v string) { s.SMTP.TLS = v }},
+	"mail_from":        {func(s *Settings) string { return s.SMTP.From }, func(s *Settings, v string) { s.SMTP.From = v }},
 }
 
 // Validate checks st and returns it cleaned, or an *apperr.Invalid.
@@ -102,6 +120,20 @@ func Validate(st Settings) (Settings, error) {
 	}
 	if st.CommentDepth < 1 || st.CommentDepth > 10 {
 		v.Add("comment_depth", "choose a depth from 1 to 10")
+	}
+	for _, n := range []struct {
+		field string
+		v     int
+		lo    int
+		hi    int
+	}{{"hold_first", st.HoldFirst, 0, 100}, {"max_links", st.MaxLinks, -1, 100}, {"close_after_days", st.CloseAfterDays, 0, 36500},
+		{"per_minute", st.PerMinute, 0, 1000}, {"reports_to_hold", st.ReportsToHold, 0, 1000}} {
+		if n.v < n.lo || n.v > n.hi {
+			v.Add(n.field, fmt.Sprintf("choose a number from %d to %d", n.lo, n.hi))
+		}
+	}
+	if len(st.HoldWords) > 20000 || len(st.BlockWords) > 20000 {
+		v.Add("words", "the word lists can be at most 20,000 characters")
 	}
 	st.SMTP.Host = strings.TrimSpace(st.SMTP.Host)
 	st.SMTP.From = strings.TrimSpace(st.SMTP.From)

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
@@ -17,6 +18,7 @@ var adminNav = []struct {
 	Perm        account.Permission
 }{
 	{"Dashboard", "/admin", account.PermAccessAdmin},
+	{"Comments", "/admin/comments", account.PermModerate},
 	{"People", "/admin/people", account.PermManagePeople},
 	{"Mail", "/admin/mail", account.PermViewMail},
 	{"Settings", "/admin/settings", account.PermManageSettings},
@@ -210,7 +212,22 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *viewer)
 		return err
 	}
 	st.Name, st.Tagline, st.BaseURL = f.Get("name"), f.Get("tagline"), f.Get("base_url")
-	st.CommentsOpen, st.Gravatar = f.Get("comments_open") != "", f.Get("gravatar") != ""
+	st.CommentsOpen, st.Gravatar, st.HoldAll = f.Get("comments_open") != "", f.Get("gravatar") != "", f.Get("hold_all") != ""
+	st.HoldWords, st.BlockWords = f.Get("hold_words"), f.Get("block_words")
+	for _, n := range []struct {
+		name string
+		dst  *int
+	}{{"hold_first", &st.HoldFirst}, {"max_links", &st.MaxLinks}, {"close_after_days", &st.CloseAfterDays},
+		{"per_minute", &st.PerMinute}, {"reports_to_hold", &st.ReportsToHold}} {
+		if _, ok := f.Values[n.name]; !ok {
+			continue // not on the form: keep the stored value
+		}
+		v, err := strconv.Atoi(strings.TrimSpace(f.Get(n.name)))
+		if err != nil {
+			v = -1000 // refused by the settings' own check, with a reason
+		}
+		*n.dst = v
+	}
 	depth, derr := strconv.Atoi(f.Get("comment_depth"))
 	st.CommentDepth = depth
 	if derr != nil {

@@ -154,7 +154,7 @@ func TestSignUpVerifySignInOut(t *testing.T) {
 	}
 	link := linkIn(t, msgs[0])
 	b.expect(b.get(link), 303)
-	b.expect(b.get(article), 200, "You are signed in as Casey Reader", "Thank you: your e-mail address is confirmed.")
+	b.expect(b.get(article), 200, `id="comment-form"`, "Thank you: your e-mail address is confirmed.")
 	b.expect(b.get(link), 410, "invalid, has expired, or was already used")
 
 	// Sign out, then sign in again with return_to.

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"byline/internal/article"
@@ -78,7 +79,13 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f feedFormat,
 		}
 		fd.Items = append(fd.Items, it)
 	}
+	return writeFeedDoc(w, f, fd)
+}
+
+// writeFeedDoc writes fd in the asked format.
+func writeFeedDoc(w http.ResponseWriter, f feedFormat, fd feed.Feed) error {
 	var buf bytes.Buffer
+	var err error
 	ctype := "application/rss+xml; charset=utf-8"
 	if f == atomFormat {
 		ctype = "application/atom+xml; charset=utf-8"
@@ -87,7 +94,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f feedFormat,
 		err = feed.RSS(&buf, fd)
 	}
 	if err != nil {
-		return fmt.Errorf("feed %s: %w", r.URL.Path, err)
+		return fmt.Errorf("feed %s: %w", fd.Self, err)
 	}
 	w.Header().Set("Content-Type", ctype)
 	if !fd.Updated.IsZero() {
@@ -95,6 +102,44 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f feedFormat,
 	}
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// commentFeed is the site's newest comments (WordPress: /comments/feed/).
+func (s *Server) commentFeed(f feedFormat) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		st := s.site(r)
+		return s.writeCommentFeed(w, r, f, 0, "Comments on "+st.Name, "/")
+	}
+}
+
+// articleCommentFeed is one article's comments (/YYYY/MM/DD/slug/feed/).
+func (s *Server) articleCommentFeed(f feedFormat) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.Articles.Public(r.Context(), r.PathValue("slug"))
+		if err != nil {
+			return err
+		}
+		return s.writeCommentFeed(w, r, f, a.ID, "Comments on “"+a.Headline+"”", links.Article(a.PublishedAt, a.Slug, s.Location))
+	}
+}
+
+func (s *Server) writeCommentFeed(w http.ResponseWriter, r *http.Request, f feedFormat, articleID int64, title, htmlPath string) error {
+	st := s.site(r)
+	list, err := s.Comments.Recent(r.Context(), articleID, feedSize)
+	if err != nil {
+		return err
+	}
+	fd := feed.Feed{Title: title, Subtitle: title, Link: st.BaseURL + htmlPath, Self: st.BaseURL + r.URL.Path, Language: "en"}
+	for _, c := range list {
+		link := st.BaseURL + "/comments/" + strconv.FormatInt(c.ID, 10)
+		fd.Items = append(fd.Items, feed.Item{Title: "By " + c.AuthorName + " on “" + c.ArticleHeadline + "”", Link: link, ID: link,
+			Published: c.CreatedAt, Updated: c.CreatedAt, Author: c.AuthorName, AuthorURL: st.BaseURL + links.Author(c.AuthorSlug),
+			Summary: c.Excerpt, Content: c.BodyHTML})
+		if c.CreatedAt.After(fd.Updated) {
+			fd.Updated = c.CreatedAt
+		}
+	}
+	return writeFeedDoc(w, f, fd)
 }
 
 // sitemapLimit is the most URLs one sitemap file may hold.

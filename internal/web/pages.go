@@ -86,7 +86,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
-	st := s.site(r)
 	y, m, d, ok := dateParts(r)
 	if !ok || d == 0 {
 		return apperr.ErrNotFound
@@ -101,13 +100,32 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, canonical, http.StatusMovedPermanently)
 		return nil
 	}
+	return s.articlePage(w, r, a, nil, http.StatusOK)
+}
+
+// articlePage renders an article with its discussion; f carries a comment
+// form that needs another try.
+func (s *Server) articlePage(w http.ResponseWriter, r *http.Request, a article.Article, f *form, status int) error {
+	st := s.site(r)
+	canonical := links.Article(a.PublishedAt, a.Slug, s.Location)
 	abs := st.BaseURL + canonical
+	n := 1
+	if v := r.URL.Query().Get("cpage"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			return badRequest{"The comment page number is malformed."}
+		}
+	}
+	tv, err := s.thread(w, r, a, n)
+	if err != nil {
+		return err
+	}
 	var tags []string
 	for _, t := range a.Tags {
 		tags = append(tags, t.Name)
 	}
 	p := &page{
-		Title: a.Headline, Description: a.Excerpt, Canonical: abs,
+		Title: a.Headline, Description: a.Excerpt, Canonical: abs, Form: f,
 		OG: &openGraph{Type: "article", Title: a.Headline, Description: a.Excerpt, URL: abs,
 			Published: a.PublishedAt, Modified: a.UpdatedAt, AuthorURL: st.BaseURL + links.Author(a.Author.Slug), Tags: tags},
 		JSONLD: map[string]any{
@@ -115,22 +133,24 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
 			"datePublished": a.PublishedAt.UTC().Format(time.RFC3339), "dateModified": a.UpdatedAt.UTC().Format(time.RFC3339),
 			"author":           map[string]string{"@type": "Person", "name": a.Author.Name, "url": st.BaseURL + links.Author(a.Author.Slug)},
 			"publisher":        map[string]string{"@type": "Organization", "name": st.Name},
-			"mainEntityOfPage": abs, "description": a.Excerpt,
+			"mainEntityOfPage": abs, "description": a.Excerpt, "commentCount": a.CommentCount,
 		},
-		Data: articleData{Article: a, CommentHeading: commentHeading(0, a.Headline),
-			LoginURL: "/login?return_to=" + url.QueryEscape(canonical+"#respond")},
+		Feeds: []feedLink{{"rss", "Comments on " + a.Headline, st.BaseURL + canonical + "feed/"}},
+		Data:  articleData{Article: a, Thread: tv},
+	}
+	if n > 1 {
+		p.Canonical = abs + "?cpage=" + strconv.Itoa(n)
 	}
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}
 	s.fill(w, r, p)
-	return s.render(w, http.StatusOK, "article", p)
+	return s.render(w, status, "article", p)
 }
 
 type articleData struct {
 	article.Article
-	CommentHeading string
-	LoginURL       string
+	Thread threadView
 }
 
 // commentHeading is the thread's title, as on the reference page:

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/country"
 	"byline/internal/links"
 	"byline/internal/markdown"
@@ -28,10 +30,11 @@ var templateFS embed.FS
 // pages are the page templates; each is parsed with its layout and the
 // partials. A missing or broken one stops the server from starting.
 var pages = []string{"home", "article", "list", "search", "error",
-	"register", "login", "forgot", "reset", "verify", "account"}
+	"register", "login", "forgot", "reset", "verify", "account", "reply"}
 
 // adminPages are parsed with the admin layout instead.
-var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message"}
+var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
+	"admin/comments", "admin/comment"}
 
 type templates struct {
 	byName map[string]*template.Template
@@ -212,6 +215,13 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
+// commentFormView is the comment form: which article, which comment it
+// replies to (0: none), and a submission that needs another try.
+type commentFormView struct {
+	ArticleID, ParentID int64
+	Form                *form
+}
+
 // searchBox is one search form: its class, its input's id, its text.
 type searchBox struct{ Class, ID, Query string }
 
@@ -231,6 +241,7 @@ type openGraph struct {
 
 type sidebar struct {
 	Contributors, Moderators []account.Person
+	Recent                   []comment.Recent
 }
 
 func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *page) {
@@ -266,6 +277,11 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 		return err
 	}
 	p.Sidebar = sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator]}
+	if s.Comments != nil {
+		if p.Sidebar.Recent, err = s.Comments.Recent(r.Context(), 0, 5); err != nil {
+			return err
+		}
+	}
 	tags, err := s.Articles.Tags(r.Context(), 6)
 	if err != nil {
 		return err
@@ -301,6 +317,12 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"permalink": func(a article.Article) string { return links.Article(a.PublishedAt, a.Slug, s.Location) },
+		"vote": func(my, want int) int {
+			if my == want {
+				return 0
+			}
+			return want
+		},
 		"tagURL":    links.Tag,
 		"authorURL": links.Author,
 		"tagLabel":  tagLabel,
@@ -315,10 +337,20 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"add":       func(a, b int) int { return a + b },
 		"searchBox": func(class, id, query string) searchBox { return searchBox{class, id, query} },
+		"commentForm": func(articleID, parentID int64, f *form) commentFormView {
+			return commentFormView{articleID, parentID, f}
+		},
 		"field": func(f *form, id, name, label, typ, auto string) fieldView {
 			return fieldView{ID: id, Name: name, Label: label, Type: typ, Auto: auto, Value: f.Get(name), Err: f.Err(name)}
 		},
 		"avatarURL": avatarURL,
+		"numberField": func(f *form, id, name, label string, cur int) fieldView {
+			v := strconv.Itoa(cur)
+			if f != nil && f.Values != nil {
+				v = f.Get(name)
+			}
+			return fieldView{ID: id, Name: name, Label: label, Value: v, Err: f.Err(name)}
+		},
 		// formFor gives a page with several forms the submitted one only
 		// where it belongs.
 		"formFor": func(f *form, section, want string) *form {

@@ -12,6 +12,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/mail"
 	"byline/internal/metrics"
 	"byline/internal/site"
@@ -20,6 +21,7 @@ import (
 // Articles is what the site needs of the article store.
 type Articles interface {
 	Public(ctx context.Context, slug string) (article.Article, error)
+	PublicByID(ctx context.Context, id int64) (article.Article, error)
 	List(ctx context.Context, q article.ListQuery) (article.Page, error)
 	Search(ctx context.Context, query string, page int) (article.SearchPage, error)
 	Tags(ctx context.Context, limit int) ([]article.Tag, error)
@@ -31,6 +33,27 @@ type Articles interface {
 type People interface {
 	BySlug(ctx context.Context, slug string) (account.Person, error)
 	Staff(ctx context.Context, roles ...account.Role) (map[account.Role][]account.Person, error)
+	RolesOf(ctx context.Context, ids []int64) (map[int64][]account.Role, error)
+}
+
+// Comments is what the site needs of the comment store.
+type Comments interface {
+	Get(ctx context.Context, id int64) (comment.Comment, error)
+	Thread(ctx context.Context, articleID int64, sort comment.Sort, page int) (comment.Page, error)
+	Locate(ctx context.Context, id int64, sort comment.Sort) (articleID int64, page int, err error)
+	Post(ctx context.Context, n comment.New, rules comment.Rules) (comment.Posted, error)
+	Edit(ctx context.Context, id, authorID int64, body string) (comment.Comment, error)
+	Delete(ctx context.Context, id, authorID int64) error
+	Vote(ctx context.Context, id, userID int64, value int) (comment.Comment, error)
+	Votes(ctx context.Context, userID int64, ids []int64) (map[int64]int, error)
+	Report(ctx context.Context, id, userID int64, reason string, rules comment.Rules) error
+	Recent(ctx context.Context, articleID int64, n int) ([]comment.Recent, error)
+	List(ctx context.Context, q comment.Queue, before int64, limit int) ([]comment.Queued, error)
+	Counts(ctx context.Context) (map[comment.Queue]int, error)
+	Moderate(ctx context.Context, ids []int64, act comment.Action, actorID int64, note string) error
+	EditByModerator(ctx context.Context, id, actorID int64, body string) error
+	History(ctx context.Context, id int64) ([]comment.Event, error)
+	Ban(ctx context.Context, userID, actorID int64, until time.Time) error
 }
 
 // Accounts is what sign-up, sign-in, the account page and the admin's
@@ -99,6 +122,7 @@ type Pinger interface {
 type Deps struct {
 	Articles    Articles
 	People      People
+	Comments    Comments
 	Accounts    Accounts
 	Limiter     Limiter
 	Outbox      Outbox
@@ -152,4 +176,12 @@ func (s *Server) site(r *http.Request) site.Settings {
 func (s *Server) mailContext(r *http.Request) account.MailContext {
 	st := s.site(r)
 	return account.MailContext{SiteName: st.Name, BaseURL: st.BaseURL}
+}
+
+// rules are the comment rules in force, from the settings.
+func (s *Server) rules(r *http.Request) comment.Rules {
+	st := s.site(r)
+	return comment.Rules{Open: st.CommentsOpen, HoldAll: st.HoldAll, HoldFirst: st.HoldFirst, MaxLinks: st.MaxLinks,
+		HoldWords: comment.ParseWords(st.HoldWords), BlockWords: comment.ParseWords(st.BlockWords),
+		CloseAfterDays: st.CloseAfterDays, PerMinute: st.PerMinute, ReportsToHold: st.ReportsToHold}
 }

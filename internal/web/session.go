@@ -107,6 +107,14 @@ var flashes = map[string]string{
 	"deleted":         "The account is deleted. What they wrote stays, without their details.",
 	"settings-saved":  "Settings saved.",
 	"mail-retry":      "The message is queued again.",
+	"comment-posted":    "Your comment is posted.",
+	"comment-held":      "Thank you: your comment waits for a moderator and appears once approved.",
+	"comment-duplicate": "You had already posted that comment; here it is.",
+	"comment-edited":    "Your comment is updated.",
+	"comment-deleted":   "Your comment is deleted.",
+	"comment-reported":  "Thank you: the moderators will look at it.",
+	"moderated":         "Done.",
+	"banned":            "The commenter is paused.",
 }
 
 func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, key string) {

@@ -18,6 +18,7 @@ import (
 	"byline/internal/account"
 	"byline/internal/api"
 	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/demo"
@@ -69,7 +70,7 @@ func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, te
 	}
 	outbox := mail.NewOutbox(d, "example.com")
 	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox)
-	s, err := web.New(web.Deps{Articles: articles, People: people, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
+	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comment.NewStore(d), Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
 		API: api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Location: loc, Logger: log})})
 	if err != nil {

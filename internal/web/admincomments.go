@@ -1,0 +1,160 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/comment"
+)
+
+type commentsData struct {
+	Queue    comment.Queue
+	Queues   []navItem
+	Comments []comment.Queued
+	More     string
+	Actions  []comment.Action
+}
+
+// adminComments lists a moderation queue.
+func (s *Server) adminComments(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	q := comment.Queue(r.URL.Query().Get("queue"))
+	if q == "" {
+		q = comment.QueuePending
+	}
+	var before int64
+	if b := r.URL.Query().Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil {
+			return badRequest{"Malformed page."}
+		}
+		before = n
+	}
+	list, err := s.Comments.List(r.Context(), q, before, 50)
+	if err != nil {
+		if _, ok := apperr.AsInvalid(err); ok {
+			return badRequest{"Unknown queue."}
+		}
+		return err
+	}
+	counts, err := s.Comments.Counts(r.Context())
+	if err != nil {
+		return err
+	}
+	d := commentsData{Queue: q, Comments: list, Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash}}
+	for _, x := range comment.Queues {
+		label := string(x)
+		if n := counts[x]; n > 0 {
+			label += " (" + strconv.Itoa(n) + ")"
+		}
+		d.Queues = append(d.Queues, navItem{Label: label, Href: "/admin/comments?queue=" + string(x), Current: x == q})
+	}
+	if len(list) == 50 {
+		d.More = "/admin/comments?queue=" + string(q) + "&before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/comments", "Comments", nil, d)
+}
+
+// adminModerate applies one action to the selected comments.
+func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, x := range r.PostForm["id"] {
+		id, err := strconv.ParseInt(x, 10, 64)
+		if err != nil {
+			return badRequest{"Malformed selection."}
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return badRequest{"Select at least one comment."}
+	}
+	act := comment.Action(r.PostForm.Get("action"))
+	if err := s.Comments.Moderate(r.Context(), ids, act, v.ID, r.PostForm.Get("note")); err != nil {
+		if _, ok := apperr.AsInvalid(err); ok {
+			return badRequest{"Unknown action."}
+		}
+		return err
+	}
+	back := safeReturn(r.PostForm.Get("return_to"))
+	if back == "/" {
+		back = "/admin/comments"
+	}
+	return s.redirectFlash(w, r, back, "moderated")
+}
+
+type commentDetail struct {
+	Comment comment.Comment
+	History []comment.Event
+	Actions []comment.Action
+}
+
+func (s *Server) adminComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	return s.adminCommentPage(w, r, v, nil, http.StatusOK)
+}
+
+func (s *Server) adminCommentPage(w http.ResponseWriter, r *http.Request, v *viewer, f *form, status int) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.ErrNotFound
+	}
+	c, err := s.Comments.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	h, err := s.Comments.History(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d := commentDetail{Comment: c, History: h, Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash}}
+	return s.adminPage(w, r, v, status, "admin/comment", "Comment "+strconv.FormatInt(id, 10), f, d)
+}
+
+func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, 64<<10); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.ErrNotFound
+	}
+	f := newForm(r)
+	if err := s.Comments.EditByModerator(r.Context(), id, v.ID, f.Get("body")); err != nil {
+		if f.fail(err) {
+			return s.adminCommentPage(w, r, v, f, http.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), "moderated")
+}
+
+// adminBan pauses a commenter for a number of days (0 lifts it).
+func (s *Server) adminBan(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.ErrNotFound
+	}
+	c, err := s.Comments.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	days, err := strconv.Atoi(r.PostForm.Get("days"))
+	if err != nil || days < 0 || days > 3650 {
+		return badRequest{"Choose a number of days from 0 to 3650."}
+	}
+	var until time.Time
+	if days > 0 {
+		until = time.Now().Add(time.Duration(days) * 24 * time.Hour)
+	}
+	if err := s.Comments.Ban(r.Context(), c.Author.ID, v.ID, until); err != nil {
+		return err
+	}
+	s.Logger.Info("admin: commenter paused", "by", v.ID, "person", c.Author.ID, "days", days)
+	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), "banned")
+}

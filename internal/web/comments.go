@@ -1,0 +1,388 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/comment"
+	"byline/internal/links"
+)
+
+const sortCookie = "byline_csort"
+
+// commentView is a comment as the thread shows it to this reader.
+type commentView struct {
+	*comment.Node
+	MyVote   int
+	Badges   []string
+	Mine     bool
+	Editable bool
+	CanAct   bool // the reader may vote and report
+	Kids     []commentView
+}
+
+// threadView is the discussion part of an article page.
+type threadView struct {
+	ArticleID   int64
+	Heading     string
+	Count       int
+	Comments    []commentView
+	Page        comment.Page
+	Sorts       []navItem
+	Prev, Next  string
+	Closed      bool
+	CanComment  bool
+	Why         string // why the reader cannot comment
+	LoginURL    string
+	Permalink   string // the article's address
+	ParentID    int64  // a reply page's parent
+}
+
+// commentSort is the reader's order: the query, else their last choice.
+func (s *Server) commentSort(w http.ResponseWriter, r *http.Request) comment.Sort {
+	if q := r.URL.Query().Get("csort"); q != "" {
+		srt := comment.ParseSort(q)
+		http.SetCookie(w, &http.Cookie{Name: sortCookie, Value: string(srt), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.secure(r)})
+		return srt
+	}
+	if c, err := r.Cookie(sortCookie); err == nil {
+		return comment.ParseSort(c.Value)
+	}
+	return comment.SortOldest
+}
+
+// thread loads page n of an article's discussion for the viewer.
+func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Article, n int) (threadView, error) {
+	ctx := r.Context()
+	canonical := links.Article(a.PublishedAt, a.Slug, s.Location)
+	srt := s.commentSort(w, r)
+	page, err := s.Comments.Thread(ctx, a.ID, srt, n)
+	if err != nil {
+		return threadView{}, err
+	}
+	tv := threadView{ArticleID: a.ID, Heading: commentHeading(a.CommentCount, a.Headline), Count: a.CommentCount, Page: page,
+		Permalink: canonical, LoginURL: loginURL(canonical + "#respond")}
+	for _, o := range []comment.Sort{comment.SortOldest, comment.SortNewest, comment.SortBest} {
+		tv.Sorts = append(tv.Sorts, navItem{Label: string(o), Href: canonical + "?csort=" + string(o) + "#comments", Current: o == srt})
+	}
+	if page.Number > 1 {
+		tv.Prev = canonical + "?cpage=" + strconv.Itoa(page.Number-1) + "#comments"
+	}
+	if page.Number < page.Pages {
+		tv.Next = canonical + "?cpage=" + strconv.Itoa(page.Number+1) + "#comments"
+	}
+	rules := s.rules(r)
+	tv.Closed = a.CommentsClosed || !rules.Open || (rules.CloseAfterDays > 0 && time.Since(a.PublishedAt) > time.Duration(rules.CloseAfterDays)*24*time.Hour)
+	v := currentViewer(r)
+	switch {
+	case tv.Closed:
+		tv.Why = "Comments are closed on this article."
+	case v == nil:
+	case v.Can(account.PermComment):
+		tv.CanComment = true
+	case !v.Verified():
+		tv.Why = "Confirm your e-mail address to comment: follow the link we sent to " + v.Email + ", or have a new one sent from your account page."
+	default:
+		tv.Why = "Your account may not comment."
+	}
+
+	// Badges and the reader's own votes: one query each for the whole page.
+	var ids, authors []int64
+	for _, c := range page.Comments {
+		ids = append(ids, c.ID)
+		authors = append(authors, c.Author.ID)
+	}
+	roles, err := s.People.RolesOf(ctx, unique(authors))
+	if err != nil {
+		return tv, err
+	}
+	votes := map[int64]int{}
+	if v != nil && len(ids) > 0 {
+		if votes, err = s.Comments.Votes(ctx, v.ID, ids); err != nil {
+			return tv, err
+		}
+	}
+	now := time.Now()
+	var build func(nodes []*comment.Node) []commentView
+	build = func(nodes []*comment.Node) []commentView {
+		out := make([]commentView, 0, len(nodes))
+		for _, n := range nodes {
+			cv := commentView{Node: n, MyVote: votes[n.ID], Badges: badges(roles[n.Author.ID], n.Author.ID == a.Author.ID),
+				CanAct: v != nil && v.Can(account.PermComment)}
+			if v != nil && v.ID == n.Author.ID && !n.Deleted() {
+				cv.Mine, cv.Editable = true, n.Editable(now)
+			}
+			cv.Kids = build(n.Children)
+			out = append(out, cv)
+		}
+		return out
+	}
+	tv.Comments = build(comment.Nest(page.Comments, s.site(r).CommentDepth))
+	return tv, nil
+}
+
+func unique(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// badges are the staff labels shown beside a commenter's name.
+func badges(roles []account.Role, isAuthor bool) []string {
+	var out []string
+	if isAuthor {
+		out = append(out, "Author")
+	}
+	for _, r := range roles {
+		switch r {
+		case account.RoleEditor:
+			out = append(out, "Editor")
+		case account.RoleModerator:
+			out = append(out, "Moderator")
+		}
+	}
+	return out
+}
+
+// commentPermalink sends a reader to the page of the thread that holds a
+// comment, whatever its page is now.
+func (s *Server) commentPermalink(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.ErrNotFound
+	}
+	return s.redirectToComment(w, r, id, "")
+}
+
+func (s *Server) redirectToComment(w http.ResponseWriter, r *http.Request, id int64, flash string) error {
+	articleID, page, err := s.Comments.Locate(r.Context(), id, s.commentSort(w, r))
+	if err != nil {
+		return err
+	}
+	a, err := s.Articles.PublicByID(r.Context(), articleID)
+	if err != nil {
+		return err
+	}
+	to := links.Article(a.PublishedAt, a.Slug, s.Location)
+	if page > 1 {
+		to += "?cpage=" + strconv.Itoa(page)
+	}
+	to += "#comment-" + strconv.FormatInt(id, 10)
+	if flash != "" {
+		s.setFlash(w, r, flash)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// postComment takes a new comment or reply from the form.
+func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, 64<<10); err != nil {
+		return err
+	}
+	f := newForm(r)
+	articleID, _ := strconv.ParseInt(f.Get("article_id"), 10, 64)
+	parentID, _ := strconv.ParseInt(f.Get("parent_id"), 10, 64)
+	a, err := s.Articles.PublicByID(r.Context(), articleID)
+	if err != nil {
+		return err
+	}
+	if !v.Can(account.PermComment) {
+		f.Errors["body"] = "confirm your e-mail address before commenting; the link is in the mail we sent you"
+		return s.commentFormAgain(w, r, a, parentID, f)
+	}
+	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: clientIP(r),
+		Trusted: v.Can(account.PermModerate) || v.Can(account.PermPublish)}, s.rules(r))
+	switch {
+	case errors.Is(err, comment.ErrClosed):
+		f.Error = "Comments are closed on this article."
+		return s.commentFormAgain(w, r, a, parentID, f)
+	case errors.Is(err, comment.ErrBanned):
+		f.Error = "You may not comment at the moment: a moderator has paused your commenting."
+		return s.commentFormAgain(w, r, a, parentID, f)
+	case err != nil:
+		if f.fail(err) {
+			return s.commentFormAgain(w, r, a, parentID, f)
+		}
+		return err
+	}
+	switch {
+	case p.Duplicate:
+		return s.redirectToComment(w, r, p.ID, "comment-duplicate")
+	case p.Status == comment.StatusPending:
+		return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "comment-held")
+	}
+	return s.redirectToComment(w, r, p.ID, "comment-posted")
+}
+
+// commentFormAgain shows the comment form again with what was typed: on
+// the reply page for a reply, on the article for a new comment.
+func (s *Server) commentFormAgain(w http.ResponseWriter, r *http.Request, a article.Article, parentID int64, f *form) error {
+	if parentID > 0 {
+		if parent, err := s.Comments.Get(r.Context(), parentID); err == nil && parent.ArticleID == a.ID {
+			return s.replyPage(w, r, a, parent, f, http.StatusUnprocessableEntity)
+		}
+	}
+	return s.articlePage(w, r, a, f, http.StatusUnprocessableEntity)
+}
+
+// replyForm is the reply page for readers without JavaScript.
+func (s *Server) replyForm(w http.ResponseWriter, r *http.Request) error {
+	c, a, err := s.publicComment(r)
+	if err != nil {
+		return err
+	}
+	return s.replyPage(w, r, a, c, nil, http.StatusOK)
+}
+
+func (s *Server) publicComment(r *http.Request) (comment.Comment, article.Article, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return comment.Comment{}, article.Article{}, apperr.ErrNotFound
+	}
+	c, err := s.Comments.Get(r.Context(), id)
+	if err != nil || c.Status != comment.StatusVisible {
+		return comment.Comment{}, article.Article{}, apperr.ErrNotFound
+	}
+	a, err := s.Articles.PublicByID(r.Context(), c.ArticleID)
+	return c, a, err
+}
+
+type replyData struct {
+	Article article.Article
+	Parent  comment.Comment
+	Thread  threadView
+	Edit    bool
+}
+
+func (s *Server) replyPage(w http.ResponseWriter, r *http.Request, a article.Article, parent comment.Comment, f *form, status int) error {
+	tv, err := s.thread(w, r, a, 1)
+	if err != nil {
+		return err
+	}
+	tv.ParentID = parent.ID
+	p := &page{Title: "Reply to " + parent.Author.Name, NoIndex: true, Form: f, Data: replyData{Article: a, Parent: parent, Thread: tv}}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	s.fill(w, r, p)
+	return s.render(w, status, "reply", p)
+}
+
+// editForm and editComment let an author change a comment for 15 minutes.
+func (s *Server) editForm(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	c, a, err := s.publicComment(r)
+	if err != nil {
+		return err
+	}
+	if c.Author.ID != v.ID || !c.Editable(time.Now()) {
+		return badRequest{"Comments can be edited by their author for 15 minutes after posting."}
+	}
+	return s.editPage(w, r, a, c, nil, http.StatusOK)
+}
+
+func (s *Server) editPage(w http.ResponseWriter, r *http.Request, a article.Article, c comment.Comment, f *form, status int) error {
+	if f == nil {
+		f = &form{Values: url.Values{"body": {c.BodyMD}}, Errors: map[string]string{}}
+	}
+	p := &page{Title: "Edit your comment", NoIndex: true, Form: f, Data: replyData{Article: a, Parent: c, Edit: true}}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	s.fill(w, r, p)
+	return s.render(w, status, "reply", p)
+}
+
+func (s *Server) editComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, 64<<10); err != nil {
+		return err
+	}
+	c, a, err := s.publicComment(r)
+	if err != nil {
+		return err
+	}
+	f := newForm(r)
+	if _, err := s.Comments.Edit(r.Context(), c.ID, v.ID, f.Get("body")); err != nil {
+		if f.fail(err) {
+			return s.editPage(w, r, a, c, f, http.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	return s.redirectToComment(w, r, c.ID, "comment-edited")
+}
+
+func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	c, a, err := s.publicComment(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Comments.Delete(r.Context(), c.ID, v.ID); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#comments", "comment-deleted")
+}
+
+// voteComment records a vote. Script-driven votes get the new score as
+// JSON; a plain form gets the page back.
+func (s *Server) voteComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.ErrNotFound
+	}
+	value, err := strconv.Atoi(r.PostForm.Get("value"))
+	if err != nil {
+		return badRequest{"A vote is 1, -1 or 0."}
+	}
+	if !v.Can(account.PermComment) {
+		return badRequest{"Confirm your e-mail address to vote."}
+	}
+	c, err := s.Comments.Vote(r.Context(), id, v.ID, value)
+	if err != nil {
+		if inv, ok := apperr.AsInvalid(err); ok {
+			return badRequest{inv.Fields["value"]}
+		}
+		return err
+	}
+	if r.Header.Get("Accept") == "application/json" {
+		w.Header().Set("Content-Type", "application/json")
+		_, err := w.Write([]byte(`{"id":` + strconv.FormatInt(c.ID, 10) + `,"score":` + strconv.Itoa(c.Score()) + `,"up":` + strconv.Itoa(c.Up) +
+			`,"down":` + strconv.Itoa(c.Down) + `,"vote":` + strconv.Itoa(value) + `}`))
+		return err
+	}
+	return s.redirectToComment(w, r, c.ID, "")
+}
+
+func (s *Server) reportComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	c, _, err := s.publicComment(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Comments.Report(r.Context(), c.ID, v.ID, r.PostForm.Get("reason"), s.rules(r)); err != nil {
+		if inv, ok := apperr.AsInvalid(err); ok {
+			return badRequest{inv.Error()}
+		}
+		return err
+	}
+	return s.redirectToComment(w, r, c.ID, "comment-reported")
+}

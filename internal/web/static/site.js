@@ -1,0 +1,61 @@
+// Byline: small improvements for readers with JavaScript. Everything here
+// also works without it, through plain links and forms.
+(function () {
+  "use strict";
+
+  // Reply in place: move the comment form under the comment.
+  var form = document.getElementById("comment-form");
+  var home = form && form.parentNode;
+  function cancelReply() {
+    if (!form) return;
+    form.querySelector('input[name="parent_id"]').value = "0";
+    var note = form.querySelector(".replying");
+    if (note) note.remove();
+    home.appendChild(form);
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a.reply-link");
+    if (!link || !form) return;
+    e.preventDefault();
+    var li = document.getElementById("comment-" + link.dataset.reply);
+    if (!li) return;
+    cancelReply();
+    form.querySelector('input[name="parent_id"]').value = link.dataset.reply;
+    var note = document.createElement("p");
+    note.className = "replying";
+    note.textContent = "Replying to " + link.dataset.name + ". ";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link";
+    cancel.textContent = "Cancel";
+    cancel.addEventListener("click", cancelReply);
+    note.appendChild(cancel);
+    form.insertBefore(note, form.firstChild);
+    li.querySelector(".comment-card").after(form);
+    form.querySelector("textarea").focus();
+  });
+
+  // Vote without leaving the page.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (!f.classList || !f.classList.contains("vote")) return;
+    e.preventDefault();
+    fetch(f.action, { method: "POST", body: new URLSearchParams(new FormData(f)), headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (res) {
+        var footer = f.parentNode;
+        var score = footer.querySelector("[data-score]");
+        score.textContent = res.score;
+        score.title = res.up + " up, " + res.down + " down";
+        footer.querySelectorAll("form.vote").forEach(function (vf) {
+          var btn = vf.querySelector("button");
+          var want = btn.classList.contains("vote-up") ? 1 : -1;
+          var on = res.vote === want;
+          btn.classList.toggle("voted", on);
+          btn.setAttribute("aria-pressed", on ? "true" : "false");
+          vf.querySelector('input[name="value"]').value = on ? 0 : want;
+        });
+      })
+      .catch(function () { f.submit(); });
+  });
+})();
