@@ -122,7 +122,8 @@ func TestBrowserAccount(t *testing.T) {
 	if r := text("#respond"); !strings.Contains(r, "Post Comment") {
 		t.Fatalf("verified reply box: %q", r)
 	}
-	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)), chromedp.WaitVisible(chromedp.CSS(".flash"))))
+	signedOut := chromedp.WaitVisible(chromedp.CSS(`.account-nav a[href^="/login"]`)) // only on the page after signing out
+	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)), signedOut))
 	must("sign in", chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#respond a`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
 		chromedp.SendKeys(chromedp.CSS("#login-email"), "sam.rivera@example.com"),
@@ -132,7 +133,7 @@ func TestBrowserAccount(t *testing.T) {
 	if l := location(); !strings.HasPrefix(l, article) {
 		t.Fatalf("after sign-in the reader is at %s", l)
 	}
-	must("sign out again", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)), chromedp.WaitVisible(chromedp.CSS(".flash"))))
+	must("sign out again", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)), signedOut))
 
 	// The editor-in-chief looks at People and at the mail that went out.
 	must("admin sign in", chromedp.Do(ctx, chromedp.Navigate(base+"/admin/people"), chromedp.WaitVisible(chromedp.CSS("#login-email")),
