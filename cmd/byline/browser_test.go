@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,8 +116,19 @@ func TestBrowserReaderPath(t *testing.T) {
 	if mods := text("#widget-moderators + ul"); !strings.Contains(mods, "Ruth Okafor, United States") {
 		t.Errorf("moderators %q", mods)
 	}
-	if c := text("#comments-heading"); !strings.HasPrefix(c, "0 Comments on “Infiniti") {
+	if c := text("#comments-heading"); !strings.HasPrefix(c, "4 Comments on “Infiniti") {
 		t.Errorf("comment heading %q", c)
+	}
+	// The thread nests as on the reference page: 1; 2 under 1; 3 under 2; 4.
+	nesting, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[...document.querySelectorAll('#comments li.comment')].map(li => { let d = 0, p = li.parentElement; while (p && p.id !== 'comments') { if (p.matches('ol.children')) d++; p = p.parentElement } return d })`))
+	must("nesting", err)
+	if fmt.Sprint(nesting) != "[0 1 2 0]" {
+		t.Errorf("comment nesting %v, want [0 1 2 0]", nesting)
+	}
+	recent, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#widget-recent + ul li').length`))
+	must("recent", err)
+	if recent != 5 {
+		t.Errorf("Recent Comments shows %d", recent)
 	}
 	if r := text("#respond"); !strings.Contains(r, "You must be logged in to post a comment.") {
 		t.Errorf("reply box %q", r)

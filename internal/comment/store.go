@@ -34,7 +34,8 @@ type New struct {
 	AuthorID  int64
 	Body      string
 	IP        string
-	Trusted   bool // staff: the hold rules do not apply
+	Trusted   bool      // staff: the hold rules do not apply
+	At        time.Time // when it was written, for imports and the demo; zero: now
 }
 
 // Posted is the result of posting.
@@ -92,6 +93,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		return Posted{}, apperr.Field("body", fmt.Sprintf("this site does not accept comments with the word %q", w))
 	}
 	now := s.now()
+	if !n.At.IsZero() {
+		now = n.At
+	}
 	var out Posted
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		// The article must be public and open.

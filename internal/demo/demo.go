@@ -16,6 +16,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/site"
 )
@@ -94,7 +95,7 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 		return fmt.Errorf("demo: settings: %w", err)
 	}
 	people := account.NewStore(d)
-	for _, p := range People {
+	for _, p := range append(append([]account.NewPerson(nil), People...), Readers...) {
 		p.PasswordHash, p.Verified = passwordHash(), true
 		if _, err := people.Create(ctx, p); err != nil {
 			return fmt.Errorf("demo: person %s: %w", p.DisplayName, err)
@@ -118,5 +119,5 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 			progress(i+1, len(files))
 		}
 	}
-	return nil
+	return loadComments(ctx, people, articles, comment.NewStore(d))
 }

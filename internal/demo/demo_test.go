@@ -8,6 +8,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/dbtest"
 )
@@ -63,4 +64,33 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("second load: %v", err)
 		}
 	})
+}
+
+func TestDemoComments(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	if err := Load(ctx, d, time.UTC, nil); err != nil {
+		t.Fatal(err)
+	}
+	a, err := article.NewStore(d).Public(ctx, infiniti)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.CommentCount != 4 {
+		t.Fatalf("the demo article has %d comments", a.CommentCount)
+	}
+	page, err := comment.NewStore(d).Thread(ctx, a.ID, comment.SortOldest, 1)
+	if err != nil || len(page.Comments) != 4 {
+		t.Fatalf("thread: %d, %v", len(page.Comments), err)
+	}
+	c := page.Comments
+	// 1; 2 replying to 1; 3 replying to 2; 4 on its own. Replies score 0.
+	if c[0].Depth != 0 || c[1].ParentID != c[0].ID || c[2].ParentID != c[1].ID || c[2].Depth != 2 || c[3].Depth != 0 ||
+		c[1].Score() != 0 || c[2].Score() != 0 || c[0].Score() <= 0 {
+		t.Fatalf("nesting or scores: %+v", c)
+	}
+	recent, err := comment.NewStore(d).Recent(ctx, 0, 5)
+	if err != nil || len(recent) != 5 {
+		t.Fatalf("recent comments: %d, %v", len(recent), err)
+	}
 }

@@ -29,19 +29,19 @@ type commentView struct {
 
 // threadView is the discussion part of an article page.
 type threadView struct {
-	ArticleID   int64
-	Heading     string
-	Count       int
-	Comments    []commentView
-	Page        comment.Page
-	Sorts       []navItem
-	Prev, Next  string
-	Closed      bool
-	CanComment  bool
-	Why         string // why the reader cannot comment
-	LoginURL    string
-	Permalink   string // the article's address
-	ParentID    int64  // a reply page's parent
+	ArticleID  int64
+	Heading    string
+	Count      int
+	Comments   []commentView
+	Page       comment.Page
+	Sorts      []navItem
+	Prev, Next string
+	Closed     bool
+	CanComment bool
+	Why        string // why the reader cannot comment
+	LoginURL   string
+	Permalink  string // the article's address
+	ParentID   int64  // a reply page's parent
 }
 
 // commentSort is the reader's order: the query, else their last choice.
