@@ -367,6 +367,13 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"countryName": country.Name,
 		"since":       func(t time.Time) string { return since(time.Since(t)) },
+		// when is "3 hours ago" for recent times and a date for older ones.
+		"when": func(t time.Time) string {
+			if d := time.Since(t); d >= 0 && d < 7*24*time.Hour {
+				return since(d)
+			}
+			return t.In(s.Location).Format("January 2, 2006 at 3:04 pm")
+		},
 		"hasRole":     func(p account.Person, r account.Role) bool { return p.Has(r) },
 		"firstResult": func(page int) int { return (page-1)*article.SearchPerPage + 1 },
 	}
