@@ -51,7 +51,7 @@ func (s *Store) List(ctx context.Context, q Queue, before int64, limit int) ([]Q
 		where += " AND c.id < $1"
 		args = append(args, before)
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+cols+`, a.headline, a.slug, COALESCE(a.published_at, a.created_at)
+	rows, err := s.db.Query(ctx, `SELECT `+cols+`, a.headline, a.slug, a.published_at
 		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
 		WHERE `+where+` ORDER BY c.id DESC LIMIT `+fmt.Sprint(min(max(limit, 1), 200)), args...)
 	if err != nil {
@@ -61,8 +61,12 @@ func (s *Store) List(ctx context.Context, q Queue, before int64, limit int) ([]Q
 	var out []Queued
 	for rows.Next() {
 		var c Queued
-		if err := scan(rows, &c.Comment, &c.ArticleHeadline, &c.ArticleSlug, &c.ArticlePublished); err != nil {
+		var pub *time.Time
+		if err := scan(rows, &c.Comment, &c.ArticleHeadline, &c.ArticleSlug, &pub); err != nil {
 			return nil, err
+		}
+		if pub != nil {
+			c.ArticlePublished = *pub
 		}
 		out = append(out, c)
 	}

@@ -51,7 +51,9 @@ func newHandler(t testing.TB, d *db.DB, base string) http.Handler {
 type testSite struct {
 	outbox   *mail.Outbox
 	accounts *account.Store
+	comments *comment.Store
 	settings *site.Cache
+	db       *db.DB
 }
 
 // newSiteWith builds the site on d with the demo loaded; smtpURL, if set,
@@ -70,13 +72,14 @@ func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, te
 	}
 	outbox := mail.NewOutbox(d, "example.com")
 	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox)
-	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comment.NewStore(d), Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
+	comments := comment.NewStore(d)
+	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
 		API: api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Location: loc, Logger: log})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, testSite{outbox: outbox, accounts: people, settings: settings}
+	return s, testSite{outbox: outbox, accounts: people, comments: comments, settings: settings, db: d}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -401,3 +404,5 @@ func TestPagesOnPostgres(t *testing.T) {
 		}
 	}
 }
+
+func timeIn(hours int) time.Time { return time.Now().Add(time.Duration(hours) * time.Hour) }

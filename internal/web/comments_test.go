@@ -1,0 +1,149 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"byline/internal/demo"
+)
+
+const infiniti = "/2012/04/05/infiniti-to-move-production-out-of-japan/"
+
+func signedIn(t *testing.T, srvURL *browser, email string) *browser {
+	t.Helper()
+	srvURL.expect(srvURL.post("/login", url.Values{"email": {email}, "password": {demo.Password}}), 303)
+	return srvURL
+}
+
+// articleID reads the article's id from its comment form.
+func articleID(t *testing.T, b *browser) string {
+	t.Helper()
+	b.expect(b.get(infiniti), 200)
+	m := regexp.MustCompile(`name="article_id" value="(\d+)"`).FindStringSubmatch(b.last)
+	if m == nil {
+		t.Fatal("no comment form on the article")
+	}
+	return m[1]
+}
+
+var commentIDRe = regexp.MustCompile(`#comment-(\d+)$`)
+
+func TestCommenting(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, b)
+
+	// Post, then reply three deep.
+	resp := b.post("/comments", url.Values{"article_id": {art}, "body": {"A *fresh* comment from Jordan."}})
+	b.expect(resp, 303)
+	first := commentIDRe.FindStringSubmatch(resp.Header.Get("Location"))
+	if first == nil {
+		t.Fatalf("redirect after posting: %s", resp.Header.Get("Location"))
+	}
+	b.expect(b.get(infiniti), 200, "5 Comments on", "A <em>fresh</em> comment from Jordan.", "Your comment is posted.", `id="comment-`+first[1]+`"`)
+	parent := first[1]
+	for i := 0; i < 3; i++ {
+		resp = b.post("/comments", url.Values{"article_id": {art}, "parent_id": {parent}, "body": {"Reply level " + string(rune('1'+i))}})
+		b.expect(resp, 303)
+		parent = commentIDRe.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	}
+	b.expect(b.get(infiniti), 200, "8 Comments on", "Reply level 3")
+	if n := strings.Count(b.last, `class="comment-list children"`); n < 5 {
+		t.Fatalf("replies not nested: %d child lists", n)
+	}
+	b.expect(b.get("/"), 200, "Jordan Pike</strong>: Reply level 3")
+
+	// Bad input: a clear message, the text kept, nothing stored.
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"   "}}), 422, "write something first")
+	long := strings.Repeat("word ", 2001)
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {long}}), 422, "at most 10000 characters", "word word word")
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "parent_id": {"999999"}, "body": {"orphan"}}), 422, "only reply to a comment that is shown")
+	b.expect(b.post("/comments", url.Values{"article_id": {"999999"}, "body": {"where"}}), 404)
+	// Double submission: the first comment, not a second one.
+	resp = b.post("/comments", url.Values{"article_id": {art}, "body": {"A *fresh* comment from Jordan."}})
+	if loc := resp.Header.Get("Location"); !strings.HasSuffix(loc, "#comment-"+first[1]) {
+		t.Fatalf("double submission went to %s", loc)
+	}
+	b.expect(b.get(infiniti), 200, "8 Comments on", "You had already posted that comment")
+
+	// A script in a comment never reaches the page as markup.
+	resp = b.post("/comments", url.Values{"article_id": {art}, "body": {`<script>alert("x")</script> <img src=x onerror=alert(1)> [click](javascript:alert(1))`}})
+	b.expect(resp, 303)
+	b.expect(b.get(infiniti), 200)
+	if strings.Contains(b.last, `<script>alert`) || strings.Contains(b.last, "onerror=alert") || strings.Contains(b.last, `href="javascript:`) {
+		t.Fatal("markup from a comment reached the page")
+	}
+
+	// Votes: not on one's own, JSON for scripts, 404 for a missing comment.
+	b.expect(b.post("/comments/"+first[1]+"/vote", url.Values{"value": {"1"}}), 400, "your own comment")
+	b.expect(b.post("/comments/999999/vote", url.Values{"value": {"1"}}), 404)
+	other := signedIn(t, newBrowser(t, srv), "dale.whitcomb@example.com")
+	req, _ := http.NewRequest("POST", srv.URL+"/comments/"+first[1]+"/vote", strings.NewReader("value=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Accept", "application/json")
+	other.expect(other.do(req), 200)
+	var vote struct{ Score, Vote int }
+	if err := json.Unmarshal([]byte(other.last), &vote); err != nil || vote.Score != 1 || vote.Vote != 1 {
+		t.Fatalf("vote answer %s", other.last)
+	}
+	other.expect(other.get(infiniti), 200, `value="0"><button type="submit" class="vote-up voted" aria-pressed="true"`)
+
+	// Edit within the window; nobody else may.
+	other.expect(other.get("/comments/"+first[1]+"/edit"), 400)
+	b.expect(b.get("/comments/"+first[1]+"/edit"), 200, "Edit your comment", "A *fresh* comment from Jordan.")
+	b.expect(b.post("/comments/"+first[1]+"/edit", url.Values{"body": {"An edited comment."}}), 303)
+	b.expect(b.get(infiniti), 200, "An edited comment.", "(edited)")
+
+	// A cross-site post is refused; so is a post with no one signed in.
+	req, _ = http.NewRequest("POST", srv.URL+"/comments", strings.NewReader("article_id="+art+"&body=forged"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	b.expect(b.do(req), 403)
+	anon := newBrowser(t, srv)
+	anon.expect(anon.post("/comments", url.Values{"article_id": {art}, "body": {"anonymous"}}), 403)
+	anon.expect(anon.get("/comments/"+first[1]+"/reply"), 200, "logged in</a> to reply")
+
+	// A paused commenter and a closed article get a clear message, text kept.
+	p, _ := ts.accounts.Find(context.Background(), "dale.whitcomb@example.com")
+	ts.comments.Ban(context.Background(), p.ID, 0, timeIn(24))
+	other.expect(other.post("/comments", url.Values{"article_id": {art}, "body": {"Paused words"}}), 422, "paused", "Paused words")
+	ts.db.Exec(context.Background(), `UPDATE articles SET comments_closed = true WHERE id = $1`, art)
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Too late now"}}), 422, "closed", "Too late now")
+
+	// Deleting leaves a placeholder under which replies stay.
+	b.expect(b.post("/comments/"+first[1]+"/delete", nil), 303)
+	b.expect(b.get(infiniti), 200, "[deleted]", "Reply level 1")
+}
+
+func TestModeration(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	// Hold every comment, then let a moderator approve one.
+	st, _ := ts.settings.Stored(context.Background())
+	st.HoldAll = true
+	ts.settings.Save(context.Background(), st)
+	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, b)
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Please approve me"}}), 303)
+	b.expect(b.get(infiniti), 200, "waits for a moderator", "4 Comments on")
+	b.expect(b.get("/admin/comments"), 403)
+
+	mod := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
+	mod.expect(mod.get("/admin/comments"), 200, "Please approve me", "pending (1)")
+	id := regexp.MustCompile(`name="id" value="(\d+)"`).FindStringSubmatch(mod.last)[1]
+	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"approve"}}), 303)
+	b.expect(b.get(infiniti), 200, "5 Comments on", "Please approve me")
+	mod.expect(mod.get("/admin/comments/"+id), 200, "approve by Ruth Okafor", "posted by Jordan Pike")
+	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"trash"}}), 303)
+	b.expect(b.get(infiniti), 200, "4 Comments on")
+	if strings.Contains(b.last, "Please approve me") {
+		t.Fatal("a trashed comment is still shown")
+	}
+	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"explode"}}), 400)
+	mod.expect(mod.post("/admin/comments", url.Values{"action": {"approve"}}), 400)
+}
