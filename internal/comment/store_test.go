@@ -252,12 +252,33 @@ func TestPagesAndLocate(t *testing.T) {
 	if _, err := f.s.Thread(ctx, f.art.ID, SortOldest, 4); !errors.Is(err, apperr.ErrNotFound) {
 		t.Fatal("page 4 exists")
 	}
-	art, page, err := f.s.Locate(ctx, last.ID, SortOldest)
-	if err != nil || art != f.art.ID || page != 3 {
-		t.Fatalf("locate: %d %d %v", art, page, err)
+	pl, err := f.s.Locate(ctx, last.ID, SortOldest)
+	if err != nil || pl.ArticleID != f.art.ID || pl.Page != 3 || pl.Thread != 0 {
+		t.Fatalf("locate: %+v %v", pl, err)
 	}
-	if _, page, _ := f.s.Locate(ctx, last.ID, SortNewest); page != 1 {
-		t.Fatalf("locate newest: %d", page)
+	if pl, _ := f.s.Locate(ctx, last.ID, SortNewest); pl.Page != 1 {
+		t.Fatalf("locate newest: %+v", pl)
+	}
+	// A long thread shows its first replies on the article page and all of
+	// them on its own page; a permalink to a late reply goes there.
+	root := f.post(t, 1, 0, "long thread")
+	var replies []Comment
+	for i := 0; i < RepliesShown+4; i++ {
+		replies = append(replies, f.post(t, 2, root.ID, fmt.Sprintf("reply %d to the long thread", i)))
+	}
+	p, _ = f.s.Thread(ctx, f.art.ID, SortNewest, 1)
+	if p.Hidden[root.ID] != 4 {
+		t.Fatalf("hidden replies %d", p.Hidden[root.ID])
+	}
+	if pl, _ := f.s.Locate(ctx, replies[len(replies)-1].ID, SortOldest); pl.Thread != root.ID {
+		t.Fatalf("late reply located at %+v", pl)
+	}
+	if pl, _ := f.s.Locate(ctx, replies[0].ID, SortOldest); pl.Thread != 0 {
+		t.Fatalf("early reply located at %+v", pl)
+	}
+	whole, err := f.s.WholeThread(ctx, root.ID, 100)
+	if err != nil || len(whole) != RepliesShown+5 {
+		t.Fatalf("whole thread: %d %v", len(whole), err)
 	}
 }
 

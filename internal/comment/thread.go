@@ -9,13 +9,21 @@ import (
 )
 
 // Page is one page of an article's discussion: up to PerPage top-level
-// threads with all their replies, in display order.
+// threads, each with its first RepliesShown replies, in display order.
 type Page struct {
 	Comments []Comment // flat, in display order
 	Number   int       // 1-based
 	Pages    int
 	Sort     Sort
+	// Hidden counts, per top-level comment, the replies left for its
+	// thread's own page.
+	Hidden map[int64]int
 }
+
+// RepliesShown is how many replies of a thread the article page shows;
+// the rest are one click away on the thread's page, so a page costs the
+// same however long its threads grow.
+const RepliesShown = 3
 
 // rootOrder is each sort's order of top-level comments.
 var rootOrder = map[Sort]string{
@@ -42,24 +50,36 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 		return p, apperr.ErrNotFound
 	}
 	order := rootOrder[sort]
+	// Each page thread is read only as far as the replies it shows: the
+	// bound is the path of its last shown comment, found in the index.
 	rows, err := s.db.Query(ctx, `WITH roots AS (
 			SELECT id, row_number() OVER (ORDER BY `+order+`) AS pos FROM comments
 			WHERE article_id = $1 AND depth = 0 AND status = 'visible'
-			ORDER BY `+order+` LIMIT $2 OFFSET $3)
-		SELECT `+cols+`, COALESCE(pu.display_name, '')
-		FROM roots r JOIN comments c ON c.thread_id = r.id
+			ORDER BY `+order+` LIMIT $2 OFFSET $3),
+		bounded AS (
+			SELECT r.id, r.pos,
+				COALESCE((SELECT x.path FROM comments x WHERE x.thread_id = r.id AND x.status = 'visible' ORDER BY x.path LIMIT 1 OFFSET $4), '~') AS bound,
+				(SELECT count(*) FROM comments x WHERE x.thread_id = r.id AND x.status = 'visible') AS total
+			FROM roots r)
+		SELECT `+cols+`, COALESCE(pu.display_name, ''), b.total
+		FROM bounded b CROSS JOIN comments c
 		JOIN users u ON u.id = c.author_id
 		LEFT JOIN comments pc ON pc.id = c.parent_id LEFT JOIN users pu ON pu.id = pc.author_id
-		WHERE c.status = 'visible'
-		ORDER BY r.pos, c.path`, articleID, PerPage, (p.Number-1)*PerPage)
+		WHERE c.thread_id = b.id AND c.status = 'visible' AND c.path <= b.bound
+		ORDER BY b.pos, c.path`, articleID, PerPage, (p.Number-1)*PerPage, RepliesShown)
 	if err != nil {
 		return p, fmt.Errorf("comment: thread page: %w", err)
 	}
 	defer rows.Close()
+	p.Hidden = map[int64]int{}
 	for rows.Next() {
 		var c Comment
-		if err := scan(rows, &c, &c.ParentAuthor); err != nil {
+		var total int
+		if err := scan(rows, &c, &c.ParentAuthor, &total); err != nil {
 			return p, fmt.Errorf("comment: thread page: %w", err)
+		}
+		if c.Depth == 0 && total > RepliesShown+1 {
+			p.Hidden[c.ID] = total - RepliesShown - 1
 		}
 		p.Comments = append(p.Comments, c)
 	}
@@ -68,6 +88,35 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 	}
 	p.Comments = dropDeletedLeaves(p.Comments)
 	return p, nil
+}
+
+// WholeThread returns a top-level comment with all its shown replies, for
+// the thread's own page (at most limit comments).
+func (s *Store) WholeThread(ctx context.Context, rootID int64, limit int) ([]Comment, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+cols+`, COALESCE(pu.display_name, '')
+		FROM comments c JOIN users u ON u.id = c.author_id
+		LEFT JOIN comments pc ON pc.id = c.parent_id LEFT JOIN users pu ON pu.id = pc.author_id
+		WHERE c.thread_id = $1 AND c.status = 'visible'
+		ORDER BY c.path LIMIT $2`, rootID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("comment: thread %d: %w", rootID, err)
+	}
+	defer rows.Close()
+	var out []Comment
+	for rows.Next() {
+		var c Comment
+		if err := scan(rows, &c, &c.ParentAuthor); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 || out[0].ID != rootID {
+		return nil, apperr.ErrNotFound
+	}
+	return dropDeletedLeaves(out), nil
 }
 
 // dropDeletedLeaves removes deleted comments nobody replied to (among the
@@ -93,14 +142,30 @@ func dropDeletedLeaves(list []Comment) []Comment {
 	return out
 }
 
-// Locate finds where a comment is shown: its article and the page of its
-// thread in the given order. Comments that are not shown are not found.
-func (s *Store) Locate(ctx context.Context, id int64, sort Sort) (articleID int64, page int, err error) {
+// Place is where a comment is shown.
+type Place struct {
+	ArticleID int64
+	Page      int   // the article's comment page holding its thread
+	Thread    int64 // when not 0: the comment is only on this thread's own page
+}
+
+// Locate finds where a comment is shown: the page of its article holding
+// its thread in the given order, or, for a reply past the first few, its
+// thread's own page. Comments that are not shown are not found.
+func (s *Store) Locate(ctx context.Context, id int64, sort Sort) (Place, error) {
 	var thread int64
-	var status string
-	err = s.db.QueryRow(ctx, `SELECT article_id, thread_id, status FROM comments WHERE id = $1`, id).Scan(&articleID, &thread, &status)
+	var status, path string
+	var articleID int64
+	err := s.db.QueryRow(ctx, `SELECT article_id, thread_id, status, path FROM comments WHERE id = $1`, id).Scan(&articleID, &thread, &status, &path)
 	if err != nil || status != string(StatusVisible) {
-		return 0, 0, apperr.ErrNotFound
+		return Place{}, apperr.ErrNotFound
+	}
+	var earlier int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM comments WHERE thread_id = $1 AND status = 'visible' AND path < $2`, thread, path).Scan(&earlier); err != nil {
+		return Place{}, err
+	}
+	if earlier > RepliesShown {
+		return Place{ArticleID: articleID, Thread: thread}, nil
 	}
 	var before int
 	q := map[Sort]string{
@@ -110,9 +175,9 @@ func (s *Store) Locate(ctx context.Context, id int64, sort Sort) (articleID int6
 			WHERE c.article_id = $1 AND c.depth = 0 AND c.status = 'visible' AND (c.rank > r.rank OR (c.rank = r.rank AND c.id < $2))`,
 	}[ParseSort(string(sort))]
 	if err := s.db.QueryRow(ctx, q, articleID, thread).Scan(&before); err != nil {
-		return 0, 0, fmt.Errorf("comment: locate %d: %w", id, err)
+		return Place{}, fmt.Errorf("comment: locate %d: %w", id, err)
 	}
-	return articleID, before/PerPage + 1, nil
+	return Place{ArticleID: articleID, Page: before/PerPage + 1}, nil
 }
 
 // Node is a comment placed in the displayed tree.

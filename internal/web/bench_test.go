@@ -71,8 +71,13 @@ func benchPage(b *testing.B, h http.Handler, d *db.DB, path string) {
 		lat = append(lat, time.Since(t))
 	}
 	b.StopTimer()
+	reportLatency(b, lat, float64(d.QueryCount()-q0)/float64(b.N))
+}
+
+// reportLatency adds p50, p99 and queries per request to a benchmark's line.
+func reportLatency(b *testing.B, lat []time.Duration, queries float64) {
 	slices.Sort(lat)
-	b.ReportMetric(float64(d.QueryCount()-q0)/float64(b.N), "queries/op")
+	b.ReportMetric(queries, "queries/op")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }

@@ -16,15 +16,25 @@ import (
 
 const sortCookie = "byline_csort"
 
-// commentView is a comment as the thread shows it to this reader.
+// commentView is a comment as the thread shows it to this reader. It
+// holds the comment as a named field, not embedded: templates look fields
+// up by name, and embedded structs make every lookup a costly search.
 type commentView struct {
-	*comment.Node
-	MyVote   int
-	Badges   []string
-	Mine     bool
-	Editable bool
-	CanAct   bool // the reader may vote and report
-	Kids     []commentView
+	C         *comment.Comment
+	Level     int
+	InReplyTo string
+	MyVote    int
+	Badges    []string
+	Mine      bool
+	Editable  bool
+	CanAct    bool // the reader may vote and report
+	More      int  // replies shown only on the thread's page
+	Kids      []commentView
+
+	// Precomputed for the template: a function call per comment costs far
+	// more than reading a field.
+	AuthorURL, ISO, Title, When string
+	UpValue, DownValue          int
 }
 
 // threadView is the discussion part of an article page.
@@ -57,12 +67,20 @@ func (s *Server) commentSort(w http.ResponseWriter, r *http.Request) comment.Sor
 	return comment.SortOldest
 }
 
-// thread loads page n of an article's discussion for the viewer.
-func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Article, n int) (threadView, error) {
+// thread loads page n of an article's discussion for the viewer; with
+// root set, that one thread whole instead.
+func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Article, n int, root int64) (threadView, error) {
 	ctx := r.Context()
 	canonical := links.Article(a.PublishedAt, a.Slug, s.Location)
 	srt := s.commentSort(w, r)
-	page, err := s.Comments.Thread(ctx, a.ID, srt, n)
+	var page comment.Page
+	var err error
+	if root > 0 {
+		page.Number, page.Pages, page.Sort = 1, 1, srt
+		page.Comments, err = s.Comments.WholeThread(ctx, root, 2000)
+	} else {
+		page, err = s.Comments.Thread(ctx, a.ID, srt, n)
+	}
 	if err != nil {
 		return threadView{}, err
 	}
@@ -113,8 +131,11 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 	build = func(nodes []*comment.Node) []commentView {
 		out := make([]commentView, 0, len(nodes))
 		for _, n := range nodes {
-			cv := commentView{Node: n, MyVote: votes[n.ID], Badges: badges(roles[n.Author.ID], n.Author.ID == a.Author.ID),
-				CanAct: v != nil && v.Can(account.PermComment)}
+			cv := commentView{C: &n.Comment, Level: n.Level, InReplyTo: n.InReplyTo, MyVote: votes[n.ID], Badges: badges(roles[n.Author.ID], n.Author.ID == a.Author.ID),
+				CanAct: v != nil && v.Can(account.PermComment), More: page.Hidden[n.ID],
+				AuthorURL: links.Author(n.Author.Slug), ISO: n.CreatedAt.UTC().Format(time.RFC3339),
+				Title: n.CreatedAt.In(s.Location).Format("January 2, 2006 at 3:04 PM MST"), When: s.when(n.CreatedAt, now)}
+			cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
 			if v != nil && v.ID == n.Author.ID && !n.Deleted() {
 				cv.Mine, cv.Editable = true, n.Editable(now)
 			}
@@ -125,6 +146,23 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 	}
 	tv.Comments = build(comment.Nest(page.Comments, s.site(r).CommentDepth))
 	return tv, nil
+}
+
+// flipVote is the value a vote button sends: its own, or 0 to take the
+// reader's vote back.
+func flipVote(my, want int) int {
+	if my == want {
+		return 0
+	}
+	return want
+}
+
+// when is "3 hours ago" for recent times and a date for older ones.
+func (s *Server) when(t, now time.Time) string {
+	if d := now.Sub(t); d >= 0 && d < 7*24*time.Hour {
+		return since(d)
+	}
+	return t.In(s.Location).Format("January 2, 2006 at 3:04 pm")
 }
 
 func unique(ids []int64) []int64 {
@@ -167,17 +205,20 @@ func (s *Server) commentPermalink(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) redirectToComment(w http.ResponseWriter, r *http.Request, id int64, flash string) error {
-	articleID, page, err := s.Comments.Locate(r.Context(), id, s.commentSort(w, r))
+	place, err := s.Comments.Locate(r.Context(), id, s.commentSort(w, r))
 	if err != nil {
 		return err
 	}
-	a, err := s.Articles.PublicByID(r.Context(), articleID)
+	a, err := s.Articles.PublicByID(r.Context(), place.ArticleID)
 	if err != nil {
 		return err
 	}
 	to := links.Article(a.PublishedAt, a.Slug, s.Location)
-	if page > 1 {
-		to += "?cpage=" + strconv.Itoa(page)
+	switch {
+	case place.Thread > 0:
+		to = "/comments/" + strconv.FormatInt(place.Thread, 10) + "/thread"
+	case place.Page > 1:
+		to += "?cpage=" + strconv.Itoa(place.Page)
 	}
 	to += "#comment-" + strconv.FormatInt(id, 10)
 	if flash != "" {
@@ -267,8 +308,31 @@ type replyData struct {
 	Edit    bool
 }
 
+// threadPage shows one top-level comment with all its replies.
+func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) error {
+	c, a, err := s.publicComment(r)
+	if err != nil {
+		return err
+	}
+	if c.Depth != 0 {
+		http.Redirect(w, r, "/comments/"+strconv.FormatInt(c.ThreadID, 10)+"/thread#comment-"+strconv.FormatInt(c.ID, 10), http.StatusMovedPermanently)
+		return nil
+	}
+	tv, err := s.thread(w, r, a, 1, c.ID)
+	if err != nil {
+		return err
+	}
+	p := &page{Title: "Thread by " + c.Author.Name + " on " + a.Headline, Data: replyData{Article: a, Parent: c, Thread: tv},
+		Canonical: s.site(r).BaseURL + "/comments/" + strconv.FormatInt(c.ID, 10) + "/thread"}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	s.fill(w, r, p)
+	return s.render(w, http.StatusOK, "thread", p)
+}
+
 func (s *Server) replyPage(w http.ResponseWriter, r *http.Request, a article.Article, parent comment.Comment, f *form, status int) error {
-	tv, err := s.thread(w, r, a, 1)
+	tv, err := s.thread(w, r, a, 1, 0)
 	if err != nil {
 		return err
 	}

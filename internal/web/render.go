@@ -30,7 +30,7 @@ var templateFS embed.FS
 // pages are the page templates; each is parsed with its layout and the
 // partials. A missing or broken one stops the server from starting.
 var pages = []string{"home", "article", "list", "search", "error",
-	"register", "login", "forgot", "reset", "verify", "account", "reply"}
+	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread"}
 
 // adminPages are parsed with the admin layout instead.
 var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
@@ -317,12 +317,6 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"permalink": func(a article.Article) string { return links.Article(a.PublishedAt, a.Slug, s.Location) },
-		"vote": func(my, want int) int {
-			if my == want {
-				return 0
-			}
-			return want
-		},
 		"tagURL":    links.Tag,
 		"authorURL": links.Author,
 		"tagLabel":  tagLabel,
@@ -367,13 +361,7 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"countryName": country.Name,
 		"since":       func(t time.Time) string { return since(time.Since(t)) },
-		// when is "3 hours ago" for recent times and a date for older ones.
-		"when": func(t time.Time) string {
-			if d := time.Since(t); d >= 0 && d < 7*24*time.Hour {
-				return since(d)
-			}
-			return t.In(s.Location).Format("January 2, 2006 at 3:04 pm")
-		},
+		"when":        func(t time.Time) string { return s.when(t, time.Now()) },
 		"hasRole":     func(p account.Person, r account.Role) bool { return p.Has(r) },
 		"firstResult": func(page int) int { return (page-1)*article.SearchPerPage + 1 },
 	}

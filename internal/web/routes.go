@@ -58,6 +58,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /comments", h(s.signedIn(s.postComment)))
 	mux.Handle("GET /comments/{id}", h(s.commentPermalink))
 	mux.Handle("GET /comments/{id}/reply", h(s.replyForm))
+	mux.Handle("GET /comments/{id}/thread", h(s.threadPage))
 	mux.Handle("GET /comments/{id}/edit", h(s.signedIn(s.editForm)))
 	mux.Handle("POST /comments/{id}/edit", h(s.signedIn(s.editComment)))
 	mux.Handle("POST /comments/{id}/delete", h(s.signedIn(s.deleteComment)))

@@ -40,7 +40,8 @@ type People interface {
 type Comments interface {
 	Get(ctx context.Context, id int64) (comment.Comment, error)
 	Thread(ctx context.Context, articleID int64, sort comment.Sort, page int) (comment.Page, error)
-	Locate(ctx context.Context, id int64, sort comment.Sort) (articleID int64, page int, err error)
+	Locate(ctx context.Context, id int64, sort comment.Sort) (comment.Place, error)
+	WholeThread(ctx context.Context, rootID int64, limit int) ([]comment.Comment, error)
 	Post(ctx context.Context, n comment.New, rules comment.Rules) (comment.Posted, error)
 	Edit(ctx context.Context, id, authorID int64, body string) (comment.Comment, error)
 	Delete(ctx context.Context, id, authorID int64) error

@@ -1,0 +1,174 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/article"
+	"byline/internal/comment"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+)
+
+// bigThread adds n comments to an article: 500 top-level threads, replies
+// nesting up to 8 deep. It returns the ids in posting order.
+func bigThread(b *testing.B, d *db.DB, articleID int64, n int) []int64 {
+	ctx := context.Background()
+	people := account.NewStore(d)
+	var authors []int64
+	for i := 0; i < 50; i++ {
+		p, err := people.Create(ctx, account.NewPerson{Email: fmt.Sprintf("c%d@example.com", i), DisplayName: fmt.Sprintf("Commenter %d", i), Verified: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		authors = append(authors, p.ID)
+	}
+	cs := comment.NewStore(d)
+	rules := comment.Rules{Open: true, MaxLinks: -1}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ids []int64
+	depth := map[int64]int{}
+	at := time.Now().Add(-time.Duration(n) * time.Second)
+	for i := 0; i < n; i++ {
+		var parent int64
+		if i >= 500 {
+			// Reply to an earlier comment that is not yet 8 deep.
+			for {
+				parent = ids[rng.IntN(len(ids))]
+				if depth[parent] < 7 {
+					break
+				}
+			}
+		}
+		p, err := cs.Post(ctx, comment.New{ArticleID: articleID, ParentID: parent, AuthorID: authors[i%len(authors)],
+			Body: fmt.Sprintf("Comment number %d, with *some* words to render and a [link](https://example.com/%d).", i, i),
+			At:   at.Add(time.Duration(i) * time.Second), Trusted: true}, rules)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+		if parent > 0 {
+			depth[p.ID] = depth[parent] + 1
+		}
+	}
+	return ids
+}
+
+// BenchmarkThreads compares the first page of a 10,000-comment article with
+// the demo's 4-comment one, and a permalink to the 9,000th comment.
+//
+//	go test -run '^$' -bench Threads -benchmem ./internal/web/
+func BenchmarkThreads(b *testing.B) {
+	d := dbtest.SQLite(b)
+	h := newHandler(b, d, "http://127.0.0.1:8080")
+	ctx := context.Background()
+	big, err := article.NewStore(d).Create(ctx, article.Draft{Headline: "The most discussed story", AuthorID: 1, BodyMD: "Talk.",
+		Status: article.StatusPublished, PublishedAt: time.Date(2012, 5, 30, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bigPath := "/2012/05/30/the-most-discussed-story/"
+	start := time.Now()
+	ids := bigThread(b, d, big.ID, 10_000)
+	b.Logf("posted 10,000 comments in %v", time.Since(start))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", fmt.Sprintf("/comments/%d", ids[8999]), nil))
+	permalink := rec.Header().Get("Location")
+	if !strings.Contains(permalink, "#comment-") {
+		b.Fatalf("permalink of the 9,000th comment: %q", permalink)
+	}
+	b.Logf("the 9,000th comment is at %s", permalink)
+	for _, p := range []struct{ name, path string }{
+		{"4-comments", infiniti}, {"10000-comments", bigPath}, {"10000-comments-page-10", bigPath + "?cpage=10"},
+		{"10000-comments-permalink-page", permalink[:strings.Index(permalink, "#")]},
+		{"permalink-redirect", fmt.Sprintf("/comments/%d", ids[8999])},
+	} {
+		b.Run(p.name, func(b *testing.B) { benchPageStatus(b, h, d, p.path) })
+	}
+}
+
+// benchPageStatus is benchPage for pages that answer 200 or a redirect.
+func benchPageStatus(b *testing.B, h http.Handler, d *db.DB, path string) {
+	lat := make([]time.Duration, 0, b.N)
+	q0 := d.QueryCount()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 && rec.Code != 303 {
+			b.Fatalf("%s: %d", path, rec.Code)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	b.StopTimer()
+	reportLatency(b, lat, float64(d.QueryCount()-q0)/float64(b.N))
+}
+
+// BenchmarkPostComments posts comments through the whole handler stack,
+// as signed-in readers sending the form, from every core at once.
+//
+//	go test -run '^$' -bench PostComments -benchtime 3s ./internal/web/
+func BenchmarkPostComments(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			var d *db.DB
+			if engine == "sqlite" {
+				d = dbtest.SQLite(b)
+			} else {
+				d = dbtest.Postgres(b)
+			}
+			h, ts := newSiteWith(b, d, "http://127.0.0.1:8080", "")
+			ctx := context.Background()
+			st, _ := ts.settings.Stored(ctx)
+			st.PerMinute = 0 // the benchmark is one very fast reader per session
+			ts.settings.Save(ctx, st)
+			a, err := article.NewStore(d).Public(ctx, "infiniti-to-move-production-out-of-japan")
+			if err != nil {
+				b.Fatal(err)
+			}
+			var tokens []string
+			for i := 0; i < 16; i++ {
+				p, err := ts.accounts.Create(ctx, account.NewPerson{Email: fmt.Sprintf("poster%d@example.com", i), DisplayName: fmt.Sprintf("Poster %d", i), Verified: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				tok, _, err := ts.accounts.StartSession(ctx, p.ID, false, "bench", "127.0.0.1")
+				if err != nil {
+					b.Fatal(err)
+				}
+				tokens = append(tokens, tok)
+			}
+			var seq, who atomic.Int64
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				tok := tokens[int(who.Add(1))%len(tokens)]
+				for pb.Next() {
+					n := seq.Add(1)
+					form := url.Values{"article_id": {fmt.Sprint(a.ID)}, "body": {fmt.Sprintf("Benchmark comment %d says something new.", n)}}
+					req := httptest.NewRequest("POST", "/comments", strings.NewReader(form.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.Header.Set("Sec-Fetch-Site", "same-origin")
+					req.AddCookie(&http.Cookie{Name: "byline_session", Value: tok})
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusSeeOther {
+						b.Fatalf("post: %d %s", rec.Code, rec.Body.String())
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "comments/s")
+		})
+	}
+}
