@@ -116,6 +116,14 @@ func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID i
 			}
 			counted := c.Status == StatusVisible && !c.Deleted()
 			willCount := to == StatusVisible && !c.Deleted()
+			if c.Depth == 0 {
+				// Top-level comments are threads whether deleted or not.
+				if d := b2i(to == StatusVisible) - b2i(c.Status == StatusVisible); d != 0 {
+					if _, err := tx.Exec(ctx, `UPDATE articles SET comment_threads = comment_threads + $2 WHERE id = $1`, c.ArticleID, d); err != nil {
+						return err
+					}
+				}
+			}
 			reports := c.Reports
 			if act == ActApprove || act == ActRestore {
 				reports = 0
@@ -202,7 +210,8 @@ func (s *Store) Report(ctx context.Context, id, userID int64, reason string, rul
 			if _, err := tx.Exec(ctx, `UPDATE comments SET status = 'pending' WHERE id = $1`, id); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count - 1 WHERE id = $1`, c.ArticleID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count - 1, comment_threads = comment_threads - $2 WHERE id = $1`,
+				c.ArticleID, b2i(c.Depth == 0)); err != nil {
 				return err
 			}
 			return event(ctx, tx, id, 0, "hold", fmt.Sprintf("held after %d reports", reports), now)

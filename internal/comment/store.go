@@ -116,10 +116,14 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		if banned != nil && banned.After(now) {
 			return ErrBanned
 		}
-		// A double submission returns the first comment.
+		// A double submission (the same text as one of the author's last
+		// comments on this article, within ten minutes) returns that comment.
+		// Only the author's twenty newest are compared, so the check costs
+		// the same for a prolific commenter.
 		var dup int64
-		err = tx.QueryRow(ctx, `SELECT id FROM comments WHERE author_id = $1 AND article_id = $2 AND created_at > $3 AND body_md = $4
-			ORDER BY id DESC LIMIT 1`, n.AuthorID, n.ArticleID, now.Add(-10*time.Minute), md).Scan(&dup)
+		err = tx.QueryRow(ctx, `SELECT id FROM (SELECT id, article_id, body_md FROM comments
+				WHERE author_id = $1 AND created_at > $2 ORDER BY created_at DESC, id DESC LIMIT 20) recent
+			WHERE article_id = $3 AND body_md = $4 LIMIT 1`, n.AuthorID, now.Add(-10*time.Minute), n.ArticleID, md).Scan(&dup)
 		if err == nil {
 			c, err := s.getTx(ctx, tx, dup)
 			out = Posted{Comment: c, Duplicate: true}
@@ -173,16 +177,20 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 			return err
 		}
 		if st == StatusVisible {
-			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + 1 WHERE id = $1`, n.ArticleID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + 1, comment_threads = comment_threads + $2 WHERE id = $1`,
+				n.ArticleID, b2i(depth == 0)); err != nil {
 				return err
 			}
 		}
-		if err := event(ctx, tx, id, n.AuthorID, "posted", held, now); err != nil {
-			return err
+		if held != "" {
+			// Only holds need a history line; posting is the comment itself.
+			if err := event(ctx, tx, id, 0, "held", held, now); err != nil {
+				return err
+			}
 		}
-		c, err := s.getTx(ctx, tx, id)
-		out = Posted{Comment: c, HeldFor: held}
-		return err
+		out = Posted{HeldFor: held, Comment: Comment{ID: id, ArticleID: n.ArticleID, ParentID: n.ParentID, ThreadID: thread, Depth: depth,
+			Author: Author{ID: n.AuthorID}, BodyMD: md, BodyHTML: html, Status: st, CreatedAt: now.UTC()}}
+		return nil
 	})
 	if err != nil {
 		return Posted{}, err

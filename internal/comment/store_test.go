@@ -165,7 +165,7 @@ func TestThreads(t *testing.T) {
 			t.Fatalf("count after restore %d", n)
 		}
 		h, _ := f.s.History(ctx, c4.ID)
-		if len(h) != 3 || h[1].Action != "trash" || h[1].Actor != "Person 0" {
+		if len(h) != 2 || h[0].Action != "trash" || h[0].Actor != "Person 0" || h[1].Action != "restore" {
 			t.Fatalf("history %+v", h)
 		}
 		recent, err := f.s.Recent(ctx, 0, 5)

@@ -38,9 +38,9 @@ var rootOrder = map[Sort]string{
 func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (Page, error) {
 	sort = ParseSort(string(sort))
 	p := Page{Number: max(n, 1), Sort: sort}
-	var roots int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM comments WHERE article_id = $1 AND depth = 0 AND status = 'visible'`, articleID).Scan(&roots); err != nil {
-		return p, fmt.Errorf("comment: count threads: %w", err)
+	var roots int // stored, not counted
+	if err := s.db.QueryRow(ctx, `SELECT comment_threads FROM articles WHERE id = $1`, articleID).Scan(&roots); err != nil {
+		return p, fmt.Errorf("comment: count threads: %w", db.MapError(s.db.Engine, err))
 	}
 	p.Pages = max(1, (roots+PerPage-1)/PerPage)
 	if p.Number > p.Pages {
@@ -147,6 +147,16 @@ type Place struct {
 	ArticleID int64
 	Page      int   // the article's comment page holding its thread
 	Thread    int64 // when not 0: the comment is only on this thread's own page
+}
+
+// LastPage is the page holding the newest thread in the oldest-first order
+// (where a new top-level comment appears): one stored number, no count.
+func (s *Store) LastPage(ctx context.Context, articleID int64) (int, error) {
+	var roots int
+	if err := s.db.QueryRow(ctx, `SELECT comment_threads FROM articles WHERE id = $1`, articleID).Scan(&roots); err != nil {
+		return 0, db.MapError(s.db.Engine, err)
+	}
+	return max(1, (roots+PerPage-1)/PerPage), nil
 }
 
 // Locate finds where a comment is shown: the page of its article holding

@@ -205,13 +205,21 @@ func (s *Server) commentPermalink(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) redirectToComment(w http.ResponseWriter, r *http.Request, id int64, flash string) error {
+	return s.redirectToCommentIn(w, r, nil, id, flash)
+}
+
+// redirectToCommentIn is redirectToComment when the article is at hand.
+func (s *Server) redirectToCommentIn(w http.ResponseWriter, r *http.Request, a *article.Article, id int64, flash string) error {
 	place, err := s.Comments.Locate(r.Context(), id, s.commentSort(w, r))
 	if err != nil {
 		return err
 	}
-	a, err := s.Articles.PublicByID(r.Context(), place.ArticleID)
-	if err != nil {
-		return err
+	if a == nil || a.ID != place.ArticleID {
+		found, err := s.Articles.PublicByID(r.Context(), place.ArticleID)
+		if err != nil {
+			return err
+		}
+		a = &found
 	}
 	to := links.Article(a.PublishedAt, a.Slug, s.Location)
 	switch {
@@ -261,11 +269,25 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 	}
 	switch {
 	case p.Duplicate:
-		return s.redirectToComment(w, r, p.ID, "comment-duplicate")
+		return s.redirectToCommentIn(w, r, &a, p.ID, "comment-duplicate")
 	case p.Status == comment.StatusPending:
 		return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "comment-held")
 	}
-	return s.redirectToComment(w, r, p.ID, "comment-posted")
+	if p.Depth == 0 {
+		// A new thread: last in the oldest-first order, first in the newest.
+		page := 1
+		if s.commentSort(w, r) == comment.SortOldest {
+			if page, err = s.Comments.LastPage(r.Context(), a.ID); err != nil {
+				return err
+			}
+		}
+		to := links.Article(a.PublishedAt, a.Slug, s.Location)
+		if page > 1 {
+			to += "?cpage=" + strconv.Itoa(page)
+		}
+		return s.redirectFlash(w, r, to+"#comment-"+strconv.FormatInt(p.ID, 10), "comment-posted")
+	}
+	return s.redirectToCommentIn(w, r, &a, p.ID, "comment-posted")
 }
 
 // commentFormAgain shows the comment form again with what was typed: on

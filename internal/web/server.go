@@ -42,6 +42,7 @@ type Comments interface {
 	Thread(ctx context.Context, articleID int64, sort comment.Sort, page int) (comment.Page, error)
 	Locate(ctx context.Context, id int64, sort comment.Sort) (comment.Place, error)
 	WholeThread(ctx context.Context, rootID int64, limit int) ([]comment.Comment, error)
+	LastPage(ctx context.Context, articleID int64) (int, error)
 	Post(ctx context.Context, n comment.New, rules comment.Rules) (comment.Posted, error)
 	Edit(ctx context.Context, id, authorID int64, body string) (comment.Comment, error)
 	Delete(ctx context.Context, id, authorID int64) error

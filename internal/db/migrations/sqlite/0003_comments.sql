@@ -58,6 +58,7 @@ CREATE TABLE comment_events (
 CREATE INDEX comment_events_by_comment ON comment_events (comment_id, id);
 
 ALTER TABLE articles ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE articles ADD COLUMN comment_threads INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE articles ADD COLUMN comments_closed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN banned_until TIMESTAMP;
 ALTER TABLE users ADD COLUMN notify_replies INTEGER NOT NULL DEFAULT 0;
