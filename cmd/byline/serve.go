@@ -16,6 +16,7 @@ import (
 	"byline/internal/comment"
 	"byline/internal/config"
 	"byline/internal/demo"
+	"byline/internal/events"
 	"byline/internal/mail"
 	"byline/internal/metrics"
 	"byline/internal/ratelimit"
@@ -72,7 +73,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	m := metrics.New(d.Pools())
 	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Location: cfg.Location, Logger: log})
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comment.NewStore(d), Accounts: people, Limiter: limiter, Outbox: outbox,
-		Settings: settings, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})
+		Settings: settings, Events: events.New(), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"byline/internal/demo"
 )
@@ -146,4 +147,53 @@ func TestModeration(t *testing.T) {
 	}
 	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"explode"}}), 400)
 	mod.expect(mod.post("/admin/comments", url.Values{"action": {"approve"}}), 400)
+}
+
+func TestLiveUpdates(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, b)
+	// A reader's page listens...
+	req, _ := http.NewRequest("GET", srv.URL+"/comments/live?article="+art, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "text/event-stream" || resp.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("stream headers %v", resp.Header)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := resp.Body.Read(buf)
+			if n > 0 {
+				lines <- string(buf[:n])
+			}
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+	}()
+	<-lines // the retry line: subscribed
+	// ...someone comments, and the page hears of it at once.
+	time.Sleep(50 * time.Millisecond)
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Live and direct."}}), 303)
+	deadline := time.After(5 * time.Second)
+	got := ""
+	for !strings.Contains(got, "event: comment") {
+		select {
+		case l := <-lines:
+			got += l
+		case <-deadline:
+			t.Fatalf("no live event; got %q", got)
+		}
+	}
+	if !strings.Contains(got, `"count":5`) {
+		t.Fatalf("event %q", got)
+	}
+	b.expect(b.get("/comments/live?article=999999"), 404)
+	b.expect(b.get("/comments/live"), 400)
 }

@@ -43,7 +43,8 @@ func RequestID(ctx context.Context) string {
 // middleware wraps the routes, outermost first: request ID, logging and
 // metrics, panic recovery, security headers, compression.
 func (s *Server) middleware(next http.Handler) http.Handler {
-	compress, err := gzhttp.NewWrapper(gzhttp.MinSize(512), gzhttp.EnableZstd(false))
+	compress, err := gzhttp.NewWrapper(gzhttp.MinSize(512), gzhttp.EnableZstd(false),
+		gzhttp.ExceptContentTypes([]string{"text/event-stream"})) // streams must not wait in a compressor
 	if err != nil {
 		panic(fmt.Sprintf("gzhttp: %v", err)) // only bad constant options can fail
 	}

@@ -64,6 +64,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /comments/{id}/delete", h(s.signedIn(s.deleteComment)))
 	mux.Handle("POST /comments/{id}/vote", h(s.signedIn(s.voteComment)))
 	mux.Handle("POST /comments/{id}/report", h(s.signedIn(s.reportComment)))
+	mux.Handle("GET /comments/live", h(s.live))
 	mux.Handle("GET /comments/feed/{$}", h(s.commentFeed(rssFormat)))
 	mux.Handle("GET /comments/feed/atom/{$}", h(s.commentFeed(atomFormat)))
 	mux.Handle("GET /{year}/{month}/{day}/{slug}/feed/{$}", h(s.articleCommentFeed(rssFormat)))

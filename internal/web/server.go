@@ -129,7 +129,8 @@ type Deps struct {
 	Limiter     Limiter
 	Outbox      Outbox
 	Settings    Settings
-	SMTPFromEnv bool // outgoing mail is set by BYLINE_SMTP, not on the settings screen
+	Events      Events // live updates; nil turns them off
+	SMTPFromEnv bool   // outgoing mail is set by BYLINE_SMTP, not on the settings screen
 	DB          Pinger
 	Location    *time.Location
 	Logger      *slog.Logger

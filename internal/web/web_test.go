@@ -22,6 +22,7 @@ import (
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/demo"
+	"byline/internal/events"
 	"byline/internal/mail"
 	"byline/internal/metrics"
 	"byline/internal/ratelimit"
@@ -74,7 +75,7 @@ func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, te
 	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox)
 	comments := comment.NewStore(d)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
-		Settings: settings, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
+		Settings: settings, Events: events.New(), SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
 		API: api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Location: loc, Logger: log})})
 	if err != nil {
 		t.Fatal(err)

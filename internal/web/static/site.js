@@ -58,4 +58,30 @@
       })
       .catch(function () { f.submit(); });
   });
+
+  // Live updates: new comments are announced (never pushed into the page
+  // under the reader's eyes); scores change in place.
+  var section = document.getElementById("comments");
+  if (section && section.dataset.article && window.EventSource) {
+    var fresh = 0;
+    var es = new EventSource("/comments/live?article=" + encodeURIComponent(section.dataset.article));
+    var notice = section.querySelector(".new-comments");
+    es.addEventListener("comment", function (e) {
+      var d = JSON.parse(e.data);
+      if (document.getElementById("comment-" + d.id)) return;
+      fresh++;
+      notice.hidden = false;
+      notice.querySelector("button").textContent = fresh + (fresh === 1 ? " new comment" : " new comments") + ": show";
+    });
+    es.addEventListener("score", function (e) {
+      var d = JSON.parse(e.data);
+      var el = document.querySelector('[data-score="' + d.id + '"]');
+      if (el) { el.textContent = d.score; el.title = d.up + " up, " + d.down + " down"; }
+    });
+    notice.querySelector("button").addEventListener("click", function () {
+      es.close();
+      location.hash = "comments";
+      location.reload();
+    });
+  }
 })();

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"byline/internal/events"
+)
+
+// Events is the site's publish/subscribe hub.
+type Events interface {
+	Publish(e events.Event)
+	Subscribe(topic string) (<-chan events.Event, func())
+}
+
+func articleTopic(id int64) string { return "article:" + strconv.FormatInt(id, 10) }
+
+// announce tells open pages of an article what changed.
+func (s *Server) announce(articleID int64, kind string, data any) {
+	if s.Events == nil {
+		return
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return
+	}
+	s.Events.Publish(events.Event{Topic: articleTopic(articleID), Kind: kind, Data: b})
+}
+
+// live streams an article's new comments and score changes to its open
+// pages as server-sent events.
+func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.URL.Query().Get("article"), 10, 64)
+	if err != nil || id <= 0 {
+		return badRequest{"Which article? Pass ?article=ID."}
+	}
+	if _, err := s.Articles.PublicByID(r.Context(), id); err != nil {
+		return err
+	}
+	if s.Events == nil {
+		return errNotLive
+	}
+	rc := http.NewResponseController(w)
+	// A stream outlives the server's write timeout; it ends with the client.
+	_ = rc.SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 5000\n\n")
+	if err := rc.Flush(); err != nil {
+		return nil
+	}
+	ch, cancel := s.Events.Subscribe(articleTopic(id))
+	defer cancel()
+	keepalive := time.NewTicker(25 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-keepalive.C:
+			fmt.Fprint(w, ": keepalive\n\n")
+		case e, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Kind, e.Data)
+		}
+		if err := rc.Flush(); err != nil {
+			return nil
+		}
+	}
+}
+
+// errNotLive: the server runs without live updates.
+var errNotLive = badRequest{"Live updates are not available."}
