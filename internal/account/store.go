@@ -292,3 +292,33 @@ func (s *Store) RolesOf(ctx context.Context, ids []int64) (map[int64][]Role, err
 	}
 	return out, rows.Err()
 }
+
+// NotifyReplies turns reply notifications on or off for a person. Turning
+// them on gives the person a token for the one-click unsubscribe link.
+func (s *Store) NotifyReplies(ctx context.Context, userID int64, on bool) error {
+	token, _ := newToken()
+	_, err := s.db.Exec(ctx, `UPDATE users SET notify_replies = $2,
+		notify_token = CASE WHEN notify_token = '' THEN $3 ELSE notify_token END WHERE id = $1`, userID, on, token)
+	return err
+}
+
+// NotifiesReplies reports whether a person wants reply notifications.
+func (s *Store) NotifiesReplies(ctx context.Context, userID int64) (bool, error) {
+	var on bool
+	err := s.db.QueryRow(ctx, `SELECT notify_replies FROM users WHERE id = $1`, userID).Scan(&on)
+	return on, db.MapError(s.db.Engine, err)
+}
+
+// UnsubscribeReplies turns notifications off for the person a mailed
+// unsubscribe link names; it reports whether the link was valid.
+func (s *Store) UnsubscribeReplies(ctx context.Context, userID int64, token string) (bool, error) {
+	if token == "" {
+		return false, nil
+	}
+	res, err := s.db.Exec(ctx, `UPDATE users SET notify_replies = false WHERE id = $1 AND notify_token = $2`, userID, token)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

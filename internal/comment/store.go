@@ -20,8 +20,9 @@ var (
 
 // Store keeps comments.
 type Store struct {
-	db  *db.DB
-	now func() time.Time
+	db     *db.DB
+	now    func() time.Time
+	mailer Mailer
 }
 
 // NewStore returns a Store on d.
@@ -36,6 +37,10 @@ type New struct {
 	IP        string
 	Trusted   bool      // staff: the hold rules do not apply
 	At        time.Time // when it was written, for imports and the demo; zero: now
+	// Site, when set, lets the parent's author be mailed about the reply.
+	Site Site
+	// AuthorName signs the notification.
+	AuthorName string
 }
 
 // Posted is the result of posting.
@@ -179,6 +184,11 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		if st == StatusVisible {
 			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + 1, comment_threads = comment_threads + $2 WHERE id = $1`,
 				n.ArticleID, b2i(depth == 0)); err != nil {
+				return err
+			}
+		}
+		if st == StatusVisible && n.ParentID > 0 {
+			if err := s.notifyReply(ctx, tx, n.Site, n.ParentID, id, n.AuthorID, n.AuthorName, text); err != nil {
 				return err
 			}
 		}

@@ -19,6 +19,7 @@ type accountData struct {
 	NewToken  string // a token's secret, shown once
 	Gravatar  bool   // the site allows Gravatar
 	Section   string // the form that failed, to keep its values
+	Replies   bool   // mails about replies are on
 }
 
 // accountPage shows the person's account: profile, picture, address,
@@ -37,6 +38,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	if d.Tokens, err = s.Accounts.APITokens(ctx, v.ID); err != nil {
+		return err
+	}
+	if d.Replies, err = s.Accounts.NotifiesReplies(ctx, v.ID); err != nil {
 		return err
 	}
 	d.Countries, d.Current, d.Gravatar = country.All(), v.Session.ID, s.site(r).Gravatar

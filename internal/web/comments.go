@@ -252,8 +252,10 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		f.Errors["body"] = "confirm your e-mail address before commenting; the link is in the mail we sent you"
 		return s.commentFormAgain(w, r, a, parentID, f)
 	}
+	st := s.site(r)
 	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: clientIP(r),
-		Trusted: v.Can(account.PermModerate) || v.Can(account.PermPublish)}, s.rules(r))
+		Trusted: v.Can(account.PermModerate) || v.Can(account.PermPublish), Site: comment.Site{Name: st.Name, BaseURL: st.BaseURL},
+		AuthorName: v.DisplayName}, s.rules(r))
 	switch {
 	case errors.Is(err, comment.ErrClosed):
 		f.Error = "Comments are closed on this article."
@@ -473,4 +475,54 @@ func (s *Server) reportComment(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	return s.redirectToComment(w, r, c.ID, "comment-reported")
+}
+
+// saveNotifications turns reply mails on or off from the account page.
+func (s *Server) saveNotifications(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	if err := s.Accounts.NotifyReplies(r.Context(), v.ID, r.PostForm.Get("replies") != ""); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, "/account#notifications", "notifications-saved")
+}
+
+type unsubscribeData struct {
+	Done, Bad bool
+	URL       string
+}
+
+// unsubscribe is the link in every reply mail: a page with one button,
+// and the POST that mail programs send for one-click unsubscribing
+// (RFC 8058). No sign-in is needed; the link's token is the proof.
+func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodPost {
+		if err := parseForm(w, r, formLimit); err != nil {
+			return err
+		}
+	}
+	id, _ := strconv.ParseInt(r.FormValue("u"), 10, 64)
+	token := r.FormValue("t")
+	d := unsubscribeData{URL: r.URL.RequestURI()}
+	if r.Method == http.MethodPost {
+		ok, err := s.Accounts.UnsubscribeReplies(r.Context(), id, token)
+		if err != nil {
+			return err
+		}
+		d.Done, d.Bad = ok, !ok
+	} else if id <= 0 || token == "" {
+		d.Bad = true
+	}
+	p := &page{Title: "Reply notifications", NoIndex: true, Data: d}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	p.Sidebar = sidebar{}
+	s.fill(w, r, p)
+	status := http.StatusOK
+	if d.Bad {
+		status = http.StatusBadRequest
+	}
+	return s.render(w, status, "unsubscribe", p)
 }

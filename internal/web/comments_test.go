@@ -197,3 +197,46 @@ func TestLiveUpdates(t *testing.T) {
 	b.expect(b.get("/comments/live?article=999999"), 404)
 	b.expect(b.get("/comments/live"), 400)
 }
+
+func TestReplyNotifications(t *testing.T) {
+	srv, smtp, _ := newAuthSite(t)
+	dale := signedIn(t, newBrowser(t, srv), "dale.whitcomb@example.com")
+	dale.expect(dale.post("/account/notifications", url.Values{"replies": {"1"}}), 303)
+	dale.expect(dale.get("/account"), 200, `id="n-replies" type="checkbox" name="replies" value="1" checked`)
+	// Dale's demo comment is the first of the thread.
+	dale.expect(dale.get(infiniti), 200)
+	daleComment := regexp.MustCompile(`id="comment-(\d+)"`).FindStringSubmatch(dale.last)[1]
+
+	jordan := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, jordan)
+	jordan.expect(jordan.post("/comments", url.Values{"article_id": {art}, "parent_id": {daleComment}, "body": {"Fair point about the lineup."}}), 303)
+	msgs := smtp.Wait(t, 1, 10*time.Second)
+	m := msgs[0]
+	if m.To[0] != "dale.whitcomb@example.com" || !strings.Contains(m.Subject, "Jordan Pike replied") || !strings.Contains(m.Text, "Fair point about the lineup.") {
+		t.Fatalf("notification: %s\n%s", m.Subject, m.Text)
+	}
+	if m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("headers %v", m.Header)
+	}
+	unsub := strings.Trim(m.Header.Get("List-Unsubscribe"), "<>")
+	// A mail program's one-click POST: no browser headers, no session.
+	resp, err := http.Post(unsub, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("one-click unsubscribe: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	dale.expect(dale.get("/account"), 200)
+	if strings.Contains(dale.last, `name="replies" value="1" checked`) {
+		t.Fatal("still subscribed after unsubscribing")
+	}
+	jordan.expect(jordan.post("/comments", url.Values{"article_id": {art}, "parent_id": {daleComment}, "body": {"One more thought."}}), 303)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(smtp.Messages()); n != 1 {
+		t.Fatalf("%d mails after unsubscribing", n)
+	}
+	// A forged link changes nothing and says so.
+	resp, _ = http.Post(srv.URL+"/notifications/unsubscribe?u=1&t=forged", "application/x-www-form-urlencoded", nil)
+	if resp.StatusCode != 400 {
+		t.Fatalf("forged unsubscribe: %d", resp.StatusCode)
+	}
+}

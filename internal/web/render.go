@@ -30,7 +30,7 @@ var templateFS embed.FS
 // pages are the page templates; each is parsed with its layout and the
 // partials. A missing or broken one stops the server from starting.
 var pages = []string{"home", "article", "list", "search", "error",
-	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread"}
+	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread", "unsubscribe"}
 
 // adminPages are parsed with the admin layout instead.
 var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",

@@ -52,6 +52,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /account/sessions/end-others", h(s.signedIn(s.endOtherSessions)))
 	mux.Handle("POST /account/tokens", h(s.signedIn(s.createToken)))
 	mux.Handle("POST /account/tokens/revoke", h(s.signedIn(s.revokeToken)))
+	mux.Handle("POST /account/notifications", h(s.signedIn(s.saveNotifications)))
+	mux.Handle("GET /notifications/unsubscribe", h(s.unsubscribe))
+	mux.Handle("POST /notifications/unsubscribe", h(s.unsubscribe))
 	mux.Handle("GET /avatar/{slug}", h(s.avatar))
 
 	// Comments.

@@ -85,6 +85,10 @@ type Accounts interface {
 	APITokens(ctx context.Context, userID int64) ([]account.APIToken, error)
 	RevokeAPIToken(ctx context.Context, userID, id int64) error
 
+	NotifyReplies(ctx context.Context, userID int64, on bool) error
+	NotifiesReplies(ctx context.Context, userID int64) (bool, error)
+	UnsubscribeReplies(ctx context.Context, userID int64, token string) (bool, error)
+
 	ByID(ctx context.Context, id int64) (account.Person, error)
 	Search(ctx context.Context, q account.SearchQuery) ([]account.Person, error)
 	SetRoles(ctx context.Context, userID int64, roles []account.Role) error
