@@ -144,6 +144,17 @@ func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID i
 			if err := event(ctx, tx, id, actorID, string(act), note, now); err != nil {
 				return err
 			}
+			// The spam filter learns from the verdict.
+			label := map[Action]string{ActSpam: "spam", ActApprove: "ham", ActRestore: "ham"}[act]
+			if label != "" {
+				var text, prev string
+				if err := tx.QueryRow(ctx, `SELECT body_text, spam_label FROM comments WHERE id = $1`, id).Scan(&text, &prev); err != nil {
+					return err
+				}
+				if err := learn(ctx, tx, id, text, prev, label); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -155,9 +155,15 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 			}
 			depth++
 		}
-		held := ""
+		held, score := "", 0.0
 		if !n.Trusted {
 			held = s.holdReason(ctx, tx, n.AuthorID, md, links, rules)
+			if score, err = spamScore(ctx, tx, text); err != nil {
+				return err
+			}
+			if held == "" && score > SpamThreshold {
+				held = fmt.Sprintf("likely spam (%.2f)", score)
+			}
 		}
 		st := StatusVisible
 		if held != "" {
@@ -168,9 +174,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 			parent = n.ParentID
 		}
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, ip, created_at)
-			VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			n.ArticleID, parent, depth, n.AuthorID, md, html, text, string(st), n.IP, now).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, ip, spam_score, created_at)
+			VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			n.ArticleID, parent, depth, n.AuthorID, md, html, text, string(st), n.IP, score, now).Scan(&id); err != nil {
 			return err
 		}
 		if thread == 0 {

@@ -63,3 +63,16 @@ ALTER TABLE articles ADD COLUMN comments_closed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN banned_until TIMESTAMP;
 ALTER TABLE users ADD COLUMN notify_replies INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN notify_token TEXT NOT NULL DEFAULT '';
+
+-- The local spam filter: token counts learned from moderators' decisions.
+CREATE TABLE spam_tokens (
+    token TEXT PRIMARY KEY,
+    spam  INTEGER NOT NULL DEFAULT 0,
+    ham   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE spam_totals (
+    label TEXT PRIMARY KEY CHECK (label IN ('spam', 'ham')),
+    docs  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO spam_totals (label, docs) VALUES ('spam', 0), ('ham', 0);
+ALTER TABLE comments ADD COLUMN spam_label TEXT NOT NULL DEFAULT '';

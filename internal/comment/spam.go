@@ -1,0 +1,188 @@
+package comment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"byline/internal/db"
+)
+
+// The spam filter is a naive Bayes classifier that runs here, with no
+// outside service: it learns from what moderators mark as spam and what
+// they approve, scores each new comment, and holds the likely spam.
+const (
+	// SpamThreshold: a comment scoring above it waits for a moderator.
+	SpamThreshold = 0.9
+	// minTraining: the filter abstains until it has seen this many
+	// comments of each kind.
+	minTraining = 10
+	// interesting: how many of the most telling tokens decide a score.
+	interesting = 20
+)
+
+var linkRe = regexp.MustCompile(`https?://[^\s)\]>"']+`)
+
+// tokens splits a comment into the features the filter counts: words,
+// the domains of its links, and a few shapes (many links, shouting).
+func tokens(text string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(t string) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	links := linkRe.FindAllString(text, -1)
+	for _, l := range links {
+		if u, err := url.Parse(l); err == nil && u.Hostname() != "" {
+			add("host:" + strings.TrimPrefix(strings.ToLower(u.Hostname()), "www."))
+		}
+	}
+	switch {
+	case len(links) >= 3:
+		add("shape:many-links")
+	case len(links) > 0:
+		add("shape:link")
+	}
+	letters, upper := 0, 0
+	for _, w := range strings.FieldsFunc(linkRe.ReplaceAllString(text, " "), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '$' }) {
+		for _, r := range w {
+			if unicode.IsLetter(r) {
+				letters++
+				if unicode.IsUpper(r) {
+					upper++
+				}
+			}
+		}
+		w = strings.ToLower(w)
+		if n := len(w); n >= 2 && n <= 30 {
+			add(w)
+		}
+	}
+	if letters > 20 && upper*2 > letters {
+		add("shape:shouting")
+	}
+	return out
+}
+
+// spamScore is the probability, from 0 to 1, that text is spam, or -1 when
+// the filter has not learned enough to say.
+func spamScore(ctx context.Context, q db.Querier, text string) (float64, error) {
+	var spamDocs, hamDocs int
+	rows, err := q.Query(ctx, `SELECT label, docs FROM spam_totals`)
+	if err != nil {
+		return -1, err
+	}
+	for rows.Next() {
+		var label string
+		var n int
+		if err := rows.Scan(&label, &n); err != nil {
+			rows.Close()
+			return -1, err
+		}
+		if label == "spam" {
+			spamDocs = n
+		} else {
+			hamDocs = n
+		}
+	}
+	rows.Close()
+	if spamDocs < minTraining || hamDocs < minTraining {
+		return -1, nil
+	}
+	toks := tokens(text)
+	if len(toks) == 0 {
+		return 0.5, nil
+	}
+	if len(toks) > 500 {
+		toks = toks[:500]
+	}
+	args := make([]any, len(toks))
+	marks := make([]string, len(toks))
+	for i, t := range toks {
+		args[i] = t
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err = q.Query(ctx, `SELECT spam, ham FROM spam_tokens WHERE token IN (`+strings.Join(marks, ",")+`)`, args...)
+	if err != nil {
+		return -1, err
+	}
+	defer rows.Close()
+	// Each known token's spamminess, smoothed toward 0.5 when rarely seen
+	// (Robinson's method), then the most telling ones combined.
+	var probs []float64
+	for rows.Next() {
+		var s, h int
+		if err := rows.Scan(&s, &h); err != nil {
+			return -1, err
+		}
+		ps := float64(s) / float64(spamDocs)
+		ph := float64(h) / float64(hamDocs)
+		if ps+ph == 0 {
+			continue
+		}
+		p := ps / (ps + ph)
+		n := float64(s + h)
+		const strength, prior = 1.0, 0.5
+		probs = append(probs, (strength*prior+n*p)/(strength+n))
+	}
+	if err := rows.Err(); err != nil {
+		return -1, err
+	}
+	if len(probs) == 0 {
+		return 0.5, nil
+	}
+	sort.Slice(probs, func(i, j int) bool { return math.Abs(probs[i]-0.5) > math.Abs(probs[j]-0.5) })
+	if len(probs) > interesting {
+		probs = probs[:interesting]
+	}
+	// Combine in log space so long comments cannot underflow.
+	var logSpam, logHam float64
+	for _, p := range probs {
+		p = min(max(p, 0.01), 0.99)
+		logSpam += math.Log(p)
+		logHam += math.Log(1 - p)
+	}
+	return 1 / (1 + math.Exp(logHam-logSpam)), nil
+}
+
+// train counts text as spam or ham (delta +1), or takes a count back (-1).
+func train(ctx context.Context, tx *db.Tx, text, label string, delta int) error {
+	col := "ham"
+	if label == "spam" {
+		col = "spam"
+	}
+	for _, t := range tokens(text) {
+		if _, err := tx.Exec(ctx, `INSERT INTO spam_tokens (token, `+col+`) VALUES ($1, CASE WHEN $2 > 0 THEN $2 ELSE 0 END)
+			ON CONFLICT (token) DO UPDATE SET `+col+` = CASE WHEN spam_tokens.`+col+` + $2 < 0 THEN 0 ELSE spam_tokens.`+col+` + $2 END`, t, delta); err != nil {
+			return err
+		}
+	}
+	_, err := tx.Exec(ctx, `UPDATE spam_totals SET docs = docs + $2 WHERE label = $1 AND docs + $2 >= 0`, col, delta)
+	return err
+}
+
+// learn records a moderator's verdict on a comment, undoing an earlier
+// opposite one, so each comment counts once.
+func learn(ctx context.Context, tx *db.Tx, id int64, text, prev, label string) error {
+	if prev == label || text == "" {
+		return nil
+	}
+	if prev != "" {
+		if err := train(ctx, tx, text, prev, -1); err != nil {
+			return err
+		}
+	}
+	if err := train(ctx, tx, text, label, 1); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE comments SET spam_label = $2 WHERE id = $1`, id, label)
+	return err
+}
