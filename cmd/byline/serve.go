@@ -71,8 +71,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	people := account.NewStore(d).WithMailer(outbox)
 	limiter := ratelimit.New(d)
 	m := metrics.New(d.Pools())
-	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Location: cfg.Location, Logger: log})
-	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comment.NewStore(d).WithMailer(outbox), Accounts: people, Limiter: limiter, Outbox: outbox,
+	comments := comment.NewStore(d).WithMailer(outbox)
+	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: cfg.Location, Logger: log})
+	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
 		Settings: settings, Events: events.New(), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})
 	if err != nil {
 		return err

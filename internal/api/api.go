@@ -55,6 +55,7 @@ type Deps struct {
 	People   People
 	Tokens   Tokens
 	Settings Settings
+	Comments Comments
 	Location *time.Location
 	Logger   *slog.Logger
 }
@@ -139,7 +140,14 @@ func (a *API) handle(fn func(http.ResponseWriter, *http.Request) error) http.Han
 			return
 		}
 		var bp badParam
+		var cf conflict
 		switch {
+		case errors.Is(err, errUnauthorized):
+			unauthorized(w, err.Error())
+		case errors.Is(err, errForbidden):
+			writeJSON(w, http.StatusForbidden, Error{ErrorBody{Code: "forbidden", Message: "Your account may not do this."}})
+		case errors.As(err, &cf):
+			writeJSON(w, http.StatusConflict, Error{ErrorBody{Code: "conflict", Message: cf.msg}})
 		case errors.Is(err, errNoRoute):
 			writeJSON(w, http.StatusNotFound, Error{ErrorBody{Code: "not_found", Message: "There is no endpoint at " + r.URL.Path + "; see /api/v1/openapi.json."}})
 		case errors.Is(err, apperr.ErrNotFound):

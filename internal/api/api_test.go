@@ -21,6 +21,7 @@ import (
 	"byline/internal/account"
 	"byline/internal/api"
 	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/demo"
@@ -43,7 +44,7 @@ func newAPIWithPeople(t *testing.T, d *db.DB) (*httptest.Server, routers.Router,
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	people := account.NewStore(d)
 	srv.Config.Handler = api.New(api.Deps{Articles: article.NewStore(d), People: people, Tokens: people,
-		Settings: site.NewCache(site.NewStore(d), site.Defaults("x", ""), base, log), Logger: log})
+		Settings: site.NewCache(site.NewStore(d), site.Defaults("x", ""), base, log), Comments: comment.NewStore(d), Logger: log})
 	srv.Start()
 	t.Cleanup(srv.Close)
 
@@ -75,18 +76,45 @@ func call(t *testing.T, srv *httptest.Server, router routers.Router, path string
 // callAs is call with a bearer token.
 func callAs(t *testing.T, srv *httptest.Server, router routers.Router, path, token string, wantStatus int) []byte {
 	t.Helper()
-	req, _ := http.NewRequest("GET", srv.URL+path, nil)
+	return send(t, srv, router, "GET", path, token, "", wantStatus)
+}
+
+// send makes any request; its body and the response are both checked
+// against the document.
+func send(t *testing.T, srv *httptest.Server, router routers.Router, method, path, token, body string, wantStatus int) []byte {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, srv.URL+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" && wantStatus < 400 {
+		if route, params, err := router.FindRoute(req); err == nil {
+			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+			if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+				t.Fatalf("%s %s: request does not match openapi.json: %v", method, path, err)
+			}
+			req.Body = io.NopCloser(strings.NewReader(body))
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
+	respBody, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != wantStatus {
-		t.Fatalf("%s: status %d, want %d: %s", path, resp.StatusCode, wantStatus, body)
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, wantStatus, respBody)
+	}
+	if resp.StatusCode == http.StatusNoContent {
+		return nil
 	}
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		t.Fatalf("%s: content type %q", path, resp.Header.Get("Content-Type"))
@@ -95,21 +123,21 @@ func callAs(t *testing.T, srv *httptest.Server, router routers.Router, path, tok
 	if err != nil {
 		// Unknown endpoints have no route; their body must still be an Error.
 		var e api.Error
-		if jerr := json.Unmarshal(body, &e); jerr != nil || e.Error.Code == "" {
-			t.Fatalf("%s: no route in the document and not an error body: %s", path, body)
+		if jerr := json.Unmarshal(respBody, &e); jerr != nil || e.Error.Code == "" {
+			t.Fatalf("%s: no route in the document and not an error body: %s", path, respBody)
 		}
-		return body
+		return respBody
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
 			Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body)),
+		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(respBody)),
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		t.Fatalf("%s: response does not match openapi.json: %v\n%s", path, err, body)
+		t.Fatalf("%s: response does not match openapi.json: %v\n%s", path, err, respBody)
 	}
-	return body
+	return respBody
 }
 
 func TestAPIMatchesDocument(t *testing.T) {
@@ -243,4 +271,82 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestCommentAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, router, people := newAPIWithPeople(t, d)
+		ctx := context.Background()
+		token := func(email string) string {
+			p, err := people.Find(ctx, email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _, err := people.CreateAPIToken(ctx, p.ID, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		jordan, ruth := token("jordan.pike@example.com"), token("ruth.okafor@motorledger.example")
+		var list api.List[api.Article]
+		json.Unmarshal(call(t, srv, router, "/api/v1/articles?tag=infiniti", 200), &list)
+		art := itoa(list.Data[0].ID)
+
+		var page api.CommentPage
+		json.Unmarshal(call(t, srv, router, "/api/v1/articles/"+art+"/comments", 200), &page)
+		if len(page.Data) != 2 || len(page.Data[0].Replies) != 1 || len(page.Data[0].Replies[0].Replies) != 1 || page.View != "threaded" {
+			t.Fatalf("threaded page: %+v", page)
+		}
+		json.Unmarshal(call(t, srv, router, "/api/v1/articles/"+art+"/comments?view=flat&sort=best", 200), &page)
+		if len(page.Data) != 4 || page.Sort != "best" {
+			t.Fatalf("flat page: %d", len(page.Data))
+		}
+		first := itoa(page.Data[0].ID)
+
+		// Posting needs a token; with one, a comment and a reply.
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", "", `{"body":"hello"}`, 401)
+		var c api.Comment
+		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"From the *API*."}`, 201), &c)
+		if strings.TrimSpace(c.BodyHTML) != "<p>From the <em>API</em>.</p>" || c.Author.Name != "Jordan Pike" {
+			t.Fatalf("posted %+v", c)
+		}
+		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"A reply.","parent_id":`+first+`}`, 201), &c)
+		if c.ParentID == nil || itoa(*c.ParentID) != first {
+			t.Fatalf("reply %+v", c)
+		}
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"A reply.","parent_id":`+first+`}`, 200) // the same again
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":""}`, 400)
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"bdy":"typo"}`, 400)
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `not json`, 400)
+		send(t, srv, router, "POST", "/api/v1/articles/999999/comments", jordan, `{"body":"where"}`, 404)
+
+		// Edit, vote, moderate, delete.
+		id := itoa(c.ID)
+		json.Unmarshal(send(t, srv, router, "PATCH", "/api/v1/comments/"+id, jordan, `{"body":"An edited reply."}`, 200), &c)
+		if c.EditedAt == nil {
+			t.Fatal("edit not marked")
+		}
+		send(t, srv, router, "PATCH", "/api/v1/comments/"+id, ruth, `{"body":"Not mine."}`, 404)
+		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/vote", jordan, `{"value":1}`, 400) // own comment
+		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/comments/"+id+"/vote", ruth, `{"value":1}`, 200), &c)
+		if c.Score != 1 {
+			t.Fatalf("score %d", c.Score)
+		}
+		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", jordan, `{"action":"trash"}`, 403)
+		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", ruth, `{"action":"trash","note":"off topic"}`, 200), &c)
+		if c.Status != "trash" {
+			t.Fatalf("status %s", c.Status)
+		}
+		send(t, srv, router, "GET", "/api/v1/comments/"+id, "", "", 404) // not shown any more
+		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", ruth, `{"action":"restore"}`, 200)
+		send(t, srv, router, "DELETE", "/api/v1/comments/"+id, jordan, "", 204)
+		var thread api.Comment
+		json.Unmarshal(call(t, srv, router, "/api/v1/comments/"+first+"/thread", 200), &thread)
+		if thread.ID != page.Data[0].ID {
+			t.Fatalf("thread root %d", thread.ID)
+		}
+		call(t, srv, router, "/api/v1/articles/"+art+"/comments?view=tree", 400)
+		call(t, srv, router, "/api/v1/articles/"+art+"/comments?page=0", 400)
+	})
 }

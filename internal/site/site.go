@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"byline/internal/apperr"
+	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/mail"
 )
@@ -160,4 +161,11 @@ func (s *Store) Save(ctx context.Context, st Settings) error {
 		}
 		return nil
 	})
+}
+
+// CommentRules are the moderation rules these settings set.
+func (st Settings) CommentRules() comment.Rules {
+	return comment.Rules{Open: st.CommentsOpen, HoldAll: st.HoldAll, HoldFirst: st.HoldFirst, MaxLinks: st.MaxLinks,
+		HoldWords: comment.ParseWords(st.HoldWords), BlockWords: comment.ParseWords(st.BlockWords),
+		CloseAfterDays: st.CloseAfterDays, PerMinute: st.PerMinute, ReportsToHold: st.ReportsToHold}
 }

@@ -186,9 +186,4 @@ func (s *Server) mailContext(r *http.Request) account.MailContext {
 }
 
 // rules are the comment rules in force, from the settings.
-func (s *Server) rules(r *http.Request) comment.Rules {
-	st := s.site(r)
-	return comment.Rules{Open: st.CommentsOpen, HoldAll: st.HoldAll, HoldFirst: st.HoldFirst, MaxLinks: st.MaxLinks,
-		HoldWords: comment.ParseWords(st.HoldWords), BlockWords: comment.ParseWords(st.BlockWords),
-		CloseAfterDays: st.CloseAfterDays, PerMinute: st.PerMinute, ReportsToHold: st.ReportsToHold}
-}
+func (s *Server) rules(r *http.Request) comment.Rules { return s.site(r).CommentRules() }

@@ -76,7 +76,7 @@ func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, te
 	comments := comment.NewStore(d).WithMailer(outbox)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Location: loc, Logger: log})})
+		API: api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})})
 	if err != nil {
 		t.Fatal(err)
 	}
