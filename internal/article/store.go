@@ -341,3 +341,15 @@ func (s *Store) LastUpdate(ctx context.Context) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// SetCommentsClosed opens or closes an article's discussion.
+func (s *Store) SetCommentsClosed(ctx context.Context, id int64, closed bool) error {
+	res, err := s.db.Exec(ctx, `UPDATE articles SET comments_closed = $2 WHERE id = $1`, id, closed)
+	if err != nil {
+		return fmt.Errorf("article: close comments %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.ErrNotFound
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 
 	"byline/internal/apperr"
 	"byline/internal/comment"
+	"byline/internal/links"
 )
 
 type commentsData struct {
@@ -78,6 +79,11 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 			return badRequest{"Unknown action."}
 		}
 		return err
+	}
+	for _, id := range ids {
+		if c, err := s.Comments.Get(r.Context(), id); err == nil {
+			s.announce(c.ArticleID, "moderated", map[string]any{"id": c.ID, "status": c.Status})
+		}
 	}
 	back := safeReturn(r.PostForm.Get("return_to"))
 	if back == "/" {
@@ -157,4 +163,25 @@ func (s *Server) adminBan(w http.ResponseWriter, r *http.Request, v *viewer) err
 	}
 	s.Logger.Info("admin: commenter paused", "by", v.ID, "person", c.Author.ID, "days", days)
 	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), "banned")
+}
+
+// closeComments opens or closes one article's discussion (moderators).
+func (s *Server) closeComments(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.ErrNotFound
+	}
+	a, err := s.Articles.PublicByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	closed := r.PostForm.Get("closed") == "true"
+	if err := s.Articles.SetCommentsClosed(r.Context(), id, closed); err != nil {
+		return err
+	}
+	s.Logger.Info("admin: comments closed", "by", v.ID, "article", id, "closed", closed)
+	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "moderated")
 }

@@ -52,6 +52,7 @@ type threadView struct {
 	LoginURL   string
 	Permalink  string // the article's address
 	ParentID   int64  // a reply page's parent
+	CanClose   bool   // the reader moderates: offer to close or open comments
 }
 
 // commentSort is the reader's order: the query, else their last choice.
@@ -98,6 +99,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 	rules := s.rules(r)
 	tv.Closed = a.CommentsClosed || !rules.Open || (rules.CloseAfterDays > 0 && time.Since(a.PublishedAt) > time.Duration(rules.CloseAfterDays)*24*time.Hour)
 	v := currentViewer(r)
+	tv.CanClose = v != nil && v.Can(account.PermModerate)
 	switch {
 	case tv.Closed:
 		tv.Why = "Comments are closed on this article."

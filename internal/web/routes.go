@@ -83,6 +83,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/comments/{id}", h(s.need(account.PermModerate, s.adminComment)))
 	mux.Handle("POST /admin/comments/{id}/edit", h(s.need(account.PermModerate, s.adminEditComment)))
 	mux.Handle("POST /admin/comments/{id}/ban", h(s.need(account.PermModerate, s.adminBan)))
+	mux.Handle("POST /admin/articles/{id}/comments", h(s.need(account.PermModerate, s.closeComments)))
 	mux.Handle("GET /admin/settings", h(s.need(account.PermManageSettings, s.adminSettings)))
 	mux.Handle("POST /admin/settings", h(s.need(account.PermManageSettings, s.saveSettings)))
 	mux.Handle("GET /admin/mail", h(s.need(account.PermViewMail, s.adminMail)))

@@ -27,6 +27,7 @@ type Articles interface {
 	Tags(ctx context.Context, limit int) ([]article.Tag, error)
 	TagBySlug(ctx context.Context, slug string) (article.Tag, error)
 	LastUpdate(ctx context.Context) (time.Time, error)
+	SetCommentsClosed(ctx context.Context, id int64, closed bool) error
 }
 
 // People is what the public pages need of the account store.
