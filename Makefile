@@ -12,7 +12,7 @@ build:
 
 # Server-side cost of the main pages, over the real handler stack on SQLite.
 bench:
-	go test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/web/
+	go test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 30m ./internal/web/
 
 # A minute of fuzzing for each parser of outside input.
 fuzz:
@@ -22,3 +22,4 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzMake -fuzztime 30s ./internal/slug/
 	go test -run '^$$' -fuzz FuzzRequests -fuzztime 60s ./internal/web/
 	go test -run '^$$' -fuzz FuzzForms -fuzztime 60s ./internal/web/
+	go test -run '^$$' -fuzz FuzzCommentRender -fuzztime 60s ./internal/markdown/
