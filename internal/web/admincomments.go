@@ -43,7 +43,7 @@ func (s *Server) adminComments(w http.ResponseWriter, r *http.Request, v *viewer
 	if err != nil {
 		return err
 	}
-	d := commentsData{Queue: q, Comments: list, Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash}}
+	d := commentsData{Queue: q, Comments: list, Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash, comment.ActRestore}}
 	for _, x := range comment.Queues {
 		label := string(x)
 		if n := counts[x]; n > 0 {
