@@ -39,6 +39,44 @@ func newChromium(t *testing.T, timeout time.Duration) context.Context {
 	return ctx
 }
 
+// tab is a browser tab in a test, with the steps every browser test uses.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// must stops the test when a step failed.
+func (b tab) must(step string, err error) {
+	b.t.Helper()
+	if err != nil {
+		b.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// text is the visible text of the first element sel matches, spaces folded.
+func (b tab) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	b.must("read "+sel, err)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// shot keeps a full-page screenshot with the test's artifacts.
+func (b tab) shot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	b.must("screenshot", err)
+	b.must("save screenshot", writeArtifact(b.t, name, png))
+}
+
+// location is the tab's address.
+func (b tab) location() string {
+	b.t.Helper()
+	l, err := chromedp.Run(b.ctx, chromedp.Location())
+	b.must("location", err)
+	return l
+}
+
 // TestBrowserAccount: a reader registers from an article, gets the
 // confirmation mail from the SMTP server, confirms, signs out, signs in
 // and lands back on the article; then an admin looks at People and Mail.
@@ -47,30 +85,8 @@ func TestBrowserAccount(t *testing.T) {
 	base, stop := startServe(t, "--demo", "--database", filepath.Join(t.TempDir(), "a.db"), "--smtp", smtp.URL())
 	defer stop()
 	ctx := newChromium(t, 120*time.Second)
-	must := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must("read "+sel, err)
-		return strings.Join(strings.Fields(s), " ")
-	}
-	location := func() string {
-		t.Helper()
-		l, err := chromedp.Run(ctx, chromedp.Location())
-		must("location", err)
-		return l
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		must("screenshot", err)
-		must("save", writeArtifact(t, name, png))
-	}
+	b := tab{t, ctx}
+	must, text, location, shot := b.must, b.text, b.location, b.shot
 	article := base + "/2012/04/05/infiniti-to-move-production-out-of-japan/"
 
 	// From the article's "logged in" link to the sign-in page, then to sign-up.

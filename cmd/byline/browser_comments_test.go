@@ -18,18 +18,8 @@ func TestBrowserComments(t *testing.T) {
 	base, stop := startServe(t, "--demo", "--database", filepath.Join(t.TempDir(), "c.db"))
 	defer stop()
 	ctx := newChromium(t, 120*time.Second)
-	must := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must("read "+sel, err)
-		return strings.Join(strings.Fields(s), " ")
-	}
+	b := tab{t, ctx}
+	must, text, shot := b.must, b.text, b.shot
 	eval := func(js string) int {
 		t.Helper()
 		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
@@ -122,11 +112,6 @@ func TestBrowserComments(t *testing.T) {
 	must("reload", chromedp.Do(ctx, chromedp.Navigate(article), chromedp.WaitVisible(chromedp.CSS("h1#headline"))))
 	if n := eval(beatriz + `.querySelector('.score').textContent * 1`); n != 2 {
 		t.Fatalf("score after reload: %d", n)
-	}
-	shot := func(name string) {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		must("screenshot", err)
-		must("save", writeArtifact(t, name, png))
 	}
 	shot("comments-reader.png")
 

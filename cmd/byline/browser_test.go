@@ -64,25 +64,12 @@ func TestBrowserReaderPath(t *testing.T) {
 	base, stop := startServe(t, "--demo", "--database", filepath.Join(t.TempDir(), "b.db"), "--timezone", "America/New_York")
 	defer stop()
 	ctx := newChromium(t, 90*time.Second)
-
-	must := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must("read "+sel, err)
-		return strings.Join(strings.Fields(s), " ")
-	}
+	b := tab{t, ctx}
+	must, text := b.must, b.text
 	shot := func(name string, w, h int64) {
 		t.Helper()
 		must("viewport", chromedp.Do(ctx, chromedp.EmulateViewport(w, h)))
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		must("screenshot", err)
-		must("save screenshot", writeArtifact(t, name, png))
+		b.shot(name)
 	}
 
 	// The front page lists the demo article; a reader follows its link.
