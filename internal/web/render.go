@@ -338,6 +338,7 @@ func (s *Server) funcs() template.FuncMap {
 			return fieldView{ID: id, Name: name, Label: label, Type: typ, Auto: auto, Value: f.Get(name), Err: f.Err(name)}
 		},
 		"avatarURL": avatarURL,
+		"comments":  commentsHTML,
 		"numberField": func(f *form, id, name, label string, cur int) fieldView {
 			v := strconv.Itoa(cur)
 			if f != nil && f.Values != nil {
