@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -165,9 +166,24 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 		}
 		inflight <- err
 	}()
+	// An open live-update stream must not hold the shutdown up.
+	m := regexp.MustCompile(`name="article_id" value="(\d+)"|data-article="(\d+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatal("no article id on the page")
+	}
+	id := string(m[1]) + string(m[2])
+	stream, err := http.Get(base + "/comments/live?article=" + id)
+	if err != nil || stream.StatusCode != 200 {
+		t.Fatalf("live stream: %v", err)
+	}
+	defer stream.Body.Close()
 	time.Sleep(20 * time.Millisecond)
+	began := time.Now()
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exited %d after stop", code)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Fatalf("shutdown took %v with a live stream open", d)
 	}
 	if err := <-inflight; err != nil {
 		t.Fatalf("in-flight request: %v", err)

@@ -63,6 +63,8 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-s.closing:
+			return nil
 		case <-keepalive.C:
 			fmt.Fprint(w, ": keepalive\n\n")
 		case e, ok := <-ch:

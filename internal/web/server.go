@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"byline/internal/account"
@@ -149,6 +150,16 @@ type Server struct {
 	tmpl    *templates
 	assets  *assets
 	handler http.Handler
+
+	closing   chan struct{} // closed when the server shuts down
+	closeOnce sync.Once
+}
+
+// CloseStreams ends the live-update streams, which would otherwise keep a
+// graceful shutdown waiting for clients that never hang up. Register it
+// with http.Server.RegisterOnShutdown.
+func (s *Server) CloseStreams() {
+	s.closeOnce.Do(func() { close(s.closing) })
 }
 
 // New builds the site. It fails if a template is missing or broken.
@@ -159,7 +170,7 @@ func New(d Deps) (*Server, error) {
 	if d.Location == nil {
 		d.Location = time.UTC
 	}
-	s := &Server{Deps: d}
+	s := &Server{Deps: d, closing: make(chan struct{})}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
