@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"byline/internal/account"
@@ -15,10 +16,12 @@ import (
 	"byline/internal/article"
 	"byline/internal/comment"
 	"byline/internal/config"
+	"byline/internal/db"
 	"byline/internal/demo"
 	"byline/internal/events"
 	"byline/internal/mail"
 	"byline/internal/metrics"
+	"byline/internal/pagecache"
 	"byline/internal/ratelimit"
 	"byline/internal/site"
 	"byline/internal/web"
@@ -73,8 +76,27 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	m := metrics.New(d.Pools())
 	comments := comment.NewStore(d).WithMailer(outbox)
 	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: cfg.Location, Logger: log})
+	// The page cache, kept current by the database's content counter (read
+	// every quarter second, and at once when PostgreSQL announces a change)
+	// and by this node's own changes.
+	broker := events.New()
+	var cache *pagecache.Cache
+	if cfg.CacheMB > 0 {
+		cache = pagecache.New(cfg.CacheMB << 20)
+	}
+	version := cache
+	if version == nil {
+		version = pagecache.New(0) // still follows the counter, for the settings
+	}
+	readVersion := func(ctx context.Context) {
+		if err := version.Refresh(ctx, d, settings.Invalidate); err != nil && ctx.Err() == nil {
+			log.Warn("read content version", "err", err)
+		}
+	}
+	readVersion(ctx)
+
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
-		Settings: settings, Events: events.New(), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})
+		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})
 	if err != nil {
 		return err
 	}
@@ -94,6 +116,24 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return mail.NewSMTP(st.SMTP), st.SMTP.From, true
 	}, 5*time.Second, log)
 	go janitor(bg, people, limiter, log)
+	go func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
+				readVersion(bg)
+			}
+		}
+	}()
+	if cache != nil {
+		go followArticleChanges(bg, broker, cache)
+	}
+	if d.Engine == db.Postgres {
+		go events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) })
+	}
 
 	srv := &http.Server{
 		Handler:           handler,
@@ -146,6 +186,38 @@ func janitor(ctx context.Context, people *account.Store, limiter *ratelimit.Limi
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// cacheTopic carries changes to one article's pages (votes) between nodes.
+const cacheTopic = "cache"
+
+// announceCacheChange tells every node (this one too) that an article's
+// pages changed in a way the database counter does not show.
+func announceCacheChange(broker *events.Broker) func(articleID int64, articleOnly bool) {
+	return func(articleID int64, articleOnly bool) {
+		if articleOnly {
+			broker.Publish(events.Event{Topic: cacheTopic, Kind: "article", Data: []byte(strconv.FormatInt(articleID, 10))})
+		}
+	}
+}
+
+// followArticleChanges applies those announcements to this node's cache.
+func followArticleChanges(ctx context.Context, broker *events.Broker, cache *pagecache.Cache) {
+	ch, cancel := broker.Subscribe(cacheTopic)
+	defer cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-ch:
+			if !ok {
+				return
+			}
+			if id, err := strconv.ParseInt(string(e.Data), 10, 64); err == nil {
+				cache.BumpArticle(id)
+			}
 		}
 	}
 }

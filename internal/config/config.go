@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata"
@@ -29,6 +30,7 @@ type Config struct {
 	LogLevel string
 	LogJSON  bool
 	SMTP     string // smtp://user:pass@host:port?tls=starttls&from=addr; overrides the settings screen
+	CacheMB  int    // memory for the page cache; 0 turns it off
 
 	Location *time.Location // TimeZone, loaded
 }
@@ -66,6 +68,7 @@ func (c *Config) BindServe(fs *flag.FlagSet, env Env) {
 	fs.BoolVar(&c.Demo, "demo", envBool(env, "BYLINE_DEMO"), "load the demo site when the database is empty (env BYLINE_DEMO)")
 	fs.StringVar(&c.SMTP, "smtp", envOr(env, "BYLINE_SMTP", ""),
 		"outgoing mail server, smtp://user:password@host:587?tls=starttls&from=news@example.com (env BYLINE_SMTP; default: the admin's Settings screen)")
+	fs.IntVar(&c.CacheMB, "cache-mb", envInt(env, "BYLINE_CACHE_MB", 128), "memory for cached pages in MB, 0 turns the cache off (env BYLINE_CACHE_MB)")
 	fs.BoolVar(&c.LogJSON, "log-json", envBool(env, "BYLINE_LOG_JSON"), "write logs as JSON (env BYLINE_LOG_JSON)")
 }
 
@@ -102,6 +105,9 @@ func (c *Config) Validate() error {
 		}
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	}
+	if c.CacheMB < 0 || c.CacheMB > 64<<10 {
+		errs = append(errs, "--cache-mb must be from 0 to 65536")
+	}
 	if c.SMTP != "" {
 		if _, err := mail.ParseURL(c.SMTP); err != nil {
 			errs = append(errs, "--smtp: "+err.Error())
@@ -123,6 +129,15 @@ func (c *Config) SlogLevel() slog.Level {
 func envOr(env Env, key, def string) string {
 	if v := env(key); v != "" {
 		return v
+	}
+	return def
+}
+
+func envInt(env Env, key string, def int) int {
+	if v := env(key); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
 	}
 	return def
 }

@@ -15,8 +15,17 @@ type Event struct {
 
 // Broker fans events out to subscribers by topic.
 type Broker struct {
-	mu   sync.Mutex
-	subs map[string]map[chan Event]struct{}
+	mu     sync.Mutex
+	subs   map[string]map[chan Event]struct{}
+	remote func(Event) // also sends events to the other nodes, if set
+}
+
+// SetRemote makes Publish also hand each event to send (the bridge to the
+// other nodes). Events arriving from there are delivered with Deliver.
+func (b *Broker) SetRemote(send func(Event)) {
+	b.mu.Lock()
+	b.remote = send
+	b.mu.Unlock()
 }
 
 // New returns an empty Broker.
@@ -44,8 +53,20 @@ func (b *Broker) Subscribe(topic string) (<-chan Event, func()) {
 	}
 }
 
-// Publish sends e to the topic's subscribers without waiting for any.
+// Publish sends e to the topic's subscribers, here and on the other nodes,
+// without waiting for any.
 func (b *Broker) Publish(e Event) {
+	b.Deliver(e)
+	b.mu.Lock()
+	send := b.remote
+	b.mu.Unlock()
+	if send != nil {
+		send(e)
+	}
+}
+
+// Deliver sends e to this node's subscribers only.
+func (b *Broker) Deliver(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch := range b.subs[e.Topic] {

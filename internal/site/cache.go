@@ -79,3 +79,11 @@ func (c *Cache) Save(ctx context.Context, st Settings) error {
 func (c *Cache) Stored(ctx context.Context) (Settings, error) {
 	return c.store.Load(ctx, c.def)
 }
+
+// Invalidate makes the next Current read the database again (another node
+// changed the settings).
+func (c *Cache) Invalidate() {
+	c.mu.Lock()
+	c.fetched = time.Time{}
+	c.mu.Unlock()
+}

@@ -80,6 +80,7 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		return err
 	}
+	s.changed(0, false)
 	for _, id := range ids {
 		if c, err := s.Comments.Get(r.Context(), id); err == nil {
 			s.announce(c.ArticleID, "moderated", map[string]any{"id": c.ID, "status": c.Status})
@@ -134,6 +135,7 @@ func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *vie
 		}
 		return err
 	}
+	s.changed(0, false)
 	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), "moderated")
 }
 
@@ -182,6 +184,7 @@ func (s *Server) closeComments(w http.ResponseWriter, r *http.Request, v *viewer
 	if err := s.Articles.SetCommentsClosed(r.Context(), id, closed); err != nil {
 		return err
 	}
+	s.changed(id, false)
 	s.Logger.Info("admin: comments closed", "by", v.ID, "article", id, "closed", closed)
 	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "moderated")
 }

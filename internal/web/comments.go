@@ -277,6 +277,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 	case p.Status == comment.StatusPending:
 		return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "comment-held")
 	}
+	s.changed(a.ID, false)
 	s.announce(a.ID, "comment", map[string]any{"id": p.ID, "count": a.CommentCount + 1, "author": v.DisplayName})
 	if p.Depth == 0 {
 		// A new thread: last in the oldest-first order, first in the newest.
@@ -345,6 +346,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/comments/"+strconv.FormatInt(c.ThreadID, 10)+"/thread#comment-"+strconv.FormatInt(c.ID, 10), http.StatusMovedPermanently)
 		return nil
 	}
+	dependsOnArticle(r, a.ID)
 	tv, err := s.thread(w, r, a, 1, c.ID)
 	if err != nil {
 		return err
@@ -411,6 +413,7 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		return err
 	}
+	s.changed(a.ID, false)
 	return s.redirectToComment(w, r, c.ID, "comment-edited")
 }
 
@@ -425,6 +428,7 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request, v *viewer
 	if err := s.Comments.Delete(r.Context(), c.ID, v.ID); err != nil {
 		return err
 	}
+	s.changed(a.ID, false)
 	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#comments", "comment-deleted")
 }
 
@@ -452,6 +456,7 @@ func (s *Server) voteComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		return err
 	}
+	s.changed(c.ArticleID, true)
 	s.announce(c.ArticleID, "score", map[string]any{"id": c.ID, "score": c.Score(), "up": c.Up, "down": c.Down})
 	if r.Header.Get("Accept") == "application/json" {
 		w.Header().Set("Content-Type", "application/json")
@@ -476,6 +481,7 @@ func (s *Server) reportComment(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		return err
 	}
+	s.changed(c.ArticleID, false)
 	return s.redirectToComment(w, r, c.ID, "comment-reported")
 }
 

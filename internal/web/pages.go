@@ -116,6 +116,7 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request, a article.A
 			return badRequest{"The comment page number is malformed."}
 		}
 	}
+	dependsOnArticle(r, a.ID)
 	tv, err := s.thread(w, r, a, n, 0)
 	if err != nil {
 		return err

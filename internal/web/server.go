@@ -16,6 +16,7 @@ import (
 	"byline/internal/comment"
 	"byline/internal/mail"
 	"byline/internal/metrics"
+	"byline/internal/pagecache"
 	"byline/internal/site"
 )
 
@@ -128,15 +129,19 @@ type Pinger interface {
 
 // Deps is everything the site is built from.
 type Deps struct {
-	Articles    Articles
-	People      People
-	Comments    Comments
-	Accounts    Accounts
-	Limiter     Limiter
-	Outbox      Outbox
-	Settings    Settings
-	Events      Events // live updates; nil turns them off
-	SMTPFromEnv bool   // outgoing mail is set by BYLINE_SMTP, not on the settings screen
+	Articles Articles
+	People   People
+	Comments Comments
+	Accounts Accounts
+	Limiter  Limiter
+	Outbox   Outbox
+	Settings Settings
+	Events   Events           // live updates; nil turns them off
+	Cache    *pagecache.Cache // the page cache; nil turns it off
+	// OnChange, if set, hears of this node's content changes (to tell the
+	// other nodes about votes, which the database counter leaves out).
+	OnChange    func(articleID int64, articleOnly bool)
+	SMTPFromEnv bool // outgoing mail is set by BYLINE_SMTP, not on the settings screen
 	DB          Pinger
 	Location    *time.Location
 	Logger      *slog.Logger

@@ -25,6 +25,7 @@ import (
 	"byline/internal/events"
 	"byline/internal/mail"
 	"byline/internal/metrics"
+	"byline/internal/pagecache"
 	"byline/internal/ratelimit"
 	"byline/internal/site"
 	"byline/internal/web"
@@ -50,6 +51,7 @@ func newHandler(t testing.TB, d *db.DB, base string) http.Handler {
 
 // testSite is what a test may reach behind the handler.
 type testSite struct {
+	cache    *pagecache.Cache
 	outbox   *mail.Outbox
 	accounts *account.Store
 	comments *comment.Store
@@ -74,13 +76,17 @@ func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, te
 	outbox := mail.NewOutbox(d, "example.com")
 	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox)
 	comments := comment.NewStore(d).WithMailer(outbox)
+	cache := pagecache.New(32 << 20)
+	if err := cache.Refresh(ctx, d, nil); err != nil {
+		t.Fatal(err)
+	}
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
-		Settings: settings, Events: events.New(), SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
+		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
 		API: api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, testSite{outbox: outbox, accounts: people, comments: comments, settings: settings, db: d}
+	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -407,3 +413,12 @@ func TestPagesOnPostgres(t *testing.T) {
 }
 
 func timeIn(hours int) time.Time { return time.Now().Add(time.Duration(hours) * time.Hour) }
+
+// refresh is the server's poll of the content counter, done now (after a
+// test changed the database behind the site's back).
+func (ts testSite) refresh(t *testing.T) {
+	t.Helper()
+	if err := ts.cache.Refresh(context.Background(), ts.db, ts.settings.Invalidate); err != nil {
+		t.Fatal(err)
+	}
+}

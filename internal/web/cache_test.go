@@ -1,0 +1,137 @@
+package web_test
+
+import (
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"byline/internal/pagecache"
+)
+
+func anonGet(t *testing.T, url string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r io.Reader = resp.Body
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	}
+	b, _ := io.ReadAll(r)
+	return resp, string(b)
+}
+
+func TestPageCache(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	page := srv.URL + infiniti
+	hits := func() int64 { return ts.cache.Stats().Hits }
+
+	// A second anonymous request is a hit, with validators and gzip.
+	resp1, body1 := anonGet(t, page, nil)
+	h0 := hits()
+	resp2, body2 := anonGet(t, page, map[string]string{"Accept-Encoding": "gzip"})
+	if hits() != h0+1 || body1 != body2 || resp2.Header.Get("Content-Encoding") != "gzip" || resp1.Header.Get("ETag") == "" {
+		t.Fatalf("second request: hits %d→%d, same body %v, encoding %q, etag %q", h0, hits(), body1 == body2, resp2.Header.Get("Content-Encoding"), resp1.Header.Get("ETag"))
+	}
+	if resp2.Header.Get("X-Content-Type-Options") != "nosniff" || resp2.Header.Get("X-Request-ID") == "" {
+		t.Fatal("cached responses lose the security headers")
+	}
+	resp3, _ := anonGet(t, page, map[string]string{"If-None-Match": resp1.Header.Get("ETag")})
+	if resp3.StatusCode != http.StatusNotModified {
+		t.Fatalf("conditional request: %d", resp3.StatusCode)
+	}
+
+	// A comment, once acknowledged, is on the cached page: never stale.
+	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, b)
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Cached pages must show this at once."}}), 303)
+	_, body := anonGet(t, page, nil)
+	if !strings.Contains(body, "Cached pages must show this at once.") || !strings.Contains(body, "5 Comments on") {
+		t.Fatal("the cached page is stale after a comment")
+	}
+	_, home := anonGet(t, srv.URL+"/", nil)
+	if !strings.Contains(home, "Jordan Pike</strong>: Cached pages must show") {
+		t.Fatal("Recent Comments on the cached home page is stale")
+	}
+	// Nothing personal leaks into the cache.
+	if strings.Contains(body, `id="comment-form"`) || strings.Contains(body, "Sign out") {
+		t.Fatal("a signed-in reader's page was cached for everyone")
+	}
+
+	// A vote changes the article's cached page.
+	id := regexp.MustCompile(`id="comment-(\d+)"`).FindStringSubmatch(body)[1]
+	other := signedIn(t, newBrowser(t, srv), "owen.castellano@example.com")
+	other.expect(other.post("/comments/"+id+"/vote", url.Values{"value": {"1"}}), 303)
+	_, body = anonGet(t, page, nil)
+	if !strings.Contains(body, `data-score="`+id+`" title="4 up, 0 down">4<`) {
+		t.Fatal("the cached page is stale after a vote")
+	}
+
+	// A change made elsewhere (another node, a command-line tool) shows once
+	// the content counter is read, as the server does four times a second.
+	ts.db.Exec(context.Background(), `UPDATE articles SET headline = 'Infiniti Changes Its Plans' WHERE id = $1`, art)
+	ts.refresh(t)
+	if _, body = anonGet(t, page, nil); !strings.Contains(body, "Infiniti Changes Its Plans") {
+		t.Fatal("a change in the database did not reach the cached page")
+	}
+}
+
+func TestPageCacheRendersOncePerChange(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	ts.cache.Bump()
+	before := ts.db.QueryCount()
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, _ := anonGet(t, srv.URL+infiniti, nil)
+			if resp.StatusCode != 200 {
+				t.Errorf("status %d", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	// One render runs 8 queries; forty requests at once must not run forty.
+	if q := ts.db.QueryCount() - before; q > 3*8 {
+		t.Fatalf("%d queries for 40 simultaneous requests of one page", q)
+	}
+}
+
+func TestPageCacheBounded(t *testing.T) {
+	c := pagecache.New(64 << 10)
+	for i := 0; i < 100; i++ {
+		e := c.Build(c.Begin(), 0, "text/html", []byte(strings.Repeat("x", 4000)+string(rune('a'+i%26))))
+		c.Put("/page/"+string(rune('a'+i%26))+strings.Repeat("y", i), e)
+	}
+	st := c.Stats()
+	if st.Bytes > 64<<10 || st.Evictions == 0 {
+		t.Fatalf("cache holds %d bytes after %d evictions", st.Bytes, st.Evictions)
+	}
+	// Stale entries are not served.
+	e := c.Build(c.Begin(), 7, "text/html", []byte("article 7"))
+	c.Put("/a7", e)
+	if _, ok := c.Get("/a7"); !ok {
+		t.Fatal("fresh entry missing")
+	}
+	c.BumpArticle(7)
+	if _, ok := c.Get("/a7"); ok {
+		t.Fatal("entry of a changed article served")
+	}
+}
