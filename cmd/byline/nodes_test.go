@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"byline/internal/dbtest"
+	"byline/internal/demo"
+)
+
+// TestTwoNodes runs two servers on one PostgreSQL database and checks they
+// behave as one site: a session made on one works on the other, and a
+// comment posted on node 1 reaches node 2's cached page and its live
+// updates within a second.
+func TestTwoNodes(t *testing.T) {
+	dsn := dbtest.PostgresSchema(t)
+	node1, stop1 := startServe(t, "--demo", "--database", dsn)
+	defer stop1()
+	node2, stop2 := startServe(t, "--database", dsn)
+	defer stop2()
+	article := "/2012/04/05/infiniti-to-move-production-out-of-japan/"
+
+	// Node 2 caches the page for anonymous readers.
+	get := func(base string) string {
+		resp, err := http.Get(base + article)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	page := get(node2)
+	get(node2)
+	id := regexp.MustCompile(`data-article="(\d+)"`).FindStringSubmatch(page)[1]
+
+	// A reader on node 2 listens for live updates.
+	stream, err := http.Get(node2 + "/comments/live?article=" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	events := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(stream.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "event: ") {
+				events <- sc.Text()
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+
+	// Sign in on node 1; the session cookie works on node 2.
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	form := url.Values{"email": {"jordan.pike@example.com"}, "password": {demo.Password}}
+	resp, err := c.PostForm(node1+"/login", form)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("sign in on node 1: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	u1, _ := url.Parse(node1)
+	u2, _ := url.Parse(node2)
+	jar.SetCookies(u2, jar.Cookies(u1)) // the same site behind a load balancer
+	resp, err = c.Get(node2 + "/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "jordan.pike@example.com") {
+		t.Fatal("the session from node 1 does not work on node 2")
+	}
+
+	// Comment on node 1.
+	resp, err = c.PostForm(node1+"/comments", url.Values{"article_id": {id}, "body": {"Posted on node one."}})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("comment on node 1: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	posted := time.Now()
+
+	select {
+	case e := <-events:
+		if e != "event: comment" {
+			t.Fatalf("live event on node 2: %q", e)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("node 2's live updates did not hear of the comment within a second")
+	}
+	for {
+		if strings.Contains(get(node2), "Posted on node one.") {
+			break
+		}
+		if time.Since(posted) > time.Second {
+			t.Fatal("node 2's cached page did not show the comment within a second")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
