@@ -26,7 +26,15 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 }
 
 func runDemo(ctx context.Context, env *environment, args []string) error {
-	cfg, d, _, err := openCommand(ctx, env, "demo", args, nil, noArgs)
+	var big int
+	cfg, d, _, err := openCommand(ctx, env, "demo", args, func(fs *flag.FlagSet) {
+		fs.IntVar(&big, "big-thread", 0, "also add an article with this many comments (e.g. 10000), for trying big discussions")
+	}, func(rest []string) error {
+		if big < 0 || big > 1_000_000 {
+			return usageError{"--big-thread must be from 0 to 1000000"}
+		}
+		return noArgs(rest)
+	})
 	if err != nil {
 		return err
 	}
@@ -36,7 +44,16 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	bar.done()
-	fmt.Fprintf(env.stdout, "loaded the demo site %q: %d people\n", demo.Settings.Name, len(demo.People))
+	fmt.Fprintf(env.stdout, "loaded the demo site %q: %d people\n", demo.Settings.Name, len(demo.People)+len(demo.Readers))
+	if big > 0 {
+		bar := newProgress(env.stdout, "comments")
+		a, err := demo.BigThread(ctx, d, big, bar.update)
+		if err != nil {
+			return err
+		}
+		bar.done()
+		fmt.Fprintf(env.stdout, "added %q with %d comments at %s\n", a.Headline, big, links.Article(a.PublishedAt, a.Slug, cfg.Location))
+	}
 	return nil
 }
 

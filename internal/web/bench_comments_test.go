@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,54 +13,10 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/article"
-	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/dbtest"
+	"byline/internal/demo"
 )
-
-// bigThread adds n comments to an article: 500 top-level threads, replies
-// nesting up to 8 deep. It returns the ids in posting order.
-func bigThread(b *testing.B, d *db.DB, articleID int64, n int) []int64 {
-	ctx := context.Background()
-	people := account.NewStore(d)
-	var authors []int64
-	for i := 0; i < 50; i++ {
-		p, err := people.Create(ctx, account.NewPerson{Email: fmt.Sprintf("c%d@example.com", i), DisplayName: fmt.Sprintf("Commenter %d", i), Verified: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		authors = append(authors, p.ID)
-	}
-	cs := comment.NewStore(d)
-	rules := comment.Rules{Open: true, MaxLinks: -1}
-	rng := rand.New(rand.NewPCG(1, 2))
-	var ids []int64
-	depth := map[int64]int{}
-	at := time.Now().Add(-time.Duration(n) * time.Second)
-	for i := 0; i < n; i++ {
-		var parent int64
-		if i >= 500 {
-			// Reply to an earlier comment that is not yet 8 deep.
-			for {
-				parent = ids[rng.IntN(len(ids))]
-				if depth[parent] < 7 {
-					break
-				}
-			}
-		}
-		p, err := cs.Post(ctx, comment.New{ArticleID: articleID, ParentID: parent, AuthorID: authors[i%len(authors)],
-			Body: fmt.Sprintf("Comment number %d, with *some* words to render and a [link](https://example.com/%d).", i, i),
-			At:   at.Add(time.Duration(i) * time.Second), Trusted: true}, rules)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ids = append(ids, p.ID)
-		if parent > 0 {
-			depth[p.ID] = depth[parent] + 1
-		}
-	}
-	return ids
-}
 
 // BenchmarkThreads compares the first page of a 10,000-comment article with
 // the demo's 4-comment one, and a permalink to the 9,000th comment.
@@ -71,17 +26,17 @@ func BenchmarkThreads(b *testing.B) {
 	d := dbtest.SQLite(b)
 	h := newHandler(b, d, "http://127.0.0.1:8080")
 	ctx := context.Background()
-	big, err := article.NewStore(d).Create(ctx, article.Draft{Headline: "The most discussed story", AuthorID: 1, BodyMD: "Talk.",
-		Status: article.StatusPublished, PublishedAt: time.Date(2012, 5, 30, 12, 0, 0, 0, time.UTC)})
+	bigPath := "/2012/05/30/the-most-discussed-story/"
+	start := time.Now()
+	big, err := demo.BigThread(ctx, d, 10_000, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	bigPath := "/2012/05/30/the-most-discussed-story/"
-	start := time.Now()
-	ids := bigThread(b, d, big.ID, 10_000)
 	b.Logf("posted 10,000 comments in %v", time.Since(start))
+	var nth int64
+	d.QueryRow(ctx, `SELECT id FROM comments WHERE article_id = $1 ORDER BY id LIMIT 1 OFFSET 8999`, big.ID).Scan(&nth)
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", fmt.Sprintf("/comments/%d", ids[8999]), nil))
+	h.ServeHTTP(rec, httptest.NewRequest("GET", fmt.Sprintf("/comments/%d", nth), nil))
 	permalink := rec.Header().Get("Location")
 	if !strings.Contains(permalink, "#comment-") {
 		b.Fatalf("permalink of the 9,000th comment: %q", permalink)
@@ -90,7 +45,7 @@ func BenchmarkThreads(b *testing.B) {
 	for _, p := range []struct{ name, path string }{
 		{"4-comments", infiniti}, {"10000-comments", bigPath}, {"10000-comments-page-10", bigPath + "?cpage=10"},
 		{"10000-comments-permalink-page", permalink[:strings.Index(permalink, "#")]},
-		{"permalink-redirect", fmt.Sprintf("/comments/%d", ids[8999])},
+		{"permalink-redirect", fmt.Sprintf("/comments/%d", nth)},
 	} {
 		b.Run(p.name, func(b *testing.B) { benchPageStatus(b, h, d, p.path) })
 	}
