@@ -1,5 +1,5 @@
 # The two commands that matter: `make run` and `make test` (see README).
-.PHONY: run test build bench fuzz
+.PHONY: run test build bench bench-go fuzz
 
 run:
 	go run ./cmd/byline serve --demo
@@ -10,9 +10,13 @@ test:
 build:
 	go build -o bin/byline ./cmd/byline
 
-# Server-side cost of the main pages, over the real handler stack on SQLite.
+# Byline against nginx and a bare Go server with wrk, on the same bytes.
 bench:
-	go test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 30m ./internal/web/
+	./scripts/bench.sh
+
+# Server-side cost of pages, over the real handler stack, without a network.
+bench-go:
+	go test -run '^$$' -bench . -benchmem -benchtime 2s -timeout 30m ./internal/web/ ./internal/comment/
 
 # A minute of fuzzing for each parser of outside input.
 fuzz:

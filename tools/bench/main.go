@@ -1,0 +1,451 @@
+// Command bench measures Byline against nginx and a bare Go server on the
+// very same page bytes, with wrk, all on 127.0.0.1, and prints one table.
+// Run it with `make bench`, which installs nginx and wrk when missing.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+)
+
+var (
+	duration = flag.Duration("duration", 5*time.Second, "length of each wrk run")
+	rounds   = flag.Int("rounds", 3, "interleaved rounds (A, B, C, A, B, C...)")
+	conns    = flag.Int("c", 32, "wrk connections")
+	threads  = flag.Int("t", 2, "wrk threads")
+	big      = flag.Int("big", 10000, "comments on the big article")
+	workDir  = flag.String("work", "", "working folder (default: a new temporary one)")
+)
+
+const (
+	article = "/2012/04/05/infiniti-to-move-production-out-of-japan/"
+	bigPage = "/2012/05/30/the-most-discussed-story/"
+)
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	rps, p50, p99 float64 // requests/s, milliseconds
+}
+
+func run() error {
+	work := *workDir
+	if work == "" {
+		var err error
+		if work, err = os.MkdirTemp("", "byline-bench-"); err != nil {
+			return err
+		}
+	}
+	work, _ = filepath.Abs(work)
+	step := func(s string) { fmt.Fprintf(os.Stderr, "==> %s\n", s) }
+	step("building byline and the bare Go server")
+	for _, b := range [][]string{{"-o", filepath.Join(work, "byline"), "./cmd/byline"}, {"-o", filepath.Join(work, "barego"), "./tools/barego"}} {
+		if out, err := exec.Command("go", append([]string{"build"}, b...)...).CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	}
+	dbPath := filepath.Join(work, "site.db")
+	if _, err := os.Stat(dbPath); err != nil {
+		step(fmt.Sprintf("loading the demo site and an article with %d comments", *big))
+		cmd := exec.Command(filepath.Join(work, "byline"), "demo", "--database", dbPath, "--big-thread", strconv.Itoa(*big))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("byline demo: %v\n%s", err, out)
+		}
+	}
+
+	bylineAddr, nginxAddr, bareAddr := freeAddr(), freeAddr(), freeAddr()
+	byline, err := startByline(work, dbPath, bylineAddr, 128)
+	if err != nil {
+		return err
+	}
+	defer byline.stop()
+
+	step("copying Byline's pages for nginx and the bare server")
+	www := filepath.Join(work, "www")
+	os.MkdirAll(www, 0o755)
+	pages := map[string]string{"article.html": article, "big.html": bigPage}
+	for file, path := range pages {
+		body, err := fetch("http://"+bylineAddr+path, nil)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(www, file), body, 0o644); err != nil {
+			return err
+		}
+	}
+	nginx, err := startNginx(work, www, nginxAddr)
+	if err != nil {
+		return err
+	}
+	defer nginx.stop()
+	bare, err := startProc(work, "barego", filepath.Join(work, "barego"), bareAddr, filepath.Join(www, "article.html"), filepath.Join(www, "big.html"))
+	if err != nil {
+		return err
+	}
+	defer bare.stop()
+	waitFor(bareAddr)
+	waitFor(nginxAddr)
+
+	step("signing in a reader for the signed-in rows")
+	session, err := login("http://"+bylineAddr, "jordan.pike@example.com")
+	if err != nil {
+		return err
+	}
+
+	type target struct {
+		page, server, url string
+		header           string
+	}
+	targets := []target{
+		{"article, 4 comments", "byline", "http://" + bylineAddr + article, ""},
+		{"article, 4 comments", "nginx", "http://" + nginxAddr + "/article.html", ""},
+		{"article, 4 comments", "bare Go", "http://" + bareAddr + "/article.html", ""},
+		{"article, signed in", "byline", "http://" + bylineAddr + article, "Cookie: byline_session=" + session},
+		{"10,000 comments, page 1", "byline", "http://" + bylineAddr + bigPage, ""},
+		{"10,000 comments, page 1", "nginx", "http://" + nginxAddr + "/big.html", ""},
+		{"10,000 comments, page 1", "bare Go", "http://" + bareAddr + "/big.html", ""},
+	}
+	results := map[string][]result{}
+	key := func(t target) string { return t.page + "|" + t.server }
+	for r := 1; r <= *rounds; r++ {
+		step(fmt.Sprintf("round %d of %d", r, *rounds))
+		for _, t := range targets {
+			res, err := wrk(t.url, t.header)
+			if err != nil {
+				return err
+			}
+			results[key(t)] = append(results[key(t)], res)
+		}
+	}
+
+	step("posting comments through HTTP")
+	posted, err := postRate("http://"+bylineAddr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	peak := byline.peakRSS()
+	byline.stop()
+
+	step("the same pages with the cache off")
+	byline, err = startByline(work, dbPath, bylineAddr, 0)
+	if err != nil {
+		return err
+	}
+	defer byline.stop()
+	uncached := map[string][]result{}
+	for r := 1; r <= *rounds; r++ {
+		for _, t := range targets {
+			if t.server != "byline" || t.header != "" {
+				continue
+			}
+			res, err := wrk(t.url, "")
+			if err != nil {
+				return err
+			}
+			uncached[t.page] = append(uncached[t.page], res)
+		}
+	}
+
+	// The table.
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "page\tserver\treq/s\tp50 ms\tp99 ms\tx bare Go\tx nginx\t\n")
+	med := func(k string) result { return median(results[k]) }
+	for _, t := range targets {
+		m := med(key(t))
+		bareRes, nginxRes := med(t.page+"|bare Go"), med(t.page+"|nginx")
+		if t.page == "article, signed in" {
+			bareRes, nginxRes = med("article, 4 comments|bare Go"), med("article, 4 comments|nginx")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", t.page, t.server, m.rps, m.p50, m.p99, m.rps/bareRes.rps, m.rps/nginxRes.rps)
+	}
+	for _, page := range []string{"article, 4 comments", "10,000 comments, page 1"} {
+		m := median(uncached[page])
+		fmt.Fprintf(tw, "%s\tbyline, cache off\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", page, m.rps, m.p50, m.p99,
+			m.rps/med(page+"|bare Go").rps, m.rps/med(page+"|nginx").rps)
+	}
+	tw.Flush()
+	fmt.Printf("\ncomments posted through HTTP (signed-in readers, form posts, SQLite): %.0f per second\n", posted)
+	fmt.Printf("peak memory (RSS) of byline during the cached runs: %.1f MB\n", float64(peak)/(1<<20))
+	fmt.Printf("wrk -t%d -c%d -d%s, %d interleaved rounds, medians; working folder %s\n", *threads, *conns, *duration, *rounds, work)
+	return nil
+}
+
+func median(rs []result) result {
+	if len(rs) == 0 {
+		return result{}
+	}
+	pick := func(f func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	return result{rps: pick(func(r result) float64 { return r.rps }), p50: pick(func(r result) float64 { return r.p50 }),
+		p99: pick(func(r result) float64 { return r.p99 })}
+}
+
+var (
+	rpsRe = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	pctRe = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)`)
+)
+
+func wrk(target, header string) (result, error) {
+	args := []string{"-t" + strconv.Itoa(*threads), "-c" + strconv.Itoa(*conns), "-d" + duration.String(), "--latency", "--timeout", "5s"}
+	if header != "" {
+		args = append(args, "-H", header)
+	}
+	out, err := exec.Command("wrk", append(args, target)...).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk %s: %v\n%s", target, err, out)
+	}
+	var r result
+	if m := rpsRe.FindSubmatch(out); m != nil {
+		r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	for _, m := range pctRe.FindAllSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(string(m[2]), 64)
+		switch string(m[3]) {
+		case "us":
+			v /= 1000
+		case "s":
+			v *= 1000
+		}
+		if string(m[1]) == "50" {
+			r.p50 = v
+		} else {
+			r.p99 = v
+		}
+	}
+	if bytes.Contains(out, []byte("Non-2xx")) {
+		return r, fmt.Errorf("wrk %s: errors in the responses\n%s", target, out)
+	}
+	return r, nil
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	once sync.Once
+}
+
+func startProc(work, name, bin string, args ...string) (*proc, error) {
+	logf, _ := os.Create(filepath.Join(work, name+".log"))
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	return &proc{cmd: cmd}, nil
+}
+
+func (p *proc) stop() {
+	p.once.Do(func() {
+		p.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { p.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			p.cmd.Process.Kill()
+		}
+	})
+}
+
+// peakRSS is the process's high-water mark of resident memory, in bytes.
+func (p *proc) peakRSS() int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "VmHWM:") {
+			kb, _ := strconv.ParseInt(strings.Fields(sc.Text())[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func startByline(work, db, addr string, cacheMB int) (*proc, error) {
+	p, err := startProc(work, "byline", filepath.Join(work, "byline"), "serve", "--database", db, "--addr", addr,
+		"--log-level", "warn", "--cache-mb", strconv.Itoa(cacheMB))
+	if err != nil {
+		return nil, err
+	}
+	if err := waitFor(addr); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+func startNginx(work, www, addr string) (*proc, error) {
+	conf := filepath.Join(work, "nginx.conf")
+	body := fmt.Sprintf(`daemon off;
+worker_processes 2;
+pid %s/nginx.pid;
+error_log %s/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path %s/tmp; proxy_temp_path %s/tmp; fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp; scgi_temp_path %s/tmp;
+  default_type text/html;
+  sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  server { listen %s; root %s; location / { } }
+}
+`, work, work, work, work, work, work, work, addr, www)
+	os.MkdirAll(filepath.Join(work, "tmp"), 0o755)
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		return nil, err
+	}
+	return startProc(work, "nginx", "nginx", "-c", conf, "-p", work)
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitFor(addr string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("nothing answers on %s", addr)
+}
+
+func fetch(u string, c *http.Client) ([]byte, error) {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %d", u, resp.StatusCode)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// login signs a demo reader in and returns the session cookie's value.
+func login(base, email string) (string, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {"motorledger-demo"}})
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	u, _ := url.Parse(base)
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "byline_session" {
+			return ck.Value, nil
+		}
+	}
+	return "", fmt.Errorf("signing in %s failed (%d)", email, resp.StatusCode)
+}
+
+// postRate posts comments as 24 signed-in readers (sign-ins from one address are
+// limited to 30 in 15 minutes) for d and returns the
+// accepted comments per second. The admin first lifts the per-person rate
+// limit, as a site would for a load test.
+func postRate(base string, d time.Duration) (float64, error) {
+	jar, _ := cookiejar.New(nil)
+	admin := &http.Client{Jar: jar}
+	resp, err := admin.PostForm(base+"/login", url.Values{"email": {"helen.marsh@motorledger.example"}, "password": {"motorledger-demo"}})
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	resp, err = admin.PostForm(base+"/admin/settings", url.Values{"name": {"Motor Ledger"}, "tagline": {"Car news, reviews and the industry behind them"},
+		"comments_open": {"1"}, "comment_depth": {"5"}, "per_minute": {"0"}, "max_links": {"2"}, "hold_first": {"0"}, "close_after_days": {"0"}, "reports_to_hold": {"3"}})
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	page, err := fetch(base+article, nil)
+	if err != nil {
+		return 0, err
+	}
+	m := regexp.MustCompile(`data-article="(\d+)"`).FindSubmatch(page)
+	if m == nil {
+		return 0, fmt.Errorf("no article id")
+	}
+	articleID := string(m[1])
+	var sessions []string
+	for i := 0; i < 24; i++ {
+		s, err := login(base, fmt.Sprintf("commenter%d@bigthread.example", i))
+		if err != nil {
+			return 0, err
+		}
+		sessions = append(sessions, s)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var ok, seq atomic.Int64
+	var wg sync.WaitGroup
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	start := time.Now()
+	for _, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{CheckRedirect: noRedirect}
+			for ctx.Err() == nil {
+				form := url.Values{"article_id": {articleID}, "body": {fmt.Sprintf("Load test comment %d.", seq.Add(1))}}
+				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/comments", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.AddCookie(&http.Cookie{Name: "byline_session", Value: s})
+				resp, err := c.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusSeeOther {
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(ok.Load()) / time.Since(start).Seconds(), nil
+}
