@@ -119,7 +119,7 @@ func run() error {
 
 	type target struct {
 		page, server, url string
-		header           string
+		header            string
 	}
 	targets := []target{
 		{"article, 4 comments", "byline", "http://" + bylineAddr + article, ""},
