@@ -29,6 +29,7 @@ import (
 type Entry struct {
 	Body, Gzip   []byte
 	ContentType  string
+	Route        string // the route pattern that rendered it, for logs and metrics
 	ETag         string
 	LastModified time.Time
 	DB, Local    int64 // content versions it was rendered under

@@ -107,3 +107,24 @@ func addArticles(b *testing.B, d *db.DB, n int) {
 		}
 	}
 }
+
+// BenchmarkCachedArticle is an anonymous reader's hit on the page cache,
+// through every middleware.
+//
+//	go test -run '^$' -bench CachedArticle -benchmem ./internal/web/
+func BenchmarkCachedArticle(b *testing.B) {
+	h, _ := newSiteWith(b, dbtest.SQLite(b), "http://127.0.0.1:8080", "")
+	serve(b, h, demoArticle)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest("GET", demoArticle, nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				b.Fatalf("%d", rec.Code)
+			}
+		}
+	})
+}

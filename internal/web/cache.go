@@ -129,7 +129,11 @@ func (s *Server) pageCache(next http.Handler) http.Handler {
 			return
 		}
 		gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+		ri, _ := r.Context().Value(routeKey).(*routeInfo)
 		if e, hit := s.Cache.Get(key); hit {
+			if ri != nil {
+				ri.pattern = e.Route
+			}
 			pagecache.Serve(w, r, e, gz)
 			return
 		}
@@ -140,11 +144,16 @@ func (s *Server) pageCache(next http.Handler) http.Handler {
 			// Render as a GET whatever the method, so HEAD fills the cache too.
 			req := r.Clone(context.WithValue(r.Context(), cacheMetaKey, meta))
 			req.Method = http.MethodGet
+			req.Header.Del("Accept-Encoding") // the cache compresses once, itself
 			next.ServeHTTP(rec, req)
 			if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" || rec.header.Get("Cache-Control") == "no-store" {
 				return nil, uncacheable{rec}
 			}
-			return s.Cache.Build(snap, meta.article, rec.header.Get("Content-Type"), bytes.Clone(rec.body.Bytes())), nil
+			e := s.Cache.Build(snap, meta.article, rec.header.Get("Content-Type"), bytes.Clone(rec.body.Bytes()))
+			if ri != nil {
+				e.Route = ri.pattern
+			}
+			return e, nil
 		})
 		var u uncacheable
 		switch {

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -48,14 +50,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	if err != nil {
 		panic(fmt.Sprintf("gzhttp: %v", err)) // only bad constant options can fail
 	}
-	inner := compress(securityHeaders(next))
+	// Cache hits are served before the compressor: they carry their own
+	// precompressed variant.
+	inner := securityHeaders(s.pageCache(compress(next)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-ID")
 		if !validRequestID(id) {
-			var b [8]byte
-			rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+			id = s.nextRequestID()
 		}
 		w.Header().Set("X-Request-ID", id)
 		ri := &routeInfo{}
@@ -92,6 +94,20 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		inner.ServeHTTP(rec, r)
 	})
+}
+
+// requestIDs are this process's random prefix and a counter: unique, and
+// cheaper than reading the random source for every request.
+var requestIDPrefix = func() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}()
+
+var requestSeq atomic.Uint64
+
+func (s *Server) nextRequestID() string {
+	return requestIDPrefix + "-" + strconv.FormatUint(requestSeq.Add(1), 36)
 }
 
 func validRequestID(id string) bool {

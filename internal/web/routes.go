@@ -109,7 +109,7 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errCrossSite)
 	}))
-	site := s.pageCache(cop.Handler(s.withViewer(withRoute(mux))))
+	site := cop.Handler(s.withViewer(withRoute(mux)))
 
 	// The JSON API has its own routes (internal/api/routes.go) and
 	// authenticates with bearer tokens, never cookies. It is dispatched by
