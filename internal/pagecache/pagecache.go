@@ -30,6 +30,7 @@ type Entry struct {
 	Body, Gzip   []byte
 	ContentType  string
 	Route        string // the route pattern that rendered it, for logs and metrics
+	Meta         any    // what the page's owner needs to personalize it
 	ETag         string
 	LastModified time.Time
 	DB, Local    int64 // content versions it was rendered under

@@ -5,8 +5,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
+	"byline/internal/account"
+	"byline/internal/comment"
 	"byline/internal/pagecache"
 )
 
@@ -21,24 +25,30 @@ var noCache = []string{"/admin", "/account", "/api/", "/login", "/logout", "/reg
 // cacheParams are the query parameters a cached page may vary by.
 var cacheParams = []string{"before", "cpage"}
 
-// cacheKey says whether a request may be served from the cache, and under
-// which key.
-func cacheKey(r *http.Request) (string, bool) {
+// cacheKey says whether a request may be served from the cache, under
+// which key, and the session token of a signed-in reader (whose page is the
+// cached one with their parts redrawn).
+func cacheKey(r *http.Request) (key, session string, ok bool) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return "", false
+		return "", "", false
 	}
 	for _, p := range noCache {
 		if strings.HasPrefix(r.URL.Path, p) {
-			return "", false
+			return "", "", false
 		}
+	}
+	if strings.HasSuffix(r.URL.Path, "/reply") || strings.HasSuffix(r.URL.Path, "/edit") {
+		return "", "", false
 	}
 	sortChoice := ""
 	for _, c := range r.Cookies() {
 		switch c.Name {
-		case sessionCookie, flashCookie:
+		case flashCookie:
 			if c.Value != "" {
-				return "", false
+				return "", "", false // a one-off notice: render
 			}
+		case sessionCookie:
+			session = c.Value
 		case sortCookie:
 			sortChoice = c.Value
 		}
@@ -46,18 +56,18 @@ func cacheKey(r *http.Request) (string, bool) {
 	q := r.URL.Query()
 	for k := range q {
 		if !allowed(k) {
-			return "", false
+			return "", "", false
 		}
 	}
-	var key strings.Builder
-	key.WriteString(r.URL.Path)
+	var k strings.Builder
+	k.WriteString(r.URL.Path)
 	for _, p := range cacheParams {
 		if v := q.Get(p); v != "" {
-			key.WriteString("?" + p + "=" + url.QueryEscape(v))
+			k.WriteString("?" + p + "=" + url.QueryEscape(v))
 		}
 	}
-	key.WriteString("|" + sortChoice)
-	return key.String(), true
+	k.WriteString("|" + sortChoice)
+	return k.String(), session, true
 }
 
 func allowed(param string) bool {
@@ -69,15 +79,33 @@ func allowed(param string) bool {
 	return false
 }
 
-// cacheMeta lets a handler tell the cache what its page depends on.
-type cacheMeta struct{ article int64 }
+// cacheMeta lets a handler tell the cache what its page depends on, and
+// what it takes to redraw the personal parts for a signed-in reader.
+type cacheMeta struct {
+	article  int64
+	returnTo string
+	thread   *threadView // the discussion, as an anonymous reader sees it
+	closed   bool        // an editor closed comments on the article
+	comments []commentMeta
+}
+
+// commentMeta is what a comment's personal controls depend on.
+type commentMeta struct {
+	id, author int64
+	created    time.Time
+}
+
+func metaOf(r *http.Request) *cacheMeta {
+	m, _ := r.Context().Value(cacheMetaKey).(*cacheMeta)
+	return m
+}
 
 const cacheMetaKey ctxKey = 3
 
 // dependsOnArticle marks the page being rendered as showing article id, so
 // a vote there makes it stale.
 func dependsOnArticle(r *http.Request, id int64) {
-	if m, ok := r.Context().Value(cacheMetaKey).(*cacheMeta); ok {
+	if m := metaOf(r); m != nil {
 		m.article = id
 	}
 }
@@ -123,18 +151,32 @@ func (s *Server) pageCache(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, ok := cacheKey(r)
+		key, session, ok := cacheKey(r)
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
 		}
+		var v *viewer
+		if session != "" {
+			if v = s.sessionViewer(r.Context(), session); v == nil {
+				next.ServeHTTP(w, r) // a stale cookie: the full path clears it
+				return
+			}
+		}
 		gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
 		ri, _ := r.Context().Value(routeKey).(*routeInfo)
-		if e, hit := s.Cache.Get(key); hit {
+		serve := func(e *pagecache.Entry) {
 			if ri != nil {
 				ri.pattern = e.Route
 			}
-			pagecache.Serve(w, r, e, gz)
+			if v == nil {
+				pagecache.Serve(w, r, e, gz)
+				return
+			}
+			s.servePersonal(w, r, e, v)
+		}
+		if e, hit := s.Cache.Get(key); hit {
+			serve(e)
 			return
 		}
 		e, err := s.Cache.Fill(key, func() (*pagecache.Entry, error) {
@@ -145,11 +187,17 @@ func (s *Server) pageCache(next http.Handler) http.Handler {
 			req := r.Clone(context.WithValue(r.Context(), cacheMetaKey, meta))
 			req.Method = http.MethodGet
 			req.Header.Del("Accept-Encoding") // the cache compresses once, itself
+			// The cached page is the anonymous reader's: no session, no notice.
+			req.Header.Del("Cookie")
+			if c, err := r.Cookie(sortCookie); err == nil {
+				req.AddCookie(c)
+			}
 			next.ServeHTTP(rec, req)
 			if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" || rec.header.Get("Cache-Control") == "no-store" {
 				return nil, uncacheable{rec}
 			}
 			e := s.Cache.Build(snap, meta.article, rec.header.Get("Content-Type"), bytes.Clone(rec.body.Bytes()))
+			e.Meta = meta
 			if ri != nil {
 				e.Route = ri.pattern
 			}
@@ -158,7 +206,7 @@ func (s *Server) pageCache(next http.Handler) http.Handler {
 		var u uncacheable
 		switch {
 		case err == nil && e != nil:
-			pagecache.Serve(w, r, e, gz)
+			serve(e)
 		case asUncacheable(err, &u):
 			u.resp.replay(w)
 		default:
@@ -190,4 +238,115 @@ func (s *Server) changed(articleID int64, articleOnly bool) {
 	if s.OnChange != nil {
 		s.OnChange(articleID, articleOnly)
 	}
+}
+
+// servePersonal sends a signed-in reader the cached page with their parts
+// drawn in: the account menu, the reply box, and on each comment their
+// vote buttons and their own edit and delete links. One query (their
+// votes), no render of the thread.
+func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pagecache.Entry, v *viewer) {
+	meta, _ := e.Meta.(*cacheMeta)
+	if meta == nil {
+		meta = &cacheMeta{}
+	}
+	tmpl := s.tmpl.byName["home"]
+	var nav bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&nav, "account-links", accountLinks{Viewer: v, ReturnTo: meta.returnTo}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var respond bytes.Buffer
+	if meta.thread != nil {
+		tv := *meta.thread
+		s.respondFor(&tv, v)
+		if err := tmpl.ExecuteTemplate(&respond, "respond-body", respondView{threadView: tv, CommentsClosed: meta.closed}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	votes := map[int64]int{}
+	if len(meta.comments) > 0 && v.Can(account.PermComment) {
+		ids := make([]int64, len(meta.comments))
+		for i, c := range meta.comments {
+			ids[i] = c.id
+		}
+		var err error
+		if votes, err = s.Comments.Votes(r.Context(), v.ID, ids); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	controls := make(map[int64]*commentView, len(meta.comments))
+	now := time.Now()
+	canAct := v.Can(account.PermComment)
+	for _, c := range meta.comments {
+		cv := &commentView{C: &comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}, MyVote: votes[c.id], CanAct: canAct}
+		if c.author == v.ID {
+			cv.Mine, cv.Editable = true, cv.C.Editable(now)
+		}
+		cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
+		controls[c.id] = cv
+	}
+	body := overlay(e.Body, nav.String(), respond.String(), meta.thread != nil, controls)
+	h := w.Header()
+	h.Set("Content-Type", e.ContentType)
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// overlay copies a cached page, replacing the marked regions and filling
+// the comments' marked places.
+func overlay(base []byte, nav, respond string, hasRespond bool, controls map[int64]*commentView) []byte {
+	var out strings.Builder
+	out.Grow(len(base) + len(nav) + len(respond) + len(controls)*700)
+	rest := base
+	for {
+		i := bytes.Index(rest, []byte("<!--"))
+		if i < 0 {
+			out.Write(rest)
+			break
+		}
+		out.Write(rest[:i])
+		rest = rest[i:]
+		end := bytes.Index(rest, []byte("-->"))
+		if end < 0 {
+			out.Write(rest)
+			break
+		}
+		marker := string(rest[4:end])
+		rest = rest[end+3:]
+		out.WriteString("<!--" + marker + "-->")
+		switch {
+		case marker == "v:nav" || (marker == "v:respond" && hasRespond):
+			closeTag := []byte("<!--/" + marker + "-->")
+			j := bytes.Index(rest, closeTag)
+			if j < 0 {
+				continue
+			}
+			if marker == "v:nav" {
+				out.WriteString(nav)
+			} else {
+				out.WriteString(respond)
+			}
+			rest = rest[j:]
+		case strings.HasPrefix(marker, "cv:") || strings.HasPrefix(marker, "cm:"):
+			id, err := strconv.ParseInt(marker[3:], 10, 64)
+			cv := controls[id]
+			if err != nil || cv == nil {
+				continue
+			}
+			var b strings.Builder
+			if marker[1] == 'v' {
+				writeVotes(&b, cv)
+			} else {
+				writeTools(&b, cv)
+			}
+			out.WriteString(b.String())
+		}
+	}
+	return []byte(out.String())
 }

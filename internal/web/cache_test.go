@@ -135,3 +135,49 @@ func TestPageCacheBounded(t *testing.T) {
 		t.Fatal("entry of a changed article served")
 	}
 }
+
+// TestPersonalOverlayMatchesFullRender: a signed-in reader's page drawn from
+// the cache is byte for byte the page a full render gives them.
+func TestPersonalOverlayMatchesFullRender(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, b)
+	// Jordan's own comment (editable), a vote, and a moderator elsewhere.
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Mine to edit."}}), 303)
+	b.get(infiniti) // the flash
+	cached := func(path string) string {
+		b.expect(b.get(path), 200)
+		return b.last
+	}
+	ts.cache.Bump()
+	full := map[string]string{}
+	for _, path := range []string{infiniti, "/", "/tag/luxury/"} {
+		// With the cache bypassed (a fresh cache per request) the page is rendered in full.
+		ts.cache.Bump()
+		hits := ts.cache.Stats().Hits
+		body := cached(path) // first: a miss; the overlay of a fresh render
+		if ts.cache.Stats().Hits != hits {
+			t.Fatalf("%s: expected a miss", path)
+		}
+		full[path] = body
+		if again := cached(path); again != body {
+			t.Fatalf("%s: the cached overlay differs from the first overlay", path)
+		}
+	}
+	// The full render of the same page for the same reader, without the cache.
+	h, _ := newSiteWithCache(t, ts, false)
+	for path, overlaid := range full {
+		req, _ := http.NewRequest("GET", path, nil)
+		for _, c := range b.c.Jar.Cookies(mustURL(srv.URL)) {
+			req.AddCookie(c)
+		}
+		rec := httptestRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Body.String() != overlaid {
+			t.Fatalf("%s: overlay differs from the full render:\n%s", path, firstDiff(overlaid, rec.Body.String()))
+		}
+	}
+	if !strings.Contains(full[infiniti], `href="/comments/`) || !strings.Contains(full[infiniti], ">Edit</a>") || !strings.Contains(full[infiniti], `id="comment-form"`) {
+		t.Fatal("the overlaid page lacks the reader's own controls")
+	}
+}

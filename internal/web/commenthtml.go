@@ -57,27 +57,14 @@ func writeComment(b *strings.Builder, v *commentView) {
 	if !c.Deleted() {
 		b.WriteString("\n    " + `<footer class="comment-actions">
       <span class="score" data-score="` + id + `" title="` + strconv.Itoa(c.Up) + ` up, ` + strconv.Itoa(c.Down) + ` down">` + strconv.Itoa(c.Score()) + `</span><span class="visually-hidden"> points</span>`)
-		if v.CanAct && !v.Mine {
-			writeVote(b, id, "up", "▲", "Vote up", v.UpValue, v.MyVote == 1)
-			writeVote(b, id, "down", "▼", "Vote down", v.DownValue, v.MyVote == -1)
-		}
+		// The page cache keeps the page as an anonymous reader sees it and
+		// fills these two places in for each signed-in reader.
+		b.WriteString("<!--cv:" + id + "-->")
+		writeVotes(b, v)
 		b.WriteString("\n      " + `<a class="reply-link" href="/comments/` + id + `/reply" data-reply="` + id + `" data-name="` + name + `">Reply</a>
       <a href="/comments/` + id + `">Permalink</a>`)
-		if v.Editable {
-			b.WriteString("\n      " + `<a href="/comments/` + id + `/edit">Edit</a>`)
-		}
-		if v.Mine {
-			b.WriteString("\n      " + `<form method="post" action="/comments/` + id + `/delete" class="inline"><button type="submit" class="link">Delete</button></form>`)
-		}
-		if v.CanAct && !v.Mine {
-			b.WriteString("\n      " + `<details class="report"><summary>Report</summary>
-        <form method="post" action="/comments/` + id + `/report" class="inline">
-          <label for="report-` + id + `">Why?</label>
-          <select id="report-` + id + `" name="reason"><option>Spam or advertising</option><option>Abusive or hateful</option><option>Off topic</option><option>Personal information</option></select>
-          <button type="submit" class="link">Send report</button>
-        </form>
-      </details>`)
-		}
+		b.WriteString("<!--cm:" + id + "-->")
+		writeTools(b, v)
 		b.WriteString("\n    </footer>")
 	}
 	b.WriteString("\n  </article>\n")
@@ -94,6 +81,36 @@ func writeComment(b *strings.Builder, v *commentView) {
 		b.WriteString(`  <p class="more-replies"><a href="/comments/` + id + `/thread">` + strconv.Itoa(v.More) + " " + word + ` in this thread →</a></p>` + "\n")
 	}
 	b.WriteString("</li>\n")
+}
+
+// writeVotes is the reader's vote buttons on a comment.
+func writeVotes(b *strings.Builder, v *commentView) {
+	if v.CanAct && !v.Mine {
+		id := strconv.FormatInt(v.C.ID, 10)
+		writeVote(b, id, "up", "▲", "Vote up", v.UpValue, v.MyVote == 1)
+		writeVote(b, id, "down", "▼", "Vote down", v.DownValue, v.MyVote == -1)
+	}
+}
+
+// writeTools is what the reader may do with a comment besides replying:
+// edit and delete their own, report others'.
+func writeTools(b *strings.Builder, v *commentView) {
+	id := strconv.FormatInt(v.C.ID, 10)
+	if v.Editable {
+		b.WriteString("\n      " + `<a href="/comments/` + id + `/edit">Edit</a>`)
+	}
+	if v.Mine {
+		b.WriteString("\n      " + `<form method="post" action="/comments/` + id + `/delete" class="inline"><button type="submit" class="link">Delete</button></form>`)
+	}
+	if v.CanAct && !v.Mine {
+		b.WriteString("\n      " + `<details class="report"><summary>Report</summary>
+        <form method="post" action="/comments/` + id + `/report" class="inline">
+          <label for="report-` + id + `">Why?</label>
+          <select id="report-` + id + `" name="reason"><option>Spam or advertising</option><option>Abusive or hateful</option><option>Off topic</option><option>Personal information</option></select>
+          <button type="submit" class="link">Send report</button>
+        </form>
+      </details>`)
+	}
 }
 
 func writeVote(b *strings.Builder, id, dir, arrow, label string, value int, on bool) {

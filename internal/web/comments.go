@@ -99,17 +99,15 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 	rules := s.rules(r)
 	tv.Closed = a.CommentsClosed || !rules.Open || (rules.CloseAfterDays > 0 && time.Since(a.PublishedAt) > time.Duration(rules.CloseAfterDays)*24*time.Hour)
 	v := currentViewer(r)
-	tv.CanClose = v != nil && v.Can(account.PermModerate)
-	switch {
-	case tv.Closed:
-		tv.Why = "Comments are closed on this article."
-	case v == nil:
-	case v.Can(account.PermComment):
-		tv.CanComment = true
-	case !v.Verified():
-		tv.Why = "Confirm your e-mail address to comment: follow the link we sent to " + v.Email + ", or have a new one sent from your account page."
-	default:
-		tv.Why = "Your account may not comment."
+	s.respondFor(&tv, v)
+	if m := metaOf(r); m != nil {
+		anon := tv
+		m.thread, m.closed = &anon, a.CommentsClosed
+		for _, c := range page.Comments {
+			if !c.Deleted() {
+				m.comments = append(m.comments, commentMeta{id: c.ID, author: c.Author.ID, created: c.CreatedAt})
+			}
+		}
 	}
 
 	// Badges and the reader's own votes: one query each for the whole page.
@@ -148,6 +146,23 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 	}
 	tv.Comments = build(comment.Nest(page.Comments, s.site(r).CommentDepth))
 	return tv, nil
+}
+
+// respondFor decides what the reply box offers reader v (nil: anonymous).
+func (s *Server) respondFor(tv *threadView, v *viewer) {
+	tv.CanComment, tv.Why = false, ""
+	tv.CanClose = v != nil && v.Can(account.PermModerate)
+	switch {
+	case tv.Closed:
+		tv.Why = "Comments are closed on this article."
+	case v == nil:
+	case v.Can(account.PermComment):
+		tv.CanComment = true
+	case !v.Verified():
+		tv.Why = "Confirm your e-mail address to comment: follow the link we sent to " + v.Email + ", or have a new one sent from your account page."
+	default:
+		tv.Why = "Your account may not comment."
+	}
 }
 
 // flipVote is the value a vote button sends: its own, or 0 to take the

@@ -215,6 +215,20 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
+// accountLinks is the masthead's account menu, which the page cache
+// redraws for each signed-in reader.
+type accountLinks struct {
+	Viewer   *viewer
+	ReturnTo string
+}
+
+// respondView is the "Leave a Reply" box, also redrawn per reader.
+type respondView struct {
+	threadView
+	Form           *form
+	CommentsClosed bool
+}
+
 // commentFormView is the comment form: which article, which comment it
 // replies to (0: none), and a submission that needs another try.
 type commentFormView struct {
@@ -250,6 +264,9 @@ func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *page) {
 	p.Flash = s.popFlash(w, r)
 	if p.ReturnTo == "" {
 		p.ReturnTo = safeReturn(r.URL.RequestURI())
+	}
+	if m := metaOf(r); m != nil {
+		m.returnTo = p.ReturnTo
 	}
 	p.Site = siteView{Name: st.Name, Tagline: st.Tagline}
 	p.Path = r.URL.Path
@@ -331,6 +348,13 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"add":       func(a, b int) int { return a + b },
 		"searchBox": func(class, id, query string) searchBox { return searchBox{class, id, query} },
+		// marker places an HTML comment the page cache finds to redraw a
+		// reader's own parts (html/template drops comments from templates).
+		"marker":       func(name string) template.HTML { return template.HTML("<!--" + name + "-->") },
+		"accountLinks": func(v *viewer, returnTo string) accountLinks { return accountLinks{v, returnTo} },
+		"respond": func(tv threadView, f *form, closed bool) respondView {
+			return respondView{threadView: tv, Form: f, CommentsClosed: closed}
+		},
 		"commentForm": func(articleID, parentID int64, f *form) commentFormView {
 			return commentFormView{articleID, parentID, f}
 		},

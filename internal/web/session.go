@@ -50,6 +50,21 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 	})
 }
 
+// sessionViewer loads the person a session token belongs to, or nil.
+func (s *Server) sessionViewer(ctx context.Context, token string) *viewer {
+	if s.Accounts == nil {
+		return nil
+	}
+	p, ses, err := s.Accounts.SessionPerson(ctx, token)
+	if err != nil {
+		if !errors.Is(err, account.ErrNoSession) {
+			s.Logger.Error("load session", "request_id", RequestID(ctx), "err", err)
+		}
+		return nil
+	}
+	return &viewer{Person: p, Session: ses, token: token}
+}
+
 // currentViewer returns the signed-in person, or nil.
 func currentViewer(r *http.Request) *viewer {
 	v, _ := r.Context().Value(viewerKey).(*viewer)

@@ -4,10 +4,12 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -421,4 +423,43 @@ func (ts testSite) refresh(t *testing.T) {
 	if err := ts.cache.Refresh(context.Background(), ts.db, ts.settings.Invalidate); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// newSiteWithCache builds a second handler over the same stores as ts,
+// with or without a page cache.
+func newSiteWithCache(t *testing.T, ts testSite, withCache bool) (http.Handler, *pagecache.Cache) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var cache *pagecache.Cache
+	if withCache {
+		cache = pagecache.New(32 << 20)
+	}
+	loc, _ := time.LoadLocation("America/New_York")
+	s, err := web.New(web.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments, Accounts: ts.accounts,
+		Limiter: ratelimit.New(ts.db), Outbox: ts.outbox, Settings: ts.settings, Events: events.New(), Cache: cache, DB: ts.db,
+		Location: loc, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, cache
+}
+
+func httptestRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+// firstDiff shows where two pages part.
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(0, i-200)
+	return fmt.Sprintf("overlay: %q\n\nfull:    %q", a[lo:min(len(a), i+120)], b[lo:min(len(b), i+120)])
 }
