@@ -128,3 +128,36 @@ func BenchmarkCachedArticle(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSignedInArticle is a signed-in reader's article page drawn from
+// the cache: their session, their votes, their parts of the page.
+//
+//	go test -run '^$' -bench SignedInArticle -benchmem ./internal/web/
+func BenchmarkSignedInArticle(b *testing.B) {
+	h, ts := newSiteWith(b, dbtest.SQLite(b), "http://127.0.0.1:8080", "")
+	p, err := ts.accounts.Find(context.Background(), "jordan.pike@example.com")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, _, err := ts.accounts.StartSession(context.Background(), p.ID, false, "bench", "127.0.0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	get := func() {
+		req := httptest.NewRequest("GET", demoArticle, nil)
+		req.AddCookie(&http.Cookie{Name: "byline_session", Value: tok})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("%d", rec.Code)
+		}
+	}
+	get()
+	q0 := ts.db.QueryCount()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		get()
+	}
+	b.ReportMetric(float64(ts.db.QueryCount()-q0)/float64(b.N), "queries/op")
+}
