@@ -304,9 +304,9 @@ func (a *API) listArticles(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getArticle(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return badParam{"id", "must be a positive whole number"}
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	x, err := a.Articles.PublicByID(r.Context(), id)
 	if err != nil {

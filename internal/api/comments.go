@@ -92,9 +92,9 @@ func (a *API) nest(base string, list []comment.Comment, hidden map[int64]int) []
 }
 
 func (a *API) listComments(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return badParam{"id", "must be a positive whole number"}
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	if _, err := a.Articles.PublicByID(r.Context(), id); err != nil {
 		return err
@@ -159,9 +159,9 @@ func (a *API) getThread(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) visibleComment(r *http.Request) (comment.Comment, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return comment.Comment{}, badParam{"id", "must be a positive whole number"}
+	id, err := pathID(r)
+	if err != nil {
+		return comment.Comment{}, err
 	}
 	c, err := a.Comments.Get(r.Context(), id)
 	if err != nil || c.Status != comment.StatusVisible {
@@ -170,13 +170,26 @@ func (a *API) visibleComment(r *http.Request) (comment.Comment, error) {
 	return c, nil
 }
 
-// caller is the token's owner; endpoints that change things need one.
-func caller(r *http.Request) (*account.Person, error) {
+// caller is the token's owner; endpoints that change things need one,
+// and perm ("" for none) says what they must be allowed to do.
+func caller(r *http.Request, perm account.Permission) (*account.Person, error) {
 	p, _ := r.Context().Value(personKey{}).(*account.Person)
 	if p == nil {
 		return nil, errUnauthorized
 	}
+	if perm != "" && !p.Can(perm) {
+		return nil, errForbidden
+	}
 	return p, nil
+}
+
+// pathID reads the {id} of the address.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badParam{"id", "must be a positive whole number"}
+	}
+	return id, nil
 }
 
 var (
@@ -200,16 +213,13 @@ type newComment struct {
 }
 
 func (a *API) postComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := caller(r, account.PermComment)
 	if err != nil {
 		return err
 	}
-	if !p.Can(account.PermComment) {
-		return errForbidden
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return badParam{"id", "must be a positive whole number"}
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	var in newComment
 	if err := decode(r, &in); err != nil {
@@ -242,7 +252,7 @@ type editComment struct {
 }
 
 func (a *API) editComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := caller(r, "")
 	if err != nil {
 		return err
 	}
@@ -262,7 +272,7 @@ func (a *API) editComment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := caller(r, "")
 	if err != nil {
 		return err
 	}
@@ -282,12 +292,9 @@ type vote struct {
 }
 
 func (a *API) voteComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := caller(r, account.PermComment)
 	if err != nil {
 		return err
-	}
-	if !p.Can(account.PermComment) {
-		return errForbidden
 	}
 	c, err := a.visibleComment(r)
 	if err != nil {
@@ -310,16 +317,13 @@ type moderation struct {
 }
 
 func (a *API) moderateComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := caller(r, account.PermModerate)
 	if err != nil {
 		return err
 	}
-	if !p.Can(account.PermModerate) {
-		return errForbidden
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return badParam{"id", "must be a positive whole number"}
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	var in moderation
 	if err := decode(r, &in); err != nil {

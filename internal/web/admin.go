@@ -108,9 +108,9 @@ type personData struct {
 }
 
 func (s *Server) personFromPath(r *http.Request) (account.Person, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return account.Person{}, apperr.ErrNotFound
+		return account.Person{}, err
 	}
 	return s.Accounts.ByID(r.Context(), id)
 }
@@ -282,9 +282,9 @@ func (s *Server) adminMail(w http.ResponseWriter, r *http.Request, v *viewer) er
 }
 
 func (s *Server) mailFromPath(r *http.Request) (mail.Stored, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return mail.Stored{}, apperr.ErrNotFound
+		return mail.Stored{}, err
 	}
 	return s.Outbox.Get(r.Context(), id)
 }

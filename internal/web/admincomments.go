@@ -104,9 +104,9 @@ func (s *Server) adminComment(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 func (s *Server) adminCommentPage(w http.ResponseWriter, r *http.Request, v *viewer, f *form, status int) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return apperr.ErrNotFound
+		return err
 	}
 	c, err := s.Comments.Get(r.Context(), id)
 	if err != nil {
@@ -124,9 +124,9 @@ func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *vie
 	if err := parseForm(w, r, 64<<10); err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return apperr.ErrNotFound
+		return err
 	}
 	f := newForm(r)
 	if err := s.Comments.EditByModerator(r.Context(), id, v.ID, f.Get("body")); err != nil {
@@ -144,9 +144,9 @@ func (s *Server) adminBan(w http.ResponseWriter, r *http.Request, v *viewer) err
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return apperr.ErrNotFound
+		return err
 	}
 	c, err := s.Comments.Get(r.Context(), id)
 	if err != nil {
@@ -172,9 +172,9 @@ func (s *Server) closeComments(w http.ResponseWriter, r *http.Request, v *viewer
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return apperr.ErrNotFound
+		return err
 	}
 	a, err := s.Articles.PublicByID(r.Context(), id)
 	if err != nil {

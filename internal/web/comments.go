@@ -214,9 +214,9 @@ func badges(roles []account.Role, isAuthor bool) []string {
 // commentPermalink sends a reader to the page of the thread that holds a
 // comment, whatever its page is now.
 func (s *Server) commentPermalink(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return apperr.ErrNotFound
+		return err
 	}
 	return s.redirectToComment(w, r, id, "")
 }
@@ -332,9 +332,9 @@ func (s *Server) replyForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) publicComment(r *http.Request) (comment.Comment, article.Article, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return comment.Comment{}, article.Article{}, apperr.ErrNotFound
+		return comment.Comment{}, article.Article{}, err
 	}
 	c, err := s.Comments.Get(r.Context(), id)
 	if err != nil || c.Status != comment.StatusVisible {
@@ -453,9 +453,9 @@ func (s *Server) voteComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		return apperr.ErrNotFound
+		return err
 	}
 	value, err := strconv.Atoi(r.PostForm.Get("value"))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -273,4 +274,14 @@ func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 		return badRequest{"The form could not be read."}
 	}
 	return nil
+}
+
+// pathID reads the {id} of the address; anything but a positive number
+// names nothing.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.ErrNotFound
+	}
+	return id, nil
 }
