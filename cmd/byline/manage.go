@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
@@ -27,11 +28,17 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 
 func runDemo(ctx context.Context, env *environment, args []string) error {
 	var big int
+	var size string
+	sizes := map[string]demo.Size{"": {}, "medium": {Articles: 10_000, People: 50_000, Comments: 500_000}, "large": demo.Large}
 	cfg, d, _, err := openCommand(ctx, env, "demo", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&big, "big-thread", 0, "also add an article with this many comments (e.g. 10000), for trying big discussions")
+		fs.StringVar(&size, "size", "", "also generate a big site: medium (10,000 articles, 500,000 comments) or large (100,000 articles, 5,000,000 comments, 500,000 people)")
 	}, func(rest []string) error {
 		if big < 0 || big > 1_000_000 {
 			return usageError{"--big-thread must be from 0 to 1000000"}
+		}
+		if _, ok := sizes[size]; !ok {
+			return usageError{fmt.Sprintf("--size %q: use medium or large", size)}
 		}
 		return noArgs(rest)
 	})
@@ -45,6 +52,20 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	bar.done()
 	fmt.Fprintf(env.stdout, "loaded the demo site %q: %d people\n", demo.Settings.Name, len(demo.People)+len(demo.Readers))
+	if sz := sizes[size]; sz.Articles > 0 {
+		began := time.Now()
+		bar := newProgress(env.stdout, "comments")
+		err := demo.Generate(ctx, d, sz, func(what string, done, total int) {
+			if what != "people" {
+				bar.update(done, total)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		bar.done()
+		fmt.Fprintf(env.stdout, "generated %d articles, %d comments and %d people in %s\n", sz.Articles, sz.Comments, sz.People, time.Since(began).Round(time.Second))
+	}
 	if big > 0 {
 		bar := newProgress(env.stdout, "comments")
 		a, err := demo.BigThread(ctx, d, big, bar.update)

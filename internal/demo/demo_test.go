@@ -94,3 +94,47 @@ func TestDemoComments(t *testing.T) {
 		t.Fatalf("recent comments: %d, %v", len(recent), err)
 	}
 }
+
+func TestGenerate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if err := Load(ctx, d, time.UTC, nil); err != nil {
+			t.Fatal(err)
+		}
+		size := Size{Articles: 300, People: 1200, Comments: 6000}
+		if err := Generate(ctx, d, size, nil); err != nil {
+			t.Fatal(err)
+		}
+		var articles, people, comments int
+		d.QueryRow(ctx, `SELECT count(*) FROM articles`).Scan(&articles)
+		d.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&people)
+		d.QueryRow(ctx, `SELECT count(*) FROM comments`).Scan(&comments)
+		if articles < 300 || people < 1200 || comments < 6000 {
+			t.Fatalf("%d articles, %d people, %d comments", articles, people, comments)
+		}
+		// Stored counts agree with the rows, and threads read in order.
+		var wrong int
+		d.QueryRow(ctx, `SELECT count(*) FROM articles a WHERE a.comment_count <> (SELECT count(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'visible' AND c.deleted_at IS NULL)`).Scan(&wrong)
+		if wrong != 0 {
+			t.Fatalf("%d articles with a wrong comment count", wrong)
+		}
+		var id int64
+		d.QueryRow(ctx, `SELECT id FROM articles WHERE slug = 'generated-story-7'`).Scan(&id)
+		p, err := comment.NewStore(d).Thread(ctx, id, comment.SortOldest, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range p.Comments {
+			if c.ArticleID != id {
+				t.Fatal("a comment of another article in the thread")
+			}
+		}
+		// New rows after the generated ones still get ids (PostgreSQL's counters).
+		if _, err := article.NewStore(d).Create(ctx, article.Draft{Headline: "After generating", AuthorID: 1, BodyMD: "x", Status: article.StatusDraft}); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := article.NewStore(d).Search(ctx, "generated story engines", 1); len(res.Hits) == 0 {
+			t.Fatal("generated articles are not searchable")
+		}
+	})
+}

@@ -1,0 +1,286 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"byline/internal/db"
+	"byline/internal/markdown"
+)
+
+// Size is how much a generated site holds.
+type Size struct {
+	Articles, People, Comments int
+}
+
+// Large is the site the issue of speed asks for: page cost must not grow
+// with it.
+var Large = Size{Articles: 100_000, People: 500_000, Comments: 5_000_000}
+
+// Generate adds a big generated site to the demo: readers, articles in the
+// ten years before the demo's, and their discussions (threads up to 8 deep).
+// It writes many rows per statement in large transactions; the demo must be
+// loaded first. progress, if not nil, is called as rows are written.
+func Generate(ctx context.Context, d *db.DB, size Size, progress func(what string, done, total int)) error {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	var contributors []int64
+	rows, err := d.Query(ctx, `SELECT user_id FROM user_roles WHERE role = 'contributor' ORDER BY user_id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		contributors = append(contributors, id)
+	}
+	rows.Close()
+	if len(contributors) == 0 {
+		return fmt.Errorf("generate: load the demo site first")
+	}
+	next := func(table string) (int64, error) {
+		var n int64
+		err := d.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+table).Scan(&n)
+		return n, err
+	}
+	firstUser, err := next("users")
+	if err != nil {
+		return err
+	}
+	firstArticle, err := next("articles")
+	if err != nil {
+		return err
+	}
+	firstComment, err := next("comments")
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	hash := passwordHash()
+
+	// Readers.
+	b := newBulk(d, ctx)
+	for i := 0; i < size.People; i++ {
+		id := firstUser + int64(i)
+		if err := b.add("users", "id, email, slug, display_name, country, bio, avatar_url, password_hash, email_verified_at, created_at, updated_at",
+			id, fmt.Sprintf("reader%d@large.example", i), fmt.Sprintf("reader-%d", i), fmt.Sprintf("Reader %d", i), "US", "", "", hash, now, now, now); err != nil {
+			return err
+		}
+		if err := b.add("user_roles", "user_id, role", id, "reader"); err != nil {
+			return err
+		}
+		if (i+1)%10000 == 0 {
+			progress("people", i+1, size.People)
+		}
+	}
+	if err := b.flush(); err != nil {
+		return err
+	}
+
+	// Tags.
+	tagIDs := make([]int64, 0, 200)
+	for i := 0; i < 200; i++ {
+		var id int64
+		err := d.Tx(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, `INSERT INTO tags (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id`,
+				fmt.Sprintf("topic-%d", i), fmt.Sprintf("Topic %d", i)).Scan(&id)
+		})
+		if err != nil {
+			return err
+		}
+		tagIDs = append(tagIDs, id)
+	}
+
+	// Articles, each followed by its comments.
+	body := "A generated story about **engines**, factories and the people who buy what they make.\n\n" +
+		"It has a second paragraph, so the page reads like an article, with a [link](https://example.com/)."
+	r := markdown.Article().Render(body)
+	cbody := "A generated comment with *some* words, as readers write them."
+	cr := markdown.Comment().Render(cbody)
+	rng := rand.New(rand.NewPCG(42, 7))
+	perArticle := make([]int, size.Articles)
+	for i := 0; i < size.Comments; i++ {
+		perArticle[rng.IntN(size.Articles)]++
+	}
+	start := time.Date(2002, 1, 1, 0, 0, 0, 0, time.UTC)
+	span := time.Date(2011, 12, 31, 0, 0, 0, 0, time.UTC).Sub(start)
+	commentID := firstComment
+	written := 0
+	for i := 0; i < size.Articles; i++ {
+		aid := firstArticle + int64(i)
+		published := start.Add(time.Duration(int64(span) / int64(size.Articles) * int64(i)))
+		n := perArticle[i]
+		roots := max(1, n*2/5)
+		if n == 0 {
+			roots = 0
+		}
+		if err := b.add("articles", "id, slug, headline, author_id, status, published_at, body_md, body_html, body_text, excerpt, created_at, updated_at, comment_count, comment_threads",
+			aid, fmt.Sprintf("generated-story-%d", i), fmt.Sprintf("Generated story %d about engines and factories", i),
+			contributors[i%len(contributors)], "published", published, body, r.HTML, r.Text, r.FirstParagraph, published, published, n, roots); err != nil {
+			return err
+		}
+		for _, t := range []int64{tagIDs[i%len(tagIDs)], tagIDs[(i*7+3)%len(tagIDs)]} {
+			if err := b.add("article_tags", "article_id, tag_id, published_at", aid, t, published); err != nil {
+				return err
+			}
+		}
+		type made struct {
+			id, thread int64
+			depth      int
+			path       string
+		}
+		var mine []made
+		for j := 0; j < n; j++ {
+			id := commentID
+			commentID++
+			m := made{id: id, thread: id, path: fmt.Sprintf("%010d", id)}
+			var parent any
+			if j >= roots {
+				p := mine[rng.IntN(len(mine))]
+				for p.depth >= 7 {
+					p = mine[rng.IntN(len(mine))]
+				}
+				m.thread, m.depth, m.path, parent = p.thread, p.depth+1, p.path+"."+m.path, p.id
+			}
+			mine = append(mine, m)
+			author := firstUser + int64(rng.IntN(max(size.People, 1)))
+			at := published.Add(time.Duration(j+1) * time.Minute)
+			if err := b.add("comments", "id, article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, created_at",
+				id, aid, parent, m.thread, m.depth, m.path, author, cbody, cr.HTML, cr.Text, "visible", at); err != nil {
+				return err
+			}
+		}
+		written += n
+		if (i+1)%1000 == 0 {
+			progress("articles and comments", written, size.Comments)
+		}
+	}
+	if err := b.flush(); err != nil {
+		return err
+	}
+	// Stored counts and the identity counters PostgreSQL keeps.
+	if _, err := d.Exec(ctx, `UPDATE tags SET article_count = (SELECT count(*) FROM article_tags at WHERE at.tag_id = tags.id)`); err != nil {
+		return err
+	}
+	if d.Engine == db.Postgres {
+		for _, t := range []string{"users", "articles", "comments"} {
+			if _, err := d.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT max(id) FROM `+t+`))`); err != nil {
+				return err
+			}
+		}
+		if _, err := d.Exec(ctx, `ANALYZE`); err != nil {
+			return err
+		}
+	} else if _, err := d.Exec(ctx, `ANALYZE`); err != nil {
+		return err
+	}
+	return nil
+}
+
+// bulk writes rows many to a statement and many statements to a
+// transaction. Rows wait per table; a table's rows are written only after
+// the rows of the tables they refer to (the order of bulkOrder).
+type bulk struct {
+	d       *db.DB
+	ctx     context.Context
+	cols    map[string]string
+	pending map[string][][]any
+	tx      []func(*db.Tx) error
+}
+
+var bulkOrder = []string{"users", "user_roles", "articles", "article_tags", "comments"}
+
+func newBulk(d *db.DB, ctx context.Context) *bulk {
+	return &bulk{d: d, ctx: ctx, cols: map[string]string{}, pending: map[string][][]any{}}
+}
+
+// rowsPerStatement keeps a statement under both engines' limit on
+// parameters (SQLite 32,766; PostgreSQL 65,535).
+const rowsPerStatement = 500
+
+func (b *bulk) add(table, cols string, vals ...any) error {
+	b.cols[table] = cols
+	b.pending[table] = append(b.pending[table], vals)
+	if len(b.pending[table]) == rowsPerStatement {
+		return b.statement(table)
+	}
+	return nil
+}
+
+// statement writes table's pending rows as one INSERT, after those of the
+// tables before it; every 100 statements the transaction is written.
+func (b *bulk) statement(table string) error {
+	for _, t := range bulkOrder {
+		if t == table {
+			break
+		}
+		if err := b.one(t); err != nil {
+			return err
+		}
+	}
+	return b.one(table)
+}
+
+func (b *bulk) one(table string) error {
+	rows := b.pending[table]
+	if len(rows) == 0 {
+		return nil
+	}
+	b.pending[table] = nil
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + table + " (" + b.cols[table] + ") VALUES ")
+	var args []any
+	for i, row := range rows {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteByte('(')
+		for j, v := range row {
+			if j > 0 {
+				q.WriteByte(',')
+			}
+			args = append(args, v)
+			fmt.Fprintf(&q, "$%d", len(args))
+		}
+		q.WriteByte(')')
+	}
+	sql := q.String()
+	b.tx = append(b.tx, func(tx *db.Tx) error {
+		_, err := tx.Exec(b.ctx, sql, args...)
+		return err
+	})
+	if len(b.tx) >= 100 {
+		return b.write()
+	}
+	return nil
+}
+
+func (b *bulk) write() error {
+	stmts := b.tx
+	b.tx = nil
+	return b.d.Tx(b.ctx, func(tx *db.Tx) error {
+		for _, s := range stmts {
+			if err := s(tx); err != nil {
+				return fmt.Errorf("generate: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// flush writes everything still waiting.
+func (b *bulk) flush() error {
+	for _, t := range bulkOrder {
+		if err := b.one(t); err != nil {
+			return err
+		}
+	}
+	if len(b.tx) > 0 {
+		return b.write()
+	}
+	return nil
+}
