@@ -294,3 +294,9 @@ func (d *DB) Pools() map[string]*sql.DB {
 	}
 	return map[string]*sql.DB{"byline_read": d.read, "byline_write": d.write}
 }
+
+// Prepare makes a statement to run many times in the transaction (bulk
+// loads); the caller closes it.
+func (t *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, query)
+}
