@@ -28,6 +28,7 @@ CREATE INDEX comments_roots_best ON comments (article_id, depth, rank DESC, id);
 CREATE INDEX comments_thread ON comments (thread_id, status, path);
 CREATE INDEX comments_recent ON comments (status, created_at DESC, id DESC);
 CREATE INDEX comments_by_author ON comments (author_id, created_at DESC);
+CREATE INDEX comments_by_article ON comments (article_id, created_at DESC, id DESC);
 CREATE INDEX comments_queue ON comments (status, reports, id);
 
 CREATE TABLE comment_votes (
