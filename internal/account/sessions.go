@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"byline/internal/apperr"
-	"byline/internal/db"
 )
 
 // Session lifetimes: a browser session lasts a day unless used; "remember
@@ -63,21 +60,34 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (Person, Sessio
 	var p Person
 	var ses Session
 	now := s.now()
-	row := s.db.QueryRow(ctx, `SELECT `+personCols+`, se.token_hash, se.created_at, se.last_seen_at, se.expires_at, se.remember
-		FROM sessions se JOIN users u ON u.id = se.user_id
+	// One query: the person, the session, and a row per role.
+	rows, err := s.db.Query(ctx, `SELECT `+personCols+`, se.token_hash, se.created_at, se.last_seen_at, se.expires_at, se.remember, r.role
+		FROM sessions se JOIN users u ON u.id = se.user_id LEFT JOIN user_roles r ON r.user_id = u.id
 		WHERE se.token_hash = $1 AND se.expires_at > $2 AND u.suspended_at IS NULL AND u.deleted_at IS NULL`, hashToken(token), now)
-	if err := scanPerson(row, &p, &ses.ID, &ses.CreatedAt, &ses.LastSeenAt, &ses.ExpiresAt, &ses.Remember); err != nil {
-		if errors.Is(db.MapError(s.db.Engine, err), apperr.ErrNotFound) {
-			return Person{}, Session{}, ErrNoSession
-		}
+	if err != nil {
 		return Person{}, Session{}, fmt.Errorf("account: session: %w", err)
 	}
-	ses.UserID = p.ID
-	roles, err := s.roles(ctx, p.ID)
-	if err != nil {
-		return Person{}, Session{}, err
+	found := false
+	for rows.Next() {
+		var role *string
+		if err := scanPerson(rows, &p, &ses.ID, &ses.CreatedAt, &ses.LastSeenAt, &ses.ExpiresAt, &ses.Remember, &role); err != nil {
+			rows.Close()
+			return Person{}, Session{}, fmt.Errorf("account: session: %w", err)
+		}
+		found = true
+		if role != nil {
+			p.Roles = append(p.Roles, Role(*role))
+		}
 	}
-	p.Roles = roles
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Person{}, Session{}, fmt.Errorf("account: session: %w", err)
+	}
+	if !found {
+		return Person{}, Session{}, ErrNoSession
+	}
+	ses.UserID = p.ID
+	sortRoles(p.Roles)
 	if now.Sub(ses.LastSeenAt) > touchEvery {
 		ttl := SessionTTL
 		if ses.Remember {
