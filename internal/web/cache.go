@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"byline/internal/account"
@@ -82,6 +83,9 @@ func allowed(param string) bool {
 // cacheMeta lets a handler tell the cache what its page depends on, and
 // what it takes to redraw the personal parts for a signed-in reader.
 type cacheMeta struct {
+	once   sync.Once
+	pieces []piece // the page split at its personal places, made once
+
 	article  int64
 	returnTo string
 	thread   *threadView // the discussion, as an anonymous reader sees it
@@ -287,7 +291,8 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 		cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
 		controls[c.id] = cv
 	}
-	body := overlay(e.Body, nav.String(), respond.String(), meta.thread != nil, controls)
+	meta.once.Do(func() { meta.pieces = split(e.Body, meta.thread != nil) })
+	body := overlay(meta.pieces, len(e.Body), nav.String(), respond.String(), controls)
 	h := w.Header()
 	h.Set("Content-Type", e.ContentType)
 	h.Set("Cache-Control", "private, no-cache")
@@ -298,54 +303,71 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 	}
 }
 
-// overlay copies a cached page, replacing the marked regions and filling
-// the comments' marked places.
-func overlay(base []byte, nav, respond string, hasRespond bool, controls map[int64]*commentView) []byte {
-	var out strings.Builder
-	out.Grow(len(base) + len(nav) + len(respond) + len(controls)*700)
+// piece is a stretch of a cached page: literal bytes, or a personal place
+// (kind 'n' the account menu, 'r' the reply box, 'v' a comment's votes,
+// 't' a comment's tools).
+type piece struct {
+	lit  []byte
+	kind byte
+	id   int64
+}
+
+// split cuts a page at its markers. A region's old content (the anonymous
+// reader's) is dropped; its markers stay, so the page reads the same.
+func split(base []byte, hasRespond bool) []piece {
+	var out []piece
 	rest := base
 	for {
 		i := bytes.Index(rest, []byte("<!--"))
 		if i < 0 {
-			out.Write(rest)
-			break
+			return append(out, piece{lit: rest})
 		}
-		out.Write(rest[:i])
-		rest = rest[i:]
-		end := bytes.Index(rest, []byte("-->"))
+		end := bytes.Index(rest[i:], []byte("-->"))
 		if end < 0 {
-			out.Write(rest)
-			break
+			return append(out, piece{lit: rest})
 		}
-		marker := string(rest[4:end])
+		end += i
+		marker := string(rest[i+4 : end])
+		out = append(out, piece{lit: rest[:end+3]})
 		rest = rest[end+3:]
-		out.WriteString("<!--" + marker + "-->")
 		switch {
 		case marker == "v:nav" || (marker == "v:respond" && hasRespond):
-			closeTag := []byte("<!--/" + marker + "-->")
-			j := bytes.Index(rest, closeTag)
-			if j < 0 {
-				continue
+			if j := bytes.Index(rest, []byte("<!--/"+marker+"-->")); j >= 0 {
+				out = append(out, piece{kind: marker[2]})
+				rest = rest[j:]
 			}
-			if marker == "v:nav" {
-				out.WriteString(nav)
-			} else {
-				out.WriteString(respond)
-			}
-			rest = rest[j:]
 		case strings.HasPrefix(marker, "cv:") || strings.HasPrefix(marker, "cm:"):
-			id, err := strconv.ParseInt(marker[3:], 10, 64)
-			cv := controls[id]
-			if err != nil || cv == nil {
-				continue
+			if id, err := strconv.ParseInt(marker[3:], 10, 64); err == nil {
+				kind := byte('v')
+				if marker[1] == 'm' {
+					kind = 't'
+				}
+				out = append(out, piece{kind: kind, id: id})
 			}
-			var b strings.Builder
-			if marker[1] == 'v' {
-				writeVotes(&b, cv)
-			} else {
-				writeTools(&b, cv)
+		}
+	}
+}
+
+// overlay assembles a reader's page from the cached pieces and their parts.
+func overlay(pieces []piece, size int, nav, respond string, controls map[int64]*commentView) []byte {
+	var out strings.Builder
+	out.Grow(size + len(nav) + len(respond) + len(controls)*700)
+	for _, p := range pieces {
+		switch p.kind {
+		case 0:
+			out.Write(p.lit)
+		case 'n':
+			out.WriteString(nav)
+		case 'r':
+			out.WriteString(respond)
+		case 'v', 't':
+			if cv := controls[p.id]; cv != nil {
+				if p.kind == 'v' {
+					writeVotes(&out, cv)
+				} else {
+					writeTools(&out, cv)
+				}
 			}
-			out.WriteString(b.String())
 		}
 	}
 	return []byte(out.String())
