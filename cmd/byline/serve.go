@@ -94,6 +94,12 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	readVersion(ctx)
+	if cache != nil {
+		m.WatchCache(func() (int64, int64, int64, int, int) {
+			st := cache.Stats()
+			return st.Hits, st.Misses, st.Evictions, st.Entries, st.Bytes
+		})
+	}
 
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
 		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})

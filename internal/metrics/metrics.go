@@ -42,6 +42,24 @@ func New(pools map[string]*sql.DB) *Metrics {
 	return m
 }
 
+// CacheStats reports the page cache's counters.
+type CacheStats func() (hits, misses, evictions int64, entries, bytes int)
+
+// WatchCache exposes the page cache's counters.
+func (m *Metrics) WatchCache(stats CacheStats) {
+	counter := func(name, help string, pick func() float64) {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, pick))
+	}
+	gauge := func(name, help string, pick func() float64) {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, pick))
+	}
+	counter("byline_page_cache_hits_total", "Pages served from the page cache.", func() float64 { h, _, _, _, _ := stats(); return float64(h) })
+	counter("byline_page_cache_misses_total", "Pages rendered because the cache had no fresh copy.", func() float64 { _, mi, _, _, _ := stats(); return float64(mi) })
+	counter("byline_page_cache_evictions_total", "Pages dropped to stay within the memory budget.", func() float64 { _, _, e, _, _ := stats(); return float64(e) })
+	gauge("byline_page_cache_entries", "Pages in the cache.", func() float64 { _, _, _, n, _ := stats(); return float64(n) })
+	gauge("byline_page_cache_bytes", "Memory the cached pages take.", func() float64 { _, _, _, _, b := stats(); return float64(b) })
+}
+
 // Observe records one finished request.
 func (m *Metrics) Observe(route, method string, code int, d time.Duration) {
 	if route == "" {

@@ -112,24 +112,31 @@ func (c *Cache) Begin() Snapshot {
 
 // Get returns a fresh entry for key.
 func (c *Cache) Get(key string) (*Entry, bool) {
+	e, ok := c.lookup(key)
+	if ok {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
+	}
+	return e, ok
+}
+
+func (c *Cache) lookup(key string) (*Entry, bool) {
 	db, local := c.db.Load(), c.local.Load()
 	c.mu.Lock()
 	el, ok := c.entries[key]
 	if !ok {
 		c.mu.Unlock()
-		c.misses.Add(1)
 		return nil, false
 	}
 	e := el.Value.(*Entry)
 	if e.DB != db || e.Local != local || (e.Article != 0 && e.ArticleVer != c.articles[e.Article]) {
 		c.removeLocked(el)
 		c.mu.Unlock()
-		c.misses.Add(1)
 		return nil, false
 	}
 	c.lru.MoveToFront(el)
 	c.mu.Unlock()
-	c.hits.Add(1)
 	return e, true
 }
 
@@ -181,7 +188,7 @@ func (c *Cache) removeLocked(el *list.Element) {
 // time: the others wait and share the result.
 func (c *Cache) Fill(key string, render func() (*Entry, error)) (*Entry, error) {
 	v, err, _ := c.flight.Do(key, func() (any, error) {
-		if e, ok := c.Get(key); ok {
+		if e, ok := c.lookup(key); ok { // filled while this request waited
 			return e, nil
 		}
 		e, err := render()
