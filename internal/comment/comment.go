@@ -99,17 +99,18 @@ func wilson(up, down int) float64 {
 
 var renderer = markdown.Comment()
 
-// render checks and renders a body.
-func render(body string) (md, html string, links int, err error) {
+// render checks and renders a body: its Markdown, HTML, plain text, and
+// how many links it has.
+func render(body string) (md, html, text string, links int, err error) {
 	md = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
 	switch n := utf8.RuneCountInString(md); {
 	case md == "":
-		return "", "", 0, apperr.Field("body", "write something first")
+		return "", "", "", 0, apperr.Field("body", "write something first")
 	case n > MaxBody:
-		return "", "", 0, apperr.Field("body", fmt.Sprintf("a comment can be at most %d characters; this one has %d", MaxBody, n))
+		return "", "", "", 0, apperr.Field("body", fmt.Sprintf("a comment can be at most %d characters; this one has %d", MaxBody, n))
 	case !utf8.ValidString(md):
-		return "", "", 0, apperr.Field("body", "the text is not valid UTF-8")
+		return "", "", "", 0, apperr.Field("body", "the text is not valid UTF-8")
 	}
 	r := renderer.Render(md)
-	return md, r.HTML, strings.Count(r.HTML, "<a "), nil
+	return md, r.HTML, r.Text, strings.Count(r.HTML, "<a "), nil
 }

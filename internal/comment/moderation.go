@@ -169,14 +169,14 @@ func b2i(b bool) int {
 
 // EditByModerator changes a comment's text as a moderator, with a note.
 func (s *Store) EditByModerator(ctx context.Context, id, actorID int64, body string) error {
-	md, html, _, err := render(body)
+	md, html, text, _, err := render(body)
 	if err != nil {
 		return err
 	}
 	now := s.now()
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE comments SET body_md = $2, body_html = $3, body_text = $4, edited_at = $5 WHERE id = $1 AND deleted_at IS NULL`,
-			id, md, html, renderer.Render(md).Text, now)
+			id, md, html, text, now)
 		if err != nil {
 			return err
 		}

@@ -86,11 +86,10 @@ func pad(id int64) string { return fmt.Sprintf("%010d", id) }
 // Sending the same text again within ten minutes stores nothing and returns
 // the first one, so a double submission is never a second comment.
 func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
-	md, html, links, err := render(n.Body)
+	md, html, text, links, err := render(n.Body)
 	if err != nil {
 		return Posted{}, err
 	}
-	text := renderer.Render(md).Text
 	if !rules.Open {
 		return Posted{}, ErrClosed
 	}
@@ -251,7 +250,7 @@ func event(ctx context.Context, tx *db.Tx, id, actor int64, action, note string,
 
 // Edit changes a comment's text: only its author, within EditWindow.
 func (s *Store) Edit(ctx context.Context, id, authorID int64, body string) (Comment, error) {
-	md, html, _, err := render(body)
+	md, html, text, _, err := render(body)
 	if err != nil {
 		return Comment{}, err
 	}
@@ -268,7 +267,7 @@ func (s *Store) Edit(ctx context.Context, id, authorID int64, body string) (Comm
 			return apperr.Field("body", "comments can be edited for 15 minutes after posting")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE comments SET body_md = $2, body_html = $3, body_text = $4, edited_at = $5 WHERE id = $1`,
-			id, md, html, renderer.Render(md).Text, now); err != nil {
+			id, md, html, text, now); err != nil {
 			return err
 		}
 		return event(ctx, tx, id, authorID, "edited", "", now)
