@@ -24,7 +24,7 @@ type Comments interface {
 	Edit(ctx context.Context, id, authorID int64, body string) (comment.Comment, error)
 	Delete(ctx context.Context, id, authorID int64) error
 	Vote(ctx context.Context, id, userID int64, value int) (comment.Comment, error)
-	Moderate(ctx context.Context, ids []int64, act comment.Action, actorID int64, note string) error
+	Moderate(ctx context.Context, ids []int64, act comment.Action, actorID int64, note string, site comment.Site) error
 }
 
 // Comment is a comment as the API shows it.
@@ -227,7 +227,7 @@ func (a *API) postComment(w http.ResponseWriter, r *http.Request) error {
 	}
 	st := a.Settings.Current(r.Context())
 	posted, err := a.Comments.Post(r.Context(), comment.New{ArticleID: id, ParentID: in.ParentID, AuthorID: p.ID, Body: in.Body,
-		Trusted: p.Can(account.PermModerate), Site: comment.Site{Name: st.Name, BaseURL: st.BaseURL}, AuthorName: p.DisplayName}, st.CommentRules())
+		Trusted: p.Can(account.PermModerate), Site: st.CommentSite(), AuthorName: p.DisplayName}, st.CommentRules())
 	switch {
 	case errors.Is(err, comment.ErrClosed), errors.Is(err, comment.ErrBanned):
 		return conflict{err.Error()}
@@ -329,7 +329,7 @@ func (a *API) moderateComment(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := a.Comments.Moderate(r.Context(), []int64{id}, comment.Action(in.Action), p.ID, in.Note); err != nil {
+	if err := a.Comments.Moderate(r.Context(), []int64{id}, comment.Action(in.Action), p.ID, in.Note, a.Settings.Current(r.Context()).CommentSite()); err != nil {
 		return err
 	}
 	c, err := a.Comments.Get(r.Context(), id)

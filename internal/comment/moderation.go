@@ -101,8 +101,9 @@ var actionStatus = map[Action]Status{ActApprove: StatusVisible, ActHold: StatusP
 	ActTrash: StatusTrash, ActRestore: StatusVisible}
 
 // Moderate applies an action to comments, records it in each one's history
-// and keeps the articles' comment counts right.
-func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID int64, note string) error {
+// and keeps the articles' comment counts right. A held reply shown for the
+// first time tells its parent's author, as it would have when posted.
+func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID int64, note string, site Site) error {
 	to, ok := actionStatus[act]
 	if !ok {
 		return apperr.Field("action", "unknown action")
@@ -143,6 +144,11 @@ func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID i
 			}
 			if err := event(ctx, tx, id, actorID, string(act), note, now); err != nil {
 				return err
+			}
+			if willCount && c.ParentID > 0 {
+				if err := s.notifyOnce(ctx, tx, site, c); err != nil {
+					return err
+				}
 			}
 			// The spam filter learns from the verdict.
 			label := map[Action]string{ActSpam: "spam", ActApprove: "ham", ActRestore: "ham"}[act]

@@ -51,3 +51,20 @@ func (s *Store) notifyReply(ctx context.Context, tx *db.Tx, site Site, parentID,
 	return s.mailer.Enqueue(ctx, tx, mail.Message{To: to, Subject: replier + " replied to your comment on " + site.Name, Text: body,
 		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}})
 }
+
+// notifyOnce sends the reply notification for a comment shown after being
+// held, unless one was already decided for it.
+func (s *Store) notifyOnce(ctx context.Context, tx *db.Tx, site Site, c Comment) error {
+	res, err := tx.Exec(ctx, `UPDATE comments SET reply_notified = TRUE WHERE id = $1 AND NOT reply_notified`, c.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	var text string
+	if err := tx.QueryRow(ctx, `SELECT body_text FROM comments WHERE id = $1`, c.ID).Scan(&text); err != nil {
+		return err
+	}
+	return s.notifyReply(ctx, tx, site, c.ParentID, c.ID, c.Author.ID, c.Author.Name, text)
+}

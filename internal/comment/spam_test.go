@@ -131,14 +131,14 @@ func TestSpamFilterLearnsFromModerators(t *testing.T) {
 			}
 			spamIDs = append(spamIDs, p.ID)
 		}
-		if err := f.s.Moderate(ctx, spamIDs, ActSpam, f.people[0].ID, ""); err != nil {
+		if err := f.s.Moderate(ctx, spamIDs, ActSpam, f.people[0].ID, "", Site{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.s.Moderate(ctx, hamIDs, ActApprove, f.people[0].ID, ""); err != nil {
+		if err := f.s.Moderate(ctx, hamIDs, ActApprove, f.people[0].ID, "", Site{}); err != nil {
 			t.Fatal(err)
 		}
 		// Marking again changes nothing; changing the verdict moves the count.
-		f.s.Moderate(ctx, spamIDs[:1], ActSpam, f.people[0].ID, "")
+		f.s.Moderate(ctx, spamIDs[:1], ActSpam, f.people[0].ID, "", Site{})
 		var docs int
 		d.QueryRow(ctx, `SELECT docs FROM spam_totals WHERE label = 'spam'`).Scan(&docs)
 		if docs != len(spamIDs) {

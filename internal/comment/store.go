@@ -173,9 +173,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 			parent = n.ParentID
 		}
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, ip, spam_score, created_at)
-			VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			n.ArticleID, parent, depth, n.AuthorID, md, html, text, string(st), n.IP, score, now).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, ip, spam_score, created_at, reply_notified)
+			VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			n.ArticleID, parent, depth, n.AuthorID, md, html, text, string(st), n.IP, score, now, st == StatusVisible).Scan(&id); err != nil {
 			return err
 		}
 		if thread == 0 {

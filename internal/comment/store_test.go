@@ -154,13 +154,13 @@ func TestThreads(t *testing.T) {
 		}
 
 		// Moderation keeps the count right and the history.
-		if err := f.s.Moderate(ctx, []int64{c4.ID}, ActTrash, f.people[0].ID, ""); err != nil {
+		if err := f.s.Moderate(ctx, []int64{c4.ID}, ActTrash, f.people[0].ID, "", Site{}); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := f.s.Count(ctx, f.art.ID); n != 1 {
 			t.Fatalf("count after trash %d", n)
 		}
-		f.s.Moderate(ctx, []int64{c4.ID}, ActRestore, f.people[0].ID, "")
+		f.s.Moderate(ctx, []int64{c4.ID}, ActRestore, f.people[0].ID, "", Site{})
 		if n, _ := f.s.Count(ctx, f.art.ID); n != 2 {
 			t.Fatalf("count after restore %d", n)
 		}

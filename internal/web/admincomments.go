@@ -74,7 +74,7 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 		return badRequest{"Select at least one comment."}
 	}
 	act := comment.Action(r.PostForm.Get("action"))
-	if err := s.Comments.Moderate(r.Context(), ids, act, v.ID, r.PostForm.Get("note")); err != nil {
+	if err := s.Comments.Moderate(r.Context(), ids, act, v.ID, r.PostForm.Get("note"), s.site(r).CommentSite()); err != nil {
 		if _, ok := apperr.AsInvalid(err); ok {
 			return badRequest{"Unknown action."}
 		}

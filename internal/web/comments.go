@@ -271,7 +271,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 	}
 	st := s.site(r)
 	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: clientIP(r),
-		Trusted: v.Can(account.PermModerate) || v.Can(account.PermPublish), Site: comment.Site{Name: st.Name, BaseURL: st.BaseURL},
+		Trusted: v.Can(account.PermModerate) || v.Can(account.PermPublish), Site: st.CommentSite(),
 		AuthorName: v.DisplayName}, s.rules(r))
 	switch {
 	case errors.Is(err, comment.ErrClosed):

@@ -149,6 +149,40 @@ func TestModeration(t *testing.T) {
 	mod.expect(mod.post("/admin/comments", url.Values{"action": {"approve"}}), 400)
 }
 
+// A reply held for a moderator tells the parent's author when it is
+// approved, and only once however often it is held and approved again.
+func TestHeldReplyNotifiesOnApproval(t *testing.T) {
+	srv, smtp, ts := newAuthSite(t)
+	st, _ := ts.settings.Stored(context.Background())
+	st.HoldAll = true
+	ts.settings.Save(context.Background(), st)
+	dale := signedIn(t, newBrowser(t, srv), "dale.whitcomb@example.com")
+	dale.expect(dale.post("/account/notifications", url.Values{"replies": {"1"}}), 303)
+	dale.expect(dale.get(infiniti), 200)
+	daleComment := regexp.MustCompile(`id="comment-(\d+)"`).FindStringSubmatch(dale.last)[1]
+
+	jordan := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	jordan.expect(jordan.post("/comments", url.Values{"article_id": {articleID(t, jordan)}, "parent_id": {daleComment}, "body": {"Held, then shown."}}), 303)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(smtp.Messages()); n != 0 {
+		t.Fatalf("%d mails for a reply nobody can read yet", n)
+	}
+	mod := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
+	mod.expect(mod.get("/admin/comments"), 200, "Held, then shown.")
+	id := regexp.MustCompile(`name="id" value="(\d+)"`).FindStringSubmatch(mod.last)[1]
+	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"approve"}}), 303)
+	m := smtp.Wait(t, 1, 10*time.Second)[0]
+	if m.To[0] != "dale.whitcomb@example.com" || !strings.Contains(m.Text, "Held, then shown.") || !strings.Contains(m.Text, "/comments/"+id) {
+		t.Fatalf("notification: %s\n%s", m.Subject, m.Text)
+	}
+	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"hold"}}), 303)
+	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"approve"}}), 303)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(smtp.Messages()); n != 1 {
+		t.Fatalf("%d mails after approving twice", n)
+	}
+}
+
 func TestLiveUpdates(t *testing.T) {
 	srv, _, _ := newAuthSite(t)
 	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")

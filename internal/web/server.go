@@ -55,7 +55,7 @@ type Comments interface {
 	Recent(ctx context.Context, articleID int64, n int) ([]comment.Recent, error)
 	List(ctx context.Context, q comment.Queue, before int64, limit int) ([]comment.Queued, error)
 	Counts(ctx context.Context) (map[comment.Queue]int, error)
-	Moderate(ctx context.Context, ids []int64, act comment.Action, actorID int64, note string) error
+	Moderate(ctx context.Context, ids []int64, act comment.Action, actorID int64, note string, site comment.Site) error
 	EditByModerator(ctx context.Context, id, actorID int64, body string) error
 	History(ctx context.Context, id int64) ([]comment.Event, error)
 	Ban(ctx context.Context, userID, actorID int64, until time.Time) error
