@@ -164,7 +164,9 @@ func (s *Store) Save(ctx context.Context, st Settings) error {
 }
 
 // CommentSite is what reply notifications say about the site.
-func (st Settings) CommentSite() comment.Site { return comment.Site{Name: st.Name, BaseURL: st.BaseURL} }
+func (st Settings) CommentSite() comment.Site {
+	return comment.Site{Name: st.Name, BaseURL: st.BaseURL}
+}
 
 // CommentRules are the moderation rules these settings set.
 func (st Settings) CommentRules() comment.Rules {

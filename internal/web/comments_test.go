@@ -125,9 +125,7 @@ func TestCommenting(t *testing.T) {
 func TestModeration(t *testing.T) {
 	srv, _, ts := newAuthSite(t)
 	// Hold every comment, then let a moderator approve one.
-	st, _ := ts.settings.Stored(context.Background())
-	st.HoldAll = true
-	ts.settings.Save(context.Background(), st)
+	holdAll(t, ts)
 	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
 	art := articleID(t, b)
 	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Please approve me"}}), 303)
@@ -153,9 +151,7 @@ func TestModeration(t *testing.T) {
 // approved, and only once however often it is held and approved again.
 func TestHeldReplyNotifiesOnApproval(t *testing.T) {
 	srv, smtp, ts := newAuthSite(t)
-	st, _ := ts.settings.Stored(context.Background())
-	st.HoldAll = true
-	ts.settings.Save(context.Background(), st)
+	holdAll(t, ts)
 	dale := signedIn(t, newBrowser(t, srv), "dale.whitcomb@example.com")
 	dale.expect(dale.post("/account/notifications", url.Values{"replies": {"1"}}), 303)
 	dale.expect(dale.get(infiniti), 200)
@@ -180,6 +176,19 @@ func TestHeldReplyNotifiesOnApproval(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := len(smtp.Messages()); n != 1 {
 		t.Fatalf("%d mails after approving twice", n)
+	}
+}
+
+// holdAll makes every new comment wait for a moderator.
+func holdAll(t *testing.T, ts testSite) {
+	t.Helper()
+	st, err := ts.settings.Stored(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.HoldAll = true
+	if err := ts.settings.Save(context.Background(), st); err != nil {
+		t.Fatal(err)
 	}
 }
 
