@@ -102,7 +102,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
-		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, Logger: log, Metrics: m, API: apiHandler})
+		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler})
 	if err != nil {
 		return err
 	}

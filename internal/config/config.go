@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,6 +32,11 @@ type Config struct {
 	LogJSON  bool
 	SMTP     string // smtp://user:pass@host:port?tls=starttls&from=addr; overrides the settings screen
 	CacheMB  int    // memory for the page cache; 0 turns it off
+	// TrustedProxies lists the addresses or networks (CIDR) of reverse
+	// proxies in front of the site, comma-separated.
+	TrustedProxies string
+
+	Proxies []netip.Prefix // TrustedProxies, parsed
 
 	Location *time.Location // TimeZone, loaded
 }
@@ -69,6 +75,8 @@ func (c *Config) BindServe(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&c.SMTP, "smtp", envOr(env, "BYLINE_SMTP", ""),
 		"outgoing mail server, smtp://user:password@host:587?tls=starttls&from=news@example.com (env BYLINE_SMTP; default: the admin's Settings screen)")
 	fs.IntVar(&c.CacheMB, "cache-mb", envInt(env, "BYLINE_CACHE_MB", 128), "memory for cached pages in MB, 0 turns the cache off (env BYLINE_CACHE_MB)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", envOr(env, "BYLINE_TRUSTED_PROXIES", ""),
+		"reverse proxies whose X-Forwarded-For names the reader, e.g. 127.0.0.1,10.0.0.0/8 (env BYLINE_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.LogJSON, "log-json", envBool(env, "BYLINE_LOG_JSON"), "write logs as JSON (env BYLINE_LOG_JSON)")
 }
 
@@ -112,6 +120,22 @@ func (c *Config) Validate() error {
 		if _, err := mail.ParseURL(c.SMTP); err != nil {
 			errs = append(errs, "--smtp: "+err.Error())
 		}
+	}
+	c.Proxies = nil
+	for _, x := range strings.Split(c.TrustedProxies, ",") {
+		if x = strings.TrimSpace(x); x == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(x)
+		if err != nil {
+			a, aerr := netip.ParseAddr(x)
+			if aerr != nil {
+				errs = append(errs, fmt.Sprintf("--trusted-proxies: %q is neither an address nor a network like 10.0.0.0/8", x))
+				continue
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		c.Proxies = append(c.Proxies, p.Masked())
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))

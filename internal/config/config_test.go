@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -59,5 +60,19 @@ func TestValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: got %v, want %q", c.args, err, c.want)
 		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := parse(t, map[string]string{"BYLINE_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8,::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c.Proxies); got != "[127.0.0.1/32 10.0.0.0/8 ::1/128]" {
+		t.Fatalf("proxies %s", got)
+	}
+	_, err = parse(t, nil, "--trusted-proxies", "10.0.0.0/8,proxy.local")
+	if err == nil || !strings.Contains(err.Error(), `"proxy.local"`) {
+		t.Fatalf("a name is not an address: %v", err)
 	}
 }

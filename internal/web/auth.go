@@ -74,7 +74,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := newForm(r)
 	ctx := r.Context()
-	if ok, retry, err := s.Limiter.Hit(ctx, "signup-ip:"+clientIP(r), signupPerIP, limitWindow); err != nil {
+	if ok, retry, err := s.Limiter.Hit(ctx, "signup-ip:"+s.clientIP(r), signupPerIP, limitWindow); err != nil {
 		return err
 	} else if !ok {
 		return s.limited(w, r, "register", "Create an account", f, retry)
@@ -111,7 +111,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	email := strings.ToLower(strings.TrimSpace(f.Get("email")))
 	password := f.Get("password")
 	f.Values.Del("password") // never shown again
-	if ok, retry, err := s.Limiter.Hit(ctx, "login-ip:"+clientIP(r), loginPerIP, limitWindow); err != nil {
+	if ok, retry, err := s.Limiter.Hit(ctx, "login-ip:"+s.clientIP(r), loginPerIP, limitWindow); err != nil {
 		return err
 	} else if !ok {
 		return s.limited(w, r, "login", "Sign in", f, retry)
@@ -219,7 +219,7 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
 		f.Errors["email"] = "enter the e-mail address of your account"
 		return s.authPage(w, r, http.StatusUnprocessableEntity, "forgot", "Reset your password", f, authData{})
 	}
-	if ok, retry, err := s.Limiter.Hit(ctx, "reset-ip:"+clientIP(r), resetPerIP, limitWindow); err != nil {
+	if ok, retry, err := s.Limiter.Hit(ctx, "reset-ip:"+s.clientIP(r), resetPerIP, limitWindow); err != nil {
 		return err
 	} else if !ok {
 		return s.limited(w, r, "forgot", "Reset your password", f, retry)

@@ -270,7 +270,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		return s.commentFormAgain(w, r, a, parentID, f)
 	}
 	st := s.site(r)
-	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: clientIP(r),
+	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: s.clientIP(r),
 		Trusted: v.Can(account.PermModerate) || v.Can(account.PermPublish), Site: st.CommentSite(),
 		AuthorName: v.DisplayName}, s.rules(r))
 	switch {

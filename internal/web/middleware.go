@@ -90,7 +90,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			s.Logger.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 				"route", route, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000,
-				"remote", r.RemoteAddr)
+				"remote", s.clientIP(r))
 		}()
 		inner.ServeHTTP(rec, r)
 	})

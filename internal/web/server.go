@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -144,9 +145,12 @@ type Deps struct {
 	SMTPFromEnv bool // outgoing mail is set by BYLINE_SMTP, not on the settings screen
 	DB          Pinger
 	Location    *time.Location
-	Logger      *slog.Logger
-	Metrics     *metrics.Metrics
-	API         http.Handler // serves /api/
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when rate limits and logs need the reader's address.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	Metrics        *metrics.Metrics
+	API            http.Handler // serves /api/
 }
 
 // Server is the site's HTTP handler.

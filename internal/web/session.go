@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -92,7 +91,7 @@ func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string
 
 // signIn starts a session for p and sets its cookie.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, p account.Person, remember bool) error {
-	token, _, err := s.Accounts.StartSession(r.Context(), p.ID, remember, r.UserAgent(), clientIP(r))
+	token, _, err := s.Accounts.StartSession(r.Context(), p.ID, remember, r.UserAgent(), s.clientIP(r))
 	if err != nil {
 		return err
 	}
@@ -177,14 +176,6 @@ func fragment(u *url.URL) string {
 
 // clientIP is the peer address. (Behind a proxy it is the proxy; trusting
 // forwarded headers needs a setting naming the proxies.)
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // errCrossSite is a state-changing request sent from another site.
 var errCrossSite = errors.New("cross-site request")
 
