@@ -91,7 +91,22 @@ type cacheMeta struct {
 	thread   *threadView // the discussion, as an anonymous reader sees it
 	closed   bool        // an editor closed comments on the article
 	comments []commentMeta
+
+	// The reply box takes one of a few forms (may comment, may moderate,
+	// why not), the same for every reader in the same position, so each is
+	// rendered once per cached page.
+	respondMu sync.Mutex
+	respond   map[respondKey]string
 }
+
+type respondKey struct {
+	canComment, canClose bool
+	why                  string
+}
+
+// maxRespondForms bounds the reply boxes kept per page: the reason shown to
+// an unverified reader names their address, so those vary per person.
+const maxRespondForms = 8
 
 // commentMeta is what a comment's personal controls depend on.
 type commentMeta struct {
@@ -259,14 +274,10 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 		s.fail(w, r, err)
 		return
 	}
-	var respond bytes.Buffer
-	if meta.thread != nil {
-		tv := *meta.thread
-		s.respondFor(&tv, v)
-		if err := tmpl.ExecuteTemplate(&respond, "respond-body", respondView{threadView: tv, CommentsClosed: meta.closed}); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	respond, err := s.respondBox(meta, v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	votes := map[int64]int{}
 	if len(meta.comments) > 0 && v.Can(account.PermComment) {
@@ -274,7 +285,6 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 		for i, c := range meta.comments {
 			ids[i] = c.id
 		}
-		var err error
 		if votes, err = s.Comments.Votes(r.Context(), v.ID, ids); err != nil {
 			s.fail(w, r, err)
 			return
@@ -292,7 +302,7 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 		controls[c.id] = cv
 	}
 	meta.once.Do(func() { meta.pieces = split(e.Body, meta.thread != nil) })
-	body := overlay(meta.pieces, len(e.Body), nav.String(), respond.String(), controls)
+	body := overlay(meta.pieces, len(e.Body), nav.String(), respond, controls)
 	h := w.Header()
 	h.Set("Content-Type", e.ContentType)
 	h.Set("Cache-Control", "private, no-cache")
@@ -301,6 +311,35 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// respondBox is the reply box under a cached discussion as v sees it.
+func (s *Server) respondBox(meta *cacheMeta, v *viewer) (string, error) {
+	if meta.thread == nil {
+		return "", nil
+	}
+	tv := *meta.thread
+	s.respondFor(&tv, v)
+	k := respondKey{tv.CanComment, tv.CanClose, tv.Why}
+	meta.respondMu.Lock()
+	html, ok := meta.respond[k]
+	meta.respondMu.Unlock()
+	if ok {
+		return html, nil
+	}
+	var b strings.Builder
+	if err := s.tmpl.byName["home"].ExecuteTemplate(&b, "respond-body", respondView{threadView: tv, CommentsClosed: meta.closed}); err != nil {
+		return "", err
+	}
+	meta.respondMu.Lock()
+	if meta.respond == nil {
+		meta.respond = map[respondKey]string{}
+	}
+	if len(meta.respond) < maxRespondForms {
+		meta.respond[k] = b.String()
+	}
+	meta.respondMu.Unlock()
+	return b.String(), nil
 }
 
 // piece is a stretch of a cached page: literal bytes, or a personal place

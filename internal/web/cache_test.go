@@ -166,16 +166,40 @@ func TestPersonalOverlayMatchesFullRender(t *testing.T) {
 	}
 	// The full render of the same page for the same reader, without the cache.
 	h, _ := newSiteWithCache(t, ts, false)
-	for path, overlaid := range full {
+	render := func(b *browser, path string) string {
 		req, _ := http.NewRequest("GET", path, nil)
 		for _, c := range b.c.Jar.Cookies(mustURL(srv.URL)) {
 			req.AddCookie(c)
 		}
 		rec := httptestRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Body.String() != overlaid {
-			t.Fatalf("%s: overlay differs from the full render:\n%s", path, firstDiff(overlaid, rec.Body.String()))
+		return rec.Body.String()
+	}
+	for path, overlaid := range full {
+		if want := render(b, path); want != overlaid {
+			t.Fatalf("%s: overlay differs from the full render:\n%s", path, firstDiff(overlaid, want))
 		}
+	}
+	// A moderator reading the same cached pages gets their own reply box
+	// (with the close-comments button), not the one kept for Jordan.
+	mod := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
+	mod.get("/account") // the flash
+	for path := range full {
+		cached(path) // fresh entries, holding Jordan's reply box
+	}
+	hits := ts.cache.Stats().Hits
+	for path := range full {
+		mod.expect(mod.get(path), 200)
+		if want := render(mod, path); mod.last != want {
+			t.Fatalf("%s, moderator: overlay differs from the full render:\n%s", path, firstDiff(mod.last, want))
+		}
+	}
+	if ts.cache.Stats().Hits-hits != int64(len(full)) {
+		t.Fatalf("the moderator's pages did not come from the cache: %d hits, %+v", ts.cache.Stats().Hits-hits, ts.cache.Stats())
+	}
+	mod.expect(mod.get(infiniti), 200, "Close comments on this article")
+	if b.expect(b.get(infiniti), 200); strings.Contains(b.last, "Close comments") {
+		t.Fatal("a reader is offered the moderator's button")
 	}
 	if !strings.Contains(full[infiniti], `href="/comments/`) || !strings.Contains(full[infiniti], ">Edit</a>") || !strings.Contains(full[infiniti], `id="comment-form"`) {
 		t.Fatal("the overlaid page lacks the reader's own controls")
