@@ -62,6 +62,9 @@ func run() error {
 		}
 	}
 	work, _ = filepath.Abs(work)
+	// nginx started by root serves as an unprivileged user, who must be
+	// able to read the pages under a 0700 temporary directory.
+	os.Chmod(work, 0o755)
 	step := func(s string) { fmt.Fprintf(os.Stderr, "==> %s\n", s) }
 	step("building byline and the bare Go server")
 	for _, b := range [][]string{{"-o", filepath.Join(work, "byline"), "./cmd/byline"}, {"-o", filepath.Join(work, "barego"), "./tools/barego"}} {
