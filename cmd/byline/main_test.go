@@ -208,3 +208,39 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatalf("search on postgres: %d", resp.StatusCode)
 	}
 }
+
+// TestScheduledPublishing: a scheduled article appears on the cached home
+// page when its time comes, though nothing else on the site changes.
+func TestScheduledPublishing(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "x.db")
+	base, stop := startServe(t, "--demo", "--database", dbPath)
+	defer stop()
+	at := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	file := filepath.Join(dir, "timed.md")
+	os.WriteFile(file, []byte("---\ntitle: \"Timed for the morning\"\nauthor: ruth.okafor@motorledger.example\ndate: "+
+		at.UTC().Format(time.RFC3339)+"\nstatus: published\n---\nRight on time.\n"), 0o644)
+	if code, _, errOut := runCmd(t, map[string]string{"BYLINE_DATABASE": dbPath}, "article", "add", file); code != 0 {
+		t.Fatalf("article add: %s", errOut)
+	}
+	home := func() string {
+		resp, err := http.Get(base + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	for range 2 { // the second from the cache
+		if page := home(); strings.Contains(page, "Timed for the morning") && time.Now().Before(at) {
+			t.Fatal("the scheduled article is listed before its time")
+		}
+	}
+	for deadline := at.Add(10 * time.Second); !strings.Contains(home(), "Timed for the morning"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the cached home page did not list the article once its time came")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

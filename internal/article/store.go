@@ -43,6 +43,25 @@ func scanSummary(sc interface{ Scan(...any) error }, a *Article, extra ...any) e
 }
 
 // Create stores a new article. A taken slug is an *apperr.Invalid on "slug".
+// PublishDue turns scheduled articles whose time has come into published
+// ones and says how many. Readers already see them from that moment; the
+// change is for the caches: it moves the content counter, so every node
+// drops the pages that did not list them. Every node may run it: the
+// UPDATE's condition makes each change happen once.
+func (s *Store) PublishDue(ctx context.Context) (int64, error) {
+	now := s.now()
+	var due int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM articles WHERE status = 'scheduled' AND published_at <= $1 LIMIT 1) d`, now).Scan(&due)
+	if err != nil || due == 0 {
+		return 0, err // nothing due: no write, so no lock on the one SQLite writer
+	}
+	res, err := s.db.Exec(ctx, `UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("article: publish scheduled: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 	p, err := d.prepare(s.now())
 	if err != nil {

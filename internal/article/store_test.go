@@ -65,6 +65,9 @@ func TestStore(t *testing.T) {
 		if future.Status != StatusScheduled {
 			t.Fatalf("future-dated article has status %q, want scheduled", future.Status)
 		}
+		if n, err := s.PublishDue(ctx); n != 0 || err != nil {
+			t.Fatalf("published %d articles before their time (%v)", n, err)
+		}
 
 		// Keyset pagination walks everything once, newest first, no duplicates.
 		seen := map[int64]bool{}
@@ -139,6 +142,23 @@ func TestStore(t *testing.T) {
 		}
 		if a.Author.Name != "Alice Writer" || !strings.Contains(a.BodyHTML, "engines of tomorrow") {
 			t.Fatalf("loaded article: %+v", a)
+		}
+		// The publisher marks it published once, moving the content counter
+		// that page caches follow.
+		var before, after int64
+		d.QueryRow(ctx, `SELECT version FROM content_version`).Scan(&before)
+		if n, err := s.PublishDue(ctx); n != 1 || err != nil {
+			t.Fatalf("published %d due articles (%v), want 1", n, err)
+		}
+		d.QueryRow(ctx, `SELECT version FROM content_version`).Scan(&after)
+		if after <= before {
+			t.Fatalf("content version %d -> %d: caches would not notice", before, after)
+		}
+		if n, _ := s.PublishDue(ctx); n != 0 {
+			t.Fatalf("published the same article again: %d", n)
+		}
+		if a, _ := s.Public(ctx, future.Slug); a.Status != StatusPublished {
+			t.Fatalf("status %q after publishing", a.Status)
 		}
 
 		// Duplicate slug is a clear field error.
