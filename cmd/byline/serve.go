@@ -122,19 +122,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return mail.NewSMTP(st.SMTP), st.SMTP.From, true
 	}, 5*time.Second, log)
 	go janitor(bg, people, limiter, log)
-	go publishScheduled(bg, articles, func() { readVersion(bg) }, log)
-	go func() {
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-bg.Done():
-				return
-			case <-t.C:
-				readVersion(bg)
-			}
-		}
-	}()
+	go every(bg, time.Second, func() { publishScheduled(bg, articles, func() { readVersion(bg) }, log) })
+	go every(bg, 250*time.Millisecond, func() { readVersion(bg) })
 	if cache != nil {
 		go followArticleChanges(bg, broker, cache)
 	}
@@ -197,25 +186,30 @@ func janitor(ctx context.Context, people *account.Store, limiter *ratelimit.Limi
 	}
 }
 
-// publishScheduled publishes scheduled articles when their time comes,
-// checking every second, and refreshes this node's cache at once; the other
-// nodes see the content counter move.
+// publishScheduled publishes scheduled articles whose time has come and
+// refreshes this node's cache at once; the other nodes see the content
+// counter move.
 func publishScheduled(ctx context.Context, articles *article.Store, refresh func(), log *slog.Logger) {
-	t := time.NewTicker(time.Second)
+	n, err := articles.PublishDue(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("publish scheduled articles", "err", err)
+	case n > 0:
+		log.Info("published scheduled articles", "count", n)
+		refresh()
+	}
+}
+
+// every runs fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		n, err := articles.PublishDue(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("publish scheduled articles", "err", err)
-		case n > 0:
-			log.Info("published scheduled articles", "count", n)
-			refresh()
+			fn()
 		}
 	}
 }
