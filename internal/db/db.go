@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -46,10 +47,16 @@ type DB struct {
 
 	queries atomic.Int64
 
-	// stmts caches prepared read statements on SQLite, whose driver would
-	// otherwise parse every query anew (pgx caches them itself).
-	stmts    sync.Map // query text -> *sql.Stmt
-	stmtsLen atomic.Int32
+	// Prepared statements on SQLite, whose driver would otherwise parse
+	// every query anew (pgx caches them itself): reads on the reader pool,
+	// writes on the one writer connection, where transactions reuse them.
+	readStmts, writeStmts stmtCache
+}
+
+// stmtCache maps query text to a statement prepared on one pool.
+type stmtCache struct {
+	m sync.Map // query text -> *sql.Stmt
+	n atomic.Int32
 }
 
 // maxStmts bounds the statement cache; queries past it run unprepared.
@@ -146,10 +153,12 @@ func openSQLite(path string) (*DB, error) {
 
 // Close closes every connection.
 func (d *DB) Close() error {
-	d.stmts.Range(func(_, st any) bool {
-		st.(*sql.Stmt).Close()
-		return true
-	})
+	for _, c := range []*stmtCache{&d.readStmts, &d.writeStmts} {
+		c.m.Range(func(_, st any) bool {
+			st.(*sql.Stmt).Close()
+			return true
+		})
+	}
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -179,13 +188,16 @@ func (d *DB) QueryCount() int64 { return d.queries.Load() }
 // Exec runs a statement that writes.
 func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	d.queries.Add(1)
+	if st := d.stmt(ctx, &d.writeStmts, d.write, query); st != nil {
+		return st.ExecContext(ctx, normArgs(args)...)
+	}
 	return d.write.ExecContext(ctx, query, normArgs(args)...)
 }
 
 // Query runs a read-only query on the reader pool.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	d.queries.Add(1)
-	if st := d.stmt(ctx, query); st != nil {
+	if st := d.stmt(ctx, &d.readStmts, d.read, query); st != nil {
 		return st.QueryContext(ctx, normArgs(args)...)
 	}
 	return d.read.QueryContext(ctx, query, normArgs(args)...)
@@ -194,7 +206,7 @@ func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 // QueryRow runs a read-only single-row query on the reader pool.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	d.queries.Add(1)
-	if st := d.stmt(ctx, query); st != nil {
+	if st := d.stmt(ctx, &d.readStmts, d.read, query); st != nil {
 		return st.QueryRowContext(ctx, normArgs(args)...)
 	}
 	return d.read.QueryRowContext(ctx, query, normArgs(args)...)
@@ -203,26 +215,50 @@ func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 // stmt returns a cached prepared statement for query on SQLite, or nil
 // (PostgreSQL, a full cache, or a statement that fails to prepare, whose
 // error the unprepared path then reports).
-func (d *DB) stmt(ctx context.Context, query string) *sql.Stmt {
+func (d *DB) stmt(ctx context.Context, c *stmtCache, pool *sql.DB, query string) *sql.Stmt {
 	if d.Engine != SQLite {
 		return nil
 	}
-	if st, ok := d.stmts.Load(query); ok {
+	if st, ok := c.m.Load(query); ok {
 		return st.(*sql.Stmt)
 	}
-	if d.stmtsLen.Load() >= maxStmts {
+	if c.n.Load() >= maxStmts || !cacheable(query) {
 		return nil
 	}
-	st, err := d.read.PrepareContext(context.WithoutCancel(ctx), query)
+	st, err := pool.PrepareContext(context.WithoutCancel(ctx), query)
 	if err != nil {
 		return nil
 	}
-	if prev, loaded := d.stmts.LoadOrStore(query, st); loaded {
+	if prev, loaded := c.m.LoadOrStore(query, st); loaded {
 		st.Close()
 		return prev.(*sql.Stmt)
 	}
-	d.stmtsLen.Add(1)
+	c.n.Add(1)
 	return st
+}
+
+// PreparedStatements says how many statements are cached for reading and
+// for writing.
+func (d *DB) PreparedStatements() (read, write int) {
+	return int(d.readStmts.n.Load()), int(d.writeStmts.n.Load())
+}
+
+// cacheable reports whether query is one statement that reads or changes
+// rows: schema changes and scripts are run once and not worth a slot.
+func cacheable(query string) bool {
+	q := strings.TrimSpace(query)
+	if i := strings.IndexByte(q, ';'); i >= 0 && i < len(q)-1 {
+		return false
+	}
+	verb := q
+	if i := strings.IndexFunc(q, unicode.IsSpace); i > 0 {
+		verb = q[:i]
+	}
+	switch strings.ToUpper(verb) {
+	case "SELECT", "INSERT", "UPDATE", "DELETE", "WITH":
+		return true
+	}
+	return false
 }
 
 // Tx runs fn in a write transaction, committing when fn returns nil and
@@ -240,30 +276,60 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", MapError(d.Engine, err))
 	}
+	for _, q := range tx.unprepared {
+		d.stmt(ctx, &d.writeStmts, d.write, q)
+	}
 	return nil
 }
 
 // Tx is a write transaction.
 type Tx struct {
-	tx *sql.Tx
-	db *DB
+	tx         *sql.Tx
+	db         *DB
+	unprepared []string // statements to prepare for next time, after the commit
 }
 
 // Engine reports the engine the transaction runs on.
 func (t *Tx) Engine() Engine { return t.db.Engine }
 
+// stmt is the writer's cached statement for query, bound to this
+// transaction (on SQLite's one writer connection, without preparing again).
+// One not yet cached cannot be prepared now: the transaction holds the only
+// writer connection. It runs unprepared and is prepared after the commit.
+func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.db.Engine != SQLite {
+		return nil
+	}
+	if st, ok := t.db.writeStmts.m.Load(query); ok {
+		return t.tx.StmtContext(ctx, st.(*sql.Stmt))
+	}
+	if cacheable(query) {
+		t.unprepared = append(t.unprepared, query)
+	}
+	return nil
+}
+
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	t.db.queries.Add(1)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, normArgs(args)...)
+	}
 	return t.tx.ExecContext(ctx, query, normArgs(args)...)
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	t.db.queries.Add(1)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, normArgs(args)...)
+	}
 	return t.tx.QueryContext(ctx, query, normArgs(args)...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	t.db.queries.Add(1)
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, normArgs(args)...)
+	}
 	return t.tx.QueryRowContext(ctx, query, normArgs(args)...)
 }
 
