@@ -197,6 +197,19 @@ var (
 	errForbidden    = errors.New("your account may not do this")
 )
 
+// write is what a change to one resource needs: the caller, who must hold
+// perm, the {id} in the path, and the JSON body.
+func write[T any](r *http.Request, perm account.Permission) (p *account.Person, id int64, in T, err error) {
+	if p, err = caller(r, perm); err != nil {
+		return
+	}
+	if id, err = pathID(r); err != nil {
+		return
+	}
+	err = decode(r, &in)
+	return
+}
+
 // decode reads a JSON body (at most 64 KB) into v.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
@@ -213,16 +226,8 @@ type newComment struct {
 }
 
 func (a *API) postComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r, account.PermComment)
+	p, id, in, err := write[newComment](r, account.PermComment)
 	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var in newComment
-	if err := decode(r, &in); err != nil {
 		return err
 	}
 	st := a.Settings.Current(r.Context())
@@ -317,16 +322,8 @@ type moderation struct {
 }
 
 func (a *API) moderateComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r, account.PermModerate)
+	p, id, in, err := write[moderation](r, account.PermModerate)
 	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var in moderation
-	if err := decode(r, &in); err != nil {
 		return err
 	}
 	if err := a.Comments.Moderate(r.Context(), []int64{id}, comment.Action(in.Action), p.ID, in.Note, a.Settings.Current(r.Context()).CommentSite()); err != nil {

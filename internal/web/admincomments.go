@@ -141,10 +141,7 @@ func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *vie
 
 // adminBan pauses a commenter for a number of days (0 lifts it).
 func (s *Server) adminBan(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, err := formFor(w, r)
 	if err != nil {
 		return err
 	}
@@ -169,10 +166,7 @@ func (s *Server) adminBan(w http.ResponseWriter, r *http.Request, v *viewer) err
 
 // closeComments opens or closes one article's discussion (moderators).
 func (s *Server) closeComments(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, err := formFor(w, r)
 	if err != nil {
 		return err
 	}

@@ -450,10 +450,7 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request, v *viewer
 // voteComment records a vote. Script-driven votes get the new score as
 // JSON; a plain form gets the page back.
 func (s *Server) voteComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, err := formFor(w, r)
 	if err != nil {
 		return err
 	}

@@ -267,6 +267,14 @@ func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 	return nil
 }
 
+// formFor reads a posted form about the resource whose {id} is in the path.
+func formFor(w http.ResponseWriter, r *http.Request) (int64, error) {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return 0, err
+	}
+	return pathID(r)
+}
+
 // pathID reads the {id} of the address; anything but a positive number
 // names nothing.
 func pathID(r *http.Request) (int64, error) {
