@@ -105,4 +105,31 @@ func TestTwoNodes(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+
+	// Signing out on node 1 ends the session on node 2, which had it in
+	// memory since the /account page.
+	resp, err = c.PostForm(node1+"/logout", url.Values{"return_to": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	signedOut := time.Now()
+	for {
+		req, _ := http.NewRequest("GET", node2+"/account", nil)
+		for _, ck := range jar.Cookies(u2) {
+			req.AddCookie(ck)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusSeeOther {
+			break
+		}
+		if time.Since(signedOut) > time.Second {
+			t.Fatalf("node 2 still honours a session ended on node 1: %d", resp.StatusCode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

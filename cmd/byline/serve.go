@@ -80,6 +80,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	// every quarter second, and at once when PostgreSQL announces a change)
 	// and by this node's own changes.
 	broker := events.New()
+	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
 	var cache *pagecache.Cache
 	if cfg.CacheMB > 0 {
 		cache = pagecache.New(cfg.CacheMB << 20)
@@ -106,6 +107,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	apiHandler.CommentChanged = handler.CommentChanged
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
@@ -125,8 +127,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	go every(bg, time.Second, func() { publishScheduled(bg, articles, func() { readVersion(bg) }, log) })
 	go every(bg, 250*time.Millisecond, func() { readVersion(bg) })
 	if cache != nil {
-		go followArticleChanges(bg, broker, cache)
+		go follow(bg, broker, cacheTopic, cache.BumpArticle)
 	}
+	go follow(bg, broker, peopleTopic, people.Forget)
 	if d.Engine == db.Postgres {
 		go events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) })
 	}
@@ -214,22 +217,30 @@ func every(ctx context.Context, d time.Duration, fn func()) {
 	}
 }
 
-// cacheTopic carries changes to one article's pages (votes) between nodes.
-const cacheTopic = "cache"
+// Topics that carry changes between nodes: one article's pages (votes),
+// and one person or their sessions (kept in memory by each node).
+const (
+	cacheTopic  = "cache"
+	peopleTopic = "people"
+)
 
 // announceCacheChange tells every node (this one too) that an article's
 // pages changed in a way the database counter does not show.
 func announceCacheChange(broker *events.Broker) func(articleID int64, articleOnly bool) {
 	return func(articleID int64, articleOnly bool) {
 		if articleOnly {
-			broker.Publish(events.Event{Topic: cacheTopic, Kind: "article", Data: []byte(strconv.FormatInt(articleID, 10))})
+			announce(broker, cacheTopic, articleID)
 		}
 	}
 }
 
-// followArticleChanges applies those announcements to this node's cache.
-func followArticleChanges(ctx context.Context, broker *events.Broker, cache *pagecache.Cache) {
-	ch, cancel := broker.Subscribe(cacheTopic)
+func announce(broker *events.Broker, topic string, id int64) {
+	broker.Publish(events.Event{Topic: topic, Kind: topic, Data: []byte(strconv.FormatInt(id, 10))})
+}
+
+// follow applies the ids announced on topic, from any node, to fn.
+func follow(ctx context.Context, broker *events.Broker, topic string, fn func(id int64)) {
+	ch, cancel := broker.Subscribe(topic)
 	defer cancel()
 	for {
 		select {
@@ -240,7 +251,7 @@ func followArticleChanges(ctx context.Context, broker *events.Broker, cache *pag
 				return
 			}
 			if id, err := strconv.ParseInt(string(e.Data), 10, 64); err == nil {
-				cache.BumpArticle(id)
+				fn(id)
 			}
 		}
 	}

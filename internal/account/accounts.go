@@ -123,6 +123,7 @@ func (s *Store) Verify(ctx context.Context, token string) (Person, error) {
 	if err != nil {
 		return Person{}, err
 	}
+	s.changed(id)
 	return s.ByID(ctx, id)
 }
 
@@ -164,7 +165,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, password string) 
 	if err := CheckPassword(password, p.Email, p.DisplayName); err != nil {
 		return apperr.Field("password", err.Error())
 	}
-	return s.db.Tx(ctx, func(tx *db.Tx) error { return s.setPassword(ctx, tx, userID, password) })
+	return s.write(ctx, userID, func(tx *db.Tx) error { return s.setPassword(ctx, tx, userID, password) })
 }
 
 func (s *Store) setPassword(ctx context.Context, tx *db.Tx, userID int64, password string) error {
@@ -188,7 +189,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 	if err := CheckPassword(next, p.Email, p.DisplayName); err != nil {
 		return apperr.Field("new_password", err.Error())
 	}
-	return s.db.Tx(ctx, func(tx *db.Tx) error { return s.setPassword(ctx, tx, userID, next) })
+	return s.write(ctx, userID, func(tx *db.Tx) error { return s.setPassword(ctx, tx, userID, next) })
 }
 
 // RequestReset mails a reset link if the address belongs to an account. It
@@ -251,6 +252,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, password string) (Pers
 	if err != nil {
 		return Person{}, err
 	}
+	s.changed(id)
 	return s.ByID(ctx, id)
 }
 
@@ -318,6 +320,7 @@ func (s *Store) UpdateProfile(ctx context.Context, userID int64, pr Profile) (Pe
 		userID, n.DisplayName, n.Country, n.Bio, pr.AvatarKind, s.now()); err != nil {
 		return Person{}, fmt.Errorf("account: update profile: %w", err)
 	}
+	s.changed(userID)
 	return s.ByID(ctx, userID)
 }
 
@@ -340,7 +343,7 @@ func (s *Store) SetRoles(ctx context.Context, userID int64, roles []Role) error 
 			return apperr.Field("roles", err.Error())
 		}
 	}
-	return s.db.Tx(ctx, func(tx *db.Tx) error {
+	return s.write(ctx, userID, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1`, userID); err != nil {
 			return err
 		}
@@ -357,7 +360,7 @@ func (s *Store) SetRoles(ctx context.Context, userID int64, roles []Role) error 
 // Suspend stops a person from signing in and ends their sessions; Unsuspend
 // lifts it.
 func (s *Store) Suspend(ctx context.Context, userID int64, suspend bool) error {
-	return s.db.Tx(ctx, func(tx *db.Tx) error {
+	return s.write(ctx, userID, func(tx *db.Tx) error {
 		var at any
 		if suspend {
 			at = s.now()
@@ -377,7 +380,7 @@ func (s *Store) Suspend(ctx context.Context, userID int64, suspend bool) error {
 // avatar and private details go; the row stays, renamed, so the threads and
 // articles they took part in stay whole and readable.
 func (s *Store) Delete(ctx context.Context, userID int64) error {
-	return s.db.Tx(ctx, func(tx *db.Tx) error {
+	return s.write(ctx, userID, func(tx *db.Tx) error {
 		var articles int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM articles WHERE author_id = $1`, userID).Scan(&articles); err != nil {
 			return err

@@ -259,3 +259,62 @@ func TestPermissionTable(t *testing.T) {
 		t.Error("suspended person keeps a permission")
 	}
 }
+
+// Two stores on one database stand for two nodes: a session one node keeps
+// in memory stops working there as soon as the other ends it (the hook
+// carries the news), and without the news after sessionCacheTTL at most.
+func TestSessionCacheAcrossNodes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		clock := time.Now()
+		one, two := NewStore(d), NewStore(d)
+		one.now = func() time.Time { return clock }
+		two.now = one.now
+		two.OnChange = one.Forget
+		p, err := one.Create(ctx, NewPerson{Email: "cache@example.com", DisplayName: "Cee Cache", Country: "US", Password: "a long enough secret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, _, err := one.StartSession(ctx, p.ID, false, "test", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := one.SessionPerson(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		before := d.QueryCount()
+		if _, _, err := one.SessionPerson(ctx, token); err != nil || d.QueryCount() != before {
+			t.Fatalf("second lookup: %v, %d queries", err, d.QueryCount()-before)
+		}
+
+		// A role given on node two shows on node one at once.
+		if err := two.SetRoles(ctx, p.ID, []Role{RoleModerator}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := one.SessionPerson(ctx, token); err != nil || !got.Can(PermModerate) {
+			t.Fatalf("after roles: %v %v", got.Roles, err)
+		}
+		// Signing out on node two ends the session on node one at once.
+		if err := two.EndSession(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := one.SessionPerson(ctx, token); !errors.Is(err, ErrNoSession) {
+			t.Fatalf("ended session still works: %v", err)
+		}
+
+		// A node that misses the news trusts its memory no longer than the TTL.
+		token, _, _ = one.StartSession(ctx, p.ID, false, "test", "127.0.0.1")
+		if _, _, err := one.SessionPerson(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		deaf := NewStore(d)
+		deaf.now = one.now
+		if err := deaf.Suspend(ctx, p.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(sessionCacheTTL + time.Millisecond)
+		if _, _, err := one.SessionPerson(ctx, token); !errors.Is(err, ErrNoSession) {
+			t.Fatalf("suspended person still signed in after the TTL: %v", err)
+		}
+	})
+}

@@ -58,7 +58,7 @@ func (s *Store) SetAvatar(ctx context.Context, userID int64, data []byte) error 
 		return fmt.Errorf("account: encode avatar: %w", err)
 	}
 	now := s.now()
-	return s.db.Tx(ctx, func(tx *db.Tx) error {
+	return s.write(ctx, userID, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO avatars (user_id, content_type, data, updated_at) VALUES ($1, 'image/jpeg', $2, $3)
 			ON CONFLICT (user_id) DO UPDATE SET content_type = excluded.content_type, data = excluded.data, updated_at = excluded.updated_at`,
 			userID, out.Bytes(), now); err != nil {

@@ -2,9 +2,12 @@ package account
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
+
+	"byline/internal/db"
 )
 
 // Session lifetimes: a browser session lasts a day unless used; "remember
@@ -57,13 +60,18 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (Person, Sessio
 	if token == "" || len(token) > 100 {
 		return Person{}, Session{}, ErrNoSession
 	}
+	now := s.now()
+	hash := hashToken(token)
+	if e, ok := s.sessions.get(hash, now); ok {
+		return e.p, e.ses, nil
+	}
+	gen := s.sessions.generation()
 	var p Person
 	var ses Session
-	now := s.now()
 	// One query: the person, the session, and a row per role.
 	rows, err := s.db.Query(ctx, `SELECT `+personCols+`, se.token_hash, se.created_at, se.last_seen_at, se.expires_at, se.remember, r.role
 		FROM sessions se JOIN users u ON u.id = se.user_id LEFT JOIN user_roles r ON r.user_id = u.id
-		WHERE se.token_hash = $1 AND se.expires_at > $2 AND u.suspended_at IS NULL AND u.deleted_at IS NULL`, hashToken(token), now)
+		WHERE se.token_hash = $1 AND se.expires_at > $2 AND u.suspended_at IS NULL AND u.deleted_at IS NULL`, hash, now)
 	if err != nil {
 		return Person{}, Session{}, fmt.Errorf("account: session: %w", err)
 	}
@@ -98,6 +106,7 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (Person, Sessio
 			return Person{}, Session{}, fmt.Errorf("account: touch session: %w", err)
 		}
 	}
+	s.sessions.put(gen, cachedSession{p: p, ses: ses, until: now.Add(sessionCacheTTL)})
 	return p, ses, nil
 }
 
@@ -121,13 +130,23 @@ func (s *Store) roles(ctx context.Context, userID int64) ([]Role, error) {
 
 // EndSession signs one browser out.
 func (s *Store) EndSession(ctx context.Context, token string) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(token))
+	var userID int64
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id`, hashToken(token)).Scan(&userID)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err == nil {
+		s.changed(userID)
+	}
 	return err
 }
 
 // EndSessionByID ends one of a person's sessions from their session list.
 func (s *Store) EndSessionByID(ctx context.Context, userID int64, id string) error {
 	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2`, id, userID)
+	s.changed(userID)
 	return err
 }
 
@@ -135,6 +154,7 @@ func (s *Store) EndSessionByID(ctx context.Context, userID int64, id string) err
 // ("" ends them all).
 func (s *Store) EndOtherSessions(ctx context.Context, userID int64, keep string) error {
 	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, keep)
+	s.changed(userID)
 	return err
 }
 

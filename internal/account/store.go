@@ -14,9 +14,14 @@ import (
 
 // Store keeps people in the database.
 type Store struct {
-	db     *db.DB
-	now    func() time.Time
-	mailer Mailer
+	db       *db.DB
+	now      func() time.Time
+	mailer   Mailer
+	sessions sessionCache
+
+	// OnChange, when set, hears of every change to a person or their
+	// sessions, so other nodes can drop what they keep in memory.
+	OnChange func(userID int64)
 }
 
 // NewStore returns a Store on d.

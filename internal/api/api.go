@@ -18,6 +18,7 @@ import (
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/links"
 	"byline/internal/site"
 )
@@ -58,6 +59,18 @@ type Deps struct {
 	Comments Comments
 	Location *time.Location
 	Logger   *slog.Logger
+
+	// CommentChanged, when set, hears of every comment the API posted,
+	// edited, deleted, voted on or moderated, so cached pages and open
+	// discussions follow at once.
+	CommentChanged func(kind string, c comment.Comment)
+}
+
+// commentChanged passes a change on to CommentChanged.
+func (a *API) commentChanged(kind string, c comment.Comment) {
+	if a.CommentChanged != nil {
+		a.CommentChanged(kind, c)
+	}
 }
 
 // API is the JSON API's handler.

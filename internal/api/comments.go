@@ -246,6 +246,8 @@ func (a *API) postComment(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusCreated
 	if posted.Duplicate {
 		status = http.StatusOK
+	} else {
+		a.commentChanged("comment", c)
 	}
 	w.Header().Set("Location", "/api/v1/comments/"+strconv.FormatInt(c.ID, 10))
 	writeJSON(w, status, a.comment(a.base(r), c))
@@ -272,6 +274,7 @@ func (a *API) editComment(w http.ResponseWriter, r *http.Request) error {
 	if c, err = a.Comments.Edit(r.Context(), c.ID, p.ID, in.Body); err != nil {
 		return err
 	}
+	a.commentChanged("edited", c)
 	writeJSON(w, http.StatusOK, a.comment(a.base(r), c))
 	return nil
 }
@@ -288,6 +291,7 @@ func (a *API) deleteComment(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Comments.Delete(r.Context(), c.ID, p.ID); err != nil {
 		return err
 	}
+	a.commentChanged("deleted", c)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -312,6 +316,7 @@ func (a *API) voteComment(w http.ResponseWriter, r *http.Request) error {
 	if c, err = a.Comments.Vote(r.Context(), c.ID, p.ID, in.Value); err != nil {
 		return err
 	}
+	a.commentChanged("score", c)
 	writeJSON(w, http.StatusOK, a.comment(a.base(r), c))
 	return nil
 }
@@ -333,6 +338,7 @@ func (a *API) moderateComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.commentChanged("moderated", c)
 	writeJSON(w, http.StatusOK, a.comment(a.base(r), c))
 	return nil
 }

@@ -204,7 +204,7 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 			}
 		}
 		out = Posted{HeldFor: held, Comment: Comment{ID: id, ArticleID: n.ArticleID, ParentID: n.ParentID, ThreadID: thread, Depth: depth,
-			Author: Author{ID: n.AuthorID}, BodyMD: md, BodyHTML: html, Status: st, CreatedAt: now.UTC()}}
+			Author: Author{ID: n.AuthorID, Name: n.AuthorName}, BodyMD: md, BodyHTML: html, Status: st, CreatedAt: now.UTC()}}
 		return nil
 	})
 	if err != nil {

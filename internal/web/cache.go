@@ -97,6 +97,42 @@ type cacheMeta struct {
 	// rendered once per cached page.
 	respondMu sync.Mutex
 	respond   map[respondKey]string
+
+	// Readers' own votes on the page's comments. A vote makes a new page
+	// (the score moves), so these never outlive the votes they show.
+	votesMu sync.Mutex
+	votes   map[int64]map[int64]int
+}
+
+// maxVoters bounds the readers whose votes a cached page keeps.
+const maxVoters = 1024
+
+// votesOn returns v's votes on the comments of a cached page.
+func (s *Server) votesOn(ctx context.Context, meta *cacheMeta, v *viewer) (map[int64]int, error) {
+	if len(meta.comments) == 0 || !v.Can(account.PermComment) {
+		return nil, nil
+	}
+	meta.votesMu.Lock()
+	got, ok := meta.votes[v.ID]
+	meta.votesMu.Unlock()
+	if ok {
+		return got, nil
+	}
+	ids := make([]int64, len(meta.comments))
+	for i, c := range meta.comments {
+		ids[i] = c.id
+	}
+	got, err := s.Comments.Votes(ctx, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	meta.votesMu.Lock()
+	if meta.votes == nil || len(meta.votes) >= maxVoters {
+		meta.votes = map[int64]map[int64]int{}
+	}
+	meta.votes[v.ID] = got
+	meta.votesMu.Unlock()
+	return got, nil
 }
 
 type respondKey struct {
@@ -268,9 +304,8 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 	if meta == nil {
 		meta = &cacheMeta{}
 	}
-	tmpl := s.tmpl.byName["home"]
-	var nav bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&nav, "account-links", accountLinks{Viewer: v, ReturnTo: meta.returnTo}); err != nil {
+	nav, err := s.navFor(v, meta.returnTo)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -279,16 +314,10 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 		s.fail(w, r, err)
 		return
 	}
-	votes := map[int64]int{}
-	if len(meta.comments) > 0 && v.Can(account.PermComment) {
-		ids := make([]int64, len(meta.comments))
-		for i, c := range meta.comments {
-			ids[i] = c.id
-		}
-		if votes, err = s.Comments.Votes(r.Context(), v.ID, ids); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	votes, err := s.votesOn(r.Context(), meta, v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	controls := make(map[int64]*commentView, len(meta.comments))
 	now := time.Now()
@@ -302,15 +331,59 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 		controls[c.id] = cv
 	}
 	meta.once.Do(func() { meta.pieces = split(e.Body, meta.thread != nil) })
-	body := overlay(meta.pieces, len(e.Body), nav.String(), respond, controls)
+	buf := pagePool.Get().(*bytes.Buffer)
+	defer pagePool.Put(buf)
+	buf.Reset()
+	overlay(buf, meta.pieces, nav, respond, controls)
 	h := w.Header()
 	h.Set("Content-Type", e.ContentType)
 	h.Set("Cache-Control", "private, no-cache")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(body)
+		w.Write(buf.Bytes())
 	}
+}
+
+// pagePool holds the buffers personal pages are assembled in.
+var pagePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// navMemo keeps each signed-in reader's account menu per page address, so
+// a page view renders no template. A change to the person (name, picture,
+// roles) moves their UpdatedAt and so the key.
+type navMemo struct {
+	mu sync.Mutex
+	m  map[navKey]string
+}
+
+type navKey struct {
+	id       int64
+	updated  int64
+	admin    bool
+	returnTo string
+}
+
+const maxNavs = 4096
+
+func (s *Server) navFor(v *viewer, returnTo string) (string, error) {
+	k := navKey{v.ID, v.UpdatedAt.UnixNano(), v.Can(account.PermAccessAdmin), returnTo}
+	s.navs.mu.Lock()
+	html, ok := s.navs.m[k]
+	s.navs.mu.Unlock()
+	if ok {
+		return html, nil
+	}
+	var b strings.Builder
+	if err := s.tmpl.byName["home"].ExecuteTemplate(&b, "account-links", accountLinks{Viewer: v, ReturnTo: returnTo}); err != nil {
+		return "", err
+	}
+	s.navs.mu.Lock()
+	if s.navs.m == nil || len(s.navs.m) >= maxNavs {
+		s.navs.m = map[navKey]string{} // start over rather than track use
+	}
+	s.navs.m[k] = b.String()
+	s.navs.mu.Unlock()
+	return b.String(), nil
 }
 
 // respondBox is the reply box under a cached discussion as v sees it.
@@ -388,9 +461,7 @@ func split(base []byte, hasRespond bool) []piece {
 }
 
 // overlay assembles a reader's page from the cached pieces and their parts.
-func overlay(pieces []piece, size int, nav, respond string, controls map[int64]*commentView) []byte {
-	var out strings.Builder
-	out.Grow(size + len(nav) + len(respond) + len(controls)*700)
+func overlay(out *bytes.Buffer, pieces []piece, nav, respond string, controls map[int64]*commentView) {
 	for _, p := range pieces {
 		switch p.kind {
 		case 0:
@@ -402,12 +473,11 @@ func overlay(pieces []piece, size int, nav, respond string, controls map[int64]*
 		case 'v', 't':
 			if cv := controls[p.id]; cv != nil {
 				if p.kind == 'v' {
-					writeVotes(&out, cv)
+					writeVotes(out, cv)
 				} else {
-					writeTools(&out, cv)
+					writeTools(out, cv)
 				}
 			}
 		}
 	}
-	return []byte(out.String())
 }

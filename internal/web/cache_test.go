@@ -82,6 +82,37 @@ func TestPageCache(t *testing.T) {
 	if !strings.Contains(body, `data-score="`+id+`" title="4 up, 0 down">4<`) {
 		t.Fatal("the cached page is stale after a vote")
 	}
+	// The voter's own page shows their vote pressed, and withdrawn when
+	// they withdraw it: what a cached page keeps of it never outlives it.
+	voted := `aria-pressed="true" title="Vote up"`
+	if other.get(infiniti); !strings.Contains(other.last, voted) {
+		t.Fatal("the voter's page does not show their vote")
+	}
+	other.expect(other.post("/comments/"+id+"/vote", url.Values{"value": {"0"}}), 303)
+	if other.get(infiniti); strings.Contains(other.last, voted) {
+		t.Fatal("the voter's page still shows a withdrawn vote")
+	}
+	// A vote through the JSON API changes the cached page too.
+	p, err := ts.accounts.Find(context.Background(), "nadia.forsythe@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := ts.accounts.CreateAPIToken(context.Background(), p.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/comments/"+id+"/vote", strings.NewReader(`{"value": -1}`))
+	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("vote through the API: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	_, body = anonGet(t, page, nil)
+	if !strings.Contains(body, `data-score="`+id+`" title="2 up, 1 down">1<`) {
+		t.Fatal("the cached page is stale after a vote through the API")
+	}
 
 	// A change made elsewhere (another node, a command-line tool) shows once
 	// the content counter is read, as the server does four times a second.

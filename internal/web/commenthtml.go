@@ -83,8 +83,16 @@ func writeComment(b *strings.Builder, v *commentView) {
 	b.WriteString("</li>\n")
 }
 
+// htmlWriter is where comment HTML is written: a page being rendered or a
+// cached page being personalised.
+type htmlWriter interface {
+	WriteString(string) (int, error)
+	WriteByte(byte) error
+	Write([]byte) (int, error)
+}
+
 // writeVotes is the reader's vote buttons on a comment.
-func writeVotes(b *strings.Builder, v *commentView) {
+func writeVotes(b htmlWriter, v *commentView) {
 	if v.CanAct && !v.Mine {
 		id := strconv.FormatInt(v.C.ID, 10)
 		writeVote(b, id, "up", "▲", "Vote up", v.UpValue, v.MyVote == 1)
@@ -94,7 +102,7 @@ func writeVotes(b *strings.Builder, v *commentView) {
 
 // writeTools is what the reader may do with a comment besides replying:
 // edit and delete their own, report others'.
-func writeTools(b *strings.Builder, v *commentView) {
+func writeTools(b htmlWriter, v *commentView) {
 	id := strconv.FormatInt(v.C.ID, 10)
 	if v.Editable {
 		b.WriteString("\n      " + `<a href="/comments/` + id + `/edit">Edit</a>`)
@@ -113,7 +121,7 @@ func writeTools(b *strings.Builder, v *commentView) {
 	}
 }
 
-func writeVote(b *strings.Builder, id, dir, arrow, label string, value int, on bool) {
+func writeVote(b htmlWriter, id, dir, arrow, label string, value int, on bool) {
 	cls, pressed := "vote-"+dir, "false"
 	if on {
 		cls, pressed = cls+" voted", "true"

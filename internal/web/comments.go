@@ -292,8 +292,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 	case p.Status == comment.StatusPending:
 		return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "comment-held")
 	}
-	s.changed(a.ID, false)
-	s.announce(a.ID, "comment", map[string]any{"id": p.ID, "count": a.CommentCount + 1, "author": v.DisplayName})
+	s.CommentChanged("comment", p.Comment)
 	if p.Depth == 0 {
 		// A new thread: last in the oldest-first order, first in the newest.
 		page := 1
@@ -468,8 +467,7 @@ func (s *Server) voteComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		return err
 	}
-	s.changed(c.ArticleID, true)
-	s.announce(c.ArticleID, "score", map[string]any{"id": c.ID, "score": c.Score(), "up": c.Up, "down": c.Down})
+	s.CommentChanged("score", c)
 	if r.Header.Get("Accept") == "application/json" {
 		w.Header().Set("Content-Type", "application/json")
 		_, err := w.Write([]byte(`{"id":` + strconv.FormatInt(c.ID, 10) + `,"score":` + strconv.Itoa(c.Score()) + `,"up":` + strconv.Itoa(c.Up) +

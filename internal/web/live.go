@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"byline/internal/comment"
 	"byline/internal/events"
 )
 
@@ -19,6 +20,24 @@ type Events interface {
 func articleTopic(id int64) string { return "article:" + strconv.FormatInt(id, 10) }
 
 // announce tells open pages of an article what changed.
+// CommentChanged brings cached pages and open discussions up to date after
+// a change to comment c, here or through the JSON API: kind "comment" (a
+// new comment), "score" (a vote) or any other change.
+func (s *Server) CommentChanged(kind string, c comment.Comment) {
+	switch kind {
+	case "score":
+		s.changed(c.ArticleID, true)
+		s.announce(c.ArticleID, "score", map[string]any{"id": c.ID, "score": c.Score(), "up": c.Up, "down": c.Down})
+	case "comment":
+		s.changed(c.ArticleID, false)
+		if c.Status == comment.StatusVisible {
+			s.announce(c.ArticleID, "comment", map[string]any{"id": c.ID, "author": c.Author.Name})
+		}
+	default:
+		s.changed(c.ArticleID, false)
+	}
+}
+
 func (s *Server) announce(articleID int64, kind string, data any) {
 	if s.Events == nil {
 		return

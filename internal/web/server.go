@@ -162,6 +162,8 @@ type Server struct {
 
 	closing   chan struct{} // closed when the server shuts down
 	closeOnce sync.Once
+
+	navs navMemo // signed-in readers' account menus, rendered once each
 }
 
 // CloseStreams ends the live-update streams, which would otherwise keep a

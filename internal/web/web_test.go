@@ -82,12 +82,14 @@ func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, te
 	if err := cache.Refresh(ctx, d, nil); err != nil {
 		t.Fatal(err)
 	}
+	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})})
+		API: apiHandler})
 	if err != nil {
 		t.Fatal(err)
 	}
+	apiHandler.CommentChanged = s.CommentChanged
 	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d}
 }
 
