@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -28,25 +29,29 @@ type SearchPage struct {
 // SearchPerPage is how many results a page shows.
 const SearchPerPage = 10
 
+// searchLimit reads one more than a page, to know if another follows.
+var searchLimit = strconv.Itoa(SearchPerPage + 1)
+
 // maxSearchPage bounds how deep offset pagination may go.
 const maxSearchPage = 50
 
 // The two engines' full-text search differs in every clause, so each has
 // its whole query here, side by side. $1 is the match expression, $2 now,
-// $3 limit, $4 offset. Snippets mark matches with \x01 ... \x02, which
+// $3 the offset. (A bound LIMIT makes SQLite prepare the statement again
+// on every use, so limits are written into the text.) Snippets mark matches with \x01 ... \x02, which
 // stored text never contains (markdown.Render drops control characters).
 var searchSQL = map[db.Engine]string{
 	db.SQLite: `SELECT ` + summaryCols + `, snippet(articles_fts, 1, char(1), char(2), '…', 40)
 		FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid JOIN users u ON u.id = a.author_id
 		WHERE articles_fts MATCH $1 AND ` + visibleAt(2) + `
 		ORDER BY bm25(articles_fts, 4.0, 1.0), a.published_at DESC
-		LIMIT $3 OFFSET $4`,
+		LIMIT ` + searchLimit + ` OFFSET $3`,
 	db.Postgres: `SELECT ` + summaryCols + `,
 			ts_headline('english', a.body_text, q, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "')
 		FROM articles a JOIN users u ON u.id = a.author_id, websearch_to_tsquery('english', $1) q
 		WHERE a.search @@ q AND ` + visibleAt(2) + `
 		ORDER BY ts_rank_cd(a.search, q) DESC, a.published_at DESC
-		LIMIT $3 OFFSET $4`,
+		LIMIT ` + searchLimit + ` OFFSET $3`,
 }
 
 // Search finds public articles matching what a person typed, best first.
@@ -74,7 +79,7 @@ func (s *Store) Search(ctx context.Context, query string, page int) (SearchPage,
 	if match == "" {
 		return res, nil
 	}
-	rows, err := s.db.Query(ctx, searchSQL[s.db.Engine], match, s.now(), SearchPerPage+1, (res.Page-1)*SearchPerPage)
+	rows, err := s.db.Query(ctx, searchSQL[s.db.Engine], match, s.now(), (res.Page-1)*SearchPerPage)
 	if err != nil {
 		return res, fmt.Errorf("article: search %q: %w", query, err)
 	}

@@ -3,6 +3,7 @@ package comment
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"byline/internal/apperr"
 	"byline/internal/db"
@@ -52,13 +53,15 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 	order := rootOrder[sort]
 	// Each page thread is read only as far as the replies it shows: the
 	// bound is the path of its last shown comment, found in the index.
+	// Limits are part of the text: SQLite prepares a statement with a
+	// bound LIMIT again on every use.
 	rows, err := s.db.Query(ctx, `WITH roots AS (
 			SELECT id, row_number() OVER (ORDER BY `+order+`) AS pos FROM comments
 			WHERE article_id = $1 AND depth = 0 AND status = 'visible'
-			ORDER BY `+order+` LIMIT $2 OFFSET $3),
+			ORDER BY `+order+` LIMIT `+strconv.Itoa(PerPage)+` OFFSET $2),
 		bounded AS (
 			SELECT r.id, r.pos,
-				COALESCE((SELECT x.path FROM comments x WHERE x.thread_id = r.id AND x.status = 'visible' ORDER BY x.path LIMIT 1 OFFSET $4), '~') AS bound,
+				COALESCE((SELECT x.path FROM comments x WHERE x.thread_id = r.id AND x.status = 'visible' ORDER BY x.path LIMIT 1 OFFSET `+strconv.Itoa(RepliesShown)+`), '~') AS bound,
 				(SELECT count(*) FROM comments x WHERE x.thread_id = r.id AND x.status = 'visible') AS total
 			FROM roots r)
 		SELECT `+cols+`, COALESCE(pu.display_name, ''), b.total
@@ -66,7 +69,7 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 		JOIN users u ON u.id = c.author_id
 		LEFT JOIN comments pc ON pc.id = c.parent_id LEFT JOIN users pu ON pu.id = pc.author_id
 		WHERE c.thread_id = b.id AND c.status = 'visible' AND c.path <= b.bound
-		ORDER BY b.pos, c.path`, articleID, PerPage, (p.Number-1)*PerPage, RepliesShown)
+		ORDER BY b.pos, c.path`, articleID, (p.Number-1)*PerPage)
 	if err != nil {
 		return p, fmt.Errorf("comment: thread page: %w", err)
 	}
@@ -97,7 +100,7 @@ func (s *Store) WholeThread(ctx context.Context, rootID int64, limit int) ([]Com
 		FROM comments c JOIN users u ON u.id = c.author_id
 		LEFT JOIN comments pc ON pc.id = c.parent_id LEFT JOIN users pu ON pu.id = pc.author_id
 		WHERE c.thread_id = $1 AND c.status = 'visible'
-		ORDER BY c.path LIMIT $2`, rootID, limit)
+		ORDER BY c.path LIMIT `+strconv.Itoa(limit), rootID)
 	if err != nil {
 		return nil, fmt.Errorf("comment: thread %d: %w", rootID, err)
 	}

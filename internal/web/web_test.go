@@ -65,6 +65,12 @@ type testSite struct {
 // is the mail server (as BYLINE_SMTP).
 func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, testSite) {
 	t.Helper()
+	return buildSite(t, d, base, smtpURL, true)
+}
+
+// buildSite is newSiteWith, with the page cache or without it.
+func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.Handler, testSite) {
+	t.Helper()
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/New_York")
 	if err := demo.Load(ctx, d, loc, nil); err != nil {
@@ -78,9 +84,12 @@ func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, te
 	outbox := mail.NewOutbox(d, "example.com")
 	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox)
 	comments := comment.NewStore(d).WithMailer(outbox)
-	cache := pagecache.New(32 << 20)
-	if err := cache.Refresh(ctx, d, nil); err != nil {
-		t.Fatal(err)
+	var cache *pagecache.Cache
+	if cached {
+		cache = pagecache.New(32 << 20)
+		if err := cache.Refresh(ctx, d, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
