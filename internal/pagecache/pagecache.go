@@ -38,7 +38,21 @@ type Entry struct {
 	ArticleVer   int64 // that article's version at render time
 	key          string
 	size         int
+	headers      entryHeaders
 }
+
+// entryHeaders are an entry's header values, made once: a hit then sets
+// its headers without allocating. (net/http only reads them.)
+type entryHeaders struct {
+	etag, lastModified, contentType, length, gzipLength []string
+}
+
+// Header values every hit sends.
+var (
+	cacheControl = []string{"public, no-cache"} // store, but ask again: the ETag makes asking cheap
+	varyEncoding = []string{"Accept-Encoding"}
+	gzipEncoding = []string{"gzip"}
+)
 
 // Cache is a memory-bounded LRU of entries.
 type Cache struct {
@@ -155,6 +169,8 @@ func (c *Cache) Build(s Snapshot, article int64, contentType string, body []byte
 		e.ArticleVer = -1 // some article changed while rendering: this one may have
 	}
 	e.size = len(e.Body) + len(e.Gzip) + 256
+	e.headers = entryHeaders{etag: []string{e.ETag}, lastModified: []string{e.LastModified.Format(http.TimeFormat)},
+		contentType: []string{contentType}, length: []string{itoa(len(e.Body))}, gzipLength: []string{itoa(len(e.Gzip))}}
 	return e
 }
 
@@ -209,21 +225,27 @@ func (c *Cache) Fill(key string, render func() (*Entry, error)) (*Entry, error) 
 // variant when it is accepted.
 func Serve(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool) {
 	h := w.Header()
-	h.Set("ETag", e.ETag)
-	h.Set("Last-Modified", e.LastModified.Format(http.TimeFormat))
-	h.Set("Cache-Control", "public, no-cache") // store, but ask again: the ETag makes asking cheap
-	h.Add("Vary", "Accept-Encoding")
+	eh := &e.headers // entries come from Build
+	h["Etag"] = eh.etag
+	h["Last-Modified"] = eh.lastModified
+	h["Cache-Control"] = cacheControl
+	if v := h["Vary"]; v == nil {
+		h["Vary"] = varyEncoding
+	} else {
+		h["Vary"] = append(v, varyEncoding...)
+	}
 	if match := r.Header.Get("If-None-Match"); match != "" && (match == e.ETag || match == "W/"+e.ETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", e.ContentType)
+	h["Content-Type"] = eh.contentType
 	body := e.Body
+	h["Content-Length"] = eh.length
 	if acceptsGzip {
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = gzipEncoding
+		h["Content-Length"] = eh.gzipLength
 		body = e.Gzip
 	}
-	h.Set("Content-Length", itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)

@@ -88,6 +88,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			case r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics":
 				level = slog.LevelDebug
 			}
+			if !s.Logger.Enabled(r.Context(), level) {
+				return
+			}
 			s.Logger.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 				"route", route, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000,
 				"remote", s.clientIP(r))
@@ -158,13 +161,21 @@ func (r *recorder) Flush() {
 const contentSecurityPolicy = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 
+// securityHeaderValues go on every response; shared, as net/http only
+// reads them.
+var securityHeaderValues = map[string][]string{
+	"X-Content-Type-Options":  {"nosniff"},
+	"Referrer-Policy":         {"strict-origin-when-cross-origin"},
+	"Content-Security-Policy": {contentSecurityPolicy},
+	"X-Frame-Options":         {"DENY"},
+}
+
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Frame-Options", "DENY")
+		for k, v := range securityHeaderValues {
+			h[k] = v
+		}
 		next.ServeHTTP(w, r)
 	})
 }
