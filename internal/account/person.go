@@ -3,8 +3,8 @@
 package account
 
 import (
+	"byline/internal/mail"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -114,11 +114,9 @@ type NewPerson struct {
 // normalize checks n and returns it cleaned, or an *apperr.Invalid.
 func (n NewPerson) normalize() (NewPerson, error) {
 	v := apperr.NewInvalid()
-	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
-	if n.Email == "" {
-		v.Add("email", "an e-mail address is required")
-	} else if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || !strings.Contains(n.Email[strings.LastIndexByte(n.Email, '@'):], ".") {
-		v.Add("email", "that does not look like an e-mail address (name@example.com)")
+	var ok bool
+	if n.Email, ok = mail.CleanAddress(n.Email); !ok {
+		v.Add("email", mail.AddressProblem(n.Email))
 	}
 	n.DisplayName = strings.Join(strings.Fields(n.DisplayName), " ")
 	switch l := utf8.RuneCountInString(n.DisplayName); {

@@ -2,31 +2,18 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
 
 	"byline/internal/apperr"
 	"byline/internal/db"
+	"byline/internal/token"
 )
 
-// newToken returns a random 256-bit token for a URL or cookie and the hash
-// that is stored: a stolen database holds no usable tokens.
-func newToken() (token, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
+func newToken() (secret, hash string) { return token.New() }
 
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
+func hashToken(t string) string { return token.Hash(t) }
 
 // Purposes of single-use links.
 const (

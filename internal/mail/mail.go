@@ -7,6 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -23,6 +27,36 @@ type Message struct {
 	Text    string            // the plain-text part (always)
 	HTML    string            // the HTML alternative (optional)
 	Headers map[string]string // extra headers, e.g. List-Unsubscribe
+}
+
+// CleanAddress lower-cases and trims an e-mail address a person typed and
+// reports whether it is a plain address (name@example.com).
+func CleanAddress(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || len(s) > 254 {
+		return s, false
+	}
+	a, err := netmail.ParseAddress(s)
+	at := strings.LastIndexByte(s, '@')
+	return s, err == nil && a.Address == s && at > 0 && strings.Contains(s[at:], ".")
+}
+
+// AddressProblem says what is wrong with an address CleanAddress refused.
+func AddressProblem(s string) string {
+	if s == "" {
+		return "an e-mail address is required"
+	}
+	return "that does not look like an e-mail address (name@example.com)"
+}
+
+// EncodeHeader writes a header value in ASCII (RFC 2047 for other text).
+func EncodeHeader(s string) string { return mime.QEncoding.Encode("utf-8", s) }
+
+// QuotedPrintable writes s quoted-printable, lines ending in CRLF.
+func QuotedPrintable(w io.Writer, s string) {
+	qw := quotedprintable.NewWriter(w)
+	qw.Write([]byte(s))
+	qw.Close()
 }
 
 // Sender delivers a message now.
@@ -136,7 +170,7 @@ func (s *smtpSender) Send(ctx context.Context, from string, m Message, messageID
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	opts := []gomail.Option{gomail.WithPort(s.c.Port), gomail.WithTimeout(timeout), gomail.WithHELO(helo())}
+	opts := []gomail.Option{gomail.WithPort(s.c.Port), gomail.WithTimeout(timeout), gomail.WithHELO(Helo())}
 	switch s.c.TLS {
 	case TLSImplicit:
 		opts = append(opts, gomail.WithSSL())
@@ -162,7 +196,8 @@ func (s *smtpSender) Send(ctx context.Context, from string, m Message, messageID
 	return nil
 }
 
-func helo() string {
+// Helo is the name this host gives mail servers.
+func Helo() string {
 	if h, err := os.Hostname(); err == nil && h != "" && !strings.ContainsAny(h, " \t") {
 		return h
 	}

@@ -37,6 +37,9 @@ type Server struct {
 	mu       sync.Mutex
 	received []Received
 	failures []int // SMTP codes to answer the next DATA commands with
+	refuse   map[string][]int // SMTP codes to answer RCPT TO for an address with, in turn
+	total    int              // messages accepted, also when not kept
+	keep     bool
 	changed  chan struct{}
 	srv      *smtp.Server
 }
@@ -48,7 +51,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, changed: make(chan struct{}, 1)}
+	s := &Server{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, changed: make(chan struct{}, 1), refuse: map[string][]int{}, keep: true}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true
@@ -70,6 +73,29 @@ func (s *Server) FailNext(codes ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures = append(s.failures, codes...)
+}
+
+// RefuseRecipient makes RCPT TO for addr fail with these codes, one per
+// attempt (4xx: try later, 5xx: no such mailbox), then succeed.
+func (s *Server) RefuseRecipient(addr string, codes ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse[addr] = append(s.refuse[addr], codes...)
+}
+
+// CountOnly makes the server count messages without keeping them (a sink
+// for load).
+func (s *Server) CountOnly() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keep = false
+}
+
+// Total is how many messages were accepted.
+func (s *Server) Total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
 }
 
 // Messages returns what has arrived so far.
@@ -108,6 +134,14 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s := ss.s
+	s.mu.Lock()
+	if codes := s.refuse[to]; len(codes) > 0 {
+		s.refuse[to] = codes[1:]
+		s.mu.Unlock()
+		return &smtp.SMTPError{Code: codes[0], Message: "mailtest: recipient refused on purpose"}
+	}
+	s.mu.Unlock()
 	ss.to = append(ss.to, to)
 	return nil
 }
@@ -125,9 +159,12 @@ func (ss *session) Data(r io.Reader) error {
 		s.mu.Unlock()
 		return &smtp.SMTPError{Code: code, Message: "mailtest: refused on purpose"}
 	}
-	rec := parse(raw)
-	rec.From, rec.To = ss.from, ss.to
-	s.received = append(s.received, rec)
+	s.total++
+	if s.keep {
+		rec := parse(raw)
+		rec.From, rec.To = ss.from, ss.to
+		s.received = append(s.received, rec)
+	}
 	s.mu.Unlock()
 	select {
 	case s.changed <- struct{}{}:

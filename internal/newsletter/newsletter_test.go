@@ -1,0 +1,354 @@
+package newsletter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+	"byline/internal/mail"
+	"byline/internal/mail/mailtest"
+)
+
+var site = Site{Name: "Test Ledger", BaseURL: "http://news.test"}
+
+type fixture struct {
+	d      *db.DB
+	s      *Store
+	outbox *mail.Outbox
+	clock  time.Time
+	art    article.Article
+}
+
+func newFixture(t *testing.T, d *db.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{d: d, outbox: mail.NewOutbox(d, "news.test"), clock: time.Now().UTC()}
+	arts := article.NewStore(d)
+	f.s = NewStore(d, f.outbox, arts)
+	f.s.now = func() time.Time { return f.clock }
+	p, err := account.NewStore(d).Create(ctx, account.NewPerson{Email: "writer@example.com", DisplayName: "Wren Writer", Country: "US"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.art, err = arts.Create(ctx, article.Draft{Headline: "Luxury SUVs Move West", AuthorID: p.ID, BodyMD: "Production moves.\n\nMore text.",
+		Excerpt: "Production of the brand's SUVs moves west.", Status: article.StatusPublished, PublishedAt: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+var confirmLink = regexp.MustCompile(`http://news\.test/newsletter/confirm\?t=([A-Za-z0-9_-]+)`)
+
+// lastConfirmLink is the token of the newest confirmation mail to addr.
+func (f *fixture) lastConfirmLink(t *testing.T, addr string) string {
+	t.Helper()
+	msgs, err := f.outbox.List(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.To == addr {
+			if sub := confirmLink.FindStringSubmatch(m.Text); sub != nil {
+				return sub[1]
+			}
+		}
+	}
+	t.Fatalf("no confirmation mail to %s", addr)
+	return ""
+}
+
+func (f *fixture) mailsTo(t *testing.T, addr string) int {
+	msgs, err := f.outbox.List(context.Background(), 0, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range msgs {
+		if m.To == addr {
+			n++
+		}
+	}
+	return n
+}
+
+func TestDoubleOptIn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		if _, err := f.s.Subscribe(ctx, site, SignUp{Email: "not an address"}); err == nil {
+			t.Fatal("a malformed address was accepted")
+		} else if inv, ok := apperr.AsInvalid(err); !ok || inv.Fields["email"] == "" {
+			t.Fatalf("malformed address: %v", err)
+		}
+		sub, err := f.s.Subscribe(ctx, site, SignUp{Email: " Reader@Example.com ", Consent: "form on /"})
+		if err != nil || sub.Status != Pending || sub.Email != "reader@example.com" || sub.Frequency != Weekly {
+			t.Fatalf("sign-up: %+v %v", sub, err)
+		}
+		first := f.lastConfirmLink(t, "reader@example.com")
+
+		// The same address again is no error and no second entry.
+		again, err := f.s.Subscribe(ctx, site, SignUp{Email: "reader@example.com"})
+		if err != nil || again.ID != sub.ID {
+			t.Fatalf("second sign-up: %+v %v", again, err)
+		}
+		if list, _ := f.s.Subscribers(ctx, SubscriberQuery{Text: "reader@"}); len(list) != 1 {
+			t.Fatalf("%d entries for one address", len(list))
+		}
+		second := f.lastConfirmLink(t, "reader@example.com")
+		if _, err := f.s.Confirm(ctx, first); !errors.Is(err, ErrBadLink) {
+			t.Fatalf("a replaced link still works: %v", err)
+		}
+		got, err := f.s.Confirm(ctx, second)
+		if err != nil || got.Status != Confirmed {
+			t.Fatalf("confirm: %+v %v", got, err)
+		}
+		if _, err := f.s.Confirm(ctx, second); !errors.Is(err, ErrBadLink) {
+			t.Fatalf("a link worked twice: %v", err)
+		}
+		// Signing up once confirmed sends nothing more.
+		before := f.mailsTo(t, "reader@example.com")
+		if _, err := f.s.Subscribe(ctx, site, SignUp{Email: "reader@example.com"}); err != nil || f.mailsTo(t, "reader@example.com") != before {
+			t.Fatalf("a confirmed address got another mail: %v", err)
+		}
+
+		// A signed-in reader's verified address needs no link.
+		v, err := f.s.Subscribe(ctx, site, SignUp{Email: "member@example.com", Verified: true, UserID: 0, Frequency: Daily})
+		if err != nil || v.Status != Confirmed || f.mailsTo(t, "member@example.com") != 0 {
+			t.Fatalf("verified sign-up: %+v %v", v, err)
+		}
+
+		// Preferences and unsubscribing by the link's token.
+		if err := f.s.SetFrequency(ctx, got.Token, Daily); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetFrequency(ctx, got.Token, "hourly"); err == nil {
+			t.Fatal("an unknown frequency was accepted")
+		}
+		var heard int64
+		f.s.OnUnsubscribe = func(id int64) { heard = id }
+		if u, err := f.s.Unsubscribe(ctx, got.Token); err != nil || u.Status != Unsubscribed || heard != got.ID {
+			t.Fatalf("unsubscribe: %+v %v heard %d", u, err, heard)
+		}
+		if _, err := f.s.Unsubscribe(ctx, "no-such-token"); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("unknown token: %v", err)
+		}
+
+		// Unconfirmed sign-ups expire, and their links with them.
+		f.s.Subscribe(ctx, site, SignUp{Email: "later@example.com"})
+		link := f.lastConfirmLink(t, "later@example.com")
+		f.clock = f.clock.Add(confirmTTL + time.Minute)
+		if _, err := f.s.Confirm(ctx, link); !errors.Is(err, ErrBadLink) {
+			t.Fatalf("an expired link worked: %v", err)
+		}
+		f.clock = f.clock.Add(pendingTTL)
+		if n, err := f.s.PurgePending(ctx); err != nil || n != 1 {
+			t.Fatalf("purge: %d %v", n, err)
+		}
+		counts, _ := f.s.Counts(ctx)
+		if counts[Confirmed] != 1 || counts[Unsubscribed] != 1 || counts[Pending] != 0 {
+			t.Fatalf("counts %v", counts)
+		}
+	})
+}
+
+// confirmed adds n confirmed subscribers sub0@example.com...
+func (f *fixture) confirmed(t *testing.T, n int, frequency string) []Subscriber {
+	t.Helper()
+	var out []Subscriber
+	for i := 0; i < n; i++ {
+		s, err := f.s.Subscribe(context.Background(), site, SignUp{Email: fmt.Sprintf("sub%d@example.com", i), Verified: true, Frequency: frequency})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestSendCampaign(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		smtp := mailtest.Start(t)
+		subs := f.confirmed(t, 12, Weekly)
+		f.s.Subscribe(ctx, site, SignUp{Email: "pending@example.com"}) // never confirmed: gets nothing
+		left := subs[11]
+		smtp.RefuseRecipient("sub3@example.com", 451) // try later
+		smtp.RefuseRecipient("sub4@example.com", 550) // no such mailbox
+
+		c, err := f.s.CreateDraft(ctx, 0, Compose{Subject: "This week at Test Ledger", Intro: "Hello readers.\n\nA busy week.", ArticleIDs: []int64{f.art.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Schedule(ctx, c.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{SMTP: mail.SMTP{Host: "127.0.0.1", Port: smtp.Port, TLS: mail.TLSNone, From: "Test Ledger <news@news.test>"},
+			Concurrency: 3, Site: site, MessageHost: "news.test"}
+		sender := NewSender(f.s, func(context.Context) Config { return cfg }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		sender.Gone(left.ID) // unsubscribed while the campaign waits: skipped
+		if err := sender.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := f.s.Progress(ctx, c.ID)
+		if p.Total != 12 || p.Sent != 9 || p.Bounced != 1 || p.Skipped != 1 || p.Queued != 1 {
+			t.Fatalf("after the first pass: %+v", p)
+		}
+		if b, _ := f.s.ByEmail(ctx, "sub4@example.com"); b.Status != Bounced {
+			t.Fatalf("a hard bounce left the address %s", b.Status)
+		}
+		// The temporary failure is tried again after its backoff.
+		f.clock = f.clock.Add(time.Hour)
+		if err := sender.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p, _ = f.s.Progress(ctx, c.ID)
+		got, _ := f.s.Campaign(ctx, c.ID)
+		if p.Sent != 10 || p.Remaining() != 0 || got.Status != Sent {
+			t.Fatalf("after the retry: %+v, campaign %s", p, got.Status)
+		}
+		if fails, _ := f.s.Failures(ctx, c.ID, 10); len(fails) != 1 || fails[0].Email != "sub4@example.com" || !strings.Contains(fails[0].Error, "550") {
+			t.Fatalf("failures %+v", fails)
+		}
+
+		// Each recipient got exactly one message, with both parts, their
+		// own links and the one-click unsubscribe headers.
+		msgs := smtp.Messages()
+		if len(msgs) != 10 {
+			t.Fatalf("%d messages", len(msgs))
+		}
+		seen := map[string]int{}
+		for _, m := range msgs {
+			to := m.To[0]
+			seen[to]++
+			s, _ := f.s.ByEmail(ctx, to)
+			if m.Subject != "This week at Test Ledger" || !strings.Contains(m.Text, "Luxury SUVs Move West") || !strings.Contains(m.HTML, "Luxury SUVs Move West") ||
+				!strings.Contains(m.HTML, "By Wren Writer") || !strings.Contains(m.Text, "Hello readers.") {
+				t.Fatalf("message to %s:\n%s", to, m.Raw)
+			}
+			if m.Header.Get("List-Unsubscribe") != "<http://news.test/newsletter/unsubscribe?t="+s.Token+">" ||
+				m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+				t.Fatalf("unsubscribe headers of %s: %q %q", to, m.Header.Get("List-Unsubscribe"), m.Header.Get("List-Unsubscribe-Post"))
+			}
+			if !strings.Contains(m.HTML, "http://news.test/newsletter/preferences?t="+s.Token) || !strings.Contains(m.Text, "preferences?t="+s.Token) {
+				t.Fatalf("the mail to %s lacks their preferences link", to)
+			}
+			if !strings.Contains(m.Header.Get("From"), "news@news.test") || !strings.HasPrefix(m.Header.Get("Message-Id"), "<c") {
+				t.Fatalf("headers: %v", m.Header)
+			}
+		}
+		for addr, n := range seen {
+			if n != 1 {
+				t.Fatalf("%s got %d copies", addr, n)
+			}
+		}
+		if seen[left.Email] != 0 || seen["pending@example.com"] != 0 || seen["sub4@example.com"] != 0 {
+			t.Fatal("mail went to someone off the list")
+		}
+		// Sending again sends nothing: the campaign is done.
+		if err := sender.Tick(ctx); err != nil || len(smtp.Messages()) != 10 {
+			t.Fatalf("a finished campaign sent again: %v, %d", err, len(smtp.Messages()))
+		}
+	})
+}
+
+// Without a mail server, a campaign lands in the outbox, once per reader.
+func TestSendToOutbox(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.confirmed(t, 5, Daily)
+		c, _ := f.s.CreateDraft(ctx, 0, Compose{Subject: "Outbox news", ArticleIDs: []int64{f.art.ID}})
+		f.s.Schedule(ctx, c.ID, time.Time{})
+		sender := NewSender(f.s, func(context.Context) Config { return Config{Site: site} }, nil)
+		for i := 0; i < 2; i++ {
+			if err := sender.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 5; i++ {
+			if n := f.mailsTo(t, fmt.Sprintf("sub%d@example.com", i)); n != 1 {
+				t.Fatalf("sub%d has %d mails in the outbox", i, n)
+			}
+		}
+	})
+}
+
+// Two senders on one campaign (two nodes) share it: every reader gets one
+// copy.
+func TestTwoSendersShareACampaign(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		smtp := mailtest.Start(t)
+		smtp.CountOnly()
+		f.confirmed(t, 600, Weekly)
+		c, _ := f.s.CreateDraft(ctx, 0, Compose{Subject: "Shared", ArticleIDs: []int64{f.art.ID}})
+		f.s.Schedule(ctx, c.ID, time.Time{})
+		cfg := Config{SMTP: mail.SMTP{Host: "127.0.0.1", Port: smtp.Port, TLS: mail.TLSNone, From: "news@news.test"}, Concurrency: 2, Site: site}
+		conf := func(context.Context) Config { return cfg }
+		one, two := NewSender(f.s, conf, nil), NewSender(f.s, conf, nil)
+		if err := f.s.startDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		for _, s := range []*Sender{one, two} {
+			go func() { errs <- s.Send(ctx, c.ID) }()
+		}
+		for i := 0; i < 2; i++ {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, _ := f.s.Progress(ctx, c.ID)
+		if p.Sent != 600 || smtp.Total() != 600 {
+			t.Fatalf("sent %d, server got %d", p.Sent, smtp.Total())
+		}
+	})
+}
+
+func TestDueDigests(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		loc := time.UTC
+		f.clock = time.Date(2026, 11, 16, 9, 30, 0, 0, loc) // a Monday, in the past
+		f.art.PublishedAt = f.clock.Add(-2 * time.Hour)
+		d.Exec(ctx, `UPDATE articles SET published_at = $2 WHERE id = $1`, f.art.ID, f.art.PublishedAt)
+		sched := DigestSchedule{Enabled: true, Hour: 8, Weekday: time.Monday}
+		ids, err := f.s.DueDigests(ctx, sched, loc, "Test Ledger")
+		if err != nil || len(ids) != 2 {
+			t.Fatalf("due digests: %v %v", ids, err)
+		}
+		c, _ := f.s.Campaign(ctx, ids[0])
+		if c.Status != Scheduled || len(c.ArticleIDs) != 1 || c.ArticleIDs[0] != f.art.ID || c.Period != "2026-11-16" {
+			t.Fatalf("daily digest %+v", c)
+		}
+		// Asked again (another node, the next minute): nothing new.
+		if ids, err := f.s.DueDigests(ctx, sched, loc, "Test Ledger"); err != nil || len(ids) != 0 {
+			t.Fatalf("again: %v %v", ids, err)
+		}
+		// The next day has nothing new: its digest is skipped, not sent.
+		f.clock = f.clock.Add(24 * time.Hour)
+		if ids, err := f.s.DueDigests(ctx, sched, loc, "Test Ledger"); err != nil || len(ids) != 0 {
+			t.Fatalf("a quiet day: %v %v", ids, err)
+		}
+		var skipped int
+		d.QueryRow(ctx, `SELECT count(*) FROM campaigns WHERE status = 'skipped'`).Scan(&skipped)
+		if skipped != 1 {
+			t.Fatalf("%d skipped digests", skipped)
+		}
+	})
+}
