@@ -36,7 +36,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	received []Received
-	failures []int // SMTP codes to answer the next DATA commands with
+	failures []int            // SMTP codes to answer the next DATA commands with
 	refuse   map[string][]int // SMTP codes to answer RCPT TO for an address with, in turn
 	total    int              // messages accepted, also when not kept
 	keep     bool
