@@ -21,6 +21,7 @@ import (
 	"byline/internal/events"
 	"byline/internal/mail"
 	"byline/internal/metrics"
+	"byline/internal/newsletter"
 	"byline/internal/pagecache"
 	"byline/internal/ratelimit"
 	"byline/internal/site"
@@ -81,6 +82,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	// and by this node's own changes.
 	broker := events.New()
 	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
+	letters, sender := newsletterParts(d, outbox, articles, settings, cfg.Location, host, log)
+	letters.OnUnsubscribe = func(id int64) { announce(broker, newsletterTopic, id) }
 	var cache *pagecache.Cache
 	if cfg.CacheMB > 0 {
 		cache = pagecache.New(cfg.CacheMB << 20)
@@ -103,7 +106,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
-		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler})
+		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler,
+		Newsletter: letters, Sender: sender})
 	if err != nil {
 		return err
 	}
@@ -123,7 +127,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		}
 		return mail.NewSMTP(st.SMTP), st.SMTP.From, true
 	}, 5*time.Second, log)
-	go janitor(bg, people, limiter, log)
+	go janitor(bg, people, limiter, letters, log)
+	go sender.Run(bg, 5*time.Second)
+	go every(bg, time.Minute, func() { makeDigests(bg, letters, sender, settings, cfg.Location, log) })
+	go follow(bg, broker, newsletterTopic, sender.Gone)
 	go every(bg, time.Second, func() { publishScheduled(bg, articles, func() { readVersion(bg) }, log) })
 	go every(bg, 250*time.Millisecond, func() { readVersion(bg) })
 	if cache != nil {
@@ -171,7 +178,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 }
 
 // janitor deletes expired sessions, links and counters every hour.
-func janitor(ctx context.Context, people *account.Store, limiter *ratelimit.Limiter, log *slog.Logger) {
+func janitor(ctx context.Context, people *account.Store, limiter *ratelimit.Limiter, letters *newsletter.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -180,6 +187,9 @@ func janitor(ctx context.Context, people *account.Store, limiter *ratelimit.Limi
 		}
 		if err := limiter.Purge(ctx); err != nil && ctx.Err() == nil {
 			log.Error("purge rate limits", "err", err)
+		}
+		if _, err := letters.PurgePending(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge newsletter sign-ups", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -220,8 +230,9 @@ func every(ctx context.Context, d time.Duration, fn func()) {
 // Topics that carry changes between nodes: one article's pages (votes),
 // and one person or their sessions (kept in memory by each node).
 const (
-	cacheTopic  = "cache"
-	peopleTopic = "people"
+	cacheTopic      = "cache"
+	peopleTopic     = "people"
+	newsletterTopic = "newsletter" // a subscriber left the list: senders skip them
 )
 
 // announceCacheChange tells every node (this one too) that an article's

@@ -39,12 +39,21 @@ type Settings struct {
 	Gravatar bool // people may choose Gravatar pictures (sends a hash of their e-mail to Gravatar)
 
 	SMTP mail.SMTP // outgoing mail; Host empty: mail waits in the outbox
+
+	// The e-newsletter: automatic digests (daily ones every day, weekly
+	// ones on a day, at an hour of the site's time zone) and how fast
+	// campaigns go out.
+	Digests        bool
+	DigestHour     int
+	DigestWeekday  int // 0 Sunday ... 6 Saturday
+	NewsletterRate int // messages per second, 0: as fast as the server takes them
+	NewsletterConc int // SMTP connections
 }
 
 // Defaults for settings nobody has set.
 func Defaults(name, tagline string) Settings {
 	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5, MaxLinks: 2, PerMinute: 5, ReportsToHold: 3,
-		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}}
+		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}, Digests: true, DigestHour: 7, DigestWeekday: 1, NewsletterRate: 100, NewsletterConc: 4}
 }
 
 // Store reads and writes settings.
@@ -100,6 +109,11 @@ var fields = map[string]field{
 	"smtp_password":    {func(s *Settings) string { return s.SMTP.Password }, func(s *Settings, v string) { s.SMTP.Password = v }},
 	"smtp_tls":         {func(s *Settings) string { return s.SMTP.TLS }, func(s *Settings, v string) { s.SMTP.TLS = v }},
 	"mail_from":        {func(s *Settings) string { return s.SMTP.From }, func(s *Settings, v string) { s.SMTP.From = v }},
+	"digests":          {func(s *Settings) string { return strconv.FormatBool(s.Digests) }, func(s *Settings, v string) { s.Digests = v == "true" }},
+	"digest_hour":      {func(s *Settings) string { return strconv.Itoa(s.DigestHour) }, func(s *Settings, v string) { s.DigestHour, _ = strconv.Atoi(v) }},
+	"digest_weekday":   {func(s *Settings) string { return strconv.Itoa(s.DigestWeekday) }, func(s *Settings, v string) { s.DigestWeekday, _ = strconv.Atoi(v) }},
+	"newsletter_rate":  {func(s *Settings) string { return strconv.Itoa(s.NewsletterRate) }, func(s *Settings, v string) { s.NewsletterRate, _ = strconv.Atoi(v) }},
+	"newsletter_conc":  {func(s *Settings) string { return strconv.Itoa(s.NewsletterConc) }, func(s *Settings, v string) { s.NewsletterConc, _ = strconv.Atoi(v) }},
 }
 
 // Validate checks st and returns it cleaned, or an *apperr.Invalid.
@@ -128,7 +142,9 @@ func Validate(st Settings) (Settings, error) {
 		lo    int
 		hi    int
 	}{{"hold_first", st.HoldFirst, 0, 100}, {"max_links", st.MaxLinks, -1, 100}, {"close_after_days", st.CloseAfterDays, 0, 36500},
-		{"per_minute", st.PerMinute, 0, 1000}, {"reports_to_hold", st.ReportsToHold, 0, 1000}} {
+		{"per_minute", st.PerMinute, 0, 1000}, {"reports_to_hold", st.ReportsToHold, 0, 1000},
+		{"digest_hour", st.DigestHour, 0, 23}, {"digest_weekday", st.DigestWeekday, 0, 6},
+		{"newsletter_rate", st.NewsletterRate, 0, 100000}, {"newsletter_conc", st.NewsletterConc, 1, 64}} {
 		if n.v < n.lo || n.v > n.hi {
 			v.Add(n.field, fmt.Sprintf("choose a number from %d to %d", n.lo, n.hi))
 		}

@@ -21,7 +21,7 @@ import (
 
 // noCache lists the path prefixes that are never cached.
 var noCache = []string{"/admin", "/account", "/api/", "/login", "/logout", "/register", "/password/", "/verify",
-	"/notifications/", "/comments/live", "/search", "/static/", "/avatar/", "/metrics", "/healthz", "/readyz"}
+	"/notifications/", "/newsletter", "/comments/live", "/search", "/static/", "/avatar/", "/metrics", "/healthz", "/readyz"}
 
 // cacheParams are the query parameters a cached page may vary by.
 var cacheParams = []string{"before", "cpage"}
@@ -304,10 +304,14 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 	if meta == nil {
 		meta = &cacheMeta{}
 	}
-	nav, err := s.navFor(v, meta.returnTo)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	parts := map[byte]string{}
+	for _, part := range []byte{'n', 'l', 'L'} {
+		html, err := s.personalPart(v, part, meta.returnTo)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		parts[part] = html
 	}
 	respond, err := s.respondBox(meta, v)
 	if err != nil {
@@ -334,7 +338,7 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 	buf := pagePool.Get().(*bytes.Buffer)
 	defer pagePool.Put(buf)
 	buf.Reset()
-	overlay(buf, meta.pieces, nav, respond, controls)
+	overlay(buf, meta.pieces, parts, respond, controls)
 	h := w.Header()
 	h.Set("Content-Type", e.ContentType)
 	h.Set("Cache-Control", "private, no-cache")
@@ -348,15 +352,17 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 // pagePool holds the buffers personal pages are assembled in.
 var pagePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// navMemo keeps each signed-in reader's account menu per page address, so
-// a page view renders no template. A change to the person (name, picture,
-// roles) moves their UpdatedAt and so the key.
+// navMemo keeps each signed-in reader's personal parts of pages (the
+// account menu, the newsletter boxes) per page address, so a page view
+// renders no template. A change to the person (name, picture, roles,
+// address) moves their UpdatedAt and so the key.
 type navMemo struct {
 	mu sync.Mutex
 	m  map[navKey]string
 }
 
 type navKey struct {
+	part     byte
 	id       int64
 	updated  int64
 	admin    bool
@@ -365,8 +371,10 @@ type navKey struct {
 
 const maxNavs = 4096
 
-func (s *Server) navFor(v *viewer, returnTo string) (string, error) {
-	k := navKey{v.ID, v.UpdatedAt.UnixNano(), v.Can(account.PermAccessAdmin), returnTo}
+// personalPart renders part ('n' the account menu, 'l' and 'L' the
+// newsletter boxes of the sidebar and under an article) for v.
+func (s *Server) personalPart(v *viewer, part byte, returnTo string) (string, error) {
+	k := navKey{part, v.ID, v.UpdatedAt.UnixNano(), v.Can(account.PermAccessAdmin), returnTo}
 	s.navs.mu.Lock()
 	html, ok := s.navs.m[k]
 	s.navs.mu.Unlock()
@@ -374,7 +382,17 @@ func (s *Server) navFor(v *viewer, returnTo string) (string, error) {
 		return html, nil
 	}
 	var b strings.Builder
-	if err := s.tmpl.byName["home"].ExecuteTemplate(&b, "account-links", accountLinks{Viewer: v, ReturnTo: returnTo}); err != nil {
+	var err error
+	tmpl := s.tmpl.byName["home"]
+	switch part {
+	case 'n':
+		err = tmpl.ExecuteTemplate(&b, "account-links", accountLinks{Viewer: v, ReturnTo: returnTo})
+	case 'l':
+		err = tmpl.ExecuteTemplate(&b, "newsletter-box", newsletterBox{Viewer: v, ReturnTo: returnTo, ID: "side"})
+	case 'L':
+		err = tmpl.ExecuteTemplate(&b, "newsletter-box", newsletterBox{Viewer: v, ReturnTo: returnTo, ID: "article"})
+	}
+	if err != nil {
 		return "", err
 	}
 	s.navs.mu.Lock()
@@ -416,13 +434,16 @@ func (s *Server) respondBox(meta *cacheMeta, v *viewer) (string, error) {
 }
 
 // piece is a stretch of a cached page: literal bytes, or a personal place
-// (kind 'n' the account menu, 'r' the reply box, 'v' a comment's votes,
-// 't' a comment's tools).
+// (kind 'n' the account menu, 'l'/'L' the newsletter boxes, 'r' the reply
+// box, 'v' a comment's votes, 't' a comment's tools).
 type piece struct {
 	lit  []byte
 	kind byte
 	id   int64
 }
+
+// personalKinds are the marked regions drawn per reader on every page.
+var personalKinds = map[string]byte{"v:nav": 'n', "v:letter": 'l', "v:letter2": 'L'}
 
 // split cuts a page at its markers. A region's old content (the anonymous
 // reader's) is dropped; its markers stay, so the page reads the same.
@@ -443,9 +464,13 @@ func split(base []byte, hasRespond bool) []piece {
 		out = append(out, piece{lit: rest[:end+3]})
 		rest = rest[end+3:]
 		switch {
-		case marker == "v:nav" || (marker == "v:respond" && hasRespond):
+		case personalKinds[marker] != 0 || (marker == "v:respond" && hasRespond):
 			if j := bytes.Index(rest, []byte("<!--/"+marker+"-->")); j >= 0 {
-				out = append(out, piece{kind: marker[2]})
+				kind := personalKinds[marker]
+				if kind == 0 {
+					kind = 'r'
+				}
+				out = append(out, piece{kind: kind})
 				rest = rest[j:]
 			}
 		case strings.HasPrefix(marker, "cv:") || strings.HasPrefix(marker, "cm:"):
@@ -461,13 +486,13 @@ func split(base []byte, hasRespond bool) []piece {
 }
 
 // overlay assembles a reader's page from the cached pieces and their parts.
-func overlay(out *bytes.Buffer, pieces []piece, nav, respond string, controls map[int64]*commentView) {
+func overlay(out *bytes.Buffer, pieces []piece, parts map[byte]string, respond string, controls map[int64]*commentView) {
 	for _, p := range pieces {
 		switch p.kind {
 		case 0:
 			out.Write(p.lit)
-		case 'n':
-			out.WriteString(nav)
+		case 'n', 'l', 'L':
+			out.WriteString(parts[p.kind])
 		case 'r':
 			out.WriteString(respond)
 		case 'v', 't':

@@ -30,7 +30,7 @@ var templateFS embed.FS
 // pages are the page templates; each is parsed with its layout and the
 // partials. A missing or broken one stops the server from starting.
 var pages = []string{"home", "article", "list", "search", "error",
-	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread", "unsubscribe"}
+	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread", "unsubscribe", "newsletter"}
 
 // adminPages are parsed with the admin layout instead.
 var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
@@ -215,6 +215,14 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
+// newsletterBox is a newsletter sign-up form (in the sidebar, under an
+// article), which the page cache redraws for each signed-in reader.
+type newsletterBox struct {
+	Viewer   *viewer
+	ReturnTo string
+	ID       string
+}
+
 // accountLinks is the masthead's account menu, which the page cache
 // redraws for each signed-in reader.
 type accountLinks struct {
@@ -352,6 +360,7 @@ func (s *Server) funcs() template.FuncMap {
 		// reader's own parts (html/template drops comments from templates).
 		"marker":       func(name string) template.HTML { return template.HTML("<!--" + name + "-->") },
 		"accountLinks": func(v *viewer, returnTo string) accountLinks { return accountLinks{v, returnTo} },
+		"newsletterBox": func(v *viewer, returnTo, id string) newsletterBox { return newsletterBox{v, returnTo, id} },
 		"respond": func(tv threadView, f *form, closed bool) respondView {
 			return respondView{threadView: tv, Form: f, CommentsClosed: closed}
 		},

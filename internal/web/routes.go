@@ -57,6 +57,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /notifications/unsubscribe", h(s.unsubscribe))
 	mux.Handle("GET /avatar/{slug}", h(s.avatar))
 
+	// The e-newsletter.
+	mux.Handle("GET /newsletter", h(s.newsletterForm))
+	mux.Handle("POST /newsletter", h(s.subscribe))
+	mux.Handle("GET /newsletter/confirm", h(s.confirmForm))
+	mux.Handle("POST /newsletter/confirm", h(s.confirmSubscription))
+	mux.Handle("GET /newsletter/preferences", h(s.preferences))
+	mux.Handle("POST /newsletter/preferences", h(s.savePreferences))
+	mux.Handle("GET /newsletter/unsubscribe", h(s.unsubscribeForm))
+	mux.Handle("POST /newsletter/unsubscribe", h(s.unsubscribeNewsletter))
+
 	// Comments.
 	mux.Handle("POST /comments", h(s.signedIn(s.postComment)))
 	mux.Handle("GET /comments/{id}", h(s.commentPermalink))

@@ -16,6 +16,7 @@ import (
 	"byline/internal/article"
 	"byline/internal/comment"
 	"byline/internal/mail"
+	"byline/internal/newsletter"
 	"byline/internal/metrics"
 	"byline/internal/pagecache"
 	"byline/internal/site"
@@ -151,6 +152,9 @@ type Deps struct {
 	Logger         *slog.Logger
 	Metrics        *metrics.Metrics
 	API            http.Handler // serves /api/
+
+	Newsletter *newsletter.Store  // the e-newsletter's list and campaigns
+	Sender     *newsletter.Sender // sends campaigns (woken when one is scheduled)
 }
 
 // Server is the site's HTTP handler.

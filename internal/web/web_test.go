@@ -27,6 +27,7 @@ import (
 	"byline/internal/events"
 	"byline/internal/mail"
 	"byline/internal/metrics"
+	"byline/internal/newsletter"
 	"byline/internal/pagecache"
 	"byline/internal/ratelimit"
 	"byline/internal/site"
@@ -59,6 +60,8 @@ type testSite struct {
 	comments *comment.Store
 	settings *site.Cache
 	db       *db.DB
+	letters  *newsletter.Store
+	sender   *newsletter.Sender
 }
 
 // newSiteWith builds the site on d with the demo loaded; smtpURL, if set,
@@ -92,14 +95,19 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 		}
 	}
 	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})
+	letters := newsletter.NewStore(d, outbox, articles)
+	sender := newsletter.NewSender(letters, func(ctx context.Context) newsletter.Config {
+		st := settings.Current(ctx)
+		return newsletter.Config{SMTP: st.SMTP, Concurrency: 2, Site: newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}, Location: loc}
+	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler})
+		API: apiHandler, Newsletter: letters, Sender: sender})
 	if err != nil {
 		t.Fatal(err)
 	}
 	apiHandler.CommentChanged = s.CommentChanged
-	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d}
+	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d, letters: letters, sender: sender}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

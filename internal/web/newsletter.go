@@ -1,0 +1,187 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/newsletter"
+)
+
+// Sign-ups one address may make per hour (a bot filling the form with
+// strangers' addresses would otherwise mail them).
+const newsletterPerIP = 10
+
+type newsletterPage struct {
+	Mode   string // signup, confirm, preferences, unsubscribe
+	Bad    bool
+	Secret string
+	Sub    *newsletter.Subscriber
+}
+
+func (s *Server) newsletterSite(r *http.Request) newsletter.Site {
+	st := s.site(r)
+	return newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}
+}
+
+func (s *Server) newsletterPage(w http.ResponseWriter, r *http.Request, status int, f *form, d newsletterPage) error {
+	p := &page{Title: s.site(r).Name + " e-Newsletter", NoIndex: d.Mode != "signup", Form: f, Data: d}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	p.Sidebar = sidebar{}
+	s.fill(w, r, p)
+	if status == http.StatusOK && d.Bad {
+		status = http.StatusBadRequest
+	}
+	return s.render(w, status, "newsletter", p)
+}
+
+func (s *Server) newsletterForm(w http.ResponseWriter, r *http.Request) error {
+	return s.newsletterPage(w, r, http.StatusOK, nil, newsletterPage{Mode: "signup"})
+}
+
+// subscribe answers every sign-up form. A signed-in reader with a
+// confirmed address ("me") is on the list at once; anyone else gets a
+// link to confirm. The answer is the same whether or not the address was
+// already on the list, so the form tells nobody who reads the site.
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	f := newForm(r)
+	back := safeReturn(f.Get("return_to"))
+	if f.Get("website") != "" { // the honeypot: only bots fill it
+		return s.redirectFlash(w, r, back, "newsletter-check")
+	}
+	ctx := r.Context()
+	if ok, retry, err := s.Limiter.Hit(ctx, "newsletter-ip:"+s.clientIP(r), newsletterPerIP, time.Hour); err != nil {
+		return err
+	} else if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+		f.Error = "Too many sign-ups from your address. Please wait " + roundWait(retry) + " and try again."
+		return s.newsletterPage(w, r, http.StatusTooManyRequests, f, newsletterPage{Mode: "signup"})
+	}
+	in := newsletter.SignUp{Email: f.Get("email"), Frequency: f.Get("frequency"), Source: "form",
+		Consent: "sign-up form on " + back + " from " + s.clientIP(r)}
+	if v := currentViewer(r); v != nil {
+		in.UserID = v.ID
+		if f.Get("me") != "" {
+			in.Email, in.Verified, in.Source = v.Email, v.Verified(), "account"
+			in.Consent = "one click on " + back + " while signed in"
+		} else if strings.EqualFold(strings.TrimSpace(in.Email), v.Email) {
+			in.Verified = v.Verified()
+		}
+	}
+	sub, err := s.Newsletter.Subscribe(ctx, s.newsletterSite(r), in)
+	if err != nil {
+		if !f.fail(err) {
+			return err
+		}
+		return s.newsletterPage(w, r, http.StatusUnprocessableEntity, f, newsletterPage{Mode: "signup"})
+	}
+	if in.Verified && sub.Status == newsletter.Confirmed {
+		return s.redirectFlash(w, r, "/newsletter/preferences?t="+sub.Token, "newsletter-subscribed")
+	}
+	return s.redirectFlash(w, r, back, "newsletter-check")
+}
+
+func (s *Server) confirmForm(w http.ResponseWriter, r *http.Request) error {
+	t := r.URL.Query().Get("t")
+	return s.newsletterPage(w, r, http.StatusOK, nil, newsletterPage{Mode: "confirm", Secret: t, Bad: t == ""})
+}
+
+func (s *Server) confirmSubscription(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	sub, err := s.Newsletter.Confirm(r.Context(), r.PostForm.Get("t"))
+	if errors.Is(err, newsletter.ErrBadLink) {
+		return s.newsletterPage(w, r, http.StatusBadRequest, nil, newsletterPage{Mode: "confirm", Bad: true})
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, "/newsletter/preferences?t="+sub.Token, "newsletter-confirmed")
+}
+
+// subscriberOf finds the subscriber a link's token names; nil if none.
+func (s *Server) subscriberOf(r *http.Request, secret string) (*newsletter.Subscriber, error) {
+	sub, err := s.Newsletter.ByToken(r.Context(), secret)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &sub, nil
+}
+
+func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.subscriberOf(r, r.URL.Query().Get("t"))
+	if err != nil {
+		return err
+	}
+	return s.newsletterPage(w, r, http.StatusOK, nil, newsletterPage{Mode: "preferences", Sub: sub, Bad: sub == nil})
+}
+
+func (s *Server) savePreferences(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	t := r.PostForm.Get("t")
+	err := s.Newsletter.SetFrequency(r.Context(), t, r.PostForm.Get("frequency"))
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		return s.newsletterPage(w, r, http.StatusBadRequest, nil, newsletterPage{Mode: "preferences", Bad: true})
+	case err != nil:
+		if _, ok := apperr.AsInvalid(err); ok {
+			return badRequest{"Choose daily or weekly."}
+		}
+		return err
+	}
+	return s.redirectFlash(w, r, "/newsletter/preferences?t="+t, "newsletter-saved")
+}
+
+func (s *Server) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.subscriberOf(r, r.URL.Query().Get("t"))
+	if err != nil {
+		return err
+	}
+	return s.newsletterPage(w, r, http.StatusOK, nil, newsletterPage{Mode: "unsubscribe", Sub: sub, Bad: sub == nil})
+}
+
+// unsubscribeNewsletter takes an address off the list: from the page's
+// button, or as the one-click POST a mail program sends for the
+// List-Unsubscribe header (RFC 8058), which needs no sign-in and gets a
+// short answer.
+func (s *Server) unsubscribeNewsletter(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	t := r.URL.Query().Get("t")
+	if t == "" {
+		t = r.PostForm.Get("t")
+	}
+	oneClick := r.PostForm.Get("List-Unsubscribe") == "One-Click"
+	_, err := s.Newsletter.Unsubscribe(r.Context(), t)
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		if oneClick {
+			http.Error(w, "unknown subscription", http.StatusNotFound)
+			return nil
+		}
+		return s.newsletterPage(w, r, http.StatusBadRequest, nil, newsletterPage{Mode: "unsubscribe", Bad: true})
+	case err != nil:
+		return err
+	}
+	if oneClick {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("Unsubscribed.\n"))
+		return nil
+	}
+	return s.redirectFlash(w, r, "/newsletter/preferences?t="+t, "newsletter-unsubscribed")
+}
