@@ -352,3 +352,59 @@ func TestDueDigests(t *testing.T) {
 		}
 	})
 }
+
+func TestImportExport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.confirmed(t, 1, Weekly) // sub0@example.com, already there
+		in := "\ufeffEmail,Name,Consent,Frequency\n" +
+			"ann@example.com,Ann,yes,daily\n" +
+			"not-an-address,Bob,yes,\n" +
+			"cy@example.com,Cy,,weekly\n" +
+			"sub0@example.com,Zed,2024-03-01 web form,\n" +
+			"\"dee@example.com\",Dee,2024-03-01 web form,hourly\n" +
+			"ann@example.com,Ann again,yes,\n" +
+			"eve@example.com,Eve,TRUE\n"
+		rep, err := f.s.Import(ctx, strings.NewReader(in), "admin@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Added != 2 || rep.Existing != 1 || len(rep.Problems) != 4 {
+			t.Fatalf("report %+v", rep)
+		}
+		lines := []int{}
+		for _, p := range rep.Problems {
+			lines = append(lines, p.Line)
+		}
+		if fmt.Sprint(lines) != "[3 4 6 7]" || !strings.Contains(rep.Problems[1].Reason, "no consent") {
+			t.Fatalf("problems %+v", rep.Problems)
+		}
+		ann, _ := f.s.ByEmail(ctx, "ann@example.com")
+		if ann.Status != Confirmed || ann.Frequency != Daily || !strings.Contains(ann.Consent, "admin@example.com") {
+			t.Fatalf("imported %+v", ann)
+		}
+		if _, err := f.s.Import(ctx, strings.NewReader("address,agreed\nx@example.com,yes\n"), "a"); err == nil {
+			t.Fatal("a file without email and consent columns was accepted")
+		}
+
+		// Export, then import into an empty list: the same people.
+		var out strings.Builder
+		if err := f.s.Export(ctx, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(out.String(), "email,consent,frequency,status") || strings.Count(out.String(), "\n") != 4 {
+			t.Fatalf("export:\n%s", out.String())
+		}
+		for _, e := range []string{"ann@example.com", "eve@example.com", "sub0@example.com"} {
+			s, _ := f.s.ByEmail(ctx, e)
+			if err := f.s.Forget(ctx, s.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err = f.s.Import(ctx, strings.NewReader(out.String()), "admin@example.com")
+		if err != nil || rep.Added != 3 || len(rep.Problems) != 0 {
+			t.Fatalf("re-import: %+v %v", rep, err)
+		}
+	})
+}

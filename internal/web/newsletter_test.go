@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,4 +118,86 @@ func TestNewsletterSignUp(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond)
 	mailsTo(t, smtp, "owen.castellano@example.com", 0)
+}
+
+func TestNewsletterAdmin(t *testing.T) {
+	srv, smtp, ts := newAuthSite(t)
+	ctx := context.Background()
+	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		if _, err := ts.letters.Subscribe(ctx, newsletter.Site{Name: "x", BaseURL: srv.URL}, newsletter.SignUp{Email: e, Verified: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Readers and writers without the permission are kept out.
+	reader := signedIn(t, newBrowser(t, srv), "owen.castellano@example.com")
+	reader.expect(reader.get("/admin/newsletter"), 403)
+
+	ed := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
+	ed.expect(ed.get("/admin/newsletter"), 200, "<strong>3</strong> confirmed", "New newsletter", `href="/admin/newsletter"`)
+
+	// A newsletter with no subject is refused, with the choices kept.
+	ed.expect(ed.get("/admin/newsletter/new"), 200, "Send a test to me")
+	m := regexp.MustCompile(`name="article" value="(\d+)"`).FindAllStringSubmatch(ed.last, -1)
+	if len(m) < 2 {
+		t.Fatal("no articles to pick")
+	}
+	ed.expect(ed.post("/admin/newsletter/campaigns", url.Values{"subject": {""}, "intro": {"Kept intro."}, "article": {m[1][1]}, "action": {"save"}}), 422,
+		"the subject must be", "Kept intro.", `value="`+m[1][1]+`" checked`)
+
+	// Save, preview, test, then send now.
+	resp := ed.post("/admin/newsletter/campaigns", url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."},
+		"article": {m[1][1], m[0][1]}, "audience": {"all"}, "action": {"save"}})
+	ed.expect(resp, 303)
+	page := resp.Header.Get("Location")
+	ed.expect(ed.get(page), 200, "Spring round-up", "draft", "/preview")
+	ed.expect(ed.get(page+"/preview"), 200, "Hello from the newsroom.")
+	if csp := ed.get(page + "/preview").Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
+		t.Fatalf("preview CSP %q", csp)
+	}
+	ed.expect(ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {m[1][1]}, "action": {"test"}}), 303)
+	test := mailsTo(t, smtp, "helen.marsh@motorledger.example", 1)[0]
+	if !strings.HasPrefix(test.Subject, "[Test] Spring round-up") || test.Header.Get("List-Unsubscribe-Post") == "" {
+		t.Fatalf("test mail %q %v", test.Subject, test.Header)
+	}
+	ed.expect(ed.post(page, url.Values{"action": {"schedule"}, "at": {"2001-01-01T09:00"}}), 422, "choose a date and time to come")
+	ed.expect(ed.post(page, url.Values{"action": {"send"}}), 303)
+	if err := ts.sender.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		got := mailsTo(t, smtp, e, 1)[0]
+		if got.Subject != "Spring round-up" || !strings.Contains(got.Text, "Hello from the newsroom.") {
+			t.Fatalf("newsletter to %s: %q", e, got.Subject)
+		}
+	}
+	ed.expect(ed.get(page), 200, "Delivery", `data-k="sent">3<`, "sent")
+	ed.expect(ed.get(page+"/progress"), 200, `"sent":3`, `"status":"sent"`, `"percent":100`)
+	// A sent newsletter cannot change.
+	ed.expect(ed.post(page, url.Values{"subject": {"Changed"}, "intro": {"New words."}, "action": {"save"}}), 400, "already been sent")
+
+	// Subscribers: import with a bad row, filter, export, forget.
+	ed.expect(ed.upload("/admin/newsletter/subscribers/import", "file", "list.csv", []byte("email,consent\nd@example.com,yes\nnope,yes\ne@example.com,no\n")), 200,
+		"Imported 1", "Line 3:", "Line 4:")
+	ed.expect(ed.upload("/admin/newsletter/subscribers/import", "file", "bad.csv", []byte("who,what\n")), 422, "must name an")
+	ed.expect(ed.get("/admin/newsletter/subscribers?status=confirmed&q=d%40"), 200, "d@example.com")
+	if strings.Contains(ed.last, "a@example.com") {
+		t.Fatal("the filter let through an address it should not")
+	}
+	ed.expect(ed.get("/admin/newsletter/subscribers?status=nonsense"), 400)
+	resp = ed.get("/admin/newsletter/subscribers/export.csv")
+	if resp.StatusCode != 200 || !strings.Contains(ed.last, "d@example.com,yes,weekly,confirmed,import") || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("export %d:\n%s", resp.StatusCode, ed.last)
+	}
+	d, _ := ts.letters.ByEmail(ctx, "d@example.com")
+	ed.expect(ed.post("/admin/newsletter/subscribers/"+strconv.FormatInt(d.ID, 10)+"/forget", nil), 303)
+	if _, err := ts.letters.ByEmail(ctx, "d@example.com"); err == nil {
+		t.Fatal("a forgotten subscriber is still there")
+	}
+
+	// The schedule and pace, with a bad value refused.
+	ed.expect(ed.post("/admin/newsletter/settings", url.Values{"digests": {"1"}, "digest_hour": {"6"}, "digest_weekday": {"5"}, "newsletter_rate": {"-5"}, "newsletter_conc": {"4"}}), 422, "choose a number from 0")
+	ed.expect(ed.post("/admin/newsletter/settings", url.Values{"digests": {"1"}, "digest_hour": {"6"}, "digest_weekday": {"5"}, "newsletter_rate": {"250"}, "newsletter_conc": {"8"}}), 303)
+	if st, _ := ts.settings.Stored(ctx); st.DigestHour != 6 || st.DigestWeekday != 5 || st.NewsletterRate != 250 || st.NewsletterConc != 8 {
+		t.Fatalf("saved settings %+v", st)
+	}
 }

@@ -34,7 +34,7 @@ var pages = []string{"home", "article", "list", "search", "error",
 
 // adminPages are parsed with the admin layout instead.
 var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
-	"admin/comments", "admin/comment"}
+	"admin/comments", "admin/comment", "admin/newsletter", "admin/subscribers", "admin/campaign"}
 
 type templates struct {
 	byName map[string]*template.Template

@@ -101,6 +101,20 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/mail/{id}/html", h(s.need(account.PermViewMail, s.adminMessageHTML)))
 	mux.Handle("POST /admin/mail/{id}/retry", h(s.need(account.PermViewMail, s.adminMailRetry)))
 
+	nl := s.needNewsletters
+	mux.Handle("GET /admin/newsletter", h(nl(s.adminNewsletter)))
+	mux.Handle("POST /admin/newsletter/settings", h(nl(s.saveNewsletterSettings)))
+	mux.Handle("GET /admin/newsletter/subscribers", h(nl(s.adminSubscribers)))
+	mux.Handle("GET /admin/newsletter/subscribers/export.csv", h(nl(s.exportSubscribers)))
+	mux.Handle("POST /admin/newsletter/subscribers/import", h(nl(s.importSubscribers)))
+	mux.Handle("POST /admin/newsletter/subscribers/{id}/forget", h(nl(s.forgetSubscriber)))
+	mux.Handle("GET /admin/newsletter/new", h(nl(s.newCampaign)))
+	mux.Handle("POST /admin/newsletter/campaigns", h(nl(s.createCampaign)))
+	mux.Handle("GET /admin/newsletter/campaigns/{id}", h(nl(s.adminCampaign)))
+	mux.Handle("POST /admin/newsletter/campaigns/{id}", h(nl(s.campaignAction)))
+	mux.Handle("GET /admin/newsletter/campaigns/{id}/progress", h(nl(s.campaignProgress)))
+	mux.Handle("GET /admin/newsletter/campaigns/{id}/preview", h(nl(s.campaignPreview)))
+
 	mux.Handle("GET /static/{file}", http.HandlerFunc(s.static))
 	mux.Handle("GET /favicon.ico", http.HandlerFunc(s.favicon))
 
