@@ -358,8 +358,8 @@ func (s *Server) funcs() template.FuncMap {
 		"searchBox": func(class, id, query string) searchBox { return searchBox{class, id, query} },
 		// marker places an HTML comment the page cache finds to redraw a
 		// reader's own parts (html/template drops comments from templates).
-		"marker":       func(name string) template.HTML { return template.HTML("<!--" + name + "-->") },
-		"accountLinks": func(v *viewer, returnTo string) accountLinks { return accountLinks{v, returnTo} },
+		"marker":        func(name string) template.HTML { return template.HTML("<!--" + name + "-->") },
+		"accountLinks":  func(v *viewer, returnTo string) accountLinks { return accountLinks{v, returnTo} },
 		"newsletterBox": func(v *viewer, returnTo, id string) newsletterBox { return newsletterBox{v, returnTo, id} },
 		"respond": func(tv threadView, f *form, closed bool) respondView {
 			return respondView{threadView: tv, Form: f, CommentsClosed: closed}

@@ -16,8 +16,8 @@ import (
 	"byline/internal/article"
 	"byline/internal/comment"
 	"byline/internal/mail"
-	"byline/internal/newsletter"
 	"byline/internal/metrics"
+	"byline/internal/newsletter"
 	"byline/internal/pagecache"
 	"byline/internal/site"
 )
