@@ -33,6 +33,7 @@ func commands() []command {
 		{"demo", "[flags]", "load the demo site into an empty database", runDemo},
 		{"user add", "--email E --name N [--roles r1,r2] [--country C] [flags]", "add a person", runUserAdd},
 		{"article add", "[flags] FILE.md...", "add articles from Markdown files with front matter", runArticleAdd},
+		{"newsletter send", "--campaign N | --digest daily|weekly [flags]", "send a newsletter now, with a progress bar", runNewsletterSend},
 		{"help", "", "show this help", nil},
 	}
 }
@@ -88,7 +89,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Byline: a publishing platform for news magazines.")
 	fmt.Fprintln(w, "\nUsage: byline COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'byline COMMAND -h' for a command's flags. Every flag can also be set in the")
 	fmt.Fprintln(w, "environment: --database is BYLINE_DATABASE, --addr is BYLINE_ADDR, and so on.")

@@ -52,9 +52,9 @@ const (
 )
 
 const (
-	claimBatch  = 200
-	leaseFor    = 2 * time.Minute
-	maxAttempts = 6
+	claimBatch   = 200
+	defaultLease = 30 * time.Second
+	maxAttempts  = 6
 )
 
 // Config is how to send, read when a campaign starts.
@@ -65,6 +65,10 @@ type Config struct {
 	Site        Site
 	Location    *time.Location
 	MessageHost string // the right-hand side of Message-IDs
+	// Lease is how long a claimed batch is reserved for one sender before
+	// another may take it over (default 30 s). Taking over never sends
+	// twice (see above); a short lease only wastes work on a slow node.
+	Lease time.Duration
 }
 
 // Sender sends campaigns from the database's queue.
@@ -175,6 +179,15 @@ func (st *Store) startDue(ctx context.Context) error {
 	return nil
 }
 
+// StartNow starts a draft or scheduled campaign at once: its recipients
+// are fixed, and senders may take it.
+func (st *Store) StartNow(ctx context.Context, id int64) error {
+	if err := st.Schedule(ctx, id, time.Time{}); err != nil {
+		return err
+	}
+	return st.start(ctx, id)
+}
+
 func (st *Store) start(ctx context.Context, id int64) error {
 	now := st.now()
 	return st.db.Tx(ctx, func(tx *db.Tx) error {
@@ -232,12 +245,12 @@ var claimSQL = map[db.Engine]string{
 }
 
 // claim takes a batch; subscribers who left the list are settled as skipped.
-func (st *Store) claim(ctx context.Context, campaign int64) ([]job, error) {
+func (st *Store) claim(ctx context.Context, campaign int64, lease time.Duration) ([]job, error) {
 	b := make([]byte, 12)
 	rand.Read(b)
 	token := hex.EncodeToString(b)
 	now := st.now()
-	res, err := st.db.Exec(ctx, claimSQL[st.db.Engine], campaign, token, now.Add(leaseFor), now)
+	res, err := st.db.Exec(ctx, claimSQL[st.db.Engine], campaign, token, now.Add(lease), now)
 	if err != nil {
 		return nil, fmt.Errorf("newsletter: claim: %w", err)
 	}
@@ -276,6 +289,12 @@ func (st *Store) claim(ctx context.Context, campaign int64) ([]job, error) {
 		}
 	}
 	return out, nil
+}
+
+// release returns a claim's unsent deliveries to the queue.
+func (st *Store) release(ctx context.Context, campaign int64, claim string) error {
+	_, err := st.db.Exec(ctx, `UPDATE deliveries SET status = 'queued', lease_until = NULL WHERE campaign_id = $1 AND claim = $2 AND status = 'sending'`, campaign, claim)
+	return err
 }
 
 // settle records how one delivery ended (or that it waits for another try).
@@ -361,8 +380,12 @@ func (s *Sender) Send(ctx context.Context, campaign int64) error {
 		conc = 1
 	}
 	pace := newPacer(cfg.Rate)
+	lease := cfg.Lease
+	if lease <= 0 {
+		lease = defaultLease
+	}
 	for ctx.Err() == nil {
-		jobs, err := s.store.claim(ctx, campaign)
+		jobs, err := s.store.claim(ctx, campaign, lease)
 		if err != nil {
 			return err
 		}
@@ -398,6 +421,14 @@ func (s *Sender) Send(ctx context.Context, campaign int64) error {
 		}
 		close(ch)
 		wg.Wait()
+		if ctx.Err() != nil && len(jobs) > 0 {
+			// Stopping: what this batch did not reach goes back to the
+			// queue now rather than when its lease ends.
+			if err := s.store.release(context.WithoutCancel(ctx), campaign, jobs[0].claim); err != nil {
+				return err
+			}
+			return ctx.Err()
+		}
 		if s.OnProgress != nil {
 			s.OnProgress(campaign)
 		}
