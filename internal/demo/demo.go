@@ -119,5 +119,8 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 			progress(i+1, len(files))
 		}
 	}
-	return loadComments(ctx, people, articles, comment.NewStore(d))
+	if err := loadComments(ctx, people, articles, comment.NewStore(d)); err != nil {
+		return err
+	}
+	return loadNewsletter(ctx, d, articles)
 }

@@ -123,6 +123,12 @@ func TestNewsletterSignUp(t *testing.T) {
 func TestNewsletterAdmin(t *testing.T) {
 	srv, smtp, ts := newAuthSite(t)
 	ctx := context.Background()
+	// Start from an empty list rather than the demo's.
+	for _, q := range []string{`DELETE FROM deliveries`, `DELETE FROM subscribers`} {
+		if _, err := ts.db.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
 		if _, err := ts.letters.Subscribe(ctx, newsletter.Site{Name: "x", BaseURL: srv.URL}, newsletter.SignUp{Email: e, Verified: true}); err != nil {
 			t.Fatal(err)
