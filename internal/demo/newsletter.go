@@ -65,12 +65,12 @@ func loadNewsletter(ctx context.Context, d *db.DB, articles *article.Store) erro
 		if len(ids) == 0 {
 			ids = []int64{page.Articles[len(page.Articles)-1-i].ID}
 		}
-		c, err := store.CreateDraft(ctx, 0, newsletter.Compose{Subject: fmt.Sprintf("%s weekly: %s", Settings.Name, at.Format("January 2, 2006")),
+		c, err := store.CreateDraft(ctx, 0, newsletter.Compose{Subject: fmt.Sprintf("%s: your weekly digest, %s", Settings.Name, at.Format("January 2, 2006")),
 			Audience: newsletter.Weekly, ArticleIDs: ids})
 		if err != nil {
 			return err
 		}
-		if err := store.RecordPast(ctx, c.ID, at); err != nil {
+		if err := store.RecordPast(ctx, c.ID, at, true); err != nil {
 			return err
 		}
 	}

@@ -390,14 +390,22 @@ func (s *Store) Failures(ctx context.Context, id int64, limit int) ([]Failure, e
 	return out, rows.Err()
 }
 
-// RecordPast records a campaign as sent at a time in the past to its
-// audience as it is now, without sending anything: for history brought
-// over from another newsletter tool (and the demo site).
-func (s *Store) RecordPast(ctx context.Context, id int64, at time.Time) error {
+// RecordPast records a draft as sent at a time in the past to its
+// audience as it is now (as a digest of its period if digest is set),
+// without sending anything: for history brought over from another
+// newsletter tool, and the demo site.
+func (s *Store) RecordPast(ctx context.Context, id int64, at time.Time, digest bool) error {
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		kind, per := KindManual, any(nil)
 		var audience string
-		err := tx.QueryRow(ctx, `UPDATE campaigns SET status = 'sent', scheduled_at = $2, started_at = $2, finished_at = $3, created_at = $2
-			WHERE id = $1 AND status = 'draft' RETURNING audience`, id, at, at.Add(90*time.Second)).Scan(&audience)
+		if err := tx.QueryRow(ctx, `SELECT audience FROM campaigns WHERE id = $1`, id).Scan(&audience); err != nil {
+			return err
+		}
+		if digest && audience != All {
+			kind, per = KindDigest, period(audience, at)
+		}
+		err := tx.QueryRow(ctx, `UPDATE campaigns SET status = 'sent', kind = $4, period = $5, scheduled_at = $2, started_at = $2, finished_at = $3, created_at = $2
+			WHERE id = $1 AND status = 'draft' RETURNING audience`, id, at, at.Add(90*time.Second), kind, per).Scan(&audience)
 		if err != nil {
 			return ErrNotEditable
 		}

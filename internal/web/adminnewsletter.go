@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -398,7 +399,11 @@ func (s *Server) campaignAct(w http.ResponseWriter, r *http.Request, v *viewer, 
 			}
 			at = t
 		}
-		if err := s.Newsletter.Schedule(ctx, id, at); err != nil {
+		start := s.Newsletter.Schedule
+		if at.IsZero() { // now: its readers are fixed at once, and the page shows it going out
+			start = func(ctx context.Context, id int64, _ time.Time) error { return s.Newsletter.StartNow(ctx, id) }
+		}
+		if err := start(ctx, id, at); err != nil {
 			return badRequest{err.Error()}
 		}
 		if s.Sender != nil && at.IsZero() {
