@@ -3,7 +3,6 @@ package newsletter
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"html/template"
 	"strings"
 	texttemplate "text/template"
@@ -45,6 +44,9 @@ type Rendered struct {
 	text    []string
 	html    []string
 	unsub   string // the one-click address, with tokenMark
+
+	subjectHeader  string
+	qpText, qpHTML []string // the parts' pieces, encoded for mail
 }
 
 // Render builds a campaign's mail once, for every recipient.
@@ -74,8 +76,10 @@ func (s *Store) Render(ctx context.Context, c Campaign, site Site, loc *time.Loc
 	if err := digestHTML.Execute(&h, content); err != nil {
 		return nil, err
 	}
-	return &Rendered{Subject: c.Subject, text: strings.Split(t.String(), tokenMark), html: strings.Split(h.String(), tokenMark),
-		unsub: unsubscribeURL(site, tokenMark)}, nil
+	r := &Rendered{Subject: c.Subject, text: strings.Split(t.String(), tokenMark), html: strings.Split(h.String(), tokenMark),
+		unsub: unsubscribeURL(site, tokenMark), subjectHeader: mail.EncodeHeader(c.Subject)}
+	r.qpText, r.qpHTML = encodeSegments(r.text), encodeSegments(r.html)
+	return r, nil
 }
 
 func itemOf(a article.Article, site Site, loc *time.Location) Item {
@@ -190,24 +194,40 @@ var digestHTML = template.Must(template.New("h").Parse(`<!doctype html>
 </body></html>
 `))
 
-// MIME writes m as a complete message (headers, a text and an HTML part,
-// quoted-printable), for senders that talk to SMTP directly.
-func MIME(w *bytes.Buffer, from string, m mail.Message, messageID string, date time.Time) {
-	boundary := "byline-" + strings.TrimSuffix(strings.SplitN(messageID, "@", 2)[0], ">")
-	fmt.Fprintf(w, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n",
-		from, m.To, mail.EncodeHeader(m.Subject), date.Format(time.RFC1123Z), messageID)
-	for _, k := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "Precedence"} {
-		if v, ok := m.Headers[k]; ok {
-			fmt.Fprintf(w, "%s: %s\r\n", k, v)
+// WriteMIME writes one recipient's copy as a complete message (headers, a
+// text and an HTML part, quoted-printable), for senders that talk SMTP.
+// The parts were encoded once for the campaign; only the token changes.
+func (r *Rendered) WriteMIME(w *bytes.Buffer, from, to, secret, messageID string, date time.Time) {
+	boundary := "byline-" + strings.SplitN(messageID, "@", 2)[0]
+	w.WriteString("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + r.subjectHeader + "\r\nDate: " + date.Format(time.RFC1123Z) +
+		"\r\nMessage-ID: <" + messageID + ">\r\nMIME-Version: 1.0\r\n")
+	w.WriteString("List-Unsubscribe: <" + strings.ReplaceAll(r.unsub, tokenMark, secret) + ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\nPrecedence: bulk\r\n")
+	w.WriteString("Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n")
+	for _, p := range []struct {
+		ctype string
+		segs  []string
+	}{{"text/plain", r.qpText}, {"text/html", r.qpHTML}} {
+		w.WriteString("--" + boundary + "\r\nContent-Type: " + p.ctype + "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
+		for i, seg := range p.segs {
+			if i > 0 {
+				// Soft line breaks around the token keep every line short
+				// and vanish when the part is decoded.
+				w.WriteString("=\r\n" + secret + "=\r\n")
+			}
+			w.WriteString(seg)
 		}
-	}
-	fmt.Fprintf(w, "Content-Type: multipart/alternative; boundary=%q\r\n\r\n", boundary)
-	part := func(ctype, body string) {
-		fmt.Fprintf(w, "--%s\r\nContent-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", boundary, ctype)
-		mail.QuotedPrintable(w, body)
 		w.WriteString("\r\n")
 	}
-	part("text/plain", m.Text)
-	part("text/html", m.HTML)
-	fmt.Fprintf(w, "--%s--\r\n", boundary)
+	w.WriteString("--" + boundary + "--\r\n")
+}
+
+// encodeSegments quoted-printable-encodes each piece of a part.
+func encodeSegments(segs []string) []string {
+	out := make([]string, len(segs))
+	for i, seg := range segs {
+		var b bytes.Buffer
+		mail.QuotedPrintable(&b, seg)
+		out[i] = b.String()
+	}
+	return out
 }

@@ -41,6 +41,8 @@ type Server struct {
 	refuse   map[string][]int // SMTP codes to answer RCPT TO for an address with, in turn
 	total    int              // messages accepted, also when not kept
 	keep     bool
+	hold     int           // after this many messages, hold each answer...
+	release  chan struct{} // ...until this closes
 	changed  chan struct{}
 	srv      *smtp.Server
 }
@@ -83,6 +85,26 @@ func (s *Server) RefuseRecipient(addr string, codes ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse[addr] = append(s.refuse[addr], codes...)
+}
+
+// HoldAfter makes the server, once it has n messages, keep each further
+// one and then hold back its answer until Release: the client's messages
+// are delivered, the client does not know it yet (a client killed now
+// must not send them again).
+func (s *Server) HoldAfter(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold, s.release = n, make(chan struct{})
+}
+
+// Release answers the held messages and stops holding.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.release != nil {
+		close(s.release)
+		s.hold, s.release = 0, nil
+	}
 }
 
 // CountOnly makes the server count messages without keeping them (a sink
@@ -167,7 +189,14 @@ func (ss *session) Data(r io.Reader) error {
 		rec.From, rec.To = ss.from, ss.to
 		s.received = append(s.received, rec)
 	}
+	var wait chan struct{}
+	if s.release != nil && s.total > s.hold {
+		wait = s.release
+	}
 	s.mu.Unlock()
+	if wait != nil {
+		<-wait
+	}
 	select {
 	case s.changed <- struct{}{}:
 	default:
