@@ -1,5 +1,5 @@
 # The two commands that matter: `make run` and `make test` (see README).
-.PHONY: run test build bench bench-go fuzz
+.PHONY: run test build bench bench-go bench-newsletter fuzz
 
 run:
 	go run ./cmd/byline serve --demo
@@ -13,6 +13,11 @@ build:
 # Byline against nginx and a bare Go server with wrk, on the same bytes.
 bench:
 	./scripts/bench.sh
+
+# A newsletter to 100,000 subscribers through `byline serve` to a local
+# SMTP sink: messages a second, memory, CPU, page latency during the send.
+bench-newsletter:
+	go run ./tools/nlbench
 
 # Server-side cost of pages, over the real handler stack, without a network.
 bench-go:

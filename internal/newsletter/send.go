@@ -101,6 +101,9 @@ func NewSender(store *Store, config func(ctx context.Context) Config, log *slog.
 // to them, from this moment.
 func (s *Sender) Gone(subscriberID int64) {
 	s.mu.Lock()
+	if len(s.gone) >= 100_000 {
+		s.gone = map[int64]bool{} // claims check the list as well; this only makes it instant
+	}
 	s.gone[subscriberID] = true
 	s.mu.Unlock()
 }
