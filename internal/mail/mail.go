@@ -4,6 +4,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,15 @@ type Message struct {
 	Text    string            // the plain-text part (always)
 	HTML    string            // the HTML alternative (optional)
 	Headers map[string]string // extra headers, e.g. List-Unsubscribe
+
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // CleanAddress lower-cases and trims an e-mail address a person typed and
@@ -165,6 +175,11 @@ func (s *smtpSender) Send(ctx context.Context, from string, m Message, messageID
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return fmt.Errorf("%w: attachment %s: %v", ErrPermanent, a.Name, err)
+		}
 	}
 	timeout := s.c.Timeout
 	if timeout == 0 {

@@ -58,23 +58,37 @@ func NewOutbox(d *db.DB, domain string) *Outbox {
 // Enqueue stores m to be sent, inside q's transaction when q is a Tx, so
 // the mail exists exactly when the change that caused it does.
 func (o *Outbox) Enqueue(ctx context.Context, q db.Querier, m Message) error {
+	_, err := o.EnqueueID(ctx, q, m)
+	return err
+}
+
+// EnqueueID is Enqueue, returning the message's Message-ID, by which its
+// delivery can be followed.
+func (o *Outbox) EnqueueID(ctx context.Context, q db.Querier, m Message) (string, error) {
 	if strings.TrimSpace(m.To) == "" || m.Subject == "" || m.Text == "" {
-		return errors.New("mail: a message needs a recipient, a subject and a text part")
+		return "", errors.New("mail: a message needs a recipient, a subject and a text part")
 	}
 	headers, err := json.Marshal(m.Headers)
 	if err != nil {
-		return err
+		return "", err
+	}
+	if m.Attachments == nil {
+		m.Attachments = []Attachment{}
+	}
+	attachments, err := json.Marshal(m.Attachments)
+	if err != nil {
+		return "", err
 	}
 	b := make([]byte, 12)
 	rand.Read(b)
 	id := hex.EncodeToString(b) + "@" + o.domain // go-mail adds the angle brackets
 	now := o.now()
-	if _, err := q.Exec(ctx, `INSERT INTO mail_outbox (message_id, to_addr, subject, text_body, html_body, headers, status, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)`, id, m.To, m.Subject, m.Text, m.HTML, string(headers), now); err != nil {
-		return fmt.Errorf("mail: enqueue to %s: %w", m.To, err)
+	if _, err := q.Exec(ctx, `INSERT INTO mail_outbox (message_id, to_addr, subject, text_body, html_body, headers, attachments, status, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8)`, id, m.To, m.Subject, m.Text, m.HTML, string(headers), string(attachments), now); err != nil {
+		return "", fmt.Errorf("mail: enqueue to %s: %w", m.To, err)
 	}
 	o.Wake()
-	return nil
+	return id, nil
 }
 
 // Wake tells the worker to look for new mail now rather than at its next poll.
@@ -85,13 +99,13 @@ func (o *Outbox) Wake() {
 	}
 }
 
-const storedCols = `id, message_id, to_addr, subject, text_body, html_body, headers, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+const storedCols = `id, message_id, to_addr, subject, text_body, html_body, headers, attachments, status, attempts, next_attempt_at, last_error, created_at, sent_at`
 
 func scanStored(sc interface{ Scan(...any) error }) (Stored, error) {
 	var s Stored
-	var headers string
+	var headers, attachments string
 	var sent *time.Time
-	if err := sc.Scan(&s.ID, &s.MessageID, &s.To, &s.Subject, &s.Text, &s.HTML, &headers, &s.Status, &s.Attempts,
+	if err := sc.Scan(&s.ID, &s.MessageID, &s.To, &s.Subject, &s.Text, &s.HTML, &headers, &attachments, &s.Status, &s.Attempts,
 		&s.NextAttemptAt, &s.LastError, &s.CreatedAt, &sent); err != nil {
 		return s, err
 	}
@@ -99,6 +113,7 @@ func scanStored(sc interface{ Scan(...any) error }) (Stored, error) {
 		s.SentAt = *sent
 	}
 	_ = json.Unmarshal([]byte(headers), &s.Headers)
+	_ = json.Unmarshal([]byte(attachments), &s.Attachments)
 	return s, nil
 }
 
