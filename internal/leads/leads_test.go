@@ -116,7 +116,7 @@ func TestRouting(t *testing.T) {
 		f.dealer(t, "Bravo Infiniti", "infiniti", "07030", 100)
 		f.dealer(t, "Charlie Infiniti", "Infiniti", "07", 100)
 		f.dealer(t, "Delta Infiniti", "Infiniti", "070", 100)
-		f.dealer(t, "Echo Toyota", "Toyota", "07", 100)     // another make
+		f.dealer(t, "Echo Toyota", "Toyota", "07", 100)        // another make
 		f.dealer(t, "Foxtrot Infiniti", "Infiniti", "10", 100) // another area
 		f.dealer(t, "Canada Infiniti", "Infiniti", "M5V", 100)
 
