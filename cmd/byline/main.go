@@ -33,6 +33,7 @@ func commands() []command {
 		{"demo", "[flags]", "load the demo site into an empty database", runDemo},
 		{"user add", "--email E --name N [--roles r1,r2] [--country C] [flags]", "add a person", runUserAdd},
 		{"article add", "[flags] FILE.md...", "add articles from Markdown files with front matter", runArticleAdd},
+		{"lead adf", "[flags] ID", "print a quote request's ADF XML, one document per dealer", runLeadADF},
 		{"newsletter send", "--campaign N | --digest daily|weekly [flags]", "send a newsletter now, with a progress bar", runNewsletterSend},
 		{"help", "", "show this help", nil},
 	}

@@ -6,14 +6,19 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/article"
+	"byline/internal/cars"
 	"byline/internal/demo"
+	"byline/internal/leads"
 	"byline/internal/links"
+	"byline/internal/mail"
+	"byline/internal/site"
 )
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
@@ -173,4 +178,55 @@ func describe(err error) error {
 		return errors.New(msg)
 	}
 	return err
+}
+
+// runLeadADF prints a lead's ADF documents, one per dealer it went to.
+func runLeadADF(ctx context.Context, env *environment, args []string) error {
+	var siteName, siteURL string
+	cfg, d, rest, err := openCommand(ctx, env, "lead adf", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&siteName, "site-name", env.getenv("BYLINE_SITE_NAME"), "the site's name as the lead's provider (default: the Settings screen's)")
+		fs.StringVar(&siteURL, "base-url", env.getenv("BYLINE_BASE_URL"), "the site's address as the lead's provider")
+	}, func(rest []string) error {
+		if len(rest) != 1 {
+			return usageError{"give one lead number"}
+		}
+		if _, err := strconv.ParseInt(rest[0], 10, 64); err != nil {
+			return usageError{fmt.Sprintf("%q is not a lead number", rest[0])}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	id, _ := strconv.ParseInt(rest[0], 10, 64)
+	st, err := site.NewStore(d).Load(ctx, site.Defaults(cfg.SiteName, cfg.Tagline))
+	if err != nil {
+		return err
+	}
+	if siteName == "" {
+		siteName = st.Name
+	}
+	if siteURL == "" {
+		siteURL = st.BaseURL
+	}
+	store := leads.NewStore(d, cars.NewStore(d), mail.NewOutbox(d, ""), cfg.Location)
+	l, err := store.ByID(ctx, id)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return fmt.Errorf("there is no lead %d", id)
+	}
+	if err != nil {
+		return err
+	}
+	docs, err := store.Documents(ctx, l, leads.Provider{Name: siteName, URL: siteURL, Email: st.SMTP.From})
+	if err != nil {
+		return err
+	}
+	if len(docs) == 0 {
+		return fmt.Errorf("lead %d went to no dealer (%s): it has no ADF document", id, l.Status)
+	}
+	for _, doc := range docs {
+		env.stdout.Write(doc.XML)
+	}
+	return nil
 }

@@ -14,11 +14,13 @@ import (
 	"byline/internal/account"
 	"byline/internal/api"
 	"byline/internal/article"
+	"byline/internal/cars"
 	"byline/internal/comment"
 	"byline/internal/config"
 	"byline/internal/db"
 	"byline/internal/demo"
 	"byline/internal/events"
+	"byline/internal/leads"
 	"byline/internal/mail"
 	"byline/internal/metrics"
 	"byline/internal/newsletter"
@@ -82,6 +84,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	// and by this node's own changes.
 	broker := events.New()
 	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
+	catalogue := cars.NewStore(d)
 	letters, sender := newsletterParts(d, outbox, articles, settings, cfg.Location, host, log)
 	letters.OnUnsubscribe = func(id int64) { announce(broker, newsletterTopic, id) }
 	var cache *pagecache.Cache
@@ -107,7 +110,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
 		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler,
-		Newsletter: letters, Sender: sender})
+		Newsletter: letters, Sender: sender, Cars: catalogue, Leads: leads.NewStore(d, catalogue, outbox, cfg.Location)})
 	if err != nil {
 		return err
 	}

@@ -122,5 +122,8 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 	if err := loadComments(ctx, people, articles, comment.NewStore(d)); err != nil {
 		return err
 	}
-	return loadNewsletter(ctx, d, articles)
+	if err := loadNewsletter(ctx, d, articles); err != nil {
+		return err
+	}
+	return loadCars(ctx, d, loc)
 }

@@ -119,6 +119,10 @@ func NewStore(d *db.DB, catalogue *cars.Store, outbox Outbox, loc *time.Location
 	return &Store{db: d, cars: catalogue, outbox: outbox, now: time.Now, loc: loc}
 }
 
+// SetClock makes the store read the time from now (tests, and the demo's
+// past requests).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
 // Request is what a buyer fills in.
 type Request struct {
 	MakeID, ModelID     int64
@@ -626,4 +630,24 @@ func (s *Store) PerMakePerWeek(ctx context.Context, weeks int) ([]WeekCount, err
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s
+}
+
+// Document is a lead's ADF document for one dealer.
+type Document struct {
+	Dealer Dealer
+	XML    []byte
+}
+
+// Documents are the ADF documents of a lead, one per dealer it went to
+// (made again from the lead as stored: the same document).
+func (s *Store) Documents(ctx context.Context, l Lead, p Provider) ([]Document, error) {
+	var out []Document
+	for _, dl := range l.Deliveries {
+		d, err := s.Dealer(ctx, dl.DealerID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Document{d, ADF(l, d, p)})
+	}
+	return out, nil
 }

@@ -20,6 +20,7 @@ var adminNav = []struct {
 	{"Dashboard", "/admin", account.PermAccessAdmin},
 	{"Comments", "/admin/comments", account.PermModerate},
 	{"Newsletter", "/admin/newsletter", account.PermSendNewsletters},
+	{"Leads", "/admin/leads", account.PermSeeLeads},
 	{"People", "/admin/people", account.PermManagePeople},
 	{"Mail", "/admin/mail", account.PermViewMail},
 	{"Settings", "/admin/settings", account.PermManageSettings},

@@ -18,8 +18,10 @@ import (
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/article"
+	"byline/internal/cars"
 	"byline/internal/comment"
 	"byline/internal/country"
+	"byline/internal/leads"
 	"byline/internal/links"
 	"byline/internal/markdown"
 )
@@ -30,11 +32,13 @@ var templateFS embed.FS
 // pages are the page templates; each is parsed with its layout and the
 // partials. A missing or broken one stops the server from starting.
 var pages = []string{"home", "article", "list", "search", "error",
-	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread", "unsubscribe", "newsletter"}
+	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread", "unsubscribe", "newsletter",
+	"cars", "quote", "quote-thanks"}
 
 // adminPages are parsed with the admin layout instead.
 var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
-	"admin/comments", "admin/comment", "admin/newsletter", "admin/subscribers", "admin/campaign"}
+	"admin/comments", "admin/comment", "admin/newsletter", "admin/subscribers", "admin/campaign",
+	"admin/leads", "admin/lead", "admin/dealers", "admin/dealer"}
 
 type templates struct {
 	byName map[string]*template.Template
@@ -264,6 +268,7 @@ type openGraph struct {
 type sidebar struct {
 	Contributors, Moderators []account.Person
 	Recent                   []comment.Recent
+	Cars                     *cars.Catalogue // for the quote box
 }
 
 func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *page) {
@@ -304,6 +309,11 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 	p.Sidebar = sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator]}
 	if s.Comments != nil {
 		if p.Sidebar.Recent, err = s.Comments.Recent(r.Context(), 0, 5); err != nil {
+			return err
+		}
+	}
+	if s.Cars != nil {
+		if p.Sidebar.Cars, err = s.Cars.Catalogue(r.Context()); err != nil {
 			return err
 		}
 	}
@@ -359,6 +369,7 @@ func (s *Server) funcs() template.FuncMap {
 		// marker places an HTML comment the page cache finds to redraw a
 		// reader's own parts (html/template drops comments from templates).
 		"marker":        func(name string) template.HTML { return template.HTML("<!--" + name + "-->") },
+		"money":         money,
 		"accountLinks":  func(v *viewer, returnTo string) accountLinks { return accountLinks{v, returnTo} },
 		"newsletterBox": func(v *viewer, returnTo, id string) newsletterBox { return newsletterBox{v, returnTo, id} },
 		"respond": func(tv threadView, f *form, closed bool) respondView {
@@ -379,6 +390,15 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return fieldView{ID: id, Name: name, Label: label, Value: v, Err: f.Err(name)}
 		},
+		"textField": func(f *form, id, name, label, cur string) fieldView {
+			v := cur
+			if f != nil && f.Values != nil {
+				v = f.Get(name)
+			}
+			return fieldView{ID: id, Name: name, Label: label, Value: v, Err: f.Err(name)}
+		},
+		"join":      strings.Join,
+		"timeframe": leads.TimeframeLabel,
 		// formFor gives a page with several forms the submitted one only
 		// where it belongs.
 		"formFor": func(f *form, section, want string) *form {
@@ -399,4 +419,13 @@ func (s *Server) funcs() template.FuncMap {
 		"hasRole":     func(p account.Person, r account.Role) bool { return p.Has(r) },
 		"firstResult": func(page int) int { return (page-1)*article.SearchPerPage + 1 },
 	}
+}
+
+// money writes whole dollars: $49,950.
+func money(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return "$" + s
 }

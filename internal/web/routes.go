@@ -67,6 +67,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /newsletter/unsubscribe", h(s.unsubscribeForm))
 	mux.Handle("POST /newsletter/unsubscribe", h(s.unsubscribeNewsletter))
 
+	// New Car Research and dealer quotes.
+	mux.Handle("GET /cars/{$}", h(s.carsIndex))
+	mux.Handle("GET /cars/{make}/{$}", h(s.carMake))
+	mux.Handle("GET /cars/{make}/{model}/{$}", h(s.carModel))
+	mux.Handle("GET /cars/quote", h(s.quotePage))
+	mux.Handle("POST /cars/quote", h(s.submitQuote))
+	mux.Handle("GET /cars/quote/thanks", h(s.quoteThanks))
+
 	// Comments.
 	mux.Handle("POST /comments", h(s.signedIn(s.postComment)))
 	mux.Handle("GET /comments/{id}", h(s.commentPermalink))
@@ -114,6 +122,19 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/newsletter/campaigns/{id}", h(nl(s.campaignAction)))
 	mux.Handle("GET /admin/newsletter/campaigns/{id}/progress", h(nl(s.campaignProgress)))
 	mux.Handle("GET /admin/newsletter/campaigns/{id}/preview", h(nl(s.campaignPreview)))
+
+	leadsOnly := func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
+		return s.need(account.PermSeeLeads, h)
+	}
+	mux.Handle("GET /admin/leads", h(leadsOnly(s.adminLeads)))
+	mux.Handle("GET /admin/leads/export.csv", h(leadsOnly(s.exportLeads)))
+	mux.Handle("GET /admin/leads/{id}", h(leadsOnly(s.adminLead)))
+	mux.Handle("GET /admin/dealers", h(leadsOnly(s.adminDealers)))
+	mux.Handle("GET /admin/dealers/new", h(leadsOnly(s.dealerForm)))
+	mux.Handle("POST /admin/dealers/new", h(leadsOnly(s.saveDealer)))
+	mux.Handle("POST /admin/dealers/import", h(leadsOnly(s.importDealers)))
+	mux.Handle("GET /admin/dealers/{id}", h(leadsOnly(s.dealerForm)))
+	mux.Handle("POST /admin/dealers/{id}", h(leadsOnly(s.saveDealer)))
 
 	mux.Handle("GET /static/{file}", http.HandlerFunc(s.static))
 	mux.Handle("GET /favicon.ico", http.HandlerFunc(s.favicon))

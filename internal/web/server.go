@@ -14,7 +14,9 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/article"
+	"byline/internal/cars"
 	"byline/internal/comment"
+	"byline/internal/leads"
 	"byline/internal/mail"
 	"byline/internal/metrics"
 	"byline/internal/newsletter"
@@ -155,6 +157,8 @@ type Deps struct {
 
 	Newsletter *newsletter.Store  // the e-newsletter's list and campaigns
 	Sender     *newsletter.Sender // sends campaigns (woken when one is scheduled)
+	Cars       *cars.Store        // the New Car Research catalogue
+	Leads      *leads.Store       // dealers and quote requests
 }
 
 // Server is the site's HTTP handler.

@@ -136,6 +136,8 @@ var flashes = map[string]string{
 	"newsletter-sending":      "The newsletter is going out now.",
 	"newsletter-scheduled":    "The newsletter is scheduled.",
 	"newsletter-cancelled":    "The newsletter is stopped.",
+	"dealer-saved":            "The dealer is saved.",
+	"quote-sent":              "Thank you: your request is on its way.",
 	"subscriber-forgotten":    "The subscriber is removed and forgotten.",
 	"newsletter-check":        "Almost there: unless this address is on the list already, we sent it a link to confirm your subscription.",
 	"newsletter-subscribed":   "You are subscribed. The next digest is on its way to you.",

@@ -20,11 +20,13 @@ import (
 	"byline/internal/account"
 	"byline/internal/api"
 	"byline/internal/article"
+	"byline/internal/cars"
 	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/demo"
 	"byline/internal/events"
+	"byline/internal/leads"
 	"byline/internal/mail"
 	"byline/internal/metrics"
 	"byline/internal/newsletter"
@@ -62,6 +64,7 @@ type testSite struct {
 	db       *db.DB
 	letters  *newsletter.Store
 	sender   *newsletter.Sender
+	leads    *leads.Store
 }
 
 // newSiteWith builds the site on d with the demo loaded; smtpURL, if set,
@@ -96,18 +99,20 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	}
 	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})
 	letters := newsletter.NewStore(d, outbox, articles)
+	catalogue := cars.NewStore(d)
+	leadStore := leads.NewStore(d, catalogue, outbox, loc)
 	sender := newsletter.NewSender(letters, func(ctx context.Context) newsletter.Config {
 		st := settings.Current(ctx)
 		return newsletter.Config{SMTP: st.SMTP, Concurrency: 2, Site: newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}, Location: loc}
 	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender})
+		API: apiHandler, Newsletter: letters, Sender: sender, Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
 	}
 	apiHandler.CommentChanged = s.CommentChanged
-	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d, letters: letters, sender: sender}
+	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d, letters: letters, sender: sender, leads: leadStore}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -456,7 +461,7 @@ func newSiteWithCache(t *testing.T, ts testSite, withCache bool) (http.Handler, 
 	loc, _ := time.LoadLocation("America/New_York")
 	s, err := web.New(web.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments, Accounts: ts.accounts,
 		Limiter: ratelimit.New(ts.db), Outbox: ts.outbox, Settings: ts.settings, Events: events.New(), Cache: cache, DB: ts.db,
-		Location: loc, Logger: log})
+		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads})
 	if err != nil {
 		t.Fatal(err)
 	}

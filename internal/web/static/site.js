@@ -84,4 +84,46 @@
       location.reload();
     });
   }
+
+  // Quote forms: the model list follows the make (without JavaScript every
+  // model is listed, grouped by make, and the server checks the pair), and
+  // the year list follows the model.
+  document.querySelectorAll("select[data-models]").forEach(function (makeSel) {
+    var modelSel = document.getElementById(makeSel.dataset.models);
+    if (!modelSel) return;
+    var groups = Array.prototype.slice.call(modelSel.querySelectorAll("optgroup"));
+    var yearSel = makeSel.form && makeSel.form.querySelector("select[name=year]");
+    var allYears = yearSel ? Array.prototype.map.call(yearSel.options, function (o) { return o.value; }) : [];
+    function years() {
+      if (!yearSel) return;
+      var opt = modelSel.options[modelSel.selectedIndex];
+      var span = opt && opt.dataset.years ? opt.dataset.years.split("-") : null;
+      var keep = yearSel.value;
+      yearSel.innerHTML = "";
+      allYears.forEach(function (y) {
+        if (span && (+y < +span[0] || +y > +span[1])) return;
+        var o = document.createElement("option");
+        o.textContent = y;
+        if (y === keep) o.selected = true;
+        yearSel.appendChild(o);
+      });
+    }
+    function filter() {
+      groups.forEach(function (g) {
+        var show = !makeSel.value || g.dataset.make === makeSel.value;
+        g.hidden = !show;
+        g.disabled = !show;
+      });
+      var cur = modelSel.options[modelSel.selectedIndex];
+      if (cur && cur.parentNode.tagName === "OPTGROUP" && cur.parentNode.disabled) modelSel.value = "";
+      years();
+    }
+    makeSel.addEventListener("change", filter);
+    modelSel.addEventListener("change", function () {
+      var g = modelSel.options[modelSel.selectedIndex].parentNode;
+      if (g.dataset && g.dataset.make && makeSel.value !== g.dataset.make) { makeSel.value = g.dataset.make; filter(); }
+      years();
+    });
+    filter();
+  });
 })();
