@@ -12,6 +12,7 @@ import (
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/mail"
+	"byline/internal/mail/mailtest"
 )
 
 var provider = Provider{Name: "Test Ledger", URL: "http://news.test/", Email: "leads@news.test"}
@@ -337,4 +338,44 @@ func TestImportDealers(t *testing.T) {
 	if _, err := f.s.ImportDealers(context.Background(), strings.NewReader("who,what\n")); err == nil {
 		t.Fatal("a file without the columns was accepted")
 	}
+}
+
+// A lead reaches the dealer through a real SMTP server that is down at
+// first and comes back: nothing is lost, nothing is sent twice.
+func TestDeliveryWhenTheServerComesBack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.dealer(t, "Harbor Infiniti", "Infiniti", "07", 100)
+		l, err := f.s.Submit(ctx, f.request("jane@example.com", "07030"), provider)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A port with nothing listening: the mail server is down.
+		probe := mailtest.Start(t)
+		addr := probe.Addr
+		probe.Close()
+		clock := time.Now()
+		f.outbox.SetClock(func() time.Time { return clock })
+		cfg := mail.SMTP{Host: "127.0.0.1", Port: probe.Port, TLS: mail.TLSNone, From: "leads@news.test", Timeout: 2 * time.Second}
+		sender := func(context.Context) (mail.Sender, string, bool) { return mail.NewSMTP(cfg), cfg.From, true }
+		f.outbox.DrainOnce(ctx, sender, nil)
+		got, _ := f.s.ByID(ctx, l.ID)
+		if got.Deliveries[0].Status != "pending" || got.Deliveries[0].LastError == "" {
+			t.Fatalf("with the server down: %+v", got.Deliveries[0])
+		}
+		// It comes back; once the backoff has passed the lead goes out, once.
+		srv := mailtest.StartOn(t, addr)
+		clock = clock.Add(time.Minute)
+		f.outbox.DrainOnce(ctx, sender, nil)
+		f.outbox.DrainOnce(ctx, sender, nil)
+		msgs := srv.Messages()
+		if len(msgs) != 1 || msgs[0].To[0] != "harborinfiniti@crm.example" || CheckADF([]byte(msgs[0].Text)) != nil {
+			t.Fatalf("after the server came back: %d messages %+v", len(msgs), msgs)
+		}
+		got, _ = f.s.ByID(ctx, l.ID)
+		if got.Deliveries[0].Status != "sent" {
+			t.Fatalf("delivery status %q", got.Deliveries[0].Status)
+		}
+	})
 }

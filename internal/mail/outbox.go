@@ -91,6 +91,9 @@ func (o *Outbox) EnqueueID(ctx context.Context, q db.Querier, m Message) (string
 	return id, nil
 }
 
+// SetClock makes the outbox read the time from now (tests).
+func (o *Outbox) SetClock(now func() time.Time) { o.now = now }
+
 // Wake tells the worker to look for new mail now rather than at its next poll.
 func (o *Outbox) Wake() {
 	select {
@@ -268,6 +271,15 @@ func (o *Outbox) Run(ctx context.Context, sender SenderFunc, interval time.Durat
 }
 
 // drain sends every due message; it stops early when no server is set.
+// DrainOnce delivers what is due now and returns (the worker's one pass;
+// tests and commands). A nil log discards.
+func (o *Outbox) DrainOnce(ctx context.Context, sender SenderFunc, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	o.drain(ctx, sender, log)
+}
+
 func (o *Outbox) drain(ctx context.Context, sender SenderFunc, log *slog.Logger) {
 	for ctx.Err() == nil {
 		s, from, ok := sender(ctx)

@@ -45,16 +45,20 @@ type Server struct {
 	release  chan struct{} // ...until this closes
 	changed  chan struct{}
 	srv      *smtp.Server
+	l        net.Listener
 }
 
 // Start runs a server until the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartOn(t, "127.0.0.1:0") }
+
+// StartOn runs a server on addr (to bring back a server that was down).
+func StartOn(t testing.TB, addr string) *Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, changed: make(chan struct{}, 1), refuse: map[string][]int{}, keep: true}
+	s := &Server{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, changed: make(chan struct{}, 1), refuse: map[string][]int{}, keep: true, l: l}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true
@@ -64,6 +68,12 @@ func Start(t testing.TB) *Server {
 	go s.srv.Serve(l)
 	t.Cleanup(func() { s.srv.Close() })
 	return s
+}
+
+// Close stops the server (a test may then find the port refusing).
+func (s *Server) Close() {
+	s.srv.Close()
+	s.l.Close() // Serve may not have taken the listener yet
 }
 
 // URL is the BYLINE_SMTP address that reaches this server.
