@@ -79,6 +79,7 @@ type Article struct {
 
 	CommentCount   int  // visible comments, kept by the comment store
 	CommentsClosed bool // an editor closed the discussion
+	Version        int  // the edit counter, where loaded (newsroom)
 }
 
 // Visible reports whether the public may read a at now: published, or
@@ -136,7 +137,9 @@ func (d Draft) prepare(now time.Time) (prepared, error) {
 		v.Add("author", "an author is required")
 	}
 	if strings.TrimSpace(d.BodyMD) == "" {
-		v.Add("body", "the body is empty")
+		if d.Status == StatusPublished || d.Status == StatusScheduled {
+			v.Add("body", "the body is empty") // a draft may be, while it is written
+		}
 	} else if len(d.BodyMD) > maxBody {
 		v.Add("body", fmt.Sprintf("the body can be at most %d bytes", maxBody))
 	}

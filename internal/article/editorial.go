@@ -1,0 +1,409 @@
+package article
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+)
+
+// Version is an article's edit counter: a save names the version it
+// started from, and fails with a *Conflict if someone saved since.
+type Conflict struct {
+	Current Article // the article as the other person left it
+}
+
+func (c *Conflict) Error() string {
+	return fmt.Sprintf("someone else saved this article at %s (version %d); your text is kept here, but it was not saved",
+		c.Current.UpdatedAt.Format(time.RFC1123), c.Current.Version)
+}
+
+// Is lets errors.Is(err, apperr.ErrConflict) match.
+func (c *Conflict) Is(target error) bool { return target == apperr.ErrConflict }
+
+// Staff is an article as the newsroom sees it.
+type Staff struct {
+	Article
+	Version    int
+	Trashed    bool
+	ReviewNote string
+}
+
+// ErrTransition is a workflow step the article's status does not allow.
+var ErrTransition = errors.New("that step does not apply to the article as it is now")
+
+// StaffByID returns any article with its newsroom fields.
+func (s *Store) StaffByID(ctx context.Context, id int64) (Staff, error) {
+	a, err := s.ByID(ctx, id)
+	if err != nil {
+		return Staff{}, err
+	}
+	st := Staff{Article: a}
+	var trashed *time.Time
+	if err := s.db.QueryRow(ctx, `SELECT version, trashed_at, review_note FROM articles WHERE id = $1`, id).Scan(&st.Version, &trashed, &st.ReviewNote); err != nil {
+		return Staff{}, err
+	}
+	st.Trashed = trashed != nil
+	st.Article.Version = st.Version
+	return st, nil
+}
+
+// Save stores an edit of article id made from version (a draft's body may
+// be saved incomplete: autosave). Saving a published or scheduled article
+// keeps a revision. A save from an older version is refused with a
+// *Conflict; a taken slug with an *apperr.Invalid.
+func (s *Store) Save(ctx context.Context, id int64, version int, d Draft, by int64) (Staff, error) {
+	p, err := d.prepare(s.now())
+	if err != nil {
+		return Staff{}, err
+	}
+	now := s.now()
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM articles WHERE slug = $1 AND id <> $2`, p.Slug, id).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return apperr.Field("slug", fmt.Sprintf("another article has the address %q", p.Slug))
+		}
+		var pub any
+		if !p.PublishedAt.IsZero() {
+			pub = p.PublishedAt
+		}
+		res, err := tx.Exec(ctx, `UPDATE articles SET slug = $3, headline = $4, author_id = $5, status = $6, published_at = $7, body_md = $8, body_html = $9,
+			body_text = $10, excerpt = $11, updated_at = $12, version = version + 1, trashed_at = NULL WHERE id = $1 AND version = $2`,
+			id, version, p.Slug, p.Headline, p.AuthorID, string(p.Status), pub, p.BodyMD, p.html, p.text, p.Excerpt, now)
+		if err != nil {
+			return db.MapError(tx.Engine(), err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return s.conflict(ctx, tx, id)
+		}
+		if err := setTags(ctx, tx, id, pub, p.tags); err != nil {
+			return err
+		}
+		if p.Status == StatusPublished || p.Status == StatusScheduled {
+			return keepRevision(ctx, tx, id, by, now)
+		}
+		return nil
+	})
+	if err != nil {
+		var c *Conflict
+		if _, ok := apperr.AsInvalid(err); ok || errors.As(err, &c) || errors.Is(err, apperr.ErrNotFound) {
+			return Staff{}, err
+		}
+		return Staff{}, fmt.Errorf("article: save %d: %w", id, err)
+	}
+	return s.StaffByID(ctx, id)
+}
+
+// conflict explains why a versioned update touched nothing.
+func (s *Store) conflict(ctx context.Context, tx *db.Tx, id int64) error {
+	cur, err := s.byWhere(ctx, tx, "a.id = $1", id)
+	if err != nil {
+		return err // not found, most likely
+	}
+	if err := tx.QueryRow(ctx, `SELECT version FROM articles WHERE id = $1`, id).Scan(&cur.Version); err != nil {
+		return err
+	}
+	return &Conflict{Current: cur}
+}
+
+// keepRevision stores the article as it now is.
+func keepRevision(ctx context.Context, tx *db.Tx, id, by int64, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO article_revisions (article_id, version, headline, slug, body_md, excerpt, tags, status, published_at, saved_by, saved_at)
+		SELECT a.id, a.version, a.headline, a.slug, a.body_md, a.excerpt,
+			COALESCE((SELECT `+groupConcat[tx.Engine()]+` FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id), ''),
+			a.status, a.published_at, $2, $3 FROM articles a WHERE a.id = $1`, id, nullID(by), now)
+	return err
+}
+
+// groupConcat joins tag names with commas, by engine.
+var groupConcat = map[db.Engine]string{db.SQLite: `group_concat(t.name, ', ')`, db.Postgres: `string_agg(t.name, ', ' ORDER BY t.name)`}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Step moves an article along the workflow: "submit" (a draft to review),
+// "return" (back to its writer, with a note), "publish" (now, or at its
+// date if that is to come), "unpublish" (back to draft), "trash" and
+// "restore". Who may take which step is the caller's to check.
+func (s *Store) Step(ctx context.Context, id int64, version int, step, note string, by int64) (Staff, error) {
+	cur, err := s.StaffByID(ctx, id)
+	if err != nil {
+		return Staff{}, err
+	}
+	if version != 0 && version != cur.Version {
+		return Staff{}, &Conflict{Current: cur.Article}
+	}
+	now := s.now()
+	set, args := "", []any{id, cur.Version, now}
+	switch step {
+	case "submit":
+		if cur.Status != StatusDraft || cur.Trashed {
+			return Staff{}, ErrTransition
+		}
+		set = `status = 'pending', review_note = ''`
+	case "return":
+		if cur.Status != StatusPending {
+			return Staff{}, ErrTransition
+		}
+		if strings.TrimSpace(note) == "" {
+			return Staff{}, apperr.Field("note", "say what the writer should change")
+		}
+		set, args = `status = 'draft', review_note = $4`, append(args, strings.TrimSpace(note))
+	case "publish":
+		if cur.Trashed || cur.Status == StatusPublished {
+			return Staff{}, ErrTransition
+		}
+		status, at := StatusPublished, now
+		if !cur.PublishedAt.IsZero() && cur.PublishedAt.After(now) {
+			status, at = StatusScheduled, cur.PublishedAt
+		}
+		set, args = `status = $4, published_at = $5, review_note = ''`, append(args, string(status), at)
+	case "unpublish":
+		if cur.Status != StatusPublished && cur.Status != StatusScheduled {
+			return Staff{}, ErrTransition
+		}
+		set = `status = 'draft'`
+	case "trash":
+		if cur.Trashed {
+			return Staff{}, ErrTransition
+		}
+		set = `status = 'draft', trashed_at = $3`
+	case "restore":
+		if !cur.Trashed {
+			return Staff{}, ErrTransition
+		}
+		set = `trashed_at = NULL`
+	default:
+		return Staff{}, ErrTransition
+	}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE articles SET `+set+`, updated_at = $3, version = version + 1 WHERE id = $1 AND version = $2`, args...)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return s.conflict(ctx, tx, id)
+		}
+		// Tags list an article by its date and status: keep them in step.
+		tags, err := tagIDs(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var pub any
+		if err := tx.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = $1`, id).Scan(&pub); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE article_tags SET published_at = $2 WHERE article_id = $1`, id, pub); err != nil {
+			return err
+		}
+		if err := recountTags(ctx, tx, tags); err != nil {
+			return err
+		}
+		if step == "publish" {
+			return keepRevision(ctx, tx, id, by, now)
+		}
+		return nil
+	})
+	if err != nil {
+		var c *Conflict
+		if errors.As(err, &c) {
+			return Staff{}, err
+		}
+		return Staff{}, fmt.Errorf("article: %s %d: %w", step, id, err)
+	}
+	return s.StaffByID(ctx, id)
+}
+
+func tagIDs(ctx context.Context, tx *db.Tx, id int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT tag_id FROM article_tags WHERE article_id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var t int64
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// StaffQuery selects articles for the newsroom's list.
+type StaffQuery struct {
+	Status   string // draft, pending, scheduled, published or trashed; "" all but trashed
+	AuthorID int64
+	TagSlug  string
+	Text     string // in the headline
+	Page     int
+	Limit    int
+}
+
+// StaffList lists articles for the newsroom, most recently changed first,
+// and says whether more follow.
+func (s *Store) StaffList(ctx context.Context, q StaffQuery) ([]Staff, bool, error) {
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 30
+	}
+	q.Page = max(q.Page, 1)
+	where, args := []string{}, []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	switch q.Status {
+	case "":
+		where = append(where, "a.trashed_at IS NULL")
+	case "trashed":
+		where = append(where, "a.trashed_at IS NOT NULL")
+	default:
+		where = append(where, "a.trashed_at IS NULL", "a.status = "+arg(q.Status))
+	}
+	if q.AuthorID > 0 {
+		where = append(where, "a.author_id = "+arg(q.AuthorID))
+	}
+	if q.TagSlug != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.slug = "+arg(q.TagSlug)+")")
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		where = append(where, "lower(a.headline) LIKE "+arg("%"+strings.ToLower(t)+"%"))
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+summaryCols+`, a.version, a.trashed_at, a.review_note FROM articles a JOIN users u ON u.id = a.author_id
+		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY a.updated_at DESC, a.id DESC LIMIT %d OFFSET %d`, q.Limit+1, (q.Page-1)*q.Limit), args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("article: staff list: %w", err)
+	}
+	defer rows.Close()
+	var out []Staff
+	for rows.Next() {
+		var st Staff
+		var trashed sql.NullTime
+		if err := scanSummary(rows, &st.Article, &st.Version, &trashed, &st.ReviewNote); err != nil {
+			return nil, false, err
+		}
+		st.Trashed = trashed.Valid
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	more := len(out) > q.Limit
+	if more {
+		out = out[:q.Limit]
+	}
+	return out, more, nil
+}
+
+// StatusCounts counts the newsroom's articles by status (and the trash).
+func (s *Store) StatusCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.Query(ctx, `SELECT CASE WHEN trashed_at IS NOT NULL THEN 'trashed' ELSE status END, count(*) FROM articles GROUP BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+// Revision is one saved state of an article.
+type Revision struct {
+	ID          int64
+	ArticleID   int64
+	Version     int
+	Headline    string
+	Slug        string
+	BodyMD      string
+	Excerpt     string
+	Tags        string
+	Status      Status
+	PublishedAt time.Time
+	SavedBy     string
+	SavedAt     time.Time
+}
+
+const revCols = `r.id, r.article_id, r.version, r.headline, r.slug, r.body_md, r.excerpt, r.tags, r.status, r.published_at, COALESCE(u.display_name, ''), r.saved_at`
+
+func scanRevision(sc interface{ Scan(...any) error }) (Revision, error) {
+	var r Revision
+	var pub sql.NullTime
+	err := sc.Scan(&r.ID, &r.ArticleID, &r.Version, &r.Headline, &r.Slug, &r.BodyMD, &r.Excerpt, &r.Tags, &r.Status, &pub, &r.SavedBy, &r.SavedAt)
+	if pub.Valid {
+		r.PublishedAt = pub.Time
+	}
+	return r, err
+}
+
+// Revisions lists an article's revisions, newest first.
+func (s *Store) Revisions(ctx context.Context, articleID int64) ([]Revision, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+revCols+` FROM article_revisions r LEFT JOIN users u ON u.id = r.saved_by WHERE r.article_id = $1 ORDER BY r.id DESC`, articleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Revision
+	for rows.Next() {
+		r, err := scanRevision(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Revision returns one revision.
+func (s *Store) Revision(ctx context.Context, id int64) (Revision, error) {
+	r, err := scanRevision(s.db.QueryRow(ctx, `SELECT `+revCols+` FROM article_revisions r LEFT JOIN users u ON u.id = r.saved_by WHERE r.id = $1`, id))
+	if err != nil {
+		return Revision{}, db.MapError(s.db.Engine, err)
+	}
+	return r, nil
+}
+
+// Restore makes a revision the article's text again (headline, address,
+// body, excerpt, tags), as a new save from version.
+func (s *Store) Restore(ctx context.Context, revisionID int64, version int, by int64) (Staff, error) {
+	r, err := s.Revision(ctx, revisionID)
+	if err != nil {
+		return Staff{}, err
+	}
+	cur, err := s.StaffByID(ctx, r.ArticleID)
+	if err != nil {
+		return Staff{}, err
+	}
+	d := Draft{Headline: r.Headline, Slug: r.Slug, AuthorID: cur.Author.ID, BodyMD: r.BodyMD, Excerpt: r.Excerpt, Tags: splitTags(r.Tags),
+		Status: cur.Status, PublishedAt: cur.PublishedAt}
+	return s.Save(ctx, r.ArticleID, version, d, by)
+}
+
+func splitTags(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}

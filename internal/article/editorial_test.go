@@ -1,0 +1,113 @@
+package article
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+)
+
+func TestNewsroom(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d)
+		author := seedAuthor(t, d, "Nora Newsroom").ID
+		a, err := s.Create(ctx, Draft{Headline: "Work in progress", AuthorID: author, Status: StatusDraft})
+		if err != nil {
+			t.Fatal(err) // a draft may start empty
+		}
+		st, err := s.StaffByID(ctx, a.ID)
+		if err != nil || st.Version != 1 {
+			t.Fatalf("new draft: %+v %v", st, err)
+		}
+		// Two people start from version 1; the second save is refused.
+		first, err := s.Save(ctx, a.ID, 1, Draft{Headline: "Work in progress", AuthorID: author, BodyMD: "First words.", Status: StatusDraft}, author)
+		if err != nil || first.Version != 2 {
+			t.Fatalf("save: %+v %v", first, err)
+		}
+		_, err = s.Save(ctx, a.ID, 1, Draft{Headline: "Other take", AuthorID: author, BodyMD: "Other words.", Status: StatusDraft}, author)
+		var c *Conflict
+		if !errors.As(err, &c) || c.Current.Version != 2 || !errors.Is(err, apperr.ErrConflict) || !strings.Contains(err.Error(), "not saved") {
+			t.Fatalf("a stale save: %v", err)
+		}
+		// Drafts keep no revisions; the workflow moves the status.
+		if revs, _ := s.Revisions(ctx, a.ID); len(revs) != 0 {
+			t.Fatalf("revisions of a draft: %d", len(revs))
+		}
+		if _, err := s.Step(ctx, a.ID, 0, "publish", "", author); err != nil { // from draft is allowed to publishers
+			t.Fatal(err)
+		}
+		if _, err := s.Step(ctx, a.ID, 0, "unpublish", "", author); err != nil {
+			t.Fatal(err)
+		}
+		st, _ = s.Step(ctx, a.ID, 0, "submit", "", author)
+		if st.Status != StatusPending {
+			t.Fatalf("submitted: %s", st.Status)
+		}
+		if _, err := s.Step(ctx, a.ID, 0, "submit", "", author); !errors.Is(err, ErrTransition) {
+			t.Fatalf("submitting twice: %v", err)
+		}
+		if _, err := s.Step(ctx, a.ID, 0, "return", "  ", author); err == nil {
+			t.Fatal("returned without a note")
+		}
+		st, _ = s.Step(ctx, a.ID, 0, "return", "Needs a source for the second claim.", author)
+		if st.Status != StatusDraft || st.ReviewNote != "Needs a source for the second claim." {
+			t.Fatalf("returned: %s %q", st.Status, st.ReviewNote)
+		}
+		st, _ = s.Step(ctx, a.ID, 0, "submit", "", author)
+		st, err = s.Step(ctx, a.ID, st.Version, "publish", "", author)
+		if err != nil || st.Status != StatusPublished || st.PublishedAt.IsZero() || st.ReviewNote != "" {
+			t.Fatalf("published: %+v %v", st, err)
+		}
+		if _, err := s.Public(ctx, st.Slug); err != nil {
+			t.Fatalf("published but not public: %v", err)
+		}
+		// Every save of a published article keeps a revision.
+		st, err = s.Save(ctx, a.ID, st.Version, Draft{Headline: "Finished piece", Slug: st.Slug, AuthorID: author, BodyMD: "First words.\n\nMore words.",
+			Tags: []string{"Luxury", "Infiniti"}, Status: StatusPublished, PublishedAt: st.PublishedAt}, author)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs, _ := s.Revisions(ctx, a.ID)
+		if len(revs) != 3 || revs[0].Headline != "Finished piece" || revs[0].Tags != "Infiniti, Luxury" && revs[0].Tags != "Luxury, Infiniti" || revs[2].BodyMD != "First words." {
+			t.Fatalf("revisions: %+v", revs)
+		}
+		// Restore the first published text.
+		st, err = s.Restore(ctx, revs[1].ID, st.Version, author)
+		if err != nil || st.Headline != "Work in progress" || st.BodyMD != "First words." {
+			t.Fatalf("restored: %+v %v", st, err)
+		}
+		// The list, by status and text; the trash.
+		list, _, err := s.StaffList(ctx, StaffQuery{Status: "published", Text: "progress"})
+		if err != nil || len(list) != 1 || list[0].ID != a.ID {
+			t.Fatalf("list: %+v %v", list, err)
+		}
+		if _, err := s.Step(ctx, a.ID, 0, "trash", "", author); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Public(ctx, st.Slug); err == nil {
+			t.Fatal("a trashed article is public")
+		}
+		if list, _, _ := s.StaffList(ctx, StaffQuery{Status: "trashed"}); len(list) != 1 {
+			t.Fatalf("trash: %d", len(list))
+		}
+		if list, _, _ := s.StaffList(ctx, StaffQuery{}); len(list) != 0 {
+			t.Fatalf("the trash shows in the list: %d", len(list))
+		}
+		counts, _ := s.StatusCounts(ctx)
+		if counts["trashed"] != 1 {
+			t.Fatalf("counts %v", counts)
+		}
+		// A scheduled publication: a date to come.
+		b, _ := s.Create(ctx, Draft{Headline: "Later", AuthorID: author, BodyMD: "Soon.", Status: StatusDraft, PublishedAt: time.Now().Add(48 * time.Hour)})
+		st, _ = s.Step(ctx, b.ID, 0, "publish", "", author)
+		if st.Status != StatusScheduled {
+			t.Fatalf("a future date: %s", st.Status)
+		}
+	})
+}
