@@ -407,3 +407,23 @@ func splitTags(s string) []string {
 	}
 	return out
 }
+
+// Preview renders a draft as its page would show it, storing nothing.
+func (s *Store) Preview(ctx context.Context, d Draft) (Article, error) {
+	if d.Status == "" || d.Status == StatusPublished || d.Status == StatusScheduled {
+		d.Status = StatusDraft // a preview need not be complete
+	}
+	p, err := d.prepare(s.now())
+	if err != nil {
+		return Article{}, err
+	}
+	a := Article{ID: 0, Slug: p.Slug, Headline: p.Headline, Status: p.Status, PublishedAt: p.PublishedAt, BodyMD: p.BodyMD, BodyHTML: p.html, Excerpt: p.Excerpt}
+	if a.PublishedAt.IsZero() {
+		a.PublishedAt = s.now()
+	}
+	if err := s.db.QueryRow(ctx, `SELECT id, slug, display_name FROM users WHERE id = $1`, d.AuthorID).Scan(&a.Author.ID, &a.Author.Slug, &a.Author.Name); err != nil {
+		return Article{}, db.MapError(s.db.Engine, err)
+	}
+	a.Tags = p.tags
+	return a, nil
+}

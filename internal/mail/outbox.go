@@ -62,6 +62,9 @@ func (o *Outbox) Enqueue(ctx context.Context, q db.Querier, m Message) error {
 	return err
 }
 
+// Queue stores m to be sent, on its own (not part of another change).
+func (o *Outbox) Queue(ctx context.Context, m Message) error { return o.Enqueue(ctx, o.db, m) }
+
 // EnqueueID is Enqueue, returning the message's Message-ID, by which its
 // delivery can be followed.
 func (o *Outbox) EnqueueID(ctx context.Context, q db.Querier, m Message) (string, error) {

@@ -18,6 +18,7 @@ var adminNav = []struct {
 	Perm        account.Permission
 }{
 	{"Dashboard", "/admin", account.PermAccessAdmin},
+	{"Articles", "/admin/articles", account.PermWriteArticles},
 	{"Comments", "/admin/comments", account.PermModerate},
 	{"Newsletter", "/admin/newsletter", account.PermSendNewsletters},
 	{"Leads", "/admin/leads", account.PermSeeLeads},

@@ -33,12 +33,12 @@ var templateFS embed.FS
 // partials. A missing or broken one stops the server from starting.
 var pages = []string{"home", "article", "list", "search", "error",
 	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread", "unsubscribe", "newsletter",
-	"cars", "quote", "quote-thanks"}
+	"cars", "quote", "quote-thanks", "preview"}
 
 // adminPages are parsed with the admin layout instead.
 var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
 	"admin/comments", "admin/comment", "admin/newsletter", "admin/subscribers", "admin/campaign",
-	"admin/leads", "admin/lead", "admin/dealers", "admin/dealer"}
+	"admin/leads", "admin/lead", "admin/dealers", "admin/dealer", "admin/articles", "admin/editor", "admin/revisions"}
 
 type templates struct {
 	byName map[string]*template.Template

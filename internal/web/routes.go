@@ -123,6 +123,18 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/newsletter/campaigns/{id}/progress", h(nl(s.campaignProgress)))
 	mux.Handle("GET /admin/newsletter/campaigns/{id}/preview", h(nl(s.campaignPreview)))
 
+	writers := func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
+		return s.need(account.PermWriteArticles, h)
+	}
+	mux.Handle("GET /admin/articles", h(writers(s.adminArticles)))
+	mux.Handle("POST /admin/articles", h(writers(s.createArticle)))
+	mux.Handle("POST /admin/articles/bulk", h(writers(s.bulkArticles)))
+	mux.Handle("POST /admin/articles/preview", h(writers(s.previewArticle)))
+	mux.Handle("GET /admin/articles/new", h(writers(s.newArticle)))
+	mux.Handle("GET /admin/articles/{id}", h(writers(s.editArticle)))
+	mux.Handle("POST /admin/articles/{id}", h(writers(s.articleAction)))
+	mux.Handle("GET /admin/articles/{id}/revisions", h(writers(s.articleRevisions)))
+	mux.Handle("POST /admin/articles/{id}/restore", h(writers(s.restoreRevision)))
 	leadsOnly := func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
 		return s.need(account.PermSeeLeads, h)
 	}

@@ -113,6 +113,7 @@ type Limiter interface {
 
 // Outbox is the mail queue as admins see it.
 type Outbox interface {
+	Queue(ctx context.Context, m mail.Message) error
 	List(ctx context.Context, before int64, limit int) ([]mail.Stored, error)
 	Get(ctx context.Context, id int64) (mail.Stored, error)
 	Counts(ctx context.Context) (map[string]int, error)
@@ -157,6 +158,7 @@ type Deps struct {
 
 	Newsletter *newsletter.Store  // the e-newsletter's list and campaigns
 	Sender     *newsletter.Sender // sends campaigns (woken when one is scheduled)
+	Newsroom   Newsroom           // writing, review and publishing
 	Cars       *cars.Store        // the New Car Research catalogue
 	Leads      *leads.Store       // dealers and quote requests
 }

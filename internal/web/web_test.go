@@ -107,7 +107,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender, Cars: catalogue, Leads: leadStore})
+		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +461,7 @@ func newSiteWithCache(t *testing.T, ts testSite, withCache bool) (http.Handler, 
 	loc, _ := time.LoadLocation("America/New_York")
 	s, err := web.New(web.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments, Accounts: ts.accounts,
 		Limiter: ratelimit.New(ts.db), Outbox: ts.outbox, Settings: ts.settings, Events: events.New(), Cache: cache, DB: ts.db,
-		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads})
+		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads, Newsroom: article.NewStore(ts.db)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,3 +18,63 @@
   }
   setTimeout(tick, 1000);
 })();
+
+// The editor: saves a draft a few seconds after typing stops and when the
+// tab is hidden or closed, says when it saved, and refreshes the preview.
+// A save refused because someone else saved first says so and keeps the
+// text here; nothing is overwritten.
+(function () {
+  "use strict";
+  var form = document.getElementById("editor");
+  if (!form || !window.fetch) return;
+  var state = document.getElementById("autosave-state");
+  var version = form.querySelector("input[name=version]");
+  var autosave = form.dataset.autosave === "on";
+  var dirty = false, timer = null, previewTimer = null, stopped = false;
+  function preview() {
+    var old = form.target;
+    var action = form.action;
+    form.action = "/admin/articles/preview";
+    form.target = "preview";
+    HTMLFormElement.prototype.submit.call(form);
+    form.action = action;
+    form.target = old || "";
+  }
+  function save(keepalive) {
+    if (!dirty || stopped || !autosave) return;
+    dirty = false;
+    var data = new URLSearchParams(new FormData(form));
+    data.set("action", "save");
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", keepalive: !!keepalive,
+      headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" } })
+      .then(function (r) { return r.json().then(function (j) { return { status: r.status, body: j }; }); })
+      .then(function (res) {
+        if (res.status === 200 || res.status === 201) {
+          version.value = res.body.version;
+          var label = document.getElementById("version-label");
+          if (label) label.textContent = res.body.version;
+          if (res.status === 201) {
+            form.action = res.body.url;
+            history.replaceState(null, "", res.body.url);
+          }
+          state.textContent = "Draft saved" + (res.body.saved ? " at " + res.body.saved : "") + ".";
+        } else if (res.status === 409) {
+          stopped = true;
+          state.textContent = res.body.error + " Copy your text before reloading the page.";
+          state.className = "form-error";
+        } else {
+          state.textContent = res.body.error || "Not saved.";
+        }
+      }).catch(function () { dirty = true; state.textContent = "Not saved yet: no connection. Trying again."; });
+  }
+  form.addEventListener("input", function () {
+    dirty = true;
+    clearTimeout(timer);
+    timer = setTimeout(save, 2000);
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(preview, 800);
+  });
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") save(true); });
+  window.addEventListener("pagehide", function () { save(true); });
+  preview();
+})();

@@ -1,0 +1,522 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/links"
+	"byline/internal/mail"
+)
+
+// Newsroom is what the newsroom screens need of the article store.
+type Newsroom interface {
+	Create(ctx context.Context, d article.Draft) (article.Article, error)
+	StaffByID(ctx context.Context, id int64) (article.Staff, error)
+	Save(ctx context.Context, id int64, version int, d article.Draft, by int64) (article.Staff, error)
+	Step(ctx context.Context, id int64, version int, step, note string, by int64) (article.Staff, error)
+	StaffList(ctx context.Context, q article.StaffQuery) ([]article.Staff, bool, error)
+	StatusCounts(ctx context.Context) (map[string]int, error)
+	Revisions(ctx context.Context, articleID int64) ([]article.Revision, error)
+	Revision(ctx context.Context, id int64) (article.Revision, error)
+	Restore(ctx context.Context, revisionID int64, version int, by int64) (article.Staff, error)
+	Preview(ctx context.Context, d article.Draft) (article.Article, error)
+}
+
+// articleActions are the newsroom's steps, in the order buttons show.
+var articleActions = []string{"save", "submit", "return", "publish", "unpublish", "trash", "restore"}
+
+// articleCan is the one answer to "may v do this to a?", from the
+// permission table: contributors write and submit their drafts, authors
+// also publish their own, editors review, publish and edit anyone's.
+// a nil article is a new one.
+func articleCan(v *viewer, a *article.Staff, action string) bool {
+	own := a == nil || a.Author.ID == v.ID
+	writer := v.Can(account.PermWriteArticles)
+	publisher := v.Can(account.PermPublish) || (own && v.Can(account.PermPublishOwn))
+	editable := v.Can(account.PermEditOthers) || (own && writer && (a == nil || a.Status == article.StatusDraft || v.Can(account.PermPublishOwn)))
+	if a == nil {
+		return action == "save" && writer
+	}
+	switch action {
+	case "save", "revisions":
+		return editable && !a.Trashed
+	case "submit":
+		return own && writer && a.Status == article.StatusDraft && !a.Trashed
+	case "return":
+		return v.Can(account.PermPublish) && a.Status == article.StatusPending
+	case "publish":
+		return publisher && a.Status != article.StatusPublished && a.Status != article.StatusScheduled && !a.Trashed
+	case "unpublish":
+		return publisher && (a.Status == article.StatusPublished || a.Status == article.StatusScheduled)
+	case "trash":
+		return editable && !a.Trashed
+	case "restore":
+		return (v.Can(account.PermEditOthers) || (own && writer)) && a.Trashed
+	}
+	return false
+}
+
+type articlesData struct {
+	Articles []article.Staff
+	Query    article.StaffQuery
+	Counts   map[string]int
+	Statuses []string
+	More     string
+	Mine     bool // a contributor sees their own only
+}
+
+func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	q := r.URL.Query()
+	sq := article.StaffQuery{Status: q.Get("status"), TagSlug: q.Get("tag"), Text: q.Get("q")}
+	statuses := []string{"draft", "pending", "scheduled", "published", "trashed"}
+	if sq.Status != "" && !contains(statuses, sq.Status) {
+		return badRequest{"Unknown status."}
+	}
+	if p := q.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return badRequest{"Malformed page."}
+		}
+		sq.Page = n
+	}
+	if a := q.Get("author"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil {
+			return badRequest{"Malformed author."}
+		}
+		sq.AuthorID = n
+	}
+	d := articlesData{Query: sq, Statuses: statuses}
+	if !v.Can(account.PermEditOthers) && !v.Can(account.PermPublish) {
+		sq.AuthorID, d.Mine = v.ID, true // others' drafts are theirs
+	}
+	list, more, err := s.Newsroom.StaffList(r.Context(), sq)
+	if err != nil {
+		return err
+	}
+	d.Articles = list
+	if d.Counts, err = s.Newsroom.StatusCounts(r.Context()); err != nil {
+		return err
+	}
+	if more {
+		next := r.URL.Query()
+		next.Set("page", strconv.Itoa(max(sq.Page, 1)+1))
+		d.More = "/admin/articles?" + next.Encode()
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/articles", "Articles", nil, d)
+}
+
+// bulkArticles takes one step for many articles, each as far as the
+// person may.
+func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	step := r.PostForm.Get("action")
+	if !contains([]string{"submit", "publish", "unpublish", "trash", "restore"}, step) {
+		return badRequest{"Choose what to do with the articles."}
+	}
+	done, refused := 0, 0
+	for _, raw := range r.PostForm["id"] {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return badRequest{"Malformed article."}
+		}
+		a, err := s.Newsroom.StaffByID(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if !articleCan(v, &a, step) {
+			refused++
+			continue
+		}
+		if _, err := s.Newsroom.Step(r.Context(), id, 0, step, "", v.ID); err != nil {
+			refused++
+			continue
+		}
+		s.afterStep(r, a, step, "", v)
+		done++
+	}
+	s.changed(0, false)
+	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step, "done", done, "refused", refused)
+	flash := "articles-bulk"
+	if refused > 0 {
+		flash = "articles-bulk-partly"
+	}
+	return s.redirectFlash(w, r, "/admin/articles", flash)
+}
+
+type editorData struct {
+	Article  *article.Staff // nil for a new one
+	Can      map[string]bool
+	Tags     string
+	Date     string // publication date for the datetime-local field
+	Conflict *article.Conflict
+	Public   string // the public address, once published
+}
+
+func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, f *form, a *article.Staff) error {
+	d := editorData{Article: a, Can: map[string]bool{}}
+	for _, act := range append(articleActions, "revisions") {
+		d.Can[act] = articleCan(v, a, act)
+	}
+	title := "New article"
+	if a != nil {
+		title = a.Headline
+		var tags []string
+		for _, t := range a.Tags {
+			tags = append(tags, t.Name)
+		}
+		d.Tags = strings.Join(tags, ", ")
+		if !a.PublishedAt.IsZero() {
+			d.Date = a.PublishedAt.In(s.Location).Format("2006-01-02T15:04")
+		}
+		if a.Status == article.StatusPublished || a.Status == article.StatusScheduled {
+			d.Public = links.Article(a.PublishedAt, a.Slug, s.Location)
+		}
+	}
+	return s.adminPage(w, r, v, status, "admin/editor", title, f, d)
+}
+
+func (s *Server) newArticle(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if !articleCan(v, nil, "save") {
+		return errForbidden
+	}
+	return s.editorPage(w, r, v, http.StatusOK, nil, nil)
+}
+
+func (s *Server) editArticle(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	a, err := s.articleFromPath(r, v)
+	if err != nil {
+		return err
+	}
+	return s.editorPage(w, r, v, http.StatusOK, nil, &a)
+}
+
+// articleFromPath loads the {id} article for someone who may see it.
+func (s *Server) articleFromPath(r *http.Request, v *viewer) (article.Staff, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return article.Staff{}, err
+	}
+	a, err := s.Newsroom.StaffByID(r.Context(), id)
+	if err != nil {
+		return article.Staff{}, err
+	}
+	if a.Author.ID != v.ID && !v.Can(account.PermEditOthers) && !v.Can(account.PermPublish) {
+		return article.Staff{}, errForbidden
+	}
+	return a, nil
+}
+
+// draftOf reads the editor's fields.
+func (s *Server) draftOf(f *form, author int64, status article.Status) (article.Draft, error) {
+	d := article.Draft{Headline: f.Get("headline"), Slug: strings.TrimSpace(f.Get("slug")), AuthorID: author, BodyMD: f.Get("body"),
+		Excerpt: f.Get("excerpt"), Status: status}
+	for _, t := range strings.Split(f.Get("tags"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			d.Tags = append(d.Tags, t)
+		}
+	}
+	if at := strings.TrimSpace(f.Get("published_at")); at != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", at, s.Location)
+		if err != nil {
+			return d, apperr.Field("published_at", "write the date as the field shows it")
+		}
+		d.PublishedAt = t
+	}
+	return d, nil
+}
+
+// wantsJSON is an autosave from the editor's script.
+func wantsJSON(r *http.Request) bool { return r.Header.Get("Accept") == "application/json" }
+
+// createArticle stores a new draft (from the form or its first autosave).
+func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	if !articleCan(v, nil, "save") {
+		return errForbidden
+	}
+	f := newForm(r)
+	d, err := s.draftOf(f, v.ID, article.StatusDraft)
+	if err == nil {
+		var a article.Article
+		if a, err = s.Newsroom.Create(r.Context(), d); err == nil {
+			if wantsJSON(r) {
+				return writeJSONStatus(w, http.StatusCreated, map[string]any{"id": a.ID, "version": 1, "url": fmt.Sprintf("/admin/articles/%d", a.ID)})
+			}
+			return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
+		}
+	}
+	if wantsJSON(r) {
+		return autosaveRefused(w, err)
+	}
+	if !f.fail(err) {
+		return err
+	}
+	return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, nil)
+}
+
+// articleAction saves an edit (when there are fields to save) and takes
+// the step its button names, each as the person may.
+func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	a, err := s.articleFromPath(r, v)
+	if err != nil {
+		return err
+	}
+	f := newForm(r)
+	step := f.Get("action")
+	if step == "" {
+		step = "save"
+	}
+	if !contains(articleActions, step) {
+		return badRequest{"Unknown action."}
+	}
+	version, _ := strconv.Atoi(f.Get("version"))
+	if _, editing := f.Values["headline"]; editing && articleCan(v, &a, "save") {
+		d, err := s.draftOf(f, a.Author.ID, a.Status)
+		if err == nil {
+			var saved article.Staff
+			if saved, err = s.Newsroom.Save(r.Context(), a.ID, version, d, v.ID); err == nil {
+				a, version = saved, saved.Version
+			}
+		}
+		if err != nil {
+			if wantsJSON(r) {
+				return autosaveRefused(w, err)
+			}
+			var c *article.Conflict
+			if errors.As(err, &c) {
+				f.Error = c.Error()
+				return s.editorPage(w, r, v, http.StatusConflict, f, &a)
+			}
+			if !f.fail(err) {
+				return err
+			}
+			return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, &a)
+		}
+		if a.Status == article.StatusPublished || a.Status == article.StatusScheduled {
+			s.changed(a.ID, false)
+		}
+	} else if step == "save" {
+		return errForbidden
+	}
+	if wantsJSON(r) {
+		return writeJSONStatus(w, http.StatusOK, map[string]any{"id": a.ID, "version": a.Version, "saved": time.Now().In(s.Location).Format("3:04:05 PM")})
+	}
+	if step == "save" {
+		return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
+	}
+	if !articleCan(v, &a, step) {
+		return errForbidden
+	}
+	done, err := s.Newsroom.Step(r.Context(), a.ID, version, step, f.Get("note"), v.ID)
+	if err != nil {
+		var c *article.Conflict
+		if errors.As(err, &c) {
+			f.Error = c.Error()
+			return s.editorPage(w, r, v, http.StatusConflict, f, &a)
+		}
+		if errors.Is(err, article.ErrTransition) {
+			return badRequest{err.Error()}
+		}
+		if f.fail(err) {
+			return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, &a)
+		}
+		return err
+	}
+	s.changed(a.ID, false)
+	s.afterStep(r, done, step, f.Get("note"), v)
+	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-"+step)
+}
+
+// afterStep mails the people a step concerns: editors when a draft is
+// submitted, the writer when it is returned or published by someone else.
+func (s *Server) afterStep(r *http.Request, a article.Staff, step, note string, v *viewer) {
+	st := s.site(r)
+	edit := st.BaseURL + fmt.Sprintf("/admin/articles/%d", a.ID)
+	var msgs []mail.Message
+	switch step {
+	case "submit":
+		staff, err := s.People.Staff(r.Context(), account.RoleEditor, account.RoleAdmin)
+		if err != nil {
+			s.Logger.Error("newsroom: editors", "err", err)
+			return
+		}
+		seen := map[int64]bool{}
+		for _, role := range []account.Role{account.RoleEditor, account.RoleAdmin} {
+			for _, p := range staff[role] {
+				if seen[p.ID] || p.ID == v.ID {
+					continue
+				}
+				seen[p.ID] = true
+				msgs = append(msgs, mail.Message{To: p.Email, Subject: "For review: " + a.Headline,
+					Text: fmt.Sprintf("%s submitted “%s” for review.\n\nReview it: %s\n\n-- \n%s\n", v.DisplayName, a.Headline, edit, st.Name)})
+			}
+		}
+	case "return", "publish":
+		if a.Author.ID == v.ID {
+			return
+		}
+		p, err := s.Accounts.ByID(r.Context(), a.Author.ID)
+		if err != nil {
+			return
+		}
+		text := fmt.Sprintf("%s published your article “%s”.\n\n%s\n\n-- \n%s\n", v.DisplayName, a.Headline, st.BaseURL+links.Article(a.PublishedAt, a.Slug, s.Location), st.Name)
+		subject := "Published: " + a.Headline
+		if step == "return" {
+			subject = "Returned to you: " + a.Headline
+			text = fmt.Sprintf("%s returned your draft “%s” with a note:\n\n%s\n\nEdit it: %s\n\n-- \n%s\n", v.DisplayName, a.Headline, note, edit, st.Name)
+		}
+		msgs = append(msgs, mail.Message{To: p.Email, Subject: subject, Text: text})
+	}
+	for _, m := range msgs {
+		if err := s.Outbox.Queue(r.Context(), m); err != nil {
+			s.Logger.Error("newsroom: mail", "to", m.To, "err", err)
+		}
+	}
+}
+
+func autosaveRefused(w http.ResponseWriter, err error) error {
+	var c *article.Conflict
+	switch {
+	case errors.As(err, &c):
+		return writeJSONStatus(w, http.StatusConflict, map[string]any{"error": c.Error(), "version": c.Current.Version})
+	case err != nil:
+		if inv, ok := apperr.AsInvalid(err); ok {
+			return writeJSONStatus(w, http.StatusUnprocessableEntity, map[string]any{"error": "Not saved: " + inv.Error(), "fields": inv.Fields})
+		}
+		return err
+	}
+	return nil
+}
+
+func writeJSONStatus(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// previewArticle shows a draft as the public page would, from the
+// editor's fields, without saving (into the editor's preview frame).
+func (s *Server) previewArticle(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	f := newForm(r)
+	author := v.ID
+	if id, err := strconv.ParseInt(f.Get("author"), 10, 64); err == nil && id > 0 {
+		author = id
+	}
+	d, err := s.draftOf(f, author, article.StatusDraft)
+	if d.Headline == "" {
+		d.Headline = "(No headline yet)"
+	}
+	var a article.Article
+	if err == nil {
+		a, err = s.Newsroom.Preview(r.Context(), d)
+	}
+	if err != nil {
+		if inv, ok := apperr.AsInvalid(err); ok {
+			return badRequest{"The preview cannot be drawn yet: " + inv.Error()}
+		}
+		return err
+	}
+	p := &page{Title: "Preview: " + a.Headline, NoIndex: true, Data: articleData{Article: a}}
+	if err := s.chrome(r, p); err != nil {
+		return err
+	}
+	s.fill(w, r, p)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy, "frame-ancestors 'none'", "frame-ancestors 'self'", 1))
+	return s.render(w, http.StatusOK, "preview", p)
+}
+
+type revisionsData struct {
+	Article   article.Staff
+	Revisions []article.Revision
+	Left      *article.Revision
+	Right     *article.Revision
+	Diff      []diffRow
+	CanEdit   bool
+}
+
+// articleRevisions lists an article's revisions and shows two of them
+// side by side, the differences marked.
+func (s *Server) articleRevisions(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	a, err := s.articleFromPath(r, v)
+	if err != nil {
+		return err
+	}
+	revs, err := s.Newsroom.Revisions(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	d := revisionsData{Article: a, Revisions: revs, CanEdit: articleCan(v, &a, "save")}
+	pick := func(key string, def int) *article.Revision {
+		want := r.URL.Query().Get(key)
+		for i := range revs {
+			if strconv.FormatInt(revs[i].ID, 10) == want {
+				return &revs[i]
+			}
+		}
+		if def < len(revs) {
+			return &revs[def]
+		}
+		return nil
+	}
+	d.Left, d.Right = pick("a", 1), pick("b", 0)
+	if d.Left != nil && d.Right != nil {
+		d.Diff = diffLines(revisionText(*d.Left), revisionText(*d.Right))
+	}
+	return s.adminPage(w, r, v, http.StatusOK, "admin/revisions", "Revisions of "+a.Headline, nil, d)
+}
+
+func revisionText(r article.Revision) string {
+	return "# " + r.Headline + "\n\nAddress: " + r.Slug + "\nTags: " + r.Tags + "\nExcerpt: " + r.Excerpt + "\n\n" + r.BodyMD
+}
+
+func (s *Server) restoreRevision(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, formLimit); err != nil {
+		return err
+	}
+	a, err := s.articleFromPath(r, v)
+	if err != nil {
+		return err
+	}
+	if !articleCan(v, &a, "save") {
+		return errForbidden
+	}
+	rev, err := strconv.ParseInt(r.PostForm.Get("revision"), 10, 64)
+	if err != nil {
+		return badRequest{"Choose a revision."}
+	}
+	if got, err := s.Newsroom.Revision(r.Context(), rev); err != nil || got.ArticleID != a.ID {
+		return apperr.ErrNotFound
+	}
+	if _, err := s.Newsroom.Restore(r.Context(), rev, a.Version, v.ID); err != nil {
+		var c *article.Conflict
+		if errors.As(err, &c) {
+			return badRequest{c.Error()}
+		}
+		return err
+	}
+	s.changed(a.ID, false)
+	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-restored")
+}

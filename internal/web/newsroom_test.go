@@ -1,0 +1,111 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestNewsroomWorkflow(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	ctx := context.Background()
+	mailTo := func(addr, subject string) bool {
+		msgs, _ := ts.outbox.List(ctx, 0, 200)
+		for _, m := range msgs {
+			if m.To == addr && strings.Contains(m.Subject, subject) {
+				return true
+			}
+		}
+		return false
+	}
+	marcus := signedIn(t, newBrowser(t, srv), "marcus.delaney@motorledger.example") // contributor, moderator
+	helen := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")     // admin, editor
+	elliot := signedIn(t, newBrowser(t, srv), "elliot.vance@motorledger.example")   // contributor, author
+	ruth := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")      // moderator
+	jordan := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")            // reader
+
+	// Who may open the newsroom at all.
+	jordan.expect(jordan.get("/admin/articles"), 403)
+	ruth.expect(ruth.get("/admin/articles"), 403)
+	marcus.expect(marcus.get("/admin/articles"), 200, "You see your own articles.")
+
+	// A contributor writes a draft; a mistake keeps what was typed.
+	marcus.expect(marcus.post("/admin/articles", url.Values{"headline": {""}, "body": {"Kept text."}}), 422, "a headline is required", "Kept text.")
+	resp := marcus.post("/admin/articles", url.Values{"headline": {"Plant tour notes"}, "body": {"The line runs two shifts."}})
+	marcus.expect(resp, 303)
+	page := resp.Header.Get("Location")
+	marcus.expect(marcus.get(page), 200, "Plant tour notes", "Submit for review", `formtarget="preview"`)
+	if strings.Contains(marcus.last, `value="publish"`) {
+		t.Fatal("a contributor is offered to publish")
+	}
+
+	// Autosave, and two people saving from the same version.
+	autosave := func(b *browser, version, body string) *http.Response {
+		req, _ := http.NewRequest("POST", srv.URL+page, strings.NewReader(url.Values{"version": {version}, "headline": {"Plant tour notes"}, "body": {body}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		return b.do(req)
+	}
+	if r := autosave(marcus, "1", "The line runs two shifts. Then three."); r.StatusCode != 200 || !strings.Contains(marcus.last, `"version":2`) {
+		t.Fatalf("autosave: %d %s", r.StatusCode, marcus.last)
+	}
+	if r := autosave(helen, "1", "An editor's older copy."); r.StatusCode != 409 || !strings.Contains(helen.last, "someone else saved") {
+		t.Fatalf("stale autosave: %d %s", r.StatusCode, helen.last)
+	}
+	helen.expect(helen.post(page, url.Values{"version": {"1"}, "headline": {"Stale"}, "body": {"Stale text."}, "action": {"save"}}), 409,
+		"someone else saved", "Stale text.")
+
+	// Someone else's draft is not another writer's to open.
+	elliot.expect(elliot.get(page), 403)
+	// The contributor may not publish, even by posting the button.
+	marcus.expect(marcus.post(page, url.Values{"action": {"publish"}}), 403)
+	// Submit: the editors hear of it.
+	marcus.expect(marcus.post(page, url.Values{"action": {"submit"}}), 303)
+	if !mailTo("helen.marsh@motorledger.example", "For review: Plant tour notes") {
+		t.Fatal("the editor was not told of the submission")
+	}
+	helen.expect(helen.get("/admin/articles?status=pending"), 200, "Plant tour notes")
+	// Return with a note; the writer hears of it and sees the note.
+	helen.expect(helen.post(page, url.Values{"action": {"return"}, "note": {""}}), 422, "say what the writer should change")
+	helen.expect(helen.post(page, url.Values{"action": {"return"}, "note": {"Add the plant's output."}}), 303)
+	if !mailTo("marcus.delaney@motorledger.example", "Returned to you") {
+		t.Fatal("the writer was not told")
+	}
+	marcus.expect(marcus.get(page), 200, "Add the plant&#39;s output.")
+	marcus.expect(marcus.post(page, url.Values{"action": {"submit"}}), 303)
+	// The editor previews and publishes; the article is on the home page.
+	helen.expect(helen.post("/admin/articles/preview", url.Values{"headline": {"Plant tour notes"}, "body": {"**Bold** claim."}}), 200,
+		"<strong>Bold</strong> claim.", "Preview: this is how the article will look")
+	helen.expect(helen.post(page, url.Values{"action": {"publish"}}), 303)
+	if !mailTo("marcus.delaney@motorledger.example", "Published: Plant tour notes") {
+		t.Fatal("the writer was not told of the publication")
+	}
+	_, home := anonGet(t, srv.URL+"/", nil)
+	if !strings.Contains(home, "Plant tour notes") {
+		t.Fatal("the published article is not on the home page")
+	}
+	// Every save of the published article keeps a revision; two compare
+	// side by side; one is restored.
+	helen.expect(helen.get(page), 200)
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(helen.last)[1]
+	helen.expect(helen.post(page, url.Values{"version": {version}, "headline": {"Plant tour: the full notes"}, "slug": {"plant-tour-notes"},
+		"body": {"The line runs two shifts. Then three.\n\nOutput: 1,200 cars a day."}, "action": {"save"}}), 303)
+	helen.expect(helen.get(page+"/revisions"), 200, "<del># Plant tour notes</del>", "<ins># Plant tour: the full notes</ins>", "Output: 1,200 cars a day.")
+	rev := regexp.MustCompile(`name="revision" value="(\d+)"`).FindAllStringSubmatch(helen.last, -1)
+	helen.expect(helen.post(page+"/restore", url.Values{"revision": {rev[len(rev)-1][1]}}), 303)
+	helen.expect(helen.get(page), 200, "<h1>Plant tour notes</h1>")
+	// An author publishes their own; the trash hides an article.
+	resp = elliot.post("/admin/articles", url.Values{"headline": {"Author's own"}, "body": {"Mine to publish."}})
+	own := resp.Header.Get("Location")
+	elliot.expect(elliot.post(own, url.Values{"action": {"publish"}}), 303)
+	elliot.expect(elliot.post(own, url.Values{"action": {"trash"}}), 303)
+	_, home = anonGet(t, srv.URL+"/", nil)
+	if strings.Contains(home, "Author&#39;s own") || strings.Contains(home, "Author's own") {
+		t.Fatal("a trashed article is on the home page")
+	}
+	elliot.expect(elliot.get("/admin/articles?status=trashed"), 200, "Author&#39;s own")
+}
