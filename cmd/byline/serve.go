@@ -85,6 +85,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	broker := events.New()
 	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
 	catalogue := cars.NewStore(d)
+	views := article.NewViews(d, cfg.Location)
 	letters, sender := newsletterParts(d, outbox, articles, settings, cfg.Location, host, log)
 	letters.OnUnsubscribe = func(id int64) { announce(broker, newsletterTopic, id) }
 	var cache *pagecache.Cache
@@ -110,7 +111,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
 		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler,
-		Newsletter: letters, Sender: sender, Newsroom: articles, Cars: catalogue, Leads: leads.NewStore(d, catalogue, outbox, cfg.Location)})
+		Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Cars: catalogue, Leads: leads.NewStore(d, catalogue, outbox, cfg.Location)})
 	if err != nil {
 		return err
 	}
@@ -132,6 +133,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}, 5*time.Second, log)
 	go janitor(bg, people, limiter, letters, log)
 	go sender.Run(bg, 5*time.Second)
+	go every(bg, 5*time.Second, func() {
+		if err := views.Flush(bg); err != nil && bg.Err() == nil {
+			log.Error("page views", "err", err)
+		}
+	})
 	go every(bg, time.Minute, func() { makeDigests(bg, letters, sender, settings, cfg.Location, log) })
 	go follow(bg, broker, newsletterTopic, sender.Gone)
 	go every(bg, time.Second, func() { publishScheduled(bg, articles, func() { readVersion(bg) }, log) })
@@ -175,6 +181,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if err := views.Flush(sctx); err != nil { // the last seconds' readings
+		log.Error("page views", "err", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -273,3 +273,24 @@ func (s *Store) Ban(ctx context.Context, userID, actorID int64, until time.Time)
 	_, err := s.db.Exec(ctx, `UPDATE users SET banned_until = $2 WHERE id = $1`, userID, u)
 	return err
 }
+
+// PerDay counts the comments shown in each of n days from start.
+func (s *Store) PerDay(ctx context.Context, start time.Time, n int) ([]int, error) {
+	out := make([]int, n)
+	rows, err := s.db.Query(ctx, `SELECT created_at FROM comments WHERE status = 'visible' AND deleted_at IS NULL AND created_at >= $1 AND created_at < $2`,
+		start, start.AddDate(0, 0, n))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		if i := int(t.Sub(start) / (24 * time.Hour)); i >= 0 && i < n {
+			out[i]++
+		}
+	}
+	return out, rows.Err()
+}

@@ -375,3 +375,35 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// ConfirmedOverTime is how many of today's confirmed subscribers had
+// confirmed by the end of each of n weeks from start.
+func (s *Store) ConfirmedOverTime(ctx context.Context, start time.Time, n int) ([]int, error) {
+	out := make([]int, n)
+	rows, err := s.db.Query(ctx, `SELECT confirmed_at FROM subscribers WHERE status = 'confirmed' AND confirmed_at IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if t.Before(start.AddDate(0, 0, 7*(i+1))) {
+				out[i]++
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// NextScheduled is the next newsletter due to go out, if any.
+func (s *Store) NextScheduled(ctx context.Context) (Campaign, bool, error) {
+	c, err := scanCampaign(s.db.QueryRow(ctx, `SELECT `+campCols+` FROM campaigns WHERE status IN ('scheduled', 'sending') ORDER BY scheduled_at LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Campaign{}, false, nil
+	}
+	return c, err == nil, err
+}

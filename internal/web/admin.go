@@ -4,10 +4,15 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/comment"
+	"byline/internal/leads"
 	"byline/internal/mail"
+	"byline/internal/newsletter"
 	"byline/internal/site"
 )
 
@@ -50,15 +55,115 @@ type adminHomeData struct {
 	People     bool
 	Mail       map[string]int
 	MailServer bool
+
+	// What needs attention.
+	Pending      int  // articles awaiting review
+	Held         int  // comments awaiting moderation
+	Unrouted     int  // quote requests no dealer took
+	Undelivered  int  // mail that failed
+	NextLetter   *newsletter.Campaign
+	NextDigestAt time.Time
+	Digests      bool
+
+	Charts   []chart
+	MostRead []article.Read
 }
 
+// adminHome is the dashboard: what needs attention, the figures people
+// compare over time as charts, and the most read articles of the week.
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	d := adminHomeData{People: v.Can(account.PermManagePeople), MailServer: s.site(r).SMTP.Configured()}
+	ctx := r.Context()
+	st := s.site(r)
+	d := adminHomeData{People: v.Can(account.PermManagePeople), MailServer: st.SMTP.Configured(), Digests: st.Digests}
+	var err error
 	if v.Can(account.PermViewMail) {
-		var err error
-		if d.Mail, err = s.Outbox.Counts(r.Context()); err != nil {
+		if d.Mail, err = s.Outbox.Counts(ctx); err != nil {
 			return err
 		}
+		d.Undelivered = d.Mail["failed"]
+	}
+	if s.Newsroom != nil && v.Can(account.PermPublish) {
+		counts, err := s.Newsroom.StatusCounts(ctx)
+		if err != nil {
+			return err
+		}
+		d.Pending = counts["pending"]
+	}
+	if v.Can(account.PermModerate) {
+		q, err := s.Comments.Counts(ctx)
+		if err != nil {
+			return err
+		}
+		d.Held = q[comment.QueuePending]
+	}
+	if s.Leads != nil && v.Can(account.PermSeeLeads) {
+		un, err := s.Leads.List(ctx, leads.Query{Status: leads.Unrouted, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		d.Unrouted = len(un)
+	}
+	if s.Newsletter != nil && v.Can(account.PermSendNewsletters) {
+		if c, ok, err := s.Newsletter.NextScheduled(ctx); err != nil {
+			return err
+		} else if ok {
+			d.NextLetter = &c
+		}
+		now := time.Now().In(s.Location)
+		next := time.Date(now.Year(), now.Month(), now.Day(), st.DigestHour, 0, 0, 0, s.Location)
+		if !next.After(now) {
+			next = next.AddDate(0, 0, 1)
+		}
+		d.NextDigestAt = next
+	}
+	now := time.Now().In(s.Location)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.Location)
+	monday := today
+	for monday.Weekday() != time.Monday {
+		monday = monday.AddDate(0, 0, -1)
+	}
+	const weeks = 12
+	weekStart := monday.AddDate(0, 0, -7*(weeks-1))
+	weekLabels := make([]string, weeks)
+	for i := range weekLabels {
+		weekLabels[i] = weekStart.AddDate(0, 0, 7*i).Format("Jan 2")
+	}
+	if a := s.Newsroom; a != nil {
+		per, err := a.PublishedPerWeek(ctx, weekStart, weeks)
+		if err != nil {
+			return err
+		}
+		d.Charts = append(d.Charts, chart{Title: "Articles published per week", Unit: "articles", Labels: weekLabels, Series: []chartSeries{{Name: "Articles", Values: per}}})
+		if d.MostRead, err = a.MostRead(ctx, today.AddDate(0, 0, -6), s.Location, 10); err != nil {
+			return err
+		}
+	}
+	const days = 30
+	dayStart := today.AddDate(0, 0, -(days - 1))
+	if perDay, err := s.Comments.PerDay(ctx, dayStart, days); err != nil {
+		return err
+	} else {
+		labels := make([]string, days)
+		for i := range labels {
+			if t := dayStart.AddDate(0, 0, i); i%5 == 0 || i == days-1 {
+				labels[i] = t.Format("Jan 2")
+			}
+		}
+		d.Charts = append(d.Charts, chart{Title: "Comments per day", Unit: "comments", Labels: labels, Series: []chartSeries{{Name: "Comments", Values: perDay}}})
+	}
+	if s.Newsletter != nil {
+		subs, err := s.Newsletter.ConfirmedOverTime(ctx, weekStart, weeks)
+		if err != nil {
+			return err
+		}
+		d.Charts = append(d.Charts, chart{Title: "Newsletter subscribers over time", Unit: "confirmed subscribers", Labels: weekLabels, Series: []chartSeries{{Name: "Confirmed", Values: subs}}})
+	}
+	if s.Leads != nil && v.Can(account.PermSeeLeads) {
+		wk, err := s.Leads.PerMakePerWeek(ctx, weeks)
+		if err != nil {
+			return err
+		}
+		d.Charts = append(d.Charts, leadsChart(wk, weeks, s.Location))
 	}
 	return s.adminPage(w, r, v, http.StatusOK, "admin/home", "Dashboard", nil, d)
 }

@@ -29,6 +29,8 @@ type Newsroom interface {
 	Revision(ctx context.Context, id int64) (article.Revision, error)
 	Restore(ctx context.Context, revisionID int64, version int, by int64) (article.Staff, error)
 	Preview(ctx context.Context, d article.Draft) (article.Article, error)
+	PublishedPerWeek(ctx context.Context, start time.Time, weeks int) ([]int, error)
+	MostRead(ctx context.Context, from time.Time, loc *time.Location, limit int) ([]article.Read, error)
 }
 
 // articleActions are the newsroom's steps, in the order buttons show.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"byline/internal/account"
+	"byline/internal/article"
 	"byline/internal/comment"
 	"byline/internal/pagecache"
 )
@@ -223,6 +224,9 @@ func (s *Server) pageCache(next http.Handler) http.Handler {
 		serve := func(e *pagecache.Entry) {
 			if ri != nil {
 				ri.pattern = e.Route
+			}
+			if e.Route == articleRoute {
+				s.countView(r, e.Article)
 			}
 			if v == nil {
 				pagecache.Serve(w, r, e, gz)
@@ -505,4 +509,15 @@ func overlay(out *bytes.Buffer, pieces []piece, parts map[byte]string, respond s
 			}
 		}
 	}
+}
+
+// articleRoute is the pattern of article pages, whose readings count.
+const articleRoute = "GET /{year}/{month}/{day}/{slug}/{$}"
+
+// countView counts a reader's reading of an article (not a program's).
+func (s *Server) countView(r *http.Request, articleID int64) {
+	if s.Views == nil || r.Method != http.MethodGet || article.IsBot(r.UserAgent()) {
+		return
+	}
+	s.Views.Count(articleID, time.Now())
 }

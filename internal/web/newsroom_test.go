@@ -109,3 +109,42 @@ func TestNewsroomWorkflow(t *testing.T) {
 	}
 	elliot.expect(elliot.get("/admin/articles?status=trashed"), 200, "Author&#39;s own")
 }
+
+// Readings count per article per day, not programs', cached or not; the
+// dashboard shows them with its charts.
+func TestViewsAndDashboard(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	for i := 0; i < 3; i++ {
+		anonGet(t, srv.URL+infiniti, map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"})
+	}
+	anonGet(t, srv.URL+infiniti, map[string]string{"User-Agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"})
+	anonGet(t, srv.URL+"/", map[string]string{"User-Agent": "Mozilla/5.0"})
+	reader := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	reader.c.Transport = uaTransport{"Mozilla/5.0 Safari/605"}
+	reader.expect(reader.get(infiniti), 200)
+	if err := ts.views.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	ts.db.QueryRow(context.Background(), `SELECT COALESCE(sum(views), 0) FROM article_views`).Scan(&n)
+	if n != 4 {
+		t.Fatalf("%d readings counted, want 4 (3 anonymous, 1 signed in; no bot, no home page)", n)
+	}
+	helen := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
+	helen.expect(helen.get("/admin"), 200, "Awaiting review", "Awaiting moderation", "Quote requests not placed", "Next newsletter",
+		"Articles published per week", "Comments per day", "Newsletter subscribers over time", "Leads per make per week", `<svg class="chart"`,
+		"Most read this week", "Infiniti to Move Production", "<td>4</td>")
+	// A moderator's dashboard leaves out what is not theirs.
+	ruth := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
+	ruth.expect(ruth.get("/admin"), 200, "Comments per day")
+	if strings.Contains(ruth.last, "Leads per make per week") {
+		t.Fatal("a moderator sees the leads chart")
+	}
+}
+
+type uaTransport struct{ ua string }
+
+func (u uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.Header.Set("User-Agent", u.ua)
+	return http.DefaultTransport.RoundTrip(r)
+}

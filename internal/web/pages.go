@@ -100,6 +100,9 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, canonical, http.StatusMovedPermanently)
 		return nil
 	}
+	if metaOf(r) == nil {
+		s.countView(r, a.ID) // a render for the cache is counted where the cache serves it
+	}
 	return s.articlePage(w, r, a, nil, http.StatusOK)
 }
 

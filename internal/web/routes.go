@@ -14,7 +14,7 @@ func (s *Server) routes() http.Handler {
 	h := s.handle
 
 	mux.Handle("GET /{$}", h(s.home))
-	mux.Handle("GET /{year}/{month}/{day}/{slug}/{$}", h(s.article))
+	mux.Handle(articleRoute, h(s.article))
 	mux.Handle("GET /{year}/{$}", h(s.archive))
 	mux.Handle("GET /{year}/{month}/{$}", h(s.archive))
 	mux.Handle("GET /{year}/{month}/{day}/{$}", h(s.archive))

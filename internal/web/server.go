@@ -59,6 +59,7 @@ type Comments interface {
 	Recent(ctx context.Context, articleID int64, n int) ([]comment.Recent, error)
 	List(ctx context.Context, q comment.Queue, before int64, limit int) ([]comment.Queued, error)
 	Counts(ctx context.Context) (map[comment.Queue]int, error)
+	PerDay(ctx context.Context, start time.Time, n int) ([]int, error)
 	Moderate(ctx context.Context, ids []int64, act comment.Action, actorID int64, note string, site comment.Site) error
 	EditByModerator(ctx context.Context, id, actorID int64, body string) error
 	History(ctx context.Context, id int64) ([]comment.Event, error)
@@ -159,6 +160,7 @@ type Deps struct {
 	Newsletter *newsletter.Store  // the e-newsletter's list and campaigns
 	Sender     *newsletter.Sender // sends campaigns (woken when one is scheduled)
 	Newsroom   Newsroom           // writing, review and publishing
+	Views      *article.Views     // readings of article pages; nil counts none
 	Cars       *cars.Store        // the New Car Research catalogue
 	Leads      *leads.Store       // dealers and quote requests
 }

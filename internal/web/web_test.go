@@ -65,6 +65,7 @@ type testSite struct {
 	letters  *newsletter.Store
 	sender   *newsletter.Sender
 	leads    *leads.Store
+	views    *article.Views
 }
 
 // newSiteWith builds the site on d with the demo loaded; smtpURL, if set,
@@ -100,6 +101,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})
 	letters := newsletter.NewStore(d, outbox, articles)
 	catalogue := cars.NewStore(d)
+	views := article.NewViews(d, loc)
 	leadStore := leads.NewStore(d, catalogue, outbox, loc)
 	sender := newsletter.NewSender(letters, func(ctx context.Context) newsletter.Config {
 		st := settings.Current(ctx)
@@ -107,12 +109,12 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Cars: catalogue, Leads: leadStore})
+		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
 	}
 	apiHandler.CommentChanged = s.CommentChanged
-	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d, letters: letters, sender: sender, leads: leadStore}
+	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d, letters: letters, sender: sender, leads: leadStore, views: views}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

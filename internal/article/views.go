@@ -1,0 +1,135 @@
+package article
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sync"
+	"time"
+
+	"byline/internal/db"
+)
+
+// Views counts readings of article pages per article per day, without
+// cookies, scripts or anything about the reader: a number per page per
+// day. Counts are kept in memory and written every few seconds, so a
+// page view costs no database write.
+type Views struct {
+	db  *db.DB
+	loc *time.Location
+	mu  sync.Mutex
+	n   map[viewKey]int64
+}
+
+type viewKey struct {
+	article int64
+	day     string
+}
+
+// NewViews counts in d; days are the site's (loc).
+func NewViews(d *db.DB, loc *time.Location) *Views {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Views{db: d, loc: loc, n: map[viewKey]int64{}}
+}
+
+// bots are user agents that are not readers.
+var bots = regexp.MustCompile(`(?i)bot|crawl|spider|slurp|fetch|preview|curl|wget|python|java/|go-http-client|headless|monitor|scan|feed|http_request|libwww|okhttp|axios`)
+
+// IsBot reports whether a user agent is a program rather than a reader.
+func IsBot(userAgent string) bool { return userAgent == "" || bots.MatchString(userAgent) }
+
+// Count records one reading of an article now.
+func (v *Views) Count(articleID int64, now time.Time) {
+	if v == nil || articleID <= 0 {
+		return
+	}
+	k := viewKey{articleID, now.In(v.loc).Format("2006-01-02")}
+	v.mu.Lock()
+	v.n[k]++
+	v.mu.Unlock()
+}
+
+// Flush writes the counts kept since the last flush.
+func (v *Views) Flush(ctx context.Context) error {
+	v.mu.Lock()
+	pending := v.n
+	v.n = map[viewKey]int64{}
+	v.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	err := v.db.Tx(ctx, func(tx *db.Tx) error {
+		for k, n := range pending {
+			if _, err := tx.Exec(ctx, `INSERT INTO article_views (article_id, day, views) VALUES ($1, $2, $3)
+				ON CONFLICT (article_id, day) DO UPDATE SET views = article_views.views + excluded.views`, k.article, k.day, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil { // keep them for the next try
+		v.mu.Lock()
+		for k, n := range pending {
+			v.n[k] += n
+		}
+		v.mu.Unlock()
+		return fmt.Errorf("article: views: %w", err)
+	}
+	return nil
+}
+
+// Read is an article and its readings over a period.
+type Read struct {
+	Article
+	Views int64
+}
+
+// MostRead lists the most read articles over the days since from.
+func (s *Store) MostRead(ctx context.Context, from time.Time, loc *time.Location, limit int) ([]Read, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+summaryCols+`, v.total FROM (SELECT article_id, sum(views) AS total FROM article_views WHERE day >= $1 GROUP BY article_id) v
+		JOIN articles a ON a.id = v.article_id JOIN users u ON u.id = a.author_id
+		ORDER BY v.total DESC, a.id DESC LIMIT `+fmt.Sprint(max(1, min(limit, 50))), from.In(loc).Format("2006-01-02"))
+	if err != nil {
+		return nil, fmt.Errorf("article: most read: %w", err)
+	}
+	defer rows.Close()
+	var out []Read
+	for rows.Next() {
+		var r Read
+		if err := scanSummary(rows, &r.Article, &r.Views); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// PublishedPerWeek counts articles published in each of the weeks (Monday
+// to Sunday, the site's time) starting at start.
+func (s *Store) PublishedPerWeek(ctx context.Context, start time.Time, weeks int) ([]int, error) {
+	return countPerBucket(ctx, s.db, `SELECT published_at FROM articles WHERE status = 'published' AND trashed_at IS NULL AND published_at >= $1 AND published_at < $2`,
+		start, 7*24*time.Hour, weeks)
+}
+
+// countPerBucket counts the times a query returns into n buckets of
+// width from start (the query takes $1 start and $2 end).
+func countPerBucket(ctx context.Context, d *db.DB, query string, start time.Time, width time.Duration, n int) ([]int, error) {
+	out := make([]int, n)
+	rows, err := d.Query(ctx, query, start, start.Add(width*time.Duration(n)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		if i := int(t.Sub(start) / width); i >= 0 && i < n {
+			out[i]++
+		}
+	}
+	return out, rows.Err()
+}
