@@ -57,10 +57,10 @@ type adminHomeData struct {
 	MailServer bool
 
 	// What needs attention.
-	Pending      int  // articles awaiting review
-	Held         int  // comments awaiting moderation
-	Unrouted     int  // quote requests no dealer took
-	Undelivered  int  // mail that failed
+	Pending      int // articles awaiting review
+	Held         int // comments awaiting moderation
+	Unrouted     int // quote requests no dealer took
+	Undelivered  int // mail that failed
 	NextLetter   *newsletter.Campaign
 	NextDigestAt time.Time
 	Digests      bool
