@@ -77,9 +77,10 @@ type Article struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
-	CommentCount   int  // visible comments, kept by the comment store
-	CommentsClosed bool // an editor closed the discussion
-	Version        int  // the edit counter, where loaded (newsroom)
+	CommentCount    int   // visible comments, kept by the comment store
+	CommentsClosed  bool  // an editor closed the discussion
+	Version         int   // the edit counter, where loaded (newsroom)
+	FeaturedMediaID int64 // the image shown above it, 0 for none
 }
 
 // Visible reports whether the public may read a at now: published, or
@@ -90,14 +91,15 @@ func (a Article) Visible(now time.Time) bool {
 
 // Draft is what a writer hands in to create an article.
 type Draft struct {
-	Headline    string
-	Slug        string // optional: made from the headline
-	AuthorID    int64
-	BodyMD      string
-	Excerpt     string   // optional: the first paragraph, shortened
-	Tags        []string // names or slugs; created when new
-	Status      Status
-	PublishedAt time.Time // required to publish or schedule
+	Headline        string
+	Slug            string // optional: made from the headline
+	AuthorID        int64
+	BodyMD          string
+	Excerpt         string   // optional: the first paragraph, shortened
+	Tags            []string // names or slugs; created when new
+	Status          Status
+	PublishedAt     time.Time // required to publish or schedule
+	FeaturedMediaID int64     // an image from the media library, or 0
 }
 
 const (

@@ -76,8 +76,8 @@ func (s *Store) Save(ctx context.Context, id int64, version int, d Draft, by int
 			pub = p.PublishedAt
 		}
 		res, err := tx.Exec(ctx, `UPDATE articles SET slug = $3, headline = $4, author_id = $5, status = $6, published_at = $7, body_md = $8, body_html = $9,
-			body_text = $10, excerpt = $11, updated_at = $12, version = version + 1, trashed_at = NULL WHERE id = $1 AND version = $2`,
-			id, version, p.Slug, p.Headline, p.AuthorID, string(p.Status), pub, p.BodyMD, p.html, p.text, p.Excerpt, now)
+			body_text = $10, excerpt = $11, updated_at = $12, featured_media_id = $13, version = version + 1, trashed_at = NULL WHERE id = $1 AND version = $2`,
+			id, version, p.Slug, p.Headline, p.AuthorID, string(p.Status), pub, p.BodyMD, p.html, p.text, p.Excerpt, now, nullID(p.FeaturedMediaID))
 		if err != nil {
 			return db.MapError(tx.Engine(), err)
 		}
@@ -394,7 +394,7 @@ func (s *Store) Restore(ctx context.Context, revisionID int64, version int, by i
 		return Staff{}, err
 	}
 	d := Draft{Headline: r.Headline, Slug: r.Slug, AuthorID: cur.Author.ID, BodyMD: r.BodyMD, Excerpt: r.Excerpt, Tags: splitTags(r.Tags),
-		Status: cur.Status, PublishedAt: cur.PublishedAt}
+		Status: cur.Status, PublishedAt: cur.PublishedAt, FeaturedMediaID: cur.FeaturedMediaID}
 	return s.Save(ctx, r.ArticleID, version, d, by)
 }
 
@@ -417,7 +417,8 @@ func (s *Store) Preview(ctx context.Context, d Draft) (Article, error) {
 	if err != nil {
 		return Article{}, err
 	}
-	a := Article{ID: 0, Slug: p.Slug, Headline: p.Headline, Status: p.Status, PublishedAt: p.PublishedAt, BodyMD: p.BodyMD, BodyHTML: p.html, Excerpt: p.Excerpt}
+	a := Article{ID: 0, Slug: p.Slug, Headline: p.Headline, Status: p.Status, PublishedAt: p.PublishedAt, BodyMD: p.BodyMD, BodyHTML: p.html, Excerpt: p.Excerpt,
+		FeaturedMediaID: p.FeaturedMediaID}
 	if a.PublishedAt.IsZero() {
 		a.PublishedAt = s.now()
 	}

@@ -27,12 +27,12 @@ const visible = `a.status IN ('published', 'scheduled') AND a.published_at <= $1
 func visibleAt(n int) string { return strings.Replace(visible, "$1", fmt.Sprintf("$%d", n), 1) }
 
 const summaryCols = `a.id, a.slug, a.headline, a.status, a.published_at, a.excerpt, a.created_at, a.updated_at, u.id, u.slug, u.display_name,
-	a.comment_count, a.comments_closed`
+	a.comment_count, a.comments_closed, COALESCE(a.featured_media_id, 0)`
 
 func scanSummary(sc interface{ Scan(...any) error }, a *Article, extra ...any) error {
 	var pub sql.NullTime
 	dest := append([]any{&a.ID, &a.Slug, &a.Headline, &a.Status, &pub, &a.Excerpt, &a.CreatedAt, &a.UpdatedAt, &a.Author.ID, &a.Author.Slug, &a.Author.Name,
-		&a.CommentCount, &a.CommentsClosed}, extra...)
+		&a.CommentCount, &a.CommentsClosed, &a.FeaturedMediaID}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return err
 	}
@@ -87,9 +87,9 @@ func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 		if !p.PublishedAt.IsZero() {
 			pub = p.PublishedAt
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO articles (slug, headline, author_id, status, published_at, body_md, body_html, body_text, excerpt, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
-			p.Slug, p.Headline, p.AuthorID, string(p.Status), pub, p.BodyMD, p.html, p.text, p.Excerpt, now).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO articles (slug, headline, author_id, status, published_at, body_md, body_html, body_text, excerpt, created_at, updated_at, featured_media_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id`,
+			p.Slug, p.Headline, p.AuthorID, string(p.Status), pub, p.BodyMD, p.html, p.text, p.Excerpt, now, nullID(p.FeaturedMediaID)).Scan(&id)
 		if err != nil {
 			return db.MapError(tx.Engine(), err)
 		}

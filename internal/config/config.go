@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type Config struct {
 	LogJSON  bool
 	SMTP     string // smtp://user:pass@host:port?tls=starttls&from=addr; overrides the settings screen
 	CacheMB  int    // memory for the page cache; 0 turns it off
+	MediaDir string // where uploaded images are kept
 	// TrustedProxies lists the addresses or networks (CIDR) of reverse
 	// proxies in front of the site, comma-separated.
 	TrustedProxies string
@@ -74,6 +76,8 @@ func (c *Config) BindServe(fs *flag.FlagSet, env Env) {
 	fs.BoolVar(&c.Demo, "demo", envBool(env, "BYLINE_DEMO"), "load the demo site when the database is empty (env BYLINE_DEMO)")
 	fs.StringVar(&c.SMTP, "smtp", envOr(env, "BYLINE_SMTP", ""),
 		"outgoing mail server, smtp://user:password@host:587?tls=starttls&from=news@example.com (env BYLINE_SMTP; default: the admin's Settings screen)")
+	fs.StringVar(&c.MediaDir, "media-dir", envOr(env, "BYLINE_MEDIA_DIR", ""),
+		"folder for uploaded images (env BYLINE_MEDIA_DIR; default: media/ beside an SQLite file, ./media with PostgreSQL); several nodes need a shared one")
 	fs.IntVar(&c.CacheMB, "cache-mb", envInt(env, "BYLINE_CACHE_MB", 128), "memory for cached pages in MB, 0 turns the cache off (env BYLINE_CACHE_MB)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", envOr(env, "BYLINE_TRUSTED_PROXIES", ""),
 		"reverse proxies whose X-Forwarded-For names the reader, e.g. 127.0.0.1,10.0.0.0/8 (env BYLINE_TRUSTED_PROXIES)")
@@ -112,6 +116,12 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("--base-url %q: want an absolute http(s) URL", c.BaseURL))
 		}
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	if c.MediaDir == "" {
+		c.MediaDir = "media"
+		if !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+			c.MediaDir = filepath.Join(filepath.Dir(c.Database), "media")
+		}
 	}
 	if c.CacheMB < 0 || c.CacheMB > 64<<10 {
 		errs = append(errs, "--cache-mb must be from 0 to 65536")

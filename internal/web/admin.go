@@ -24,6 +24,7 @@ var adminNav = []struct {
 }{
 	{"Dashboard", "/admin", account.PermAccessAdmin},
 	{"Articles", "/admin/articles", account.PermWriteArticles},
+	{"Media", "/admin/media", account.PermWriteArticles},
 	{"Comments", "/admin/comments", account.PermModerate},
 	{"Newsletter", "/admin/newsletter", account.PermSendNewsletters},
 	{"Leads", "/admin/leads", account.PermSeeLeads},

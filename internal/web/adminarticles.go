@@ -15,6 +15,7 @@ import (
 	"byline/internal/article"
 	"byline/internal/links"
 	"byline/internal/mail"
+	"byline/internal/media"
 )
 
 // Newsroom is what the newsroom screens need of the article store.
@@ -158,6 +159,7 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 type editorData struct {
+	Media    []media.Media // to pick the featured image from
 	Article  *article.Staff // nil for a new one
 	Can      map[string]bool
 	Tags     string
@@ -168,6 +170,12 @@ type editorData struct {
 
 func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, f *form, a *article.Staff) error {
 	d := editorData{Article: a, Can: map[string]bool{}}
+	if s.Media != nil {
+		var err error
+		if d.Media, _, err = s.Media.List(r.Context(), 1, 60); err != nil {
+			return err
+		}
+	}
 	for _, act := range append(articleActions, "revisions") {
 		d.Can[act] = articleCan(v, a, act)
 	}
@@ -228,6 +236,9 @@ func (s *Server) draftOf(f *form, author int64, status article.Status) (article.
 		if t = strings.TrimSpace(t); t != "" {
 			d.Tags = append(d.Tags, t)
 		}
+	}
+	if id, err := strconv.ParseInt(f.Get("featured"), 10, 64); err == nil && id > 0 {
+		d.FeaturedMediaID = id
 	}
 	if at := strings.TrimSpace(f.Get("published_at")); at != "" {
 		t, err := time.ParseInLocation("2006-01-02T15:04", at, s.Location)
@@ -439,7 +450,7 @@ func (s *Server) previewArticle(w http.ResponseWriter, r *http.Request, v *viewe
 		}
 		return err
 	}
-	p := &page{Title: "Preview: " + a.Headline, NoIndex: true, Data: articleData{Article: a}}
+	p := &page{Title: "Preview: " + a.Headline, NoIndex: true, Data: articleData{Article: a, Featured: s.featured(r, a)}}
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}

@@ -68,8 +68,19 @@ func (b *browser) post(path string, form url.Values) *http.Response {
 // upload posts a file field as a browser form would.
 func (b *browser) upload(path, field, filename string, data []byte) *http.Response {
 	b.t.Helper()
+	return b.uploadWith(path, field, filename, data, nil)
+}
+
+// uploadWith posts a file field with other fields.
+func (b *browser) uploadWith(path, field, filename string, data []byte, values url.Values) *http.Response {
+	b.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
+	for k, vs := range values {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
 	fw, _ := mw.CreateFormFile(field, filename)
 	fw.Write(data)
 	mw.Close()

@@ -22,7 +22,7 @@ import (
 
 // noCache lists the path prefixes that are never cached.
 var noCache = []string{"/admin", "/account", "/api/", "/login", "/logout", "/register", "/password/", "/verify",
-	"/notifications/", "/newsletter", "/comments/live", "/search", "/static/", "/avatar/", "/metrics", "/healthz", "/readyz"}
+	"/notifications/", "/newsletter", "/comments/live", "/search", "/static/", "/avatar/", "/media/", "/metrics", "/healthz", "/readyz"}
 
 // cacheParams are the query parameters a cached page may vary by.
 var cacheParams = []string{"before", "cpage"}

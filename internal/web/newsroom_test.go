@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -148,3 +152,49 @@ func (u uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("User-Agent", u.ua)
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+func TestMediaLibrary(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	elliot := signedIn(t, newBrowser(t, srv), "elliot.vance@motorledger.example")
+	jordan := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	jordan.expect(jordan.get("/admin/media"), 403)
+
+	var png bytes.Buffer
+	img := image.NewNRGBA(image.Rect(0, 0, 1200, 800))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+	}
+	encodePNG(&png, img)
+	// No alt text: refused, and said why.
+	elliot.expect(elliot.uploadWith("/admin/media", "file", "line.png", png.Bytes(), url.Values{"alt": {""}}), 422, "alt text is required")
+	elliot.expect(elliot.uploadWith("/admin/media", "file", "broken.png", png.Bytes()[:100], url.Values{"alt": {"Broken"}}), 422, "damaged")
+	elliot.expect(elliot.uploadWith("/admin/media", "file", "line.png", png.Bytes(), url.Values{"alt": {"The Smyrna line"}}), 303)
+	elliot.expect(elliot.get("/admin/media"), 200, `alt="The Smyrna line"`, `width="320" height="213"`)
+	src := regexp.MustCompile(`src="(/media/\d+/thumb-320x213\.png)"`).FindStringSubmatch(elliot.last)
+	if src == nil {
+		t.Fatalf("no thumbnail in:\n%.2000s", elliot.last)
+	}
+	resp, body := anonGet(t, srv.URL+src[1], nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") || len(body) < 100 {
+		t.Fatalf("serving the thumbnail: %d %v", resp.StatusCode, resp.Header)
+	}
+	if r, _ := anonGet(t, srv.URL+"/media/1/../../etc/passwd", nil); r.StatusCode == 200 {
+		t.Fatalf("a path outside the media: %d", r.StatusCode)
+	}
+	// A featured image on an article, in its page.
+	id := regexp.MustCompile(`action="/admin/media/(\d+)"`).FindStringSubmatch(elliot.last)[1]
+	resp = elliot.post("/admin/articles", url.Values{"headline": {"With a picture"}, "body": {"Words."}, "featured": {id}})
+	page := resp.Header.Get("Location")
+	elliot.expect(elliot.post(page, url.Values{"action": {"publish"}}), 303)
+	_, home := anonGet(t, srv.URL+"/", nil)
+	link := regexp.MustCompile(`href="(/\d{4}/\d\d/\d\d/with-a-picture/)"`).FindStringSubmatch(home)
+	if link == nil {
+		t.Fatal("the article is not on the home page")
+	}
+	_, art := anonGet(t, srv.URL+link[1], nil)
+	if !strings.Contains(art, `<figure class="featured"><img src="/media/`+id+`/large-1200x800.png" width="1200" height="800" alt="The Smyrna line">`) {
+		t.Fatalf("no featured image on the page")
+	}
+}
+
+func encodePNG(w io.Writer, img image.Image) { png.Encode(w, img) }

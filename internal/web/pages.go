@@ -11,6 +11,7 @@ import (
 	"byline/internal/apperr"
 	"byline/internal/article"
 	"byline/internal/links"
+	"byline/internal/media"
 	"byline/internal/markdown"
 )
 
@@ -140,7 +141,7 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request, a article.A
 			"mainEntityOfPage": abs, "description": a.Excerpt, "commentCount": a.CommentCount,
 		},
 		Feeds: []feedLink{{"rss", "Comments on " + a.Headline, st.BaseURL + canonical + "feed/"}},
-		Data:  articleData{Article: a, Thread: tv},
+		Data:  articleData{Article: a, Thread: tv, Featured: s.featured(r, a)},
 	}
 	if n > 1 {
 		p.Canonical = abs + "?cpage=" + strconv.Itoa(n)
@@ -154,7 +155,20 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request, a article.A
 
 type articleData struct {
 	article.Article
-	Thread threadView
+	Thread   threadView
+	Featured *media.Media // the image above the article, if any
+}
+
+// featured loads an article's featured image, if it has one.
+func (s *Server) featured(r *http.Request, a article.Article) *media.Media {
+	if a.FeaturedMediaID == 0 || s.Media == nil {
+		return nil
+	}
+	m, err := s.Media.ByID(r.Context(), a.FeaturedMediaID)
+	if err != nil {
+		return nil // deleted since: the article shows without it
+	}
+	return &m
 }
 
 // commentHeading is the thread's title, as on the reference page:

@@ -38,7 +38,7 @@ var pages = []string{"home", "article", "list", "search", "error",
 // adminPages are parsed with the admin layout instead.
 var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
 	"admin/comments", "admin/comment", "admin/newsletter", "admin/subscribers", "admin/campaign",
-	"admin/leads", "admin/lead", "admin/dealers", "admin/dealer", "admin/articles", "admin/editor", "admin/revisions"}
+	"admin/leads", "admin/lead", "admin/dealers", "admin/dealer", "admin/articles", "admin/editor", "admin/revisions", "admin/media"}
 
 type templates struct {
 	byName map[string]*template.Template

@@ -126,6 +126,10 @@ func (s *Server) routes() http.Handler {
 	writers := func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
 		return s.need(account.PermWriteArticles, h)
 	}
+	mux.Handle("GET /admin/media", h(writers(s.adminMedia)))
+	mux.Handle("POST /admin/media", h(writers(s.uploadMedia)))
+	mux.Handle("POST /admin/media/{id}", h(writers(s.mediaAction)))
+	mux.Handle("GET /media/{id}/{file}", h(s.serveMedia))
 	mux.Handle("GET /admin/articles", h(writers(s.adminArticles)))
 	mux.Handle("POST /admin/articles", h(writers(s.createArticle)))
 	mux.Handle("POST /admin/articles/bulk", h(writers(s.bulkArticles)))

@@ -18,6 +18,7 @@ import (
 	"byline/internal/comment"
 	"byline/internal/leads"
 	"byline/internal/mail"
+	"byline/internal/media"
 	"byline/internal/metrics"
 	"byline/internal/newsletter"
 	"byline/internal/pagecache"
@@ -161,6 +162,7 @@ type Deps struct {
 	Sender     *newsletter.Sender // sends campaigns (woken when one is scheduled)
 	Newsroom   Newsroom           // writing, review and publishing
 	Views      *article.Views     // readings of article pages; nil counts none
+	Media      *media.Store       // uploaded images
 	Cars       *cars.Store        // the New Car Research catalogue
 	Leads      *leads.Store       // dealers and quote requests
 }

@@ -28,6 +28,7 @@ import (
 	"byline/internal/events"
 	"byline/internal/leads"
 	"byline/internal/mail"
+	"byline/internal/media"
 	"byline/internal/metrics"
 	"byline/internal/newsletter"
 	"byline/internal/pagecache"
@@ -109,7 +110,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Cars: catalogue, Leads: leadStore})
+		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Media: media.NewStore(d, media.Local{Dir: t.TempDir()}), Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
 	}

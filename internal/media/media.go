@@ -1,0 +1,361 @@
+// Package media keeps the newsroom's images: an upload is checked (type,
+// size, dimensions), decoded and re-encoded (which drops whatever else
+// the file carried), resized into variants for the page and for
+// thumbnails, and stored behind one Storage interface (a local folder by
+// default; a shared object store can take its place when a site runs on
+// several nodes). Each variant's width and height are kept so pages can
+// reserve its space.
+package media
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	xdraw "golang.org/x/image/draw"
+	_ "golang.org/x/image/webp" // decode WebP uploads
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+)
+
+// Limits of an upload.
+const (
+	MaxBytes  = 15 << 20
+	maxSide   = 12000
+	maxPixels = 50_000_000
+)
+
+// Variant widths: the article page, half a column, a thumbnail.
+var widths = []struct {
+	Name  string
+	Width int
+}{{"large", 1600}, {"medium", 800}, {"thumb", 320}}
+
+// Storage holds the files.
+type Storage interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// Local is Storage in a folder.
+type Local struct{ Dir string }
+
+var keyRe = regexp.MustCompile(`^[0-9]+/[a-z]+-[0-9]+x[0-9]+\.(jpg|png)$`)
+
+func (l Local) path(key string) (string, error) {
+	if !keyRe.MatchString(key) {
+		return "", apperr.ErrNotFound
+	}
+	return filepath.Join(l.Dir, filepath.FromSlash(key)), nil
+}
+
+// Put writes a file (atomically: a reader never sees half of one).
+func (l Local) Put(_ context.Context, key string, data []byte) error {
+	p, err := l.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// Get reads a file.
+func (l Local) Get(_ context.Context, key string) ([]byte, error) {
+	p, err := l.path(key)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, apperr.ErrNotFound
+	}
+	return b, err
+}
+
+// Delete removes a file.
+func (l Local) Delete(_ context.Context, key string) error {
+	p, err := l.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Variant is one stored size of an image.
+type Variant struct {
+	Name          string
+	Width, Height int
+	Key           string // in the storage; served at /media/{Key}
+}
+
+// URL is where the variant is served.
+func (v Variant) URL() string { return "/media/" + v.Key }
+
+// Media is one image.
+type Media struct {
+	ID            int64
+	Filename      string
+	ContentType   string
+	Width, Height int
+	Bytes         int64
+	Alt           string
+	Variants      []Variant
+	CreatedAt     time.Time
+}
+
+// Variant returns the named size (the largest there is if it is missing).
+func (m Media) Variant(name string) Variant {
+	for _, v := range m.Variants {
+		if v.Name == name {
+			return v
+		}
+	}
+	if len(m.Variants) > 0 {
+		return m.Variants[0]
+	}
+	return Variant{}
+}
+
+// Snippet is what to paste into an article to show the image, with its
+// size for layout.
+func (m Media) Snippet() string {
+	v := m.Variant("large")
+	return fmt.Sprintf(`<img src="%s" alt="%s" width="%d" height="%d">`, v.URL(), strings.ReplaceAll(m.Alt, `"`, "&quot;"), v.Width, v.Height)
+}
+
+// Store keeps media.
+type Store struct {
+	db      *db.DB
+	storage Storage
+	now     func() time.Time
+}
+
+// NewStore returns a Store on d keeping files in storage.
+func NewStore(d *db.DB, storage Storage) *Store { return &Store{db: d, storage: storage, now: time.Now} }
+
+// Storage is where the files are.
+func (s *Store) Storage() Storage { return s.storage }
+
+// Upload checks, re-encodes and stores an image with its variants.
+func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt string, by int64) (Media, error) {
+	v := apperr.NewInvalid()
+	alt = strings.Join(strings.Fields(alt), " ")
+	if alt == "" {
+		v.Add("alt", "describe the image for readers who cannot see it (alt text is required)")
+	} else if utf8.RuneCountInString(alt) > 300 {
+		v.Add("alt", "alt text can be at most 300 characters")
+	}
+	if len(data) == 0 {
+		v.Add("file", "choose an image file")
+	} else if len(data) > MaxBytes {
+		v.Add("file", fmt.Sprintf("the file is %d MB; at most %d MB", len(data)>>20, MaxBytes>>20))
+	}
+	if err := v.Err(); err != nil {
+		return Media{}, err
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return Media{}, apperr.Field("file", "this is not a JPEG, PNG, GIF or WebP image (or it is damaged)")
+	}
+	if cfg.Width > maxSide || cfg.Height > maxSide || cfg.Width*cfg.Height > maxPixels {
+		return Media{}, apperr.Field("file", fmt.Sprintf("the image is %d×%d pixels; at most %d on a side and %d megapixels", cfg.Width, cfg.Height, maxSide, maxPixels/1_000_000))
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return Media{}, apperr.Field("file", "the image could not be read: it may be damaged")
+	}
+	// PNGs keep transparency; everything else becomes JPEG.
+	ext, ctype := "jpg", "image/jpeg"
+	if format == "png" {
+		ext, ctype = "png", "image/png"
+	}
+	if format == "gif" {
+		if g, err := gif.DecodeAll(bytes.NewReader(data)); err == nil && len(g.Image) > 0 {
+			img = g.Image[0] // the first frame; motion is not kept
+		}
+	}
+	b := img.Bounds()
+	m := Media{Filename: cleanName(filename), ContentType: ctype, Width: b.Dx(), Height: b.Dy(), Bytes: int64(len(data)), Alt: alt, CreatedAt: s.now()}
+	var files [][]byte
+	for _, w := range widths {
+		if len(m.Variants) > 0 && w.Width >= b.Dx() && w.Name != "thumb" {
+			continue // no upscaling: the original width is already there
+		}
+		tw := min(w.Width, b.Dx())
+		th := max(1, b.Dy()*tw/b.Dx())
+		dst := image.NewRGBA(image.Rect(0, 0, tw, th))
+		if ctype == "image/jpeg" {
+			draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src) // JPEG has no transparency
+		}
+		xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, b, xdraw.Over, nil)
+		var out bytes.Buffer
+		if ctype == "image/png" {
+			err = png.Encode(&out, dst)
+		} else {
+			err = jpeg.Encode(&out, dst, &jpeg.Options{Quality: 85})
+		}
+		if err != nil {
+			return Media{}, fmt.Errorf("media: encode: %w", err)
+		}
+		m.Variants = append(m.Variants, Variant{Name: w.Name, Width: tw, Height: th})
+		files = append(files, out.Bytes())
+	}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO media (filename, content_type, width, height, bytes, alt, variants, uploaded_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, $8) RETURNING id`, m.Filename, m.ContentType, m.Width, m.Height, m.Bytes, m.Alt, nullID(by), m.CreatedAt).Scan(&m.ID); err != nil {
+			return err
+		}
+		for i := range m.Variants {
+			vr := &m.Variants[i]
+			vr.Key = fmt.Sprintf("%d/%s-%dx%d.%s", m.ID, vr.Name, vr.Width, vr.Height, ext)
+			if err := s.storage.Put(ctx, vr.Key, files[i]); err != nil {
+				return fmt.Errorf("store %s: %w", vr.Key, err)
+			}
+		}
+		vj, _ := json.Marshal(m.Variants)
+		_, err := tx.Exec(ctx, `UPDATE media SET variants = $2 WHERE id = $1`, m.ID, string(vj))
+		return err
+	})
+	if err != nil {
+		for _, vr := range m.Variants {
+			if vr.Key != "" {
+				s.storage.Delete(context.WithoutCancel(ctx), vr.Key)
+			}
+		}
+		return Media{}, fmt.Errorf("media: upload: %w", err)
+	}
+	return m, nil
+}
+
+func cleanName(s string) string {
+	s = filepath.Base(strings.ReplaceAll(s, `\`, "/"))
+	if utf8.RuneCountInString(s) > 120 {
+		s = string([]rune(s)[:120])
+	}
+	return s
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+const cols = `id, filename, content_type, width, height, bytes, alt, variants, created_at`
+
+func scan(sc interface{ Scan(...any) error }) (Media, error) {
+	var m Media
+	var variants string
+	err := sc.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Width, &m.Height, &m.Bytes, &m.Alt, &variants, &m.CreatedAt)
+	_ = json.Unmarshal([]byte(variants), &m.Variants)
+	return m, err
+}
+
+// ByID returns one image.
+func (s *Store) ByID(ctx context.Context, id int64) (Media, error) {
+	m, err := scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM media WHERE id = $1`, id))
+	if err != nil {
+		return Media{}, db.MapError(s.db.Engine, err)
+	}
+	return m, nil
+}
+
+// List returns the newest images first, page by page.
+func (s *Store) List(ctx context.Context, page, perPage int) ([]Media, bool, error) {
+	page = max(page, 1)
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM media ORDER BY created_at DESC, id DESC LIMIT `+strconv.Itoa(perPage+1)+` OFFSET `+strconv.Itoa((page-1)*perPage))
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var out []Media
+	for rows.Next() {
+		m, err := scan(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, m)
+	}
+	more := len(out) > perPage
+	if more {
+		out = out[:perPage]
+	}
+	return out, more, rows.Err()
+}
+
+// SetAlt changes an image's alt text.
+func (s *Store) SetAlt(ctx context.Context, id int64, alt string) error {
+	alt = strings.Join(strings.Fields(alt), " ")
+	if alt == "" || utf8.RuneCountInString(alt) > 300 {
+		return apperr.Field("alt", "alt text is required, at most 300 characters")
+	}
+	res, err := s.db.Exec(ctx, `UPDATE media SET alt = $2 WHERE id = $1`, id, alt)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.ErrNotFound
+	}
+	return nil
+}
+
+// Delete removes an image and its files (articles that featured it lose
+// their featured image).
+func (s *Store) Delete(ctx context.Context, id int64) error {
+	m, err := s.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE articles SET featured_media_id = NULL WHERE featured_media_id = $1`, id); err != nil {
+		return err
+	}
+	if _, err := s.db.Exec(ctx, `DELETE FROM media WHERE id = $1`, id); err != nil {
+		return err
+	}
+	for _, v := range m.Variants {
+		if err := s.storage.Delete(ctx, v.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Open reads a stored file for serving.
+func (s *Store) Open(ctx context.Context, key string) (io.ReadSeeker, string, error) {
+	b, err := s.storage.Get(ctx, key)
+	if err != nil {
+		return nil, "", err
+	}
+	ctype := "image/jpeg"
+	if strings.HasSuffix(key, ".png") {
+		ctype = "image/png"
+	}
+	return bytes.NewReader(b), ctype, nil
+}
