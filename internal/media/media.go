@@ -157,7 +157,9 @@ type Store struct {
 }
 
 // NewStore returns a Store on d keeping files in storage.
-func NewStore(d *db.DB, storage Storage) *Store { return &Store{db: d, storage: storage, now: time.Now} }
+func NewStore(d *db.DB, storage Storage) *Store {
+	return &Store{db: d, storage: storage, now: time.Now}
+}
 
 // Storage is where the files are.
 func (s *Store) Storage() Storage { return s.storage }

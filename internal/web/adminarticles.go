@@ -159,7 +159,7 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 type editorData struct {
-	Media    []media.Media // to pick the featured image from
+	Media    []media.Media  // to pick the featured image from
 	Article  *article.Staff // nil for a new one
 	Can      map[string]bool
 	Tags     string

@@ -11,8 +11,8 @@ import (
 	"byline/internal/apperr"
 	"byline/internal/article"
 	"byline/internal/links"
-	"byline/internal/media"
 	"byline/internal/markdown"
+	"byline/internal/media"
 )
 
 // listData is a page of articles with its heading and paging links.
