@@ -31,21 +31,21 @@
   var version = form.querySelector("input[name=version]");
   var autosave = form.dataset.autosave === "on";
   var dirty = false, timer = null, previewTimer = null, stopped = false;
+  // (The buttons are named "action", which hides form.action: attributes.)
   function preview() {
-    var old = form.target;
-    var action = form.action;
-    form.action = "/admin/articles/preview";
-    form.target = "preview";
+    var action = form.getAttribute("action");
+    form.setAttribute("action", "/admin/articles/preview");
+    form.setAttribute("target", "preview");
     HTMLFormElement.prototype.submit.call(form);
-    form.action = action;
-    form.target = old || "";
+    form.setAttribute("action", action);
+    form.removeAttribute("target");
   }
   function save(keepalive) {
     if (!dirty || stopped || !autosave) return;
     dirty = false;
     var data = new URLSearchParams(new FormData(form));
     data.set("action", "save");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", keepalive: !!keepalive,
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", keepalive: !!keepalive,
       headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" } })
       .then(function (r) { return r.json().then(function (j) { return { status: r.status, body: j }; }); })
       .then(function (res) {
@@ -54,7 +54,7 @@
           var label = document.getElementById("version-label");
           if (label) label.textContent = res.body.version;
           if (res.status === 201) {
-            form.action = res.body.url;
+            form.setAttribute("action", res.body.url);
             history.replaceState(null, "", res.body.url);
           }
           state.textContent = "Draft saved" + (res.body.saved ? " at " + res.body.saved : "") + ".";
