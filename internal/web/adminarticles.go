@@ -13,6 +13,7 @@ import (
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/article"
+	"byline/internal/cars"
 	"byline/internal/links"
 	"byline/internal/mail"
 	"byline/internal/media"
@@ -159,8 +160,11 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 type editorData struct {
-	Media    []media.Media  // to pick the featured image from
-	Article  *article.Staff // nil for a new one
+	Makes    []*cars.Make    // the models an article may be about
+	About    map[string]bool // the model tags the article has
+	AllTags  []article.Tag   // to pick from while typing
+	Media    []media.Media   // to pick the featured image from
+	Article  *article.Staff  // nil for a new one
 	Can      map[string]bool
 	Tags     string
 	Date     string // publication date for the datetime-local field
@@ -169,7 +173,18 @@ type editorData struct {
 }
 
 func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, f *form, a *article.Staff) error {
-	d := editorData{Article: a, Can: map[string]bool{}}
+	d := editorData{Article: a, Can: map[string]bool{}, About: map[string]bool{}}
+	if s.Cars != nil {
+		cat, err := s.Cars.Catalogue(r.Context())
+		if err != nil {
+			return err
+		}
+		d.Makes = cat.Makes
+	}
+	var err error
+	if d.AllTags, err = s.Articles.Tags(r.Context(), 0); err != nil {
+		return err
+	}
 	if s.Media != nil {
 		var err error
 		if d.Media, _, err = s.Media.List(r.Context(), 1, 60); err != nil {
@@ -184,6 +199,10 @@ func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, s
 		title = a.Headline
 		var tags []string
 		for _, t := range a.Tags {
+			if strings.Contains(t.Slug, "-") && s.isModelTag(r, t.Slug) {
+				d.About[t.Slug] = true // shown in the models list instead
+				continue
+			}
 			tags = append(tags, t.Name)
 		}
 		d.Tags = strings.Join(tags, ", ")
@@ -237,6 +256,8 @@ func (s *Server) draftOf(f *form, author int64, status article.Status) (article.
 			d.Tags = append(d.Tags, t)
 		}
 	}
+	d.Tags = append(d.Tags, f.Values["models"]...) // "Infiniti QX60": tag infiniti-qx60
+	d.Tags = append(d.Tags, f.Values["makes"]...)
 	if id, err := strconv.ParseInt(f.Get("featured"), 10, 64); err == nil && id > 0 {
 		d.FeaturedMediaID = id
 	}
@@ -248,6 +269,25 @@ func (s *Server) draftOf(f *form, author int64, status article.Status) (article.
 		d.PublishedAt = t
 	}
 	return d, nil
+}
+
+// isModelTag reports whether a tag links to a catalogue model.
+func (s *Server) isModelTag(r *http.Request, tag string) bool {
+	if s.Cars == nil {
+		return false
+	}
+	cat, err := s.Cars.Catalogue(r.Context())
+	if err != nil {
+		return false
+	}
+	for _, mk := range cat.Makes {
+		for _, m := range mk.Models {
+			if m.Tag() == tag {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // wantsJSON is an autosave from the editor's script.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -199,3 +200,76 @@ func TestMediaLibrary(t *testing.T) {
 }
 
 func encodePNG(w io.Writer, img image.Image) { png.Encode(w, img) }
+
+// An article about a model shows on the model's research page.
+func TestArticleAboutAModel(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	helen := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
+	helen.expect(helen.get("/admin/articles/new"), 200, `<option value="Infiniti QX60">`, `<datalist id="tag-list">`)
+	resp := helen.post("/admin/articles", url.Values{"headline": {"Driving the QX60 Autograph"}, "body": {"Quiet, roomy, quick enough."},
+		"models": {"Infiniti QX60"}, "tags": {"Reviews"}})
+	page := resp.Header.Get("Location")
+	helen.expect(helen.post(page, url.Values{"action": {"publish"}}), 303)
+	helen.expect(helen.get(page), 200, `<option value="Infiniti QX60" selected>`)
+	if strings.Contains(helen.last, `value="Reviews, Infiniti QX60"`) {
+		t.Fatal("the model's tag shows among the free tags")
+	}
+	_, body := anonGet(t, srv.URL+"/cars/infiniti/qx60/", nil)
+	if !strings.Contains(body, "Driving the QX60 Autograph") {
+		t.Fatal("the model page does not list the article about it")
+	}
+}
+
+// Each role tries every step on an article; the permission table is the
+// oracle of what must be allowed.
+func TestNewsroomPermissions(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	ctx := context.Background()
+	people := []string{"helen.marsh@motorledger.example", "marcus.delaney@motorledger.example", "elliot.vance@motorledger.example",
+		"ruth.okafor@motorledger.example", "jordan.pike@example.com"}
+	// The article is Elliot's, pending review; a fresh one for each try.
+	writer := signedIn(t, newBrowser(t, srv), "elliot.vance@motorledger.example")
+	n := 0
+	fresh := func() string {
+		n++
+		resp := writer.post("/admin/articles", url.Values{"headline": {fmt.Sprintf("Matrix piece %d", n)}, "body": {"Text."}})
+		page := resp.Header.Get("Location")
+		writer.expect(writer.post(page, url.Values{"action": {"submit"}}), 303)
+		return page
+	}
+	for _, email := range people {
+		p, err := ts.accounts.Find(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := signedIn(t, newBrowser(t, srv), email)
+		own := email == "elliot.vance@motorledger.example"
+		sees := p.Can("write_articles") && (own || p.Can("edit_others") || p.Can("publish"))
+		for _, step := range []string{"return", "publish", "trash", "save"} {
+			page := fresh()
+			form := url.Values{"action": {step}, "note": {"Fix it."}}
+			if step == "save" {
+				form.Set("headline", "Changed by "+email)
+				form.Set("body", "Changed text.")
+				form.Set("version", "2") // made, then submitted
+			}
+			want := 303
+			switch {
+			case !p.Can("write_articles") && !p.Can("publish"):
+				want = 403 // the newsroom is closed to them
+			case !sees:
+				want = 403
+			case step == "return" && !p.Can("publish"):
+				want = 403
+			case step == "publish" && !(p.Can("publish") || own && p.Can("publish_own")):
+				want = 403
+			case (step == "trash" || step == "save") && !(p.Can("edit_others") || own && p.Can("publish_own")):
+				want = 403 // a pending article is out of a contributor's hands
+			}
+			resp := b.post(page, form)
+			if resp.StatusCode != want {
+				t.Errorf("%s %s: %d, want %d", email, step, resp.StatusCode, want)
+			}
+		}
+	}
+}

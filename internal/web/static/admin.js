@@ -28,6 +28,8 @@
   var form = document.getElementById("editor");
   if (!form || !window.fetch) return;
   var state = document.getElementById("autosave-state");
+  var tagsInput = document.getElementById("e-tags");
+  if (tagsInput) tagsInput.setAttribute("list", "tag-list");
   var version = form.querySelector("input[name=version]");
   var autosave = form.dataset.autosave === "on";
   var dirty = false, timer = null, previewTimer = null, stopped = false;
