@@ -90,7 +90,8 @@ type Read struct {
 func (s *Store) MostRead(ctx context.Context, from time.Time, loc *time.Location, limit int) ([]Read, error) {
 	rows, err := s.db.Query(ctx, `SELECT `+summaryCols+`, v.total FROM (SELECT article_id, sum(views) AS total FROM article_views WHERE day >= $1 GROUP BY article_id) v
 		JOIN articles a ON a.id = v.article_id JOIN users u ON u.id = a.author_id
-		ORDER BY v.total DESC, a.id DESC LIMIT `+fmt.Sprint(max(1, min(limit, 50))), from.In(loc).Format("2006-01-02"))
+		WHERE `+visibleAt(2)+` AND a.trashed_at IS NULL
+		ORDER BY v.total DESC, a.id DESC LIMIT `+fmt.Sprint(max(1, min(limit, 50))), from.In(loc).Format("2006-01-02"), s.now())
 	if err != nil {
 		return nil, fmt.Errorf("article: most read: %w", err)
 	}

@@ -269,6 +269,7 @@ type sidebar struct {
 	Contributors, Moderators []account.Person
 	Recent                   []comment.Recent
 	Cars                     *cars.Catalogue // for the quote box
+	MostRead                 []article.Read  // the week's most read
 }
 
 func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *page) {
@@ -312,6 +313,7 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 			return err
 		}
 	}
+	p.Sidebar.MostRead = s.mostReadList(r.Context())
 	if s.Cars != nil {
 		if p.Sidebar.Cars, err = s.Cars.Catalogue(r.Context()); err != nil {
 			return err

@@ -177,7 +177,8 @@ type Server struct {
 	closing   chan struct{} // closed when the server shuts down
 	closeOnce sync.Once
 
-	navs navMemo // signed-in readers' account menus, rendered once each
+	navs  navMemo  // signed-in readers' account menus, rendered once each
+	reads mostRead // the sidebar's Most Read box
 }
 
 // CloseStreams ends the live-update streams, which would otherwise keep a

@@ -145,7 +145,7 @@ func TestPages(t *testing.T) {
 	}{
 		{"/", 200, "text/html", []string{"<title>Motor Ledger</title>", "Latest news", "Older articles", `href="/2012/05/28/`,
 			"Contributors", "Geneviève Lacroix</a>, Canada", "Moderators", "Ruth Okafor</a>, United States", `rel="alternate" type="application/rss+xml"`},
-			[]string{"Preview", "Review: Full-Size Pickup"}}, // the scheduled and the draft article
+			[]string{"Preview: What to Expect", "Review: A Full-Size Pickup"}}, // the scheduled and the draft article
 		{demoArticle, 200, "text/html", []string{
 			`<h1 id="headline">Infiniti to Move Production Out of Japan`,
 			`By <a href="/author/elliot-vance/" rel="author">Elliot Vance</a> on <time datetime="2012-04-05T14:15:00Z">April 5, 2012</time>`,
