@@ -76,6 +76,7 @@ type articlesData struct {
 	Statuses []string
 	More     string
 	Mine     bool // a contributor sees their own only
+	Authors  []account.Person
 }
 
 func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -110,6 +111,21 @@ func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer
 	d.Articles = list
 	if d.Counts, err = s.Newsroom.StatusCounts(r.Context()); err != nil {
 		return err
+	}
+	if !d.Mine {
+		staff, err := s.People.Staff(r.Context(), account.RoleContributor, account.RoleAuthor, account.RoleEditor, account.RoleAdmin)
+		if err != nil {
+			return err
+		}
+		seen := map[int64]bool{}
+		for _, role := range []account.Role{account.RoleContributor, account.RoleAuthor, account.RoleEditor, account.RoleAdmin} {
+			for _, p := range staff[role] {
+				if !seen[p.ID] {
+					seen[p.ID] = true
+					d.Authors = append(d.Authors, p)
+				}
+			}
+		}
 	}
 	if more {
 		next := r.URL.Query()
