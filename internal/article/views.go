@@ -3,6 +3,7 @@ package article
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"sync"
 	"time"
@@ -128,7 +129,12 @@ func countPerBucket(ctx context.Context, d *db.DB, query string, start time.Time
 		if err := rows.Scan(&t); err != nil {
 			return nil, err
 		}
-		if i := int(t.Sub(start) / width); i >= 0 && i < n {
+		// Count calendar days, not 24-hour spans: a week with a clock
+		// change is an hour short or long.
+		lt := t.In(start.Location())
+		day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, start.Location())
+		days := int(math.Round(day.Sub(start).Hours() / 24))
+		if i := days * 24 / int(width.Hours()); days >= 0 && i < n {
 			out[i]++
 		}
 	}

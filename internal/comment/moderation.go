@@ -3,6 +3,7 @@ package comment
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -288,7 +289,9 @@ func (s *Store) PerDay(ctx context.Context, start time.Time, n int) ([]int, erro
 		if err := rows.Scan(&t); err != nil {
 			return nil, err
 		}
-		if i := int(t.Sub(start) / (24 * time.Hour)); i >= 0 && i < n {
+		lt := t.In(start.Location()) // calendar days: clocks change
+		day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, start.Location())
+		if i := int(math.Round(day.Sub(start).Hours() / 24)); i >= 0 && i < n {
 			out[i]++
 		}
 	}

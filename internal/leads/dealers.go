@@ -297,7 +297,6 @@ func (s *Store) ImportDealers(ctx context.Context, r io.Reader) (ImportReport, e
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -306,6 +305,7 @@ func (s *Store) ImportDealers(ctx context.Context, r io.Reader) (ImportReport, e
 			}
 			return rep, err
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(k string) string {
 			if i, ok := col[k]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])

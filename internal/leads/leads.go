@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net/mail"
 	"regexp"
 	"sort"
@@ -606,7 +607,7 @@ func (s *Store) PerMakePerWeek(ctx context.Context, weeks int) ([]WeekCount, err
 		if err := rows.Scan(&at, &mk); err != nil {
 			return nil, err
 		}
-		w := int(s.dayStart(at).Sub(start).Hours()/24) / 7
+		w := int(math.Round(s.dayStart(at).Sub(start).Hours()/24)) / 7 // days, not 24-hour spans: clocks change
 		counts[[2]string{start.AddDate(0, 0, 7*w).Format("2006-01-02"), mk}]++
 	}
 	if err := rows.Err(); err != nil {

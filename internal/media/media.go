@@ -10,12 +10,14 @@ package media
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/draw"
-	"image/gif"
+	_ "image/gif" // decode GIF uploads (the first frame: motion is not kept)
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -57,7 +59,7 @@ type Storage interface {
 // Local is Storage in a folder.
 type Local struct{ Dir string }
 
-var keyRe = regexp.MustCompile(`^[0-9]+/[a-z]+-[0-9]+x[0-9]+\.(jpg|png)$`)
+var keyRe = regexp.MustCompile(`^[0-9]+/[a-z]+-[0-9]+x[0-9]+-[0-9a-f]{8}\.(jpg|png)$`)
 
 func (l Local) path(key string) (string, error) {
 	if !keyRe.MatchString(key) {
@@ -126,6 +128,7 @@ type Media struct {
 	Bytes         int64
 	Alt           string
 	Variants      []Variant
+	UploadedBy    int64
 	CreatedAt     time.Time
 }
 
@@ -197,13 +200,8 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 	if format == "png" {
 		ext, ctype = "png", "image/png"
 	}
-	if format == "gif" {
-		if g, err := gif.DecodeAll(bytes.NewReader(data)); err == nil && len(g.Image) > 0 {
-			img = g.Image[0] // the first frame; motion is not kept
-		}
-	}
 	b := img.Bounds()
-	m := Media{Filename: cleanName(filename), ContentType: ctype, Width: b.Dx(), Height: b.Dy(), Bytes: int64(len(data)), Alt: alt, CreatedAt: s.now()}
+	m := Media{Filename: cleanName(filename), ContentType: ctype, Width: b.Dx(), Height: b.Dy(), Bytes: int64(len(data)), Alt: alt, UploadedBy: by, CreatedAt: s.now()}
 	var files [][]byte
 	for _, w := range widths {
 		if len(m.Variants) > 0 && w.Width >= b.Dx() && w.Name != "thumb" {
@@ -228,6 +226,11 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 		m.Variants = append(m.Variants, Variant{Name: w.Name, Width: tw, Height: th})
 		files = append(files, out.Bytes())
 	}
+	// A random part in each address: browsers keep files for a year, and an
+	// id may come again after a delete (SQLite).
+	nb := make([]byte, 4)
+	rand.Read(nb)
+	nonce := hex.EncodeToString(nb)
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO media (filename, content_type, width, height, bytes, alt, variants, uploaded_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, $8) RETURNING id`, m.Filename, m.ContentType, m.Width, m.Height, m.Bytes, m.Alt, nullID(by), m.CreatedAt).Scan(&m.ID); err != nil {
@@ -235,7 +238,7 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 		}
 		for i := range m.Variants {
 			vr := &m.Variants[i]
-			vr.Key = fmt.Sprintf("%d/%s-%dx%d.%s", m.ID, vr.Name, vr.Width, vr.Height, ext)
+			vr.Key = fmt.Sprintf("%d/%s-%dx%d-%s.%s", m.ID, vr.Name, vr.Width, vr.Height, nonce, ext)
 			if err := s.storage.Put(ctx, vr.Key, files[i]); err != nil {
 				return fmt.Errorf("store %s: %w", vr.Key, err)
 			}
@@ -270,12 +273,12 @@ func nullID(id int64) any {
 	return id
 }
 
-const cols = `id, filename, content_type, width, height, bytes, alt, variants, created_at`
+const cols = `id, filename, content_type, width, height, bytes, alt, variants, COALESCE(uploaded_by, 0), created_at`
 
 func scan(sc interface{ Scan(...any) error }) (Media, error) {
 	var m Media
 	var variants string
-	err := sc.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Width, &m.Height, &m.Bytes, &m.Alt, &variants, &m.CreatedAt)
+	err := sc.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Width, &m.Height, &m.Bytes, &m.Alt, &variants, &m.UploadedBy, &m.CreatedAt)
 	_ = json.Unmarshal([]byte(variants), &m.Variants)
 	return m, err
 }

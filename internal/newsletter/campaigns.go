@@ -181,7 +181,9 @@ func (s *Store) Cancel(ctx context.Context, id int64) error {
 		if affected(res, err) != nil {
 			return ErrNotEditable
 		}
-		_, err = tx.Exec(ctx, `UPDATE deliveries SET status = 'skipped', error = 'cancelled' WHERE campaign_id = $1 AND status = 'queued'`, id)
+		// Claimed ones too: their mark then fails, and they are dropped
+		// before their final ".".
+		_, err = tx.Exec(ctx, `UPDATE deliveries SET status = 'skipped', error = 'cancelled' WHERE campaign_id = $1 AND status IN ('queued', 'sending')`, id)
 		return err
 	})
 }
@@ -272,9 +274,15 @@ func (s *Store) DueDigests(ctx context.Context, sched DigestSchedule, loc *time.
 			span = 7 * 24 * time.Hour
 		}
 		since := at.Add(-span)
-		var last *time.Time
-		if err := s.db.QueryRow(ctx, `SELECT max(scheduled_at) FROM campaigns WHERE kind = 'digest' AND audience = $1 AND status <> 'cancelled'`, aud).Scan(&last); err == nil && last != nil && last.After(since) {
-			since = *last
+		// (The column, not max() of it: SQLite hands an aggregate back as text.)
+		var last time.Time
+		err := s.db.QueryRow(ctx, `SELECT scheduled_at FROM campaigns WHERE kind = 'digest' AND audience = $1 AND status <> 'cancelled' AND scheduled_at IS NOT NULL
+			ORDER BY scheduled_at DESC LIMIT 1`, aud).Scan(&last)
+		switch {
+		case err == nil && last.After(since):
+			since = last
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return out, err
 		}
 		page, err := s.arts.List(ctx, article.ListQuery{From: since, To: s.now(), Limit: 50})
 		if err != nil {

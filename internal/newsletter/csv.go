@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"byline/internal/csvcell"
 	"byline/internal/db"
 	"byline/internal/mail"
 	"byline/internal/token"
@@ -57,9 +58,10 @@ func (s *Store) Import(ctx context.Context, r io.Reader, by string) (ImportRepor
 		return rep, errors.New(`the header row must name an "email" and a "consent" column`)
 	}
 	freqCol, hasFreq := col["frequency"]
+	statusCol, hasStatus := col["status"]
 	type row struct {
-		line             int
-		email, freq, why string
+		line                     int
+		email, freq, why, status string
 	}
 	var rows []row
 	seen := map[string]int{}
@@ -68,7 +70,6 @@ func (s *Store) Import(ctx context.Context, r io.Reader, by string) (ImportRepor
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -77,6 +78,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, by string) (ImportRepor
 			}
 			return rep, err
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rows)+len(rep.Problems) >= maxImportRows {
 			return rep, fmt.Errorf("a file may hold at most %d rows", maxImportRows)
 		}
@@ -106,12 +108,23 @@ func (s *Store) Import(ctx context.Context, r io.Reader, by string) (ImportRepor
 				continue
 			}
 		}
+		status := Confirmed
+		if hasStatus {
+			switch st := strings.ToLower(get(statusCol)); st {
+			case "", Confirmed:
+			case Unsubscribed, Bounced: // kept so they are never mailed, not put back on the list
+				status = st
+			default:
+				rep.Problems = append(rep.Problems, ImportProblem{line, email + ": status must be confirmed, unsubscribed or bounced"})
+				continue
+			}
+		}
 		if first, dup := seen[email]; dup {
 			rep.Problems = append(rep.Problems, ImportProblem{line, fmt.Sprintf("%s: already on line %d", email, first)})
 			continue
 		}
 		seen[email] = line
-		rows = append(rows, row{line, email, freq, "import by " + by + ": consent " + consent})
+		rows = append(rows, row{line, email, freq, "import by " + by + ": consent " + consent, status})
 	}
 	now := s.now()
 	for start := 0; start < len(rows); start += 500 {
@@ -119,8 +132,16 @@ func (s *Store) Import(ctx context.Context, r io.Reader, by string) (ImportRepor
 		err := s.db.Tx(ctx, func(tx *db.Tx) error {
 			for _, r := range batch {
 				secret, _ := token.New()
-				res, err := tx.Exec(ctx, `INSERT INTO subscribers (email, status, frequency, token, source, consent, created_at, confirmed_at)
-					VALUES ($1, 'confirmed', $2, $3, 'import', $4, $5, $5) ON CONFLICT (email) DO NOTHING`, r.email, r.freq, secret, r.why, now)
+				var unsubAt, bouncedAt any
+				switch r.status {
+				case Unsubscribed:
+					unsubAt = now
+				case Bounced:
+					bouncedAt = now
+				}
+				res, err := tx.Exec(ctx, `INSERT INTO subscribers (email, status, frequency, token, source, consent, created_at, confirmed_at, unsubscribed_at, bounced_at)
+					VALUES ($1, $6, $2, $3, 'import', $4, $5, $5, $7, $8)
+					ON CONFLICT (email) DO NOTHING`, r.email, r.freq, secret, r.why, now, r.status, unsubAt, bouncedAt)
 				if err != nil {
 					return err
 				}
@@ -167,10 +188,10 @@ func (s *Store) Export(ctx context.Context, w io.Writer) error {
 			n++
 			after = sub.ID
 			consent := "no"
-			if !sub.ConfirmedAt.IsZero() {
-				consent = "yes"
+			if !sub.ConfirmedAt.IsZero() && (sub.Status == Confirmed || sub.Status == Unsubscribed || sub.Status == Bounced) {
+				consent = "yes" // the status column keeps the others off the list on import
 			}
-			cw.Write([]string{sub.Email, consent, sub.Frequency, sub.Status, sub.Source, sub.Consent, stamp(sub.CreatedAt), stamp(sub.ConfirmedAt), stamp(sub.UnsubscribedAt)})
+			cw.Write(csvcell.Safe([]string{sub.Email, consent, sub.Frequency, sub.Status, sub.Source, sub.Consent, stamp(sub.CreatedAt), stamp(sub.ConfirmedAt), stamp(sub.UnsubscribedAt)}))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

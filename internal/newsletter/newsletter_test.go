@@ -192,13 +192,16 @@ func TestSendCampaign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.s.Schedule(ctx, c.ID, time.Time{}); err != nil {
+		if err := f.s.StartNow(ctx, c.ID); err != nil { // its readers are fixed now
 			t.Fatal(err)
 		}
 		cfg := Config{SMTP: mail.SMTP{Host: "127.0.0.1", Port: smtp.Port, TLS: mail.TLSNone, From: "Test Ledger <news@news.test>"},
 			Concurrency: 3, Site: site, MessageHost: "news.test"}
 		sender := NewSender(f.s, func(context.Context) Config { return cfg }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		sender.Gone(left.ID) // unsubscribed while the campaign waits: skipped
+		if _, err := f.s.Unsubscribe(ctx, left.Token); err != nil { // after the start, before sending: skipped
+			t.Fatal(err)
+		}
+		sender.Gone(left.ID)
 		if err := sender.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -405,6 +408,78 @@ func TestImportExport(t *testing.T) {
 		rep, err = f.s.Import(ctx, strings.NewReader(out.String()), "admin@example.com")
 		if err != nil || rep.Added != 3 || len(rep.Problems) != 0 {
 			t.Fatalf("re-import: %+v %v", rep, err)
+		}
+	})
+}
+
+// Refusals of the message or the sender are not held against readers;
+// a reader who leaves and comes back gets the next campaign; a stopped
+// campaign sends nothing more; a broken CSV row is reported, not fatal.
+func TestSenderEdges(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		smtp := mailtest.Start(t)
+		subs := f.confirmed(t, 3, Weekly)
+		cfg := Config{SMTP: mail.SMTP{Host: "127.0.0.1", Port: smtp.Port, TLS: mail.TLSNone, From: "news@news.test"}, Concurrency: 1, Site: site}
+		sender := NewSender(f.s, func(context.Context) Config { return cfg }, nil)
+		campaign := func(subject string) int64 {
+			c, err := f.s.CreateDraft(ctx, 0, Compose{Subject: subject, Intro: "Hello."})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.StartNow(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			return c.ID
+		}
+		// The server rejects every message as spam (554 after the "."):
+		// deliveries fail, nobody is bounced off the list.
+		smtp.FailNext(554, 554, 554)
+		c1 := campaign("Rejected")
+		if err := sender.Send(ctx, c1); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := f.s.Progress(ctx, c1)
+		if p.Failed != 3 || p.Bounced != 0 {
+			t.Fatalf("content refused: %+v", p)
+		}
+		if counts, _ := f.s.Counts(ctx); counts[Confirmed] != 3 {
+			t.Fatalf("a refused message took readers off the list: %v", counts)
+		}
+		// Leaving and coming back: the sender heard "gone", the reader is
+		// confirmed again and gets the next campaign.
+		f.s.Unsubscribe(ctx, subs[0].Token)
+		sender.Gone(subs[0].ID)
+		if _, err := f.s.Subscribe(ctx, site, SignUp{Email: subs[0].Email, Verified: true}); err != nil {
+			t.Fatal(err)
+		}
+		c2 := campaign("Back")
+		if err := sender.Send(ctx, c2); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := f.s.Progress(ctx, c2); p.Sent != 3 {
+			t.Fatalf("after coming back: %+v", p)
+		}
+		// Stopped after its batch was claimed: nothing more goes out.
+		c3 := campaign("Stopped")
+		if _, err := f.s.claim(ctx, c3, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.Cancel(ctx, c3); err != nil {
+			t.Fatal(err)
+		}
+		before := smtp.Total()
+		if err := sender.Send(ctx, c3); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := f.s.Progress(ctx, c3); smtp.Total() != before || p.Sent != 0 || p.Skipped != 3 {
+			t.Fatalf("a stopped campaign: %d sent to the server, %+v", smtp.Total()-before, p)
+		}
+		// A row with a stray quote is reported with its line.
+		rep, err := f.s.Import(ctx, strings.NewReader("email,consent\nok@example.com,yes\n\"bad@example.com,yes\nlast@example.com,yes\n"), "t")
+		if err != nil || len(rep.Problems) == 0 {
+			t.Fatalf("malformed row: %+v %v", rep, err)
 		}
 	})
 }

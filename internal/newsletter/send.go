@@ -114,6 +114,19 @@ func (s *Sender) isGone(id int64) bool {
 	return s.gone[id]
 }
 
+// stillThere clears what the sender heard of people who left and are on
+// the list again (confirmed when their batch was claimed).
+func (s *Sender) stillThere(ids []int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.gone) == 0 {
+		return
+	}
+	for _, id := range ids {
+		delete(s.gone, id)
+	}
+}
+
 // Wake makes the sender look for work now.
 func (s *Sender) Wake() {
 	select {
@@ -419,6 +432,11 @@ func (s *Sender) Send(ctx context.Context, campaign int64) error {
 				fail(err)
 				return
 			}
+			ids := make([]int64, len(jobs))
+			for i, j := range jobs {
+				ids[i] = j.sub
+			}
+			s.stillThere(ids) // confirmed at the claim: an earlier leave is over
 			if len(jobs) == 0 {
 				return
 			}
@@ -537,8 +555,9 @@ func (s *Sender) smtpPool(cfg Config, campaign int64, r *Rendered) (deliverFunc,
 			return nil
 		case outBounced:
 			return s.store.bounce(ctx, campaign, j, why)
+		case outFailed:
+			return s.store.settle(ctx, campaign, j, dFailed, why)
 		default: // refused for now, before or after the mark
-
 			return s.store.retry(ctx, campaign, j, why)
 		}
 	}
@@ -560,7 +579,8 @@ const (
 	outSent        = iota // accepted (or handed over and the answer lost: assumed delivered)
 	outRetry              // refused for now, or the connection failed before the mark
 	outRetryMarked        // refused for now after the mark
-	outBounced            // refused for good
+	outBounced            // the recipient refused for good
+	outFailed             // the message refused for good (not the address)
 	outDropped            // the claim was lost: not sent, another sender has it
 )
 
@@ -637,12 +657,16 @@ func (sc *smtpConn) send(ctx context.Context, from, to string, msg []byte, mark 
 			return outRetry, "cannot reach the mail server: " + err.Error()
 		}
 	}
-	refused := func(err error) (int, string) {
+	// Only a permanent refusal of the recipient (RCPT) says the address is
+	// bad. A refusal of the sender (MAIL) is this site's problem: tried
+	// again later, never held against the reader. One of the message
+	// itself (DATA, or after the ".") fails this delivery only.
+	refused := func(err error, permanent int) (int, string) {
 		var te *textproto.Error
 		if errors.As(err, &te) {
 			sc.c.Reset()
 			if te.Code >= 500 {
-				return outBounced, err.Error()
+				return permanent, err.Error()
 			}
 			return outRetry, err.Error()
 		}
@@ -650,10 +674,10 @@ func (sc *smtpConn) send(ctx context.Context, from, to string, msg []byte, mark 
 		return outRetry, err.Error()
 	}
 	if err := sc.c.Mail(from); err != nil {
-		return refused(err)
+		return refused(err, outRetry)
 	}
 	if err := sc.c.Rcpt(to); err != nil {
-		return refused(err)
+		return refused(err, outBounced)
 	}
 	// The DATA phase is written here rather than through Client.Data so the
 	// body goes out in one write and the final "." waits for the mark.
@@ -666,7 +690,7 @@ func (sc *smtpConn) send(ctx context.Context, from, to string, msg []byte, mark 
 	_, _, err = sc.c.Text.ReadResponse(354)
 	sc.c.Text.EndResponse(id)
 	if err != nil {
-		return refused(err)
+		return refused(err, outFailed)
 	}
 	if _, err := sc.c.Text.W.Write(dotStuff(msg)); err == nil {
 		err = sc.c.Text.W.Flush() // the server has it all but the end while we mark
@@ -691,7 +715,7 @@ func (sc *smtpConn) send(ctx context.Context, from, to string, msg []byte, mark 
 		var te *textproto.Error
 		if errors.As(err, &te) {
 			if te.Code >= 500 {
-				return outBounced, err.Error()
+				return outFailed, err.Error()
 			}
 			return outRetryMarked, err.Error()
 		}

@@ -145,7 +145,7 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 	if !contains([]string{"submit", "publish", "unpublish", "trash", "restore"}, step) {
 		return badRequest{"Choose what to do with the articles."}
 	}
-	done, refused := 0, 0
+	ok, refused := 0, 0
 	for _, raw := range r.PostForm["id"] {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
@@ -159,15 +159,16 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 			refused++
 			continue
 		}
-		if _, err := s.Newsroom.Step(r.Context(), id, 0, step, "", v.ID); err != nil {
+		done, err := s.Newsroom.Step(r.Context(), id, 0, step, "", v.ID)
+		if err != nil {
 			refused++
 			continue
 		}
-		s.afterStep(r, a, step, "", v)
-		done++
+		s.afterStep(r, done, step, "", v)
+		ok++
 	}
 	s.changed(0, false)
-	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step, "done", done, "refused", refused)
+	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step, "done", ok, "refused", refused)
 	flash := "articles-bulk"
 	if refused > 0 {
 		flash = "articles-bulk-partly"

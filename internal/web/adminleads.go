@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"byline/internal/cars"
+	"byline/internal/csvcell"
 	"byline/internal/leads"
 )
 
@@ -141,8 +142,8 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request, v *viewer) 
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"id", "created_at", "status", "year", "make", "model", "trim", "postal", "country", "first_name", "last_name", "email", "phone", "timeframe", "comments", "consent"})
 	for _, l := range list {
-		cw.Write([]string{strconv.FormatInt(l.ID, 10), l.CreatedAt.UTC().Format(time.RFC3339), l.Status, strconv.Itoa(l.Year), l.MakeName, l.ModelName, l.Trim,
-			l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, leads.TimeframeLabel(l.Timeframe), l.Comments, l.Consent})
+		cw.Write(csvcell.Safe([]string{strconv.FormatInt(l.ID, 10), l.CreatedAt.UTC().Format(time.RFC3339), l.Status, strconv.Itoa(l.Year), l.MakeName, l.ModelName, l.Trim,
+			l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, leads.TimeframeLabel(l.Timeframe), l.Comments, l.Consent}))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/media"
 )
@@ -77,6 +78,14 @@ func (s *Server) mediaAction(w http.ResponseWriter, r *http.Request, v *viewer) 
 		return err
 	}
 	f := newForm(r)
+	m, err := s.Media.ByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	// Others' images are the editors'.
+	if m.UploadedBy != v.ID && !v.Can(account.PermEditOthers) && !v.Can(account.PermPublish) {
+		return errForbidden
+	}
 	switch f.Get("action") {
 	case "alt":
 		if err := s.Media.SetAlt(r.Context(), id, f.Get("alt")); err != nil {
@@ -88,9 +97,6 @@ func (s *Server) mediaAction(w http.ResponseWriter, r *http.Request, v *viewer) 
 		s.changed(0, false)
 		return s.redirectFlash(w, r, "/admin/media", "media-saved")
 	case "delete":
-		if !v.Can("edit_others") && !v.Can("publish") {
-			return errForbidden
-		}
 		if err := s.Media.Delete(r.Context(), id); err != nil {
 			return err
 		}

@@ -233,6 +233,19 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *viewer,
 		if d.Articles, err = s.recentArticles(r); err != nil {
 			return err
 		}
+		// The campaign's own articles are listed even when older than the
+		// recent ones, so saving it keeps them.
+		listed := map[int64]bool{}
+		for _, a := range d.Articles {
+			listed[a.ID] = true
+		}
+		for _, id := range c.ArticleIDs {
+			if !listed[id] {
+				if a, err := s.Articles.PublicByID(ctx, id); err == nil {
+					d.Articles = append(d.Articles, a)
+				}
+			}
+		}
 	} else {
 		if d.Progress, err = s.Newsletter.Progress(ctx, id); err != nil {
 			return err
