@@ -21,7 +21,7 @@ func TestBrowserNewsroom(t *testing.T) {
 	b := tab{t, ctx}
 	must, text, location, shot := b.must, b.text, b.location, b.shot
 	signIn := func(email, to string) {
-		must("sign out", chromedp.Do(ctx, chromedp.Navigate(base+"/login?return_to="+to)))
+		must("open sign-in", chromedp.Do(ctx, chromedp.Navigate(base+"/login?return_to="+to)))
 		if strings.Contains(location(), "/login") {
 			must("sign in "+email, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#login-email")),
 				chromedp.SendKeys(chromedp.CSS("#login-email"), email),
@@ -68,7 +68,9 @@ func TestBrowserNewsroom(t *testing.T) {
 		t.Fatalf("after submitting: %q", f)
 	}
 
-	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.admin-who form button`)), chromedp.WaitVisible(chromedp.CSS("body"))))
+	// Signing out lands on the site, signed out (wait for it: a navigation
+	// started before it ends would cut it short).
+	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.admin-who form button`)), chromedp.WaitVisible(chromedp.CSS(`.account-nav a[href^="/login"]`))))
 	signIn("helen.marsh@motorledger.example", "/admin")
 	must("dashboard", chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("svg.chart"))))
 	if a := text(".attention"); !strings.Contains(a, "Awaiting review 1") {
