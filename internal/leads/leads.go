@@ -93,6 +93,7 @@ type Delivery struct {
 	DealerName string
 	MessageIDs []string
 	Duplicate  bool   // already sent to this dealer lately: not sent again
+	ADF        []byte // the document as sent (none for a duplicate)
 	Status     string // the mail's: pending, sent, failed, held (worst of its addresses)
 	LastError  string
 	CreatedAt  time.Time
@@ -293,8 +294,13 @@ func (s *Store) Submit(ctx context.Context, r Request, p Provider) (Lead, error)
 		}
 		for i, d := range chosen {
 			dl := Delivery{DealerID: d.ID, DealerName: d.Name, Duplicate: already[d.ID], CreatedAt: now}
+			var doc []byte
 			if !dl.Duplicate {
-				for _, m := range deliveryMails(l, d, p) {
+				doc = ADF(l, d, p)
+				if err := CheckADF(doc); err != nil { // never send a dealer a document its CRM may refuse
+					return fmt.Errorf("lead %d for dealer %d: %w", l.ID, d.ID, err)
+				}
+				for _, m := range deliveryMails(l, d, p, doc) {
 					id, err := s.outbox.EnqueueID(ctx, tx, m)
 					if err != nil {
 						return err
@@ -307,8 +313,8 @@ func (s *Store) Submit(ctx context.Context, r Request, p Provider) (Lead, error)
 					return err
 				}
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO lead_deliveries (lead_id, dealer_id, message_id, duplicate, created_at) VALUES ($1, $2, $3, $4, $5)`,
-				l.ID, d.ID, strings.Join(dl.MessageIDs, " "), dl.Duplicate, now); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO lead_deliveries (lead_id, dealer_id, message_id, duplicate, created_at, adf) VALUES ($1, $2, $3, $4, $5, $6)`,
+				l.ID, d.ID, strings.Join(dl.MessageIDs, " "), dl.Duplicate, now, string(doc)); err != nil {
 				return err
 			}
 			l.Deliveries = append(l.Deliveries, dl)
@@ -333,8 +339,7 @@ func commentsWithTrim(l Lead) string {
 // deliveryMails are the mails that carry a lead to a dealer: one per lead
 // address, the ADF document as the body or, if the dealer's CRM wants it
 // so, attached.
-func deliveryMails(l Lead, d Dealer, p Provider) []bmail.Message {
-	doc := ADF(l, d, p)
+func deliveryMails(l Lead, d Dealer, p Provider, doc []byte) []bmail.Message {
 	subject := fmt.Sprintf("New lead %d: %d %s %s, %s %s (%s)", l.ID, l.Year, l.MakeName, l.ModelName, l.FirstName, l.LastName, l.Postal)
 	var out []bmail.Message
 	for _, to := range d.LeadEmails {
@@ -472,7 +477,7 @@ func (s *Store) one(ctx context.Context, where string, arg any) (Lead, error) {
 	if err != nil {
 		return Lead{}, db.MapError(s.db.Engine, err)
 	}
-	rows, err := s.db.Query(ctx, `SELECT d.dealer_id, dl.name, d.message_id, d.duplicate, d.created_at FROM lead_deliveries d JOIN dealers dl ON dl.id = d.dealer_id
+	rows, err := s.db.Query(ctx, `SELECT d.dealer_id, dl.name, d.message_id, d.duplicate, d.created_at, d.adf FROM lead_deliveries d JOIN dealers dl ON dl.id = d.dealer_id
 		WHERE d.lead_id = $1 ORDER BY d.dealer_id`, l.ID)
 	if err != nil {
 		return Lead{}, err
@@ -480,11 +485,14 @@ func (s *Store) one(ctx context.Context, where string, arg any) (Lead, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var dl Delivery
-		var ids string
-		if err := rows.Scan(&dl.DealerID, &dl.DealerName, &ids, &dl.Duplicate, &dl.CreatedAt); err != nil {
+		var ids, adf string
+		if err := rows.Scan(&dl.DealerID, &dl.DealerName, &ids, &dl.Duplicate, &dl.CreatedAt, &adf); err != nil {
 			return Lead{}, err
 		}
 		dl.MessageIDs = strings.Fields(ids)
+		if adf != "" {
+			dl.ADF = []byte(adf)
+		}
 		l.Deliveries = append(l.Deliveries, dl)
 	}
 	if err := rows.Err(); err != nil {
@@ -639,16 +647,24 @@ type Document struct {
 	XML    []byte
 }
 
-// Documents are the ADF documents of a lead, one per dealer it went to
-// (made again from the lead as stored: the same document).
+// Documents are the ADF documents of a lead, one per dealer it went to,
+// as they were sent (made from the lead as stored for a lead from before
+// documents were kept).
 func (s *Store) Documents(ctx context.Context, l Lead, p Provider) ([]Document, error) {
 	var out []Document
 	for _, dl := range l.Deliveries {
+		if dl.Duplicate {
+			continue
+		}
 		d, err := s.Dealer(ctx, dl.DealerID)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Document{d, ADF(l, d, p)})
+		doc := dl.ADF
+		if doc == nil {
+			doc = ADF(l, d, p)
+		}
+		out = append(out, Document{d, doc})
 	}
 	return out, nil
 }

@@ -263,9 +263,19 @@ func TestADFDocuments(t *testing.T) {
 				t.Errorf("the document lacks %s\n%s", want, doc)
 			}
 		}
-		// As an attachment, when the dealer's CRM asks for it.
+		// The lead keeps the document as sent, even when the dealer changes.
 		dl, _ := f.s.Dealers(ctx)
-		if _, err := f.s.SaveDealer(ctx, dl[0].ID, DealerForm{Name: dl[0].Name, LeadEmails: "crm@dealer.example", Makes: []string{"Infiniti"}, Coverage: "07",
+		if _, err := f.s.SaveDealer(ctx, dl[0].ID, DealerForm{Name: "Renamed Motors", LeadEmails: "gardenstateinfiniti@crm.example", Makes: []string{"Infiniti"},
+			Coverage: "07", DailyCap: 100, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		stored, _ := f.s.ByID(ctx, l.ID)
+		docs, err := f.s.Documents(ctx, stored, provider)
+		if err != nil || len(docs) != 1 || string(docs[0].XML) != string(doc) {
+			t.Fatalf("the kept document differs from the sent one: %v", err)
+		}
+		// As an attachment, when the dealer's CRM asks for it.
+		if _, err := f.s.SaveDealer(ctx, dl[0].ID, DealerForm{Name: "Garden State Infiniti", LeadEmails: "crm@dealer.example", Makes: []string{"Infiniti"}, Coverage: "07",
 			DailyCap: 100, Active: true, ADFAttachment: true}); err != nil {
 			t.Fatal(err)
 		}
