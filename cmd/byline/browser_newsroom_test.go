@@ -83,4 +83,17 @@ func TestBrowserNewsroom(t *testing.T) {
 	if h := text("main"); !strings.Contains(h, "A Night Shift at the Paint Shop") {
 		t.Fatalf("the home page lacks the new article: %.300q", h)
 	}
+	// Typing in the published article and leaving without saving: the
+	// editor offers the text back on the next visit.
+	must("edit published", chromedp.Do(ctx, chromedp.Navigate(draft), chromedp.WaitVisible(chromedp.CSS("#e-body")),
+		chromedp.SendKeys(chromedp.CSS("#e-body"), " An unsaved last line.")))
+	must("leave and come back", chromedp.Do(ctx, chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.CSS("svg.chart")),
+		chromedp.Navigate(draft), chromedp.WaitVisible(chromedp.CSS(".flash button"))))
+	if f := text(".flash"); !strings.Contains(f, "was not saved") {
+		t.Fatalf("no offer of the unsaved text: %q", f)
+	}
+	must("bring it back", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".flash button"))))
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('e-body').value`)); !strings.Contains(v, "An unsaved last line.") {
+		t.Fatalf("the unsaved text did not come back: %q", v)
+	}
 }

@@ -60,6 +60,8 @@
             history.replaceState(null, "", res.body.url);
           }
           state.textContent = "Draft saved" + (res.body.saved ? " at " + res.body.saved : "") + ".";
+          forget();
+          key = "byline-editor:" + form.getAttribute("action");
         } else if (res.status === 409) {
           stopped = true;
           state.textContent = res.body.error + " Copy your text before reloading the page.";
@@ -69,7 +71,54 @@
         }
       }).catch(function () { dirty = true; state.textContent = "Not saved yet: no connection. Trying again."; });
   }
+  // A copy of what is typed stays in this browser until it is saved, so a
+  // tab closed before saving (a published article, no connection) loses
+  // nothing: the editor offers it back.
+  var fields = ["headline", "slug", "body", "excerpt", "tags", "published_at"];
+  var key = "byline-editor:" + form.getAttribute("action");
+  function keep() {
+    try {
+      var copy = { at: new Date().toLocaleString() };
+      fields.forEach(function (f) { if (form.elements[f]) copy[f] = form.elements[f].value; });
+      localStorage.setItem(key, JSON.stringify(copy));
+    } catch (e) { /* private mode or full: the server copy still works */ }
+  }
+  function forget() { try { localStorage.removeItem(key); } catch (e) {} }
+  (function offer() {
+    var raw;
+    try { raw = localStorage.getItem(key); } catch (e) { return; }
+    if (!raw) return;
+    var copy = JSON.parse(raw);
+    var differs = fields.some(function (f) { return form.elements[f] && copy[f] !== undefined && copy[f] !== form.elements[f].value; });
+    if (!differs) { forget(); return; }
+    var box = document.createElement("div");
+    box.className = "flash";
+    box.setAttribute("role", "status");
+    box.textContent = "You have text typed here on " + copy.at + " that was not saved. ";
+    var restore = document.createElement("button");
+    restore.type = "button";
+    restore.textContent = "Bring it back";
+    var drop = document.createElement("button");
+    drop.type = "button";
+    drop.className = "link";
+    drop.textContent = "Discard it";
+    restore.addEventListener("click", function () {
+      fields.forEach(function (f) { if (form.elements[f] && copy[f] !== undefined) form.elements[f].value = copy[f]; });
+      dirty = true;
+      box.remove();
+    });
+    drop.addEventListener("click", function () { forget(); box.remove(); });
+    box.appendChild(restore);
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(drop);
+    form.parentNode.insertBefore(box, form);
+  })();
+  form.addEventListener("submit", function (e) {
+    if (!(e.submitter && e.submitter.getAttribute("formtarget") === "preview")) forget(); // a preview saves nothing
+  });
+
   form.addEventListener("input", function () {
+    keep();
     dirty = true;
     clearTimeout(timer);
     timer = setTimeout(save, 2000);
