@@ -22,18 +22,19 @@ import (
 
 // Config is every setting.
 type Config struct {
-	Database string // SQLite file path or postgres:// URL
-	Addr     string // listen address
-	BaseURL  string // public address of the site, for links in feeds and mail
-	TimeZone string // the site's time zone (IANA name), for dates and permalinks
-	SiteName string
-	Tagline  string
-	Demo     bool // load the demo site into an empty database at start
-	LogLevel string
-	LogJSON  bool
-	SMTP     string // smtp://user:pass@host:port?tls=starttls&from=addr; overrides the settings screen
-	CacheMB  int    // memory for the page cache; 0 turns it off
-	MediaDir string // where uploaded images are kept
+	Database   string // SQLite file path or postgres:// URL
+	Addr       string // listen address
+	BaseURL    string // public address of the site, for links in feeds and mail
+	TimeZone   string // the site's time zone (IANA name), for dates and permalinks
+	SiteName   string
+	Tagline    string
+	Demo       bool // load the demo site into an empty database at start
+	LogLevel   string
+	LogJSON    bool
+	SMTP       string // smtp://user:pass@host:port?tls=starttls&from=addr; overrides the settings screen
+	CacheMB    int    // memory for the page cache; 0 turns it off
+	MediaDir   string // where uploaded images are kept, with MediaStore "folder"
+	MediaStore string // folder or database
 	// TrustedProxies lists the addresses or networks (CIDR) of reverse
 	// proxies in front of the site, comma-separated.
 	TrustedProxies string
@@ -76,8 +77,10 @@ func (c *Config) BindServe(fs *flag.FlagSet, env Env) {
 	fs.BoolVar(&c.Demo, "demo", envBool(env, "BYLINE_DEMO"), "load the demo site when the database is empty (env BYLINE_DEMO)")
 	fs.StringVar(&c.SMTP, "smtp", envOr(env, "BYLINE_SMTP", ""),
 		"outgoing mail server, smtp://user:password@host:587?tls=starttls&from=news@example.com (env BYLINE_SMTP; default: the admin's Settings screen)")
+	fs.StringVar(&c.MediaStore, "media-store", envOr(env, "BYLINE_MEDIA_STORE", ""),
+		"where uploaded images are kept: folder or database (env BYLINE_MEDIA_STORE; default: folder with SQLite, database with PostgreSQL, which every node shares)")
 	fs.StringVar(&c.MediaDir, "media-dir", envOr(env, "BYLINE_MEDIA_DIR", ""),
-		"folder for uploaded images (env BYLINE_MEDIA_DIR; default: media/ beside an SQLite file, ./media with PostgreSQL); several nodes need a shared one")
+		"the folder for uploaded images with --media-store folder (env BYLINE_MEDIA_DIR; default: media/ beside the SQLite file)")
 	fs.IntVar(&c.CacheMB, "cache-mb", envInt(env, "BYLINE_CACHE_MB", 128), "memory for cached pages in MB, 0 turns the cache off (env BYLINE_CACHE_MB)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", envOr(env, "BYLINE_TRUSTED_PROXIES", ""),
 		"reverse proxies whose X-Forwarded-For names the reader, e.g. 127.0.0.1,10.0.0.0/8 (env BYLINE_TRUSTED_PROXIES)")
@@ -117,9 +120,20 @@ func (c *Config) Validate() error {
 		}
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	}
+	pg := strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
+	switch c.MediaStore {
+	case "":
+		c.MediaStore = "folder"
+		if pg {
+			c.MediaStore = "database"
+		}
+	case "folder", "database":
+	default:
+		errs = append(errs, fmt.Sprintf("--media-store %q: use folder or database", c.MediaStore))
+	}
 	if c.MediaDir == "" {
 		c.MediaDir = "media"
-		if !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		if !pg {
 			c.MediaDir = filepath.Join(filepath.Dir(c.Database), "media")
 		}
 	}

@@ -231,29 +231,36 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 	nb := make([]byte, 4)
 	rand.Read(nb)
 	nonce := hex.EncodeToString(nb)
+	// The row first, for its id; then the files (outside any transaction:
+	// the storage may be this same database); then the row says where they
+	// are. Until then the library does not list it.
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO media (filename, content_type, width, height, bytes, alt, variants, uploaded_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, $8) RETURNING id`, m.Filename, m.ContentType, m.Width, m.Height, m.Bytes, m.Alt, nullID(by), m.CreatedAt).Scan(&m.ID); err != nil {
-			return err
-		}
-		for i := range m.Variants {
-			vr := &m.Variants[i]
-			vr.Key = fmt.Sprintf("%d/%s-%dx%d-%s.%s", m.ID, vr.Name, vr.Width, vr.Height, nonce, ext)
-			if err := s.storage.Put(ctx, vr.Key, files[i]); err != nil {
-				return fmt.Errorf("store %s: %w", vr.Key, err)
-			}
-		}
-		vj, _ := json.Marshal(m.Variants)
-		_, err := tx.Exec(ctx, `UPDATE media SET variants = $2 WHERE id = $1`, m.ID, string(vj))
-		return err
+		return tx.QueryRow(ctx, `INSERT INTO media (filename, content_type, width, height, bytes, alt, variants, uploaded_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, $8) RETURNING id`, m.Filename, m.ContentType, m.Width, m.Height, m.Bytes, m.Alt, nullID(by), m.CreatedAt).Scan(&m.ID)
 	})
 	if err != nil {
+		return Media{}, fmt.Errorf("media: upload: %w", err)
+	}
+	undo := func(err error) (Media, error) {
+		bg := context.WithoutCancel(ctx)
 		for _, vr := range m.Variants {
 			if vr.Key != "" {
-				s.storage.Delete(context.WithoutCancel(ctx), vr.Key)
+				s.storage.Delete(bg, vr.Key)
 			}
 		}
+		s.db.Exec(bg, `DELETE FROM media WHERE id = $1`, m.ID)
 		return Media{}, fmt.Errorf("media: upload: %w", err)
+	}
+	for i := range m.Variants {
+		vr := &m.Variants[i]
+		vr.Key = fmt.Sprintf("%d/%s-%dx%d-%s.%s", m.ID, vr.Name, vr.Width, vr.Height, nonce, ext)
+		if err := s.storage.Put(ctx, vr.Key, files[i]); err != nil {
+			return undo(fmt.Errorf("store %s: %w", vr.Key, err))
+		}
+	}
+	vj, _ := json.Marshal(m.Variants)
+	if _, err := s.db.Exec(ctx, `UPDATE media SET variants = $2 WHERE id = $1`, m.ID, string(vj)); err != nil {
+		return undo(err)
 	}
 	return m, nil
 }
@@ -295,7 +302,7 @@ func (s *Store) ByID(ctx context.Context, id int64) (Media, error) {
 // List returns the newest images first, page by page.
 func (s *Store) List(ctx context.Context, page, perPage int) ([]Media, bool, error) {
 	page = max(page, 1)
-	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM media ORDER BY created_at DESC, id DESC LIMIT `+strconv.Itoa(perPage+1)+` OFFSET `+strconv.Itoa((page-1)*perPage))
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM media WHERE variants <> '[]' ORDER BY created_at DESC, id DESC LIMIT `+strconv.Itoa(perPage+1)+` OFFSET `+strconv.Itoa((page-1)*perPage))
 	if err != nil {
 		return nil, false, err
 	}
@@ -363,4 +370,33 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadSeeker, string, er
 		ctype = "image/png"
 	}
 	return bytes.NewReader(b), ctype, nil
+}
+
+// Database is Storage in the site's database: every node of a site on
+// one PostgreSQL reads the same files, with no shared folder to set up.
+type Database struct{ DB *db.DB }
+
+// Put stores a file.
+func (d Database) Put(ctx context.Context, key string, data []byte) error {
+	if !keyRe.MatchString(key) {
+		return apperr.ErrNotFound
+	}
+	_, err := d.DB.Exec(ctx, `INSERT INTO media_files (key, data) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET data = excluded.data`, key, data)
+	return err
+}
+
+// Get reads a file.
+func (d Database) Get(ctx context.Context, key string) ([]byte, error) {
+	var data []byte
+	err := d.DB.QueryRow(ctx, `SELECT data FROM media_files WHERE key = $1`, key).Scan(&data)
+	if err != nil {
+		return nil, db.MapError(d.DB.Engine, err)
+	}
+	return data, nil
+}
+
+// Delete removes a file.
+func (d Database) Delete(ctx context.Context, key string) error {
+	_, err := d.DB.Exec(ctx, `DELETE FROM media_files WHERE key = $1`, key)
+	return err
 }

@@ -34,8 +34,16 @@ func picture(t *testing.T, w, h int, format string) []byte {
 
 func TestUploads(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		for _, storage := range []Storage{Local{Dir: t.TempDir()}, Database{DB: d}} {
+			testUploads(t, d, storage)
+		}
+	})
+}
+
+func testUploads(t *testing.T, d *db.DB, storage Storage) {
+	{
 		ctx := context.Background()
-		s := NewStore(d, Local{Dir: t.TempDir()})
+		s := NewStore(d, storage)
 		photo := picture(t, 2400, 1350, "jpeg")
 
 		// Alt text is required; the typed file is not lost by the refusal.
@@ -98,5 +106,6 @@ func TestUploads(t *testing.T) {
 		if _, err := s.storage.Get(ctx, "../../secret"); err == nil {
 			t.Fatal("a key outside the folder was read")
 		}
-	})
+		d.Exec(ctx, `DELETE FROM media`)
+	}
 }
