@@ -268,8 +268,8 @@ type openGraph struct {
 type sidebar struct {
 	Contributors, Moderators []account.Person
 	Recent                   []comment.Recent
-	Cars                     *cars.Catalogue // for the quote box
-	MostRead                 []article.Read  // the week's most read
+	QuoteBox                 template.HTML  // the quote box, drawn once per catalogue
+	MostRead                 []article.Read // the week's most read
 }
 
 func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *page) {
@@ -315,7 +315,11 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 	}
 	p.Sidebar.MostRead = s.mostReadList(r.Context())
 	if s.Cars != nil {
-		if p.Sidebar.Cars, err = s.Cars.Catalogue(r.Context()); err != nil {
+		cat, err := s.Cars.Catalogue(r.Context())
+		if err != nil {
+			return err
+		}
+		if p.Sidebar.QuoteBox, err = s.quoteBox(cat); err != nil {
 			return err
 		}
 	}
@@ -430,4 +434,23 @@ func money(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return "$" + s
+}
+
+// quoteBox is the sidebar's quote form, the same on every page: drawn
+// once for each copy of the catalogue rather than on every page.
+func (s *Server) quoteBox(cat *cars.Catalogue) (template.HTML, error) {
+	s.quote.mu.Lock()
+	defer s.quote.mu.Unlock()
+	if s.quote.cat == cat {
+		return s.quote.html, nil
+	}
+	if len(cat.Makes) == 0 {
+		return "", nil
+	}
+	var b strings.Builder
+	if err := s.tmpl.byName["home"].ExecuteTemplate(&b, "quote-widget", cat); err != nil {
+		return "", err
+	}
+	s.quote.cat, s.quote.html = cat, template.HTML(b.String())
+	return s.quote.html, nil
 }

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -179,6 +180,11 @@ type Server struct {
 
 	navs  navMemo  // signed-in readers' account menus, rendered once each
 	reads mostRead // the sidebar's Most Read box
+	quote struct { // the sidebar's quote box, drawn once per catalogue
+		mu   sync.Mutex
+		cat  *cars.Catalogue
+		html template.HTML
+	}
 }
 
 // CloseStreams ends the live-update streams, which would otherwise keep a
