@@ -310,21 +310,7 @@ func (s *Store) StaffList(ctx context.Context, q StaffQuery) ([]Staff, bool, err
 
 // StatusCounts counts the newsroom's articles by status (and the trash).
 func (s *Store) StatusCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.Query(ctx, `SELECT CASE WHEN trashed_at IS NOT NULL THEN 'trashed' ELSE status END, count(*) FROM articles GROUP BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
+	return s.db.CountBy(ctx, `SELECT CASE WHEN trashed_at IS NOT NULL THEN 'trashed' ELSE status END, count(*) FROM articles GROUP BY 1`)
 }
 
 // Revision is one saved state of an article.
@@ -361,16 +347,7 @@ func (s *Store) Revisions(ctx context.Context, articleID int64) ([]Revision, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Revision
-	for rows.Next() {
-		r, err := scanRevision(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, func(sc db.Scanner) (Revision, error) { return scanRevision(sc) })
 }
 
 // Revision returns one revision.

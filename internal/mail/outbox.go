@@ -162,21 +162,7 @@ func (o *Outbox) Get(ctx context.Context, id int64) (Stored, error) {
 
 // Counts returns how many messages are in each status.
 func (o *Outbox) Counts(ctx context.Context) (map[string]int, error) {
-	rows, err := o.db.Query(ctx, `SELECT status, count(*) FROM mail_outbox GROUP BY status`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, err
-		}
-		out[s] = n
-	}
-	return out, rows.Err()
+	return o.db.CountBy(ctx, `SELECT status, count(*) FROM mail_outbox GROUP BY status`)
 }
 
 // claimSQL takes one due message and leases it, so that no other worker

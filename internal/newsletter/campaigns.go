@@ -216,16 +216,7 @@ func (s *Store) Campaigns(ctx context.Context, limit int) ([]Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Campaign
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, func(sc db.Scanner) (Campaign, error) { return scanCampaign(sc) })
 }
 
 // Schedule of automatic digests, in the site's time zone.
@@ -341,35 +332,13 @@ func (p Progress) Percent() int {
 
 // Progress counts a campaign's deliveries by status.
 func (s *Store) Progress(ctx context.Context, id int64) (Progress, error) {
-	rows, err := s.db.Query(ctx, `SELECT status, count(*) FROM deliveries WHERE campaign_id = $1 GROUP BY status`, id)
+	n, err := s.db.CountBy(ctx, `SELECT status, count(*) FROM deliveries WHERE campaign_id = $1 GROUP BY status`, id)
 	if err != nil {
 		return Progress{}, err
 	}
-	defer rows.Close()
-	var p Progress
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return Progress{}, err
-		}
-		p.Total += n
-		switch st {
-		case "queued":
-			p.Queued = n
-		case "sending":
-			p.Sending = n
-		case "sent":
-			p.Sent = n
-		case "failed":
-			p.Failed = n
-		case "bounced":
-			p.Bounced = n
-		case "skipped":
-			p.Skipped = n
-		}
-	}
-	return p, rows.Err()
+	p := Progress{Queued: n[dQueued], Sending: n[dSending], Sent: n[dSent], Failed: n[dFailed], Bounced: n[dBounced], Skipped: n[dSkipped]}
+	p.Total = p.Queued + p.Sending + p.Sent + p.Failed + p.Bounced + p.Skipped
+	return p, nil
 }
 
 // Failure is one recipient a campaign could not reach.
@@ -386,16 +355,10 @@ func (s *Store) Failures(ctx context.Context, id int64, limit int) ([]Failure, e
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Failure
-	for rows.Next() {
+	return db.Collect(rows, func(sc db.Scanner) (Failure, error) {
 		var f Failure
-		if err := rows.Scan(&f.Email, &f.Status, &f.Error); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+		return f, sc.Scan(&f.Email, &f.Status, &f.Error)
+	})
 }
 
 // RecordPast records a draft as sent at a time in the past to its

@@ -341,16 +341,7 @@ func (s *Store) Subscribers(ctx context.Context, q SubscriberQuery) ([]Subscribe
 	if err != nil {
 		return nil, fmt.Errorf("newsletter: subscribers: %w", err)
 	}
-	defer rows.Close()
-	var out []Subscriber
-	for rows.Next() {
-		sub, err := scanSub(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, func(sc db.Scanner) (Subscriber, error) { return scanSub(sc) })
 }
 
 func escapeLike(s string) string {
@@ -359,21 +350,14 @@ func escapeLike(s string) string {
 
 // Counts returns how many subscribers have each status.
 func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.Query(ctx, `SELECT status, count(*) FROM subscribers GROUP BY status`)
+	out, err := s.db.CountBy(ctx, `SELECT status, count(*) FROM subscribers GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]int{Pending: 0, Confirmed: 0, Unsubscribed: 0, Bounced: 0}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[st] = n
+	for _, st := range []string{Pending, Confirmed, Unsubscribed, Bounced} {
+		out[st] += 0 // every status shows, also at zero
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ConfirmedOverTime is how many of today's confirmed subscribers had

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"byline/internal/account"
 	"byline/internal/article"
 	"byline/internal/newsletter"
 	"byline/internal/site"
@@ -435,9 +434,4 @@ func (s *Server) campaignAct(w http.ResponseWriter, r *http.Request, v *viewer, 
 		return s.redirectFlash(w, r, back, "newsletter-cancelled")
 	}
 	return badRequest{"Unknown action."}
-}
-
-// needNewsletters guards the newsletter screens.
-func (s *Server) needNewsletters(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
-	return s.need(account.PermSendNewsletters, h)
 }

@@ -109,7 +109,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/mail/{id}/html", h(s.need(account.PermViewMail, s.adminMessageHTML)))
 	mux.Handle("POST /admin/mail/{id}/retry", h(s.need(account.PermViewMail, s.adminMailRetry)))
 
-	nl := s.needNewsletters
+	nl := s.needing(account.PermSendNewsletters)
 	mux.Handle("GET /admin/newsletter", h(nl(s.adminNewsletter)))
 	mux.Handle("POST /admin/newsletter/settings", h(nl(s.saveNewsletterSettings)))
 	mux.Handle("GET /admin/newsletter/subscribers", h(nl(s.adminSubscribers)))
@@ -123,9 +123,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/newsletter/campaigns/{id}/progress", h(nl(s.campaignProgress)))
 	mux.Handle("GET /admin/newsletter/campaigns/{id}/preview", h(nl(s.campaignPreview)))
 
-	writers := func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
-		return s.need(account.PermWriteArticles, h)
-	}
+	writers := s.needing(account.PermWriteArticles)
 	mux.Handle("GET /admin/media", h(writers(s.adminMedia)))
 	mux.Handle("POST /admin/media", h(writers(s.uploadMedia)))
 	mux.Handle("POST /admin/media/{id}", h(writers(s.mediaAction)))
@@ -139,9 +137,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/articles/{id}", h(writers(s.articleAction)))
 	mux.Handle("GET /admin/articles/{id}/revisions", h(writers(s.articleRevisions)))
 	mux.Handle("POST /admin/articles/{id}/restore", h(writers(s.restoreRevision)))
-	leadsOnly := func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
-		return s.need(account.PermSeeLeads, h)
-	}
+	leadsOnly := s.needing(account.PermSeeLeads)
 	mux.Handle("GET /admin/leads", h(leadsOnly(s.adminLeads)))
 	mux.Handle("GET /admin/leads/export.csv", h(leadsOnly(s.exportLeads)))
 	mux.Handle("GET /admin/leads/{id}", h(leadsOnly(s.adminLead)))

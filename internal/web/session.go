@@ -227,6 +227,13 @@ func (s *Server) need(perm account.Permission, h func(http.ResponseWriter, *http
 	}
 }
 
+// needing is need with its permission fixed, for a group of routes.
+func (s *Server) needing(perm account.Permission) func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
+	return func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
+		return s.need(perm, h)
+	}
+}
+
 // signedIn is need without a permission.
 func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
 	return s.need("", h)
