@@ -328,6 +328,11 @@ func TestCommentAPI(t *testing.T) {
 			t.Fatal("edit not marked")
 		}
 		send(t, srv, router, "PATCH", "/api/v1/comments/"+id, ruth, `{"body":"Not mine."}`, 404)
+		// Markup alone sanitises to nothing: refused on post and edit.
+		if body := string(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"<script>alert(1)</script>"}`, 400)); !strings.Contains(body, "nothing would be left") {
+			t.Fatalf("markup-only post: %s", body)
+		}
+		send(t, srv, router, "PATCH", "/api/v1/comments/"+id, jordan, `{"body":"<img src=x onerror=alert(1)>"}`, 400)
 		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/vote", jordan, `{"value":1}`, 400) // own comment
 		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/comments/"+id+"/vote", ruth, `{"value":1}`, 200), &c)
 		if c.Score != 1 {

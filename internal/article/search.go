@@ -24,6 +24,7 @@ type SearchPage struct {
 	Hits    []Hit
 	Page    int
 	HasNext bool
+	Total   int // matches in all pages
 }
 
 // SearchPerPage is how many results a page shows.
@@ -52,6 +53,14 @@ var searchSQL = map[db.Engine]string{
 		WHERE a.search @@ q AND ` + visibleAt(2) + `
 		ORDER BY ts_rank_cd(a.search, q) DESC, a.published_at DESC
 		LIMIT ` + searchLimit + ` OFFSET $3`,
+}
+
+// searchCountSQL counts all matches, for "12 results" (same $1, $2).
+var searchCountSQL = map[db.Engine]string{
+	db.SQLite: `SELECT count(*) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+		WHERE articles_fts MATCH $1 AND ` + visibleAt(2),
+	db.Postgres: `SELECT count(*) FROM articles a, websearch_to_tsquery('english', $1) q
+		WHERE a.search @@ q AND ` + visibleAt(2),
 }
 
 // Search finds public articles matching what a person typed, best first.
@@ -99,6 +108,15 @@ func (s *Store) Search(ctx context.Context, query string, page int) (SearchPage,
 	if len(res.Hits) > SearchPerPage {
 		res.Hits, res.HasNext = res.Hits[:SearchPerPage], true
 	}
+	// The count is needed only when the page does not tell it by itself.
+	switch {
+	case res.Page == 1 && !res.HasNext:
+		res.Total = len(res.Hits)
+	default:
+		if err := s.db.QueryRow(ctx, searchCountSQL[s.db.Engine], match, s.now()).Scan(&res.Total); err != nil {
+			return res, fmt.Errorf("article: count matches of %q: %w", query, err)
+		}
+	}
 	return res, nil
 }
 
@@ -122,7 +140,9 @@ func fts5Query(q string) string {
 
 // markSnippet escapes a snippet and turns the match markers into <mark>.
 func markSnippet(s string) string {
-	s = html.EscapeString(s)
+	// Text indexed before plain text unescaped the typographer's entities
+	// still holds "&rsquo;": unescape first, so it is shown as the character.
+	s = html.EscapeString(html.UnescapeString(s))
 	var b strings.Builder
 	open := false
 	for _, r := range s {

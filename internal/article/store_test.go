@@ -210,9 +210,16 @@ func TestSearch(t *testing.T) {
 		if err != nil || len(res.Hits) != 1 || strings.Contains(res.Hits[0].Snippet, "<b>") {
 			t.Fatalf("snippet must be escaped text: %+v %v", res.Hits, err)
 		}
+		// Curly quotes are characters in snippets, not entities shown as text.
+		if sn := res.Hits[0].Snippet; !strings.Contains(sn, "Nissan’s") || strings.Contains(sn, "rsquo") {
+			t.Fatalf("snippet shows an entity: %q", sn)
+		}
+		if res.Total != 1 {
+			t.Fatalf("total %d, want 1", res.Total)
+		}
 		// Pagination.
 		res, err = s.Search(ctx, "engines", 1)
-		if err != nil || len(res.Hits) != SearchPerPage || !res.HasNext {
+		if err != nil || len(res.Hits) != SearchPerPage || !res.HasNext || res.Total != 12 {
 			t.Fatalf("page 1: %d hits, next %v, err %v", len(res.Hits), res.HasNext, err)
 		}
 		res, err = s.Search(ctx, "engines", 2)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"byline/internal/apperr"
@@ -112,5 +113,11 @@ func render(body string) (md, html, text string, links int, err error) {
 		return "", "", "", 0, apperr.Field("body", "the text is not valid UTF-8")
 	}
 	r := renderer.Render(md)
+	// Raw HTML is dropped by the renderer, so a comment made only of
+	// markup would be published empty (and show as "Name:" in Recent
+	// Comments). Nothing readable left means nothing to publish.
+	if strings.TrimFunc(r.Text, unicode.IsSpace) == "" {
+		return "", "", "", 0, apperr.Field("body", "nothing would be left to show: HTML tags are removed from comments, so write your comment as text (Markdown such as **bold** and [links](https://example.com) works)")
+	}
 	return md, r.HTML, r.Text, strings.Count(r.HTML, "<a "), nil
 }

@@ -302,3 +302,33 @@ func TestWilson(t *testing.T) {
 		t.Fatal("wilson order wrong")
 	}
 }
+
+// A comment that sanitises to nothing is refused on post, on edit and on a
+// moderator's edit, rather than published empty.
+func TestMarkupOnlyCommentsRefused(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		keep := f.post(t, 1, 0, "Something to edit")
+		for _, body := range []string{"<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<b></b>", "&nbsp;", "[](https://example.com)", "---"} {
+			_, err := f.s.Post(ctx, New{ArticleID: f.art.ID, AuthorID: f.people[1].ID, Body: body}, Rules{Open: true, MaxLinks: -1})
+			inv, ok := apperr.AsInvalid(err)
+			if !ok || !strings.Contains(inv.Fields["body"], "nothing would be left") {
+				t.Errorf("post %q: got %v, want a body error", body, err)
+			}
+			if _, err := f.s.Edit(ctx, keep.ID, f.people[1].ID, body); err == nil {
+				t.Errorf("edit to %q accepted", body)
+			}
+			if err := f.s.EditByModerator(ctx, keep.ID, f.people[0].ID, body); err == nil {
+				t.Errorf("moderator edit to %q accepted", body)
+			}
+		}
+		if n, err := f.s.Count(ctx, f.art.ID); err != nil || n != 1 {
+			t.Fatalf("count %d, %v: only the first comment should exist", n, err)
+		}
+		got, err := f.s.Get(ctx, keep.ID)
+		if err != nil || got.BodyMD != "Something to edit" {
+			t.Fatalf("kept comment changed: %q %v", got.BodyMD, err)
+		}
+	})
+}

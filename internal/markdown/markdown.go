@@ -143,8 +143,10 @@ func plainText(doc ast.Node, src []byte) (all, first string) {
 				}
 			}
 		case *ast.String:
+			// The typographer's curly quotes and dashes are entities
+			// ("&rsquo;"): plain text wants the characters.
 			if entering {
-				b.Write(v.Value)
+				b.WriteString(stdhtml.UnescapeString(string(v.Value)))
 			}
 		case *ast.CodeBlock, *ast.FencedCodeBlock:
 			if entering {

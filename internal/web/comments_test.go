@@ -64,6 +64,9 @@ func TestCommenting(t *testing.T) {
 	long := strings.Repeat("word ", 2001)
 	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {long}}), 422, "at most 10000 characters", "word word word")
 	b.expect(b.post("/comments", url.Values{"article_id": {art}, "parent_id": {"999999"}, "body": {"orphan"}}), 422, "only reply to a comment that is shown")
+	// Markup alone sanitises to nothing: refused, and the typed text kept.
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"<script>alert(1)</script>"}}), 422, "nothing would be left to show", "&lt;script&gt;alert(1)&lt;/script&gt;")
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "parent_id": {first[1]}, "body": {"<img src=x onerror=alert(1)>"}}), 422, "nothing would be left to show")
 	b.expect(b.post("/comments", url.Values{"article_id": {"999999"}, "body": {"where"}}), 404)
 	// Double submission: the first comment, not a second one.
 	resp = b.post("/comments", url.Values{"article_id": {art}, "body": {"A *fresh* comment from Jordan."}})

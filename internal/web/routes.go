@@ -158,7 +158,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	// Everything else is the site's own 404 page, not the mux's plain text.
-	mux.Handle("GET /", h(s.notFound))
+	mux.Handle(catchAll, h(s.notFound))
 
 	// Forms are protected from cross-site posts by Fetch metadata and
 	// Origin checks (plus SameSite cookies); pages know who is signed in.
@@ -166,7 +166,7 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errCrossSite)
 	}))
-	site := cop.Handler(s.withViewer(withRoute(mux)))
+	site := cop.Handler(s.withViewer(withRoute(s.addresses(mux))))
 
 	// The JSON API has its own routes (internal/api/routes.go) and
 	// authenticates with bearer tokens, never cookies. It is dispatched by

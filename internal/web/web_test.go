@@ -301,6 +301,31 @@ func TestRedirectsAndPaging(t *testing.T) {
 	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/tag/luxury/" {
 		t.Fatalf("missing slash: %d to %q", resp.StatusCode, loc)
 	}
+	// Unknown paths answer 404 at once; the slash variants of real pages
+	// lead to them.
+	for path, want := range map[string]struct {
+		status int
+		to     string
+	}{
+		"/nonexistent":          {404, ""},
+		"/nonexistent/":         {404, ""},
+		"/abc/def":              {404, ""},
+		"/2012/xx/05/infiniti":  {404, ""},
+		"/login/":               {301, "/login"},
+		"/register/":            {301, "/register"},
+		"/search/?q=infiniti":   {301, "/search?q=infiniti"},
+		"/password/forgot/":     {301, "/password/forgot"},
+		"/2012":                 {307, "/2012/"},
+		"/2012/04":              {307, "/2012/04/"},
+		"/cars":                 {307, "/cars/"},
+		"/feed":                 {307, "/feed/"},
+		"/tag/luxury/feed/atom": {307, "/tag/luxury/feed/atom/"},
+	} {
+		resp, _ := get(t, srv, path)
+		if resp.StatusCode != want.status || resp.Header.Get("Location") != want.to {
+			t.Errorf("%s: %d to %q, want %d to %q", path, resp.StatusCode, resp.Header.Get("Location"), want.status, want.to)
+		}
+	}
 	// Keyset pages: following "Older" never repeats an article and ends.
 	seen := map[string]bool{}
 	next := "/"
