@@ -376,6 +376,7 @@ type Recent struct {
 	BodyHTML         string
 	ArticleSlug      string
 	ArticleHeadline  string
+	ArticleTitle     string // the headline cut short for the sidebar
 	ArticlePublished time.Time
 	CreatedAt        time.Time
 }
@@ -411,6 +412,7 @@ func (s *Store) Recent(ctx context.Context, articleID int64, n int) ([]Recent, e
 			return nil, err
 		}
 		r.Excerpt = markdown.Cut(text, 60)
+		r.ArticleTitle = markdown.Cut(r.ArticleHeadline, 48)
 		out = append(out, r)
 	}
 	return out, rows.Err()

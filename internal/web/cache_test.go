@@ -66,7 +66,7 @@ func TestPageCache(t *testing.T) {
 		t.Fatal("the cached page is stale after a comment")
 	}
 	_, home := anonGet(t, srv.URL+"/", nil)
-	if !strings.Contains(home, "Jordan Pike</strong>: Cached pages must show") {
+	if !strings.Contains(home, "Jordan Pike</strong> on <cite>Infiniti to Move Production Out of Japan…") || !strings.Contains(home, "<span class=\"recent-excerpt\">Cached pages must show") {
 		t.Fatal("Recent Comments on the cached home page is stale")
 	}
 	// Nothing personal leaks into the cache.

@@ -57,7 +57,7 @@ func TestCommenting(t *testing.T) {
 	if n := strings.Count(b.last, `class="comment-list children"`); n < 5 {
 		t.Fatalf("replies not nested: %d child lists", n)
 	}
-	b.expect(b.get("/"), 200, "Jordan Pike</strong>: Reply level 3")
+	b.expect(b.get("/"), 200, "Jordan Pike</strong> on <cite>", "Reply level 3</span>")
 
 	// Bad input: a clear message, the text kept, nothing stored.
 	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"   "}}), 422, "write something first")
