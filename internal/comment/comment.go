@@ -121,3 +121,10 @@ func render(body string) (md, html, text string, links int, err error) {
 	}
 	return md, r.HTML, r.Text, strings.Count(r.HTML, "<a "), nil
 }
+
+// Preview is the HTML a comment with this text would show, or the reason
+// it would be refused: the same rules as posting, nothing stored.
+func Preview(body string) (string, error) {
+	_, html, _, _, err := render(body)
+	return html, err
+}

@@ -82,9 +82,11 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	s.changed(0, false)
 	for _, id := range ids {
-		if c, err := s.Comments.Get(r.Context(), id); err == nil {
-			s.announce(c.ArticleID, "moderated", map[string]any{"id": c.ID, "status": c.Status})
+		c, err := s.Comments.Get(r.Context(), id)
+		if err != nil {
+			return err
 		}
+		s.CommentChanged("moderated", c)
 	}
 	back := safeReturn(r.PostForm.Get("return_to"))
 	if back == "/" {
@@ -135,7 +137,11 @@ func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *vie
 		}
 		return err
 	}
-	s.changed(0, false)
+	c, err := s.Comments.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	s.CommentChanged("edited", c)
 	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), "moderated")
 }
 

@@ -484,6 +484,13 @@ func split(base []byte, hasRespond bool) []piece {
 					kind = 't'
 				}
 				out = append(out, piece{kind: kind, id: id})
+				// The votes place holds the anonymous reader's arrows
+				// up to its closing marker: drawn again per reader.
+				if kind == 'v' {
+					if j := bytes.Index(rest, []byte("<!--/cv-->")); j >= 0 {
+						rest = rest[j:]
+					}
+				}
 			}
 		}
 	}

@@ -61,6 +61,7 @@ func writeComment(b *strings.Builder, v *commentView) {
 		// fills these two places in for each signed-in reader.
 		b.WriteString("<!--cv:" + id + "-->")
 		writeVotes(b, v)
+		b.WriteString("<!--/cv-->")
 		b.WriteString("\n      " + `<a class="reply-link" href="/comments/` + id + `/reply" data-reply="` + id + `" data-name="` + name + `">Reply</a>
       <a href="/comments/` + id + `">Permalink</a>`)
 		b.WriteString("<!--cm:" + id + "-->")
@@ -91,10 +92,16 @@ type htmlWriter interface {
 	Write([]byte) (int, error)
 }
 
-// writeVotes is the reader's vote buttons on a comment.
+// writeVotes is the reader's vote buttons on a comment. Anonymous readers
+// see the arrows too, as links that sign them in and bring them back.
 func writeVotes(b htmlWriter, v *commentView) {
-	if v.CanAct && !v.Mine {
-		id := strconv.FormatInt(v.C.ID, 10)
+	id := strconv.FormatInt(v.C.ID, 10)
+	switch {
+	case v.Anon:
+		back := url.QueryEscape("/comments/" + id)
+		b.WriteString("\n      " + `<a class="vote-up" href="/login?return_to=` + back + `" title="Sign in to vote"><span aria-hidden="true">▲</span><span class="visually-hidden">Sign in to vote up</span></a>`)
+		b.WriteString("\n      " + `<a class="vote-down" href="/login?return_to=` + back + `" title="Sign in to vote"><span aria-hidden="true">▼</span><span class="visually-hidden">Sign in to vote down</span></a>`)
+	case v.CanAct && !v.Mine:
 		writeVote(b, id, "up", "▲", "Vote up", v.UpValue, v.MyVote == 1)
 		writeVote(b, id, "down", "▼", "Vote down", v.DownValue, v.MyVote == -1)
 	}
@@ -108,7 +115,10 @@ func writeTools(b htmlWriter, v *commentView) {
 		b.WriteString("\n      " + `<a href="/comments/` + id + `/edit">Edit</a>`)
 	}
 	if v.Mine {
-		b.WriteString("\n      " + `<form method="post" action="/comments/` + id + `/delete" class="inline"><button type="submit" class="link">Delete</button></form>`)
+		// Asked twice, without a script: the button is behind a disclosure.
+		b.WriteString("\n      " + `<details class="confirm-delete"><summary>Delete</summary>
+        <form method="post" action="/comments/` + id + `/delete" class="inline"><span>Delete this comment for good?</span> <button type="submit" class="link danger">Yes, delete it</button></form>
+      </details>`)
 	}
 	if v.CanAct && !v.Mine {
 		b.WriteString("\n      " + `<details class="report"><summary>Report</summary>

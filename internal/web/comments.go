@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,6 +30,7 @@ type commentView struct {
 	Mine      bool
 	Editable  bool
 	CanAct    bool // the reader may vote and report
+	Anon      bool // nobody is signed in: the arrows lead to sign-in
 	More      int  // replies shown only on the thread's page
 	Kids      []commentView
 
@@ -132,7 +135,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 		out := make([]commentView, 0, len(nodes))
 		for _, n := range nodes {
 			cv := commentView{C: &n.Comment, Level: n.Level, InReplyTo: n.InReplyTo, MyVote: votes[n.ID], Badges: badges(roles[n.Author.ID], n.Author.ID == a.Author.ID),
-				CanAct: v != nil && v.Can(account.PermComment), More: page.Hidden[n.ID],
+				CanAct: v != nil && v.Can(account.PermComment), Anon: v == nil, More: page.Hidden[n.ID],
 				AuthorURL: links.Author(n.Author.Slug), ISO: n.CreatedAt.UTC().Format(time.RFC3339),
 				Title: n.CreatedAt.In(s.Location).Format("January 2, 2006 at 3:04 PM MST"), When: s.when(n.CreatedAt, now)}
 			cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
@@ -269,6 +272,10 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		f.Errors["body"] = "confirm your e-mail address before commenting; the link is in the mail we sent you"
 		return s.commentFormAgain(w, r, a, parentID, f)
 	}
+	if f.Get("preview") != "" {
+		status := previewInto(f)
+		return s.commentFormAgainStatus(w, r, a, parentID, f, status)
+	}
 	st := s.site(r)
 	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: s.clientIP(r),
 		Trusted: v.Can(account.PermModerate) || v.Can(account.PermPublish), Site: st.CommentSite(),
@@ -313,12 +320,62 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 // commentFormAgain shows the comment form again with what was typed: on
 // the reply page for a reply, on the article for a new comment.
 func (s *Server) commentFormAgain(w http.ResponseWriter, r *http.Request, a article.Article, parentID int64, f *form) error {
+	return s.commentFormAgainStatus(w, r, a, parentID, f, http.StatusUnprocessableEntity)
+}
+
+func (s *Server) commentFormAgainStatus(w http.ResponseWriter, r *http.Request, a article.Article, parentID int64, f *form, status int) error {
 	if parentID > 0 {
-		if parent, err := s.Comments.Get(r.Context(), parentID); err == nil && parent.ArticleID == a.ID {
-			return s.replyPage(w, r, a, parent, f, http.StatusUnprocessableEntity)
+		parent, err := s.Comments.Get(r.Context(), parentID)
+		switch {
+		case err == nil && parent.ArticleID == a.ID:
+			return s.replyPage(w, r, a, parent, f, status)
+		case err != nil && !errors.Is(err, apperr.ErrNotFound):
+			return err
 		}
 	}
-	return s.articlePage(w, r, a, f, http.StatusUnprocessableEntity)
+	return s.articlePage(w, r, a, f, status)
+}
+
+// previewInto puts the preview of the typed comment on the form, or the
+// reason it would be refused; it returns the status to answer with.
+func previewInto(f *form) int {
+	html, err := comment.Preview(f.Get("body"))
+	if err != nil {
+		if !f.fail(err) {
+			f.Error = err.Error()
+		}
+		return http.StatusUnprocessableEntity
+	}
+	f.Preview = template.HTML(html) // sanitised by the comment renderer
+	return http.StatusOK
+}
+
+// previewComment answers the comment box's script: the preview's HTML,
+// or why the text would be refused.
+func (s *Server) previewComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if err := parseForm(w, r, 64<<10); err != nil {
+		return err
+	}
+	out := map[string]string{}
+	status := http.StatusOK
+	html, err := comment.Preview(r.PostForm.Get("body"))
+	switch inv, ok := apperr.AsInvalid(err); {
+	case err == nil:
+		out["html"] = html
+	case ok:
+		out["error"], status = inv.Fields["body"], http.StatusUnprocessableEntity
+	default:
+		return err
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
 }
 
 // replyForm is the reply page for readers without JavaScript.
@@ -421,14 +478,18 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		return err
 	}
 	f := newForm(r)
-	if _, err := s.Comments.Edit(r.Context(), c.ID, v.ID, f.Get("body")); err != nil {
+	if f.Get("preview") != "" {
+		return s.editPage(w, r, a, c, f, previewInto(f))
+	}
+	edited, err := s.Comments.Edit(r.Context(), c.ID, v.ID, f.Get("body"))
+	if err != nil {
 		if f.fail(err) {
 			return s.editPage(w, r, a, c, f, http.StatusUnprocessableEntity)
 		}
 		return err
 	}
-	s.changed(a.ID, false)
-	return s.redirectToComment(w, r, c.ID, "comment-edited")
+	s.CommentChanged("edited", edited)
+	return s.redirectToCommentIn(w, r, &a, c.ID, "comment-edited")
 }
 
 func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -442,7 +503,15 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request, v *viewer
 	if err := s.Comments.Delete(r.Context(), c.ID, v.ID); err != nil {
 		return err
 	}
-	s.changed(a.ID, false)
+	c.DeletedAt = time.Now()
+	s.CommentChanged("deleted", c)
+	// Land where the comment was: on its parent, else the discussion.
+	if c.ParentID > 0 {
+		err := s.redirectToCommentIn(w, r, &a, c.ParentID, "comment-deleted")
+		if !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+	}
 	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#comments", "comment-deleted")
 }
 
@@ -491,7 +560,11 @@ func (s *Server) reportComment(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		return err
 	}
-	s.changed(c.ArticleID, false)
+	// Enough reports hold a comment: tell open pages what it is now.
+	if c, err = s.Comments.Get(r.Context(), c.ID); err != nil {
+		return err
+	}
+	s.CommentChanged("reported", c)
 	return s.redirectToComment(w, r, c.ID, "comment-reported")
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -284,5 +286,121 @@ func TestReplyNotifications(t *testing.T) {
 	resp, _ = http.Post(srv.URL+"/notifications/unsubscribe?u=1&t=forged", "application/x-www-form-urlencoded", nil)
 	if resp.StatusCode != 400 {
 		t.Fatalf("forged unsubscribe: %d", resp.StatusCode)
+	}
+}
+
+// The comment box: preview without posting, messages where the reader is,
+// vote arrows for anonymous readers, a delete that asks first and lands
+// where the comment was, and open pages that hear of edits and removals.
+func TestCommentBox(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, b)
+	// The form lands the reader on itself when it comes back with a message.
+	b.expect(b.get(infiniti), 200, `action="/comments#comment-form"`, `data-max="10000"`)
+	if strings.Contains(b.last, `maxlength="10000"`) {
+		t.Fatal("the comment box cuts text silently at the limit")
+	}
+
+	// Preview: the rendered text, the typed text kept, nothing stored.
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"A **bold** claim."}, "preview": {"1"}}), 200,
+		`<p class="preview-label">Preview</p><div class="comment-text"><p>A <strong>bold</strong> claim.</p>`, "A **bold** claim.</textarea>", "4 Comments on")
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"<script>x</script>"}, "preview": {"1"}}), 422, "nothing would be left")
+	b.expect(b.post("/comments/preview", url.Values{"body": {"*hi*"}}), 200, `"html":"\u003cp\u003e\u003cem\u003ehi\u003c/em\u003e`)
+	b.expect(b.post("/comments/preview", url.Values{"body": {""}}), 422, "write something first")
+
+	// A refused comment comes back with the message by the box, announced.
+	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {" "}}), 422,
+		`<p class="field-error" id="comment-body-error" role="alert">write something first</p>`, `aria-invalid="true" autofocus`)
+
+	// Anonymous readers see arrows that sign them in and bring them back.
+	anon := newBrowser(t, srv)
+	anon.expect(anon.get(infiniti), 200, `<a class="vote-up" href="/login?return_to=%2Fcomments%2F`, "Sign in to vote down")
+
+	// Listen as an open page does.
+	events := listen(t, srv, art)
+
+	// Post, edit and delete: each reaches open pages.
+	resp := b.post("/comments", url.Values{"article_id": {art}, "body": {"Soon edited."}})
+	b.expect(resp, 303)
+	id := commentIDRe.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	b.expect(b.get(infiniti), 200, `<details class="confirm-delete"><summary>Delete</summary>`, "Delete this comment for good?")
+	b.expect(b.post("/comments/"+id+"/edit", url.Values{"body": {"Edited <b>now</b>."}, "preview": {"1"}}), 200, "Preview", "Edited &lt;b&gt;now&lt;/b&gt;.</textarea>")
+	b.expect(b.post("/comments/"+id+"/edit", url.Values{"body": {"Edited now."}}), 303)
+	events.wait(t, `event: changed`, `"id":`+id+`,"shown":true`)
+
+	// A reply, deleted, lands on its parent with the notice.
+	resp = b.post("/comments", url.Values{"article_id": {art}, "parent_id": {id}, "body": {"A reply to go."}})
+	b.expect(resp, 303)
+	reply := commentIDRe.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	resp = b.post("/comments/"+reply+"/delete", nil)
+	b.expect(resp, 303)
+	if loc := resp.Header.Get("Location"); !strings.HasSuffix(loc, "#comment-"+id) {
+		t.Fatalf("after deleting a reply the page lands at %q, want its parent", loc)
+	}
+	events.wait(t, `"id":`+reply+`,"shown":false`)
+	b.expect(b.get(infiniti), 200, "Your comment is deleted")
+
+	// A moderator's hold takes it away from open pages.
+	mod := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
+	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"hold"}}), 303)
+	events.wait(t, `"id":`+id+`,"shown":false`)
+}
+
+// liveEvents collects what an article's live stream sends.
+type liveEvents struct {
+	mu  sync.Mutex
+	got strings.Builder
+}
+
+func listen(t *testing.T, srv *httptest.Server, art string) *liveEvents {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/comments/live?article="+art, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	ev := &liveEvents{}
+	first := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		once := sync.Once{}
+		for {
+			n, err := resp.Body.Read(buf)
+			ev.mu.Lock()
+			ev.got.Write(buf[:n])
+			ev.mu.Unlock()
+			once.Do(func() { close(first) })
+			if err != nil {
+				return
+			}
+		}
+	}()
+	<-first // the retry line: subscribed
+	return ev
+}
+
+// wait polls until everything in want has arrived, with a generous deadline.
+func (ev *liveEvents) wait(t *testing.T, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ev.mu.Lock()
+		got := ev.got.String()
+		ev.mu.Unlock()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(got, w)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("live stream lacks %q; got:\n%s", want, got)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -248,6 +248,15 @@ type commentFormView struct {
 	Form                *form
 }
 
+// editorView is a comment's text box: its id, label, the form it keeps
+// and the length limit the counter shows.
+type editorView struct {
+	ID, Label string
+	Form      *form
+	Max       int
+	MaxText   string
+}
+
 // searchBox is one search form: its class, its input's id, its text.
 type searchBox struct{ Class, ID, Query string }
 
@@ -384,6 +393,9 @@ func (s *Server) funcs() template.FuncMap {
 		"commentForm": func(articleID, parentID int64, f *form) commentFormView {
 			return commentFormView{articleID, parentID, f}
 		},
+		"editor": func(id, label string, f *form) editorView {
+			return editorView{ID: id, Label: label, Form: f, Max: comment.MaxBody, MaxText: thousands(comment.MaxBody)}
+		},
 		"field": func(f *form, id, name, label, typ, auto string) fieldView {
 			return fieldView{ID: id, Name: name, Label: label, Type: typ, Auto: auto, Value: f.Get(name), Err: f.Err(name)}
 		},
@@ -453,4 +465,16 @@ func (s *Server) quoteBox(cat *cars.Catalogue) (template.HTML, error) {
 	}
 	s.quote.cat, s.quote.html = cat, template.HTML(b.String())
 	return s.quote.html, nil
+}
+
+// thousands writes n with comma separators: 10000 is "10,000".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

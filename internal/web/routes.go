@@ -77,6 +77,7 @@ func (s *Server) routes() http.Handler {
 
 	// Comments.
 	mux.Handle("POST /comments", h(s.signedIn(s.postComment)))
+	mux.Handle("POST /comments/preview", h(s.signedIn(s.previewComment)))
 	mux.Handle("GET /comments/{id}", h(s.commentPermalink))
 	mux.Handle("GET /comments/{id}/reply", h(s.replyForm))
 	mux.Handle("GET /comments/{id}/thread", h(s.threadPage))

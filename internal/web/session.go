@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -245,6 +246,8 @@ type form struct {
 	Values url.Values
 	Errors map[string]string
 	Error  string // a message for the whole form
+	// Preview is what the typed comment will look like, when asked for.
+	Preview template.HTML
 }
 
 func newForm(r *http.Request) *form {
@@ -257,6 +260,14 @@ func (f *form) Get(k string) string {
 		return ""
 	}
 	return f.Values.Get(k)
+}
+
+// Shown returns the comment preview asked for, if any.
+func (f *form) Shown() template.HTML {
+	if f == nil {
+		return ""
+	}
+	return f.Preview
 }
 
 // Err returns the reason a field was refused.
