@@ -64,6 +64,12 @@ func (s *Store) Register(ctx context.Context, r Registration, mc MailContext) (P
 		if p, err = s.create(ctx, tx, n, false); err != nil {
 			return err
 		}
+		// Reply notices are on for new readers, as commenters expect; every
+		// notice carries a one-click way out.
+		notifyToken, _ := newToken()
+		if _, err := tx.Exec(ctx, `UPDATE users SET notify_replies = true, notify_token = $2 WHERE id = $1`, p.ID, notifyToken); err != nil {
+			return err
+		}
 		token, err := s.createToken(ctx, tx, p.ID, purposeVerify, p.Email, verifyTTL)
 		if err != nil {
 			return err

@@ -63,6 +63,10 @@ func TestAccountLifecycle(t *testing.T) {
 		if ann.Verified() || ann.Can(PermComment) || !ann.Has(RoleReader) {
 			t.Fatalf("new account: verified %v, can comment %v", ann.Verified(), ann.Can(PermComment))
 		}
+		// Reply notices are on for a new reader.
+		if on, err := s.NotifiesReplies(ctx, ann.ID); err != nil || !on {
+			t.Fatalf("reply notices for a new account: %v, %v", on, err)
+		}
 		if _, err := s.Register(ctx, Registration{Email: "ann@example.com", DisplayName: "Ann Two", Country: "US", Password: "correct horse battery"}, mc); err == nil {
 			t.Fatal("taken e-mail accepted")
 		}

@@ -73,6 +73,34 @@
       notice.hidden = false;
       notice.querySelector("button").textContent = fresh + (fresh === 1 ? " new comment" : " new comments") + ": show";
     });
+    // Edits, deletions and moderation: the comment is redrawn in place,
+    // or taken away.
+    es.addEventListener("changed", function (e) {
+      var d = JSON.parse(e.data);
+      var li = document.getElementById("comment-" + d.id);
+      if (!li) return;
+      var text = li.querySelector(":scope > article .comment-text");
+      var actions = li.querySelector(":scope > article .comment-actions");
+      if (!d.shown) {
+        text.innerHTML = '<p class="deleted">[removed]</p>';
+        if (actions) actions.remove();
+        return;
+      }
+      fetch("/api/v1/comments/" + d.id, { headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (c) {
+          text.innerHTML = c.body_html; // stored sanitised by the server
+          var meta = li.querySelector(":scope > article .comment-meta p");
+          if (c.edited_at && meta && !meta.querySelector(".edited")) {
+            var ed = document.createElement("span");
+            ed.className = "edited";
+            ed.textContent = "(edited)";
+            meta.appendChild(document.createTextNode(" "));
+            meta.appendChild(ed);
+          }
+        })
+        .catch(function () {});
+    });
     es.addEventListener("score", function (e) {
       var d = JSON.parse(e.data);
       var el = document.querySelector('[data-score="' + d.id + '"]');
@@ -84,6 +112,99 @@
       location.reload();
     });
   }
+
+  // Messages: said aloud by screen readers, wherever the page landed, and
+  // dismissable. The notice itself stays in view at the top of the page.
+  var announcer = document.createElement("div");
+  announcer.className = "visually-hidden";
+  announcer.setAttribute("aria-live", "assertive");
+  document.body.appendChild(announcer);
+  function announce(text) {
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 150);
+  }
+  var flashEl = document.querySelector(".flash[data-flash]");
+  if (flashEl) {
+    announce(flashEl.textContent);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "flash-close";
+    close.setAttribute("aria-label", "Dismiss this message");
+    close.textContent = "×";
+    close.addEventListener("click", function () { flashEl.remove(); });
+    flashEl.appendChild(close);
+  }
+  var firstError = document.querySelector(".form-error, .field-error");
+  if (firstError) announce(firstError.textContent);
+
+  // The comment box: a Markdown toolbar, a live count against the limit
+  // (the server refuses longer text with a message; nothing is cut), and a
+  // preview drawn by the server's own renderer.
+  var marks = [
+    ["Bold", "**", "**", "B"], ["Italic", "*", "*", "I"], ["Link", "[", "](https://)", "Link"],
+    ["Quote", "> ", "", "❝"], ["Code", "`", "`", "</>"]
+  ];
+  document.querySelectorAll(".comment-editor textarea[data-max]").forEach(function (ta) {
+    var max = +ta.dataset.max;
+    var bar = document.createElement("div");
+    bar.className = "md-toolbar";
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", "Formatting");
+    bar.setAttribute("aria-controls", ta.id);
+    marks.forEach(function (m) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = m[3];
+      btn.title = m[0];
+      btn.setAttribute("aria-label", m[0]);
+      btn.addEventListener("click", function () {
+        var a = ta.selectionStart, z = ta.selectionEnd, v = ta.value;
+        var sel = v.slice(a, z) || (m[0] === "Link" ? "link text" : "");
+        ta.value = v.slice(0, a) + m[1] + sel + m[2] + v.slice(z);
+        ta.focus();
+        ta.setSelectionRange(a + m[1].length, a + m[1].length + sel.length);
+        count();
+      });
+      bar.appendChild(btn);
+    });
+    ta.parentNode.insertBefore(bar, ta);
+    var counter = document.querySelector('[data-counter-for="' + ta.id + '"]');
+    function count() {
+      if (!counter) return;
+      var n = Array.from(ta.value.trim()).length;
+      counter.textContent = n.toLocaleString("en-US") + " / " + max.toLocaleString("en-US") + " characters" + (n > max ? ": " + (n - max).toLocaleString("en-US") + " too many" : "");
+      counter.classList.toggle("over", n > max);
+    }
+    ta.addEventListener("input", count);
+    count();
+    var f = ta.form;
+    var pv = document.querySelector('[data-preview-for="' + ta.id + '"]');
+    var pbtn = f && f.querySelector("button[data-preview]");
+    if (pbtn && pv) {
+      pbtn.addEventListener("click", function (e) {
+        e.preventDefault();
+        fetch("/comments/preview", { method: "POST", body: new URLSearchParams({ body: ta.value }), headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (res) {
+            pv.hidden = false;
+            pv.innerHTML = '<p class="preview-label">Preview</p><div class="comment-text"></div>';
+            var box = pv.querySelector(".comment-text");
+            if (res.error) {
+              box.innerHTML = '<p class="field-error"></p>';
+              box.firstChild.textContent = res.error;
+            } else {
+              box.innerHTML = res.html; // rendered and sanitised by the server
+            }
+          })
+          .catch(function () { f.requestSubmit(pbtn); });
+      });
+    }
+    if (f) f.addEventListener("submit", function (e) {
+      if (e.submitter && e.submitter.hasAttribute("data-preview")) return;
+      var post = f.querySelector('button[type=submit]:not([data-preview])');
+      if (post) setTimeout(function () { post.disabled = true; }, 0);
+    });
+  });
 
   // Quote forms: the model list follows the make (without JavaScript every
   // model is listed, grouped by make, and the server checks the pair), and
