@@ -55,10 +55,31 @@ func TestBrowserComments(t *testing.T) {
 	must("viewport", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)))
 	signIn("jordan.pike@example.com")
 
+	// The comment box: toolbar, live count, preview in place.
+	must("toolbar", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#comment-body"), "Worth a "),
+		chromedp.Click(chromedp.CSS(`.md-toolbar button[aria-label="Bold"]`))))
+	if v := eval(`document.getElementById('comment-body').value === 'Worth a ****' ? 1 : 0`); v != 1 {
+		t.Fatal("the Bold button did not wrap the cursor in **")
+	}
+	waitFor("the counter", `document.querySelector('[data-counter-for="comment-body"]').textContent.startsWith('12 / 10,000')`)
+	eval(`(document.getElementById('comment-body').value = 'Worth a **look**', 1)`)
+	must("preview", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#comment-form button[data-preview]`))))
+	waitFor("the preview", `!!document.querySelector('.comment-preview strong') && document.querySelector('.comment-preview strong').textContent === 'look'`)
+	shot("comment-box-preview.png")
+	// A refused comment comes back with the message by the box, in view.
+	eval(`(document.getElementById('comment-body').value = '<script>x</script>', 1)`)
+	must("empty comment", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#comment-form button[type=submit]:not([data-preview])`))))
+	waitFor("the message by the box", `!!document.querySelector('#comment-body-error') && location.hash === '#comment-form'`)
+	if v := eval(`(() => { const r = document.getElementById('comment-body').getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight ? 1 : 0 })()`); v != 1 {
+		t.Fatal("after a refused comment the box is out of view")
+	}
+	eval(`(document.getElementById('comment-body').value = '', 1)`)
+
 	// A new top-level comment, with a script that must not run.
 	must("comment", chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#comment-body"), "Jordan here: the JX is a *sensible* move. <script>window.pwned = 1</script><img src=x onerror=\"window.pwned=2\">"),
-		chromedp.Click(chromedp.CSS(`#comment-form button[type=submit]`))))
+		chromedp.Click(chromedp.CSS(`#comment-form button[type=submit]:not([data-preview])`))))
 	waitFor("the posted comment", flash("Your comment is posted"))
 	if h := text("#comments-heading"); !strings.HasPrefix(h, "5 Comments on") {
 		t.Fatalf("count after commenting: %q", h)
@@ -66,7 +87,7 @@ func TestBrowserComments(t *testing.T) {
 	if eval(`window.pwned ? 1 : 0`) != 0 || eval(`document.querySelectorAll('#comments script, #comments img[src="x"]').length`) != 0 {
 		t.Fatal("a script from a comment ran or reached the page")
 	}
-	if r := text("#widget-recent + ul li:first-child"); !strings.HasPrefix(r, "Jordan Pike: Jordan here") {
+	if r := text("#widget-recent + ul li:first-child"); !strings.HasPrefix(r, "Jordan Pike on Infiniti to Move") || !strings.Contains(r, ": Jordan here") {
 		t.Fatalf("Recent Comments: %q", r)
 	}
 
@@ -86,7 +107,7 @@ func TestBrowserComments(t *testing.T) {
 		must("reply", chromedp.Do(ctx,
 			chromedp.WaitVisible(chromedp.CSS(".replying")),
 			chromedp.SendKeys(chromedp.CSS("#comment-body"), "A reply at depth "+string(rune('0'+depth))),
-			chromedp.Click(chromedp.CSS(`#comment-form button[type=submit]`))))
+			chromedp.Click(chromedp.CSS(`#comment-form button[type=submit]:not([data-preview])`))))
 		waitFor("reply "+string(rune('0'+depth)), `[...document.querySelectorAll('.comment-text')].some(e => e.textContent.includes('A reply at depth `+string(rune('0'+depth))+`'))`)
 		// The next reply answers this one: make it the last comment shown.
 		must("back to the article", chromedp.Do(ctx, chromedp.Navigate(article), chromedp.WaitVisible(chromedp.CSS("h1#headline"))))
@@ -125,9 +146,29 @@ func TestBrowserComments(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`table.dense tbody tr:first-child input[type=checkbox]`)),
 		chromedp.SetValue(chromedp.CSS("#bulk-action"), "trash"),
 		chromedp.Click(chromedp.CSS(`.bulk button`))))
-	waitFor("the moderation", flash("Done."))
+	waitFor("the moderation", flash("Comment moved to the trash."))
 	must("article again", chromedp.Do(ctx, chromedp.Navigate(article), chromedp.WaitVisible(chromedp.CSS("h1#headline"))))
 	if h := text("#comments-heading"); !strings.HasPrefix(h, "7 Comments on") {
 		t.Fatalf("count after trashing: %q", h)
 	}
+
+	// Moderating on the page itself: hold Beatriz's comment, land in place.
+	eval(`(` + beatriz + `.querySelector('details.mod-tools').open = true, 1)`)
+	shot("comments-moderator.png")
+	eval(`(` + beatriz + `.querySelector('details.mod-tools button[value^="hold:"]').click(), 1)`)
+	waitFor("the hold", flash("Comment held for review."))
+	if h := text("#comments-heading"); !strings.HasPrefix(h, "6 Comments on") {
+		t.Fatalf("count after holding: %q", h)
+	}
+	if v := eval(`(() => { const f = document.querySelector('.flash').getBoundingClientRect(); return f.top >= 0 && f.bottom <= innerHeight ? 1 : 0 })()`); v != 1 {
+		t.Fatal("the moderator's notice is out of view")
+	}
+	// The queue on a phone: rows are cards, steps within reach.
+	must("phone", chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+	must("queue on a phone", chromedp.Do(ctx, chromedp.Navigate(base+"/admin/comments?queue=pending"), chromedp.WaitVisible(chromedp.CSS("table.dense"))))
+	shot("admin-comments-phone.png")
+	must("article on a phone", chromedp.Do(ctx, chromedp.Navigate(article), chromedp.WaitVisible(chromedp.CSS("h1#headline"))))
+	must("dark", chromedp.Do(ctx, colorScheme("dark")))
+	eval(`(document.getElementById('comments').scrollIntoView(), 1)`)
+	shot("comments-phone-dark.png")
 }

@@ -33,45 +33,105 @@ var queueWhere = map[Queue]string{
 	QueueAll:      "1 = 1",
 }
 
-// Queued is a comment in a moderation list, with its article.
+// Queued is a comment in a moderation list, with its article and the
+// reports readers made of it.
 type Queued struct {
 	Comment
 	ArticleHeadline  string
 	ArticleSlug      string
 	ArticlePublished time.Time
+	ReportList       []Report
 }
 
-// List returns a queue, newest first, older than before (0: from the newest).
-func (s *Store) List(ctx context.Context, q Queue, before int64, limit int) ([]Queued, error) {
-	where, ok := queueWhere[q]
+// Report is one reader's report of a comment.
+type Report struct {
+	Reason   string
+	Reporter string
+	At       time.Time
+}
+
+// Filter narrows a moderation list.
+type Filter struct {
+	Queue  Queue
+	Before int64  // only comments older than this id (0: from the newest)
+	Search string // words in the text, the author's name or the article's headline
+}
+
+// Find returns the comments of a filtered moderation list, newest first,
+// each with its reports.
+func (s *Store) Find(ctx context.Context, f Filter, limit int) ([]Queued, error) {
+	where, ok := queueWhere[f.Queue]
 	if !ok {
 		return nil, apperr.Field("queue", "unknown queue")
 	}
 	args := []any{}
-	if before > 0 {
-		where += " AND c.id < $1"
-		args = append(args, before)
+	if f.Before > 0 {
+		args = append(args, f.Before)
+		where += fmt.Sprintf(" AND c.id < $%d", len(args))
+	}
+	if words := strings.Fields(strings.ToLower(f.Search)); len(words) > 0 {
+		for _, w := range words[:min(len(words), 8)] {
+			args = append(args, "%"+likeEscaper.Replace(w)+"%")
+			n := len(args)
+			where += fmt.Sprintf(` AND (lower(c.body_text) LIKE $%d ESCAPE '\' OR lower(u.display_name) LIKE $%d ESCAPE '\' OR lower(a.headline) LIKE $%d ESCAPE '\')`, n, n, n)
+		}
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+cols+`, a.headline, a.slug, a.published_at
 		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
 		WHERE `+where+` ORDER BY c.id DESC LIMIT `+fmt.Sprint(min(max(limit, 1), 200)), args...)
 	if err != nil {
-		return nil, fmt.Errorf("comment: queue %s: %w", q, err)
+		return nil, fmt.Errorf("comment: queue %s: %w", f.Queue, err)
 	}
-	defer rows.Close()
-	var out []Queued
-	for rows.Next() {
+	out, err := db.Collect(rows, func(rows db.Scanner) (Queued, error) {
 		var c Queued
 		var pub *time.Time
 		if err := scan(rows, &c.Comment, &c.ArticleHeadline, &c.ArticleSlug, &pub); err != nil {
-			return nil, err
+			return c, err
 		}
 		if pub != nil {
 			c.ArticlePublished = *pub
 		}
-		out = append(out, c)
+		return c, nil
+	})
+	if err != nil || len(out) == 0 {
+		return out, err
 	}
-	return out, rows.Err()
+	return out, s.attachReports(ctx, out)
+}
+
+// likeEscaper makes typed text match literally in a LIKE pattern.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// attachReports reads the reports of the listed comments in one query.
+func (s *Store) attachReports(ctx context.Context, list []Queued) error {
+	at := map[int64]int{}
+	var ids []string
+	for i, c := range list {
+		if c.Reports > 0 {
+			at[c.ID] = i
+			ids = append(ids, fmt.Sprint(c.ID))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// The ids are numbers from the database, written into the text.
+	rows, err := s.db.Query(ctx, `SELECT r.comment_id, r.reason, u.display_name, r.created_at
+		FROM comment_reports r JOIN users u ON u.id = r.user_id
+		WHERE r.comment_id IN (`+strings.Join(ids, ",")+`) ORDER BY r.created_at`)
+	if err != nil {
+		return fmt.Errorf("comment: reports: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var r Report
+		if err := rows.Scan(&id, &r.Reason, &r.Reporter, &r.At); err != nil {
+			return err
+		}
+		list[at[id]].ReportList = append(list[at[id]].ReportList, r)
+	}
+	return rows.Err()
 }
 
 // Counts returns how many comments wait in each queue.
@@ -100,6 +160,9 @@ const (
 
 var actionStatus = map[Action]Status{ActApprove: StatusVisible, ActHold: StatusPending, ActSpam: StatusSpam,
 	ActTrash: StatusTrash, ActRestore: StatusVisible}
+
+// StatusOf is the status an action leaves a comment in.
+func StatusOf(a Action) Status { return actionStatus[a] }
 
 // Moderate applies an action to comments, records it in each one's history
 // and keeps the articles' comment counts right. A held reply shown for the

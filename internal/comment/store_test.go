@@ -332,3 +332,27 @@ func TestMarkupOnlyCommentsRefused(t *testing.T) {
 		}
 	})
 }
+
+// Find searches a queue by words in the text, the author's name and the
+// article's headline, on both engines, and brings each comment's reports.
+func TestFindInQueue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		a := f.post(t, 1, 0, "Cheap WATCHES here, 100% off_today")
+		f.post(t, 2, 0, "A thoughtful reply about engines")
+		if err := f.s.Report(ctx, a.ID, f.people[3].ID, "Spam or advertising", Rules{Open: true}); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]int{"watches": 1, "person 2": 1, "talk about": 2, "100%": 1, "off_t": 1, "_": 1, "%": 1, "nothing": 0, "": 2} {
+			got, err := f.s.Find(ctx, Filter{Queue: QueueAll, Search: q}, 50)
+			if err != nil || len(got) != want {
+				t.Errorf("search %q: %d found, want %d (%v)", q, len(got), want, err)
+			}
+		}
+		got, err := f.s.Find(ctx, Filter{Queue: QueueReported}, 50)
+		if err != nil || len(got) != 1 || len(got[0].ReportList) != 1 || got[0].ReportList[0].Reporter != "Person 3" || got[0].ReportList[0].Reason != "Spam or advertising" {
+			t.Fatalf("reported queue: %+v %v", got, err)
+		}
+	})
+}

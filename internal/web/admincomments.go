@@ -1,8 +1,11 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"byline/internal/apperr"
@@ -16,34 +19,67 @@ type commentsData struct {
 	Comments []comment.Queued
 	More     string
 	Actions  []comment.Action
+	Search   string
+	Back     string // this list's address, to come back to after a step
 }
 
-// adminComments lists a moderation queue.
-func (s *Server) adminComments(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	q := comment.Queue(r.URL.Query().Get("queue"))
-	if q == "" {
-		q = comment.QueuePending
+// rowActions are the one-click steps on each row, as in WordPress.
+var rowActions = []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash}
+
+// actionLabel is a row button's label.
+func actionLabel(a comment.Action) string {
+	switch a {
+	case comment.ActApprove:
+		return "Approve"
+	case comment.ActHold:
+		return "Hold"
+	case comment.ActSpam:
+		return "Spam"
+	case comment.ActTrash:
+		return "Trash"
 	}
-	var before int64
-	if b := r.URL.Query().Get("before"); b != "" {
+	return string(a)
+}
+
+// adminComments lists a moderation queue. Without a queue named, the first
+// one with something waiting opens.
+func (s *Server) adminComments(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	query := r.URL.Query()
+	counts, err := s.Comments.Counts(r.Context())
+	if err != nil {
+		return err
+	}
+	q := comment.Queue(query.Get("queue"))
+	if q == "" {
+		q = comment.QueueAll
+		for _, x := range []comment.Queue{comment.QueuePending, comment.QueueReported, comment.QueueSpam} {
+			if counts[x] > 0 {
+				q = x
+				break
+			}
+		}
+	}
+	f := comment.Filter{Queue: q, Search: strings.TrimSpace(query.Get("s"))}
+	if b := query.Get("before"); b != "" {
 		n, err := strconv.ParseInt(b, 10, 64)
 		if err != nil {
 			return badRequest{"Malformed page."}
 		}
-		before = n
+		f.Before = n
 	}
-	list, err := s.Comments.List(r.Context(), q, before, 50)
+	list, err := s.Comments.Find(r.Context(), f, 50)
 	if err != nil {
 		if _, ok := apperr.AsInvalid(err); ok {
 			return badRequest{"Unknown queue."}
 		}
 		return err
 	}
-	counts, err := s.Comments.Counts(r.Context())
-	if err != nil {
-		return err
+	here := url.Values{"queue": {string(q)}}
+	if f.Search != "" {
+		here.Set("s", f.Search)
 	}
-	d := commentsData{Queue: q, Comments: list, Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash, comment.ActRestore}}
+	d := commentsData{Queue: q, Comments: list, Search: f.Search, Back: "/admin/comments?" + here.Encode(),
+		Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash, comment.ActRestore}}
 	for _, x := range comment.Queues {
 		label := string(x)
 		if n := counts[x]; n > 0 {
@@ -52,28 +88,40 @@ func (s *Server) adminComments(w http.ResponseWriter, r *http.Request, v *viewer
 		d.Queues = append(d.Queues, navItem{Label: label, Href: "/admin/comments?queue=" + string(x), Current: x == q})
 	}
 	if len(list) == 50 {
-		d.More = "/admin/comments?queue=" + string(q) + "&before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
+		here.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
+		d.More = "/admin/comments?" + here.Encode()
 	}
 	return s.adminPage(w, r, v, http.StatusOK, "admin/comments", "Comments", nil, d)
 }
 
-// adminModerate applies one action to the selected comments.
+// adminModerate applies one action to the selected comments, or a row's
+// own button ("one" is "action:id") to that comment alone. It serves the
+// queue screen and the moderator tools on the public pages alike.
 func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
+	act := comment.Action(r.PostForm.Get("action"))
 	var ids []int64
-	for _, x := range r.PostForm["id"] {
-		id, err := strconv.ParseInt(x, 10, 64)
+	if one := r.PostForm.Get("one"); one != "" {
+		a, id, _ := strings.Cut(one, ":")
+		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
 			return badRequest{"Malformed selection."}
 		}
-		ids = append(ids, id)
+		act, ids = comment.Action(a), []int64{n}
+	} else {
+		for _, x := range r.PostForm["id"] {
+			id, err := strconv.ParseInt(x, 10, 64)
+			if err != nil {
+				return badRequest{"Malformed selection."}
+			}
+			ids = append(ids, id)
+		}
 	}
 	if len(ids) == 0 {
 		return badRequest{"Select at least one comment."}
 	}
-	act := comment.Action(r.PostForm.Get("action"))
 	if err := s.Comments.Moderate(r.Context(), ids, act, v.ID, r.PostForm.Get("note"), s.site(r).CommentSite()); err != nil {
 		if _, ok := apperr.AsInvalid(err); ok {
 			return badRequest{"Unknown action."}
@@ -88,11 +136,39 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		s.CommentChanged("moderated", c)
 	}
+	key := "moderated-" + string(act)
+	if r.PostForm.Get("from") == "page" && len(ids) == 1 {
+		return s.backToDiscussion(w, r, ids[0], key)
+	}
 	back := safeReturn(r.PostForm.Get("return_to"))
 	if back == "/" {
 		back = "/admin/comments"
 	}
-	return s.redirectFlash(w, r, back, "moderated")
+	return s.redirectCounted(w, r, back, key, len(ids))
+}
+
+// backToDiscussion lands a moderator who acted on a public page where the
+// comment was: on it if still shown, else on its parent or the discussion.
+func (s *Server) backToDiscussion(w http.ResponseWriter, r *http.Request, id int64, key string) error {
+	c, err := s.Comments.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	flash := key + ":1"
+	for _, at := range []int64{c.ID, c.ParentID} {
+		if at == 0 {
+			continue
+		}
+		err := s.redirectToComment(w, r, at, flash)
+		if !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+	}
+	a, err := s.Articles.PublicByID(r.Context(), c.ArticleID)
+	if err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#comments", flash)
 }
 
 type commentDetail struct {

@@ -330,8 +330,9 @@ func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pageca
 	controls := make(map[int64]*commentView, len(meta.comments))
 	now := time.Now()
 	canAct := v.Can(account.PermComment)
+	canModerate := v.Can(account.PermModerate)
 	for _, c := range meta.comments {
-		cv := &commentView{C: &comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}, MyVote: votes[c.id], CanAct: canAct}
+		cv := &commentView{C: &comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}, MyVote: votes[c.id], CanAct: canAct, CanModerate: canModerate}
 		if c.author == v.ID {
 			cv.Mine, cv.Editable = true, cv.C.Editable(now)
 		}

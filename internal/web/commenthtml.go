@@ -120,6 +120,17 @@ func writeTools(b htmlWriter, v *commentView) {
         <form method="post" action="/comments/` + id + `/delete" class="inline"><span>Delete this comment for good?</span> <button type="submit" class="link danger">Yes, delete it</button></form>
       </details>`)
 	}
+	if v.CanModerate {
+		// Moderators act on the page itself; the queue has the rest.
+		b.WriteString("\n      " + `<details class="mod-tools"><summary>Moderate</summary>
+        <form method="post" action="/admin/comments" class="inline"><input type="hidden" name="from" value="page">
+          <button type="submit" name="one" value="hold:` + id + `" class="link">Hold</button>
+          <button type="submit" name="one" value="spam:` + id + `" class="link danger">Spam</button>
+          <button type="submit" name="one" value="trash:` + id + `" class="link danger">Trash</button>
+          <a href="/admin/comments/` + id + `">Edit or pause the author</a>
+        </form>
+      </details>`)
+	}
 	if v.CanAct && !v.Mine {
 		b.WriteString("\n      " + `<details class="report"><summary>Report</summary>
         <form method="post" action="/comments/` + id + `/report" class="inline">

@@ -31,6 +31,8 @@ type commentView struct {
 	Editable  bool
 	CanAct    bool // the reader may vote and report
 	Anon      bool // nobody is signed in: the arrows lead to sign-in
+	// CanModerate offers the moderator's steps on the page itself.
+	CanModerate bool
 	More      int  // replies shown only on the thread's page
 	Kids      []commentView
 
@@ -135,7 +137,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 		out := make([]commentView, 0, len(nodes))
 		for _, n := range nodes {
 			cv := commentView{C: &n.Comment, Level: n.Level, InReplyTo: n.InReplyTo, MyVote: votes[n.ID], Badges: badges(roles[n.Author.ID], n.Author.ID == a.Author.ID),
-				CanAct: v != nil && v.Can(account.PermComment), Anon: v == nil, More: page.Hidden[n.ID],
+				CanAct: v != nil && v.Can(account.PermComment), Anon: v == nil, CanModerate: v != nil && v.Can(account.PermModerate), More: page.Hidden[n.ID],
 				AuthorURL: links.Author(n.Author.Slug), ISO: n.CreatedAt.UTC().Format(time.RFC3339),
 				Title: n.CreatedAt.In(s.Location).Format("January 2, 2006 at 3:04 PM MST"), When: s.when(n.CreatedAt, now)}
 			cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)

@@ -404,3 +404,61 @@ func (ev *liveEvents) wait(t *testing.T, want ...string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// The moderation queue as a WordPress moderator expects it: the first
+// queue with something waiting opens, reports name their reasons and
+// reporters, search by text, author and article, one-click steps on each
+// row, messages that count, and the same steps on the public page.
+func TestModerationQueue(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	jordan := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, jordan)
+	resp := jordan.post("/comments", url.Values{"article_id": {art}, "body": {"Buy cheap watches at my shop"}})
+	jordan.expect(resp, 303)
+	bad := commentIDRe.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	dale := signedIn(t, newBrowser(t, srv), "dale.whitcomb@example.com")
+	dale.expect(dale.post("/comments/"+bad+"/report", url.Values{"reason": {"Spam or advertising"}}), 303)
+
+	mod := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
+	// Nothing pending: the reported queue opens, with who reported and why.
+	mod.expect(mod.get("/admin/comments"), 200, `href="/admin/comments?queue=reported" aria-current="page"`,
+		"Buy cheap watches", "Spam or advertising <span class=\"muted\">(Dale Whitcomb)</span>",
+		`name="one" value="spam:`+bad+`"`, "Select all")
+	// Search by words, by author, by article.
+	mod.expect(mod.get("/admin/comments?queue=all&s=WATCHES"), 200, "Buy cheap watches")
+	mod.expect(mod.get("/admin/comments?queue=all&s=jordan+pike"), 200, "Buy cheap watches")
+	mod.expect(mod.get("/admin/comments?queue=all&s=infiniti+watches"), 200, "Buy cheap watches")
+	mod.expect(mod.get("/admin/comments?queue=all&s=nothing-like-this"), 200, "Nothing in this queue matches")
+	if strings.Contains(mod.last, "Buy cheap watches") {
+		t.Fatal("search found a comment that does not match")
+	}
+	mod.expect(mod.get("/admin/comments?queue=all&s=100%25"), 200)
+
+	// A row's own button acts on that comment alone and says what it did.
+	resp = mod.post("/admin/comments", url.Values{"one": {"spam:" + bad}, "id": {"1", "2"}, "return_to": {"/admin/comments?queue=reported"}})
+	mod.expect(resp, 303)
+	mod.expect(mod.get(resp.Header.Get("Location")), 200, "Comment marked as spam.")
+	mod.expect(mod.get("/admin/comments?queue=spam"), 200, "Buy cheap watches")
+	mod.expect(mod.get(infiniti), 200, "4 Comments on")
+
+	// Bulk steps count what they did.
+	ids := regexp.MustCompile(`id="comment-(\d+)"`).FindAllStringSubmatch(mod.last, -1)
+	resp = mod.post("/admin/comments", url.Values{"id": {ids[0][1], ids[1][1]}, "action": {"hold"}})
+	mod.expect(resp, 303)
+	mod.expect(mod.get(resp.Header.Get("Location")), 200, "2 comments held for review.")
+	mod.expect(mod.post("/admin/comments", url.Values{"id": {ids[0][1], ids[1][1]}, "action": {"approve"}}), 303)
+
+	// On the article itself: the moderator's steps, and a landing in place.
+	mod.expect(mod.get(infiniti), 200, `<details class="mod-tools"><summary>Moderate</summary>`)
+	jordan.expect(jordan.get(infiniti), 200)
+	if strings.Contains(jordan.last, "mod-tools") {
+		t.Fatal("a reader is offered moderator steps")
+	}
+	resp = mod.post("/admin/comments", url.Values{"one": {"trash:" + ids[1][1]}, "from": {"page"}})
+	mod.expect(resp, 303)
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "#comment") {
+		t.Fatalf("a moderator acting on the page lands at %q", loc)
+	}
+	mod.expect(mod.get(resp.Header.Get("Location")), 200, "Comment moved to the trash.", "3 Comments on")
+	jordan.expect(jordan.post("/admin/comments", url.Values{"one": {"trash:" + ids[0][1]}, "from": {"page"}}), 403)
+}

@@ -365,14 +365,18 @@ func (s *Server) funcs() template.FuncMap {
 		"datetime": func(t time.Time) string {
 			return t.In(s.Location).Format("January 2, 2006 at 3:04 PM MST")
 		},
-		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"permalink": func(a article.Article) string { return links.Article(a.PublishedAt, a.Slug, s.Location) },
-		"tagURL":    links.Tag,
-		"authorURL": links.Author,
-		"tagLabel":  tagLabel,
-		"cut":       markdown.Cut,
-		"html":      func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML from the domain
-		"year":      func() int { return time.Now().In(s.Location).Year() },
+		"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"permalink":    func(a article.Article) string { return links.Article(a.PublishedAt, a.Slug, s.Location) },
+		"tagURL":       links.Tag,
+		"authorURL":    links.Author,
+		"tagLabel":     tagLabel,
+		"cut":          markdown.Cut,
+		"rowActions":   func() []comment.Action { return rowActions },
+		"actionStatus": comment.StatusOf,
+		"actionLabel":  actionLabel,
+		"commentURL":   func(id int64) string { return "/comments/" + strconv.FormatInt(id, 10) },
+		"html":         func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML from the domain
+		"year":         func() int { return time.Now().In(s.Location).Year() },
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return fmt.Sprintf("%d %s", n, one)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -160,6 +161,38 @@ var flashes = map[string]string{
 	"newsletter-unsubscribed": "You are unsubscribed: no more newsletters will be sent to this address.",
 }
 
+// countedFlashes say how many things a step changed: the cookie holds
+// "key:n", and only a number is read from it. %d is the number.
+var countedFlashes = map[string][2]string{
+	"moderated-approve": {"Comment approved.", "%d comments approved."},
+	"moderated-hold":    {"Comment held for review.", "%d comments held for review."},
+	"moderated-spam":    {"Comment marked as spam.", "%d comments marked as spam."},
+	"moderated-trash":   {"Comment moved to the trash.", "%d comments moved to the trash."},
+	"moderated-restore": {"Comment restored.", "%d comments restored."},
+}
+
+// redirectCounted answers a step that changed n things.
+func (s *Server) redirectCounted(w http.ResponseWriter, r *http.Request, to, key string, n int) error {
+	return s.redirectFlash(w, r, to, key+":"+strconv.Itoa(n))
+}
+
+// flashText is the notice a flash cookie's value names.
+func flashText(v string) string {
+	key, num, counted := strings.Cut(v, ":")
+	if !counted {
+		return flashes[v]
+	}
+	n, err := strconv.Atoi(num)
+	forms, ok := countedFlashes[key]
+	if err != nil || !ok || n < 0 {
+		return ""
+	}
+	if n == 1 {
+		return forms[0]
+	}
+	return fmt.Sprintf(forms[1], n)
+}
+
 func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, key string) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 }
@@ -170,7 +203,7 @@ func (s *Server) popFlash(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	s.clearCookie(w, r, flashCookie)
-	return flashes[c.Value]
+	return flashText(c.Value)
 }
 
 // redirectFlash answers a form post: see the page, with a notice.

@@ -129,3 +129,40 @@
   window.addEventListener("pagehide", function () { save(true); });
   preview();
 })();
+
+// Moderation: select all, and WordPress's keys on the queue (j/k to move,
+// x to select, a approve, u hold, s spam, t trash). Every key has a button
+// or a checkbox that does the same without a script.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-shortcuts]");
+  if (!form) return;
+  var all = document.getElementById("select-all");
+  var boxes = form.querySelectorAll('input[type=checkbox][name="id"]');
+  if (all) all.addEventListener("change", function () {
+    boxes.forEach(function (b) { b.checked = all.checked; });
+  });
+  var rows = Array.prototype.slice.call(form.querySelectorAll("tr[data-row]"));
+  var cur = -1;
+  function focusRow(i) {
+    if (!rows.length) return;
+    cur = Math.max(0, Math.min(rows.length - 1, i));
+    rows.forEach(function (r, j) { r.classList.toggle("current", j === cur); });
+    rows[cur].focus();
+  }
+  var keys = { a: "approve", u: "hold", s: "spam", t: "trash" };
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var tag = (e.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "textarea" || tag === "select") return;
+    if (e.key === "j") { focusRow(cur + 1); e.preventDefault(); return; }
+    if (e.key === "k") { focusRow(cur - 1); e.preventDefault(); return; }
+    if (cur < 0) return;
+    var row = rows[cur];
+    if (e.key === "x") { var cb = row.querySelector('input[type=checkbox]'); cb.checked = !cb.checked; e.preventDefault(); return; }
+    var act = keys[e.key];
+    if (!act) return;
+    var btn = row.querySelector('button[data-act="' + act + '"]');
+    if (btn) { e.preventDefault(); form.requestSubmit(btn); }
+  });
+})();
