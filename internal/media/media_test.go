@@ -109,3 +109,30 @@ func testUploads(t *testing.T, d *db.DB, storage Storage) {
 		d.Exec(ctx, `DELETE FROM media`)
 	}
 }
+
+// A new alt text moves the content counter in its own transaction, so the
+// page caches of every node show it (the featured image on article pages).
+func TestAltTextReachesEveryCache(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d, Database{DB: d})
+		m, err := s.Upload(ctx, "car.png", picture(t, 400, 300, "png"), "A red car", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		version := func() int64 {
+			var v int64
+			if err := d.QueryRow(ctx, `SELECT version FROM content_version WHERE id = 1`).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		before := version()
+		if err := s.SetAlt(ctx, m.ID, "A red coupe at dusk"); err != nil {
+			t.Fatal(err)
+		}
+		if after := version(); after == before {
+			t.Fatal("changing alt text left the content counter where it was")
+		}
+	})
+}

@@ -7,6 +7,9 @@
 // has a version of its own for changes that touch only its page (votes).
 // An entry remembers the versions it was rendered under; when they differ,
 // it is rendered again, by one request while the others wait for it.
+// Pages also hold what time alone changes (relative times such as "3
+// hours ago", the week's Most Read), so an entry also expires after
+// MaxAge.
 package pagecache
 
 import (
@@ -34,6 +37,7 @@ type Entry struct {
 	ETag         string
 	LastModified time.Time
 	DB, Local    int64 // content versions it was rendered under
+	Expires      time.Time
 	Article      int64 // the article it shows, 0 if none
 	ArticleVer   int64 // that article's version at render time
 	key          string
@@ -54,9 +58,13 @@ var (
 	gzipEncoding = []string{"gzip"}
 )
 
+// MaxAge is how long a page is kept when nothing changes.
+const MaxAge = time.Minute
+
 // Cache is a memory-bounded LRU of entries.
 type Cache struct {
 	max   int
+	now   func() time.Time
 	db    atomic.Int64 // the database's content version, as last read
 	local atomic.Int64 // this node's own changes since
 	bumps atomic.Int64 // article bumps so far, to spot one during a render
@@ -74,7 +82,7 @@ type Cache struct {
 
 // New returns a cache holding at most maxBytes of pages.
 func New(maxBytes int) *Cache {
-	return &Cache{max: maxBytes, entries: map[string]*list.Element{}, lru: list.New(), articles: map[int64]int64{}}
+	return &Cache{max: maxBytes, now: time.Now, entries: map[string]*list.Element{}, lru: list.New(), articles: map[int64]int64{}}
 }
 
 // Stats are counters for metrics.
@@ -144,7 +152,7 @@ func (c *Cache) lookup(key string) (*Entry, bool) {
 		return nil, false
 	}
 	e := el.Value.(*Entry)
-	if e.DB != db || e.Local != local || (e.Article != 0 && e.ArticleVer != c.articles[e.Article]) {
+	if e.DB != db || e.Local != local || (e.Article != 0 && e.ArticleVer != c.articles[e.Article]) || c.now().After(e.Expires) {
 		c.removeLocked(el)
 		c.mu.Unlock()
 		return nil, false
@@ -163,7 +171,7 @@ func (c *Cache) Build(s Snapshot, article int64, contentType string, body []byte
 	zw.Close()
 	sum := sha256.Sum256(body)
 	e := &Entry{Body: body, Gzip: gz.Bytes(), ContentType: contentType, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
-		LastModified: time.Now().UTC().Truncate(time.Second), DB: s.db, Local: s.local, Article: article}
+		LastModified: c.now().UTC().Truncate(time.Second), DB: s.db, Local: s.local, Article: article, Expires: c.now().Add(MaxAge)}
 	e.ArticleVer = c.articleVersion(article)
 	if c.bumps.Load() != s.bumps {
 		e.ArticleVer = -1 // some article changed while rendering: this one may have

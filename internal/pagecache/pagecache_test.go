@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestVersions(t *testing.T) {
@@ -89,5 +90,22 @@ func TestServe(t *testing.T) {
 	Serve(rec, httptest.NewRequest("HEAD", "/", nil), e, false)
 	if rec.Code != 200 || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") != "12" {
 		t.Fatalf("HEAD: %d %d %q", rec.Code, rec.Body.Len(), rec.Header().Get("Content-Length"))
+	}
+}
+
+// Pages show what time alone changes ("3 hours ago", the week's Most
+// Read): with nothing else changing, a page is rendered again after MaxAge.
+func TestEntriesExpire(t *testing.T) {
+	c := New(1 << 20)
+	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	c.Put("/", c.Build(c.Begin(), 0, "text/html", []byte("page")))
+	now = now.Add(MaxAge - time.Second)
+	if _, ok := c.Get("/"); !ok {
+		t.Fatal("a page expired early")
+	}
+	now = now.Add(2 * time.Second)
+	if _, ok := c.Get("/"); ok {
+		t.Fatal("a page outlived MaxAge")
 	}
 }
