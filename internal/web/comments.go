@@ -33,8 +33,8 @@ type commentView struct {
 	Anon      bool // nobody is signed in: the arrows lead to sign-in
 	// CanModerate offers the moderator's steps on the page itself.
 	CanModerate bool
-	More      int  // replies shown only on the thread's page
-	Kids      []commentView
+	More        int // replies shown only on the thread's page
+	Kids        []commentView
 
 	// Precomputed for the template: a function call per comment costs far
 	// more than reading a field.
