@@ -384,15 +384,26 @@ type Recent struct {
 // Recent returns the newest visible comments site-wide (articleID 0) or of
 // one article, newest first.
 func (s *Store) Recent(ctx context.Context, articleID int64, n int) ([]Recent, error) {
-	// The newest comments come first from their index, a few more than
-	// asked in case some sit under articles not public yet; only then are
-	// articles and people joined. Left to itself, the planner walks the
-	// articles instead, which on a big site means every comment.
 	where, args := "", []any{s.now()}
 	if articleID > 0 {
 		where = " AND article_id = $2"
 		args = append(args, articleID)
 	}
+	return s.recent(ctx, where, args, n)
+}
+
+// ByAuthor returns a person's newest visible comments on public articles,
+// for their public page.
+func (s *Store) ByAuthor(ctx context.Context, authorID int64, n int) ([]Recent, error) {
+	return s.recent(ctx, " AND author_id = $2", []any{s.now(), authorID}, n)
+}
+
+// recent reads the newest visible comments matching where ($1 is now).
+func (s *Store) recent(ctx context.Context, where string, args []any, n int) ([]Recent, error) {
+	// The newest comments come first from their index, a few more than
+	// asked in case some sit under articles not public yet; only then are
+	// articles and people joined. Left to itself, the planner walks the
+	// articles instead, which on a big site means every comment.
 	rows, err := s.db.Query(ctx, `SELECT c.id, u.display_name, u.slug, c.body_text, c.body_html, a.slug, a.headline, a.published_at, c.created_at
 		FROM (SELECT id, author_id, article_id, body_text, body_html, created_at FROM comments
 			WHERE status = 'visible' AND deleted_at IS NULL`+where+`

@@ -10,6 +10,7 @@ import (
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/links"
 	"byline/internal/markdown"
 	"byline/internal/media"
@@ -25,6 +26,14 @@ type listData struct {
 	Older    string // link to the next (older) page, or ""
 	Newest   string // link back to the first page when not on it
 	FeedURL  string
+	// Comments are a person's newest comments, on their public page.
+	Comments []commentLink
+}
+
+// commentLink is a comment listed away from its discussion.
+type commentLink struct {
+	comment.Recent
+	ArticleURL, When string
 }
 
 // pageSize is how many articles a list page shows.
@@ -265,8 +274,16 @@ func (s *Server) author(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := &page{Title: person.DisplayName, Description: desc,
 		Feeds: []feedLink{{"rss", person.DisplayName + " – RSS", st.BaseURL + feed}, {"atom", person.DisplayName + " – Atom", st.BaseURL + feed + "atom/"}}}
-	return s.listPage(w, r, article.ListQuery{AuthorID: person.ID}, p, listData{Kind: "author", Heading: person.DisplayName,
-		Person: &person, FeedURL: feed})
+	recent, err := s.Comments.ByAuthor(r.Context(), person.ID, 20)
+	if err != nil {
+		return err
+	}
+	d := listData{Kind: "author", Heading: person.DisplayName, Person: &person, FeedURL: feed}
+	now := time.Now()
+	for _, c := range recent {
+		d.Comments = append(d.Comments, commentLink{Recent: c, ArticleURL: links.Article(c.ArticlePublished, c.ArticleSlug, s.Location), When: s.when(c.CreatedAt, now)})
+	}
+	return s.listPage(w, r, article.ListQuery{AuthorID: person.ID}, p, d)
 }
 
 type searchData struct {

@@ -59,6 +59,7 @@ type Comments interface {
 	Votes(ctx context.Context, userID int64, ids []int64) (map[int64]int, error)
 	Report(ctx context.Context, id, userID int64, reason string, rules comment.Rules) error
 	Recent(ctx context.Context, articleID int64, n int) ([]comment.Recent, error)
+	ByAuthor(ctx context.Context, authorID int64, n int) ([]comment.Recent, error)
 	Find(ctx context.Context, f comment.Filter, limit int) ([]comment.Queued, error)
 	Counts(ctx context.Context) (map[comment.Queue]int, error)
 	PerDay(ctx context.Context, start time.Time, n int) ([]int, error)

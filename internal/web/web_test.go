@@ -160,6 +160,7 @@ func TestPages(t *testing.T) {
 			nil},
 		{"/tag/luxury/", 200, "text/html", []string{"<h1>Luxury</h1>", "Infiniti to Move Production", `href="/tag/luxury/feed/"`}, nil},
 		{"/author/elliot-vance/", 200, "text/html", []string{"<h1>Elliot Vance</h1>", "United States", "Infiniti to Move Production", "contributor"}, nil},
+		{"/author/dale-whitcomb/", 200, "text/html", []string{"<h1>Dale Whitcomb</h1>", `<h2 id="person-comments-heading">Recent comments</h2>`, `Infiniti to Move Production Out of Japan, Eyeing North America and China</a> · <a href="/comments/`}, []string{"No articles here yet."}},
 		{"/2012/", 200, "text/html", []string{"Archive: 2012"}, nil},
 		{"/2012/04/", 200, "text/html", []string{"Archive: April 2012", "Infiniti to Move Production"}, []string{"May 2, 2012"}},
 		{"/2012/04/05/", 200, "text/html", []string{"Archive: April 5, 2012", "Infiniti to Move Production"}, []string{"April 4, 2012"}},
