@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -461,4 +462,51 @@ func TestModerationQueue(t *testing.T) {
 	}
 	mod.expect(mod.get(resp.Header.Get("Location")), 200, "Comment moved to the trash.", "3 Comments on")
 	jordan.expect(jordan.post("/admin/comments", url.Values{"one": {"trash:" + ids[0][1]}, "from": {"page"}}), 403)
+}
+
+// Wherever a reply lands in the tree (deeper than the site indents, past
+// the replies an article page shows, on a later page), the page the writer
+// is sent to shows it.
+func TestReplyVisibleWhereWriterLands(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	st, err := ts.settings.Stored(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.PerMinute = 0 // one writer posts a whole tree here
+	if err := ts.settings.Save(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
+	art := articleID(t, b)
+	post := func(parent, body string) string {
+		t.Helper()
+		resp := b.post("/comments", url.Values{"article_id": {art}, "parent_id": {parent}, "body": {body}})
+		b.expect(resp, 303)
+		loc := resp.Header.Get("Location")
+		id := commentIDRe.FindStringSubmatch(loc)[1]
+		b.expect(b.get(loc), 200, `id="comment-`+id+`"`, body)
+		return id
+	}
+	root := post("0", "A thread to grow")
+	// A chain far deeper than the indentation goes.
+	parent := root
+	for i := 0; i < 8; i++ {
+		parent = post(parent, "Deeper "+strconv.Itoa(i))
+	}
+	// Many answers to the root, then answers to the earliest of them.
+	var first string
+	for i := 0; i < 5; i++ {
+		id := post(root, "Beside "+strconv.Itoa(i))
+		if first == "" {
+			first = id
+		}
+	}
+	post(first, "Under the first answer")
+	// With the newest-first order chosen, and again with the best-first one.
+	for _, order := range []string{"newest", "best"} {
+		b.expect(b.get(infiniti+"?csort="+order), 200)
+		post(root, "Answer while sorting by "+order)
+		post("0", "New thread while sorting by "+order)
+	}
 }
