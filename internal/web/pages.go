@@ -26,6 +26,8 @@ type listData struct {
 	Older    string // link to the next (older) page, or ""
 	Newest   string // link back to the first page when not on it
 	FeedURL  string
+	// Research leads a make's tag page to its New Car Research pages.
+	Research *navItem
 	// Comments are a person's newest comments, on their public page.
 	Comments []commentLink
 }
@@ -257,8 +259,18 @@ func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
 	feed := links.Tag(t.Slug) + "feed/"
 	p := &page{Title: label, Description: "Articles tagged " + label + ".",
 		Feeds: []feedLink{{"rss", label + " – RSS", st.BaseURL + feed}, {"atom", label + " – Atom", st.BaseURL + feed + "atom/"}}}
-	return s.listPage(w, r, article.ListQuery{TagID: t.ID}, p, listData{Kind: "tag", Heading: label, FeedURL: feed,
-		Intro: "Articles tagged “" + label + "”."})
+	d := listData{Kind: "tag", Heading: label, FeedURL: feed, Intro: "Articles tagged “" + label + "”."}
+	// A make's tag leads to its New Car Research pages.
+	if s.Cars != nil {
+		cat, err := s.Cars.Catalogue(r.Context())
+		if err != nil {
+			return err
+		}
+		if m, ok := cat.Make(t.Slug); ok {
+			d.Research = &navItem{Label: m.Name, Href: "/cars/" + m.Slug + "/"}
+		}
+	}
+	return s.listPage(w, r, article.ListQuery{TagID: t.ID}, p, d)
 }
 
 func (s *Server) author(w http.ResponseWriter, r *http.Request) error {

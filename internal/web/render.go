@@ -341,6 +341,9 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 		href := links.Tag(t.Slug)
 		p.Nav = append(p.Nav, navItem{Label: tagLabel(t.Name), Href: href, Current: strings.HasPrefix(r.URL.Path, href)})
 	}
+	if s.Cars != nil {
+		p.Nav = append(p.Nav, navItem{Label: "New Car Research", Href: "/cars/", Current: strings.HasPrefix(r.URL.Path, "/cars/")})
+	}
 	return nil
 }
 

@@ -113,6 +113,15 @@
     });
   }
 
+  // The section bar on phones: the fade at its edge goes once the end is
+  // in view.
+  var bar = document.querySelector(".sections ul");
+  if (bar) {
+    var edge = function () { bar.classList.toggle("at-end", bar.scrollLeft + bar.clientWidth >= bar.scrollWidth - 4); };
+    bar.addEventListener("scroll", edge, { passive: true });
+    edge();
+  }
+
   // Messages: said aloud by screen readers, wherever the page landed, and
   // dismissable. The notice itself stays in view at the top of the page.
   var announcer = document.createElement("div");
