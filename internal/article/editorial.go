@@ -308,9 +308,12 @@ func (s *Store) StaffList(ctx context.Context, q StaffQuery) ([]Staff, bool, err
 	return out, more, nil
 }
 
-// StatusCounts counts the newsroom's articles by status (and the trash).
-func (s *Store) StatusCounts(ctx context.Context) (map[string]int, error) {
-	return s.db.CountBy(ctx, `SELECT CASE WHEN trashed_at IS NOT NULL THEN 'trashed' ELSE status END, count(*) FROM articles GROUP BY 1`)
+// StatusCounts counts the newsroom's articles by status (and the trash):
+// every article, or one writer's (authorID > 0), the same articles
+// StaffList shows with that AuthorID.
+func (s *Store) StatusCounts(ctx context.Context, authorID int64) (map[string]int, error) {
+	return s.db.CountBy(ctx, `SELECT CASE WHEN trashed_at IS NOT NULL THEN 'trashed' ELSE status END, count(*) FROM articles
+		WHERE (author_id = $1 OR $1 = 0) GROUP BY 1`, authorID)
 }
 
 // Revision is one saved state of an article.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ type Newsroom interface {
 	Save(ctx context.Context, id int64, version int, d article.Draft, by int64) (article.Staff, error)
 	Step(ctx context.Context, id int64, version int, step, note string, by int64) (article.Staff, error)
 	StaffList(ctx context.Context, q article.StaffQuery) ([]article.Staff, bool, error)
-	StatusCounts(ctx context.Context) (map[string]int, error)
+	StatusCounts(ctx context.Context, authorID int64) (map[string]int, error)
 	Revisions(ctx context.Context, articleID int64) ([]article.Revision, error)
 	Revision(ctx context.Context, id int64) (article.Revision, error)
 	Restore(ctx context.Context, revisionID int64, version int, by int64) (article.Staff, error)
@@ -77,6 +78,36 @@ type articlesData struct {
 	More     string
 	Mine     bool // a contributor sees their own only
 	Authors  []account.Person
+	Steps    []bulkStep // the bulk steps the person may take on some listed article
+
+	StatusLabels map[string]string // the tabs' names
+}
+
+var articleStatusLabels = map[string]string{"draft": "Drafts", "pending": "Pending review", "scheduled": "Scheduled", "published": "Published", "trashed": "Trash"}
+
+// bulkStep is a step the articles list takes for many articles at once.
+type bulkStep struct {
+	Step  string
+	Label string // in the list's menu
+	Done  string // "2 articles moved to the trash"
+	Verb  string // "1 article could not be published"
+}
+
+var bulkSteps = []bulkStep{
+	{"submit", "Submit for review", "submitted for review", "submitted for review"},
+	{"publish", "Publish", "published (or scheduled, where their date is to come)", "published"},
+	{"unpublish", "Unpublish", "unpublished", "unpublished"},
+	{"trash", "Move to the trash", "moved to the trash", "moved to the trash"},
+	{"restore", "Take out of the trash", "taken out of the trash", "taken out of the trash"},
+}
+
+func findBulkStep(name string) (bulkStep, bool) {
+	for _, b := range bulkSteps {
+		if b.Step == name {
+			return b, true
+		}
+	}
+	return bulkStep{}, false
 }
 
 func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -100,8 +131,8 @@ func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		sq.AuthorID = n
 	}
-	d := articlesData{Query: sq, Statuses: statuses}
-	if !v.Can(account.PermEditOthers) && !v.Can(account.PermPublish) {
+	d := articlesData{Query: sq, Statuses: statuses, StatusLabels: articleStatusLabels}
+	if !seesAllArticles(v) {
 		sq.AuthorID, d.Mine = v.ID, true // others' drafts are theirs
 	}
 	list, more, err := s.Newsroom.StaffList(r.Context(), sq)
@@ -109,8 +140,17 @@ func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	d.Articles = list
-	if d.Counts, err = s.Newsroom.StatusCounts(r.Context()); err != nil {
+	// The tabs count what each would list for this person.
+	if d.Counts, err = s.Newsroom.StatusCounts(r.Context(), sq.AuthorID); err != nil {
 		return err
+	}
+	for _, step := range bulkSteps {
+		for i := range list {
+			if articleCan(v, &list[i], step.Step) {
+				d.Steps = append(d.Steps, step)
+				break
+			}
+		}
 	}
 	if !d.Mine {
 		staff, err := s.People.Staff(r.Context(), account.RoleContributor, account.RoleAuthor, account.RoleEditor, account.RoleAdmin)
@@ -136,44 +176,135 @@ func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer
 }
 
 // bulkArticles takes one step for many articles, each as far as the
-// person may.
+// person may, and says what changed and what did not, and why.
 func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	step := r.PostForm.Get("action")
-	if !contains([]string{"submit", "publish", "unpublish", "trash", "restore"}, step) {
+	step, ok := findBulkStep(r.PostForm.Get("action"))
+	if !ok {
 		return badRequest{"Choose what to do with the articles."}
 	}
-	ok, refused := 0, 0
+	res := bulkResult{Step: step.Step}
 	for _, raw := range r.PostForm["id"] {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
 			return badRequest{"Malformed article."}
 		}
 		a, err := s.Newsroom.StaffByID(r.Context(), id)
+		if errors.Is(err, apperr.ErrNotFound) {
+			res.Gone++
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		if !articleCan(v, &a, step) {
-			refused++
+		if !articleCan(v, &a, step.Step) {
+			if articleCan(v, stateFor(a, step.Step), step.Step) {
+				res.NotNow++ // the role allows it, but not to the article as it stands
+			} else {
+				res.NotYours++
+			}
 			continue
 		}
-		done, err := s.Newsroom.Step(r.Context(), id, 0, step, "", v.ID)
-		if err != nil {
-			refused++
+		done, err := s.Newsroom.Step(r.Context(), id, 0, step.Step, "", v.ID)
+		var c *article.Conflict
+		switch {
+		case errors.Is(err, article.ErrTransition):
+			res.NotNow++
 			continue
+		case errors.As(err, &c):
+			res.Changed++
+			continue
+		case err != nil:
+			return err
 		}
-		s.afterStep(r, done, step, "", v)
-		ok++
+		s.afterStep(r, done, step.Step, "", v)
+		res.Done++
 	}
-	s.changed(0, false)
-	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step, "done", ok, "refused", refused)
-	flash := "articles-bulk"
-	if refused > 0 {
-		flash = "articles-bulk-partly"
+	if res.Done > 0 {
+		s.changed(0, false)
 	}
-	return s.redirectFlash(w, r, "/admin/articles", flash)
+	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step.Step, "done", res.Done, "refused", res.NotNow+res.NotYours+res.Changed+res.Gone)
+	return s.redirectFlash(w, r, "/admin/articles", "articles-bulk?"+res.encode())
+}
+
+// stateFor is a copy of a in the state a step starts from (a draft to
+// publish, a published article to unpublish ...), to tell "your role does
+// not allow it" from "not as the article stands".
+func stateFor(a article.Staff, step string) *article.Staff {
+	switch step {
+	case "submit", "publish":
+		a.Status, a.Trashed = article.StatusDraft, false
+	case "unpublish":
+		a.Status, a.Trashed = article.StatusPublished, false
+	case "trash":
+		a.Trashed = false
+	case "restore":
+		a.Trashed = true
+	}
+	return &a
+}
+
+// bulkResult counts what a bulk step did to each ticked article.
+type bulkResult struct {
+	Step     string
+	Done     int // the step was taken
+	NotNow   int // the step does not apply to the article as it stands
+	NotYours int // the person's role does not allow it
+	Changed  int // someone changed it meanwhile
+	Gone     int // it no longer exists
+}
+
+func (b bulkResult) encode() string {
+	return url.Values{"s": {b.Step}, "d": {strconv.Itoa(b.Done)}, "n": {strconv.Itoa(b.NotNow)}, "r": {strconv.Itoa(b.NotYours)},
+		"c": {strconv.Itoa(b.Changed)}, "g": {strconv.Itoa(b.Gone)}}.Encode()
+}
+
+// bulkMessage says what a bulk step changed: "2 articles moved to the
+// trash. 1 article could not be published: your role does not allow it."
+// Only numbers and a known step come from the cookie, never text.
+func bulkMessage(q url.Values) string {
+	step, ok := findBulkStep(q.Get("s"))
+	if !ok {
+		return ""
+	}
+	n := func(k string) int {
+		v, err := strconv.Atoi(q.Get(k))
+		if err != nil || v < 0 {
+			return 0
+		}
+		return v
+	}
+	articles := func(k int) string {
+		if k == 1 {
+			return "1 article"
+		}
+		return strconv.Itoa(k) + " articles"
+	}
+	var parts []string
+	if d := n("d"); d > 0 {
+		parts = append(parts, articles(d)+" "+step.Done+".")
+	}
+	for _, why := range []struct {
+		key, reason string
+	}{
+		{"n", "the step does not apply to it as it stands"},
+		{"r", "your role does not allow it"},
+		{"c", "someone changed it meanwhile; open it and try again"},
+		{"g", "it no longer exists"},
+	} {
+		if k := n(why.key); k > 0 {
+			parts = append(parts, fmt.Sprintf("%s could not be %s: %s.", articles(k), step.Verb, why.reason))
+		}
+	}
+	if len(parts) == 0 {
+		return "No article was ticked: nothing changed."
+	}
+	if n("d") == 0 {
+		parts = append([]string{"Nothing changed."}, parts...)
+	}
+	return strings.Join(parts, " ")
 }
 
 type editorData struct {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"byline/internal/apperr"
@@ -45,7 +46,7 @@ func (s *Server) adminComments(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	d := commentsData{Queue: q, Comments: list, Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash, comment.ActRestore}}
 	for _, x := range comment.Queues {
-		label := string(x)
+		label := strings.ToUpper(string(x)[:1]) + string(x)[1:] // "Pending", as the tab shows it
 		if n := counts[x]; n > 0 {
 			label += " (" + strconv.Itoa(n) + ")"
 		}

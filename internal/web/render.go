@@ -357,6 +357,7 @@ func (s *Server) funcs() template.FuncMap {
 			return t.In(s.Location).Format("January 2, 2006 at 3:04 PM MST")
 		},
 		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"weekday":   func(t time.Time) string { return t.In(s.Location).Weekday().String() },
 		"permalink": func(a article.Article) string { return links.Article(a.PublishedAt, a.Slug, s.Location) },
 		"tagURL":    links.Tag,
 		"authorURL": links.Author,

@@ -1,0 +1,133 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/demo"
+)
+
+// staffFor makes a verified person with only role, signed in.
+func staffFor(t *testing.T, b *browser, ts testSite, role account.Role) (*browser, int64) {
+	t.Helper()
+	email := string(role) + "-only@motorledger.example"
+	p, err := ts.accounts.Create(context.Background(), account.NewPerson{Email: email, DisplayName: "Only " + string(role),
+		Roles: []account.Role{role}, PasswordHash: account.HashPassword(demo.Password), Verified: true, Country: "US"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signedIn(t, b, email), p.ID
+}
+
+var (
+	hrefRe = regexp.MustCompile(`<a [^>]*href="([^"]+)"`)
+	tileRe = regexp.MustCompile(`<h3><a href="([^"]+)">([^<]+)</a></h3><p class="big">(\d+)</p>`)
+)
+
+// The dashboard shows each role only the tiles whose pages it may open,
+// with figures that count what those pages list, and the newsletter tile
+// says when the schedule makes the next digests.
+func TestDashboardPerRole(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	ctx := context.Background()
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := ts.db.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// More unrouted requests than a capped list would hold, a failed mail,
+	// and articles awaiting review from two writers.
+	if _, err := ts.db.Exec(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1005)
+		INSERT INTO leads (created_at, make_id, model_id, year, postal, country, first_name, last_name, email, timeframe, consent, status, thanks_token)
+		SELECT l.created_at, l.make_id, l.model_id, l.year, l.postal, l.country, l.first_name, l.last_name, l.email, l.timeframe, l.consent, 'unrouted', 'bulk-' || n.i
+		FROM n, (SELECT * FROM leads ORDER BY id LIMIT 1) l`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.db.Exec(ctx, `UPDATE mail_outbox SET status = 'failed' WHERE id = (SELECT min(id) FROM mail_outbox)`); err != nil {
+		t.Fatal(err)
+	}
+	priya := signedIn(t, newBrowser(t, srv), "priya.raman@motorledger.example")
+	for _, h := range []string{"Priya's pending piece", "Priya's draft"} {
+		resp := priya.post("/admin/articles", url.Values{"headline": {h}, "body": {"Text."}})
+		priya.expect(resp, 303)
+		if strings.Contains(h, "pending") {
+			priya.expect(priya.post(resp.Header.Get("Location"), url.Values{"action": {"submit"}}), 303)
+		}
+	}
+	if n := count(`SELECT count(*) FROM leads WHERE status = 'unrouted'`); n <= 1000 {
+		t.Fatalf("%d unrouted leads: the fixture needs more than 1,000", n)
+	}
+
+	roles := []account.Role{account.RoleReader, account.RoleContributor, account.RoleAuthor, account.RoleModerator, account.RoleEditor, account.RoleAdmin}
+	for _, role := range roles {
+		t.Run(string(role), func(t *testing.T) {
+			b, id := staffFor(t, newBrowser(t, srv), ts, role)
+			b.t = t
+			if role == account.RoleReader {
+				b.expect(b.get("/admin"), 403)
+				return
+			}
+			b.expect(b.get("/admin"), 200, "Dashboard")
+			page := b.last
+			if strings.Contains(page, "January 1, 0001") || strings.Contains(page, "0001") {
+				t.Fatal("a zero date on the dashboard")
+			}
+			// Every link answers 200 for this person.
+			seen := map[string]bool{}
+			for _, m := range hrefRe.FindAllStringSubmatch(page, -1) {
+				href := strings.ReplaceAll(m[1], "&amp;", "&")
+				if !strings.HasPrefix(href, "/") || strings.HasPrefix(href, "//") || seen[href] {
+					continue
+				}
+				seen[href] = true
+				if resp := b.get(href); resp.StatusCode != 200 {
+					t.Errorf("%s: %s answers %d", role, href, resp.StatusCode)
+				}
+			}
+			// Each tile's figure is what a direct count says.
+			tiles := map[string]int{}
+			for _, m := range tileRe.FindAllStringSubmatch(page, -1) {
+				n, _ := strconv.Atoi(m[3])
+				tiles[m[1]] = n
+			}
+			want := map[string]int{}
+			p := account.Person{ID: id, Roles: []account.Role{role}, VerifiedAt: time.Now()}
+			if p.Can(account.PermWriteArticles) {
+				if p.Can(account.PermEditOthers) || p.Can(account.PermPublish) {
+					want["/admin/articles?status=pending"] = count(`SELECT count(*) FROM articles WHERE status = 'pending' AND trashed_at IS NULL`)
+				} else {
+					want["/admin/articles?status=pending"] = count(`SELECT count(*) FROM articles WHERE status = 'pending' AND trashed_at IS NULL AND author_id = $1`, id)
+				}
+			}
+			if p.Can(account.PermModerate) {
+				want["/admin/comments"] = count(`SELECT count(*) FROM comments WHERE status = 'pending'`)
+			}
+			if p.Can(account.PermSeeLeads) {
+				want["/admin/leads?status=unrouted"] = count(`SELECT count(*) FROM leads WHERE status = 'unrouted'`)
+			}
+			if p.Can(account.PermViewMail) {
+				want["/admin/mail"] = count(`SELECT count(*) FROM mail_outbox WHERE status = 'failed'`)
+			}
+			if fmt.Sprint(tiles) != fmt.Sprint(want) {
+				t.Fatalf("%s: tiles %v, want %v", role, tiles, want)
+			}
+			if got := strings.Contains(page, "Next newsletter"); got != p.Can(account.PermSendNewsletters) {
+				t.Fatalf("%s: newsletter tile shown %v", role, got)
+			}
+		})
+	}
+	// The contributor's own pending piece counts; the admin's figure is the site's.
+	if n := count(`SELECT count(*) FROM articles WHERE status = 'pending' AND trashed_at IS NULL`); n < 1 {
+		t.Fatal("no article awaits review")
+	}
+}
