@@ -131,3 +131,43 @@ func TestDashboardPerRole(t *testing.T) {
 		t.Fatal("no article awaits review")
 	}
 }
+
+// A contributor's article list counts their own articles, offers only the
+// steps their role allows, and the answer to a bulk step says what changed.
+func TestContributorArticleList(t *testing.T) {
+	srv, _, ts := newAuthSite(t)
+	ctx := context.Background()
+	priya := signedIn(t, newBrowser(t, srv), "priya.raman@motorledger.example") // contributor
+	var ids []string
+	for _, h := range []string{"First draft", "Second draft"} {
+		resp := priya.post("/admin/articles", url.Values{"headline": {h}, "body": {"Text."}})
+		priya.expect(resp, 303)
+		ids = append(ids, strings.TrimPrefix(resp.Header.Get("Location"), "/admin/articles/"))
+	}
+	var mine, site int
+	ts.db.QueryRow(ctx, `SELECT count(*) FROM articles a JOIN users u ON u.id = a.author_id WHERE a.status = 'draft' AND a.trashed_at IS NULL AND u.email = 'priya.raman@motorledger.example'`).Scan(&mine)
+	ts.db.QueryRow(ctx, `SELECT count(*) FROM articles WHERE status = 'draft' AND trashed_at IS NULL`).Scan(&site)
+	if mine == site {
+		t.Fatal("the fixture needs drafts by others too")
+	}
+	priya.expect(priya.get("/admin/articles"), 200, fmt.Sprintf("Drafts (%d)", mine), `value="submit"`, `value="trash"`)
+	for _, refused := range []string{`value="publish"`, `value="unpublish"`, `value="restore"`} {
+		if strings.Contains(priya.last, refused) {
+			t.Fatalf("a contributor is offered %s", refused)
+		}
+	}
+	priya.expect(priya.get("/admin/articles?status=draft"), 200, "First draft", "Second draft")
+
+	// Posting a step the role refuses changes nothing, and says so.
+	priya.expect(priya.post("/admin/articles/bulk", url.Values{"action": {"publish"}, "id": ids}), 303)
+	priya.expect(priya.get("/admin/articles"), 200, "Nothing changed. 2 articles could not be published: your role does not allow it.")
+	// Someone else's article is not the contributor's to trash.
+	var other string
+	ts.db.QueryRow(ctx, `SELECT CAST(min(a.id) AS TEXT) FROM articles a JOIN users u ON u.id = a.author_id WHERE u.email <> 'priya.raman@motorledger.example'`).Scan(&other)
+	priya.expect(priya.post("/admin/articles/bulk", url.Values{"action": {"trash"}, "id": append(ids, other)}), 303)
+	priya.expect(priya.get("/admin/articles"), 200, "2 articles moved to the trash. 1 article could not be moved to the trash: your role does not allow it.")
+	priya.expect(priya.get("/admin/articles?status=trashed"), 200, "Trash (2)", "First draft", `value="restore"`)
+	// A step that does not apply as the article stands.
+	priya.expect(priya.post("/admin/articles/bulk", url.Values{"action": {"trash"}, "id": ids[:1]}), 303)
+	priya.expect(priya.get("/admin/articles"), 200, "Nothing changed. 1 article could not be moved to the trash: the step does not apply to it as it stands.")
+}
