@@ -38,9 +38,13 @@ type adminLink struct {
 	Current     bool
 }
 
+// adminTitle is an admin screen's <title>; the editor's script sets the
+// same one after an autosave changes the headline.
+func adminTitle(title string) string { return title + " · Admin" }
+
 // adminPage renders an admin screen in the admin layout.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, name, title string, f *form, data any) error {
-	p := &page{Title: title + " · Admin", NoIndex: true, Form: f, Data: data}
+	p := &page{Title: adminTitle(title), NoIndex: true, Form: f, Data: data}
 	s.fill(w, r, p)
 	for _, n := range adminNav {
 		if v.Can(n.Perm) {

@@ -18,6 +18,7 @@ import (
 	"byline/internal/links"
 	"byline/internal/mail"
 	"byline/internal/media"
+	"byline/internal/slug"
 )
 
 // Newsroom is what the newsroom screens need of the article store.
@@ -318,6 +319,20 @@ type editorData struct {
 	Date     string // publication date for the datetime-local field
 	Conflict *article.Conflict
 	Public   string // the public address, once published
+	Kicker   *article.Tag
+	Zone     string        // the site's time zone, which the date is in
+	Images   []editorImage // the library's images, to put in the text
+}
+
+// editorImage is a library image as the editor offers it for the text.
+type editorImage struct {
+	Alt, Thumb, Markdown string
+}
+
+// markdownImage is the Markdown that shows m in an article: ![alt](url).
+func markdownImage(m media.Media) string {
+	alt := strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`).Replace(m.Alt)
+	return "![" + alt + "](" + m.Variant("large").URL() + ")"
 }
 
 func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, f *form, a *article.Staff) error {
@@ -339,21 +354,27 @@ func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, s
 			return err
 		}
 	}
+	for _, m := range d.Media {
+		d.Images = append(d.Images, editorImage{Alt: m.Alt, Thumb: m.Variant("thumb").URL(), Markdown: markdownImage(m)})
+	}
+	d.Zone = s.Location.String() + " (" + time.Now().In(s.Location).Format("MST") + ")"
 	for _, act := range append(articleActions, "revisions") {
 		d.Can[act] = articleCan(v, a, act)
 	}
 	title := "New article"
 	if a != nil {
 		title = a.Headline
+		// The tags as the writer typed them, in order (the first is the
+		// kicker); the models among them are also ticked in the list.
 		var tags []string
 		for _, t := range a.Tags {
 			if strings.Contains(t.Slug, "-") && s.isModelTag(r, t.Slug) {
-				d.About[t.Slug] = true // shown in the models list instead
-				continue
+				d.About[t.Slug] = true
 			}
 			tags = append(tags, t.Name)
 		}
 		d.Tags = strings.Join(tags, ", ")
+		d.Kicker = a.Kicker()
 		if !a.PublishedAt.IsZero() {
 			d.Date = a.PublishedAt.In(s.Location).Format("2006-01-02T15:04")
 		}
@@ -399,12 +420,23 @@ func (s *Server) articleFromPath(r *http.Request, v *viewer) (article.Staff, err
 func (s *Server) draftOf(f *form, author int64, status article.Status) (article.Draft, error) {
 	d := article.Draft{Headline: f.Get("headline"), Slug: strings.TrimSpace(f.Get("slug")), AuthorID: author, BodyMD: f.Get("body"),
 		Excerpt: f.Get("excerpt"), Status: status}
+	// Tags stay as typed, in order. The models list is another view of
+	// the model tags: a model ticked there is added after the typed tags
+	// ("Infiniti QX60": tag infiniti-qx60), and one that was ticked when
+	// the editor was drawn (models_shown) and no longer is, is removed.
+	dropped := map[string]bool{}
+	for _, m := range f.Values["models_shown"] {
+		dropped[slug.Make(m)] = true
+	}
+	for _, m := range f.Values["models"] {
+		delete(dropped, slug.Make(m))
+	}
 	for _, t := range strings.Split(f.Get("tags"), ",") {
-		if t = strings.TrimSpace(t); t != "" {
+		if t = strings.TrimSpace(t); t != "" && !dropped[slug.Make(t)] {
 			d.Tags = append(d.Tags, t)
 		}
 	}
-	d.Tags = append(d.Tags, f.Values["models"]...) // "Infiniti QX60": tag infiniti-qx60
+	d.Tags = append(d.Tags, f.Values["models"]...)
 	d.Tags = append(d.Tags, f.Values["makes"]...)
 	if id, err := strconv.ParseInt(f.Get("featured"), 10, 64); err == nil && id > 0 {
 		d.FeaturedMediaID = id
@@ -455,7 +487,7 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, v *viewer
 		var a article.Article
 		if a, err = s.Newsroom.Create(r.Context(), d); err == nil {
 			if wantsJSON(r) {
-				return writeJSONStatus(w, http.StatusCreated, map[string]any{"id": a.ID, "version": 1, "url": fmt.Sprintf("/admin/articles/%d", a.ID)})
+				return writeJSONStatus(w, http.StatusCreated, savedJSON(a, 1, map[string]any{"url": fmt.Sprintf("/admin/articles/%d", a.ID)}))
 			}
 			return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
 		}
@@ -517,7 +549,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		return errForbidden
 	}
 	if wantsJSON(r) {
-		return writeJSONStatus(w, http.StatusOK, map[string]any{"id": a.ID, "version": a.Version, "saved": time.Now().In(s.Location).Format("3:04:05 PM")})
+		return writeJSONStatus(w, http.StatusOK, savedJSON(a.Article, a.Version, map[string]any{"saved": time.Now().In(s.Location).Format("3:04:05 PM")}))
 	}
 	if step == "save" {
 		return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
@@ -590,6 +622,20 @@ func (s *Server) afterStep(r *http.Request, a article.Staff, step, note string, 
 			s.Logger.Error("newsroom: mail", "to", m.To, "err", err)
 		}
 	}
+}
+
+// savedJSON answers an autosave with what the editor shows of the saved
+// article: its version, the page's title and the kicker, as the server
+// decides them.
+func savedJSON(a article.Article, version int, more map[string]any) map[string]any {
+	out := map[string]any{"id": a.ID, "version": version, "headline": a.Headline, "title": adminTitle(a.Headline), "kicker": ""}
+	if k := a.Kicker(); k != nil {
+		out["kicker"] = k.Name
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
 }
 
 func autosaveRefused(w http.ResponseWriter, err error) error {

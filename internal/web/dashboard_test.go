@@ -171,3 +171,56 @@ func TestContributorArticleList(t *testing.T) {
 	priya.expect(priya.post("/admin/articles/bulk", url.Values{"action": {"trash"}, "id": ids[:1]}), 303)
 	priya.expect(priya.get("/admin/articles"), 200, "Nothing changed. 1 article could not be moved to the trash: the step does not apply to it as it stands.")
 }
+
+var kickerRe = regexp.MustCompile(`<p class="kicker"><a href="/tag/([^/]+)/">([^<]+)</a></p>`)
+
+// The kicker is the same in the preview, the editor and on the page, and
+// the tags keep the spelling and order the writer typed, through saving,
+// publishing and unticking a model.
+func TestTagsAndKickerAsTyped(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	helen := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
+	// "japan" and "infiniti" exist in the demo, spelt as slugs.
+	form := url.Values{"headline": {"Infiniti builds the QX60 at home"}, "body": {"Text."}, "tags": {"INFINITI, Japan, factories"},
+		"models": {"Infiniti QX60"}}
+	kicker := func(body string) string {
+		t.Helper()
+		m := kickerRe.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no kicker in\n%.2000s", body)
+		}
+		return m[1] + " " + m[2]
+	}
+	helen.expect(helen.post("/admin/articles/preview", form), 200)
+	want := kicker(helen.last)
+	if want != "infiniti INFINITI" {
+		t.Fatalf("preview kicker %q", want)
+	}
+	resp := helen.post("/admin/articles", form)
+	helen.expect(resp, 303)
+	page := resp.Header.Get("Location")
+	helen.expect(helen.get(page), 200, `value="INFINITI, Japan, factories, Infiniti QX60"`, `id="kicker-sample">INFINITI</span>`)
+	// Saved again from the editor as drawn: nothing moves.
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(helen.last)[1]
+	resave := url.Values{"version": {version}, "headline": form["headline"], "body": form["body"], "tags": {"INFINITI, Japan, factories, Infiniti QX60"},
+		"models": {"Infiniti QX60"}, "models_shown": {"Infiniti QX60"}, "action": {"save"}}
+	helen.expect(helen.post(page, resave), 303)
+	helen.expect(helen.get(page), 200, `value="INFINITI, Japan, factories, Infiniti QX60"`, `id="kicker-sample">INFINITI</span>`)
+	helen.expect(helen.post(page, url.Values{"action": {"publish"}}), 303)
+	helen.expect(helen.get(page), 200, "On the site")
+	public := regexp.MustCompile(`<dt>On the site</dt><dd><a href="([^"]+)"`).FindStringSubmatch(helen.last)[1]
+	_, body := anonGet(t, srv.URL+public, nil)
+	if got := kicker(body); got != want {
+		t.Fatalf("page kicker %q, preview %q", got, want)
+	}
+	if !strings.Contains(body, `rel="tag">INFINITI</a>`) || strings.Index(body, `rel="tag">Japan</a>`) > strings.Index(body, `rel="tag">factories</a>`) {
+		t.Fatalf("tags not as typed:\n%.3000s", body)
+	}
+	// Unticking the model in the list takes its tag away; the rest stay.
+	helen.expect(helen.get(page), 200)
+	version = regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(helen.last)[1]
+	resave.Set("version", version)
+	resave.Del("models")
+	helen.expect(helen.post(page, resave), 303)
+	helen.expect(helen.get(page), 200, `value="INFINITI, Japan, factories"`)
+}

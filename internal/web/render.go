@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
@@ -335,19 +334,8 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 	return nil
 }
 
-// tagLabel turns a slug-like tag name ("electric-vehicles") into a label.
-func tagLabel(name string) string {
-	if strings.ContainsAny(name, " ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-		return name
-	}
-	words := strings.Split(name, "-")
-	for i, w := range words {
-		if r, n := utf8.DecodeRuneInString(w); n > 0 {
-			words[i] = strings.ToUpper(string(r)) + w[n:]
-		}
-	}
-	return strings.Join(words, " ")
-}
+// tagLabel is a tag's own name as a label (see article.TagLabel).
+func tagLabel(name string) string { return article.TagLabel(name) }
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
