@@ -357,7 +357,7 @@ func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, s
 	for _, m := range d.Media {
 		d.Images = append(d.Images, editorImage{Alt: m.Alt, Thumb: m.Variant("thumb").URL(), Markdown: markdownImage(m)})
 	}
-	d.Zone = s.Location.String() + " (" + time.Now().In(s.Location).Format("MST") + ")"
+	d.Zone = s.Location.String() + " time" // by name: its abbreviation changes with the season
 	for _, act := range append(articleActions, "revisions") {
 		d.Can[act] = articleCan(v, a, act)
 	}
@@ -487,7 +487,7 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, v *viewer
 		var a article.Article
 		if a, err = s.Newsroom.Create(r.Context(), d); err == nil {
 			if wantsJSON(r) {
-				return writeJSONStatus(w, http.StatusCreated, savedJSON(a, 1, map[string]any{"url": fmt.Sprintf("/admin/articles/%d", a.ID)}))
+				return writeJSONStatus(w, http.StatusCreated, savedJSON(a, 1, s.site(r).Name, map[string]any{"url": fmt.Sprintf("/admin/articles/%d", a.ID)}))
 			}
 			return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
 		}
@@ -549,7 +549,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		return errForbidden
 	}
 	if wantsJSON(r) {
-		return writeJSONStatus(w, http.StatusOK, savedJSON(a.Article, a.Version, map[string]any{"saved": time.Now().In(s.Location).Format("3:04:05 PM")}))
+		return writeJSONStatus(w, http.StatusOK, savedJSON(a.Article, a.Version, s.site(r).Name, map[string]any{"saved": time.Now().In(s.Location).Format("3:04:05 PM")}))
 	}
 	if step == "save" {
 		return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
@@ -627,8 +627,8 @@ func (s *Server) afterStep(r *http.Request, a article.Staff, step, note string, 
 // savedJSON answers an autosave with what the editor shows of the saved
 // article: its version, the page's title and the kicker, as the server
 // decides them.
-func savedJSON(a article.Article, version int, more map[string]any) map[string]any {
-	out := map[string]any{"id": a.ID, "version": version, "headline": a.Headline, "title": adminTitle(a.Headline), "kicker": ""}
+func savedJSON(a article.Article, version int, siteName string, more map[string]any) map[string]any {
+	out := map[string]any{"id": a.ID, "version": version, "headline": a.Headline, "title": pageTitle(adminTitle(a.Headline), siteName), "kicker": ""}
 	if k := a.Kicker(); k != nil {
 		out["kicker"] = k.Name
 	}

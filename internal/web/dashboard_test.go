@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -223,4 +226,29 @@ func TestTagsAndKickerAsTyped(t *testing.T) {
 	resave.Del("models")
 	helen.expect(helen.post(page, resave), 303)
 	helen.expect(helen.get(page), 200, `value="INFINITI, Japan, factories"`)
+}
+
+// The editor offers a date and time picker in the site's zone, named, and
+// the library's images as Markdown to put in the text; an autosave says
+// the page's new title and kicker.
+func TestEditorDateImagesAndTitle(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	elliot := signedIn(t, newBrowser(t, srv), "elliot.vance@motorledger.example")
+	var png bytes.Buffer
+	encodePNG(&png, image.NewRGBA(image.Rect(0, 0, 40, 30)))
+	elliot.expect(elliot.uploadWith("/admin/media", "file", "grille.png", png.Bytes(), url.Values{"alt": {"The new [grille]"}}), 303)
+	resp := elliot.post("/admin/articles", url.Values{"headline": {"Old headline"}, "body": {"Text."}, "published_at": {"2030-01-02T09:30"}})
+	elliot.expect(resp, 303)
+	page := resp.Header.Get("Location")
+	elliot.expect(elliot.get(page), 200, `type="datetime-local" id="e-date" name="published_at" step="60" value="2030-01-02T09:30"`,
+		`<span id="e-date-zone" class="zone">America/New_York time</span>`, `![The new \[grille\]](/media/`, `class="insert-image"`)
+	req, _ := http.NewRequest("POST", srv.URL+page, strings.NewReader(url.Values{"version": {"1"}, "headline": {"New  headline"}, "body": {"Text."},
+		"tags": {"Grilles, Design"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if r := elliot.do(req); r.StatusCode != 200 || !strings.Contains(elliot.last, `"title":"New headline · Admin – Motor Ledger"`) || !strings.Contains(elliot.last, `"kicker":"Grilles"`) {
+		t.Fatalf("autosave: %d %s", r.StatusCode, elliot.last)
+	}
+	elliot.expect(elliot.get(page), 200, "<title>New headline · Admin – Motor Ledger</title>")
 }

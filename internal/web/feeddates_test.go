@@ -107,3 +107,24 @@ func TestFeedAndSitemapDates(t *testing.T) {
 		}
 	}
 }
+
+// The editor's preview draws the article as its page does: the same
+// story markup (kicker, headline, body headings and their classes).
+func TestPreviewMatchesPage(t *testing.T) {
+	srv, _, _ := newAuthSite(t)
+	helen := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
+	form := url.Values{"headline": {"Plant notes"}, "tags": {"Factories, Japan"},
+		"body": {"Intro.\n\n## What was seen\n\nThe line.\n\n### Second shift\n\nMore.\n\n## Output\n\nCars."}}
+	helen.expect(helen.post("/admin/articles/preview", form), 200)
+	story := regexp.MustCompile(`(?s)<p class="kicker">.*?</div>`)
+	preview := story.FindString(helen.last)
+	resp := helen.post("/admin/articles", form)
+	page := resp.Header.Get("Location")
+	helen.expect(helen.post(page, url.Values{"action": {"publish"}}), 303)
+	helen.expect(helen.get(page), 200)
+	public := regexp.MustCompile(`<dt>On the site</dt><dd><a href="([^"]+)"`).FindStringSubmatch(helen.last)[1]
+	_, body := anonGet(t, srv.URL+public, nil)
+	if got := story.FindString(body); preview == "" || got != preview {
+		t.Fatalf("preview and page differ:\n%s\n---\n%s", preview, got)
+	}
+}

@@ -287,11 +287,7 @@ func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *page) {
 	if p.Canonical == "" && !p.NoIndex {
 		p.Canonical = st.BaseURL + r.URL.Path
 	}
-	if p.Title == "" {
-		p.Title = st.Name
-	} else if p.Title != st.Name {
-		p.Title += " – " + st.Name
-	}
+	p.Title = pageTitle(p.Title, st.Name)
 	if p.Description == "" {
 		p.Description = st.Tagline
 	}
@@ -332,6 +328,17 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 		p.Nav = append(p.Nav, navItem{Label: tagLabel(t.Name), Href: href, Current: strings.HasPrefix(r.URL.Path, href)})
 	}
 	return nil
+}
+
+// pageTitle is what a page's <title> says: its own title and the site's.
+func pageTitle(title, siteName string) string {
+	switch title {
+	case "":
+		return siteName
+	case siteName:
+		return title
+	}
+	return title + " – " + siteName
 }
 
 // tagLabel is a tag's own name as a label (see article.TagLabel).
