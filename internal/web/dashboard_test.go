@@ -82,6 +82,7 @@ func TestDashboardPerRole(t *testing.T) {
 			}
 			b.expect(b.get("/admin"), 200, "Dashboard")
 			page := b.last
+			checkHTML(t, "/admin", page)
 			if strings.Contains(page, "January 1, 0001") || strings.Contains(page, "0001") {
 				t.Fatal("a zero date on the dashboard")
 			}
@@ -251,4 +252,7 @@ func TestEditorDateImagesAndTitle(t *testing.T) {
 		t.Fatalf("autosave: %d %s", r.StatusCode, elliot.last)
 	}
 	elliot.expect(elliot.get(page), 200, "<title>New headline · Admin – Motor Ledger</title>")
+	checkHTML(t, page, elliot.last)
+	elliot.expect(elliot.get("/admin/articles"), 200)
+	checkHTML(t, "/admin/articles", elliot.last)
 }
