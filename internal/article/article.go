@@ -83,6 +83,34 @@ type Article struct {
 	FeaturedMediaID int64 // the image shown above it, 0 for none
 }
 
+// TagLabel turns a slug-like tag name ("electric-vehicles", from an
+// import or an article file, which give slugs) into a label ("Electric
+// Vehicles"); a name with capitals or spaces is left as it is.
+func TagLabel(name string) string {
+	if strings.ContainsAny(name, " ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		return name
+	}
+	words := strings.Split(name, "-")
+	for i, w := range words {
+		if r, n := utf8.DecodeRuneInString(w); n > 0 {
+			words[i] = strings.ToUpper(string(r)) + w[n:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// Kicker is the small label above the headline: the article's first tag,
+// as its writer typed it and in the order given, or nil without tags.
+// The public page, the lists, the editor and the preview all show this
+// one, so it cannot differ between them.
+func (a Article) Kicker() *Tag {
+	if len(a.Tags) == 0 {
+		return nil
+	}
+	t := a.Tags[0]
+	return &t
+}
+
 // Visible reports whether the public may read a at now: published, or
 // scheduled and its time has come.
 func (a Article) Visible(now time.Time) bool {
@@ -100,6 +128,10 @@ type Draft struct {
 	Status          Status
 	PublishedAt     time.Time // required to publish or schedule
 	FeaturedMediaID int64     // an image from the media library, or 0
+	// UpdatedAt is when an imported article last changed (an article file,
+	// the demo); Create takes it (never later than now, never before the
+	// publication), zero meaning now. Saves always stamp their own time.
+	UpdatedAt time.Time
 }
 
 const (

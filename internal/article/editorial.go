@@ -118,13 +118,19 @@ func (s *Store) conflict(ctx context.Context, tx *db.Tx, id int64) error {
 func keepRevision(ctx context.Context, tx *db.Tx, id, by int64, now time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO article_revisions (article_id, version, headline, slug, body_md, excerpt, tags, status, published_at, saved_by, saved_at)
 		SELECT a.id, a.version, a.headline, a.slug, a.body_md, a.excerpt,
-			COALESCE((SELECT `+groupConcat[tx.Engine()]+` FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id), ''),
+			COALESCE(`+tagList[tx.Engine()]+`, ''),
 			a.status, a.published_at, $2, $3 FROM articles a WHERE a.id = $1`, id, nullID(by), now)
 	return err
 }
 
-// groupConcat joins tag names with commas, by engine.
-var groupConcat = map[db.Engine]string{db.SQLite: `group_concat(t.name, ', ')`, db.Postgres: `string_agg(t.name, ', ' ORDER BY t.name)`}
+// tagList is an article's tags as typed, in order, joined with commas
+// (SQLite's group_concat keeps the order of the rows it is given).
+var tagList = map[db.Engine]string{
+	db.SQLite: `(SELECT group_concat(n, ', ') FROM (SELECT ` + articleTagName + ` AS n FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		WHERE at.article_id = a.id ORDER BY at.position, t.name))`,
+	db.Postgres: `(SELECT string_agg(` + articleTagName + `, ', ' ORDER BY at.position, t.name) FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		WHERE at.article_id = a.id)`,
+}
 
 func nullID(id int64) any {
 	if id == 0 {
@@ -308,9 +314,12 @@ func (s *Store) StaffList(ctx context.Context, q StaffQuery) ([]Staff, bool, err
 	return out, more, nil
 }
 
-// StatusCounts counts the newsroom's articles by status (and the trash).
-func (s *Store) StatusCounts(ctx context.Context) (map[string]int, error) {
-	return s.db.CountBy(ctx, `SELECT CASE WHEN trashed_at IS NOT NULL THEN 'trashed' ELSE status END, count(*) FROM articles GROUP BY 1`)
+// StatusCounts counts the newsroom's articles by status (and the trash):
+// every article, or one writer's (authorID > 0), the same articles
+// StaffList shows with that AuthorID.
+func (s *Store) StatusCounts(ctx context.Context, authorID int64) (map[string]int, error) {
+	return s.db.CountBy(ctx, `SELECT CASE WHEN trashed_at IS NOT NULL THEN 'trashed' ELSE status END, count(*) FROM articles
+		WHERE (author_id = $1 OR $1 = 0) GROUP BY 1`, authorID)
 }
 
 // Revision is one saved state of an article.

@@ -99,7 +99,7 @@ func TestNewsroom(t *testing.T) {
 		if list, _, _ := s.StaffList(ctx, StaffQuery{}); len(list) != 0 {
 			t.Fatalf("the trash shows in the list: %d", len(list))
 		}
-		counts, _ := s.StatusCounts(ctx)
+		counts, _ := s.StatusCounts(ctx, 0)
 		if counts["trashed"] != 1 {
 			t.Fatalf("counts %v", counts)
 		}

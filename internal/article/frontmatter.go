@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"byline/internal/slug"
 )
 
 // File is an article as written in a Markdown file with YAML front matter:
@@ -18,6 +20,7 @@ import (
 //	title: "Infiniti to move production out of Japan"
 //	author: elliot-vance          # slug, e-mail or display name
 //	date: 2012-04-05T10:15:00-04:00
+//	updated: 2012-04-05T16:40:00-04:00  # optional: last change, when later
 //	tags: [infiniti, nissan]
 //	status: published            # draft, pending review, scheduled, published
 //	slug: optional-custom-slug
@@ -28,6 +31,7 @@ type File struct {
 	Title   string
 	Author  string
 	Date    time.Time // zero when not given
+	Updated time.Time // its last change; zero when not given
 	Tags    []string
 	Status  Status
 	Slug    string
@@ -39,6 +43,7 @@ type frontMatter struct {
 	Title   string   `yaml:"title"`
 	Author  string   `yaml:"author"`
 	Date    string   `yaml:"date"`
+	Updated string   `yaml:"updated"`
 	Tags    []string `yaml:"tags"`
 	Status  string   `yaml:"status"`
 	Slug    string   `yaml:"slug"`
@@ -93,7 +98,14 @@ func ParseFile(data []byte, loc *time.Location) (File, error) {
 		}
 		f.Status = st
 	}
-	if d := strings.TrimSpace(fm.Date); d != "" {
+	for _, field := range []struct {
+		name, value string
+		dst         *time.Time
+	}{{"date", fm.Date, &f.Date}, {"updated", fm.Updated, &f.Updated}} {
+		d := strings.TrimSpace(field.value)
+		if d == "" {
+			continue
+		}
 		var err error
 		for _, layout := range dateLayouts {
 			var t time.Time
@@ -103,12 +115,12 @@ func ParseFile(data []byte, loc *time.Location) (File, error) {
 				t, err = time.ParseInLocation(layout, d, loc)
 			}
 			if err == nil {
-				f.Date = t
+				*field.dst = t
 				break
 			}
 		}
 		if err != nil {
-			return File{}, fmt.Errorf("front matter: date %q is not a date (use 2012-04-05 or 2012-04-05T10:15:00-04:00)", d)
+			return File{}, fmt.Errorf("front matter: %s %q is not a date (use 2012-04-05 or 2012-04-05T10:15:00-04:00)", field.name, d)
 		}
 	}
 	if strings.TrimSpace(f.Body) == "" {
@@ -125,17 +137,26 @@ func yamlMessage(err error) string {
 	return strings.Join(strings.Fields(msg), " ")
 }
 
-// Draft turns the file into a Draft for authorID.
+// Draft turns the file into a Draft for authorID. Tags written as slugs
+// (as the format shows them: [infiniti, fuel-economy]) become names
+// ("Infiniti", "Fuel Economy"); a tag written as a name stays as written.
 func (f File) Draft(authorID int64) Draft {
+	var tags []string
+	for _, t := range f.Tags {
+		if t = strings.TrimSpace(t); t == slug.Make(t) {
+			t = TagLabel(t)
+		}
+		tags = append(tags, t)
+	}
 	return Draft{Headline: f.Title, Slug: f.Slug, AuthorID: authorID, BodyMD: f.Body,
-		Excerpt: f.Excerpt, Tags: f.Tags, Status: f.Status, PublishedAt: f.Date}
+		Excerpt: f.Excerpt, Tags: tags, Status: f.Status, PublishedAt: f.Date, UpdatedAt: f.Updated}
 }
 
 // AuthorLookup finds the ID of the person an article file names.
 type AuthorLookup func(ctx context.Context, key string) (int64, error)
 
 // AddFile parses an article file, finds its author and stores it: what
-// `byline article add` and the demo loader both do.
+// `byline article add` does.
 func (s *Store) AddFile(ctx context.Context, data []byte, loc *time.Location, author AuthorLookup) (Article, error) {
 	f, err := ParseFile(data, loc)
 	if err != nil {

@@ -55,7 +55,11 @@ func (s *Store) PublishDue(ctx context.Context) (int64, error) {
 	if err != nil || due == 0 {
 		return 0, err // nothing due: no write, so no lock on the one SQLite writer
 	}
-	res, err := s.db.Exec(ctx, `UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1`, now)
+	// Coming out is a public change: updated_at moves to the moment it did
+	// (feeds and the sitemap read it), unless a later edit already has.
+	res, err := s.db.Exec(ctx, `UPDATE articles SET status = 'published',
+		updated_at = CASE WHEN updated_at < published_at THEN published_at ELSE updated_at END
+		WHERE status = 'scheduled' AND published_at <= $1`, now)
 	if err != nil {
 		return 0, fmt.Errorf("article: publish scheduled: %w", err)
 	}
@@ -68,6 +72,20 @@ func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 		return Article{}, err
 	}
 	now := s.now()
+	// An import keeps its own dates: created when it was first published
+	// (or changed), changed when it last was; anything new is made now.
+	created, updated := now, now
+	if u := p.UpdatedAt; !u.IsZero() && u.Before(now) {
+		updated = u
+	}
+	if pub := p.PublishedAt; !pub.IsZero() && !pub.After(now) && updated.Before(pub) {
+		updated = pub
+	}
+	if pub := p.PublishedAt; !pub.IsZero() && pub.Before(updated) {
+		created = pub
+	} else {
+		created = updated
+	}
 	var id int64
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var n int
@@ -88,8 +106,8 @@ func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 			pub = p.PublishedAt
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO articles (slug, headline, author_id, status, published_at, body_md, body_html, body_text, excerpt, created_at, updated_at, featured_media_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id`,
-			p.Slug, p.Headline, p.AuthorID, string(p.Status), pub, p.BodyMD, p.html, p.text, p.Excerpt, now, nullID(p.FeaturedMediaID)).Scan(&id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11) RETURNING id`,
+			p.Slug, p.Headline, p.AuthorID, string(p.Status), pub, p.BodyMD, p.html, p.text, p.Excerpt, created, nullID(p.FeaturedMediaID), updated).Scan(&id)
 		if err != nil {
 			return db.MapError(tx.Engine(), err)
 		}
@@ -122,14 +140,15 @@ func setTags(ctx context.Context, tx *db.Tx, articleID int64, published any, tag
 	if _, err := tx.Exec(ctx, `DELETE FROM article_tags WHERE article_id = $1`, articleID); err != nil {
 		return err
 	}
-	for _, t := range tags {
+	for i, t := range tags {
 		var tagID int64
 		err := tx.QueryRow(ctx, `INSERT INTO tags (slug, name) VALUES ($1, $2)
 			ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id`, t.Slug, t.Name).Scan(&tagID)
 		if err != nil {
 			return fmt.Errorf("tag %q: %w", t.Slug, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO article_tags (article_id, tag_id, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, articleID, tagID, published); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO article_tags (article_id, tag_id, published_at, position, name) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+			articleID, tagID, published, i, t.Name); err != nil {
 			return err
 		}
 		touched = append(touched, tagID)
@@ -168,7 +187,13 @@ func (s *Store) byWhere(ctx context.Context, q db.Querier, where string, args ..
 	return list[0], nil
 }
 
-// loadTags fills in the tags of every article in list with one query.
+// articleTagName is a tag as its article's writer typed it (rows from
+// before tags kept their spelling have the tag's own name). loadTags does
+// the same in Go, with the tag's name as a label.
+const articleTagName = `COALESCE(NULLIF(at.name, ''), t.name)`
+
+// loadTags fills in the tags of every article in list with one query, in
+// the order the writer gave them.
 func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) error {
 	if len(list) == 0 {
 		return nil
@@ -181,10 +206,10 @@ func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) erro
 		marks[i] = fmt.Sprintf("$%d", i+1)
 		index[a.ID] = i
 	}
-	rows, err := q.Query(ctx, `SELECT at.article_id, t.id, t.slug, t.name
+	rows, err := q.Query(ctx, `SELECT at.article_id, t.id, t.slug, at.name, t.name
 		FROM article_tags at JOIN tags t ON t.id = at.tag_id
 		WHERE at.article_id IN (`+strings.Join(marks, ",")+`)
-		ORDER BY t.name`, args...)
+		ORDER BY at.article_id, at.position, t.name`, args...)
 	if err != nil {
 		return fmt.Errorf("article: load tags: %w", err)
 	}
@@ -192,8 +217,12 @@ func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) erro
 	for rows.Next() {
 		var aid int64
 		var t Tag
-		if err := rows.Scan(&aid, &t.ID, &t.Slug, &t.Name); err != nil {
+		var own string
+		if err := rows.Scan(&aid, &t.ID, &t.Slug, &t.Name, &own); err != nil {
 			return fmt.Errorf("article: load tags: %w", err)
+		}
+		if t.Name == "" {
+			t.Name = TagLabel(own) // linked before tags kept their spelling
 		}
 		i := index[aid]
 		list[i].Tags = append(list[i].Tags, t)

@@ -112,7 +112,18 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 		if err != nil {
 			return err
 		}
-		if _, err := articles.AddFile(ctx, data, loc, people.AuthorID); err != nil {
+		f, err := article.ParseFile(data, loc)
+		if err != nil {
+			return fmt.Errorf("demo: %s: %w", path.Base(name), err)
+		}
+		if f.Updated.IsZero() && !f.Date.IsZero() {
+			f.Updated = lastEdit(f.Date, i)
+		}
+		author, err := people.AuthorID(ctx, f.Author)
+		if err != nil {
+			return fmt.Errorf("demo: %s: %w", path.Base(name), err)
+		}
+		if _, err := articles.Create(ctx, f.Draft(author)); err != nil {
 			return fmt.Errorf("demo: %s: %w", path.Base(name), err)
 		}
 		if progress != nil {
@@ -129,6 +140,18 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 		return err
 	}
 	return loadViews(ctx, d, loc)
+}
+
+// lastEdit is when the demo says article i was last changed: a few hours
+// after it was published (a typo, a quote added), a few days for every
+// fourth (an update to the story), so feeds and the sitemap show dates a
+// real site would.
+func lastEdit(published time.Time, i int) time.Time {
+	at := published.Add(time.Duration(1+(i*7)%9)*time.Hour + time.Duration((i*13)%60)*time.Minute)
+	if i%4 == 3 {
+		at = at.AddDate(0, 0, 2+i%3)
+	}
+	return at
 }
 
 // loadViews adds two weeks of readings, so "most read" has something to

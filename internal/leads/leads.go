@@ -588,6 +588,16 @@ func (s *Store) List(ctx context.Context, q Query) ([]Lead, error) {
 	return out, rows.Err()
 }
 
+// StatusCounts counts every lead by status (routed, unrouted, duplicate),
+// in SQL: the dashboard's figures, whatever their number.
+func (s *Store) StatusCounts(ctx context.Context) (map[string]int, error) {
+	counts, err := s.db.CountBy(ctx, `SELECT status, count(*) FROM leads GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("leads: count by status: %w", err)
+	}
+	return counts, nil
+}
+
 // WeekCount is the leads for one make in one week.
 type WeekCount struct {
 	Week  time.Time // the Monday it starts

@@ -164,6 +164,9 @@ func TestRouting(t *testing.T) {
 		if got, _ := f.s.List(ctx, Query{Status: Unrouted}); len(got) != 1 || got[0].Email != "north@example.com" {
 			t.Fatalf("unrouted list: %+v", got)
 		}
+		if counts, err := f.s.StatusCounts(ctx); err != nil || counts[Unrouted] != 1 || counts[Routed] < 8 {
+			t.Fatalf("status counts: %v %v", counts, err)
+		}
 
 		// Caps: Alpha takes at most 7 a day.
 		if _, err := f.s.SaveDealer(ctx, a, DealerForm{Name: "Alpha Infiniti", Country: "US", LeadEmails: "alpha@crm.example", Makes: []string{"Infiniti"},

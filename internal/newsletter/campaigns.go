@@ -226,6 +226,24 @@ type DigestSchedule struct {
 	Weekday time.Weekday // the weekly digest's day
 }
 
+// Next is when the schedule next makes a digest for audience (Daily or
+// Weekly) after now, in loc: the next day at the hour, or for the weekly
+// one the next of its weekdays at the hour. Zero when digests are off.
+func (d DigestSchedule) Next(now time.Time, loc *time.Location, audience string) time.Time {
+	if !d.Enabled {
+		return time.Time{}
+	}
+	now = now.In(loc)
+	for i := 0; i <= 7; i++ {
+		at := time.Date(now.Year(), now.Month(), now.Day()+i, d.Hour, 0, 0, 0, loc)
+		if !at.After(now) || (audience == Weekly && at.Weekday() != d.Weekday) {
+			continue
+		}
+		return at
+	}
+	return time.Time{} // not reached: a week holds every weekday
+}
+
 // period names the day or week a digest covers at t (local time).
 func period(audience string, t time.Time) string {
 	if audience == Daily {

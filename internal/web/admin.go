@@ -38,9 +38,13 @@ type adminLink struct {
 	Current     bool
 }
 
+// adminTitle is an admin screen's <title>; the editor's script sets the
+// same one after an autosave changes the headline.
+func adminTitle(title string) string { return title + " · Admin" }
+
 // adminPage renders an admin screen in the admin layout.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, name, title string, f *form, data any) error {
-	p := &page{Title: title + " · Admin", NoIndex: true, Form: f, Data: data}
+	p := &page{Title: adminTitle(title), NoIndex: true, Form: f, Data: data}
 	s.fill(w, r, p)
 	for _, n := range adminNav {
 		if v.Can(n.Perm) {
@@ -53,69 +57,103 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, v *viewer, st
 }
 
 type adminHomeData struct {
-	People     bool
-	Mail       map[string]int
-	MailServer bool
+	Tiles      []dashTile // what needs attention, each a page the viewer may open
+	Newsletter *newsletterTile
+	Charts     []chart
+	MostRead   []article.Read
+}
 
-	// What needs attention.
-	Pending      int // articles awaiting review
-	Held         int // comments awaiting moderation
-	Unrouted     int // quote requests no dealer took
-	Undelivered  int // mail that failed
-	NextLetter   *newsletter.Campaign
-	NextDigestAt time.Time
-	Digests      bool
+// dashTile is a figure on the dashboard and the page that lists it.
+type dashTile struct {
+	Title, Href string
+	Count       int
+	Unit        string
+}
 
-	Charts   []chart
-	MostRead []article.Read
+// newsletterTile is what goes out next: a campaign, else the digests the
+// schedule will make.
+type newsletterTile struct {
+	Href       string
+	Next       *newsletter.Campaign
+	Digests    bool
+	NextDaily  time.Time
+	NextWeekly time.Time
+}
+
+// seesAllArticles says whether v's article list (and its counts) holds
+// everyone's articles, or only v's own.
+func seesAllArticles(v *viewer) bool {
+	return v.Can(account.PermEditOthers) || v.Can(account.PermPublish)
 }
 
 // adminHome is the dashboard: what needs attention, the figures people
 // compare over time as charts, and the most read articles of the week.
+// A tile shows only when its page would open for the viewer (the route's
+// own guard decides), and its figure is counted by the domain package
+// that owns it, for what that page lists.
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	ctx := r.Context()
 	st := s.site(r)
-	d := adminHomeData{People: v.Can(account.PermManagePeople), MailServer: st.SMTP.Configured(), Digests: st.Digests}
-	var err error
-	if v.Can(account.PermViewMail) {
-		if d.Mail, err = s.Outbox.Counts(ctx); err != nil {
-			return err
+	var d adminHomeData
+	tile := func(title, href, unit string, count func() (int, error)) error {
+		if !s.mayOpen(v, href) {
+			return nil
 		}
-		d.Undelivered = d.Mail["failed"]
-	}
-	if s.Newsroom != nil && v.Can(account.PermPublish) {
-		counts, err := s.Newsroom.StatusCounts(ctx)
+		n, err := count()
 		if err != nil {
 			return err
 		}
-		d.Pending = counts["pending"]
+		d.Tiles = append(d.Tiles, dashTile{Title: title, Href: href, Count: n, Unit: unit})
+		return nil
 	}
-	if v.Can(account.PermModerate) {
+	if s.Newsroom != nil {
+		var author int64
+		unit := "articles"
+		if !seesAllArticles(v) {
+			author, unit = v.ID, "of your articles"
+		}
+		if err := tile("Awaiting review", "/admin/articles?status=pending", unit, func() (int, error) {
+			c, err := s.Newsroom.StatusCounts(ctx, author)
+			return c[string(article.StatusPending)], err
+		}); err != nil {
+			return err
+		}
+	}
+	if err := tile("Awaiting moderation", "/admin/comments", "comments", func() (int, error) {
 		q, err := s.Comments.Counts(ctx)
-		if err != nil {
+		return q[comment.QueuePending], err
+	}); err != nil {
+		return err
+	}
+	if s.Leads != nil {
+		if err := tile("Quote requests not placed", "/admin/leads?status=unrouted", "no dealer covers them", func() (int, error) {
+			c, err := s.Leads.StatusCounts(ctx)
+			return c[leads.Unrouted], err
+		}); err != nil {
 			return err
 		}
-		d.Held = q[comment.QueuePending]
 	}
-	if s.Leads != nil && v.Can(account.PermSeeLeads) {
-		un, err := s.Leads.List(ctx, leads.Query{Status: leads.Unrouted, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		d.Unrouted = len(un)
+	unit := "failed"
+	if !st.SMTP.Configured() {
+		unit = "no mail server is set: mail waits"
 	}
-	if s.Newsletter != nil && v.Can(account.PermSendNewsletters) {
+	if err := tile("Mail not delivered", "/admin/mail", unit, func() (int, error) {
+		c, err := s.Outbox.Counts(ctx)
+		return c["failed"], err
+	}); err != nil {
+		return err
+	}
+	if s.Newsletter != nil && s.mayOpen(v, "/admin/newsletter") {
+		nt := &newsletterTile{Href: "/admin/newsletter", Digests: st.Digests}
 		if c, ok, err := s.Newsletter.NextScheduled(ctx); err != nil {
 			return err
 		} else if ok {
-			d.NextLetter = &c
+			nt.Next = &c
 		}
-		now := time.Now().In(s.Location)
-		next := time.Date(now.Year(), now.Month(), now.Day(), st.DigestHour, 0, 0, 0, s.Location)
-		if !next.After(now) {
-			next = next.AddDate(0, 0, 1)
-		}
-		d.NextDigestAt = next
+		sched := newsletter.DigestSchedule{Enabled: st.Digests, Hour: st.DigestHour, Weekday: time.Weekday(st.DigestWeekday)}
+		now := time.Now()
+		nt.NextDaily, nt.NextWeekly = sched.Next(now, s.Location, newsletter.Daily), sched.Next(now, s.Location, newsletter.Weekly)
+		d.Newsletter = nt
 	}
 	now := time.Now().In(s.Location)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.Location)
@@ -146,20 +184,18 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *viewer) er
 	} else {
 		labels := make([]string, days)
 		for i := range labels {
-			if t := dayStart.AddDate(0, 0, i); i%5 == 0 || i == days-1 {
-				labels[i] = t.Format("Jan 2")
-			}
+			labels[i] = dayStart.AddDate(0, 0, i).Format("Jan 2")
 		}
-		d.Charts = append(d.Charts, chart{Title: "Comments per day", Unit: "comments", Labels: labels, Series: []chartSeries{{Name: "Comments", Values: perDay}}})
+		d.Charts = append(d.Charts, chart{Title: "Comments per day", Unit: "comments", Period: "Day", Labels: labels, Series: []chartSeries{{Name: "Comments", Values: perDay}}})
 	}
-	if s.Newsletter != nil {
+	if d.Newsletter != nil {
 		subs, err := s.Newsletter.ConfirmedOverTime(ctx, weekStart, weeks)
 		if err != nil {
 			return err
 		}
 		d.Charts = append(d.Charts, chart{Title: "Newsletter subscribers over time", Unit: "confirmed subscribers", Labels: weekLabels, Series: []chartSeries{{Name: "Confirmed", Values: subs}}})
 	}
-	if s.Leads != nil && v.Can(account.PermSeeLeads) {
+	if s.Leads != nil && s.mayOpen(v, "/admin/leads") {
 		wk, err := s.Leads.PerMakePerWeek(ctx, weeks)
 		if err != nil {
 			return err

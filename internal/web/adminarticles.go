@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"byline/internal/links"
 	"byline/internal/mail"
 	"byline/internal/media"
+	"byline/internal/slug"
 )
 
 // Newsroom is what the newsroom screens need of the article store.
@@ -26,7 +28,7 @@ type Newsroom interface {
 	Save(ctx context.Context, id int64, version int, d article.Draft, by int64) (article.Staff, error)
 	Step(ctx context.Context, id int64, version int, step, note string, by int64) (article.Staff, error)
 	StaffList(ctx context.Context, q article.StaffQuery) ([]article.Staff, bool, error)
-	StatusCounts(ctx context.Context) (map[string]int, error)
+	StatusCounts(ctx context.Context, authorID int64) (map[string]int, error)
 	Revisions(ctx context.Context, articleID int64) ([]article.Revision, error)
 	Revision(ctx context.Context, id int64) (article.Revision, error)
 	Restore(ctx context.Context, revisionID int64, version int, by int64) (article.Staff, error)
@@ -77,6 +79,36 @@ type articlesData struct {
 	More     string
 	Mine     bool // a contributor sees their own only
 	Authors  []account.Person
+	Steps    []bulkStep // the bulk steps the person may take on some listed article
+
+	StatusLabels map[string]string // the tabs' names
+}
+
+var articleStatusLabels = map[string]string{"draft": "Drafts", "pending": "Pending review", "scheduled": "Scheduled", "published": "Published", "trashed": "Trash"}
+
+// bulkStep is a step the articles list takes for many articles at once.
+type bulkStep struct {
+	Step  string
+	Label string // in the list's menu
+	Done  string // "2 articles moved to the trash"
+	Verb  string // "1 article could not be published"
+}
+
+var bulkSteps = []bulkStep{
+	{"submit", "Submit for review", "submitted for review", "submitted for review"},
+	{"publish", "Publish", "published (or scheduled, where their date is to come)", "published"},
+	{"unpublish", "Unpublish", "unpublished", "unpublished"},
+	{"trash", "Move to the trash", "moved to the trash", "moved to the trash"},
+	{"restore", "Take out of the trash", "taken out of the trash", "taken out of the trash"},
+}
+
+func findBulkStep(name string) (bulkStep, bool) {
+	for _, b := range bulkSteps {
+		if b.Step == name {
+			return b, true
+		}
+	}
+	return bulkStep{}, false
 }
 
 func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -100,8 +132,8 @@ func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		sq.AuthorID = n
 	}
-	d := articlesData{Query: sq, Statuses: statuses}
-	if !v.Can(account.PermEditOthers) && !v.Can(account.PermPublish) {
+	d := articlesData{Query: sq, Statuses: statuses, StatusLabels: articleStatusLabels}
+	if !seesAllArticles(v) {
 		sq.AuthorID, d.Mine = v.ID, true // others' drafts are theirs
 	}
 	list, more, err := s.Newsroom.StaffList(r.Context(), sq)
@@ -109,8 +141,17 @@ func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	d.Articles = list
-	if d.Counts, err = s.Newsroom.StatusCounts(r.Context()); err != nil {
+	// The tabs count what each would list for this person.
+	if d.Counts, err = s.Newsroom.StatusCounts(r.Context(), sq.AuthorID); err != nil {
 		return err
+	}
+	for _, step := range bulkSteps {
+		for i := range list {
+			if articleCan(v, &list[i], step.Step) {
+				d.Steps = append(d.Steps, step)
+				break
+			}
+		}
 	}
 	if !d.Mine {
 		staff, err := s.People.Staff(r.Context(), account.RoleContributor, account.RoleAuthor, account.RoleEditor, account.RoleAdmin)
@@ -136,44 +177,135 @@ func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer
 }
 
 // bulkArticles takes one step for many articles, each as far as the
-// person may.
+// person may, and says what changed and what did not, and why.
 func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	step := r.PostForm.Get("action")
-	if !contains([]string{"submit", "publish", "unpublish", "trash", "restore"}, step) {
+	step, ok := findBulkStep(r.PostForm.Get("action"))
+	if !ok {
 		return badRequest{"Choose what to do with the articles."}
 	}
-	ok, refused := 0, 0
+	res := bulkResult{Step: step.Step}
 	for _, raw := range r.PostForm["id"] {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
 			return badRequest{"Malformed article."}
 		}
 		a, err := s.Newsroom.StaffByID(r.Context(), id)
+		if errors.Is(err, apperr.ErrNotFound) {
+			res.Gone++
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		if !articleCan(v, &a, step) {
-			refused++
+		if !articleCan(v, &a, step.Step) {
+			if articleCan(v, stateFor(a, step.Step), step.Step) {
+				res.NotNow++ // the role allows it, but not to the article as it stands
+			} else {
+				res.NotYours++
+			}
 			continue
 		}
-		done, err := s.Newsroom.Step(r.Context(), id, 0, step, "", v.ID)
-		if err != nil {
-			refused++
+		done, err := s.Newsroom.Step(r.Context(), id, 0, step.Step, "", v.ID)
+		var c *article.Conflict
+		switch {
+		case errors.Is(err, article.ErrTransition):
+			res.NotNow++
 			continue
+		case errors.As(err, &c):
+			res.Changed++
+			continue
+		case err != nil:
+			return err
 		}
-		s.afterStep(r, done, step, "", v)
-		ok++
+		s.afterStep(r, done, step.Step, "", v)
+		res.Done++
 	}
-	s.changed(0, false)
-	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step, "done", ok, "refused", refused)
-	flash := "articles-bulk"
-	if refused > 0 {
-		flash = "articles-bulk-partly"
+	if res.Done > 0 {
+		s.changed(0, false)
 	}
-	return s.redirectFlash(w, r, "/admin/articles", flash)
+	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step.Step, "done", res.Done, "refused", res.NotNow+res.NotYours+res.Changed+res.Gone)
+	return s.redirectFlash(w, r, "/admin/articles", "articles-bulk?"+res.encode())
+}
+
+// stateFor is a copy of a in the state a step starts from (a draft to
+// publish, a published article to unpublish ...), to tell "your role does
+// not allow it" from "not as the article stands".
+func stateFor(a article.Staff, step string) *article.Staff {
+	switch step {
+	case "submit", "publish":
+		a.Status, a.Trashed = article.StatusDraft, false
+	case "unpublish":
+		a.Status, a.Trashed = article.StatusPublished, false
+	case "trash":
+		a.Trashed = false
+	case "restore":
+		a.Trashed = true
+	}
+	return &a
+}
+
+// bulkResult counts what a bulk step did to each ticked article.
+type bulkResult struct {
+	Step     string
+	Done     int // the step was taken
+	NotNow   int // the step does not apply to the article as it stands
+	NotYours int // the person's role does not allow it
+	Changed  int // someone changed it meanwhile
+	Gone     int // it no longer exists
+}
+
+func (b bulkResult) encode() string {
+	return url.Values{"s": {b.Step}, "d": {strconv.Itoa(b.Done)}, "n": {strconv.Itoa(b.NotNow)}, "r": {strconv.Itoa(b.NotYours)},
+		"c": {strconv.Itoa(b.Changed)}, "g": {strconv.Itoa(b.Gone)}}.Encode()
+}
+
+// bulkMessage says what a bulk step changed: "2 articles moved to the
+// trash. 1 article could not be published: your role does not allow it."
+// Only numbers and a known step come from the cookie, never text.
+func bulkMessage(q url.Values) string {
+	step, ok := findBulkStep(q.Get("s"))
+	if !ok {
+		return ""
+	}
+	n := func(k string) int {
+		v, err := strconv.Atoi(q.Get(k))
+		if err != nil || v < 0 {
+			return 0
+		}
+		return v
+	}
+	articles := func(k int) string {
+		if k == 1 {
+			return "1 article"
+		}
+		return strconv.Itoa(k) + " articles"
+	}
+	var parts []string
+	if d := n("d"); d > 0 {
+		parts = append(parts, articles(d)+" "+step.Done+".")
+	}
+	for _, why := range []struct {
+		key, reason string
+	}{
+		{"n", "the step does not apply to it as it stands"},
+		{"r", "your role does not allow it"},
+		{"c", "someone changed it meanwhile; open it and try again"},
+		{"g", "it no longer exists"},
+	} {
+		if k := n(why.key); k > 0 {
+			parts = append(parts, fmt.Sprintf("%s could not be %s: %s.", articles(k), step.Verb, why.reason))
+		}
+	}
+	if len(parts) == 0 {
+		return "No article was ticked: nothing changed."
+	}
+	if n("d") == 0 {
+		parts = append([]string{"Nothing changed."}, parts...)
+	}
+	return strings.Join(parts, " ")
 }
 
 type editorData struct {
@@ -187,6 +319,20 @@ type editorData struct {
 	Date     string // publication date for the datetime-local field
 	Conflict *article.Conflict
 	Public   string // the public address, once published
+	Kicker   *article.Tag
+	Zone     string        // the site's time zone, which the date is in
+	Images   []editorImage // the library's images, to put in the text
+}
+
+// editorImage is a library image as the editor offers it for the text.
+type editorImage struct {
+	Alt, Thumb, Markdown string
+}
+
+// markdownImage is the Markdown that shows m in an article: ![alt](url).
+func markdownImage(m media.Media) string {
+	alt := strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`).Replace(m.Alt)
+	return "![" + alt + "](" + m.Variant("large").URL() + ")"
 }
 
 func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, f *form, a *article.Staff) error {
@@ -208,21 +354,27 @@ func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *viewer, s
 			return err
 		}
 	}
+	for _, m := range d.Media {
+		d.Images = append(d.Images, editorImage{Alt: m.Alt, Thumb: m.Variant("thumb").URL(), Markdown: markdownImage(m)})
+	}
+	d.Zone = s.Location.String() + " time" // by name: its abbreviation changes with the season
 	for _, act := range append(articleActions, "revisions") {
 		d.Can[act] = articleCan(v, a, act)
 	}
 	title := "New article"
 	if a != nil {
 		title = a.Headline
+		// The tags as the writer typed them, in order (the first is the
+		// kicker); the models among them are also ticked in the list.
 		var tags []string
 		for _, t := range a.Tags {
 			if strings.Contains(t.Slug, "-") && s.isModelTag(r, t.Slug) {
-				d.About[t.Slug] = true // shown in the models list instead
-				continue
+				d.About[t.Slug] = true
 			}
 			tags = append(tags, t.Name)
 		}
 		d.Tags = strings.Join(tags, ", ")
+		d.Kicker = a.Kicker()
 		if !a.PublishedAt.IsZero() {
 			d.Date = a.PublishedAt.In(s.Location).Format("2006-01-02T15:04")
 		}
@@ -268,12 +420,23 @@ func (s *Server) articleFromPath(r *http.Request, v *viewer) (article.Staff, err
 func (s *Server) draftOf(f *form, author int64, status article.Status) (article.Draft, error) {
 	d := article.Draft{Headline: f.Get("headline"), Slug: strings.TrimSpace(f.Get("slug")), AuthorID: author, BodyMD: f.Get("body"),
 		Excerpt: f.Get("excerpt"), Status: status}
+	// Tags stay as typed, in order. The models list is another view of
+	// the model tags: a model ticked there is added after the typed tags
+	// ("Infiniti QX60": tag infiniti-qx60), and one that was ticked when
+	// the editor was drawn (models_shown) and no longer is, is removed.
+	dropped := map[string]bool{}
+	for _, m := range f.Values["models_shown"] {
+		dropped[slug.Make(m)] = true
+	}
+	for _, m := range f.Values["models"] {
+		delete(dropped, slug.Make(m))
+	}
 	for _, t := range strings.Split(f.Get("tags"), ",") {
-		if t = strings.TrimSpace(t); t != "" {
+		if t = strings.TrimSpace(t); t != "" && !dropped[slug.Make(t)] {
 			d.Tags = append(d.Tags, t)
 		}
 	}
-	d.Tags = append(d.Tags, f.Values["models"]...) // "Infiniti QX60": tag infiniti-qx60
+	d.Tags = append(d.Tags, f.Values["models"]...)
 	d.Tags = append(d.Tags, f.Values["makes"]...)
 	if id, err := strconv.ParseInt(f.Get("featured"), 10, 64); err == nil && id > 0 {
 		d.FeaturedMediaID = id
@@ -324,7 +487,7 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, v *viewer
 		var a article.Article
 		if a, err = s.Newsroom.Create(r.Context(), d); err == nil {
 			if wantsJSON(r) {
-				return writeJSONStatus(w, http.StatusCreated, map[string]any{"id": a.ID, "version": 1, "url": fmt.Sprintf("/admin/articles/%d", a.ID)})
+				return writeJSONStatus(w, http.StatusCreated, savedJSON(a, 1, s.site(r).Name, map[string]any{"url": fmt.Sprintf("/admin/articles/%d", a.ID)}))
 			}
 			return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
 		}
@@ -386,7 +549,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		return errForbidden
 	}
 	if wantsJSON(r) {
-		return writeJSONStatus(w, http.StatusOK, map[string]any{"id": a.ID, "version": a.Version, "saved": time.Now().In(s.Location).Format("3:04:05 PM")})
+		return writeJSONStatus(w, http.StatusOK, savedJSON(a.Article, a.Version, s.site(r).Name, map[string]any{"saved": time.Now().In(s.Location).Format("3:04:05 PM")}))
 	}
 	if step == "save" {
 		return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
@@ -459,6 +622,20 @@ func (s *Server) afterStep(r *http.Request, a article.Staff, step, note string, 
 			s.Logger.Error("newsroom: mail", "to", m.To, "err", err)
 		}
 	}
+}
+
+// savedJSON answers an autosave with what the editor shows of the saved
+// article: its version, the page's title and the kicker, as the server
+// decides them.
+func savedJSON(a article.Article, version int, siteName string, more map[string]any) map[string]any {
+	out := map[string]any{"id": a.ID, "version": version, "headline": a.Headline, "title": pageTitle(adminTitle(a.Headline), siteName), "kicker": ""}
+	if k := a.Kicker(); k != nil {
+		out["kicker"] = k.Name
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
 }
 
 func autosaveRefused(w http.ResponseWriter, err error) error {

@@ -81,7 +81,7 @@ func (s *Server) adminComments(w http.ResponseWriter, r *http.Request, v *viewer
 	d := commentsData{Queue: q, Comments: list, Search: f.Search, Back: "/admin/comments?" + here.Encode(),
 		Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash, comment.ActRestore}}
 	for _, x := range comment.Queues {
-		label := string(x)
+		label := strings.ToUpper(string(x)[:1]) + string(x)[1:] // "Pending", as the tab shows it
 		if n := counts[x]; n > 0 {
 			label += " (" + strconv.Itoa(n) + ")"
 		}
@@ -154,7 +154,7 @@ func (s *Server) backToDiscussion(w http.ResponseWriter, r *http.Request, id int
 	if err != nil {
 		return err
 	}
-	flash := key + ":1"
+	flash := key + "?n=1"
 	for _, at := range []int64{c.ID, c.ParentID} {
 		if at == 0 {
 			continue

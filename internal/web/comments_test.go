@@ -139,7 +139,7 @@ func TestModeration(t *testing.T) {
 	b.expect(b.get("/admin/comments"), 403)
 
 	mod := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
-	mod.expect(mod.get("/admin/comments"), 200, "Please approve me", "pending (1)")
+	mod.expect(mod.get("/admin/comments"), 200, "Please approve me", "Pending (1)")
 	id := regexp.MustCompile(`name="id" value="(\d+)"`).FindStringSubmatch(mod.last)[1]
 	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"approve"}}), 303)
 	b.expect(b.get(infiniti), 200, "5 Comments on", "Please approve me")

@@ -66,16 +66,17 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f feedFormat,
 	fd := feed.Feed{Title: title, Subtitle: subtitle, Link: st.BaseURL + htmlPath, Self: st.BaseURL + r.URL.Path, Language: "en"}
 	for _, a := range res.Articles {
 		link := st.BaseURL + links.Article(a.PublishedAt, a.Slug, s.Location)
-		it := feed.Item{Title: a.Headline, Link: link, ID: link, Published: a.PublishedAt, Updated: a.UpdatedAt,
+		updated := a.UpdatedAt // its last public change; never before it came out
+		if updated.Before(a.PublishedAt) {
+			updated = a.PublishedAt
+		}
+		it := feed.Item{Title: a.Headline, Link: link, ID: link, Published: a.PublishedAt, Updated: updated,
 			Author: a.Author.Name, AuthorURL: st.BaseURL + links.Author(a.Author.Slug), Summary: a.Excerpt, Content: a.BodyHTML}
 		for _, t := range a.Tags {
 			it.Categories = append(it.Categories, t.Name)
 		}
-		if a.UpdatedAt.After(fd.Updated) {
-			fd.Updated = a.UpdatedAt
-		}
-		if a.PublishedAt.After(fd.Updated) {
-			fd.Updated = a.PublishedAt
+		if updated.After(fd.Updated) {
+			fd.Updated = updated // the feed changed when its newest item did
 		}
 		fd.Items = append(fd.Items, it)
 	}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
@@ -297,11 +296,7 @@ func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *page) {
 	if p.Canonical == "" && !p.NoIndex {
 		p.Canonical = st.BaseURL + r.URL.Path
 	}
-	if p.Title == "" {
-		p.Title = st.Name
-	} else if p.Title != st.Name {
-		p.Title += " – " + st.Name
-	}
+	p.Title = pageTitle(p.Title, st.Name)
 	if p.Description == "" {
 		p.Description = st.Tagline
 	}
@@ -347,19 +342,19 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 	return nil
 }
 
-// tagLabel turns a slug-like tag name ("electric-vehicles") into a label.
-func tagLabel(name string) string {
-	if strings.ContainsAny(name, " ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-		return name
+// pageTitle is what a page's <title> says: its own title and the site's.
+func pageTitle(title, siteName string) string {
+	switch title {
+	case "":
+		return siteName
+	case siteName:
+		return title
 	}
-	words := strings.Split(name, "-")
-	for i, w := range words {
-		if r, n := utf8.DecodeRuneInString(w); n > 0 {
-			words[i] = strings.ToUpper(string(r)) + w[n:]
-		}
-	}
-	return strings.Join(words, " ")
+	return title + " – " + siteName
 }
+
+// tagLabel is a tag's own name as a label (see article.TagLabel).
+func tagLabel(name string) string { return article.TagLabel(name) }
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
@@ -369,6 +364,7 @@ func (s *Server) funcs() template.FuncMap {
 			return t.In(s.Location).Format("January 2, 2006 at 3:04 PM MST")
 		},
 		"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"weekday":      func(t time.Time) string { return t.In(s.Location).Weekday().String() },
 		"permalink":    func(a article.Article) string { return links.Article(a.PublishedAt, a.Slug, s.Location) },
 		"tagURL":       links.Tag,
 		"authorURL":    links.Author,

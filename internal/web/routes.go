@@ -11,6 +11,7 @@ import (
 // WordPress's, so a migrated site keeps its links and feed subscribers.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 	h := s.handle
 
 	mux.Handle("GET /{$}", h(s.home))

@@ -175,6 +175,7 @@ type Server struct {
 	tmpl    *templates
 	assets  *assets
 	handler http.Handler
+	mux     *http.ServeMux // the site's routes, for mayOpen
 
 	closing   chan struct{} // closed when the server shuts down
 	closeOnce sync.Once

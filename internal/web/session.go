@@ -149,8 +149,6 @@ var flashes = map[string]string{
 	"article-trash":           "Moved to the trash.",
 	"article-restore":         "Taken out of the trash, as a draft.",
 	"article-restored":        "The revision is restored.",
-	"articles-bulk":           "Done.",
-	"articles-bulk-partly":    "Done where your role allows it; the others were left as they were.",
 	"dealer-saved":            "The dealer is saved.",
 	"quote-sent":              "Thank you: your request is on its way.",
 	"subscriber-forgotten":    "The subscriber is removed and forgotten.",
@@ -161,36 +159,24 @@ var flashes = map[string]string{
 	"newsletter-unsubscribed": "You are unsubscribed: no more newsletters will be sent to this address.",
 }
 
-// countedFlashes say how many things a step changed: the cookie holds
-// "key:n", and only a number is read from it. %d is the number.
-var countedFlashes = map[string][2]string{
-	"moderated-approve": {"Comment approved.", "%d comments approved."},
-	"moderated-hold":    {"Comment held for review.", "%d comments held for review."},
-	"moderated-spam":    {"Comment marked as spam.", "%d comments marked as spam."},
-	"moderated-trash":   {"Comment moved to the trash.", "%d comments moved to the trash."},
-	"moderated-restore": {"Comment restored.", "%d comments restored."},
+// counted is a notice with a number ("3 comments approved."): the one
+// and the many forms, %d standing for the number.
+func counted(one, many string) func(url.Values) string {
+	return func(q url.Values) string {
+		n, err := strconv.Atoi(q.Get("n"))
+		switch {
+		case err != nil || n < 0:
+			return ""
+		case n == 1:
+			return one
+		}
+		return fmt.Sprintf(many, n)
+	}
 }
 
 // redirectCounted answers a step that changed n things.
 func (s *Server) redirectCounted(w http.ResponseWriter, r *http.Request, to, key string, n int) error {
-	return s.redirectFlash(w, r, to, key+":"+strconv.Itoa(n))
-}
-
-// flashText is the notice a flash cookie's value names.
-func flashText(v string) string {
-	key, num, counted := strings.Cut(v, ":")
-	if !counted {
-		return flashes[v]
-	}
-	n, err := strconv.Atoi(num)
-	forms, ok := countedFlashes[key]
-	if err != nil || !ok || n < 0 {
-		return ""
-	}
-	if n == 1 {
-		return forms[0]
-	}
-	return fmt.Sprintf(forms[1], n)
+	return s.redirectFlash(w, r, to, key+"?n="+strconv.Itoa(n))
 }
 
 func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, key string) {
@@ -203,7 +189,27 @@ func (s *Server) popFlash(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	s.clearCookie(w, r, flashCookie)
-	return flashText(c.Value)
+	key, params, ok := strings.Cut(c.Value, "?")
+	if f := flashFuncs[key]; ok && f != nil {
+		q, err := url.ParseQuery(params)
+		if err != nil {
+			return ""
+		}
+		return f(q)
+	}
+	return flashes[c.Value]
+}
+
+// flashFuncs are notices that report numbers ("2 articles moved to the
+// trash"): the cookie holds the key and its figures, and the function
+// writes the words.
+var flashFuncs = map[string]func(url.Values) string{
+	"articles-bulk":     bulkMessage,
+	"moderated-approve": counted("Comment approved.", "%d comments approved."),
+	"moderated-hold":    counted("Comment held for review.", "%d comments held for review."),
+	"moderated-spam":    counted("Comment marked as spam.", "%d comments marked as spam."),
+	"moderated-trash":   counted("Comment moved to the trash.", "%d comments moved to the trash."),
+	"moderated-restore": counted("Comment restored.", "%d comments restored."),
 }
 
 // redirectFlash answers a form post: see the page, with a notice.
@@ -246,6 +252,10 @@ var errForbidden = errors.New("forbidden")
 // visitors go to sign in and come back; others get 403.
 func (s *Server) need(perm account.Permission, h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if p, ok := r.Context().Value(guardProbe{}).(*guardAnswer); ok {
+			p.guarded, p.perm = true, perm // asked by mayOpen: say, do not serve
+			return nil
+		}
 		v := currentViewer(r)
 		if v == nil {
 			if r.Method == http.MethodGet {
@@ -260,6 +270,43 @@ func (s *Server) need(perm account.Permission, h func(http.ResponseWriter, *http
 		return h(w, r, v)
 	}
 }
+
+// guardProbe marks a request that only asks a route's guard what it needs.
+type guardProbe struct{}
+
+type guardAnswer struct {
+	guarded bool
+	perm    account.Permission
+}
+
+// mayOpen reports whether v would pass the guard of the page at href (a
+// path under /admin): the mux finds the route as it would for the request,
+// and the route's own guard (need) answers instead of serving. A page
+// with no guard, or no route, is not one an admin screen links to.
+func (s *Server) mayOpen(v *viewer, href string) bool {
+	if v == nil || s.mux == nil || !strings.HasPrefix(href, "/admin") {
+		return false // every admin route is guarded; other handlers would serve
+	}
+	r, err := http.NewRequest(http.MethodGet, href, nil)
+	if err != nil {
+		return false
+	}
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" || pattern == "GET /" {
+		return false
+	}
+	ans := &guardAnswer{}
+	r = r.WithContext(context.WithValue(r.Context(), guardProbe{}, ans))
+	h.ServeHTTP(discard{}, r)
+	return ans.guarded && (ans.perm == "" || v.Can(ans.perm))
+}
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
 
 // needing is need with its permission fixed, for a group of routes.
 func (s *Server) needing(perm account.Permission) func(h func(http.ResponseWriter, *http.Request, *viewer) error) func(http.ResponseWriter, *http.Request) error {

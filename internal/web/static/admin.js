@@ -59,6 +59,12 @@
             form.setAttribute("action", res.body.url);
             history.replaceState(null, "", res.body.url);
           }
+          // The page follows the saved headline and kicker, as the server has them.
+          if (res.body.title) document.title = res.body.title;
+          var h1 = document.querySelector(".admin-main h1");
+          if (h1 && res.body.headline) h1.textContent = res.body.headline;
+          var kicker = document.getElementById("kicker-sample");
+          if (kicker) kicker.textContent = res.body.kicker || "none yet";
           state.textContent = "Draft saved" + (res.body.saved ? " at " + res.body.saved : "") + ".";
           forget();
           key = "byline-editor:" + form.getAttribute("action");
@@ -128,6 +134,34 @@
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") save(true); });
   window.addEventListener("pagehide", function () { save(true); });
   preview();
+})();
+
+// The editor's image picker: each library image gets a button that puts
+// its Markdown, ![alt](url), into the text where the cursor is. Without
+// scripts the picker shows the Markdown to copy.
+(function () {
+  "use strict";
+  var picker = document.getElementById("media-picker");
+  var body = document.getElementById("e-body");
+  if (!picker || !body) return;
+  picker.querySelectorAll("button.insert-image").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var md = b.dataset.markdown;
+      var start = body.selectionStart, end = body.selectionEnd, text = body.value;
+      // An image is a paragraph of its own: blank lines around it.
+      var before = text.slice(0, start), after = text.slice(end);
+      var pre = before === "" || /\n\n$/.test(before) ? "" : (/\n$/.test(before) ? "\n" : "\n\n");
+      var post = after === "" || /^\n\n/.test(after) ? "" : (/^\n/.test(after) ? "\n" : "\n\n");
+      body.value = before + pre + md + post + after;
+      var caret = (before + pre + md).length;
+      body.focus();
+      body.setSelectionRange(caret, caret);
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+  var note = picker.querySelector(".note");
+  if (note && picker.querySelector("button.insert-image")) note.textContent = "Put the cursor where the image should show, then choose it.";
 })();
 
 // Moderation: select all, and WordPress's keys on the queue (j/k to move,
