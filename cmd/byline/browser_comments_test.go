@@ -135,6 +135,13 @@ func TestBrowserComments(t *testing.T) {
 		t.Fatalf("score after reload: %d", n)
 	}
 	shot("comments-reader.png")
+	// Every control on a comment is a target of at least 24 by 24 pixels
+	// (WCAG 2.2's target size, as axe checks it).
+	small := eval(`[...document.querySelectorAll('#comments .comment-actions a, #comments .comment-actions button, #comments .comment-actions summary, #comments a.comment-time')]
+		.filter(e => e.offsetParent !== null).filter(e => { const r = e.getBoundingClientRect(); return r.width < 24 || r.height < 24 }).length`)
+	if small != 0 {
+		t.Fatalf("%d comment controls are smaller than 24 px", small)
+	}
 
 	// A moderator trashes Jordan's comment from the queue.
 	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)),
