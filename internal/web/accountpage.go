@@ -56,21 +56,23 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *viewer
 // accountForm handles one of the account page's forms: on a mistake the
 // page is shown again with the typed values and the reasons.
 func (s *Server) accountForm(w http.ResponseWriter, r *http.Request, v *viewer, section string, act func(f *form) (string, error)) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
-	flash, err := act(f)
-	if err != nil {
+	if !refused {
+		flash, err := act(f)
+		if err == nil {
+			return s.redirectFlash(w, r, "/account", flash)
+		}
 		if !f.fail(err) {
 			return err
 		}
-		for _, k := range []string{"password", "current_password", "new_password"} {
-			f.Values.Del(k)
-		}
-		return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: section})
 	}
-	return s.redirectFlash(w, r, "/account", flash)
+	for _, k := range []string{"password", "current_password", "new_password"} {
+		f.Values.Del(k)
+	}
+	return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: section})
 }
 
 func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -149,10 +151,13 @@ func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request, v *vie
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: "tokens"})
+	}
 	secret, _, err := s.Accounts.CreateAPIToken(r.Context(), v.ID, f.Get("name"))
 	if err != nil {
 		if !f.fail(err) {

@@ -121,15 +121,20 @@ func (s *Server) adminCommentPage(w http.ResponseWriter, r *http.Request, v *vie
 }
 
 func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, 64<<10); err != nil {
+	f, refused, err := postedForm(w, r, 64<<10)
+	if err != nil {
 		return err
 	}
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	f := newForm(r)
-	if err := s.Comments.EditByModerator(r.Context(), id, v.ID, f.Get("body")); err != nil {
+	if refused {
+		err = f.bad
+	} else {
+		err = s.Comments.EditByModerator(r.Context(), id, v.ID, f.Get("body"))
+	}
+	if err != nil {
 		if f.fail(err) {
 			return s.adminCommentPage(w, r, v, f, http.StatusUnprocessableEntity)
 		}

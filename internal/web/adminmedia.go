@@ -47,10 +47,13 @@ func (s *Server) mediaPage(w http.ResponseWriter, r *http.Request, v *viewer, st
 
 // uploadMedia takes an image with its alt text.
 func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, mediaLimit); err != nil {
+	f, refused, err := postedForm(w, r, mediaLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		return s.mediaPage(w, r, v, http.StatusUnprocessableEntity, f)
+	}
 	var data []byte
 	name := ""
 	if file, hdr, err := r.FormFile("file"); err == nil {

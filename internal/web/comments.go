@@ -255,13 +255,19 @@ func (s *Server) redirectToCommentIn(w http.ResponseWriter, r *http.Request, a *
 
 // postComment takes a new comment or reply from the form.
 func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, 64<<10); err != nil {
+	f, refused, err := postedForm(w, r, 64<<10)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
 	articleID, _ := strconv.ParseInt(f.Get("article_id"), 10, 64)
 	parentID, _ := strconv.ParseInt(f.Get("parent_id"), 10, 64)
 	a, err := s.Articles.PublicByID(r.Context(), articleID)
+	if refused {
+		if err != nil {
+			return f.bad // no form to show it on
+		}
+		return s.commentFormAgain(w, r, a, parentID, f)
+	}
 	if err != nil {
 		return err
 	}
@@ -413,15 +419,20 @@ func (s *Server) editPage(w http.ResponseWriter, r *http.Request, a article.Arti
 }
 
 func (s *Server) editComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, 64<<10); err != nil {
+	f, refused, err := postedForm(w, r, 64<<10)
+	if err != nil {
 		return err
 	}
 	c, a, err := s.publicComment(r)
 	if err != nil {
 		return err
 	}
-	f := newForm(r)
-	if _, err := s.Comments.Edit(r.Context(), c.ID, v.ID, f.Get("body")); err != nil {
+	if refused {
+		err = f.bad
+	} else {
+		_, err = s.Comments.Edit(r.Context(), c.ID, v.ID, f.Get("body"))
+	}
+	if err != nil {
 		if f.fail(err) {
 			return s.editPage(w, r, a, c, f, http.StatusUnprocessableEntity)
 		}
