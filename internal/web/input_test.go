@@ -214,3 +214,19 @@ func pngOf(t testing.TB, img image.Image) []byte {
 }
 
 func tinyPNG(t testing.TB) []byte { return pngOf(t, image.NewRGBA(image.Rect(0, 0, 40, 30))) }
+
+// TestAddressesWithUnkeepableText: a path or query that is not text is
+// refused before it reaches the database (PostgreSQL answered 500).
+func TestAddressesWithUnkeepableText(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv := newSite(t, d)
+		for path, want := range map[string]int{
+			"/author/a%00b/": 404, "/tag/a%ffb/": 404, "/avatar/a%00": 404, "/2012/04/05/a%00b/": 404,
+			"/newsletter/preferences?t=%00": 400, "/search?q=a%ffb": 400, "/password/reset?token=%00": 400,
+		} {
+			if resp, _ := get(t, srv, path); resp.StatusCode != want {
+				t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+			}
+		}
+	})
+}

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
-	"byline/internal/input"
 )
 
 const (
@@ -322,59 +320,6 @@ func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 		return badRequest{"The form could not be read."}
 	}
 	return checkText(r)
-}
-
-// badText is a form with a field that holds text that cannot be kept (see
-// package input): answered 422, never passed on to be stored.
-type badText struct{ inv *apperr.Invalid }
-
-func (e badText) Error() string { return e.inv.Error() }
-func (e badText) Unwrap() error { return e.inv }
-
-// message names the refused fields, for a form that is not shown again.
-func (e badText) message() string {
-	names := make([]string, 0, len(e.inv.Fields))
-	for k := range e.inv.Fields {
-		names = append(names, "“"+strings.ReplaceAll(k, "_", " ")+"”")
-	}
-	sort.Strings(names)
-	return "The form was not saved: " + strings.Join(names, ", ") + " " + input.Reason + ". Go back, correct it and send the form again."
-}
-
-// checkText is the one check of every field of every form of the site
-// (values of the body and of the address, and the names of uploaded
-// files). Refused values are cleaned in place, so that whatever shows the
-// form again shows what was typed less the bad characters, and nothing
-// downstream can store them.
-func checkText(r *http.Request) error {
-	inv := apperr.NewInvalid()
-	clean := func(vs url.Values) {
-		for k, list := range vs {
-			for i, v := range list {
-				if !input.Valid(v) {
-					inv.Add(k, input.Reason)
-					list[i] = input.Clean(v)
-				}
-			}
-		}
-	}
-	clean(r.PostForm)
-	clean(r.Form)
-	if r.MultipartForm != nil {
-		clean(r.MultipartForm.Value)
-		for k, files := range r.MultipartForm.File {
-			for _, fh := range files {
-				if !input.Valid(fh.Filename) {
-					inv.Add(k, "the file's name "+input.Reason)
-					fh.Filename = input.Clean(fh.Filename)
-				}
-			}
-		}
-	}
-	if len(inv.Fields) > 0 {
-		return badText{inv}
-	}
-	return nil
 }
 
 // formFor reads a posted form about the resource whose {id} is in the path.
