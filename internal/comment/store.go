@@ -2,6 +2,7 @@ package comment
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -107,6 +108,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		var closed bool
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status, published_at, comments_closed FROM articles WHERE id = $1`, n.ArticleID).Scan(&status, &published, &closed)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("comment: article %d: %w", n.ArticleID, err)
+		}
 		if err != nil || (status != "published" && status != "scheduled") || published.After(now) {
 			return apperr.ErrNotFound
 		}
@@ -128,10 +132,15 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		err = tx.QueryRow(ctx, `SELECT id FROM (SELECT id, article_id, body_md FROM comments
 				WHERE author_id = $1 AND created_at > $2 ORDER BY created_at DESC, id DESC LIMIT 20) recent
 			WHERE article_id = $3 AND body_md = $4 LIMIT 1`, n.AuthorID, now.Add(-10*time.Minute), n.ArticleID, md).Scan(&dup)
-		if err == nil {
+		switch {
+		case err == nil:
 			c, err := s.getTx(ctx, tx, dup)
 			out = Posted{Comment: c, Duplicate: true}
 			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			// Anything else failed the transaction (on PostgreSQL every
+			// later statement would only say it was aborted).
+			return fmt.Errorf("comment: duplicate check: %w", err)
 		}
 		if rules.PerMinute > 0 {
 			var recent int

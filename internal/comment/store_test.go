@@ -302,3 +302,15 @@ func TestWilson(t *testing.T) {
 		t.Fatal("wilson order wrong")
 	}
 }
+
+// A failing duplicate check is reported as itself. It used to be taken
+// for "no duplicate", and on PostgreSQL the next statement then only said
+// the transaction was aborted. (A NUL in the body makes PostgreSQL refuse
+// that query; the site and the API refuse such text before it gets here.)
+func TestPostReportsAFailedDuplicateCheck(t *testing.T) {
+	f := setup(t, dbtest.Postgres(t))
+	_, err := f.s.Post(context.Background(), New{ArticleID: f.art.ID, AuthorID: f.people[1].ID, Body: "a\x00b"}, Rules{Open: true, MaxLinks: -1})
+	if err == nil || strings.Contains(err.Error(), "aborted") || !strings.Contains(err.Error(), "duplicate check") {
+		t.Fatalf("err = %v, want the duplicate check's own error", err)
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -82,9 +83,15 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	s.changed(0, false)
 	for _, id := range ids {
-		if c, err := s.Comments.Get(r.Context(), id); err == nil {
-			s.announce(c.ArticleID, "moderated", map[string]any{"id": c.ID, "status": c.Status})
+		c, err := s.Comments.Get(r.Context(), id)
+		if err != nil {
+			// The moderation is saved; only the live update is lost.
+			if !errors.Is(err, apperr.ErrNotFound) {
+				s.Logger.Error("moderate: announce", "comment", id, "err", err)
+			}
+			continue
 		}
+		s.announce(c.ArticleID, "moderated", map[string]any{"id": c.ID, "status": c.Status})
 	}
 	back := safeReturn(r.PostForm.Get("return_to"))
 	if back == "/" {

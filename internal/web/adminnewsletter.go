@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"byline/internal/apperr"
 	"byline/internal/article"
 	"byline/internal/newsletter"
 	"byline/internal/site"
@@ -243,8 +244,12 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *viewer,
 		}
 		for _, id := range c.ArticleIDs {
 			if !listed[id] {
-				if a, err := s.Articles.PublicByID(ctx, id); err == nil {
+				a, err := s.Articles.PublicByID(ctx, id)
+				switch {
+				case err == nil:
 					d.Articles = append(d.Articles, a)
+				case !errors.Is(err, apperr.ErrNotFound): // no longer public: left out
+					return err
 				}
 			}
 		}

@@ -320,7 +320,11 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 // the reply page for a reply, on the article for a new comment.
 func (s *Server) commentFormAgain(w http.ResponseWriter, r *http.Request, a article.Article, parentID int64, f *form) error {
 	if parentID > 0 {
-		if parent, err := s.Comments.Get(r.Context(), parentID); err == nil && parent.ArticleID == a.ID {
+		parent, err := s.Comments.Get(r.Context(), parentID)
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+		if err == nil && parent.ArticleID == a.ID {
 			return s.replyPage(w, r, a, parent, f, http.StatusUnprocessableEntity)
 		}
 	}
