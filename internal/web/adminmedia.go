@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -54,6 +55,12 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if refused {
 		return s.mediaPage(w, r, v, http.StatusUnprocessableEntity, f)
 	}
+	if no, err := s.uploadAllowed(w, r, "media", v.ID, mediaPerHour); err != nil {
+		return err
+	} else if no != nil {
+		f.Errors["file"], f.Error = no.msg, no.msg
+		return s.mediaPage(w, r, v, no.status, f)
+	}
 	var data []byte
 	name := ""
 	if file, hdr, err := r.FormFile("file"); err == nil {
@@ -63,7 +70,15 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		name = hdr.Filename
 	}
-	m, err := s.Media.Upload(r.Context(), name, data, f.Get("alt"), v.ID)
+	var m media.Media
+	no, err := saveUpload(w, r, func(ctx context.Context) (err error) {
+		m, err = s.Media.Upload(ctx, name, data, f.Get("alt"), v.ID)
+		return err
+	})
+	if no != nil {
+		f.Errors["file"], f.Error = no.msg, no.msg
+		return s.mediaPage(w, r, v, no.status, f)
+	}
 	if err != nil {
 		if !f.fail(err) {
 			return err
