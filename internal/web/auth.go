@@ -83,7 +83,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	} else if !ok {
 		return s.limited(w, r, "register", "Create an account", f, retry)
 	}
-	p, err := s.Accounts.Register(ctx, account.Registration{Email: f.Get("email"), DisplayName: f.Get("display_name"),
+	// The answer is the same whether or not the address has an account
+	// (the owner of a taken one is mailed a notice): nobody is signed in
+	// until they prove the address.
+	err = s.Accounts.Register(ctx, account.Registration{Email: f.Get("email"), DisplayName: f.Get("display_name"),
 		Country: f.Get("country"), Password: f.Get("password")}, s.mailContext(r))
 	if err != nil {
 		if !f.fail(err) {
@@ -92,10 +95,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		f.Values.Del("password") // never sent back
 		return s.authPage(w, r, http.StatusUnprocessableEntity, "register", "Create an account", f, authData{Countries: country.All()})
 	}
-	if err := s.signIn(w, r, p, false); err != nil {
-		return err
-	}
-	return s.redirectFlash(w, r, safeReturn(f.Get("return_to")), "welcome")
+	return s.redirectFlash(w, r, loginURL(safeReturn(f.Get("return_to"))), "register-check")
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {

@@ -102,12 +102,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, p account.Person
 // flashes are the one-off notices shown after a redirect; the cookie holds
 // only a key, so nothing a visitor sets can be shown as text.
 var flashes = map[string]string{
-	"welcome":                 "Welcome! We sent you a mail: follow its link to confirm your address, then you can join the discussion.",
+	"register-check":          "Check your mail to finish: we sent a message to the address you gave. Follow its link to confirm your address, then sign in here. (If the address already has an account, the message says so.)",
 	"signed-in":               "You are signed in.",
 	"signed-out":              "You are signed out.",
 	"verified":                "Thank you: your e-mail address is confirmed.",
 	"verify-sent":             "We sent a new confirmation link. It may take a minute to arrive.",
-	"reset-sent":              "If an account uses that address, a link to reset its password is on its way. It works for an hour.",
+	"reset-sent":              "We sent a mail to that address. If it has an account here, the mail's link resets its password; it works for an hour.",
 	"password-reset":          "Your password is changed and you are signed in. Other devices were signed out.",
 	"password-change":         "Your password is changed. Other devices were signed out.",
 	"email-sent":              "We sent a confirmation link to your new address. Your address changes when you follow it.",
