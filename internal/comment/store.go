@@ -158,6 +158,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 			var pDeleted *time.Time
 			err := tx.QueryRow(ctx, `SELECT article_id, status, deleted_at, depth, thread_id, path FROM comments WHERE id = $1`, n.ParentID).
 				Scan(&pArticle, &pStatus, &pDeleted, &depth, &thread, &path)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("comment: parent %d: %w", n.ParentID, err)
+			}
 			if err != nil || pArticle != n.ArticleID || pStatus != string(StatusVisible) || pDeleted != nil {
 				return apperr.Field("parent", "you can only reply to a comment that is shown on this article")
 			}
@@ -165,7 +168,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		}
 		held, score := "", 0.0
 		if !n.Trusted {
-			held = s.holdReason(ctx, tx, n.AuthorID, md, links, rules)
+			if held, err = s.holdReason(ctx, tx, n.AuthorID, md, links, rules); err != nil {
+				return err
+			}
 			if score, err = spamScore(ctx, tx, text); err != nil {
 				return err
 			}
@@ -223,23 +228,26 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 }
 
 // holdReason says why a comment must wait for a moderator, or "".
-func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md string, links int, r Rules) string {
+func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md string, links int, r Rules) (string, error) {
 	switch {
 	case r.HoldAll:
-		return "every comment is reviewed"
+		return "every comment is reviewed", nil
 	case r.MaxLinks >= 0 && links > r.MaxLinks:
-		return fmt.Sprintf("more than %d links", r.MaxLinks)
+		return fmt.Sprintf("more than %d links", r.MaxLinks), nil
 	}
 	if w := matchWord(md, r.HoldWords); w != "" {
-		return fmt.Sprintf("contains %q", w)
+		return fmt.Sprintf("contains %q", w), nil
 	}
 	if r.HoldFirst > 0 {
 		var approved int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND status = 'visible'`, author).Scan(&approved); err != nil || approved < r.HoldFirst {
-			return "a new commenter's first comments are reviewed"
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND status = 'visible'`, author).Scan(&approved); err != nil {
+			return "", fmt.Errorf("comment: count approved: %w", err)
+		}
+		if approved < r.HoldFirst {
+			return "a new commenter's first comments are reviewed", nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func (s *Store) getTx(ctx context.Context, tx *db.Tx, id int64) (Comment, error) {
