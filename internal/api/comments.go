@@ -169,7 +169,10 @@ func (a *API) visibleComment(r *http.Request) (comment.Comment, error) {
 		return comment.Comment{}, err
 	}
 	c, err := a.Comments.Get(r.Context(), id)
-	if err != nil || c.Status != comment.StatusVisible {
+	if err != nil {
+		return comment.Comment{}, err
+	}
+	if c.Status != comment.StatusVisible {
 		return comment.Comment{}, apperr.ErrNotFound
 	}
 	return c, nil

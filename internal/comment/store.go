@@ -252,8 +252,10 @@ func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md stri
 
 func (s *Store) getTx(ctx context.Context, tx *db.Tx, id int64) (Comment, error) {
 	var c Comment
-	err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`, id), &c)
-	return c, err
+	if err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`, id), &c); err != nil {
+		return c, fmt.Errorf("comment %d: %w", id, db.MapError(tx.Engine(), err))
+	}
+	return c, nil
 }
 
 func event(ctx context.Context, tx *db.Tx, id, actor int64, action, note string, at time.Time) error {
@@ -301,7 +303,10 @@ func (s *Store) Delete(ctx context.Context, id, authorID int64) error {
 	now := s.now()
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		c, err := s.getTx(ctx, tx, id)
-		if err != nil || c.Author.ID != authorID || c.Deleted() {
+		if err != nil {
+			return err
+		}
+		if c.Author.ID != authorID || c.Deleted() {
 			return apperr.ErrNotFound
 		}
 		if _, err := tx.Exec(ctx, `UPDATE comments SET deleted_at = $2, body_md = '', body_html = '', body_text = '' WHERE id = $1`, id, now); err != nil {

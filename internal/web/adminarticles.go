@@ -588,7 +588,9 @@ func (s *Server) restoreRevision(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return badRequest{"Choose a revision."}
 	}
-	if got, err := s.Newsroom.Revision(r.Context(), rev); err != nil || got.ArticleID != a.ID {
+	if got, err := s.Newsroom.Revision(r.Context(), rev); err != nil {
+		return err
+	} else if got.ArticleID != a.ID {
 		return apperr.ErrNotFound
 	}
 	if _, err := s.Newsroom.Restore(r.Context(), rev, a.Version, v.ID); err != nil {

@@ -346,7 +346,10 @@ func (s *Server) publicComment(r *http.Request) (comment.Comment, article.Articl
 		return comment.Comment{}, article.Article{}, err
 	}
 	c, err := s.Comments.Get(r.Context(), id)
-	if err != nil || c.Status != comment.StatusVisible {
+	if err != nil {
+		return comment.Comment{}, article.Article{}, err
+	}
+	if c.Status != comment.StatusVisible {
 		return comment.Comment{}, article.Article{}, apperr.ErrNotFound
 	}
 	a, err := s.Articles.PublicByID(r.Context(), c.ArticleID)
