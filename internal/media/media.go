@@ -43,9 +43,9 @@ const (
 )
 
 // limits refuse what would take too much to decode, judged from the header
-// (see package picture): 320 MB is a 50-megapixel JPEG or a 7000×7000 PNG
+// (see package picture): 256 MB is a 50-megapixel JPEG or a 7000×7000 PNG
 // with 8 bits per channel, but not with 16.
-var limits = picture.Limits{MaxSide: maxSide, MaxPixels: maxPixels, MaxMemory: 320 << 20,
+var limits = picture.Limits{MaxSide: maxSide, MaxPixels: maxPixels, MaxMemory: 256 << 20,
 	Out: func(w, h int) (int, int) {
 		tw := min(widths[0].Width, w)
 		return tw, max(1, h*tw/w)

@@ -178,9 +178,9 @@ func NewDecoder(budget int64, wait time.Duration) *Decoder {
 }
 
 // Shared is the process's decoder, used by every store not given another:
-// the budget is of this process's memory, so there is one. 384 MB lets
+// the budget is of this process's memory, so there is one. 256 MB lets
 // one full-size upload be decoded at a time, or a few avatars.
-var Shared = NewDecoder(384<<20, 10*time.Second)
+var Shared = NewDecoder(256<<20, 10*time.Second)
 
 // Decode checks data against lim, waits for its share of the budget, and
 // calls fn with the decoded image while the share is held (fn scales it;

@@ -31,7 +31,7 @@ func bomb(t testing.TB, img image.Image) []byte {
 var square = func(int, int) (int, int) { return 256, 256 }
 
 func TestInspectJudgesMemoryFromTheHeader(t *testing.T) {
-	media := Limits{MaxSide: 12000, MaxPixels: 50_000_000, MaxMemory: 320 << 20,
+	media := Limits{MaxSide: 12000, MaxPixels: 50_000_000, MaxMemory: 256 << 20,
 		Out: func(w, h int) (int, int) { tw := min(1600, w); return tw, max(1, h*tw/w) }}
 
 	// 7000×7000 with 16 bits per channel: 49 megapixels, under the pixel
@@ -46,7 +46,7 @@ func TestInspectJudgesMemoryFromTheHeader(t *testing.T) {
 		t.Fatalf("16-bit 7000×7000: %+v %v", in, err)
 	}
 	// The same with 8 bits per channel is a picture the newsroom may send.
-	if in, err := Inspect(picturetest.PNG(7000, 7000, picturetest.RGBA8), media); err != nil || in.Memory > 320<<20 {
+	if in, err := Inspect(picturetest.PNG(7000, 7000, picturetest.RGBA8), media); err != nil || in.Memory > 256<<20 {
 		t.Fatalf("8-bit 7000×7000: %+v %v", in, err)
 	}
 	// Gray16 counts 2 bytes a pixel; a palette 1.
@@ -147,7 +147,7 @@ func BenchmarkAvatarBomb(b *testing.B) {
 		"accepted-4000-8bit": picturetest.PNG(4000, 4000, picturetest.RGBA8),
 	} {
 		b.Run(name, func(b *testing.B) {
-			d := NewDecoder(384<<20, time.Second)
+			d := NewDecoder(256<<20, time.Second)
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)

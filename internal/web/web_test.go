@@ -92,7 +92,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 		settings.SMTPOverride, _ = mail.ParseURL(smtpURL)
 	}
 	outbox := mail.NewOutbox(d, "example.com")
-	pictures := picture.NewDecoder(384<<20, 2*time.Second) // each site its own, so a test may hold it
+	pictures := picture.NewDecoder(256<<20, 2*time.Second) // each site its own, so a test may hold it
 	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox).WithPictures(pictures)
 	comments := comment.NewStore(d).WithMailer(outbox)
 	var cache *pagecache.Cache
