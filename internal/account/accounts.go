@@ -42,7 +42,13 @@ type Registration struct {
 
 // Register creates a reader account and mails the verification link, in
 // one transaction: the account exists exactly when its mail is queued.
-func (s *Store) Register(ctx context.Context, r Registration, mc MailContext) (Person, error) {
+//
+// Its answer must not tell whether the address has an account, by words or
+// by time: for a taken address it hashes the password all the same (the
+// costly part) and mails the owner a notice instead ("someone tried to
+// register with your address"), and returns nil as for a new one. Only
+// mistakes in what was typed are errors.
+func (s *Store) Register(ctx context.Context, r Registration, mc MailContext) error {
 	n, err := NewPerson{Email: r.Email, DisplayName: r.DisplayName, Country: r.Country, Roles: []Role{RoleReader}}.normalize()
 	inv, _ := apperr.AsInvalid(err)
 	if inv == nil {
@@ -55,13 +61,23 @@ func (s *Store) Register(ctx context.Context, r Registration, mc MailContext) (P
 		inv.Add("password", perr.Error())
 	}
 	if err := inv.Err(); err != nil {
-		return Person{}, err
+		return err
 	}
-	var p Person
+	n.PasswordHash = HashPassword(r.Password) // before the lookup: the same work either way
+	owner, err := s.one(ctx, "u.email = $1", n.Email)
+	taken := err == nil
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return fmt.Errorf("account: register %s: %w", n.Email, err)
+	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		var err error
-		n.Password = r.Password
-		if p, err = s.create(ctx, tx, n, false); err != nil {
+		if taken {
+			if owner.Deleted() {
+				return nil // nobody to tell
+			}
+			return s.send(ctx, tx, registerNoticeMail(mc, owner))
+		}
+		p, err := s.create(ctx, tx, n, false)
+		if err != nil {
 			return err
 		}
 		// Reply notices are on for new readers, as commenters expect; every
@@ -77,9 +93,9 @@ func (s *Store) Register(ctx context.Context, r Registration, mc MailContext) (P
 		return s.send(ctx, tx, verifyMail(mc, p, token))
 	})
 	if err != nil {
-		return Person{}, fmt.Errorf("account: register %s: %w", n.Email, err)
+		return fmt.Errorf("account: register %s: %w", n.Email, err)
 	}
-	return p, nil
+	return nil
 }
 
 // ResendVerification mails a fresh verification link.
@@ -203,13 +219,17 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 func (s *Store) RequestReset(ctx context.Context, email string, mc MailContext) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	p, err := s.one(ctx, "u.email = $1 AND u.deleted_at IS NULL AND u.suspended_at IS NULL", email)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return err
 	}
+	// An address without an account gets a mail too, saying so: the same
+	// work (a mail built and queued in a transaction) whether or not the
+	// address is known, so the answer's time does not tell.
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		if !known {
+			return s.send(ctx, tx, noAccountMail(mc, email))
+		}
 		token, err := s.createToken(ctx, tx, p.ID, purposeReset, p.Email, resetTTL)
 		if err != nil {
 			return err

@@ -6,29 +6,41 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // decoders for uploaded avatars
 	"image/jpeg"
-	_ "image/png"
 	"time"
 
 	"golang.org/x/image/draw"
-	_ "golang.org/x/image/webp"
 
 	"byline/internal/apperr"
 	"byline/internal/db"
+	"byline/internal/picture"
 )
 
 // Avatar limits: what may be uploaded, and the size kept.
 const (
-	MaxAvatarBytes  = 5 << 20
-	maxAvatarPixels = 40_000_000 // refuse decompression bombs before decoding
-	AvatarSize      = 256
+	MaxAvatarBytes = 5 << 20
+	AvatarSize     = 256
 )
 
-// SetAvatar checks an uploaded picture (type, size, dimensions), crops it
-// square, scales it to 256×256 and re-encodes it as JPEG, so nothing of the
-// original file (metadata, hidden payloads) is kept. It also makes the
-// upload the person's chosen avatar.
+// avatarLimits refuse pictures that would take too much to decode, judged
+// from the header (see package picture).
+var avatarLimits = picture.Limits{MinSide: 32, MaxSide: 4096, MaxPixels: 16_000_000, MaxMemory: 128 << 20,
+	Out: func(int, int) (int, int) { return AvatarSize, AvatarSize }}
+
+// WithPictures makes the Store decode avatars with d (by default the
+// process's shared decoder, whose memory budget every upload shares).
+func (s *Store) WithPictures(d *picture.Decoder) *Store {
+	s.pictures = d
+	return s
+}
+
+// SetAvatar checks an uploaded picture (type, size, dimensions and the
+// memory decoding it takes), crops it square, scales it to 256×256 and
+// re-encodes it as JPEG, so nothing of the original file (metadata, hidden
+// payloads) is kept. It also makes the upload the person's chosen avatar.
+// While the server is decoding as much as its budget allows it fails with
+// apperr.ErrBusy after a short wait, and saves nothing; nor does it save
+// once ctx has ended (the person was told it failed).
 func (s *Store) SetAvatar(ctx context.Context, userID int64, data []byte) error {
 	if len(data) == 0 {
 		return apperr.Field("avatar", "choose a picture to upload")
@@ -36,26 +48,33 @@ func (s *Store) SetAvatar(ctx context.Context, userID int64, data []byte) error 
 	if len(data) > MaxAvatarBytes {
 		return apperr.Field("avatar", "the picture is larger than 5 MB")
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return apperr.Field("avatar", "upload a JPEG, PNG, GIF or WebP picture")
+	dec := s.pictures
+	if dec == nil {
+		dec = picture.Shared
 	}
-	if cfg.Width < 32 || cfg.Height < 32 || cfg.Width*cfg.Height > maxAvatarPixels {
-		return apperr.Field("avatar", fmt.Sprintf("the picture is %d×%d pixels; use one between 32×32 and about 6000×6000", cfg.Width, cfg.Height))
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return apperr.Field("avatar", "the "+format+" picture could not be read")
-	}
-	b := img.Bounds()
-	side := min(b.Dx(), b.Dy())
-	crop := image.Rect(b.Min.X+(b.Dx()-side)/2, b.Min.Y+(b.Dy()-side)/2, 0, 0)
-	crop.Max = crop.Min.Add(image.Pt(side, side))
-	dst := image.NewRGBA(image.Rect(0, 0, AvatarSize, AvatarSize))
-	draw.CatmullRom.Scale(dst, dst.Bounds(), img, crop, draw.Src, nil)
 	var out bytes.Buffer
-	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: 88}); err != nil {
-		return fmt.Errorf("account: encode avatar: %w", err)
+	err := dec.Decode(ctx, data, avatarLimits, func(img image.Image, _ picture.Info) error {
+		b := img.Bounds()
+		side := min(b.Dx(), b.Dy())
+		crop := image.Rect(b.Min.X+(b.Dx()-side)/2, b.Min.Y+(b.Dy()-side)/2, 0, 0)
+		crop.Max = crop.Min.Add(image.Pt(side, side))
+		dst := image.NewRGBA(image.Rect(0, 0, AvatarSize, AvatarSize))
+		picture.Scale(dst, img, crop, draw.Src)
+		return jpeg.Encode(&out, dst, &jpeg.Options{Quality: 88})
+	})
+	var tl *picture.TooLarge
+	switch {
+	case errors.As(err, &tl):
+		return apperr.Field("avatar", tl.Error())
+	case errors.Is(err, picture.ErrFormat):
+		return apperr.Field("avatar", "upload a JPEG, PNG, GIF or WebP picture")
+	case errors.Is(err, picture.ErrDamaged):
+		return apperr.Field("avatar", "the picture could not be read: it may be damaged")
+	case err != nil:
+		return fmt.Errorf("account: avatar for %d: %w", userID, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("account: avatar for %d: %w", userID, err)
 	}
 	now := s.now()
 	return s.write(ctx, userID, func(tx *db.Tx) error {

@@ -77,6 +77,24 @@ func resetMail(mc MailContext, p Person, token string) mail.Message {
 		Outro: "The link works once, for 1 hour. If you did not ask, ignore this mail; your password stays as it is."})
 }
 
+// registerNoticeMail tells the owner of an address that someone tried to
+// open an account with it (the form does not say so, to anyone).
+func registerNoticeMail(mc MailContext, p Person) mail.Message {
+	return buildMail(p.Email, accountMail{Site: mc.SiteName, Name: p.DisplayName, Subject: "Someone tried to register with your address at " + mc.SiteName,
+		Link: mc.BaseURL + "/login", Action: "Sign in",
+		Intro: "Someone tried to create an account on " + mc.SiteName + " with this e-mail address, which already has one: yours. If it was you, sign in; if you forgot your password, reset it at " + mc.BaseURL + "/password/forgot",
+		Outro: "If it was not you, ignore this mail: nothing was changed, and no new account was made."})
+}
+
+// noAccountMail answers a reset request for an address that has no
+// (active) account.
+func noAccountMail(mc MailContext, email string) mail.Message {
+	return buildMail(email, accountMail{Site: mc.SiteName, Name: "there", Subject: "Your password reset request at " + mc.SiteName,
+		Link: mc.BaseURL + "/register", Action: "Create an account",
+		Intro: "Someone asked to reset the password of an account on " + mc.SiteName + " with this e-mail address, but no active account uses it. Perhaps you signed up with another address; or you may create an account:",
+		Outro: "If you did not ask, ignore this mail: nothing was changed."})
+}
+
 func emailChangeMail(mc MailContext, p Person, newEmail, token string) mail.Message {
 	return buildMail(newEmail, accountMail{Site: mc.SiteName, Name: p.DisplayName, Subject: "Confirm your new e-mail address for " + mc.SiteName,
 		Link: mc.BaseURL + "/verify?token=" + token, Action: "Confirm my new address",

@@ -10,6 +10,7 @@ import (
 
 	"byline/internal/apperr"
 	"byline/internal/db"
+	"byline/internal/picture"
 )
 
 // Store keeps people in the database.
@@ -18,6 +19,7 @@ type Store struct {
 	now      func() time.Time
 	mailer   Mailer
 	sessions sessionCache
+	pictures *picture.Decoder // nil: picture.Shared
 
 	// OnChange, when set, hears of every change to a person or their
 	// sessions, so other nodes can drop what they keep in memory.

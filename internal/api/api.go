@@ -19,6 +19,7 @@ import (
 	"byline/internal/apperr"
 	"byline/internal/article"
 	"byline/internal/comment"
+	"byline/internal/input"
 	"byline/internal/links"
 	"byline/internal/site"
 )
@@ -144,17 +145,45 @@ var errNoRoute = errors.New("no such endpoint")
 
 type badParam struct{ field, reason string }
 
+// badText is a parameter or a string of the body that holds text that
+// cannot be kept (see package input): 422, and never passed on.
+type badText struct{ field string }
+
+func (e badText) Error() string { return e.field + ": " + input.Reason }
+
+// checkAddress refuses a path or query value that is not text before any
+// handler looks it up (PostgreSQL would refuse it with an error).
+func checkAddress(r *http.Request) error {
+	if !input.Valid(r.URL.Path) {
+		return badText{"path"}
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			if !input.Valid(v) {
+				return badText{k}
+			}
+		}
+	}
+	return nil
+}
+
 func (e badParam) Error() string { return e.field + ": " + e.reason }
 
 func (a *API) handle(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := fn(w, r)
+		err := checkAddress(r)
+		if err == nil {
+			err = fn(w, r)
+		}
 		if err == nil {
 			return
 		}
 		var bp badParam
 		var cf conflict
+		var bt badText
 		switch {
+		case errors.As(err, &bt):
+			writeJSON(w, http.StatusUnprocessableEntity, Error{ErrorBody{Code: "invalid_text", Message: bt.Error(), Fields: map[string]string{bt.field: input.Reason}}})
 		case errors.Is(err, errUnauthorized):
 			unauthorized(w, err.Error())
 		case errors.Is(err, errForbidden):

@@ -355,3 +355,47 @@ func TestCommentAPI(t *testing.T) {
 		call(t, srv, router, "/api/v1/articles/"+art+"/comments?page=0", 400)
 	})
 }
+
+// TestAPIRefusesUnkeepableText: a body, path or query holding a NUL, a
+// byte that is not UTF-8 or an escape that decodes to one is refused with
+// 422 and the field named, on both engines (PostgreSQL used to answer
+// 500), and nothing is stored.
+func TestAPIRefusesUnkeepableText(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, router, people := newAPIWithPeople(t, d)
+		ctx := context.Background()
+		p, err := people.Find(ctx, "jordan.pike@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		jordan, _, err := people.CreateAPIToken(ctx, p.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list api.List[api.Article]
+		json.Unmarshal(call(t, srv, router, "/api/v1/articles?tag=infiniti", 200), &list)
+		art := itoa(list.Data[0].ID)
+		count := func() (n int) {
+			if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM comments`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := count()
+		// A raw control character is not JSON at all: 400, as any malformed body.
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"a`+"\x00"+`b"}`, 400)
+		for _, body := range []string{`{"body":"a\u0000b"}`, `{"body":"a\u001bb"}`, `{"body":"a` + "\xff\xfe" + `b"}`, `{"body":"a\ud800b"}`} {
+			var e api.Error
+			json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, body, 422), &e)
+			if e.Error.Code != "invalid_text" || e.Error.Fields["body"] == "" {
+				t.Errorf("%q: %+v", body, e)
+			}
+		}
+		for _, path := range []string{"/api/v1/people/a%00b", "/api/v1/articles?tag=a%00", "/api/v1/articles?author=%ff", "/api/v1/articles/" + art + "/comments?sort=%00"} {
+			call(t, srv, router, path, 422)
+		}
+		if after := count(); after != before {
+			t.Fatalf("comments: %d before, %d after", before, after)
+		}
+	})
+}

@@ -1,17 +1,22 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/comment"
+	"byline/internal/input"
 	"byline/internal/links"
 )
 
@@ -164,7 +169,10 @@ func (a *API) visibleComment(r *http.Request) (comment.Comment, error) {
 		return comment.Comment{}, err
 	}
 	c, err := a.Comments.Get(r.Context(), id)
-	if err != nil || c.Status != comment.StatusVisible {
+	if err != nil {
+		return comment.Comment{}, err
+	}
+	if c.Status != comment.StatusVisible {
 		return comment.Comment{}, apperr.ErrNotFound
 	}
 	return c, nil
@@ -210,12 +218,69 @@ func write[T any](r *http.Request, perm account.Permission) (p *account.Person, 
 	return
 }
 
-// decode reads a JSON body (at most 64 KB) into v.
+// decode reads a JSON body (at most 64 KB) into v, and is the one check
+// of its text: bytes that are not UTF-8 are refused before decoding
+// (encoding/json would quietly turn them into U+FFFD), and every string
+// decoded (where an escape such as \u0000 can hide a control character)
+// after it.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		return badParam{"body", "the request body could not be read"}
+	}
+	if !utf8.Valid(body) {
+		return badText{"body"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return badParam{"body", "send a JSON object: " + err.Error()}
+	}
+	return checkStrings(reflect.ValueOf(v), "body")
+}
+
+// checkStrings walks what decode filled in and refuses the first string
+// that cannot be kept, naming its JSON field.
+func checkStrings(v reflect.Value, field string) error {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return checkStrings(v.Elem(), field)
+		}
+	case reflect.String:
+		if !input.Valid(v.String()) {
+			return badText{field}
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			sf := v.Type().Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if name == "" {
+				name = sf.Name
+			}
+			if err := checkStrings(v.Field(i), name); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if err := checkStrings(v.Index(i), field); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			if err := checkStrings(it.Key(), field); err != nil {
+				return err
+			}
+			if err := checkStrings(it.Value(), field); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -65,3 +65,8 @@ func AsInvalid(err error) (*Invalid, bool) {
 	ok := errors.As(err, &v)
 	return v, ok
 }
+
+// ErrBusy: the work is refused for now because the server is at its
+// capacity for it (decoding uploaded pictures); the same request may
+// succeed in a moment.
+var ErrBusy = errors.New("busy")

@@ -123,20 +123,14 @@ func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 // published is the article's publication time (nil for none), copied into
 // article_tags for the tag pages' index.
 func setTags(ctx context.Context, tx *db.Tx, articleID int64, published any, tags []Tag) error {
-	var touched []int64
 	rows, err := tx.Query(ctx, `SELECT tag_id FROM article_tags WHERE article_id = $1`, articleID)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		touched = append(touched, id)
+	touched, err := db.Collect(rows, func(r db.Scanner) (id int64, err error) { return id, r.Scan(&id) })
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	if _, err := tx.Exec(ctx, `DELETE FROM article_tags WHERE article_id = $1`, articleID); err != nil {
 		return err
 	}

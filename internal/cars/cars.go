@@ -126,6 +126,10 @@ func (s *Store) load(ctx context.Context) (*Catalogue, error) {
 		cat.Makes = append(cat.Makes, m)
 		byID[m.ID], cat.bySlug[m.Slug] = m, m
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, fmt.Errorf("cars: makes: %w", err)
+	}
 	rows.Close()
 	rows, err = s.db.Query(ctx, `SELECT id, make_id, slug, name, body_style, year_from, year_to, price_min, price_max, specs, trims FROM models ORDER BY name`)
 	if err != nil {

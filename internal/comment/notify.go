@@ -2,6 +2,8 @@ package comment
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -40,8 +42,13 @@ func (s *Store) notifyReply(ctx context.Context, tx *db.Tx, site Site, parentID,
 	err := tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.notify_replies, u.notify_token, a.headline
 		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
 		WHERE c.id = $1 AND u.deleted_at IS NULL AND u.email_verified_at IS NOT NULL`, parentID).Scan(&authorID, &to, &name, &on, &token, &headline)
-	if err != nil || !on || token == "" || authorID == replierID {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!on || token == "" || authorID == replierID)) {
 		return nil // nobody to tell
+	}
+	if err != nil {
+		// Not "nobody to tell": on PostgreSQL the reply's transaction is
+		// aborted by now, and its commit would only say so.
+		return fmt.Errorf("comment: reply notice for %d: %w", parentID, err)
 	}
 	link := fmt.Sprintf("%s/comments/%d", site.BaseURL, replyID)
 	unsub := fmt.Sprintf("%s/notifications/unsubscribe?u=%d&t=%s", site.BaseURL, authorID, token)

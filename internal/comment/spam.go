@@ -93,6 +93,10 @@ func spamScore(ctx context.Context, q db.Querier, text string) (float64, error) 
 			hamDocs = n
 		}
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return -1, err
+	}
 	rows.Close()
 	if spamDocs < minTraining || hamDocs < minTraining {
 		return -1, nil

@@ -2,6 +2,7 @@ package comment
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -107,6 +108,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		var closed bool
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status, published_at, comments_closed FROM articles WHERE id = $1`, n.ArticleID).Scan(&status, &published, &closed)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("comment: article %d: %w", n.ArticleID, err)
+		}
 		if err != nil || (status != "published" && status != "scheduled") || published.After(now) {
 			return apperr.ErrNotFound
 		}
@@ -128,10 +132,15 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		err = tx.QueryRow(ctx, `SELECT id FROM (SELECT id, article_id, body_md FROM comments
 				WHERE author_id = $1 AND created_at > $2 ORDER BY created_at DESC, id DESC LIMIT 20) recent
 			WHERE article_id = $3 AND body_md = $4 LIMIT 1`, n.AuthorID, now.Add(-10*time.Minute), n.ArticleID, md).Scan(&dup)
-		if err == nil {
+		switch {
+		case err == nil:
 			c, err := s.getTx(ctx, tx, dup)
 			out = Posted{Comment: c, Duplicate: true}
 			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			// Anything else failed the transaction (on PostgreSQL every
+			// later statement would only say it was aborted).
+			return fmt.Errorf("comment: duplicate check: %w", err)
 		}
 		if rules.PerMinute > 0 {
 			var recent int
@@ -149,6 +158,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 			var pDeleted *time.Time
 			err := tx.QueryRow(ctx, `SELECT article_id, status, deleted_at, depth, thread_id, path FROM comments WHERE id = $1`, n.ParentID).
 				Scan(&pArticle, &pStatus, &pDeleted, &depth, &thread, &path)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("comment: parent %d: %w", n.ParentID, err)
+			}
 			if err != nil || pArticle != n.ArticleID || pStatus != string(StatusVisible) || pDeleted != nil {
 				return apperr.Field("parent", "you can only reply to a comment that is shown on this article")
 			}
@@ -156,7 +168,9 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		}
 		held, score := "", 0.0
 		if !n.Trusted {
-			held = s.holdReason(ctx, tx, n.AuthorID, md, links, rules)
+			if held, err = s.holdReason(ctx, tx, n.AuthorID, md, links, rules); err != nil {
+				return err
+			}
 			if score, err = spamScore(ctx, tx, text); err != nil {
 				return err
 			}
@@ -214,29 +228,34 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 }
 
 // holdReason says why a comment must wait for a moderator, or "".
-func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md string, links int, r Rules) string {
+func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md string, links int, r Rules) (string, error) {
 	switch {
 	case r.HoldAll:
-		return "every comment is reviewed"
+		return "every comment is reviewed", nil
 	case r.MaxLinks >= 0 && links > r.MaxLinks:
-		return fmt.Sprintf("more than %d links", r.MaxLinks)
+		return fmt.Sprintf("more than %d links", r.MaxLinks), nil
 	}
 	if w := matchWord(md, r.HoldWords); w != "" {
-		return fmt.Sprintf("contains %q", w)
+		return fmt.Sprintf("contains %q", w), nil
 	}
 	if r.HoldFirst > 0 {
 		var approved int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND status = 'visible'`, author).Scan(&approved); err != nil || approved < r.HoldFirst {
-			return "a new commenter's first comments are reviewed"
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND status = 'visible'`, author).Scan(&approved); err != nil {
+			return "", fmt.Errorf("comment: count approved: %w", err)
+		}
+		if approved < r.HoldFirst {
+			return "a new commenter's first comments are reviewed", nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func (s *Store) getTx(ctx context.Context, tx *db.Tx, id int64) (Comment, error) {
 	var c Comment
-	err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`, id), &c)
-	return c, err
+	if err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`, id), &c); err != nil {
+		return c, fmt.Errorf("comment %d: %w", id, db.MapError(tx.Engine(), err))
+	}
+	return c, nil
 }
 
 func event(ctx context.Context, tx *db.Tx, id, actor int64, action, note string, at time.Time) error {
@@ -284,7 +303,10 @@ func (s *Store) Delete(ctx context.Context, id, authorID int64) error {
 	now := s.now()
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		c, err := s.getTx(ctx, tx, id)
-		if err != nil || c.Author.ID != authorID || c.Deleted() {
+		if err != nil {
+			return err
+		}
+		if c.Author.ID != authorID || c.Deleted() {
 			return apperr.ErrNotFound
 		}
 		if _, err := tx.Exec(ctx, `UPDATE comments SET deleted_at = $2, body_md = '', body_html = '', body_text = '' WHERE id = $1`, id, now); err != nil {

@@ -13,6 +13,7 @@ import (
 	"byline/internal/article"
 	"byline/internal/db"
 	"byline/internal/dbtest"
+	"byline/internal/mail"
 )
 
 type fixture struct {
@@ -301,6 +302,38 @@ func TestWilson(t *testing.T) {
 	if !(wilson(300, 20) > wilson(3, 0)) || wilson(0, 0) != 0 || !(wilson(10, 0) > wilson(10, 5)) {
 		t.Fatal("wilson order wrong")
 	}
+}
+
+// A failing duplicate check is reported as itself. It used to be taken
+// for "no duplicate", and on PostgreSQL the next statement then only said
+// the transaction was aborted. (A NUL in the body makes PostgreSQL refuse
+// that query; the site and the API refuse such text before it gets here.)
+func TestPostReportsAFailedDuplicateCheck(t *testing.T) {
+	f := setup(t, dbtest.Postgres(t))
+	_, err := f.s.Post(context.Background(), New{ArticleID: f.art.ID, AuthorID: f.people[1].ID, Body: "a\x00b"}, Rules{Open: true, MaxLinks: -1})
+	if err == nil || strings.Contains(err.Error(), "aborted") || !strings.Contains(err.Error(), "duplicate check") {
+		t.Fatalf("err = %v, want the duplicate check's own error", err)
+	}
+}
+
+// A reply notice that cannot be looked up fails the reply, naming why. It
+// was read as "nobody to tell": on SQLite the notice was silently lost, on
+// PostgreSQL the commit only said the transaction had been aborted.
+func TestReplyNoticeLookupFailure(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		f.s.WithMailer(mail.NewOutbox(d, "example.com"))
+		first := f.post(t, 1, 0, "A first comment")
+		// Break the notice's query only (a column it alone reads).
+		if _, err := d.Exec(context.Background(), `ALTER TABLE users RENAME COLUMN notify_token TO notify_token_gone`); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.s.Post(context.Background(), New{ArticleID: f.art.ID, ParentID: first.ID, AuthorID: f.people[2].ID, Body: "A reply",
+			Site: Site{Name: "Site", BaseURL: "http://site.test"}}, Rules{Open: true, MaxLinks: -1})
+		if err == nil || !strings.Contains(err.Error(), "reply notice") {
+			t.Fatalf("err = %v, want the notice lookup's error", err)
+		}
+	})
 }
 
 // A comment that sanitises to nothing is refused on post, on edit and on a

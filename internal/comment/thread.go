@@ -2,6 +2,8 @@ package comment
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -170,6 +172,9 @@ func (s *Store) Locate(ctx context.Context, id int64, sort Sort) (Place, error) 
 	var status, path string
 	var articleID int64
 	err := s.db.QueryRow(ctx, `SELECT article_id, thread_id, status, path FROM comments WHERE id = $1`, id).Scan(&articleID, &thread, &status, &path)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Place{}, fmt.Errorf("comment: locate %d: %w", id, err)
+	}
 	if err != nil || status != string(StatusVisible) {
 		return Place{}, apperr.ErrNotFound
 	}

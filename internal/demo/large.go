@@ -29,17 +29,14 @@ func Generate(ctx context.Context, d *db.DB, size Size, progress func(what strin
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	var contributors []int64
 	rows, err := d.Query(ctx, `SELECT user_id FROM user_roles WHERE role = 'contributor' ORDER BY user_id`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		contributors = append(contributors, id)
+	contributors, err := db.Collect(rows, func(r db.Scanner) (id int64, err error) { return id, r.Scan(&id) })
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	if len(contributors) == 0 {
 		return fmt.Errorf("generate: load the demo site first")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"byline/internal/apperr"
 	"byline/internal/cars"
 	"byline/internal/db"
+	"byline/internal/input"
 )
 
 // Dealer is a store that receives quote requests.
@@ -306,6 +308,10 @@ func (s *Store) ImportDealers(ctx context.Context, r io.Reader) (ImportReport, e
 			return rep, err
 		}
 		line, _ := cr.FieldPos(0)
+		if i := slices.IndexFunc(rec, func(c string) bool { return !input.Valid(c) }); i >= 0 {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("line %d: column %d %s (save the file as UTF-8)", line, i+1, input.Reason))
+			continue
+		}
 		get := func(k string) string {
 			if i, ok := col[k]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])

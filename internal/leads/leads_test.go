@@ -392,3 +392,23 @@ func TestDeliveryWhenTheServerComesBack(t *testing.T) {
 		}
 	})
 }
+
+// A dealer row with a NUL or bytes that are not UTF-8 is reported and
+// left out, on both engines.
+func TestImportDealersRefusesUnkeepableText(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		in := "name,lead_emails,makes,coverage,country\n" +
+			"Hudson Infiniti,leads@hudson.example,Infiniti,073,US\n" +
+			"Bad\x00 Motors,leads@bad.example,Infiniti,073,US\n" +
+			"Caf\xe9 Infiniti,leads@cafe.example,Infiniti,073,US\n"
+		rep, err := f.s.ImportDealers(context.Background(), strings.NewReader(in))
+		if err != nil || rep.Added != 1 || len(rep.Problems) != 2 || !strings.Contains(rep.Problems[1], "line 4: column 1 contains characters that cannot be kept") {
+			t.Fatalf("import: %+v %v", rep, err)
+		}
+		ds, err := f.s.Dealers(context.Background())
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("dealers %+v %v", ds, err)
+		}
+	})
+}

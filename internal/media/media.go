@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
-	_ "image/gif" // decode GIF uploads (the first frame: motion is not kept)
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -30,10 +29,10 @@ import (
 	"unicode/utf8"
 
 	xdraw "golang.org/x/image/draw"
-	_ "golang.org/x/image/webp" // decode WebP uploads
 
 	"byline/internal/apperr"
 	"byline/internal/db"
+	"byline/internal/picture"
 )
 
 // Limits of an upload.
@@ -42,6 +41,15 @@ const (
 	maxSide   = 12000
 	maxPixels = 50_000_000
 )
+
+// limits refuse what would take too much to decode, judged from the header
+// (see package picture): 256 MB is a 50-megapixel JPEG or a 7000×7000 PNG
+// with 8 bits per channel, but not with 16.
+var limits = picture.Limits{MaxSide: maxSide, MaxPixels: maxPixels, MaxMemory: 256 << 20,
+	Out: func(w, h int) (int, int) {
+		tw := min(widths[0].Width, w)
+		return tw, max(1, h*tw/w)
+	}}
 
 // Variant widths: the article page, half a column, a thumbnail.
 var widths = []struct {
@@ -154,14 +162,22 @@ func (m Media) Snippet() string {
 
 // Store keeps media.
 type Store struct {
-	db      *db.DB
-	storage Storage
-	now     func() time.Time
+	db       *db.DB
+	storage  Storage
+	now      func() time.Time
+	pictures *picture.Decoder
 }
 
 // NewStore returns a Store on d keeping files in storage.
 func NewStore(d *db.DB, storage Storage) *Store {
-	return &Store{db: d, storage: storage, now: time.Now}
+	return &Store{db: d, storage: storage, now: time.Now, pictures: picture.Shared}
+}
+
+// WithPictures makes the Store decode uploads with d instead of the
+// process's shared decoder (whose memory budget every upload shares).
+func (s *Store) WithPictures(d *picture.Decoder) *Store {
+	s.pictures = d
+	return s
 }
 
 // Storage is where the files are.
@@ -184,47 +200,59 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 	if err := v.Err(); err != nil {
 		return Media{}, err
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return Media{}, apperr.Field("file", "this is not a JPEG, PNG, GIF or WebP image (or it is damaged)")
-	}
-	if cfg.Width > maxSide || cfg.Height > maxSide || cfg.Width*cfg.Height > maxPixels {
-		return Media{}, apperr.Field("file", fmt.Sprintf("the image is %d×%d pixels; at most %d on a side and %d megapixels", cfg.Width, cfg.Height, maxSide, maxPixels/1_000_000))
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return Media{}, apperr.Field("file", "the image could not be read: it may be damaged")
-	}
-	// PNGs keep transparency; everything else becomes JPEG.
-	ext, ctype := "jpg", "image/jpeg"
-	if format == "png" {
-		ext, ctype = "png", "image/png"
-	}
-	b := img.Bounds()
-	m := Media{Filename: cleanName(filename), ContentType: ctype, Width: b.Dx(), Height: b.Dy(), Bytes: int64(len(data)), Alt: alt, UploadedBy: by, CreatedAt: s.now()}
+	var m Media
 	var files [][]byte
-	for _, w := range widths {
-		if len(m.Variants) > 0 && w.Width >= b.Dx() && w.Name != "thumb" {
-			continue // no upscaling: the original width is already there
+	var ext string
+	err := s.pictures.Decode(ctx, data, limits, func(img image.Image, in picture.Info) error {
+		// PNGs keep transparency; everything else becomes JPEG.
+		ctype := "image/jpeg"
+		ext = "jpg"
+		if in.Format == "png" {
+			ext, ctype = "png", "image/png"
 		}
-		tw := min(w.Width, b.Dx())
-		th := max(1, b.Dy()*tw/b.Dx())
-		dst := image.NewRGBA(image.Rect(0, 0, tw, th))
-		if ctype == "image/jpeg" {
-			draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src) // JPEG has no transparency
+		b := img.Bounds()
+		m = Media{Filename: cleanName(filename), ContentType: ctype, Width: b.Dx(), Height: b.Dy(), Bytes: int64(len(data)), Alt: alt, UploadedBy: by, CreatedAt: s.now()}
+		for _, w := range widths {
+			if len(m.Variants) > 0 && w.Width >= b.Dx() && w.Name != "thumb" {
+				continue // no upscaling: the original width is already there
+			}
+			tw := min(w.Width, b.Dx())
+			th := max(1, b.Dy()*tw/b.Dx())
+			dst := image.NewRGBA(image.Rect(0, 0, tw, th))
+			if ctype == "image/jpeg" {
+				draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src) // JPEG has no transparency
+			}
+			picture.Scale(dst, img, b, xdraw.Over)
+			var out bytes.Buffer
+			var err error
+			if ctype == "image/png" {
+				err = png.Encode(&out, dst)
+			} else {
+				err = jpeg.Encode(&out, dst, &jpeg.Options{Quality: 85})
+			}
+			if err != nil {
+				return fmt.Errorf("media: encode: %w", err)
+			}
+			m.Variants = append(m.Variants, Variant{Name: w.Name, Width: tw, Height: th})
+			files = append(files, out.Bytes())
 		}
-		xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, b, xdraw.Over, nil)
-		var out bytes.Buffer
-		if ctype == "image/png" {
-			err = png.Encode(&out, dst)
-		} else {
-			err = jpeg.Encode(&out, dst, &jpeg.Options{Quality: 85})
-		}
-		if err != nil {
-			return Media{}, fmt.Errorf("media: encode: %w", err)
-		}
-		m.Variants = append(m.Variants, Variant{Name: w.Name, Width: tw, Height: th})
-		files = append(files, out.Bytes())
+		return nil
+	})
+	var tl *picture.TooLarge
+	switch {
+	case errors.As(err, &tl):
+		return Media{}, apperr.Field("file", tl.Error())
+	case errors.Is(err, picture.ErrFormat):
+		return Media{}, apperr.Field("file", "this is not a JPEG, PNG, GIF or WebP image (or it is damaged)")
+	case errors.Is(err, picture.ErrDamaged):
+		return Media{}, apperr.Field("file", "the image could not be read: it may be damaged")
+	case err != nil:
+		return Media{}, fmt.Errorf("media: upload: %w", err)
+	}
+	// Nothing is stored for a request that has ended: its person was told
+	// it failed.
+	if err := ctx.Err(); err != nil {
+		return Media{}, fmt.Errorf("media: upload: %w", err)
 	}
 	// A random part in each address: browsers keep files for a year, and an
 	// id may come again after a delete (SQLite).

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"byline/internal/csvcell"
 	"byline/internal/db"
+	"byline/internal/input"
 	"byline/internal/mail"
 	"byline/internal/token"
 )
@@ -81,6 +83,10 @@ func (s *Store) Import(ctx context.Context, r io.Reader, by string) (ImportRepor
 		line, _ := cr.FieldPos(0)
 		if len(rows)+len(rep.Problems) >= maxImportRows {
 			return rep, fmt.Errorf("a file may hold at most %d rows", maxImportRows)
+		}
+		if i := slices.IndexFunc(rec, func(c string) bool { return !input.Valid(c) }); i >= 0 {
+			rep.Problems = append(rep.Problems, ImportProblem{line, fmt.Sprintf("column %d %s (save the file as UTF-8)", i+1, input.Reason)})
+			continue
 		}
 		get := func(i int) string {
 			if i < len(rec) {

@@ -483,3 +483,28 @@ func TestSenderEdges(t *testing.T) {
 		}
 	})
 }
+
+// An imported row with a NUL or bytes that are not UTF-8 is reported and
+// left out (SQLite stored them, as U+FFFD; PostgreSQL failed the import).
+func TestImportRefusesUnkeepableText(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		in := "email,consent,frequency\n" +
+			"ok@example.com,yes,weekly\n" +
+			"\xff\xfe@example.com,yes,weekly\n" +
+			"nul\x00@example.com,yes,weekly\n" +
+			"fine@example.com,yes \x1b,daily\n"
+		rep, err := f.s.Import(ctx, strings.NewReader(in), "admin@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Added != 1 || len(rep.Problems) != 3 || !strings.Contains(rep.Problems[0].Reason, "cannot be kept") || rep.Problems[0].Line != 3 {
+			t.Fatalf("report %+v", rep)
+		}
+		var n int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM subscribers`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%d subscribers stored, %v", n, err)
+		}
+	})
+}

@@ -5,6 +5,8 @@ package ratelimit
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,8 +56,11 @@ const (
 func (l *Limiter) Locked(ctx context.Context, key string) (time.Duration, error) {
 	var until *time.Time
 	err := l.db.QueryRow(ctx, `SELECT locked_until FROM rate_limits WHERE key = $1`, key).Scan(&until)
-	if err != nil || until == nil {
-		return 0, nil // no row: never failed
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && until == nil) {
+		return 0, nil // never failed
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ratelimit: locked %s: %w", key, err)
 	}
 	if d := until.Sub(l.now()); d > 0 {
 		return d, nil

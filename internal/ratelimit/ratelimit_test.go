@@ -59,3 +59,18 @@ func TestLimits(t *testing.T) {
 		}
 	})
 }
+
+// A lockout that cannot be read is an error, not "not locked": failing
+// open would let a broken query lift every lockout.
+func TestLockedReportsQueryErrors(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		l := New(d)
+		if left, err := l.Locked(context.Background(), "acct:never"); left != 0 || err != nil {
+			t.Fatalf("unknown key: %v %v", left, err)
+		}
+		d.Close()
+		if _, err := l.Locked(context.Background(), "acct:a"); err == nil {
+			t.Fatal("a failed query read as not locked")
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -56,21 +57,23 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *viewer
 // accountForm handles one of the account page's forms: on a mistake the
 // page is shown again with the typed values and the reasons.
 func (s *Server) accountForm(w http.ResponseWriter, r *http.Request, v *viewer, section string, act func(f *form) (string, error)) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
-	flash, err := act(f)
-	if err != nil {
+	if !refused {
+		flash, err := act(f)
+		if err == nil {
+			return s.redirectFlash(w, r, "/account", flash)
+		}
 		if !f.fail(err) {
 			return err
 		}
-		for _, k := range []string{"password", "current_password", "new_password"} {
-			f.Values.Del(k)
-		}
-		return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: section})
 	}
-	return s.redirectFlash(w, r, "/account", flash)
+	for _, k := range []string{"password", "current_password", "new_password"} {
+		f.Values.Del(k)
+	}
+	return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: section})
 }
 
 func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -89,10 +92,20 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request, v *viewer) 
 }
 
 func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, account.MaxAvatarBytes+64<<10); err != nil {
+	f, refused, err := postedForm(w, r, account.MaxAvatarBytes+64<<10)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		f.Errors["avatar"] = f.Error // the form shows this field's reason only
+		return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: "avatar"})
+	}
+	if no, err := s.uploadAllowed(w, r, "avatar", v.ID, avatarsPerHour); err != nil {
+		return err
+	} else if no != nil {
+		f.Errors["avatar"], f.Error = no.msg, no.msg
+		return s.renderAccount(w, r, v, no.status, f, accountData{Section: "avatar"})
+	}
 	file, _, err := r.FormFile("picture")
 	var data []byte
 	if err == nil {
@@ -102,7 +115,12 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request, v *viewer)
 	if err != nil && !errors.Is(err, http.ErrMissingFile) {
 		return badRequest{"The picture could not be read."}
 	}
-	if err := s.Accounts.SetAvatar(r.Context(), v.ID, data); err != nil {
+	no, err := saveUpload(w, r, func(ctx context.Context) error { return s.Accounts.SetAvatar(ctx, v.ID, data) })
+	if no != nil {
+		f.Errors["avatar"], f.Error = no.msg, no.msg
+		return s.renderAccount(w, r, v, no.status, f, accountData{Section: "avatar"})
+	}
+	if err != nil {
 		if !f.fail(err) {
 			return err
 		}
@@ -149,10 +167,13 @@ func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request, v *vie
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: "tokens"})
+	}
 	secret, _, err := s.Accounts.CreateAPIToken(r.Context(), v.ID, f.Get("name"))
 	if err != nil {
 		if !f.fail(err) {

@@ -349,13 +349,16 @@ func (s *Server) settingsData(st site.Settings) settingsData {
 }
 
 func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
 	st, err := s.Settings.Stored(r.Context())
 	if err != nil {
 		return err
+	}
+	if refused {
+		return s.adminPage(w, r, v, http.StatusUnprocessableEntity, "admin/settings", "Settings", f, s.settingsData(st))
 	}
 	st.Name, st.Tagline, st.BaseURL = f.Get("name"), f.Get("tagline"), f.Get("base_url")
 	st.CommentsOpen, st.Gravatar, st.HoldAll = f.Get("comments_open") != "", f.Get("gravatar") != "", f.Get("hold_all") != ""

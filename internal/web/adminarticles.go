@@ -475,14 +475,19 @@ func wantsJSON(r *http.Request) bool { return r.Header.Get("Accept") == "applica
 
 // createArticle stores a new draft (from the form or its first autosave).
 func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
 	if !articleCan(v, nil, "save") {
 		return errForbidden
 	}
-	f := newForm(r)
-	d, err := s.draftOf(f, v.ID, article.StatusDraft)
+	var d article.Draft
+	if refused {
+		err = f.bad
+	} else {
+		d, err = s.draftOf(f, v.ID, article.StatusDraft)
+	}
 	if err == nil {
 		var a article.Article
 		if a, err = s.Newsroom.Create(r.Context(), d); err == nil {
@@ -504,14 +509,20 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, v *viewer
 // articleAction saves an edit (when there are fields to save) and takes
 // the step its button names, each as the person may.
 func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
 	a, err := s.articleFromPath(r, v)
 	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		if wantsJSON(r) {
+			return autosaveRefused(w, f.bad)
+		}
+		return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, &a)
+	}
 	step := f.Get("action")
 	if step == "" {
 		step = "save"
@@ -754,7 +765,9 @@ func (s *Server) restoreRevision(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return badRequest{"Choose a revision."}
 	}
-	if got, err := s.Newsroom.Revision(r.Context(), rev); err != nil || got.ArticleID != a.ID {
+	if got, err := s.Newsroom.Revision(r.Context(), rev); err != nil {
+		return err
+	} else if got.ArticleID != a.ID {
 		return apperr.ErrNotFound
 	}
 	if _, err := s.Newsroom.Restore(r.Context(), rev, a.Version, v.ID); err != nil {

@@ -132,7 +132,11 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 	for _, id := range ids {
 		c, err := s.Comments.Get(r.Context(), id)
 		if err != nil {
-			return err
+			// The moderation is saved; only the live update is lost.
+			if !errors.Is(err, apperr.ErrNotFound) {
+				s.Logger.Error("moderate: announce", "comment", id, "err", err)
+			}
+			continue
 		}
 		s.CommentChanged("moderated", c)
 	}
@@ -199,15 +203,20 @@ func (s *Server) adminCommentPage(w http.ResponseWriter, r *http.Request, v *vie
 }
 
 func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, 64<<10); err != nil {
+	f, refused, err := postedForm(w, r, 64<<10)
+	if err != nil {
 		return err
 	}
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	f := newForm(r)
-	if err := s.Comments.EditByModerator(r.Context(), id, v.ID, f.Get("body")); err != nil {
+	if refused {
+		err = f.bad
+	} else {
+		err = s.Comments.EditByModerator(r.Context(), id, v.ID, f.Get("body"))
+	}
+	if err != nil {
 		if f.fail(err) {
 			return s.adminCommentPage(w, r, v, f, http.StatusUnprocessableEntity)
 		}

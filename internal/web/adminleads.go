@@ -265,7 +265,8 @@ func (s *Server) dealerPage(w http.ResponseWriter, r *http.Request, v *viewer, s
 }
 
 func (s *Server) saveDealer(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
 	var id int64
@@ -275,7 +276,6 @@ func (s *Server) saveDealer(w http.ResponseWriter, r *http.Request, v *viewer) e
 			return err
 		}
 	}
-	f := newForm(r)
 	cap, err := strconv.Atoi(strings.TrimSpace(f.Get("daily_cap")))
 	if err != nil {
 		cap = -1 // refused below with a reason
@@ -283,7 +283,12 @@ func (s *Server) saveDealer(w http.ResponseWriter, r *http.Request, v *viewer) e
 	df := leads.DealerForm{Name: f.Get("name"), Street: f.Get("street"), City: f.Get("city"), Region: f.Get("region"), Postal: f.Get("postal"),
 		Country: f.Get("country"), Phone: f.Get("phone"), LeadEmails: f.Get("lead_emails"), Coverage: f.Get("coverage"), Makes: f.Values["makes"],
 		DailyCap: cap, Active: f.Get("active") != "", ADFAttachment: f.Get("adf_attachment") != ""}
-	saved, err := s.Leads.SaveDealer(r.Context(), id, df)
+	var saved int64
+	if refused {
+		err = f.bad
+	} else {
+		saved, err = s.Leads.SaveDealer(r.Context(), id, df)
+	}
 	if err != nil {
 		if !f.fail(err) {
 			return err

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -47,10 +48,19 @@ func (s *Server) mediaPage(w http.ResponseWriter, r *http.Request, v *viewer, st
 
 // uploadMedia takes an image with its alt text.
 func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, mediaLimit); err != nil {
+	f, refused, err := postedForm(w, r, mediaLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		return s.mediaPage(w, r, v, http.StatusUnprocessableEntity, f)
+	}
+	if no, err := s.uploadAllowed(w, r, "media", v.ID, mediaPerHour); err != nil {
+		return err
+	} else if no != nil {
+		f.Errors["file"], f.Error = no.msg, no.msg
+		return s.mediaPage(w, r, v, no.status, f)
+	}
 	var data []byte
 	name := ""
 	if file, hdr, err := r.FormFile("file"); err == nil {
@@ -60,7 +70,15 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		name = hdr.Filename
 	}
-	m, err := s.Media.Upload(r.Context(), name, data, f.Get("alt"), v.ID)
+	var m media.Media
+	no, err := saveUpload(w, r, func(ctx context.Context) (err error) {
+		m, err = s.Media.Upload(ctx, name, data, f.Get("alt"), v.ID)
+		return err
+	})
+	if no != nil {
+		f.Errors["file"], f.Error = no.msg, no.msg
+		return s.mediaPage(w, r, v, no.status, f)
+	}
 	if err != nil {
 		if !f.fail(err) {
 			return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"byline/internal/apperr"
 	"byline/internal/article"
 	"byline/internal/newsletter"
 	"byline/internal/site"
@@ -62,13 +63,16 @@ func (s *Server) newsletterAdmin(w http.ResponseWriter, r *http.Request, v *view
 
 // saveNewsletterSettings stores the digest schedule and the sending pace.
 func (s *Server) saveNewsletterSettings(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
 	st, err := s.Settings.Stored(r.Context())
 	if err != nil {
 		return err
+	}
+	if refused {
+		return s.newsletterAdmin(w, r, v, http.StatusUnprocessableEntity, f, st)
 	}
 	st.Digests = f.Get("digests") != ""
 	for _, n := range []struct {
@@ -240,8 +244,12 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *viewer,
 		}
 		for _, id := range c.ArticleIDs {
 			if !listed[id] {
-				if a, err := s.Articles.PublicByID(ctx, id); err == nil {
+				a, err := s.Articles.PublicByID(ctx, id)
+				switch {
+				case err == nil:
 					d.Articles = append(d.Articles, a)
+				case !errors.Is(err, apperr.ErrNotFound): // no longer public: left out
+					return err
 				}
 			}
 		}
@@ -336,11 +344,16 @@ func composeOf(f *form) newsletter.Compose {
 
 // createCampaign saves a new newsletter, then does what its button says.
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
-	c, err := s.Newsletter.CreateDraft(r.Context(), v.ID, composeOf(f))
+	var c newsletter.Campaign
+	if refused {
+		err = f.bad
+	} else {
+		c, err = s.Newsletter.CreateDraft(r.Context(), v.ID, composeOf(f))
+	}
 	if err != nil {
 		if !f.fail(err) {
 			return err
@@ -362,11 +375,17 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *viewe
 // campaignAction saves an edited newsletter (while it may change) and
 // does what its button says: save, test, schedule, send or cancel.
 func (s *Server) campaignAction(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	id, err := formFor(w, r)
+	f, refused, err := postedForm(w, r, formLimit)
 	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if refused {
+		return s.campaignPage(w, r, v, id, http.StatusUnprocessableEntity, f)
+	}
 	if f.Get("subject") != "" {
 		if err := s.Newsletter.UpdateDraft(r.Context(), id, composeOf(f)); err != nil {
 			if f.fail(err) {

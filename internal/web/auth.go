@@ -69,17 +69,24 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		f.Values.Del("password")
+		return s.authPage(w, r, http.StatusUnprocessableEntity, "register", "Create an account", f, authData{Countries: country.All()})
+	}
 	ctx := r.Context()
 	if ok, retry, err := s.Limiter.Hit(ctx, "signup-ip:"+s.clientIP(r), signupPerIP, limitWindow); err != nil {
 		return err
 	} else if !ok {
 		return s.limited(w, r, "register", "Create an account", f, retry)
 	}
-	p, err := s.Accounts.Register(ctx, account.Registration{Email: f.Get("email"), DisplayName: f.Get("display_name"),
+	// The answer is the same whether or not the address has an account
+	// (the owner of a taken one is mailed a notice): nobody is signed in
+	// until they prove the address.
+	err = s.Accounts.Register(ctx, account.Registration{Email: f.Get("email"), DisplayName: f.Get("display_name"),
 		Country: f.Get("country"), Password: f.Get("password")}, s.mailContext(r))
 	if err != nil {
 		if !f.fail(err) {
@@ -88,10 +95,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		f.Values.Del("password") // never sent back
 		return s.authPage(w, r, http.StatusUnprocessableEntity, "register", "Create an account", f, authData{Countries: country.All()})
 	}
-	if err := s.signIn(w, r, p, false); err != nil {
-		return err
-	}
-	return s.redirectFlash(w, r, safeReturn(f.Get("return_to")), "welcome")
+	return s.redirectFlash(w, r, loginURL(safeReturn(f.Get("return_to"))), "register-check")
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -103,14 +107,17 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
 	ctx := r.Context()
 	email := strings.ToLower(strings.TrimSpace(f.Get("email")))
 	password := f.Get("password")
 	f.Values.Del("password") // never shown again
+	if refused {
+		return s.authPage(w, r, http.StatusUnprocessableEntity, "login", "Sign in", f, authData{})
+	}
 	if ok, retry, err := s.Limiter.Hit(ctx, "login-ip:"+s.clientIP(r), loginPerIP, limitWindow); err != nil {
 		return err
 	} else if !ok {
@@ -209,10 +216,13 @@ func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) error {
 // forgot mails a reset link. Its answer is the same whether or not the
 // address has an account.
 func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		return s.authPage(w, r, http.StatusUnprocessableEntity, "forgot", "Reset your password", f, authData{})
+	}
 	ctx := r.Context()
 	email := strings.ToLower(strings.TrimSpace(f.Get("email")))
 	if email == "" || !strings.Contains(email, "@") {
@@ -248,13 +258,16 @@ func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
 	token := f.Get("token")
 	pw := f.Get("password")
 	f.Values.Del("password")
+	if refused {
+		return s.authPage(w, r, http.StatusUnprocessableEntity, "reset", "Choose a new password", f, authData{Token: token})
+	}
 	p, err := s.Accounts.ResetPassword(r.Context(), token, pw)
 	switch {
 	case errors.Is(err, account.ErrBadLink):

@@ -161,10 +161,10 @@ func (s *Server) quotePage(w http.ResponseWriter, r *http.Request) error {
 // submitQuote takes a quote request: refused with reasons and the form as
 // typed, or stored, routed and thanked.
 func (s *Server) submitQuote(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
 	ctx := r.Context()
 	cat, err := s.Cars.Catalogue(ctx)
 	if err != nil {
@@ -179,6 +179,9 @@ func (s *Server) submitQuote(w http.ResponseWriter, r *http.Request) error {
 	again := func(status int) error {
 		d := carsData{Catalogue: cat, Model: fixed, Quote: s.newQuoteForm(cat, fixed, f)}
 		return s.carsPage(w, r, status, "quote", &page{Title: "Get a Free Dealer Quote", NoIndex: true, Form: f, Data: d})
+	}
+	if refused {
+		return again(http.StatusUnprocessableEntity)
 	}
 	if f.Get("website") != "" { // the honeypot
 		return s.redirectFlash(w, r, "/cars/", "quote-sent")

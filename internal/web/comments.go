@@ -260,13 +260,19 @@ func (s *Server) redirectToCommentIn(w http.ResponseWriter, r *http.Request, a *
 
 // postComment takes a new comment or reply from the form.
 func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, 64<<10); err != nil {
+	f, refused, err := postedForm(w, r, 64<<10)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
 	articleID, _ := strconv.ParseInt(f.Get("article_id"), 10, 64)
 	parentID, _ := strconv.ParseInt(f.Get("parent_id"), 10, 64)
 	a, err := s.Articles.PublicByID(r.Context(), articleID)
+	if refused {
+		if err != nil {
+			return f.bad // no form to show it on
+		}
+		return s.commentFormAgain(w, r, a, parentID, f)
+	}
 	if err != nil {
 		return err
 	}
@@ -328,11 +334,11 @@ func (s *Server) commentFormAgain(w http.ResponseWriter, r *http.Request, a arti
 func (s *Server) commentFormAgainStatus(w http.ResponseWriter, r *http.Request, a article.Article, parentID int64, f *form, status int) error {
 	if parentID > 0 {
 		parent, err := s.Comments.Get(r.Context(), parentID)
-		switch {
-		case err == nil && parent.ArticleID == a.ID:
-			return s.replyPage(w, r, a, parent, f, status)
-		case err != nil && !errors.Is(err, apperr.ErrNotFound):
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 			return err
+		}
+		if err == nil && parent.ArticleID == a.ID {
+			return s.replyPage(w, r, a, parent, f, status)
 		}
 	}
 	return s.articlePage(w, r, a, f, status)
@@ -395,7 +401,10 @@ func (s *Server) publicComment(r *http.Request) (comment.Comment, article.Articl
 		return comment.Comment{}, article.Article{}, err
 	}
 	c, err := s.Comments.Get(r.Context(), id)
-	if err != nil || c.Status != comment.StatusVisible {
+	if err != nil {
+		return comment.Comment{}, article.Article{}, err
+	}
+	if c.Status != comment.StatusVisible {
 		return comment.Comment{}, article.Article{}, apperr.ErrNotFound
 	}
 	a, err := s.Articles.PublicByID(r.Context(), c.ArticleID)
@@ -472,18 +481,23 @@ func (s *Server) editPage(w http.ResponseWriter, r *http.Request, a article.Arti
 }
 
 func (s *Server) editComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if err := parseForm(w, r, 64<<10); err != nil {
+	f, refused, err := postedForm(w, r, 64<<10)
+	if err != nil {
 		return err
 	}
 	c, a, err := s.publicComment(r)
 	if err != nil {
 		return err
 	}
-	f := newForm(r)
-	if f.Get("preview") != "" {
+	var edited comment.Comment
+	switch {
+	case refused:
+		err = f.bad
+	case f.Get("preview") != "":
 		return s.editPage(w, r, a, c, f, previewInto(f))
+	default:
+		edited, err = s.Comments.Edit(r.Context(), c.ID, v.ID, f.Get("body"))
 	}
-	edited, err := s.Comments.Edit(r.Context(), c.ID, v.ID, f.Get("body"))
 	if err != nil {
 		if f.fail(err) {
 			return s.editPage(w, r, a, c, f, http.StatusUnprocessableEntity)

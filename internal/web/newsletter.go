@@ -49,10 +49,13 @@ func (s *Server) newsletterForm(w http.ResponseWriter, r *http.Request) error {
 // link to confirm. The answer is the same whether or not the address was
 // already on the list, so the form tells nobody who reads the site.
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, formLimit); err != nil {
+	f, refused, err := postedForm(w, r, formLimit)
+	if err != nil {
 		return err
 	}
-	f := newForm(r)
+	if refused {
+		return s.newsletterPage(w, r, http.StatusUnprocessableEntity, f, newsletterPage{Mode: "signup"})
+	}
 	back := safeReturn(f.Get("return_to"))
 	if f.Get("website") != "" { // the honeypot: only bots fill it
 		return s.redirectFlash(w, r, back, "newsletter-check")

@@ -120,9 +120,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status, title, msg := http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Please try again in a moment."
 	var br badRequest
+	var bt badText
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
 		status, title, msg = http.StatusNotFound, "Page not found", "There is no page at this address. It may have moved, or the link may be mistyped."
+	case errors.As(err, &bt):
+		status, title, msg = http.StatusUnprocessableEntity, "Please check what you typed", bt.message()
 	case errors.As(err, &br):
 		status, title, msg = http.StatusBadRequest, "Bad request", br.msg
 	case errors.Is(err, errCrossSite):

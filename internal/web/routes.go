@@ -168,7 +168,7 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errCrossSite)
 	}))
-	site := cop.Handler(s.withViewer(withRoute(s.addresses(mux))))
+	site := cop.Handler(s.checkAddress(s.withViewer(withRoute(s.addresses(mux)))))
 
 	// The JSON API has its own routes (internal/api/routes.go) and
 	// authenticates with bearer tokens, never cookies. It is dispatched by

@@ -72,7 +72,7 @@ type Comments interface {
 // Accounts is what sign-up, sign-in, the account page and the admin's
 // People screen need of the account store.
 type Accounts interface {
-	Register(ctx context.Context, r account.Registration, mc account.MailContext) (account.Person, error)
+	Register(ctx context.Context, r account.Registration, mc account.MailContext) error
 	ResendVerification(ctx context.Context, userID int64, mc account.MailContext) error
 	Verify(ctx context.Context, token string) (account.Person, error)
 	Authenticate(ctx context.Context, email, password string) (account.Person, error)

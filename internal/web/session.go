@@ -104,12 +104,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, p account.Person
 // flashes are the one-off notices shown after a redirect; the cookie holds
 // only a key, so nothing a visitor sets can be shown as text.
 var flashes = map[string]string{
-	"welcome":                 "Welcome! We sent you a mail: follow its link to confirm your address, then you can join the discussion.",
+	"register-check":          "Check your mail to finish: we sent a message to the address you gave. Follow its link to confirm your address, then sign in here. (If the address already has an account, the message says so.)",
 	"signed-in":               "You are signed in.",
 	"signed-out":              "You are signed out.",
 	"verified":                "Thank you: your e-mail address is confirmed.",
 	"verify-sent":             "We sent a new confirmation link. It may take a minute to arrive.",
-	"reset-sent":              "If an account uses that address, a link to reset its password is on its way. It works for an hour.",
+	"reset-sent":              "We sent a mail to that address. If it has an account here, the mail's link resets its password; it works for an hour.",
 	"password-reset":          "Your password is changed and you are signed in. Other devices were signed out.",
 	"password-change":         "Your password is changed. Other devices were signed out.",
 	"email-sent":              "We sent a confirmation link to your new address. Your address changes when you follow it.",
@@ -326,12 +326,34 @@ type form struct {
 	Values url.Values
 	Errors map[string]string
 	Error  string // a message for the whole form
+	bad    error  // set by postedForm: a field holds text that cannot be kept
 	// Preview is what the typed comment will look like, when asked for.
 	Preview template.HTML
 }
 
 func newForm(r *http.Request) *form {
 	return &form{Values: r.PostForm, Errors: map[string]string{}}
+}
+
+// postedForm reads a posted form (parseForm) for a handler that shows its
+// form again on a mistake. A field holding text that cannot be kept comes
+// back as a refused form, with the reason next to the field and what was
+// typed less the bad characters, for the handler to show with 422 like any
+// other mistake; other read errors are returned.
+func postedForm(w http.ResponseWriter, r *http.Request, limit int64) (f *form, refused bool, err error) {
+	err = parseForm(w, r, limit)
+	var bt badText
+	if errors.As(err, &bt) {
+		f = newForm(r)
+		f.fail(bt.inv)
+		f.Error = "Some of what you typed cannot be kept. Please correct the fields marked below."
+		f.bad = bt
+		return f, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return newForm(r), false, nil
 }
 
 // Get returns a typed value.
@@ -388,7 +410,7 @@ func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 		}
 		return badRequest{"The form could not be read."}
 	}
-	return nil
+	return checkText(r)
 }
 
 // formFor reads a posted form about the resource whose {id} is in the path.

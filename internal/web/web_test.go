@@ -32,6 +32,7 @@ import (
 	"byline/internal/metrics"
 	"byline/internal/newsletter"
 	"byline/internal/pagecache"
+	"byline/internal/picture"
 	"byline/internal/ratelimit"
 	"byline/internal/site"
 	"byline/internal/web"
@@ -67,6 +68,7 @@ type testSite struct {
 	sender   *newsletter.Sender
 	leads    *leads.Store
 	views    *article.Views
+	pictures *picture.Decoder
 }
 
 // newSiteWith builds the site on d with the demo loaded; smtpURL, if set,
@@ -90,7 +92,8 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 		settings.SMTPOverride, _ = mail.ParseURL(smtpURL)
 	}
 	outbox := mail.NewOutbox(d, "example.com")
-	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox)
+	pictures := picture.NewDecoder(256<<20, 2*time.Second) // each site its own, so a test may hold it
+	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox).WithPictures(pictures)
 	comments := comment.NewStore(d).WithMailer(outbox)
 	var cache *pagecache.Cache
 	if cached {
@@ -110,12 +113,12 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Media: media.NewStore(d, media.Local{Dir: t.TempDir()}), Cars: catalogue, Leads: leadStore})
+		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Media: media.NewStore(d, media.Local{Dir: t.TempDir()}).WithPictures(pictures), Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
 	}
 	apiHandler.CommentChanged = s.CommentChanged
-	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d, letters: letters, sender: sender, leads: leadStore, views: views}
+	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d, letters: letters, sender: sender, leads: leadStore, views: views, pictures: pictures}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
