@@ -59,7 +59,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		}
 		if empty {
 			log.Info("loading the demo site")
-			if err := demo.Load(ctx, d, cfg.Location, nil); err != nil {
+			if err := demo.Load(ctx, d, cfg.Location, nil, demo.WithMedia(mediaStorage(cfg, d))); err != nil {
 				return err
 			}
 		}

@@ -81,7 +81,8 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	t.Helper()
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/New_York")
-	if err := demo.Load(ctx, d, loc, nil); err != nil {
+	mediaDir := media.Local{Dir: t.TempDir()}
+	if err := demo.Load(ctx, d, loc, nil, demo.WithMedia(mediaDir)); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -110,7 +111,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Media: media.NewStore(d, media.Local{Dir: t.TempDir()}), Cars: catalogue, Leads: leadStore})
+		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Media: media.NewStore(d, mediaDir), Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
 	}
