@@ -316,4 +316,3 @@ func (r *rng) float() float64 {
 }
 
 func (r *rng) between(a, b float64) float64 { return a + (b-a)*r.float() }
-

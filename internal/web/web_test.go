@@ -111,7 +111,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Media: media.NewStore(d, mediaDir), Cars: catalogue, Leads: leadStore})
+		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Pages: articles, Views: views, Media: media.NewStore(d, mediaDir), Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
 	}
