@@ -444,7 +444,7 @@ func (s *Server) funcs() template.FuncMap {
 		"teasers": func(list []article.Article, pics map[int64]*media.Media) teaserList {
 			return teaserList{list, pics}
 		},
-		"comments":  commentsHTML,
+		"comments": commentsHTML,
 		"numberField": func(f *form, id, name, label string, cur int) fieldView {
 			v := strconv.Itoa(cur)
 			if f != nil && f.Values != nil {
