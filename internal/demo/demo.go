@@ -109,6 +109,7 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 	if !empty {
 		return ErrNotEmpty
 	}
+	warmPictures()
 	if err := site.NewStore(d).Save(ctx, Settings); err != nil {
 		return fmt.Errorf("demo: settings: %w", err)
 	}

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
 	"byline/internal/account"
 	"byline/internal/cars"
 	"byline/internal/media"
+	"byline/internal/slug"
 )
 
 // Picture sizes: a lead image's width is the page's widest need; the
@@ -140,9 +143,10 @@ type preparedPic struct {
 	err  error
 }
 
-// prepared returns the car picture's variants, painted and encoded once.
+// prepared returns the car picture's variants, painted and encoded once
+// (whatever the alt text: models of one make may look alike).
 func prepared(name string, ap articlePic) (media.Prepared, error) {
-	key := fmt.Sprintf("%+v|%s", ap.carPic, ap.alt)
+	key := fmt.Sprintf("%+v", ap.carPic)
 	preparedMu.Lock()
 	pp := preparedBy[key]
 	if pp == nil {
@@ -153,7 +157,50 @@ func prepared(name string, ap articlePic) (media.Prepared, error) {
 	pp.once.Do(func() {
 		pp.p, pp.err = media.PrepareDrawn(name+".jpg", picWidth, picHeight, func(w, h int) image.Image { return paintCar(ap.carPic, w, h) }, ap.alt)
 	})
-	return pp.p, pp.err
+	if pp.err != nil {
+		return media.Prepared{}, pp.err
+	}
+	return pp.p.WithAlt(ap.alt)
+}
+
+// warmPictures starts painting the demo's pictures on every core while
+// the demo's rows are written, so the load waits for them as little as it
+// can.
+func warmPictures() {
+	type job struct {
+		name string
+		pic  articlePic
+	}
+	var jobs []job
+	for slug, ap := range articlePics {
+		jobs = append(jobs, job{slug, ap})
+	}
+	byMake := map[string][]cars.NewModel{}
+	for _, m := range catalogue {
+		byMake[m.Make] = append(byMake[m.Make], m)
+	}
+	for mk, models := range byMake {
+		sort.Slice(models, func(i, j int) bool { return models[i].Name < models[j].Name }) // the catalogue's order
+		mkSlug := slug.Make(mk)
+		for i, m := range models {
+			md := &cars.Model{Make: &cars.Make{Slug: mkSlug, Name: mk}, Name: m.Name, BodyStyle: m.BodyStyle}
+			jobs = append(jobs, job{mkSlug + "-" + slug.Make(m.Name), modelPic(md, i)})
+		}
+	}
+	ch := make(chan job)
+	for range runtime.GOMAXPROCS(0) {
+		go func() {
+			for j := range ch {
+				prepared(j.name, j.pic) // an error comes again when the load asks
+			}
+		}()
+	}
+	go func() {
+		for _, j := range jobs {
+			ch <- j
+		}
+		close(ch)
+	}()
 }
 
 var portraitJPEG sync.Map // e-mail address -> []byte

@@ -224,6 +224,17 @@ type Prepared struct {
 	files [][]byte
 }
 
+// WithAlt is the same picture described by alt (one picture may serve
+// several uses, each with its own words).
+func (p Prepared) WithAlt(alt string) (Prepared, error) {
+	alt = strings.Join(strings.Fields(alt), " ")
+	if alt == "" || utf8.RuneCountInString(alt) > 300 {
+		return Prepared{}, apperr.Field("alt", "describe the image for readers who cannot see it (alt text is required, at most 300 characters)")
+	}
+	p.m.Alt = alt
+	return p, nil
+}
+
 // Prepare resizes and encodes an image the site made itself (no upload to
 // distrust): as PNG if png, else JPEG. Alt text is required as for uploads.
 func Prepare(filename string, img image.Image, png bool, alt string) (Prepared, error) {
