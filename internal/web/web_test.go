@@ -156,7 +156,7 @@ func TestPages(t *testing.T) {
 			`<a href="#top">Back to Top</a>`, "Leave a Reply",
 			`You must be <a href="/login?return_to=%2F2012%2F04%2F05%2Finfiniti-to-move-production-out-of-japan%2F%23respond">logged in</a> to post a comment.`,
 			`<link rel="canonical" href="` + srv.URL + demoArticle + `">`, `<meta property="og:title" content="Infiniti to Move Production`,
-			`<meta name="twitter:card" content="summary">`, `"@type":"NewsArticle"`, `rel="tag">Manufacturing</a>`,
+			`<meta name="twitter:card" content="summary_large_image">`, `"@type":"NewsArticle"`, `rel="tag">Manufacturing</a>`,
 			"Geneviève Lacroix</a>, Canada"},
 			nil},
 		{"/tag/luxury/", 200, "text/html", []string{"<h1>Luxury</h1>", "Infiniti to Move Production", `href="/tag/luxury/feed/"`}, nil},
@@ -306,7 +306,7 @@ func TestRedirectsAndPaging(t *testing.T) {
 	seen := map[string]bool{}
 	next := "/"
 	older := regexp.MustCompile(`class="older" href="([^"]+)"`)
-	headline := regexp.MustCompile(`<h2 class="(?:lead|teaser)-headline"><a href="([^"]+)"`)
+	headline := regexp.MustCompile(`<h2 class="(?:lead|teaser|card)-headline"><a href="([^"]+)"`)
 	for pages := 0; next != ""; pages++ {
 		if pages > 10 {
 			t.Fatal("pagination does not end")
@@ -465,7 +465,8 @@ func newSiteWithCache(t *testing.T, ts testSite, withCache bool) (http.Handler, 
 	loc, _ := time.LoadLocation("America/New_York")
 	s, err := web.New(web.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments, Accounts: ts.accounts,
 		Limiter: ratelimit.New(ts.db), Outbox: ts.outbox, Settings: ts.settings, Events: events.New(), Cache: cache, DB: ts.db,
-		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads, Newsroom: article.NewStore(ts.db)})
+		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads, Newsroom: article.NewStore(ts.db),
+		Media: media.NewStore(ts.db, media.Database{DB: ts.db}), Pages: article.NewStore(ts.db)})
 	if err != nil {
 		t.Fatal(err)
 	}
