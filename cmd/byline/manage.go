@@ -52,7 +52,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	defer d.Close()
 	bar := newProgress(env.stdout, "articles")
-	if err := demo.Load(ctx, d, cfg.Location, bar.update); err != nil {
+	if err := demo.Load(ctx, d, cfg.Location, bar.update, demo.WithMedia(mediaStorage(*cfg, d))); err != nil {
 		return err
 	}
 	bar.done()

@@ -59,7 +59,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		}
 		if empty {
 			log.Info("loading the demo site")
-			if err := demo.Load(ctx, d, cfg.Location, nil); err != nil {
+			if err := demo.Load(ctx, d, cfg.Location, nil, demo.WithMedia(mediaStorage(cfg, d))); err != nil {
 				return err
 			}
 		}
@@ -112,7 +112,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
 		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler,
-		Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Media: media.NewStore(d, mediaStorage(cfg, d)), Cars: catalogue, Leads: leads.NewStore(d, catalogue, outbox, cfg.Location)})
+		Newsletter: letters, Sender: sender, Newsroom: articles, Pages: articles, Views: views, Media: media.NewStore(d, mediaStorage(cfg, d)), Cars: catalogue, Leads: leads.NewStore(d, catalogue, outbox, cfg.Location)})
 	if err != nil {
 		return err
 	}

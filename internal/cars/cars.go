@@ -37,6 +37,7 @@ type Model struct {
 	PriceMin, PriceMax int      // US dollars, MSRP
 	Specs              []Spec   // key specs, in order
 	Trims              []string // trim levels, cheapest first
+	MediaID            int64    // the model's photo in the media library, 0 for none
 }
 
 // Spec is one key figure of a model ("Engine", "3.5-liter V6").
@@ -131,7 +132,7 @@ func (s *Store) load(ctx context.Context) (*Catalogue, error) {
 		return nil, fmt.Errorf("cars: makes: %w", err)
 	}
 	rows.Close()
-	rows, err = s.db.Query(ctx, `SELECT id, make_id, slug, name, body_style, year_from, year_to, price_min, price_max, specs, trims FROM models ORDER BY name`)
+	rows, err = s.db.Query(ctx, `SELECT id, make_id, slug, name, body_style, year_from, year_to, price_min, price_max, specs, trims, COALESCE(media_id, 0) FROM models ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("cars: models: %w", err)
 	}
@@ -139,7 +140,7 @@ func (s *Store) load(ctx context.Context) (*Catalogue, error) {
 	for rows.Next() {
 		m := &Model{}
 		var specs, trims string
-		if err := rows.Scan(&m.ID, &m.MakeID, &m.Slug, &m.Name, &m.BodyStyle, &m.YearFrom, &m.YearTo, &m.PriceMin, &m.PriceMax, &specs, &trims); err != nil {
+		if err := rows.Scan(&m.ID, &m.MakeID, &m.Slug, &m.Name, &m.BodyStyle, &m.YearFrom, &m.YearTo, &m.PriceMin, &m.PriceMax, &specs, &trims, &m.MediaID); err != nil {
 			return nil, err
 		}
 		mk := byID[m.MakeID]
@@ -218,4 +219,23 @@ func (s *Store) AddModel(ctx context.Context, n NewModel) (int64, error) {
 	s.cat = nil
 	s.mu.Unlock()
 	return id, nil
+}
+
+// SetPhoto makes an image of the media library the model's photo (0: none).
+func (s *Store) SetPhoto(ctx context.Context, modelID, mediaID int64) error {
+	var media any
+	if mediaID > 0 {
+		media = mediaID
+	}
+	res, err := s.db.Exec(ctx, `UPDATE models SET media_id = $2 WHERE id = $1`, modelID, media)
+	if err != nil {
+		return fmt.Errorf("cars: photo of model %d: %w", modelID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.ErrNotFound
+	}
+	s.mu.Lock()
+	s.cat = nil
+	s.mu.Unlock()
+	return nil
 }

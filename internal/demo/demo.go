@@ -16,8 +16,10 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/article"
+	"byline/internal/cars"
 	"byline/internal/comment"
 	"byline/internal/db"
+	"byline/internal/media"
 	"byline/internal/site"
 )
 
@@ -81,9 +83,25 @@ func Empty(ctx context.Context, d *db.DB) (bool, error) {
 	return n == 0 && m == 0, nil
 }
 
+// Option changes how the demo loads.
+type Option func(*options)
+
+type options struct {
+	media media.Storage
+}
+
+// WithMedia keeps the demo's pictures in st, the storage the site serves
+// media from (without it: in the database, media.Database).
+func WithMedia(st media.Storage) Option { return func(o *options) { o.media = st } }
+
 // Load fills an empty database with the demo site. progress, if not nil,
 // is called after each article.
-func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done, total int)) error {
+func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done, total int), opts ...Option) error {
+	o := options{media: media.Database{DB: d}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	pictures := media.NewStore(d, o.media)
 	empty, err := Empty(ctx, d)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -91,6 +109,7 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 	if !empty {
 		return ErrNotEmpty
 	}
+	warmPictures()
 	if err := site.NewStore(d).Save(ctx, Settings); err != nil {
 		return fmt.Errorf("demo: settings: %w", err)
 	}
@@ -112,18 +131,7 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 		if err != nil {
 			return err
 		}
-		f, err := article.ParseFile(data, loc)
-		if err != nil {
-			return fmt.Errorf("demo: %s: %w", path.Base(name), err)
-		}
-		if f.Updated.IsZero() && !f.Date.IsZero() {
-			f.Updated = lastEdit(f.Date, i)
-		}
-		author, err := people.AuthorID(ctx, f.Author)
-		if err != nil {
-			return fmt.Errorf("demo: %s: %w", path.Base(name), err)
-		}
-		if _, err := articles.Create(ctx, f.Draft(author)); err != nil {
+		if err := addArticle(ctx, articles, people, pictures, data, loc, i); err != nil {
 			return fmt.Errorf("demo: %s: %w", path.Base(name), err)
 		}
 		if progress != nil {
@@ -139,6 +147,15 @@ func Load(ctx context.Context, d *db.DB, loc *time.Location, progress func(done,
 	if err := loadCars(ctx, d, loc); err != nil {
 		return err
 	}
+	if err := loadModelPhotos(ctx, cars.NewStore(d), pictures); err != nil {
+		return err
+	}
+	if err := loadPortraits(ctx, people); err != nil {
+		return err
+	}
+	if err := loadPages(ctx, articles, people); err != nil {
+		return err
+	}
 	return loadViews(ctx, d, loc)
 }
 
@@ -152,6 +169,37 @@ func lastEdit(published time.Time, i int) time.Time {
 		at = at.AddDate(0, 0, 2+i%3)
 	}
 	return at
+}
+
+// addArticle stores an article file with its lead picture.
+func addArticle(ctx context.Context, articles *article.Store, people *account.Store, pictures *media.Store, data []byte, loc *time.Location, i int) error {
+	f, err := article.ParseFile(data, loc)
+	if err != nil {
+		return err
+	}
+	if f.Updated.IsZero() && !f.Date.IsZero() {
+		f.Updated = lastEdit(f.Date, i)
+	}
+	author, err := people.AuthorID(ctx, f.Author)
+	if err != nil {
+		return err
+	}
+	draft := f.Draft(author)
+	ap, ok := articlePics[f.Slug]
+	if !ok {
+		return fmt.Errorf("no picture for %q", f.Slug)
+	}
+	p, err := prepared(f.Slug, ap)
+	if err != nil {
+		return err
+	}
+	m, err := pictures.Put(ctx, p, author)
+	if err != nil {
+		return err
+	}
+	draft.FeaturedMediaID = m.ID
+	_, err = articles.Create(ctx, draft)
+	return err
 }
 
 // loadViews adds two weeks of readings, so "most read" has something to

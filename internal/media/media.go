@@ -42,15 +42,6 @@ const (
 	maxPixels = 50_000_000
 )
 
-// limits refuse what would take too much to decode, judged from the header
-// (see package picture): 256 MB is a 50-megapixel JPEG or a 7000×7000 PNG
-// with 8 bits per channel, but not with 16.
-var limits = picture.Limits{MaxSide: maxSide, MaxPixels: maxPixels, MaxMemory: 256 << 20,
-	Out: func(w, h int) (int, int) {
-		tw := min(widths[0].Width, w)
-		return tw, max(1, h*tw/w)
-	}}
-
 // Variant widths: the article page, half a column, a thumbnail.
 var widths = []struct {
 	Name  string
@@ -153,12 +144,34 @@ func (m Media) Variant(name string) Variant {
 	return Variant{}
 }
 
+// Srcset lists the variants for a srcset attribute ("/media/… 1600w, …"),
+// so the browser picks the smallest that fills the space.
+func (m Media) Srcset() string {
+	var b strings.Builder
+	for i, v := range m.Variants {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(v.URL() + " " + strconv.Itoa(v.Width) + "w")
+	}
+	return b.String()
+}
+
 // Snippet is what to paste into an article to show the image, with its
 // size for layout.
 func (m Media) Snippet() string {
 	v := m.Variant("large")
 	return fmt.Sprintf(`<img src="%s" alt="%s" width="%d" height="%d">`, v.URL(), strings.ReplaceAll(m.Alt, `"`, "&quot;"), v.Width, v.Height)
 }
+
+// limits refuse what would take too much to decode, judged from the header
+// (see package picture): 256 MB is a 50-megapixel JPEG or a 7000×7000 PNG
+// with 8 bits per channel, but not with 16.
+var limits = picture.Limits{MaxSide: maxSide, MaxPixels: maxPixels, MaxMemory: 256 << 20,
+	Out: func(w, h int) (int, int) {
+		tw := min(widths[0].Width, w)
+		return tw, max(1, h*tw/w)
+	}}
 
 // Store keeps media.
 type Store struct {
@@ -200,43 +213,12 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 	if err := v.Err(); err != nil {
 		return Media{}, err
 	}
-	var m Media
-	var files [][]byte
-	var ext string
+	var p Prepared
 	err := s.pictures.Decode(ctx, data, limits, func(img image.Image, in picture.Info) error {
 		// PNGs keep transparency; everything else becomes JPEG.
-		ctype := "image/jpeg"
-		ext = "jpg"
-		if in.Format == "png" {
-			ext, ctype = "png", "image/png"
-		}
-		b := img.Bounds()
-		m = Media{Filename: cleanName(filename), ContentType: ctype, Width: b.Dx(), Height: b.Dy(), Bytes: int64(len(data)), Alt: alt, UploadedBy: by, CreatedAt: s.now()}
-		for _, w := range widths {
-			if len(m.Variants) > 0 && w.Width >= b.Dx() && w.Name != "thumb" {
-				continue // no upscaling: the original width is already there
-			}
-			tw := min(w.Width, b.Dx())
-			th := max(1, b.Dy()*tw/b.Dx())
-			dst := image.NewRGBA(image.Rect(0, 0, tw, th))
-			if ctype == "image/jpeg" {
-				draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src) // JPEG has no transparency
-			}
-			picture.Scale(dst, img, b, xdraw.Over)
-			var out bytes.Buffer
-			var err error
-			if ctype == "image/png" {
-				err = png.Encode(&out, dst)
-			} else {
-				err = jpeg.Encode(&out, dst, &jpeg.Options{Quality: 85})
-			}
-			if err != nil {
-				return fmt.Errorf("media: encode: %w", err)
-			}
-			m.Variants = append(m.Variants, Variant{Name: w.Name, Width: tw, Height: th})
-			files = append(files, out.Bytes())
-		}
-		return nil
+		var err error
+		p, err = prepare(filename, img, in.Format == "png", alt)
+		return err
 	})
 	var tl *picture.TooLarge
 	switch {
@@ -254,6 +236,102 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 	if err := ctx.Err(); err != nil {
 		return Media{}, fmt.Errorf("media: upload: %w", err)
 	}
+	p.m.Bytes = int64(len(data))
+	return s.Put(ctx, p, by)
+}
+
+// Prepared is an image resized and encoded into its variants, ready to be
+// stored (any number of times: the demo prepares its pictures once).
+type Prepared struct {
+	m     Media
+	files [][]byte
+}
+
+// WithAlt is the same picture described by alt (one picture may serve
+// several uses, each with its own words).
+func (p Prepared) WithAlt(alt string) (Prepared, error) {
+	alt = strings.Join(strings.Fields(alt), " ")
+	if alt == "" || utf8.RuneCountInString(alt) > 300 {
+		return Prepared{}, apperr.Field("alt", "describe the image for readers who cannot see it (alt text is required, at most 300 characters)")
+	}
+	p.m.Alt = alt
+	return p, nil
+}
+
+// Prepare resizes and encodes an image the site made itself (no upload to
+// distrust): as PNG if png, else JPEG. Alt text is required as for uploads.
+func Prepare(filename string, img image.Image, png bool, alt string) (Prepared, error) {
+	return prepare(filename, img, png, alt)
+}
+
+// PrepareDrawn is Prepare for a picture drawn by code at any size
+// (width×height at most): each variant is drawn at its own size, which is
+// sharper and much faster than resampling the largest. Encoded as JPEG.
+func PrepareDrawn(filename string, width, height int, paint func(w, h int) image.Image, alt string) (Prepared, error) {
+	return prepareWith(filename, image.Rect(0, 0, width, height), func(w, h int) image.Image { return paint(w, h) }, false, alt)
+}
+
+func prepare(filename string, img image.Image, asPNG bool, alt string) (Prepared, error) {
+	b := img.Bounds()
+	return prepareWith(filename, b, func(tw, th int) image.Image {
+		dst := image.NewRGBA(image.Rect(0, 0, tw, th))
+		if !asPNG {
+			draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src) // JPEG has no transparency
+		}
+		if tw == b.Dx() && th == b.Dy() {
+			draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Over) // the same size: a copy, not a resample
+		} else {
+			picture.Scale(dst, img, b, xdraw.Over) // bounded memory for tall sources
+		}
+		return dst
+	}, asPNG, alt)
+}
+
+// prepareWith makes the variants of a picture of bounds b, each drawn by
+// variant at its size.
+func prepareWith(filename string, b image.Rectangle, variant func(w, h int) image.Image, asPNG bool, alt string) (Prepared, error) {
+	alt = strings.Join(strings.Fields(alt), " ")
+	if alt == "" || utf8.RuneCountInString(alt) > 300 {
+		return Prepared{}, apperr.Field("alt", "describe the image for readers who cannot see it (alt text is required, at most 300 characters)")
+	}
+	ctype := "image/jpeg"
+	if asPNG {
+		ctype = "image/png"
+	}
+	p := Prepared{m: Media{Filename: cleanName(filename), ContentType: ctype, Width: b.Dx(), Height: b.Dy(), Alt: alt}}
+	for _, w := range widths {
+		if len(p.m.Variants) > 0 && w.Width >= b.Dx() && w.Name != "thumb" {
+			continue // no upscaling: the original width is already there
+		}
+		tw := min(w.Width, b.Dx())
+		th := max(1, b.Dy()*tw/b.Dx())
+		dst := variant(tw, th)
+		var out bytes.Buffer
+		var err error
+		if ctype == "image/png" {
+			err = png.Encode(&out, dst)
+		} else {
+			err = jpeg.Encode(&out, dst, &jpeg.Options{Quality: 85})
+		}
+		if err != nil {
+			return Prepared{}, fmt.Errorf("media: encode: %w", err)
+		}
+		p.m.Variants = append(p.m.Variants, Variant{Name: w.Name, Width: tw, Height: th})
+		p.files = append(p.files, out.Bytes())
+	}
+	p.m.Bytes = int64(len(p.files[0])) // the largest kept
+	return p, nil
+}
+
+// Put stores a prepared image and its files, uploaded by by (0: the site).
+func (s *Store) Put(ctx context.Context, p Prepared, by int64) (Media, error) {
+	m := p.m
+	m.Variants = append([]Variant(nil), p.m.Variants...)
+	m.UploadedBy, m.CreatedAt = by, s.now()
+	ext := "jpg"
+	if m.ContentType == "image/png" {
+		ext = "png"
+	}
 	// A random part in each address: browsers keep files for a year, and an
 	// id may come again after a delete (SQLite).
 	nb := make([]byte, 4)
@@ -262,7 +340,7 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 	// The row first, for its id; then the files (outside any transaction:
 	// the storage may be this same database); then the row says where they
 	// are. Until then the library does not list it.
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		return tx.QueryRow(ctx, `INSERT INTO media (filename, content_type, width, height, bytes, alt, variants, uploaded_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, $8) RETURNING id`, m.Filename, m.ContentType, m.Width, m.Height, m.Bytes, m.Alt, nullID(by), m.CreatedAt).Scan(&m.ID)
 	})
@@ -282,7 +360,7 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 	for i := range m.Variants {
 		vr := &m.Variants[i]
 		vr.Key = fmt.Sprintf("%d/%s-%dx%d-%s.%s", m.ID, vr.Name, vr.Width, vr.Height, nonce, ext)
-		if err := s.storage.Put(ctx, vr.Key, files[i]); err != nil {
+		if err := s.storage.Put(ctx, vr.Key, p.files[i]); err != nil {
 			return undo(fmt.Errorf("store %s: %w", vr.Key, err))
 		}
 	}
@@ -325,6 +403,37 @@ func (s *Store) ByID(ctx context.Context, id int64) (Media, error) {
 		return Media{}, db.MapError(s.db.Engine, err)
 	}
 	return m, nil
+}
+
+// ByIDs returns the images with the given ids (those that exist), for a
+// list of articles: one query.
+func (s *Store) ByIDs(ctx context.Context, ids []int64) (map[int64]*Media, error) {
+	out := map[int64]*Media{}
+	var args []any
+	var marks []string
+	for _, id := range ids {
+		if id > 0 && out[id] == nil {
+			out[id] = &Media{}
+			args = append(args, id)
+			marks = append(marks, "$"+strconv.Itoa(len(args)))
+		}
+	}
+	clear(out)
+	if len(args) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM media WHERE variants <> '[]' AND id IN (`+strings.Join(marks, ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("media: by ids: %w", err)
+	}
+	list, err := db.Collect(rows, func(sc db.Scanner) (Media, error) { return scan(sc) })
+	if err != nil {
+		return nil, fmt.Errorf("media: by ids: %w", err)
+	}
+	for i := range list {
+		out[list[i].ID] = &list[i]
+	}
+	return out, nil
 }
 
 // List returns the newest images first, page by page.

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
+
+	"byline/internal/apperr"
+	"byline/internal/article"
 )
 
 // addresses settles paths that differ from a page's address by their last
@@ -21,8 +25,8 @@ func (s *Server) addresses(mux *http.ServeMux) http.Handler {
 		p := r.URL.Path
 		_, pat := mux.Handler(r)
 		switch {
-		case !strings.HasSuffix(p, "/") && strings.HasSuffix(pat, "/{$}") && !plausible(pat, p+"/"):
-			// The mux would redirect to an address that cannot be a page.
+		case !strings.HasSuffix(p, "/") && strings.HasSuffix(pat, "/{$}") && !s.exists(r, pat, p+"/"):
+			// The mux would redirect to an address that is no page.
 			s.handle(s.notFound).ServeHTTP(w, r)
 			return
 		case strings.HasSuffix(p, "/") && len(p) > 1 && (pat == catchAll || !plausible(pat, p)):
@@ -49,7 +53,8 @@ func (s *Server) addresses(mux *http.ServeMux) http.Handler {
 const catchAll = "GET /"
 
 // plausible reports whether path could be a page of pattern: the date
-// wildcards of the archives and article addresses must be numbers.
+// wildcards of the archives and article addresses must be numbers, and a
+// single segment is a year or could be a site page's address (/about/).
 func plausible(pattern, path string) bool {
 	_, pp, _ := strings.Cut(pattern, " ")
 	want := strings.Split(strings.Trim(pp, "/"), "/")
@@ -60,10 +65,30 @@ func plausible(pattern, path string) bool {
 		}
 		switch seg {
 		case "{year}", "{month}", "{day}":
-			if got[i] == "" || strings.Trim(got[i], "0123456789") != "" {
+			digits := got[i] != "" && strings.Trim(got[i], "0123456789") == ""
+			if !digits && (pp != singleSegment || !article.PageSlugFree(got[i])) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// singleSegment is the pattern of year archives and site pages.
+const singleSegment = "/{year}/{$}"
+
+// exists reports whether path, which the mux would redirect to, can be
+// answered: a site page's address is looked up, so an unknown "/x" is a
+// 404 at once rather than a redirect to one.
+func (s *Server) exists(r *http.Request, pattern, path string) bool {
+	if !plausible(pattern, path) {
+		return false
+	}
+	seg := strings.Trim(path, "/")
+	if _, pp, _ := strings.Cut(pattern, " "); pp != singleSegment || strings.Trim(seg, "0123456789") == "" {
+		return true
+	}
+	// A failed lookup is left to the page's own handler, which reports it.
+	_, err := s.Articles.PublicPage(r.Context(), seg)
+	return !errors.Is(err, apperr.ErrNotFound)
 }

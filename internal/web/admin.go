@@ -25,6 +25,7 @@ var adminNav = []struct {
 	{"Dashboard", "/admin", account.PermAccessAdmin},
 	{"Articles", "/admin/articles", account.PermWriteArticles},
 	{"Media", "/admin/media", account.PermWriteArticles},
+	{"Pages", "/admin/pages", pagePerm},
 	{"Comments", "/admin/comments", account.PermModerate},
 	{"Newsletter", "/admin/newsletter", account.PermSendNewsletters},
 	{"Leads", "/admin/leads", account.PermSeeLeads},

@@ -139,8 +139,8 @@ func TestPageCacheRendersOncePerChange(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// One render runs 8 queries; forty requests at once must not run forty.
-	if q := ts.db.QueryCount() - before; q > 3*8 {
+	// One render runs 10 queries; forty requests at once must not run forty.
+	if q := ts.db.QueryCount() - before; q > 3*10 {
 		t.Fatalf("%d queries for 40 simultaneous requests of one page", q)
 	}
 }

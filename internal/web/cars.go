@@ -11,6 +11,7 @@ import (
 	"byline/internal/article"
 	"byline/internal/cars"
 	"byline/internal/leads"
+	"byline/internal/media"
 )
 
 // Quote requests one address may send per hour, and one e-mail address
@@ -27,6 +28,26 @@ type carsData struct {
 	Articles  []article.Article
 	MoreTag   string // the tag page with more articles
 	Quote     quoteForm
+	Pictures  map[int64]*media.Media // the articles' featured images
+	Photos    map[int64]*media.Media // the models' photos, by media id
+}
+
+// carPictures loads the articles' images and the photos of the models
+// the page shows (one query).
+func (s *Server) carPictures(r *http.Request, d *carsData, models []*cars.Model) error {
+	if s.Media == nil {
+		return nil
+	}
+	ids := make([]int64, 0, len(d.Articles)+len(models))
+	for _, a := range d.Articles {
+		ids = append(ids, a.FeaturedMediaID)
+	}
+	for _, m := range models {
+		ids = append(ids, m.MediaID)
+	}
+	all, err := s.Media.ByIDs(r.Context(), ids)
+	d.Pictures, d.Photos = all, all
+	return err
 }
 
 // quoteForm is the full quote form as a page shows it.
@@ -74,8 +95,18 @@ func (s *Server) carsIndex(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	d := carsData{Catalogue: cat, Quote: s.newQuoteForm(cat, nil, nil)}
+	var first []*cars.Model // each make is shown with its first model's photo
+	for _, mk := range cat.Makes {
+		if len(mk.Models) > 0 {
+			first = append(first, mk.Models[0])
+		}
+	}
+	if err := s.carPictures(r, &d, first); err != nil {
+		return err
+	}
 	return s.carsPage(w, r, http.StatusOK, "cars", &page{Title: "New Car Research", Description: "Makes and models with prices, specs and our reporting, and free quotes from local dealers.",
-		Data: carsData{Catalogue: cat, Quote: s.newQuoteForm(cat, nil, nil)}})
+		Data: d})
 }
 
 // carMake lists a make's models and the articles about it.
@@ -90,6 +121,9 @@ func (s *Server) carMake(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := carsData{Catalogue: cat, Make: mk, Quote: s.newQuoteForm(cat, nil, nil)}
 	if d.Articles, d.MoreTag, err = s.taggedArticles(r, mk.Slug); err != nil {
+		return err
+	}
+	if err := s.carPictures(r, &d, mk.Models); err != nil {
 		return err
 	}
 	return s.carsPage(w, r, http.StatusOK, "cars", &page{Title: mk.Name + " models", Description: "Every " + mk.Name + " model: prices, specs, our articles and free dealer quotes.", Data: d})
@@ -123,7 +157,16 @@ func (s *Server) carModel(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.carsPage(w, r, http.StatusOK, "cars", &page{Title: m.FullName(), Description: m.FullName() + ": prices, specs, our articles and a free dealer quote.", Data: d})
+	if err := s.carPictures(r, &d, []*cars.Model{m}); err != nil {
+		return err
+	}
+	p := &page{Title: m.FullName(), Description: m.FullName() + ": prices, specs, our articles and a free dealer quote.", Data: d}
+	if photo := d.Photos[m.MediaID]; photo != nil {
+		st := s.site(r)
+		abs := st.BaseURL + r.URL.Path
+		p.OG = &openGraph{Type: "website", Title: m.FullName(), Description: p.Description, URL: abs, Image: ogImage(st.BaseURL, photo)}
+	}
+	return s.carsPage(w, r, http.StatusOK, "cars", p)
 }
 
 // taggedArticles are the latest articles with a tag, if it exists.

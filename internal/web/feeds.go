@@ -157,7 +157,8 @@ type sitemapURL struct {
 }
 
 // sitemap lists the home page, every public article (newest first, up to
-// the protocol's 50,000), the tag pages and the authors' pages.
+// the protocol's 50,000), the tag pages, the authors' pages and the site's
+// pages (About ...).
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 	st := s.site(r)
 	ctx := r.Context()
@@ -188,6 +189,13 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, a := range slices.Sorted(maps.Keys(authors)) {
 		set.URLs = append(set.URLs, sitemapURL{Loc: st.BaseURL + links.Author(a)})
+	}
+	pages, err := s.Articles.PublicPages(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range pages {
+		set.URLs = append(set.URLs, sitemapURL{Loc: st.BaseURL + "/" + p.Slug + "/", LastMod: p.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)

@@ -194,7 +194,7 @@ func TestMediaLibrary(t *testing.T) {
 		t.Fatal("the article is not on the home page")
 	}
 	_, art := anonGet(t, srv.URL+link[1], nil)
-	if !regexp.MustCompile(`<figure class="featured"><img src="/media/` + id + `/large-1200x800-[0-9a-f]{8}\.png" width="1200" height="800" alt="The Smyrna line">`).MatchString(art) {
+	if !regexp.MustCompile(`<figure class="featured"><img src="/media/` + id + `/large-1200x800-[0-9a-f]{8}\.png" srcset="[^"]+ 1200w, [^"]+ 800w, [^"]+ 320w" sizes="[^"]+" width="1200" height="800" alt="The Smyrna line" fetchpriority="high">`).MatchString(art) {
 		t.Fatalf("no featured image on the page")
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -30,6 +31,23 @@ type listData struct {
 	Research *navItem
 	// Comments are a person's newest comments, on their public page.
 	Comments []commentLink
+	Pictures map[int64]*media.Media // the articles' featured images, by media id
+}
+
+// Second are the two articles the home page shows as cards under the lead.
+func (d listData) Second() []article.Article {
+	if len(d.Articles) < 3 {
+		return nil
+	}
+	return d.Articles[1:3]
+}
+
+// Rest are the home page's articles after the lead and the cards.
+func (d listData) Rest() []article.Article {
+	if len(d.Articles) < 3 {
+		return d.Articles[min(1, len(d.Articles)):]
+	}
+	return d.Articles[3:]
 }
 
 // commentLink is a comment listed away from its discussion.
@@ -69,6 +87,9 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, q article.List
 		return apperr.ErrNotFound
 	}
 	d.Articles = res.Articles
+	if d.Pictures, err = s.pictures(r.Context(), d.Articles); err != nil {
+		return err
+	}
 	if res.Next != nil {
 		d.Older = r.URL.Path + "?before=" + url.QueryEscape(res.Next.String())
 	}
@@ -140,10 +161,12 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request, a article.A
 	for _, t := range a.Tags {
 		tags = append(tags, t.Name)
 	}
+	featured := s.featured(r, a)
 	p := &page{
 		Title: a.Headline, Description: a.Excerpt, Canonical: abs, Form: f,
 		OG: &openGraph{Type: "article", Title: a.Headline, Description: a.Excerpt, URL: abs,
-			Published: a.PublishedAt, Modified: a.UpdatedAt, AuthorURL: st.BaseURL + links.Author(a.Author.Slug), Tags: tags},
+			Published: a.PublishedAt, Modified: a.UpdatedAt, AuthorURL: st.BaseURL + links.Author(a.Author.Slug), Tags: tags,
+			Image: ogImage(st.BaseURL, featured)},
 		JSONLD: map[string]any{
 			"@context": "https://schema.org", "@type": "NewsArticle", "headline": a.Headline,
 			"datePublished": a.PublishedAt.UTC().Format(time.RFC3339), "dateModified": a.UpdatedAt.UTC().Format(time.RFC3339),
@@ -152,7 +175,10 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request, a article.A
 			"mainEntityOfPage": abs, "description": a.Excerpt, "commentCount": a.CommentCount,
 		},
 		Feeds: []feedLink{{"rss", "Comments on " + a.Headline, st.BaseURL + canonical + "feed/"}},
-		Data:  articleData{Article: a, Thread: tv, Featured: s.featured(r, a)},
+		Data:  articleData{Article: a, Thread: tv, Featured: featured},
+	}
+	if img := p.OG.Image; img != nil {
+		p.JSONLD.(map[string]any)["image"] = img.URL
 	}
 	if n > 1 {
 		p.Canonical = abs + "?cpage=" + strconv.Itoa(n)
@@ -168,6 +194,18 @@ type articleData struct {
 	article.Article
 	Thread   threadView
 	Featured *media.Media // the image above the article, if any
+}
+
+// pictures loads the featured images of a list of articles (one query).
+func (s *Server) pictures(ctx context.Context, list []article.Article) (map[int64]*media.Media, error) {
+	if s.Media == nil {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(list))
+	for _, a := range list {
+		ids = append(ids, a.FeaturedMediaID)
+	}
+	return s.Media.ByIDs(ctx, ids)
 }
 
 // featured loads an article's featured image, if it has one.
@@ -301,6 +339,7 @@ func (s *Server) author(w http.ResponseWriter, r *http.Request) error {
 type searchData struct {
 	article.SearchPage
 	Prev, Next string
+	Pictures   map[int64]*media.Media
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
@@ -318,6 +357,13 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := searchData{SearchPage: res}
+	hits := make([]article.Article, len(res.Hits))
+	for i, h := range res.Hits {
+		hits[i] = h.Article
+	}
+	if d.Pictures, err = s.pictures(r.Context(), hits); err != nil {
+		return err
+	}
 	link := func(n int) string { return links.Search(res.Query) + "&page=" + strconv.Itoa(n) }
 	if res.HasNext {
 		d.Next = link(res.Page + 1)

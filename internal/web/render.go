@@ -23,21 +23,29 @@ import (
 	"byline/internal/leads"
 	"byline/internal/links"
 	"byline/internal/markdown"
+	"byline/internal/media"
 )
 
 //go:embed templates/*.html templates/admin/*.html
 var templateFS embed.FS
 
+// teaserList is a list of articles with their featured images.
+type teaserList struct {
+	Articles []article.Article
+	Pictures map[int64]*media.Media
+}
+
 // pages are the page templates; each is parsed with its layout and the
 // partials. A missing or broken one stops the server from starting.
 var pages = []string{"home", "article", "list", "search", "error",
 	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread", "unsubscribe", "newsletter",
-	"cars", "quote", "quote-thanks", "preview"}
+	"cars", "quote", "quote-thanks", "preview", "page"}
 
 // adminPages are parsed with the admin layout instead.
 var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
 	"admin/comments", "admin/comment", "admin/newsletter", "admin/subscribers", "admin/campaign",
-	"admin/leads", "admin/lead", "admin/dealers", "admin/dealer", "admin/articles", "admin/editor", "admin/revisions", "admin/media"}
+	"admin/leads", "admin/lead", "admin/dealers", "admin/dealer", "admin/articles", "admin/editor", "admin/revisions", "admin/media",
+	"admin/pages", "admin/page"}
 
 type templates struct {
 	byName map[string]*template.Template
@@ -174,6 +182,7 @@ type page struct {
 	Sidebar     sidebar
 	Data        any
 	Form        *form
+	Footer      []article.PageLink // the site's pages, listed in the footer
 	// Filled by fill:
 	Site    siteView
 	Path    string
@@ -274,6 +283,43 @@ type openGraph struct {
 	Published, Modified           time.Time
 	AuthorURL                     string
 	Tags                          []string
+	Image                         *ogImg // the picture a share shows, if any
+}
+
+// ogImg is a shared page's picture, with an absolute address.
+type ogImg struct {
+	URL, Alt      string
+	Width, Height int
+}
+
+// ogImage is m's largest variant for sharing.
+func ogImage(base string, m *media.Media) *ogImg {
+	if m == nil || len(m.Variants) == 0 {
+		return nil
+	}
+	v := m.Variant("large")
+	return &ogImg{URL: base + v.URL(), Alt: m.Alt, Width: v.Width, Height: v.Height}
+}
+
+// imgView is an <img> as the "img" template writes it: every variant in
+// srcset, the space reserved by width and height, and how it loads.
+type imgView struct {
+	Src, Srcset, Sizes, Alt string
+	Width, Height           int
+	Lead                    bool // the page's main picture: fetched first
+	Lazy                    bool // below the fold: fetched when scrolled near
+}
+
+// picture makes an imgView of m shown at sizes; the src (and the width and
+// height, for the aspect ratio) are those of the named variant. load is
+// "lead" (the page's main picture), "eager" (above the fold) or "lazy".
+func picture(m *media.Media, variant, sizes, load string) *imgView {
+	if m == nil || len(m.Variants) == 0 {
+		return nil
+	}
+	v := m.Variant(variant)
+	return &imgView{Src: v.URL(), Srcset: m.Srcset(), Sizes: sizes, Alt: m.Alt, Width: v.Width, Height: v.Height,
+		Lead: load == "lead", Lazy: load == "lazy"}
 }
 
 type sidebar struct {
@@ -329,6 +375,9 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 		if p.Sidebar.QuoteBox, err = s.quoteBox(cat); err != nil {
 			return err
 		}
+	}
+	if p.Footer, err = s.Articles.PublicPages(r.Context()); err != nil {
+		return err
 	}
 	tags, err := s.Articles.Tags(r.Context(), 6)
 	if err != nil {
@@ -406,7 +455,14 @@ func (s *Server) funcs() template.FuncMap {
 			return fieldView{ID: id, Name: name, Label: label, Type: typ, Auto: auto, Value: f.Get(name), Err: f.Err(name)}
 		},
 		"avatarURL": avatarURL,
-		"comments":  commentsHTML,
+		"img":       picture,
+		"pic": func(pics map[int64]*media.Media, id int64) *media.Media {
+			return pics[id]
+		},
+		"teasers": func(list []article.Article, pics map[int64]*media.Media) teaserList {
+			return teaserList{list, pics}
+		},
+		"comments": commentsHTML,
 		"numberField": func(f *form, id, name, label string, cur int) fieldView {
 			v := strconv.Itoa(cur)
 			if f != nil && f.Values != nil {

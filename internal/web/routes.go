@@ -16,7 +16,7 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("GET /{$}", h(s.home))
 	mux.Handle(articleRoute, h(s.article))
-	mux.Handle("GET /{year}/{$}", h(s.archive))
+	mux.Handle("GET /{year}/{$}", h(s.yearOrPage)) // a year's archive, or a page (/about/)
 	mux.Handle("GET /{year}/{month}/{$}", h(s.archive))
 	mux.Handle("GET /{year}/{month}/{day}/{$}", h(s.archive))
 	mux.Handle("GET /tag/{slug}/{$}", h(s.tag))
@@ -139,6 +139,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/articles/{id}", h(writers(s.articleAction)))
 	mux.Handle("GET /admin/articles/{id}/revisions", h(writers(s.articleRevisions)))
 	mux.Handle("POST /admin/articles/{id}/restore", h(writers(s.restoreRevision)))
+	if s.Pages != nil {
+		pg := s.needing(pagePerm)
+		mux.Handle("GET /admin/pages", h(pg(s.adminPages)))
+		mux.Handle("POST /admin/pages", h(pg(s.createPage)))
+		mux.Handle("GET /admin/pages/new", h(pg(s.newPage)))
+		mux.Handle("GET /admin/pages/{id}", h(pg(s.editSitePage)))
+		mux.Handle("POST /admin/pages/{id}", h(pg(s.pageAction)))
+	}
 	leadsOnly := s.needing(account.PermSeeLeads)
 	mux.Handle("GET /admin/leads", h(leadsOnly(s.adminLeads)))
 	mux.Handle("GET /admin/leads/export.csv", h(leadsOnly(s.exportLeads)))

@@ -36,6 +36,8 @@ type Articles interface {
 	TagBySlug(ctx context.Context, slug string) (article.Tag, error)
 	LastUpdate(ctx context.Context) (time.Time, error)
 	SetCommentsClosed(ctx context.Context, id int64, closed bool) error
+	PublicPage(ctx context.Context, slug string) (article.StaticPage, error)
+	PublicPages(ctx context.Context) ([]article.PageLink, error)
 }
 
 // People is what the public pages need of the account store.
@@ -165,6 +167,7 @@ type Deps struct {
 	Newsroom   Newsroom           // writing, review and publishing
 	Views      *article.Views     // readings of article pages; nil counts none
 	Media      *media.Store       // uploaded images
+	Pages      Pages              // the site's pages (About, Contact ...)
 	Cars       *cars.Store        // the New Car Research catalogue
 	Leads      *leads.Store       // dealers and quote requests
 }

@@ -140,6 +140,8 @@ var flashes = map[string]string{
 	"newsletter-cancelled":    "The newsletter is stopped.",
 	"media-uploaded":          "The image is uploaded.",
 	"media-saved":             "The alt text is saved.",
+	"page-saved":              "The page is saved.",
+	"page-deleted":            "The page is deleted.",
 	"media-deleted":           "The image is deleted.",
 	"article-saved":           "Saved.",
 	"article-submit":          "Submitted for review: the editors are told.",

@@ -83,7 +83,8 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	t.Helper()
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/New_York")
-	if err := demo.Load(ctx, d, loc, nil); err != nil {
+	mediaDir := media.Local{Dir: t.TempDir()}
+	if err := demo.Load(ctx, d, loc, nil, demo.WithMedia(mediaDir)); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -113,7 +114,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	}, log)
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Views: views, Media: media.NewStore(d, media.Local{Dir: t.TempDir()}).WithPictures(pictures), Cars: catalogue, Leads: leadStore})
+		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Pages: articles, Views: views, Media: media.NewStore(d, mediaDir).WithPictures(pictures), Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestPages(t *testing.T) {
 			`<a href="#top">Back to Top</a>`, "Leave a Reply",
 			`You must be <a href="/login?return_to=%2F2012%2F04%2F05%2Finfiniti-to-move-production-out-of-japan%2F%23respond">logged in</a> to post a comment.`,
 			`<link rel="canonical" href="` + srv.URL + demoArticle + `">`, `<meta property="og:title" content="Infiniti to Move Production`,
-			`<meta name="twitter:card" content="summary">`, `"@type":"NewsArticle"`, `rel="tag">Manufacturing</a>`,
+			`<meta name="twitter:card" content="summary_large_image">`, `"@type":"NewsArticle"`, `rel="tag">Manufacturing</a>`,
 			"Geneviève Lacroix</a>, Canada"},
 			nil},
 		{"/tag/luxury/", 200, "text/html", []string{"<h1>Luxury</h1>", "Infiniti to Move Production", `href="/tag/luxury/feed/"`}, nil},
@@ -312,6 +313,8 @@ func TestRedirectsAndPaging(t *testing.T) {
 		to     string
 	}{
 		"/nonexistent":          {404, ""},
+		"/about":                {307, "/about/"},
+		"/about/":               {200, ""},
 		"/nonexistent/":         {404, ""},
 		"/abc/def":              {404, ""},
 		"/2012/xx/05/infiniti":  {404, ""},
@@ -334,7 +337,7 @@ func TestRedirectsAndPaging(t *testing.T) {
 	seen := map[string]bool{}
 	next := "/"
 	older := regexp.MustCompile(`class="older" href="([^"]+)"`)
-	headline := regexp.MustCompile(`<h2 class="(?:lead|teaser)-headline"><a href="([^"]+)"`)
+	headline := regexp.MustCompile(`<h2 class="(?:lead|teaser|card)-headline"><a href="([^"]+)"`)
 	for pages := 0; next != ""; pages++ {
 		if pages > 10 {
 			t.Fatal("pagination does not end")
@@ -493,7 +496,8 @@ func newSiteWithCache(t *testing.T, ts testSite, withCache bool) (http.Handler, 
 	loc, _ := time.LoadLocation("America/New_York")
 	s, err := web.New(web.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments, Accounts: ts.accounts,
 		Limiter: ratelimit.New(ts.db), Outbox: ts.outbox, Settings: ts.settings, Events: events.New(), Cache: cache, DB: ts.db,
-		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads, Newsroom: article.NewStore(ts.db)})
+		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads, Newsroom: article.NewStore(ts.db),
+		Media: media.NewStore(ts.db, media.Database{DB: ts.db}), Pages: article.NewStore(ts.db)})
 	if err != nil {
 		t.Fatal(err)
 	}
