@@ -483,3 +483,50 @@ func TestSenderEdges(t *testing.T) {
 		}
 	})
 }
+
+// A connection cut in the middle of a message (the server resets it after
+// its 354, while the body is on its way) leaves that delivery unsent: it
+// is tried again later and arrives exactly once.
+func TestSendSurvivesAConnectionCutMidMessage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		smtp := mailtest.Start(t)
+		f.confirmed(t, 3, Weekly)
+		c, err := f.s.CreateDraft(ctx, 0, Compose{Subject: "Cut short", Intro: "Hello.", ArticleIDs: []int64{f.art.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.StartNow(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{SMTP: mail.SMTP{Host: "127.0.0.1", Port: smtp.Port, TLS: mail.TLSNone, From: "news@news.test"}, Concurrency: 1, Site: site}
+		sender := NewSender(f.s, func(context.Context) Config { return cfg }, slog.New(slog.DiscardHandler))
+		smtp.DropNext(1)
+		if err := sender.Send(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := f.s.Progress(ctx, c.ID)
+		if smtp.Dropped() != 1 || len(smtp.Messages()) != 2 || p.Sent != 2 || p.Queued != 1 {
+			t.Fatalf("after a cut connection: %d dropped, %d delivered, progress %+v (the lost message must not count as sent)",
+				smtp.Dropped(), len(smtp.Messages()), p)
+		}
+		f.clock = f.clock.Add(time.Hour) // past its backoff
+		if err := sender.Send(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, _ = f.s.Progress(ctx, c.ID)
+		if got, _ := f.s.Campaign(ctx, c.ID); p.Sent != 3 || got.Status != Sent {
+			t.Fatalf("after the retry: %+v, campaign %s", p, got.Status)
+		}
+		seen := map[string]int{}
+		for _, m := range smtp.Messages() {
+			seen[m.To[0]]++
+		}
+		for i := 0; i < 3; i++ {
+			if n := seen[fmt.Sprintf("sub%d@example.com", i)]; n != 1 {
+				t.Fatalf("sub%d got %d copies: %v", i, n, seen)
+			}
+		}
+	})
+}
