@@ -500,7 +500,8 @@ func TestSendSurvivesAConnectionCutMidMessage(t *testing.T) {
 		if err := f.s.StartNow(ctx, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		cfg := Config{SMTP: mail.SMTP{Host: "127.0.0.1", Port: smtp.Port, TLS: mail.TLSNone, From: "news@news.test"}, Concurrency: 1, Site: site}
+		cfg := Config{SMTP: mail.SMTP{Host: "127.0.0.1", Port: smtp.Port, TLS: mail.TLSNone, From: "news@news.test"}, Concurrency: 1, Site: site,
+			MessageHost: mail.HostOf(site.BaseURL)}
 		sender := NewSender(f.s, func(context.Context) Config { return cfg }, slog.New(slog.DiscardHandler))
 		smtp.DropNext(1)
 		if err := sender.Send(ctx, c.ID); err != nil {
@@ -522,6 +523,10 @@ func TestSendSurvivesAConnectionCutMidMessage(t *testing.T) {
 		seen := map[string]int{}
 		for _, m := range smtp.Messages() {
 			seen[m.To[0]]++
+			// The sender is shown under the site's name; Message-IDs name the site's host.
+			if from, id := m.Header.Get("From"), m.Header.Get("Message-Id"); from != `"Test Ledger" <news@news.test>` || !strings.HasSuffix(id, "@news.test>") {
+				t.Fatalf("From %q, Message-Id %q", from, id)
+			}
 		}
 		for i := 0; i < 3; i++ {
 			if n := seen[fmt.Sprintf("sub%d@example.com", i)]; n != 1 {

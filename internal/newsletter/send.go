@@ -531,7 +531,7 @@ func (s *Sender) toOutbox(campaign int64, r *Rendered) deliverFunc {
 func (s *Sender) smtpPool(cfg Config, campaign int64, r *Rendered) (deliverFunc, func()) {
 	conns := make([]*smtpConn, max(1, cfg.Concurrency))
 	marks := newMarker(s.store, campaign)
-	from := cfg.SMTP.From
+	from := mail.SiteFrom(cfg.SMTP.From, cfg.Site.Name)
 	fromAddr := from
 	if a, err := netmail.ParseAddress(from); err == nil {
 		fromAddr, from = a.Address, a.String()
