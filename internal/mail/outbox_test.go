@@ -188,7 +188,9 @@ func TestSiteNameAndHostInHeaders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o.drain(ctx, func(context.Context) (Sender, string, bool) { return NewSMTP(cfg), SiteFrom(cfg.From, "Car Magazine"), true }, quiet)
+	o.drain(ctx, func(context.Context) (Sender, string, bool) {
+		return NewSMTP(cfg), SiteFrom(cfg.From, "Car Magazine"), true
+	}, quiet)
 	got := srv.Wait(t, 2, 10*time.Second)
 	for i, h := range []string{"news.example.com", "cars.example.org"} {
 		m := got[i]
