@@ -2,14 +2,17 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"byline/internal/mail"
 	"byline/internal/mail/mailtest"
 	"byline/internal/newsletter"
 )
@@ -19,7 +22,7 @@ var newsletterLink = regexp.MustCompile(`http://[^/\s]+(/newsletter/confirm\?t=[
 // mailsTo waits for n mails to addr and returns them.
 func mailsTo(t *testing.T, smtp *mailtest.Server, addr string, n int) []mailtest.Received {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		var out []mailtest.Received
 		for _, m := range smtp.Messages() {
@@ -36,6 +39,33 @@ func mailsTo(t *testing.T, smtp *mailtest.Server, addr string, n int) []mailtest
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// settleOutbox returns once the outbox worker has handled everything
+// queued before the call: it queues a marker message and waits for it to
+// arrive. The worker takes due mail oldest first, so a check that some
+// mail did not come, made after this, cannot pass just because the worker
+// was slow.
+func settleOutbox(t *testing.T, ts testSite, smtp *mailtest.Server) {
+	t.Helper()
+	to := fmt.Sprintf("marker%d@example.invalid", markers.Add(1))
+	if err := ts.outbox.Queue(context.Background(), mail.Message{To: to, Subject: "marker", Text: "marker"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		for _, m := range smtp.Messages() {
+			if len(m.To) > 0 && m.To[0] == to {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox did not deliver %s within two minutes", to)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+var markers atomic.Int64
 
 func TestNewsletterSignUp(t *testing.T) {
 	srv, smtp, ts := newAuthSite(t)
