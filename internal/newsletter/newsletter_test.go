@@ -69,6 +69,22 @@ func (f *fixture) lastConfirmLink(t *testing.T, addr string) string {
 	return ""
 }
 
+// lastMail is the newest mail to addr in the outbox.
+func (f *fixture) lastMail(t *testing.T, addr string) mail.Stored {
+	t.Helper()
+	msgs, err := f.outbox.List(context.Background(), 0, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.To == addr {
+			return m
+		}
+	}
+	t.Fatalf("no mail to %s", addr)
+	return mail.Stored{}
+}
+
 func (f *fixture) mailsTo(t *testing.T, addr string) int {
 	msgs, err := f.outbox.List(context.Background(), 0, 500)
 	if err != nil {
@@ -98,24 +114,49 @@ func TestDoubleOptIn(t *testing.T) {
 		}
 		first := f.lastConfirmLink(t, "reader@example.com")
 
-		// The same address again is no error and no second entry.
-		again, err := f.s.Subscribe(ctx, site, SignUp{Email: "reader@example.com"})
-		if err != nil || again.ID != sub.ID {
+		// The same address again is no error and no second entry, and
+		// within the hour no second mail: the first link still works.
+		f.clock = f.clock.Add(50 * time.Minute)
+		again, err := f.s.Subscribe(ctx, site, SignUp{Email: "reader@example.com", Frequency: Daily})
+		if err != nil || again.ID != sub.ID || again.Status != Pending || again.Frequency != Daily {
 			t.Fatalf("second sign-up: %+v %v", again, err)
 		}
 		if list, _ := f.s.Subscribers(ctx, SubscriberQuery{Text: "reader@"}); len(list) != 1 {
 			t.Fatalf("%d entries for one address", len(list))
 		}
+		if n := f.mailsTo(t, "reader@example.com"); n != 1 {
+			t.Fatalf("signing up twice within the hour sent %d confirmation mails", n)
+		}
+		// After the hour, a fresh link replaces the first.
+		f.clock = f.clock.Add(11 * time.Minute)
+		if _, err := f.s.Subscribe(ctx, site, SignUp{Email: "reader@example.com"}); err != nil || f.mailsTo(t, "reader@example.com") != 2 {
+			t.Fatalf("a sign-up after the hour: %v, %d mails", err, f.mailsTo(t, "reader@example.com"))
+		}
 		second := f.lastConfirmLink(t, "reader@example.com")
-		if _, err := f.s.Confirm(ctx, first); !errors.Is(err, ErrBadLink) {
+		if second == first {
+			t.Fatal("the second mail has the first link")
+		}
+		if _, err := f.s.Confirm(ctx, site, first); !errors.Is(err, ErrBadLink) {
 			t.Fatalf("a replaced link still works: %v", err)
 		}
-		got, err := f.s.Confirm(ctx, second)
+		got, err := f.s.Confirm(ctx, site, second)
 		if err != nil || got.Status != Confirmed {
 			t.Fatalf("confirm: %+v %v", got, err)
 		}
-		if _, err := f.s.Confirm(ctx, second); !errors.Is(err, ErrBadLink) {
-			t.Fatalf("a link worked twice: %v", err)
+		// Confirmed: a welcome with the preferences link.
+		welcome := f.lastMail(t, "reader@example.com")
+		if !strings.Contains(welcome.Subject, "Welcome") || !strings.Contains(welcome.Text, "http://news.test/newsletter/preferences?t="+got.Token) ||
+			!strings.Contains(welcome.HTML, "/newsletter/preferences?t="+got.Token) || f.mailsTo(t, "reader@example.com") != 3 {
+			t.Fatalf("welcome mail %q:\n%s", welcome.Subject, welcome.Text)
+		}
+		// The link a second time confirms nothing more, and says the
+		// subscription is confirmed (with the subscriber, for their
+		// preferences) rather than that the link is bad.
+		if again, err := f.s.Confirm(ctx, site, second); !errors.Is(err, ErrAlreadyConfirmed) || again.ID != got.ID || again.Token != got.Token {
+			t.Fatalf("a link used twice: %+v %v", again, err)
+		}
+		if f.mailsTo(t, "reader@example.com") != 3 {
+			t.Fatal("a second click mailed again")
 		}
 		// Signing up once confirmed sends nothing more.
 		before := f.mailsTo(t, "reader@example.com")
@@ -123,9 +164,11 @@ func TestDoubleOptIn(t *testing.T) {
 			t.Fatalf("a confirmed address got another mail: %v", err)
 		}
 
-		// A signed-in reader's verified address needs no link.
+		// A signed-in reader's verified address needs no link: the one
+		// mail is the welcome.
 		v, err := f.s.Subscribe(ctx, site, SignUp{Email: "member@example.com", Verified: true, UserID: 0, Frequency: Daily})
-		if err != nil || v.Status != Confirmed || f.mailsTo(t, "member@example.com") != 0 {
+		if err != nil || v.Status != Confirmed || f.mailsTo(t, "member@example.com") != 1 ||
+			!strings.Contains(f.lastMail(t, "member@example.com").Text, "preferences?t="+v.Token) {
 			t.Fatalf("verified sign-up: %+v %v", v, err)
 		}
 
@@ -149,7 +192,7 @@ func TestDoubleOptIn(t *testing.T) {
 		f.s.Subscribe(ctx, site, SignUp{Email: "later@example.com"})
 		link := f.lastConfirmLink(t, "later@example.com")
 		f.clock = f.clock.Add(confirmTTL + time.Minute)
-		if _, err := f.s.Confirm(ctx, link); !errors.Is(err, ErrBadLink) {
+		if _, err := f.s.Confirm(ctx, site, link); !errors.Is(err, ErrBadLink) {
 			t.Fatalf("an expired link worked: %v", err)
 		}
 		f.clock = f.clock.Add(pendingTTL)
@@ -282,8 +325,15 @@ func TestSendToOutbox(t *testing.T) {
 			}
 		}
 		for i := 0; i < 5; i++ {
-			if n := f.mailsTo(t, fmt.Sprintf("sub%d@example.com", i)); n != 1 {
-				t.Fatalf("sub%d has %d mails in the outbox", i, n)
+			n := 0
+			msgs, _ := f.outbox.List(ctx, 0, 500)
+			for _, m := range msgs {
+				if m.To == fmt.Sprintf("sub%d@example.com", i) && m.Subject == "Outbox news" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("sub%d has %d copies in the outbox", i, n)
 			}
 		}
 	})

@@ -166,10 +166,17 @@ func TestSignUpVerifySignInOut(t *testing.T) {
 	link := linkIn(t, msgs[0])
 	b.expect(b.get(link), 303)
 	b.expect(b.get(article), 200, `id="comment-form"`, "Thank you: your e-mail address is confirmed.")
-	b.expect(b.get(link), 410, "invalid, has expired, or was already used")
+	// A second click: the signed-in reader is told it is done, not to sign in.
+	b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/account"`)
+	if strings.Contains(b.last, "Sign in") || strings.Contains(b.last, "invalid") {
+		t.Fatalf("a used link tells a confirmed, signed-in reader to sign in:\n%s", b.last)
+	}
+	b.expect(b.get("/verify?token=no-such-token"), 200, "already confirmed") // signed in and confirmed: whatever the link
 
 	// Sign out, then sign in again with return_to.
 	b.expect(b.post("/logout", url.Values{"return_to": {article}}), 303)
+	b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/login"`)
+	b.expect(b.get("/verify?token=no-such-token"), 410, "invalid, has expired, or was already used")
 	b.expect(b.get(article), 200, "You must be <a href=")
 	b.expect(b.get("/account"), 303)
 
