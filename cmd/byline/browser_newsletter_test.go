@@ -37,7 +37,7 @@ func TestBrowserNewsletter(t *testing.T) {
 	if f := text(".flash"); !strings.Contains(f, "link to confirm") || !strings.HasPrefix(location(), article) {
 		t.Fatalf("after signing up at %s: %q", location(), f)
 	}
-	msgs := smtp.Wait(t, 1, 20*time.Second)
+	msgs := smtp.Wait(t, 1, 2*time.Minute)
 	link := regexp.MustCompile(`http://[^\s]+/newsletter/confirm\?t=[A-Za-z0-9_-]+`).FindString(msgs[0].Text)
 	if link == "" || msgs[0].To[0] != "kim.oduya@example.com" {
 		t.Fatalf("confirmation mail to %v:\n%s", msgs[0].To, msgs[0].Text)

@@ -163,7 +163,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (Perso
 	email = strings.ToLower(strings.TrimSpace(email))
 	p, err := s.one(ctx, "u.email = $1 AND u.deleted_at IS NULL", email)
 	if errors.Is(err, apperr.ErrNotFound) || (err == nil && p.passwordHash == "") {
-		VerifyPassword(password, dummyHash)
+		VerifyPassword(password, dummyHash())
 		return Person{}, ErrBadCredentials
 	}
 	if err != nil {

@@ -252,13 +252,58 @@ func (s *Store) Submit(ctx context.Context, r Request, p Provider) (Lead, error)
 	if err != nil {
 		return Lead{}, err
 	}
-	now := s.now()
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		l, err = s.route(ctx, tx, l, p, s.now())
+		return err
+	})
+	if err != nil {
+		return Lead{}, fmt.Errorf("leads: submit: %w", err)
+	}
+	return l, nil
+}
+
+// Past is a request made at a time gone by (the demo's history).
+type Past struct {
+	Request
+	At time.Time
+}
+
+// SubmitPast records and routes requests made in the past, in their order
+// and as Submit would have at their times, in one transaction (loading
+// many costs one commit).
+func (s *Store) SubmitPast(ctx context.Context, reqs []Past, p Provider) error {
+	ls := make([]Lead, len(reqs))
+	for i, r := range reqs {
+		l, err := s.validate(ctx, r.Request)
+		if err != nil {
+			return fmt.Errorf("leads: past request %d: %w", i+1, err)
+		}
+		ls[i] = l
+	}
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		for i, l := range ls {
+			if _, err := s.route(ctx, tx, l, p, reqs[i].At); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("leads: past requests: %w", err)
+	}
+	return nil
+}
+
+// route stores a validated lead made at now, sends it to its dealers and
+// mails its shopper, inside tx.
+func (s *Store) route(ctx context.Context, tx *db.Tx, l Lead, p Provider, now time.Time) (Lead, error) {
 	l.CreatedAt = now
 	l.Consent = ConsentText + " (agreed " + now.UTC().Format(time.RFC3339) + ")"
 	b := make([]byte, 16)
 	rand.Read(b)
 	l.ThanksToken = hex.EncodeToString(b)
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+	err := func() error {
 		already, err := s.recentDealers(ctx, tx, l, now)
 		if err != nil {
 			return err
@@ -331,11 +376,8 @@ func (s *Store) Submit(ctx context.Context, r Request, p Provider) (Lead, error)
 		}
 		_, err = s.outbox.EnqueueID(ctx, tx, confirmationMail(answer(l, dealers), p))
 		return err
-	})
-	if err != nil {
-		return Lead{}, fmt.Errorf("leads: submit: %w", err)
-	}
-	return l, nil
+	}()
+	return l, err
 }
 
 // commentsWithTrim keeps the chosen trim with the comments, where the

@@ -67,6 +67,30 @@ func settleOutbox(t *testing.T, ts testSite, smtp *mailtest.Server) {
 
 var markers atomic.Int64
 
+// waitReal waits for n mails other than markers.
+func waitReal(t *testing.T, smtp *mailtest.Server, n int) []mailtest.Received {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for len(realMails(smtp)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mails after a minute, want %d", len(realMails(smtp)), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return realMails(smtp)
+}
+
+// realMails is what the server received, less settleOutbox's markers.
+func realMails(smtp *mailtest.Server) []mailtest.Received {
+	var out []mailtest.Received
+	for _, m := range smtp.Messages() {
+		if len(m.To) == 0 || !strings.HasSuffix(m.To[0], "@example.invalid") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func TestNewsletterSignUp(t *testing.T) {
 	srv, smtp, ts := newAuthSite(t)
 	anon := newBrowser(t, srv)
