@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"byline/internal/db"
 	"byline/internal/dbtest"
+	"byline/internal/mail/mailtest"
+	"byline/internal/site"
 )
 
 // runCmd runs a command line in-process and returns its exit code and output.
@@ -246,5 +250,46 @@ func TestScheduledPublishing(t *testing.T) {
 			t.Fatal("the cached home page did not list the article once its time came")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestMailNamesTheSite: mail from `serve` shows the site's name as the
+// sender's and ends its Message-ID in the host of the site's address, not
+// of the address the server listens on.
+func TestMailNamesTheSite(t *testing.T) {
+	smtp := mailtest.Start(t)
+	// The site's name and address as an admin set them on the settings screen.
+	path := filepath.Join(t.TempDir(), "m.db")
+	ctx := context.Background()
+	d, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := site.Defaults("Car Magazine", "")
+	st.BaseURL = "https://cars.example.com"
+	if err := site.NewStore(d).Save(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	base, stop := startServe(t, "--database", path, "--smtp", smtp.URL())
+	defer stop()
+	req, _ := http.NewRequest("POST", base+"/register", strings.NewReader(url.Values{"email": {"reader@example.com"}, "display_name": {"Rea Der"},
+		"country": {"US"}, "password": {"a fine long passphrase"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	m := smtp.Wait(t, 1, 2*time.Minute)[0]
+	if from := m.Header.Get("From"); from != `"Car Magazine" <noreply@example.com>` {
+		t.Errorf("From: %q", from)
+	}
+	if id := m.Header.Get("Message-Id"); !strings.HasSuffix(id, "@cars.example.com>") {
+		t.Errorf("Message-Id: %q", id)
 	}
 }
