@@ -68,7 +68,7 @@ func TestBrowserNewsletter(t *testing.T) {
 	must("compose", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href="/admin/newsletter/new"]`)), chromedp.WaitVisible(chromedp.CSS("#c-subject")),
 		chromedp.SendKeys(chromedp.CSS("#c-intro"), "The spring's big stories, in one place."),
 		chromedp.Click(chromedp.CSS(`input[name="article"]`)),
-		chromedp.Click(chromedp.CSS(`button[value="save"]`)),
+		chromedp.Click(chromedp.CSS(`.bulk button[value="save"]`)),
 		chromedp.WaitVisible(chromedp.CSS("iframe.mail-html"))))
 	shot("admin-campaign-draft.png")
 	// "Send now" asks, naming the readers; the test says yes.
