@@ -30,7 +30,7 @@ func TestBrowserComments(t *testing.T) {
 	// the page; a check started on the old page must not pass).
 	waitFor := func(what, js string) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(2 * time.Minute)
 		for time.Now().Before(deadline) {
 			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
 				return

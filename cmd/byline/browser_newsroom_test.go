@@ -36,7 +36,7 @@ func TestBrowserNewsroom(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#e-body"), "The robots never sleep, but the people who tend them do.\n\n## Six hours in\n\nBy **3 a.m.** the line had painted 400 bodies."),
 		chromedp.SendKeys(chromedp.CSS("#e-tags"), "Manufacturing, Nissan")))
 	// The autosave makes the draft and moves the address to it.
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for !strings.Contains(text("#autosave-state"), "Draft saved") {
 		if time.Now().After(deadline) {
 			t.Fatalf("no autosave: %q at %s", text("#autosave-state"), location())
@@ -47,15 +47,19 @@ func TestBrowserNewsroom(t *testing.T) {
 		t.Fatalf("after the autosave the editor is at %s", location())
 	}
 	draft := location()
-	// The preview frame shows the page as readers will see it.
-	time.Sleep(1200 * time.Millisecond)
+	// The preview frame shows the page as readers will see it (once it
+	// has drawn it: polled, as the frame reloads by itself).
 	var inFrame string
-	_, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('preview').contentDocument || {}).body ? document.getElementById('preview').contentDocument.body.innerText : ''`))
-	must("preview", err)
-	inFrame, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('preview').contentDocument.body.innerText`))
-	must("preview text", err)
-	if !strings.Contains(inFrame, "Six hours in") || !strings.Contains(inFrame, "A Night Shift at the Paint Shop") {
-		t.Fatalf("preview frame: %.300q", inFrame)
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		var err error
+		inFrame, err = chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('preview').contentDocument || {}).body ? document.getElementById('preview').contentDocument.body.innerText : ''`))
+		if err == nil && strings.Contains(inFrame, "Six hours in") && strings.Contains(inFrame, "A Night Shift at the Paint Shop") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("preview frame: %.300q (%v)", inFrame, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	shot("editor.png")
 	// Opened again, the draft has its workflow buttons.

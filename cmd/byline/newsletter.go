@@ -15,12 +15,12 @@ import (
 // newsletterParts builds the newsletter's store and sender on d; the sender
 // reads the mail server, rate and concurrency from the settings each time
 // a campaign starts.
-func newsletterParts(d *db.DB, outbox *mail.Outbox, articles *article.Store, settings *site.Cache, loc *time.Location, host string, log *slog.Logger) (*newsletter.Store, *newsletter.Sender) {
+func newsletterParts(d *db.DB, outbox *mail.Outbox, articles *article.Store, settings *site.Cache, loc *time.Location, log *slog.Logger) (*newsletter.Store, *newsletter.Sender) {
 	store := newsletter.NewStore(d, outbox, articles)
 	sender := newsletter.NewSender(store, func(ctx context.Context) newsletter.Config {
 		st := settings.Current(ctx)
 		return newsletter.Config{SMTP: st.SMTP, Rate: float64(st.NewsletterRate), Concurrency: st.NewsletterConc,
-			Site: newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}, Location: loc, MessageHost: host}
+			Site: newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}, Location: loc, MessageHost: mail.HostOf(st.BaseURL)}
 	}, log)
 	return store, sender
 }

@@ -59,17 +59,13 @@ func runNewsletterSend(ctx context.Context, env *environment, args []string) err
 			return usageError{err.Error()}
 		}
 	}
-	host := "byline.localhost"
-	if u, err := url.Parse(settings.Current(ctx).BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	outbox := mail.NewOutbox(d, host)
+	outbox := mail.NewOutbox(d, "").WithDomain(func(ctx context.Context) string { return mail.HostOf(settings.Current(ctx).BaseURL) })
 	articles := article.NewStore(d)
-	store, _ := newsletterParts(d, outbox, articles, settings, cfg.Location, host, log)
+	store, _ := newsletterParts(d, outbox, articles, settings, cfg.Location, log)
 	sender := newsletter.NewSender(store, func(ctx context.Context) newsletter.Config {
 		st := settings.Current(ctx)
 		c := newsletter.Config{SMTP: st.SMTP, Rate: float64(st.NewsletterRate), Concurrency: st.NewsletterConc,
-			Site: newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}, Location: cfg.Location, MessageHost: host, Lease: lease}
+			Site: newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}, Location: cfg.Location, MessageHost: mail.HostOf(st.BaseURL), Lease: lease}
 		if rate >= 0 {
 			c.Rate = float64(rate)
 		}

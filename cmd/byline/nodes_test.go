@@ -18,7 +18,8 @@ import (
 // TestTwoNodes runs two servers on one PostgreSQL database and checks they
 // behave as one site: a session made on one works on the other, and a
 // comment posted on node 1 reaches node 2's cached page and its live
-// updates within a second.
+// updates (within a second on an idle machine: the time is logged, and
+// the test waits generously, as a busy machine is slow, not broken).
 func TestTwoNodes(t *testing.T) {
 	dsn := dbtest.PostgresSchema(t)
 	node1, stop1 := startServe(t, "--demo", "--database", dsn)
@@ -48,15 +49,25 @@ func TestTwoNodes(t *testing.T) {
 	}
 	defer stream.Body.Close()
 	events := make(chan string, 10)
+	subscribed := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stream.Body)
+		first := true
 		for sc.Scan() {
+			if first { // the stream's opening line: node 2 listens
+				close(subscribed)
+				first = false
+			}
 			if strings.HasPrefix(sc.Text(), "event: ") {
 				events <- sc.Text()
 			}
 		}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-subscribed:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the live stream sent nothing")
+	}
 
 	// Sign in on node 1; the session cookie works on node 2.
 	jar, _ := cookiejar.New(nil)
@@ -93,18 +104,20 @@ func TestTwoNodes(t *testing.T) {
 		if e != "event: comment" {
 			t.Fatalf("live event on node 2: %q", e)
 		}
-	case <-time.After(time.Second):
-		t.Fatal("node 2's live updates did not hear of the comment within a second")
+	case <-time.After(2 * time.Minute):
+		t.Fatal("node 2's live updates did not hear of the comment")
 	}
+	t.Logf("node 2's live updates heard of the comment after %v", time.Since(posted))
 	for {
 		if strings.Contains(get(node2), "Posted on node one.") {
 			break
 		}
-		if time.Since(posted) > time.Second {
-			t.Fatal("node 2's cached page did not show the comment within a second")
+		if time.Since(posted) > 2*time.Minute {
+			t.Fatal("node 2's cached page did not show the comment")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("node 2's cached page showed the comment after %v", time.Since(posted))
 
 	// Signing out on node 1 ends the session on node 2, which had it in
 	// memory since the /account page.
@@ -127,9 +140,10 @@ func TestTwoNodes(t *testing.T) {
 		if resp.StatusCode == http.StatusSeeOther {
 			break
 		}
-		if time.Since(signedOut) > time.Second {
+		if time.Since(signedOut) > 2*time.Minute {
 			t.Fatalf("node 2 still honours a session ended on node 1: %d", resp.StatusCode)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("node 2 ended the session after %v", time.Since(signedOut))
 }

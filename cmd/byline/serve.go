@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -69,11 +68,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if cfg.SMTP != "" {
 		settings.SMTPOverride, _ = mail.ParseURL(cfg.SMTP) // validated with the config
 	}
-	host := "byline.localhost"
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	outbox := mail.NewOutbox(d, host)
+	// Mail names the site as it is set now: Message-IDs end in the host of
+	// its address, and the sender is shown under its name.
+	outbox := mail.NewOutbox(d, "").WithDomain(func(ctx context.Context) string { return mail.HostOf(settings.Current(ctx).BaseURL) })
 	articles := article.NewStore(d)
 	people := account.NewStore(d).WithMailer(outbox)
 	limiter := ratelimit.New(d)
@@ -87,7 +84,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
 	catalogue := cars.NewStore(d)
 	views := article.NewViews(d, cfg.Location)
-	letters, sender := newsletterParts(d, outbox, articles, settings, cfg.Location, host, log)
+	letters, sender := newsletterParts(d, outbox, articles, settings, cfg.Location, log)
 	letters.OnUnsubscribe = func(id int64) { announce(broker, newsletterTopic, id) }
 	var cache *pagecache.Cache
 	if cfg.CacheMB > 0 {
@@ -130,7 +127,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		if !st.SMTP.Configured() {
 			return nil, "", false
 		}
-		return mail.NewSMTP(st.SMTP), st.SMTP.From, true
+		return mail.NewSMTP(st.SMTP), mail.SiteFrom(st.SMTP.From, st.Name), true
 	}, 5*time.Second, log)
 	go janitor(bg, people, limiter, letters, log)
 	go sender.Run(bg, 5*time.Second)

@@ -142,11 +142,40 @@ func (s *Store) Verify(ctx context.Context, token string) (Person, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, ErrBadLink) {
+		if p, ok, verr := s.verifiedBy(ctx, token); verr != nil {
+			return Person{}, verr
+		} else if ok {
+			return p, ErrAlreadyVerified
+		}
+	}
 	if err != nil {
 		return Person{}, err
 	}
 	s.changed(id)
 	return s.ByID(ctx, id)
+}
+
+// ErrAlreadyVerified is a verification link used once already, for an
+// address that is confirmed: Verify returns the person with it.
+var ErrAlreadyVerified = errors.New("this address is already confirmed")
+
+// verifiedBy finds the person whose address a used verification link
+// confirmed, if that is still their confirmed address.
+func (s *Store) verifiedBy(ctx context.Context, token string) (Person, bool, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `SELECT u.id FROM account_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.purpose IN ($2, $3) AND t.used_at IS NOT NULL
+			AND u.email = t.email AND u.email_verified_at IS NOT NULL AND u.deleted_at IS NULL`,
+		hashToken(token), purposeVerify, purposeEmail).Scan(&id)
+	if errors.Is(db.MapError(s.db.Engine, err), apperr.ErrNotFound) {
+		return Person{}, false, nil
+	}
+	if err != nil {
+		return Person{}, false, fmt.Errorf("account: used link: %w", err)
+	}
+	p, err := s.ByID(ctx, id)
+	return p, err == nil, err
 }
 
 // Authenticate checks an e-mail address and password. It takes as long for
@@ -156,7 +185,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (Perso
 	email = strings.ToLower(strings.TrimSpace(email))
 	p, err := s.one(ctx, "u.email = $1 AND u.deleted_at IS NULL", email)
 	if errors.Is(err, apperr.ErrNotFound) || (err == nil && p.passwordHash == "") {
-		VerifyPassword(password, dummyHash)
+		VerifyPassword(password, dummyHash())
 		return Person{}, ErrBadCredentials
 	}
 	if err != nil {

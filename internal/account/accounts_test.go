@@ -97,8 +97,13 @@ func TestAccountLifecycle(t *testing.T) {
 		if err != nil || !ann.Verified() || !ann.Can(PermComment) {
 			t.Fatalf("verify: %v, verified %v", err, ann.Verified())
 		}
-		if _, err := s.Verify(ctx, token); !errors.Is(err, ErrBadLink) {
+		// Used again: it confirms nothing more, and says the address is
+		// confirmed already (not that the link is bad).
+		if again, err := s.Verify(ctx, token); !errors.Is(err, ErrAlreadyVerified) || again.ID != ann.ID {
 			t.Fatalf("reused link: %v", err)
+		}
+		if _, err := s.Verify(ctx, "no-such-token"); !errors.Is(err, ErrBadLink) {
+			t.Fatalf("unknown link: %v", err)
 		}
 
 		// Sessions: created, found, ended by a password change.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -115,5 +116,7 @@ func VerifyPassword(pw, encoded string) (ok, rehash bool) {
 }
 
 // dummyHash is compared against when no account matches, so a sign-in for
-// an unknown address takes as long as one for a known address.
-var dummyHash = HashPassword("no account has this password, it only burns time")
+// an unknown address takes as long as one for a known address. Made at the
+// first such sign-in, not when the program starts: a hash costs every
+// command and test a noticeable moment.
+var dummyHash = sync.OnceValue(func() string { return HashPassword("no account has this password, it only burns time") })

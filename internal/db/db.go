@@ -286,7 +286,8 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 type Tx struct {
 	tx         *sql.Tx
 	db         *DB
-	unprepared []string // statements to prepare for next time, after the commit
+	unprepared []string             // statements to prepare for next time, after the commit
+	local      map[string]*sql.Stmt // prepared on this transaction, for the statements it repeats
 }
 
 // Engine reports the engine the transaction runs on.
@@ -294,8 +295,10 @@ func (t *Tx) Engine() Engine { return t.db.Engine }
 
 // stmt is the writer's cached statement for query, bound to this
 // transaction (on SQLite's one writer connection, without preparing again).
-// One not yet cached cannot be prepared now: the transaction holds the only
-// writer connection. It runs unprepared and is prepared after the commit.
+// One not yet cached cannot be put in the cache now: the transaction holds
+// the only writer connection. It runs unprepared and is prepared after the
+// commit; run again in the same transaction (a bulk load's rows), it is
+// prepared on the transaction for the rest of it, not parsed per row.
 func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if t.db.Engine != SQLite {
 		return nil
@@ -303,9 +306,26 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if st, ok := t.db.writeStmts.m.Load(query); ok {
 		return t.tx.StmtContext(ctx, st.(*sql.Stmt))
 	}
-	if cacheable(query) {
-		t.unprepared = append(t.unprepared, query)
+	if st, ok := t.local[query]; ok {
+		return st
 	}
+	if !cacheable(query) {
+		return nil
+	}
+	for _, q := range t.unprepared {
+		if q == query { // the second time
+			st, err := t.tx.PrepareContext(ctx, query)
+			if err != nil {
+				return nil // the unprepared path reports the error
+			}
+			if t.local == nil {
+				t.local = map[string]*sql.Stmt{}
+			}
+			t.local[query] = st
+			return st
+		}
+	}
+	t.unprepared = append(t.unprepared, query)
 	return nil
 }
 

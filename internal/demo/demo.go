@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-	"sync"
 	"time"
 
 	"byline/internal/account"
@@ -64,8 +63,13 @@ var People = []account.NewPerson{
 // Password signs in every demo person. It is for trying the demo only.
 const Password = "motorledger-demo"
 
-// passwordHash is computed once: hashing is slow on purpose.
-var passwordHash = sync.OnceValue(func() string { return account.HashPassword(Password) })
+// passwordHashed is Password hashed with today's argon2id settings, once
+// and for all: hashing is slow on purpose (over a second on a busy machine
+// under the race detector), and every demo load would pay for it.
+// TestDemoPasswordHash checks it against Password and today's settings.
+const passwordHashed = "$argon2id$v=19$m=19456,t=2,p=1$XPKaEgoK4XTG0qDUKdqclg$seOM3NxpkoXMWx4VWZEXQyVk8fod2y7dac2peEvsHDI"
+
+func passwordHash() string { return passwordHashed }
 
 // ErrNotEmpty is returned when the database already has content.
 var ErrNotEmpty = errors.New("the database already has people or articles; the demo loads only into an empty database")

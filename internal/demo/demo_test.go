@@ -138,3 +138,12 @@ func TestGenerate(t *testing.T) {
 		}
 	})
 }
+
+// The demo's stored hash is Password's, made with today's settings (when
+// they change, make it again with account.HashPassword).
+func TestDemoPasswordHash(t *testing.T) {
+	ok, rehash := account.VerifyPassword(Password, passwordHashed)
+	if !ok || rehash {
+		t.Fatalf("the demo's password hash: matches %v, made with older settings %v", ok, rehash)
+	}
+}

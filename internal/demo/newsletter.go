@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"byline/internal/article"
@@ -25,6 +26,10 @@ var lastNames = []string{"abbott", "brennan", "castillo", "dubois", "eriksen"}
 func loadNewsletter(ctx context.Context, d *db.DB, articles *article.Store) error {
 	store := newsletter.NewStore(d, discard{}, articles)
 	site := newsletter.Site{Name: Settings.Name, BaseURL: "http://localhost:8080"}
+	// The confirmed and the departed come in as one import (one
+	// transaction); the few still pending sign up as readers do.
+	list := "email,consent,frequency,status\n"
+	var pending []newsletter.SignUp
 	n := 0
 	for r := 0; r < 3; r++ {
 		for _, f := range firstNames {
@@ -35,17 +40,27 @@ func loadNewsletter(ctx context.Context, d *db.DB, articles *article.Store) erro
 				if n%4 == 0 {
 					freq = newsletter.Daily
 				}
-				verified := n%15 != 0 // every fifteenth never confirmed
-				sub, err := store.Subscribe(ctx, site, newsletter.SignUp{Email: email, Frequency: freq, Verified: verified, Source: "demo", Consent: "demo data"})
-				if err != nil {
-					return fmt.Errorf("demo: subscriber: %w", err)
-				}
-				if n%23 == 0 {
-					if _, err := store.Unsubscribe(ctx, sub.Token); err != nil {
-						return err
-					}
+				switch {
+				case n%15 == 0: // every fifteenth never confirmed
+					pending = append(pending, newsletter.SignUp{Email: email, Frequency: freq, Source: "demo", Consent: "demo data"})
+				case n%23 == 0:
+					list += email + ",yes," + freq + ",unsubscribed\n"
+				default:
+					list += email + ",yes," + freq + ",confirmed\n"
 				}
 			}
+		}
+	}
+	rep, err := store.Import(ctx, strings.NewReader(list), "the demo")
+	if err != nil {
+		return fmt.Errorf("demo: subscribers: %w", err)
+	}
+	if len(rep.Problems) > 0 {
+		return fmt.Errorf("demo: subscribers: %v", rep.Problems)
+	}
+	for _, in := range pending {
+		if _, err := store.Subscribe(ctx, site, in); err != nil {
+			return fmt.Errorf("demo: subscriber: %w", err)
 		}
 	}
 	// Three weekly digests of the demo's spring 2012.

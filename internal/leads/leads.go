@@ -84,6 +84,7 @@ type Lead struct {
 	Timeframe, Comments string
 	Consent, IP, Status string
 	ThanksToken         string
+	HeldReason          string // why no dealer was sent it, as the shopper was told
 	Deliveries          []Delivery
 }
 
@@ -243,24 +244,71 @@ func makeName(cat *cars.Catalogue, id int64) string {
 // that sell the make and cover the postal code, least recently sent
 // first and within their daily caps, each receiving an ADF document by
 // mail. Dealers that had the same request from the same person lately are
-// recorded but not sent it again. It returns the lead with its deliveries.
+// recorded but not sent it again. The shopper is mailed what became of
+// the request (which dealers have it, or that it is kept and why) in the
+// same transaction. It returns the lead with its deliveries.
 func (s *Store) Submit(ctx context.Context, r Request, p Provider) (Lead, error) {
 	l, err := s.validate(ctx, r)
 	if err != nil {
 		return Lead{}, err
 	}
-	now := s.now()
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		l, err = s.route(ctx, tx, l, p, s.now())
+		return err
+	})
+	if err != nil {
+		return Lead{}, fmt.Errorf("leads: submit: %w", err)
+	}
+	return l, nil
+}
+
+// Past is a request made at a time gone by (the demo's history).
+type Past struct {
+	Request
+	At time.Time
+}
+
+// SubmitPast records and routes requests made in the past, in their order
+// and as Submit would have at their times, in one transaction (loading
+// many costs one commit).
+func (s *Store) SubmitPast(ctx context.Context, reqs []Past, p Provider) error {
+	ls := make([]Lead, len(reqs))
+	for i, r := range reqs {
+		l, err := s.validate(ctx, r.Request)
+		if err != nil {
+			return fmt.Errorf("leads: past request %d: %w", i+1, err)
+		}
+		ls[i] = l
+	}
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		for i, l := range ls {
+			if _, err := s.route(ctx, tx, l, p, reqs[i].At); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("leads: past requests: %w", err)
+	}
+	return nil
+}
+
+// route stores a validated lead made at now, sends it to its dealers and
+// mails its shopper, inside tx.
+func (s *Store) route(ctx context.Context, tx *db.Tx, l Lead, p Provider, now time.Time) (Lead, error) {
 	l.CreatedAt = now
 	l.Consent = ConsentText + " (agreed " + now.UTC().Format(time.RFC3339) + ")"
 	b := make([]byte, 16)
 	rand.Read(b)
 	l.ThanksToken = hex.EncodeToString(b)
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+	err := func() error {
 		already, err := s.recentDealers(ctx, tx, l, now)
 		if err != nil {
 			return err
 		}
-		pick, err := s.eligible(ctx, tx, l, now)
+		pick, covering, err := s.eligible(ctx, tx, l, now)
 		if err != nil {
 			return err
 		}
@@ -285,10 +333,13 @@ func (s *Store) Submit(ctx context.Context, r Request, p Provider) (Lead, error)
 				l.Status = Duplicate
 			}
 		}
+		if l.Status == Unrouted {
+			l.HeldReason = heldReason(l, covering)
+		}
 		err = tx.QueryRow(ctx, `INSERT INTO leads (created_at, make_id, model_id, year, postal, country, first_name, last_name, email, phone,
-			timeframe, comments, consent, ip, status, thanks_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+			timeframe, comments, consent, ip, status, thanks_token, held_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 			now, l.MakeID, l.ModelID, l.Year, l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, l.Timeframe,
-			commentsWithTrim(l), l.Consent, l.IP, l.Status, l.ThanksToken).Scan(&l.ID)
+			commentsWithTrim(l), l.Consent, l.IP, l.Status, l.ThanksToken, l.HeldReason).Scan(&l.ID)
 		if err != nil {
 			return err
 		}
@@ -319,12 +370,14 @@ func (s *Store) Submit(ctx context.Context, r Request, p Provider) (Lead, error)
 			}
 			l.Deliveries = append(l.Deliveries, dl)
 		}
-		return nil
-	})
-	if err != nil {
-		return Lead{}, fmt.Errorf("leads: submit: %w", err)
-	}
-	return l, nil
+		dealers := make(map[int64]Dealer, len(chosen))
+		for _, d := range chosen {
+			dealers[d.ID] = d
+		}
+		_, err = s.outbox.EnqueueID(ctx, tx, confirmationMail(answer(l, dealers), p))
+		return err
+	}()
+	return l, err
 }
 
 // commentsWithTrim keeps the chosen trim with the comments, where the
@@ -379,20 +432,30 @@ func (s *Store) recentDealers(ctx context.Context, tx *db.Tx, l Lead, now time.T
 // over the same dealers, so caps and turns hold; SQLite has one writer.
 var lockDealers = map[db.Engine]string{db.SQLite: "", db.Postgres: " FOR UPDATE OF d"}
 
+// heldReason says why a request went to no dealer: none covers it, or
+// those who do have had their day's share.
+func heldReason(l Lead, covering int) string {
+	if covering == 0 {
+		return fmt.Sprintf("no dealer in our network sells %s near %s yet", l.MakeName, l.Postal)
+	}
+	return fmt.Sprintf("the dealers who sell %s near %s have taken all the requests they can today", l.MakeName, l.Postal)
+}
+
 // eligible lists the active dealers that sell the lead's make, cover its
-// postal code and are under their cap today, least recently sent first.
-func (s *Store) eligible(ctx context.Context, tx *db.Tx, l Lead, now time.Time) ([]Dealer, error) {
+// postal code and are under their cap today, least recently sent first,
+// and how many cover it, capped or not.
+func (s *Store) eligible(ctx context.Context, tx *db.Tx, l Lead, now time.Time) ([]Dealer, int, error) {
 	rows, err := tx.Query(ctx, `SELECT `+dealerCols+` FROM dealers d JOIN dealer_makes dm ON dm.dealer_id = d.id
 		WHERE dm.make_id = $1 AND d.active = $2 ORDER BY d.last_lead_at IS NOT NULL, d.last_lead_at, d.id`+lockDealers[s.db.Engine], l.MakeID, true)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var covering []Dealer
 	for rows.Next() {
 		d, err := scanDealer(rows)
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, 0, err
 		}
 		if d.Covers(l.Postal) {
 			covering = append(covering, d)
@@ -400,14 +463,14 @@ func (s *Store) eligible(ctx context.Context, tx *db.Tx, l Lead, now time.Time) 
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(covering) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	today, err := s.countsSince(ctx, tx, s.dayStart(now))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []Dealer
 	for _, d := range covering {
@@ -415,7 +478,7 @@ func (s *Store) eligible(ctx context.Context, tx *db.Tx, l Lead, now time.Time) 
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	return out, len(covering), nil
 }
 
 // dayStart is the start of now's day where the site is.
@@ -456,14 +519,14 @@ func (s *Store) ByID(ctx context.Context, id int64) (Lead, error) {
 }
 
 const leadCols = `l.id, l.created_at, l.make_id, l.model_id, mk.name, md.name, l.year, l.postal, l.country, l.first_name, l.last_name,
-	l.email, l.phone, l.timeframe, l.comments, l.consent, l.ip, l.status, l.thanks_token`
+	l.email, l.phone, l.timeframe, l.comments, l.consent, l.ip, l.status, l.thanks_token, l.held_reason`
 
 const leadFrom = `leads l JOIN makes mk ON mk.id = l.make_id JOIN models md ON md.id = l.model_id`
 
 func scanLead(sc interface{ Scan(...any) error }) (Lead, error) {
 	var l Lead
 	err := sc.Scan(&l.ID, &l.CreatedAt, &l.MakeID, &l.ModelID, &l.MakeName, &l.ModelName, &l.Year, &l.Postal, &l.Country, &l.FirstName, &l.LastName,
-		&l.Email, &l.Phone, &l.Timeframe, &l.Comments, &l.Consent, &l.IP, &l.Status, &l.ThanksToken)
+		&l.Email, &l.Phone, &l.Timeframe, &l.Comments, &l.Consent, &l.IP, &l.Status, &l.ThanksToken, &l.HeldReason)
 	if t, rest, ok := strings.Cut(l.Comments, "\n"); ok && strings.HasPrefix(t, "Trim: ") {
 		l.Trim, l.Comments = strings.TrimPrefix(t, "Trim: "), rest
 	} else if strings.HasPrefix(l.Comments, "Trim: ") {

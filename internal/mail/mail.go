@@ -211,6 +211,31 @@ func (s *smtpSender) Send(ctx context.Context, from string, m Message, messageID
 	return nil
 }
 
+// SiteFrom is the From of the site's mail: the configured sender, shown
+// under the site's name (`"Car Magazine" <news@example.com>`) unless the
+// setting gives a name of its own. A sender that does not parse is kept as
+// it is (the mail server says what is wrong with it).
+func SiteFrom(from, siteName string) string {
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		return from
+	}
+	if a.Name == "" {
+		a.Name = strings.TrimSpace(siteName)
+	}
+	return a.String()
+}
+
+// HostOf is the host name of a site's base URL, the right-hand side of
+// its Message-IDs ("" when the URL has none).
+func HostOf(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
 // Helo is the name this host gives mail servers.
 func Helo() string {
 	if h, err := os.Hostname(); err == nil && h != "" && !strings.ContainsAny(h, " \t") {

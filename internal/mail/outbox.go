@@ -44,15 +44,26 @@ type Outbox struct {
 	db     *db.DB
 	now    func() time.Time
 	wake   chan struct{}
-	domain string
+	domain func(ctx context.Context) string
 }
 
 // NewOutbox returns the outbox in d. Message-IDs end in @domain.
 func NewOutbox(d *db.DB, domain string) *Outbox {
-	if domain == "" {
-		domain = "byline.localhost"
+	o := &Outbox{db: d, now: time.Now, wake: make(chan struct{}, 1)}
+	return o.WithDomain(func(context.Context) string { return domain })
+}
+
+// WithDomain makes Message-IDs end in what domain says when a message is
+// queued (the host of the site's address, which an admin may change), and
+// returns o.
+func (o *Outbox) WithDomain(domain func(ctx context.Context) string) *Outbox {
+	o.domain = func(ctx context.Context) string {
+		if d := domain(ctx); d != "" {
+			return d
+		}
+		return "byline.localhost"
 	}
-	return &Outbox{db: d, now: time.Now, wake: make(chan struct{}, 1), domain: domain}
+	return o
 }
 
 // Enqueue stores m to be sent, inside q's transaction when q is a Tx, so
@@ -84,7 +95,7 @@ func (o *Outbox) EnqueueID(ctx context.Context, q db.Querier, m Message) (string
 	}
 	b := make([]byte, 12)
 	rand.Read(b)
-	id := hex.EncodeToString(b) + "@" + o.domain // go-mail adds the angle brackets
+	id := hex.EncodeToString(b) + "@" + o.domain(ctx) // go-mail adds the angle brackets
 	now := o.now()
 	if _, err := q.Exec(ctx, `INSERT INTO mail_outbox (message_id, to_addr, subject, text_body, html_body, headers, attachments, status, next_attempt_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8)`, id, m.To, m.Subject, m.Text, m.HTML, string(headers), string(attachments), now); err != nil {

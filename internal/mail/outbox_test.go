@@ -154,3 +154,51 @@ func testConfig(srv *mailtest.Server) SMTP {
 	c.Timeout = 5 * time.Second
 	return c
 }
+
+// Mail carries the site's name as the sender's display name and the host
+// of the site's address in its Message-ID, both read when it is sent or
+// queued (an admin may change them).
+func TestSiteNameAndHostInHeaders(t *testing.T) {
+	for _, c := range []struct{ from, name, want string }{
+		{"news@example.com", "Car Magazine", `"Car Magazine" <news@example.com>`},
+		{"Desk <news@example.com>", "Car Magazine", `"Desk" <news@example.com>`},
+		{"news@example.com", "Revue Automobile Genève", `=?utf-8?q?Revue_Automobile_Gen=C3=A8ve?= <news@example.com>`},
+		{"news@example.com", "", `<news@example.com>`},
+		{"not an address", "Car Magazine", "not an address"},
+	} {
+		if got := SiteFrom(c.from, c.name); got != c.want {
+			t.Errorf("SiteFrom(%q, %q) = %q, want %q", c.from, c.name, got, c.want)
+		}
+	}
+	for in, want := range map[string]string{"https://news.example.com": "news.example.com", "http://127.0.0.1:8080/": "127.0.0.1", "": "", "::": ""} {
+		if got := HostOf(in); got != want {
+			t.Errorf("HostOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	srv := mailtest.Start(t)
+	host := "news.example.com"
+	o := NewOutbox(d, "").WithDomain(func(context.Context) string { return host })
+	cfg := testConfig(srv)
+	for _, h := range []string{"news.example.com", "cars.example.org"} {
+		host = h
+		if err := o.Enqueue(ctx, d, Message{To: "a@example.com", Subject: "s", Text: "t"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.drain(ctx, func(context.Context) (Sender, string, bool) {
+		return NewSMTP(cfg), SiteFrom(cfg.From, "Car Magazine"), true
+	}, quiet)
+	got := srv.Wait(t, 2, 10*time.Second)
+	for i, h := range []string{"news.example.com", "cars.example.org"} {
+		m := got[i]
+		if from := m.Header.Get("From"); from != `"Car Magazine" <noreply@example.com>` {
+			t.Errorf("From: %q", from)
+		}
+		if id := m.Header.Get("Message-Id"); !strings.HasSuffix(id, "@"+h+">") {
+			t.Errorf("Message-Id %q, want one at %s", id, h)
+		}
+	}
+}

@@ -69,6 +69,22 @@ func (f *fixture) lastConfirmLink(t *testing.T, addr string) string {
 	return ""
 }
 
+// lastMail is the newest mail to addr in the outbox.
+func (f *fixture) lastMail(t *testing.T, addr string) mail.Stored {
+	t.Helper()
+	msgs, err := f.outbox.List(context.Background(), 0, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.To == addr {
+			return m
+		}
+	}
+	t.Fatalf("no mail to %s", addr)
+	return mail.Stored{}
+}
+
 func (f *fixture) mailsTo(t *testing.T, addr string) int {
 	msgs, err := f.outbox.List(context.Background(), 0, 500)
 	if err != nil {
@@ -98,24 +114,49 @@ func TestDoubleOptIn(t *testing.T) {
 		}
 		first := f.lastConfirmLink(t, "reader@example.com")
 
-		// The same address again is no error and no second entry.
-		again, err := f.s.Subscribe(ctx, site, SignUp{Email: "reader@example.com"})
-		if err != nil || again.ID != sub.ID {
+		// The same address again is no error and no second entry, and
+		// within the hour no second mail: the first link still works.
+		f.clock = f.clock.Add(50 * time.Minute)
+		again, err := f.s.Subscribe(ctx, site, SignUp{Email: "reader@example.com", Frequency: Daily})
+		if err != nil || again.ID != sub.ID || again.Status != Pending || again.Frequency != Daily {
 			t.Fatalf("second sign-up: %+v %v", again, err)
 		}
 		if list, _ := f.s.Subscribers(ctx, SubscriberQuery{Text: "reader@"}); len(list) != 1 {
 			t.Fatalf("%d entries for one address", len(list))
 		}
+		if n := f.mailsTo(t, "reader@example.com"); n != 1 {
+			t.Fatalf("signing up twice within the hour sent %d confirmation mails", n)
+		}
+		// After the hour, a fresh link replaces the first.
+		f.clock = f.clock.Add(11 * time.Minute)
+		if _, err := f.s.Subscribe(ctx, site, SignUp{Email: "reader@example.com"}); err != nil || f.mailsTo(t, "reader@example.com") != 2 {
+			t.Fatalf("a sign-up after the hour: %v, %d mails", err, f.mailsTo(t, "reader@example.com"))
+		}
 		second := f.lastConfirmLink(t, "reader@example.com")
-		if _, err := f.s.Confirm(ctx, first); !errors.Is(err, ErrBadLink) {
+		if second == first {
+			t.Fatal("the second mail has the first link")
+		}
+		if _, err := f.s.Confirm(ctx, site, first); !errors.Is(err, ErrBadLink) {
 			t.Fatalf("a replaced link still works: %v", err)
 		}
-		got, err := f.s.Confirm(ctx, second)
+		got, err := f.s.Confirm(ctx, site, second)
 		if err != nil || got.Status != Confirmed {
 			t.Fatalf("confirm: %+v %v", got, err)
 		}
-		if _, err := f.s.Confirm(ctx, second); !errors.Is(err, ErrBadLink) {
-			t.Fatalf("a link worked twice: %v", err)
+		// Confirmed: a welcome with the preferences link.
+		welcome := f.lastMail(t, "reader@example.com")
+		if !strings.Contains(welcome.Subject, "Welcome") || !strings.Contains(welcome.Text, "http://news.test/newsletter/preferences?t="+got.Token) ||
+			!strings.Contains(welcome.HTML, "/newsletter/preferences?t="+got.Token) || f.mailsTo(t, "reader@example.com") != 3 {
+			t.Fatalf("welcome mail %q:\n%s", welcome.Subject, welcome.Text)
+		}
+		// The link a second time confirms nothing more, and says the
+		// subscription is confirmed (with the subscriber, for their
+		// preferences) rather than that the link is bad.
+		if again, err := f.s.Confirm(ctx, site, second); !errors.Is(err, ErrAlreadyConfirmed) || again.ID != got.ID || again.Token != got.Token {
+			t.Fatalf("a link used twice: %+v %v", again, err)
+		}
+		if f.mailsTo(t, "reader@example.com") != 3 {
+			t.Fatal("a second click mailed again")
 		}
 		// Signing up once confirmed sends nothing more.
 		before := f.mailsTo(t, "reader@example.com")
@@ -123,9 +164,11 @@ func TestDoubleOptIn(t *testing.T) {
 			t.Fatalf("a confirmed address got another mail: %v", err)
 		}
 
-		// A signed-in reader's verified address needs no link.
+		// A signed-in reader's verified address needs no link: the one
+		// mail is the welcome.
 		v, err := f.s.Subscribe(ctx, site, SignUp{Email: "member@example.com", Verified: true, UserID: 0, Frequency: Daily})
-		if err != nil || v.Status != Confirmed || f.mailsTo(t, "member@example.com") != 0 {
+		if err != nil || v.Status != Confirmed || f.mailsTo(t, "member@example.com") != 1 ||
+			!strings.Contains(f.lastMail(t, "member@example.com").Text, "preferences?t="+v.Token) {
 			t.Fatalf("verified sign-up: %+v %v", v, err)
 		}
 
@@ -149,7 +192,7 @@ func TestDoubleOptIn(t *testing.T) {
 		f.s.Subscribe(ctx, site, SignUp{Email: "later@example.com"})
 		link := f.lastConfirmLink(t, "later@example.com")
 		f.clock = f.clock.Add(confirmTTL + time.Minute)
-		if _, err := f.s.Confirm(ctx, link); !errors.Is(err, ErrBadLink) {
+		if _, err := f.s.Confirm(ctx, site, link); !errors.Is(err, ErrBadLink) {
 			t.Fatalf("an expired link worked: %v", err)
 		}
 		f.clock = f.clock.Add(pendingTTL)
@@ -282,8 +325,15 @@ func TestSendToOutbox(t *testing.T) {
 			}
 		}
 		for i := 0; i < 5; i++ {
-			if n := f.mailsTo(t, fmt.Sprintf("sub%d@example.com", i)); n != 1 {
-				t.Fatalf("sub%d has %d mails in the outbox", i, n)
+			n := 0
+			msgs, _ := f.outbox.List(ctx, 0, 500)
+			for _, m := range msgs {
+				if m.To == fmt.Sprintf("sub%d@example.com", i) && m.Subject == "Outbox news" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("sub%d has %d copies in the outbox", i, n)
 			}
 		}
 	})
@@ -480,6 +530,58 @@ func TestSenderEdges(t *testing.T) {
 		rep, err := f.s.Import(ctx, strings.NewReader("email,consent\nok@example.com,yes\n\"bad@example.com,yes\nlast@example.com,yes\n"), "t")
 		if err != nil || len(rep.Problems) == 0 {
 			t.Fatalf("malformed row: %+v %v", rep, err)
+		}
+	})
+}
+
+// A connection cut in the middle of a message (the server resets it after
+// its 354, while the body is on its way) leaves that delivery unsent: it
+// is tried again later and arrives exactly once.
+func TestSendSurvivesAConnectionCutMidMessage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		smtp := mailtest.Start(t)
+		f.confirmed(t, 3, Weekly)
+		c, err := f.s.CreateDraft(ctx, 0, Compose{Subject: "Cut short", Intro: "Hello.", ArticleIDs: []int64{f.art.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.StartNow(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{SMTP: mail.SMTP{Host: "127.0.0.1", Port: smtp.Port, TLS: mail.TLSNone, From: "news@news.test"}, Concurrency: 1, Site: site,
+			MessageHost: mail.HostOf(site.BaseURL)}
+		sender := NewSender(f.s, func(context.Context) Config { return cfg }, slog.New(slog.DiscardHandler))
+		smtp.DropNext(1)
+		if err := sender.Send(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := f.s.Progress(ctx, c.ID)
+		if smtp.Dropped() != 1 || len(smtp.Messages()) != 2 || p.Sent != 2 || p.Queued != 1 {
+			t.Fatalf("after a cut connection: %d dropped, %d delivered, progress %+v (the lost message must not count as sent)",
+				smtp.Dropped(), len(smtp.Messages()), p)
+		}
+		f.clock = f.clock.Add(time.Hour) // past its backoff
+		if err := sender.Send(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, _ = f.s.Progress(ctx, c.ID)
+		if got, _ := f.s.Campaign(ctx, c.ID); p.Sent != 3 || got.Status != Sent {
+			t.Fatalf("after the retry: %+v, campaign %s", p, got.Status)
+		}
+		seen := map[string]int{}
+		for _, m := range smtp.Messages() {
+			seen[m.To[0]]++
+			// The sender is shown under the site's name; Message-IDs name the site's host.
+			if from, id := m.Header.Get("From"), m.Header.Get("Message-Id"); from != `"Test Ledger" <news@news.test>` || !strings.HasSuffix(id, "@news.test>") {
+				t.Fatalf("From %q, Message-Id %q", from, id)
+			}
+		}
+		for i := 0; i < 3; i++ {
+			if n := seen[fmt.Sprintf("sub%d@example.com", i)]; n != 1 {
+				t.Fatalf("sub%d got %d copies: %v", i, n, seen)
+			}
 		}
 	})
 }

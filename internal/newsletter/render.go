@@ -158,6 +158,45 @@ var confirmHTML = template.Must(template.New("h").Parse(`<!doctype html>
 </body></html>
 `))
 
+// welcomeMail greets a subscriber whose subscription is confirmed, with
+// the link to their preferences (how often, or unsubscribe).
+func welcomeMail(site Site, sub Subscriber) mail.Message {
+	prefs := site.BaseURL + "/newsletter/preferences?t=" + sub.Token
+	var t, h bytes.Buffer
+	data := struct {
+		Site      Site
+		Frequency string
+		Prefs     string
+	}{site, sub.Frequency, prefs}
+	welcomeText.Execute(&t, data)
+	welcomeHTML.Execute(&h, data)
+	return mail.Message{To: sub.Email, Subject: "Welcome to the " + site.Name + " e-newsletter", Text: t.String(), HTML: h.String(),
+		Headers: map[string]string{"List-Unsubscribe": "<" + site.BaseURL + "/newsletter/unsubscribe?t=" + sub.Token + ">",
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}}
+}
+
+var welcomeText = texttemplate.Must(texttemplate.New("t").Parse(`Hello,
+
+Your subscription to the {{.Site.Name}} e-newsletter is confirmed: the {{.Frequency}} digest will come to this address.
+
+To receive it more or less often, or to unsubscribe, use your preferences page (keep this mail to find it again):
+
+{{.Prefs}}
+
+-- 
+{{.Site.Name}}
+`))
+
+var welcomeHTML = template.Must(template.New("h").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Welcome</title></head>
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1c1b19; max-width: 36rem; margin: 0 auto; padding: 1.5rem;">
+<p style="font: 700 1.3rem Georgia, serif;">{{.Site.Name}}</p>
+<p>Your subscription to the {{.Site.Name}} e-newsletter is confirmed: the {{.Frequency}} digest will come to this address.</p>
+<p>To receive it more or less often, or to unsubscribe, use <a href="{{.Prefs}}">your preferences page</a> (keep this mail to find it again).</p>
+<p style="font-size: .9rem; color: #5e5a53;">Or paste this address into your browser:<br>{{.Prefs}}</p>
+</body></html>
+`))
+
 var digestText = texttemplate.Must(texttemplate.New("t").Parse(`{{.Site.Name}}
 {{.Subject}}
 {{range .Intro}}

@@ -531,7 +531,7 @@ func (s *Sender) toOutbox(campaign int64, r *Rendered) deliverFunc {
 func (s *Sender) smtpPool(cfg Config, campaign int64, r *Rendered) (deliverFunc, func()) {
 	conns := make([]*smtpConn, max(1, cfg.Concurrency))
 	marks := newMarker(s.store, campaign)
-	from := cfg.SMTP.From
+	from := mail.SiteFrom(cfg.SMTP.From, cfg.Site.Name)
 	fromAddr := from
 	if a, err := netmail.ParseAddress(from); err == nil {
 		fromAddr, from = a.Address, a.String()
@@ -692,12 +692,14 @@ func (sc *smtpConn) send(ctx context.Context, from, to string, msg []byte, mark 
 	if err != nil {
 		return refused(err, outFailed)
 	}
-	if _, err := sc.c.Text.W.Write(dotStuff(msg)); err == nil {
+	// A body that did not all go out (the connection died mid-message) is
+	// not marked: the server discards it, and the delivery is tried again.
+	if _, err = sc.c.Text.W.Write(dotStuff(msg)); err == nil {
 		err = sc.c.Text.W.Flush() // the server has it all but the end while we mark
 	}
 	if err != nil {
 		sc.drop()
-		return outRetry, err.Error()
+		return outRetry, "connection lost while sending the message: " + err.Error()
 	}
 	var end uint
 	var endErr error
@@ -705,12 +707,16 @@ func (sc *smtpConn) send(ctx context.Context, from, to string, msg []byte, mark 
 		sc.drop() // no "." is sent: the server drops the message
 		return outDropped, ""
 	}
-	id, err = end, endErr
-	if err == nil {
-		sc.c.Text.StartResponse(id)
-		_, _, err = sc.c.Text.ReadResponse(250)
-		sc.c.Text.EndResponse(id)
+	if endErr != nil {
+		// The "." could not be written, so the server never had the whole
+		// message: it is not delivered, whatever the mark says.
+		sc.drop()
+		return outRetryMarked, "connection lost before the end of the message: " + endErr.Error()
 	}
+	id = end
+	sc.c.Text.StartResponse(id)
+	_, _, err = sc.c.Text.ReadResponse(250)
+	sc.c.Text.EndResponse(id)
 	if err != nil {
 		var te *textproto.Error
 		if errors.As(err, &te) {

@@ -39,6 +39,11 @@ const (
 	pendingTTL = 7 * 24 * time.Hour
 )
 
+// resendAfter is how long a pending sign-up waits before signing up again
+// mails another confirmation link: a form sent twice, or by a bot, does
+// not fill a stranger's inbox.
+const resendAfter = time.Hour
+
 // Subscriber is one address on the list.
 type Subscriber struct {
 	ID             int64
@@ -113,7 +118,9 @@ type SignUp struct {
 // that must be confirmed gets a single-use link by mail and receives
 // nothing else before it is used. Signing up an address already on the
 // list is not an error and adds nothing: it reports the subscriber as is
-// (and mails a fresh link if it was still pending).
+// (and mails a fresh link if it was still pending, unless its last link
+// went out less than an hour ago and still works). An address on the list
+// at once (a reader's verified one) is mailed a welcome.
 func (s *Store) Subscribe(ctx context.Context, site Site, in SignUp) (Subscriber, error) {
 	email, ok := mail.CleanAddress(in.Email)
 	if !ok {
@@ -147,6 +154,22 @@ func (s *Store) Subscribe(ctx context.Context, site Site, in SignUp) (Subscriber
 		case cur.Status == Confirmed:
 			out = cur
 			return nil
+		case cur.Status == Pending && !in.Verified:
+			var expires *time.Time
+			if err := tx.QueryRow(ctx, `SELECT confirm_expires_at FROM subscribers WHERE id = $1`, cur.ID).Scan(&expires); err != nil {
+				return err
+			}
+			if expires != nil && now.Before(*expires) && now.Before(expires.Add(-confirmTTL+resendAfter)) {
+				// The link mailed a moment ago still works: the answer is
+				// the same, but no second mail.
+				if _, err := tx.Exec(ctx, `UPDATE subscribers SET frequency = $2 WHERE id = $1`, cur.ID, in.Frequency); err != nil {
+					return err
+				}
+				cur.Frequency = in.Frequency
+				out = cur
+				return nil
+			}
+			fallthrough
 		default: // pending, unsubscribed or bounced: asking again starts over
 			if _, err := tx.Exec(ctx, `UPDATE subscribers SET status = 'pending', frequency = $2, consent = $3, source = $4, created_at = $5,
 				unsubscribed_at = NULL, bounced_at = NULL, last_error = '' WHERE id = $1`, cur.ID, in.Frequency, in.Consent, in.Source, now); err != nil {
@@ -161,7 +184,7 @@ func (s *Store) Subscribe(ctx context.Context, site Site, in SignUp) (Subscriber
 			}
 			cur.Status, cur.ConfirmedAt = Confirmed, now
 			out = cur
-			return nil
+			return s.mailer.Enqueue(ctx, tx, welcomeMail(site, cur))
 		}
 		secret, hash := token.New()
 		if _, err := tx.Exec(ctx, `UPDATE subscribers SET confirm_hash = $2, confirm_expires_at = $3 WHERE id = $1`, cur.ID, hash, now.Add(confirmTTL)); err != nil {
@@ -189,21 +212,52 @@ func nullID(id int64) any {
 // ErrBadLink is a confirmation link that is unknown, used or expired.
 var ErrBadLink = errors.New("this confirmation link is invalid, has expired, or was already used")
 
-// Confirm spends a confirmation link: the address is on the list from now.
-func (s *Store) Confirm(ctx context.Context, secret string) (Subscriber, error) {
+// ErrAlreadyConfirmed is a confirmation link used before, whose
+// subscription is confirmed: Confirm returns the subscriber with it.
+var ErrAlreadyConfirmed = errors.New("this subscription is already confirmed")
+
+// Confirm spends a confirmation link: the address is on the list from now,
+// and is mailed a welcome with its preferences link. The used link's hash
+// is kept with the subscriber (never matched as pending again), so a
+// second click is told the subscription is confirmed rather than that the
+// link is bad.
+func (s *Store) Confirm(ctx context.Context, site Site, secret string) (Subscriber, error) {
 	now := s.now()
-	var id int64
+	var sub Subscriber
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `UPDATE subscribers SET status = 'confirmed', confirmed_at = $2, confirm_hash = NULL, confirm_expires_at = NULL
-			WHERE confirm_hash = $1 AND status = 'pending' AND confirm_expires_at > $2 RETURNING id`, token.Hash(secret), now).Scan(&id)
+		var err error
+		sub, err = scanSub(tx.QueryRow(ctx, `UPDATE subscribers SET status = 'confirmed', confirmed_at = $2, confirm_expires_at = NULL
+			WHERE confirm_hash = $1 AND status = 'pending' AND confirm_expires_at > $2 RETURNING `+subCols, token.Hash(secret), now))
+		if err != nil {
+			return err
+		}
+		return s.mailer.Enqueue(ctx, tx, welcomeMail(site, sub))
 	})
 	if errors.Is(err, sql.ErrNoRows) {
+		if sub, ok, err := s.ConfirmedBy(ctx, secret); err != nil {
+			return Subscriber{}, err
+		} else if ok {
+			return sub, ErrAlreadyConfirmed
+		}
 		return Subscriber{}, ErrBadLink
 	}
 	if err != nil {
 		return Subscriber{}, fmt.Errorf("newsletter: confirm: %w", err)
 	}
-	return s.ByID(ctx, id)
+	return sub, nil
+}
+
+// ConfirmedBy finds the confirmed subscriber whose subscription a used
+// confirmation link confirmed.
+func (s *Store) ConfirmedBy(ctx context.Context, secret string) (Subscriber, bool, error) {
+	if secret == "" {
+		return Subscriber{}, false, nil
+	}
+	sub, err := s.one(ctx, `confirm_hash = $1 AND status = 'confirmed'`, token.Hash(secret))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return Subscriber{}, false, nil
+	}
+	return sub, err == nil, err
 }
 
 // ByID returns a subscriber.
@@ -358,6 +412,16 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 		out[st] += 0 // every status shows, also at zero
 	}
 	return out, nil
+}
+
+// Audiences is how many confirmed subscribers each audience reaches
+// now: all, daily and weekly.
+func (s *Store) Audiences(ctx context.Context) (map[string]int, error) {
+	byFreq, err := s.db.CountBy(ctx, `SELECT frequency, count(*) FROM subscribers WHERE status = 'confirmed' GROUP BY frequency`)
+	if err != nil {
+		return nil, fmt.Errorf("newsletter: audiences: %w", err)
+	}
+	return map[string]int{All: byFreq[Daily] + byFreq[Weekly], Daily: byFreq[Daily], Weekly: byFreq[Weekly]}, nil
 }
 
 // ConfirmedOverTime is how many of today's confirmed subscribers had

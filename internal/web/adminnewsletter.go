@@ -190,6 +190,79 @@ type campaignData struct {
 	Failures  []newsletter.Failure
 	Audiences []string
 	Now       string // for the schedule field
+	// Questions asks, for each audience, before it is sent to ("Send to
+	// 1,234 readers?"); Confirm is the one asked now, when a send waits
+	// for the editor's yes.
+	Questions map[string]string
+	Confirm   string
+}
+
+// readersQuestion is asked before a newsletter goes out to n readers.
+func readersQuestion(n int) string {
+	if n == 1 {
+		return "Send to 1 reader?"
+	}
+	return "Send to " + thousands(n) + " readers?"
+}
+
+// questions fills in the question for each audience.
+func (s *Server) questions(ctx context.Context, d *campaignData) error {
+	n, err := s.Newsletter.Audiences(ctx)
+	if err != nil {
+		return err
+	}
+	d.Questions = map[string]string{}
+	for _, a := range d.Audiences {
+		d.Questions[a] = readersQuestion(n[a])
+	}
+	return nil
+}
+
+// orderPicked lists the picked articles first, in the newsletter's order,
+// then the others as they came.
+func orderPicked(arts []article.Article, ids []int64) []article.Article {
+	byID := make(map[int64]article.Article, len(arts))
+	for _, a := range arts {
+		byID[a.ID] = a
+	}
+	out := make([]article.Article, 0, len(arts))
+	picked := map[int64]bool{}
+	for _, id := range ids {
+		if a, ok := byID[id]; ok && !picked[id] {
+			out = append(out, a)
+			picked[id] = true
+		}
+	}
+	for _, a := range arts {
+		if !picked[a.ID] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// moveArticle applies an up or down button ("up:12", "down:12") to the
+// picked articles' order and returns the article moved.
+func moveArticle(ids []int64, move string) ([]int64, int64) {
+	dir, idText, _ := strings.Cut(move, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return ids, 0
+	}
+	out := append([]int64(nil), ids...)
+	for i, a := range out {
+		if a != id {
+			continue
+		}
+		switch {
+		case dir == "up" && i > 0:
+			out[i-1], out[i] = out[i], out[i-1]
+		case dir == "down" && i < len(out)-1:
+			out[i+1], out[i] = out[i], out[i+1]
+		}
+		break
+	}
+	return out, id
 }
 
 // recentArticles are the articles a newsletter may list: the latest 40.
@@ -205,10 +278,14 @@ func (s *Server) newCampaign(w http.ResponseWriter, r *http.Request, v *viewer) 
 	}
 	d := campaignData{New: true, Editable: true, Articles: arts, Picked: map[int64]bool{}, Audiences: []string{newsletter.All, newsletter.Weekly, newsletter.Daily}}
 	d.Campaign.Subject = s.site(r).Name + " e-Newsletter, " + time.Now().In(s.Location).Format("January 2, 2006")
+	d.Campaign.Audience = newsletter.All
 	for i, a := range arts { // the week's articles, picked to start with
 		if i < 10 && time.Since(a.PublishedAt) < 7*24*time.Hour {
 			d.Picked[a.ID] = true
 		}
+	}
+	if err := s.questions(r.Context(), &d); err != nil {
+		return err
 	}
 	return s.adminPage(w, r, v, http.StatusOK, "admin/campaign", "New newsletter", nil, d)
 }
@@ -218,10 +295,13 @@ func (s *Server) adminCampaign(w http.ResponseWriter, r *http.Request, v *viewer
 	if err != nil {
 		return err
 	}
-	return s.campaignPage(w, r, v, id, http.StatusOK, nil)
+	return s.campaignPage(w, r, v, id, http.StatusOK, nil, false)
 }
 
-func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *viewer, id int64, status int, f *form) error {
+// campaignPage shows a newsletter: the form while it may change, its
+// delivery once it goes out; with confirm, the question asked before
+// sending it, and a button that says yes.
+func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *viewer, id int64, status int, f *form, confirm bool) error {
 	ctx := r.Context()
 	c, err := s.Newsletter.Campaign(ctx, id)
 	if err != nil {
@@ -229,7 +309,11 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *viewer,
 	}
 	d := campaignData{Campaign: c, Editable: c.Status == newsletter.Draft || c.Status == newsletter.Scheduled, Picked: map[int64]bool{},
 		Audiences: []string{newsletter.All, newsletter.Weekly, newsletter.Daily}}
-	for _, a := range c.ArticleIDs {
+	picked := c.ArticleIDs
+	if f != nil && f.Get("subject") != "" { // a refused edit keeps what was picked, in its order
+		picked = composeOf(f).ArticleIDs
+	}
+	for _, a := range picked {
 		d.Picked[a] = true
 	}
 	if d.Editable {
@@ -252,6 +336,13 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *viewer,
 					return err
 				}
 			}
+		}
+		d.Articles = orderPicked(d.Articles, picked)
+		if err := s.questions(ctx, &d); err != nil {
+			return err
+		}
+		if confirm {
+			d.Confirm = d.Questions[c.Audience]
 		}
 	} else {
 		if d.Progress, err = s.Newsletter.Progress(ctx, id); err != nil {
@@ -331,13 +422,17 @@ func (s *Server) campaignPreview(w http.ResponseWriter, r *http.Request, v *view
 	return err
 }
 
-// composeOf reads the compose form.
+// composeOf reads the compose form: the picked articles in the order the
+// form lists them, with an up or down button's move applied.
 func composeOf(f *form) newsletter.Compose {
 	c := newsletter.Compose{Subject: f.Get("subject"), Intro: f.Get("intro"), Audience: f.Get("audience")}
 	for _, a := range f.Values["article"] {
 		if id, err := strconv.ParseInt(a, 10, 64); err == nil {
 			c.ArticleIDs = append(c.ArticleIDs, id)
 		}
+	}
+	if mv := f.Get("move"); mv != "" {
+		c.ArticleIDs, _ = moveArticle(c.ArticleIDs, mv)
 	}
 	return c
 }
@@ -362,11 +457,15 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *viewe
 		if aerr != nil {
 			return aerr
 		}
-		d := campaignData{New: true, Editable: true, Articles: arts, Picked: map[int64]bool{}, Audiences: []string{newsletter.All, newsletter.Weekly, newsletter.Daily}}
+		d := campaignData{New: true, Editable: true, Articles: orderPicked(arts, composeOf(f).ArticleIDs), Picked: map[int64]bool{},
+			Audiences: []string{newsletter.All, newsletter.Weekly, newsletter.Daily}}
 		for _, a := range composeOf(f).ArticleIDs {
 			d.Picked[a] = true
 		}
 		d.Campaign.Subject, d.Campaign.Intro, d.Campaign.Audience = f.Get("subject"), f.Get("intro"), f.Get("audience")
+		if err := s.questions(r.Context(), &d); err != nil {
+			return err
+		}
 		return s.adminPage(w, r, v, http.StatusUnprocessableEntity, "admin/campaign", "New newsletter", f, d)
 	}
 	return s.campaignAct(w, r, v, c.ID, f)
@@ -384,12 +483,12 @@ func (s *Server) campaignAction(w http.ResponseWriter, r *http.Request, v *viewe
 		return err
 	}
 	if refused {
-		return s.campaignPage(w, r, v, id, http.StatusUnprocessableEntity, f)
+		return s.campaignPage(w, r, v, id, http.StatusUnprocessableEntity, f, false)
 	}
 	if f.Get("subject") != "" {
 		if err := s.Newsletter.UpdateDraft(r.Context(), id, composeOf(f)); err != nil {
 			if f.fail(err) {
-				return s.campaignPage(w, r, v, id, http.StatusUnprocessableEntity, f)
+				return s.campaignPage(w, r, v, id, http.StatusUnprocessableEntity, f, false)
 			}
 			if errors.Is(err, newsletter.ErrNotEditable) {
 				return badRequest{err.Error()}
@@ -403,6 +502,11 @@ func (s *Server) campaignAction(w http.ResponseWriter, r *http.Request, v *viewe
 func (s *Server) campaignAct(w http.ResponseWriter, r *http.Request, v *viewer, id int64, f *form) error {
 	ctx := r.Context()
 	back := "/admin/newsletter/campaigns/" + strconv.FormatInt(id, 10)
+	if mv := f.Get("move"); mv != "" { // an up or down button: saved, back at the article moved
+		_, moved := moveArticle(nil, mv)
+		http.Redirect(w, r, back+"#a-"+strconv.FormatInt(moved, 10), http.StatusSeeOther)
+		return nil
+	}
 	switch f.Get("action") {
 	case "", "save":
 		return s.redirectFlash(w, r, back, "newsletter-draft-saved")
@@ -426,9 +530,13 @@ func (s *Server) campaignAct(w http.ResponseWriter, r *http.Request, v *viewer, 
 			if err != nil || t.Before(time.Now().Add(-time.Minute)) {
 				f.Errors["at"] = "choose a date and time to come"
 				f.Error = "Please correct the fields marked below."
-				return s.campaignPage(w, r, v, id, http.StatusUnprocessableEntity, f)
+				return s.campaignPage(w, r, v, id, http.StatusUnprocessableEntity, f, false)
 			}
 			at = t
+		} else if f.Get("confirm") != "yes" {
+			// Sending now asks first, naming how many readers it reaches
+			// (the page's script asks in a dialog and says yes for it).
+			return s.campaignPage(w, r, v, id, http.StatusOK, nil, true)
 		}
 		start := s.Newsletter.Schedule
 		if at.IsZero() { // now: its readers are fixed at once, and the page shows it going out

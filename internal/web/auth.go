@@ -28,6 +28,7 @@ type authData struct {
 	Remember  bool
 	Message   string
 	Person    *account.Person
+	Already   bool // the address was confirmed before this link was followed
 }
 
 // authPage renders one of the account forms (no sidebar: one task at a time).
@@ -182,7 +183,15 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 			return s.redirectFlash(w, r, "/account", "verified")
 		}
 		d.Person = &p
+	case errors.Is(err, account.ErrAlreadyVerified):
+		// A second click on a used link: nothing is wrong, say so.
+		d.Person, d.Already = &p, true
 	case errors.Is(err, account.ErrBadLink):
+		if v := currentViewer(r); v != nil && v.Verified() {
+			// An old link, but the signed-in reader's address is confirmed.
+			d.Person, d.Already = &v.Person, true
+			break
+		}
 		status, d.Message = http.StatusGone, "This confirmation link is invalid, has expired, or was already used. Sign in to have a new one sent."
 	default:
 		if f := newForm(r); f.fail(err) {

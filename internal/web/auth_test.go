@@ -176,13 +176,22 @@ func TestSignUpVerifySignInOut(t *testing.T) {
 	}
 	link := linkIn(t, verifyMail)
 	b.expect(b.get(link), 200, "your address casey@example.com is confirmed")
-	b.expect(b.get(link), 410, "invalid, has expired, or was already used")
+	// A second click before signing in: done already, sign in from here.
+	b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/login"`)
 	resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "return_to": {article + "#respond"}})
 	b.expect(resp, 303)
 	b.expect(b.get(article), 200, `id="comment-form"`, "Casey Reader")
+	// A second click, signed in: the reader is told it is done, not to sign in.
+	b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/account"`)
+	if strings.Contains(b.last, "invalid") {
+		t.Fatalf("a used link tells a confirmed, signed-in reader it is invalid:\n%s", b.last)
+	}
+	b.expect(b.get("/verify?token=no-such-token"), 200, "already confirmed") // signed in and confirmed: whatever the link
 
 	// Sign out, then sign in again with return_to.
 	b.expect(b.post("/logout", url.Values{"return_to": {article}}), 303)
+	b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/login"`)
+	b.expect(b.get("/verify?token=no-such-token"), 410, "invalid, has expired, or was already used")
 	b.expect(b.get(article), 200, "You must be <a href=")
 	b.expect(b.get("/account"), 303)
 

@@ -264,24 +264,17 @@ func (s *Server) submitQuote(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type thanksData struct {
-	Lead    leads.Lead
-	Dealers []leads.Dealer
-}
-
-// quoteThanks tells the buyer which dealers will be in touch.
+// quoteThanks tells the buyer what became of their request, in the words
+// of the confirmation mail: which dealers have it, or that it is kept and
+// why.
 func (s *Server) quoteThanks(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.Leads.ByThanks(r.Context(), r.URL.Query().Get("t"))
 	if err != nil {
 		return err
 	}
-	d := thanksData{Lead: l}
-	for _, dl := range l.Deliveries {
-		dealer, err := s.Leads.Dealer(r.Context(), dl.DealerID)
-		if err != nil {
-			return err
-		}
-		d.Dealers = append(d.Dealers, dealer)
+	a, err := s.Leads.Answer(r.Context(), l)
+	if err != nil {
+		return err
 	}
-	return s.carsPage(w, r, http.StatusOK, "quote-thanks", &page{Title: "Thank you", NoIndex: true, Data: d})
+	return s.carsPage(w, r, http.StatusOK, "quote-thanks", &page{Title: "Thank you", NoIndex: true, Data: a})
 }

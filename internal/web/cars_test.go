@@ -39,7 +39,16 @@ func TestCarResearchAndQuotes(t *testing.T) {
 		"last_name": {"Lindgren"}, "email": {"maya@example.com"}, "phone": {"845-555-0199"}, "timeframe": {"month"}, "comments": {"White, please."}, "consent": {"1"}}
 	resp := b.post("/cars/quote", form)
 	b.expect(resp, 303)
-	b.expect(b.get(resp.Header.Get("Location")), 200, "Thank you, Maya", "Hudson Valley Infiniti", "845-555-0142")
+	sentTo := "We have sent your request for a 2026 Infiniti QX60 Luxe near 12550 to one dealer."
+	b.expect(b.get(resp.Header.Get("Location")), 200, "Thank you, Maya", sentTo, "Hudson Valley Infiniti", "845-555-0142",
+		"The dealer will contact you at maya@example.com or by phone")
+	thanks(t, b.last)
+	// The shopper's mail says the same as the page.
+	shopper := mailsTo(t, smtp, "maya@example.com", 1)[0]
+	if !strings.Contains(shopper.Text, sentTo) || !strings.Contains(shopper.Text, "Hudson Valley Infiniti") || !strings.Contains(shopper.Text, "845-555-0142") ||
+		!strings.Contains(shopper.Subject, "sent to one dealer") {
+		t.Fatalf("shopper's confirmation %q:\n%s", shopper.Subject, shopper.Text)
+	}
 	m := mailsTo(t, smtp, "leads@hudsonvalleyinfiniti.example", 1)[0]
 	if err := leads.CheckADF([]byte(m.Text)); err != nil || !strings.Contains(m.Text, "<trim>Luxe</trim>") || !strings.Contains(m.Text, "<postalcode>12550</postalcode>") {
 		t.Fatalf("ADF mail: %v\n%s", err, m.Text)
@@ -47,18 +56,32 @@ func TestCarResearchAndQuotes(t *testing.T) {
 	// The same request again within 30 days: recorded, not sent again.
 	resp = b.post("/cars/quote", form)
 	b.expect(resp, 303)
-	b.expect(b.get(resp.Header.Get("Location")), 200, "Hudson Valley Infiniti")
+	b.expect(b.get(resp.Header.Get("Location")), 200, "Hudson Valley Infiniti", "we have not sent your request again")
+	thanks(t, b.last)
 	list, _ := ts.leads.List(context.Background(), leads.Query{Status: leads.Duplicate})
 	if len(list) != 1 || list[0].Email != "maya@example.com" {
 		t.Fatalf("duplicates: %+v", list)
 	}
+	settleOutbox(t, ts, smtp)
 	mailsTo(t, smtp, "leads@hudsonvalleyinfiniti.example", 1)
+	if again := mailsTo(t, smtp, "maya@example.com", 2)[1]; !strings.Contains(again.Text, "we have not sent your request again") {
+		t.Fatalf("shopper's second confirmation:\n%s", again.Text)
+	}
 
-	// No dealer in Alaska: kept, and the buyer is told so.
+	// No dealer in Alaska: kept, and the buyer is told so and why, on the
+	// page and by mail; nothing says it went anywhere.
 	form.Set("postal", "99501")
 	form.Set("email", "north@example.com")
 	resp = b.post("/cars/quote", form)
-	b.expect(b.get(resp.Header.Get("Location")), 200, "No dealer in our network covers 99501")
+	kept := "We have kept your request for a 2026 Infiniti QX60 Luxe near 99501, but not sent it to any dealer yet: no dealer in our network sells Infiniti near 99501 yet."
+	b.expect(b.get(resp.Header.Get("Location")), 200, kept)
+	thanks(t, b.last)
+	if strings.Contains(b.last, "on its way") || strings.Contains(b.last, "will contact you") {
+		t.Fatalf("the page for a kept request says it was sent:\n%s", b.last)
+	}
+	if m := mailsTo(t, smtp, "north@example.com", 1)[0]; !strings.Contains(m.Text, kept) || !strings.Contains(m.Subject, "kept for now") {
+		t.Fatalf("kept request's confirmation %q:\n%s", m.Subject, m.Text)
+	}
 
 	// The admin's screens.
 	admin := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
@@ -79,7 +102,17 @@ func TestCarResearchAndQuotes(t *testing.T) {
 		"makes": {mk}, "coverage": {"995"}, "daily_cap": {"10"}, "active": {"1"}}), 303)
 	form.Set("email", "north2@example.com")
 	resp = b.post("/cars/quote", form)
-	b.expect(b.get(resp.Header.Get("Location")), 200, "Anchorage Infiniti")
+	b.expect(b.get(resp.Header.Get("Location")), 200, "Anchorage Infiniti", "to one dealer")
 	reader := signedIn(t, newBrowser(t, srv), "owen.castellano@example.com")
 	reader.expect(reader.get("/admin/leads"), 403)
+}
+
+// thanks checks that a thank-you page says one thing: sent or kept.
+func thanks(t *testing.T, page string) {
+	t.Helper()
+	sent := strings.Contains(page, "We have sent your request") || strings.Contains(page, "not sent your request again")
+	kept := strings.Contains(page, "We have kept your request")
+	if sent == kept {
+		t.Fatalf("the thank-you page says both or neither of sent and kept:\n%s", page)
+	}
 }

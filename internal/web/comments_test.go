@@ -165,22 +165,22 @@ func TestHeldReplyNotifiesOnApproval(t *testing.T) {
 
 	jordan := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
 	jordan.expect(jordan.post("/comments", url.Values{"article_id": {articleID(t, jordan)}, "parent_id": {daleComment}, "body": {"Held, then shown."}}), 303)
-	time.Sleep(300 * time.Millisecond)
-	if n := len(smtp.Messages()); n != 0 {
+	settleOutbox(t, ts, smtp)
+	if n := len(realMails(smtp)); n != 0 {
 		t.Fatalf("%d mails for a reply nobody can read yet", n)
 	}
 	mod := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
 	mod.expect(mod.get("/admin/comments"), 200, "Held, then shown.")
 	id := regexp.MustCompile(`name="id" value="(\d+)"`).FindStringSubmatch(mod.last)[1]
 	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"approve"}}), 303)
-	m := smtp.Wait(t, 1, 10*time.Second)[0]
+	m := waitReal(t, smtp, 1)[0]
 	if m.To[0] != "dale.whitcomb@example.com" || !strings.Contains(m.Text, "Held, then shown.") || !strings.Contains(m.Text, "/comments/"+id) {
 		t.Fatalf("notification: %s\n%s", m.Subject, m.Text)
 	}
 	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"hold"}}), 303)
 	mod.expect(mod.post("/admin/comments", url.Values{"id": {id}, "action": {"approve"}}), 303)
-	time.Sleep(300 * time.Millisecond)
-	if n := len(smtp.Messages()); n != 1 {
+	settleOutbox(t, ts, smtp)
+	if n := len(realMails(smtp)); n != 1 {
 		t.Fatalf("%d mails after approving twice", n)
 	}
 }
@@ -228,7 +228,6 @@ func TestLiveUpdates(t *testing.T) {
 	}()
 	<-lines // the retry line: subscribed
 	// ...someone comments, and the page hears of it at once.
-	time.Sleep(50 * time.Millisecond)
 	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Live and direct."}}), 303)
 	deadline := time.After(5 * time.Second)
 	got := ""
@@ -248,7 +247,7 @@ func TestLiveUpdates(t *testing.T) {
 }
 
 func TestReplyNotifications(t *testing.T) {
-	srv, smtp, _ := newAuthSite(t)
+	srv, smtp, ts := newAuthSite(t)
 	dale := signedIn(t, newBrowser(t, srv), "dale.whitcomb@example.com")
 	dale.expect(dale.post("/account/notifications", url.Values{"replies": {"1"}}), 303)
 	dale.expect(dale.get("/account"), 200, `id="n-replies" type="checkbox" name="replies" value="1" checked`)
@@ -259,7 +258,7 @@ func TestReplyNotifications(t *testing.T) {
 	jordan := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
 	art := articleID(t, jordan)
 	jordan.expect(jordan.post("/comments", url.Values{"article_id": {art}, "parent_id": {daleComment}, "body": {"Fair point about the lineup."}}), 303)
-	msgs := smtp.Wait(t, 1, 10*time.Second)
+	msgs := smtp.Wait(t, 1, time.Minute)
 	m := msgs[0]
 	if m.To[0] != "dale.whitcomb@example.com" || !strings.Contains(m.Subject, "Jordan Pike replied") || !strings.Contains(m.Text, "Fair point about the lineup.") {
 		t.Fatalf("notification: %s\n%s", m.Subject, m.Text)
@@ -279,8 +278,8 @@ func TestReplyNotifications(t *testing.T) {
 		t.Fatal("still subscribed after unsubscribing")
 	}
 	jordan.expect(jordan.post("/comments", url.Values{"article_id": {art}, "parent_id": {daleComment}, "body": {"One more thought."}}), 303)
-	time.Sleep(300 * time.Millisecond)
-	if n := len(smtp.Messages()); n != 1 {
+	settleOutbox(t, ts, smtp)
+	if n := len(realMails(smtp)); n != 1 {
 		t.Fatalf("%d mails after unsubscribing", n)
 	}
 	// A forged link changes nothing and says so.

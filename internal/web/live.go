@@ -66,6 +66,10 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
 	if s.Events == nil {
 		return errNotLive
 	}
+	// Subscribed before the first line goes out: a client that has read it
+	// hears of every comment from then on.
+	ch, cancel := s.Events.Subscribe(articleTopic(id))
+	defer cancel()
 	rc := http.NewResponseController(w)
 	// A stream outlives the server's write timeout; it ends with the client.
 	_ = rc.SetWriteDeadline(time.Time{})
@@ -78,8 +82,6 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) error {
 	if err := rc.Flush(); err != nil {
 		return nil
 	}
-	ch, cancel := s.Events.Subscribe(articleTopic(id))
-	defer cancel()
 	keepalive := time.NewTicker(25 * time.Second)
 	defer keepalive.Stop()
 	for {

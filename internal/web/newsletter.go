@@ -16,10 +16,11 @@ import (
 const newsletterPerIP = 10
 
 type newsletterPage struct {
-	Mode   string // signup, confirm, preferences, unsubscribe
-	Bad    bool
-	Secret string
-	Sub    *newsletter.Subscriber
+	Mode    string // signup, confirm, preferences, unsubscribe
+	Bad     bool
+	Already bool // confirm: the link was used, the subscription is confirmed
+	Secret  string
+	Sub     *newsletter.Subscriber
 }
 
 func (s *Server) newsletterSite(r *http.Request) newsletter.Site {
@@ -92,8 +93,17 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	return s.redirectFlash(w, r, back, "newsletter-check")
 }
 
+// confirmForm shows the button that confirms (link scanners only GET),
+// or, for a link already used, that the subscription is confirmed.
 func (s *Server) confirmForm(w http.ResponseWriter, r *http.Request) error {
 	t := r.URL.Query().Get("t")
+	sub, used, err := s.Newsletter.ConfirmedBy(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	if used {
+		return s.newsletterPage(w, r, http.StatusOK, nil, newsletterPage{Mode: "confirm", Already: true, Sub: &sub})
+	}
 	return s.newsletterPage(w, r, http.StatusOK, nil, newsletterPage{Mode: "confirm", Secret: t, Bad: t == ""})
 }
 
@@ -101,11 +111,22 @@ func (s *Server) confirmSubscription(w http.ResponseWriter, r *http.Request) err
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	sub, err := s.Newsletter.Confirm(r.Context(), r.PostForm.Get("t"))
-	if errors.Is(err, newsletter.ErrBadLink) {
+	sub, err := s.Newsletter.Confirm(r.Context(), s.newsletterSite(r), r.PostForm.Get("t"))
+	switch {
+	case errors.Is(err, newsletter.ErrAlreadyConfirmed):
+		// A second click: nothing is wrong, and nobody needs to sign in.
+		return s.newsletterPage(w, r, http.StatusOK, nil, newsletterPage{Mode: "confirm", Already: true, Sub: &sub})
+	case errors.Is(err, newsletter.ErrBadLink):
+		if v := currentViewer(r); v != nil && v.Verified() {
+			// An old link, but the signed-in reader is on the list.
+			if own, err := s.Newsletter.ByEmail(r.Context(), v.Email); err == nil && own.Status == newsletter.Confirmed {
+				return s.newsletterPage(w, r, http.StatusOK, nil, newsletterPage{Mode: "confirm", Already: true, Sub: &own})
+			} else if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+				return err
+			}
+		}
 		return s.newsletterPage(w, r, http.StatusBadRequest, nil, newsletterPage{Mode: "confirm", Bad: true})
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	return s.redirectFlash(w, r, "/newsletter/preferences?t="+sub.Token, "newsletter-confirmed")

@@ -2,14 +2,17 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"byline/internal/mail"
 	"byline/internal/mail/mailtest"
 	"byline/internal/newsletter"
 )
@@ -19,7 +22,7 @@ var newsletterLink = regexp.MustCompile(`http://[^/\s]+(/newsletter/confirm\?t=[
 // mailsTo waits for n mails to addr and returns them.
 func mailsTo(t *testing.T, smtp *mailtest.Server, addr string, n int) []mailtest.Received {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		var out []mailtest.Received
 		for _, m := range smtp.Messages() {
@@ -35,6 +38,57 @@ func mailsTo(t *testing.T, smtp *mailtest.Server, addr string, n int) []mailtest
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// settleOutbox returns once the outbox worker has handled everything
+// queued before the call: it queues a marker message and waits for it to
+// arrive. The worker takes due mail oldest first, so a check that some
+// mail did not come, made after this, cannot pass just because the worker
+// was slow.
+func settleOutbox(t *testing.T, ts testSite, smtp *mailtest.Server) {
+	t.Helper()
+	to := fmt.Sprintf("marker%d@example.invalid", markers.Add(1))
+	if err := ts.outbox.Queue(context.Background(), mail.Message{To: to, Subject: "marker", Text: "marker"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		for _, m := range smtp.Messages() {
+			if len(m.To) > 0 && m.To[0] == to {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox did not deliver %s within two minutes", to)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+var markers atomic.Int64
+
+// waitReal waits for n mails other than markers.
+func waitReal(t *testing.T, smtp *mailtest.Server, n int) []mailtest.Received {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for len(realMails(smtp)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mails after a minute, want %d", len(realMails(smtp)), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return realMails(smtp)
+}
+
+// realMails is what the server received, less settleOutbox's markers.
+func realMails(smtp *mailtest.Server) []mailtest.Received {
+	var out []mailtest.Received
+	for _, m := range smtp.Messages() {
+		if len(m.To) == 0 || !strings.HasSuffix(m.To[0], "@example.invalid") {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func TestNewsletterSignUp(t *testing.T) {
@@ -62,6 +116,7 @@ func TestNewsletterSignUp(t *testing.T) {
 		t.Fatalf("sign-up went to %q", resp.Header.Get("Location"))
 	}
 	anon.expect(anon.get(infiniti), 200, "we sent it a link to confirm")
+	firstAnswer := anon.last
 	m := mailsTo(t, smtp, "fan@example.com", 1)[0]
 	link := newsletterLink.FindStringSubmatch(m.Text)
 	if link == nil || !strings.Contains(m.HTML, "Confirm my subscription") {
@@ -72,6 +127,20 @@ func TestNewsletterSignUp(t *testing.T) {
 		t.Fatalf("status before confirming: %s", sub.Status)
 	}
 
+	// Signing up again while the link is fresh: the same answer, but no
+	// second mail.
+	resp = anon.post("/newsletter", url.Values{"email": {"fan@example.com"}, "return_to": {infiniti}})
+	anon.expect(resp, 303)
+	if resp.Header.Get("Location") != infiniti {
+		t.Fatalf("second sign-up went to %q", resp.Header.Get("Location"))
+	}
+	anon.expect(anon.get(infiniti), 200, "we sent it a link to confirm")
+	if anon.last != firstAnswer {
+		t.Fatal("the answer to a second sign-up differs from the first")
+	}
+	settleOutbox(t, ts, smtp)
+	mailsTo(t, smtp, "fan@example.com", 1)
+
 	// Confirm: a page with a button (link scanners only GET), then the
 	// preferences page.
 	anon.expect(anon.get(link[1]), 200, "Confirm my subscription")
@@ -80,12 +149,21 @@ func TestNewsletterSignUp(t *testing.T) {
 	anon.expect(resp, 303)
 	prefs := resp.Header.Get("Location")
 	anon.expect(anon.get(prefs), 200, "subscribed, weekly", "Thank you: your subscription is confirmed.")
-	anon.expect(anon.post("/newsletter/confirm", url.Values{"t": {secret}}), 400, "not valid")
+	// A welcome follows, with the preferences link.
+	welcome := mailsTo(t, smtp, "fan@example.com", 2)[1]
+	if !strings.Contains(welcome.Subject, "Welcome") || !strings.Contains(welcome.Text, prefs) {
+		t.Fatalf("welcome mail %q:\n%s", welcome.Subject, welcome.Text)
+	}
+	// The link again (a second click): already confirmed, with the
+	// preferences, whether the page or its button is used.
+	anon.expect(anon.post("/newsletter/confirm", url.Values{"t": {secret}}), 200, "already confirmed", `href="`+prefs+`"`)
+	anon.expect(anon.get(link[1]), 200, "already confirmed", `href="`+prefs+`"`)
+	anon.expect(anon.post("/newsletter/confirm", url.Values{"t": {"no-such-link"}}), 400, "not valid")
 
 	// The same address again: no error, no second entry, no mail.
 	anon.expect(anon.post("/newsletter", url.Values{"email": {"fan@example.com"}}), 303)
-	time.Sleep(100 * time.Millisecond)
-	mailsTo(t, smtp, "fan@example.com", 1)
+	settleOutbox(t, ts, smtp)
+	mailsTo(t, smtp, "fan@example.com", 2)
 
 	// Preferences: daily instead of weekly.
 	token := strings.TrimPrefix(prefs, "/newsletter/preferences?t=")
@@ -116,8 +194,32 @@ func TestNewsletterSignUp(t *testing.T) {
 	if sub, _ := ts.letters.ByEmail(context.Background(), "owen.castellano@example.com"); sub.Status != newsletter.Confirmed || sub.UserID == 0 {
 		t.Fatalf("one-click sign-up: %+v", sub)
 	}
-	time.Sleep(100 * time.Millisecond)
-	mailsTo(t, smtp, "owen.castellano@example.com", 0)
+	// No link to confirm: only the welcome, with the preferences link.
+	settleOutbox(t, ts, smtp)
+	if m := mailsTo(t, smtp, "owen.castellano@example.com", 1)[0]; !strings.Contains(m.Subject, "Welcome") {
+		t.Fatalf("one-click sign-up mailed %q", m.Subject)
+	}
+}
+
+// A signed-in, confirmed reader who follows a used confirmation link is
+// told the subscription is confirmed, not asked to sign in or sign up.
+func TestNewsletterLinkUsedTwiceWhileSignedIn(t *testing.T) {
+	srv, smtp, _ := newAuthSite(t)
+	reader := signedIn(t, newBrowser(t, srv), "owen.castellano@example.com")
+	reader.expect(reader.post("/newsletter", url.Values{"email": {"owen.castellano@example.com"}, "me": {"1"}, "return_to": {"/"}}), 303)
+	anon := newBrowser(t, srv)
+	anon.expect(anon.post("/newsletter", url.Values{"email": {"second@example.com"}}), 303)
+	link := newsletterLink.FindStringSubmatch(mailsTo(t, smtp, "second@example.com", 1)[0].Text)[1]
+	secret := strings.TrimPrefix(link, "/newsletter/confirm?t=")
+	reader.expect(reader.post("/newsletter/confirm", url.Values{"t": {secret}}), 303)
+	for _, resp := range []*http.Response{reader.post("/newsletter/confirm", url.Values{"t": {secret}}), reader.get(link)} {
+		reader.expect(resp, 200, "Your subscription is already confirmed", "Your newsletter preferences")
+		if strings.Contains(reader.last, "Sign in") || strings.Contains(reader.last, "not valid") {
+			t.Fatalf("a used link tells a signed-in reader to sign in or that it is bad:\n%s", reader.last)
+		}
+	}
+	// A link that was replaced or expired: the reader's own subscription.
+	reader.expect(reader.post("/newsletter/confirm", url.Values{"t": {"stale-link"}}), 200, "already confirmed", "owen.castellano@example.com")
 }
 
 func TestNewsletterAdmin(t *testing.T) {
@@ -155,7 +257,39 @@ func TestNewsletterAdmin(t *testing.T) {
 		"article": {m[1][1], m[0][1]}, "audience": {"all"}, "action": {"save"}})
 	ed.expect(resp, 303)
 	page := resp.Header.Get("Location")
-	ed.expect(ed.get(page), 200, "Spring round-up", "draft", "/preview")
+	ed.expect(ed.get(page), 200, "Spring round-up", "draft", "/preview", `data-confirm="Send to 3 readers?"`, `data-question="Send to 3 readers?"`)
+
+	// The picked articles come first, in the newsletter's order, each with
+	// up and down buttons that work as plain form posts.
+	order := func() []string {
+		var ids []string
+		for _, x := range regexp.MustCompile(`name="move" value="up:(\d+)"`).FindAllStringSubmatch(ed.last, -1) {
+			ids = append(ids, x[1])
+		}
+		return ids
+	}
+	if got := order(); strings.Join(got, ",") != m[1][1]+","+m[0][1] {
+		t.Fatalf("picked articles listed %v, want %s then %s", got, m[1][1], m[0][1])
+	}
+	resp = ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {m[1][1], m[0][1]},
+		"audience": {"all"}, "move": {"down:" + m[1][1]}})
+	ed.expect(resp, 303)
+	if loc := resp.Header.Get("Location"); loc != page+"#a-"+m[1][1] {
+		t.Fatalf("after moving an article: %s", loc)
+	}
+	ed.expect(ed.get(page), 200)
+	if got := order(); strings.Join(got, ",") != m[0][1]+","+m[1][1] {
+		t.Fatalf("after moving down: %v", got)
+	}
+	id, _ := strconv.ParseInt(strings.TrimPrefix(page, "/admin/newsletter/campaigns/"), 10, 64)
+	if c, _ := ts.letters.Campaign(ctx, id); len(c.ArticleIDs) != 2 || strconv.FormatInt(c.ArticleIDs[0], 10) != m[0][1] {
+		t.Fatalf("the order is not kept in the newsletter: %v", c.ArticleIDs)
+	}
+	ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {m[0][1], m[1][1]},
+		"audience": {"all"}, "move": {"up:" + m[1][1]}})
+	if c, _ := ts.letters.Campaign(ctx, id); strconv.FormatInt(c.ArticleIDs[0], 10) != m[1][1] {
+		t.Fatalf("after moving up: %v", c.ArticleIDs)
+	}
 	ed.expect(ed.get(page+"/preview"), 200, "Hello from the newsroom.")
 	if csp := ed.get(page + "/preview").Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
 		t.Fatalf("preview CSP %q", csp)
@@ -166,17 +300,32 @@ func TestNewsletterAdmin(t *testing.T) {
 		t.Fatalf("test mail %q %v", test.Subject, test.Header)
 	}
 	ed.expect(ed.post(page, url.Values{"action": {"schedule"}, "at": {"2001-01-01T09:00"}}), 422, "choose a date and time to come")
-	ed.expect(ed.post(page, url.Values{"action": {"send"}}), 303)
+	// Sending asks first, naming the readers; nothing goes before the yes.
+	ed.expect(ed.post(page, url.Values{"action": {"send"}}), 200, "Send to 3 readers?", "Yes, send it now", `name="confirm" value="yes"`)
+	if c, _ := ts.letters.Campaign(ctx, id); c.Status != newsletter.Draft {
+		t.Fatalf("the newsletter went out before the editor said yes: %s", c.Status)
+	}
+	ed.expect(ed.post(page, url.Values{"action": {"send"}, "confirm": {"yes"}}), 303)
 	if err := ts.sender.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
-		got := mailsTo(t, smtp, e, 1)[0]
-		if got.Subject != "Spring round-up" || !strings.Contains(got.Text, "Hello from the newsroom.") {
-			t.Fatalf("newsletter to %s: %q", e, got.Subject)
+		var got *mailtest.Received
+		for _, x := range mailsTo(t, smtp, e, 2) { // the welcome, and the newsletter
+			if x.Subject == "Spring round-up" {
+				got = &x
+			}
+		}
+		if got == nil || !strings.Contains(got.Text, "Hello from the newsroom.") {
+			t.Fatalf("no newsletter to %s", e)
 		}
 	}
 	ed.expect(ed.get(page), 200, "Delivery", `data-k="sent">3<`, "sent")
+	// The rate and the time left read as words apart, also when the page's
+	// script fills in the time left: "17 a second · about 14s left".
+	if !regexp.MustCompile(`a second<span id="send-left" hidden> · about <span data-k="left"></span> left</span>`).MatchString(ed.last) {
+		t.Fatalf("the delivery line's time left is not in its words:\n%s", ed.last)
+	}
 	ed.expect(ed.get(page+"/progress"), 200, `"sent":3`, `"status":"sent"`, `"percent":100`)
 	// A sent newsletter cannot change.
 	ed.expect(ed.post(page, url.Values{"subject": {"Changed"}, "intro": {"New words."}, "action": {"save"}}), 400, "already been sent")

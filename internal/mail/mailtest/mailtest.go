@@ -43,6 +43,8 @@ type Server struct {
 	keep     bool
 	hold     int           // after this many messages, hold each answer...
 	release  chan struct{} // ...until this closes
+	drops    int           // connections to cut after the next DATA's 354
+	dropped  int           // messages lost that way
 	changed  chan struct{}
 	srv      *smtp.Server
 	l        net.Listener
@@ -58,14 +60,15 @@ func StartOn(t testing.TB, addr string) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, changed: make(chan struct{}, 1), refuse: map[string][]int{}, keep: true, l: l}
+	s := &Server{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, changed: make(chan struct{}, 1), refuse: map[string][]int{}, keep: true}
+	s.l = &listener{Listener: l, s: s}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true
 	s.srv.ErrorLog = log.New(io.Discard, "", 0) // clients that vanish mid-message are part of some tests
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
-	go s.srv.Serve(l)
+	go s.srv.Serve(s.l)
 	t.Cleanup(func() { s.srv.Close() })
 	return s
 }
@@ -115,6 +118,74 @@ func (s *Server) Release() {
 		close(s.release)
 		s.hold, s.release = 0, nil
 	}
+}
+
+// DropNext makes the server cut the connection of the next n messages in
+// the middle of their DATA phase: right after its 354 answer (go ahead),
+// the connection is reset, as when a server crashes or a network fails
+// while the body is on its way. The client's body and final "." never
+// arrive; the message is not delivered.
+func (s *Server) DropNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drops += n
+}
+
+// Dropped is how many messages DropNext has cut so far.
+func (s *Server) Dropped() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}
+
+// takeDrop reports whether the DATA answer now being written must be
+// followed by a reset.
+func (s *Server) takeDrop() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.drops == 0 {
+		return false
+	}
+	s.drops--
+	s.dropped++
+	return true
+}
+
+// listener hands the SMTP server connections that can be cut mid-message.
+type listener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &dropConn{Conn: c, s: l.s}, nil
+}
+
+// dropConn resets itself right after writing a 354 answer when the server
+// has a drop pending: the reset follows the answer at once, in the same
+// call, so the client's body meets a dead connection.
+type dropConn struct {
+	net.Conn
+	s *Server
+}
+
+func (c *dropConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err == nil && bytes.HasPrefix(p, []byte("354")) && c.s.takeDrop() {
+		if tc, ok := c.Conn.(*net.TCPConn); ok {
+			tc.SetLinger(0) // a reset, not an orderly close
+		}
+		c.Conn.Close()
+		select {
+		case c.s.changed <- struct{}{}:
+		default:
+		}
+	}
+	return n, err
 }
 
 // CountOnly makes the server count messages without keeping them (a sink

@@ -12,6 +12,9 @@
       box.querySelectorAll("[data-k]").forEach(function (el) {
         if (p[el.dataset.k] !== undefined) el.textContent = p[el.dataset.k];
       });
+      // " · about 14s left" shows only while there is a time to tell.
+      var left = document.getElementById("send-left");
+      if (left) left.hidden = !p.left;
       if (p.status === "sending") setTimeout(tick, 1000);
       else location.reload();
     }).catch(function () { setTimeout(tick, 3000); });
@@ -198,5 +201,39 @@
     if (!act) return;
     var btn = row.querySelector('button[data-act="' + act + '"]');
     if (btn) { e.preventDefault(); form.requestSubmit(btn); }
+  });
+})();
+
+// A newsletter's form: "Send now" asks how many readers it reaches first
+// (without the script the server asks on a page of its own), and the up
+// and down buttons reorder the picked articles in place.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.compose");
+  if (!form) return;
+  form.addEventListener("submit", function (e) {
+    var b = e.submitter;
+    if (!b || b.name !== "action" || b.value !== "send") return;
+    var sel = form.querySelector("#c-aud");
+    var opt = sel && sel.options[sel.selectedIndex];
+    var q = (opt && opt.dataset.question) || b.dataset.confirm;
+    if (!q) return; // the server asks
+    if (!window.confirm(q)) { e.preventDefault(); return; }
+    var yes = document.createElement("input");
+    yes.type = "hidden"; yes.name = "confirm"; yes.value = "yes";
+    form.appendChild(yes);
+  });
+  var list = form.querySelector("#articles");
+  if (!list) return;
+  list.addEventListener("click", function (e) {
+    var b = e.target.closest("button[name=move]");
+    if (!b) return;
+    e.preventDefault();
+    var li = b.closest("li");
+    var up = b.value.indexOf("up:") === 0;
+    var other = up ? li.previousElementSibling : li.nextElementSibling;
+    if (!other) return;
+    if (up) list.insertBefore(li, other); else list.insertBefore(other, li);
+    b.focus();
   });
 })();
