@@ -170,9 +170,18 @@ func TestBrowserComments(t *testing.T) {
 	if v := eval(`(() => { const f = document.querySelector('.flash').getBoundingClientRect(); return f.top >= 0 && f.bottom <= innerHeight ? 1 : 0 })()`); v != 1 {
 		t.Fatal("the moderator's notice is out of view")
 	}
+	// The queue with the keyboard, as in WordPress: the pending queue opens
+	// by itself; j moves to the held comment, a approves it.
+	must("queue by keys", chromedp.Do(ctx, chromedp.Navigate(base+"/admin/comments"), chromedp.WaitVisible(chromedp.CSS("table.moderation")),
+		chromedp.KeyEvent("j"), chromedp.KeyEvent("a")))
+	waitFor("approval by keys", flash("Comment approved."))
+	must("article after approval", chromedp.Do(ctx, chromedp.Navigate(article), chromedp.WaitVisible(chromedp.CSS("h1#headline"))))
+	if h := text("#comments-heading"); !strings.HasPrefix(h, "7 Comments on") {
+		t.Fatalf("count after approving by keys: %q", h)
+	}
 	// The queue on a phone: rows are cards, steps within reach.
 	must("phone", chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
-	must("queue on a phone", chromedp.Do(ctx, chromedp.Navigate(base+"/admin/comments?queue=pending"), chromedp.WaitVisible(chromedp.CSS("table.dense"))))
+	must("queue on a phone", chromedp.Do(ctx, chromedp.Navigate(base+"/admin/comments?queue=all"), chromedp.WaitVisible(chromedp.CSS("table.dense"))))
 	shot("admin-comments-phone.png")
 	must("article on a phone", chromedp.Do(ctx, chromedp.Navigate(article), chromedp.WaitVisible(chromedp.CSS("h1#headline"))))
 	must("dark", chromedp.Do(ctx, colorScheme("dark")))
