@@ -1,6 +1,7 @@
 package account
 
 import (
+	"slices"
 	"context"
 	"errors"
 	"fmt"
@@ -386,6 +387,34 @@ func (s *Store) byIDTx(ctx context.Context, tx *db.Tx, id int64) (Person, error)
 		return Person{}, fmt.Errorf("account: person %d: %w", id, db.MapError(tx.Engine(), err))
 	}
 	return p, nil
+}
+
+// An admin acting on the People screen cannot lock themselves out: they
+// may not remove their own admin role, suspend or delete themselves.
+// Another admin can. These are the steps as an admin (actorID) takes them.
+
+// SetRolesAs sets userID's roles on behalf of actorID.
+func (s *Store) SetRolesAs(ctx context.Context, actorID, userID int64, roles []Role) error {
+	if actorID == userID && !slices.Contains(roles, RoleAdmin) {
+		return apperr.Field("role", "you cannot remove your own admin role; ask another admin")
+	}
+	return s.SetRoles(ctx, userID, roles)
+}
+
+// SuspendAs suspends userID (or lifts it) on behalf of actorID.
+func (s *Store) SuspendAs(ctx context.Context, actorID, userID int64, suspend bool) error {
+	if actorID == userID && suspend {
+		return apperr.Field("person", "you cannot suspend yourself")
+	}
+	return s.Suspend(ctx, userID, suspend)
+}
+
+// DeleteAs deletes userID's account on behalf of actorID.
+func (s *Store) DeleteAs(ctx context.Context, actorID, userID int64) error {
+	if actorID == userID {
+		return apperr.Field("person", "you cannot delete your own account here")
+	}
+	return s.Delete(ctx, userID)
 }
 
 // SetRoles replaces a person's roles (an admin's action).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"byline/internal/apperr"
 	"byline/internal/db"
@@ -65,6 +66,60 @@ func TestPeople(t *testing.T) {
 		}
 		if ada.Initials() != "AL" {
 			t.Fatalf("initials %q", ada.Initials())
+		}
+	})
+}
+
+// Who skips the comment hold rules is decided once, here: staff who
+// moderate or publish. (The JSON API used to trust moderators only.)
+func TestTrustedCommenter(t *testing.T) {
+	now := time.Now()
+	for role, want := range map[Role]bool{RoleReader: false, RoleContributor: false, RoleAuthor: false, RoleModerator: true, RoleEditor: true, RoleAdmin: true} {
+		p := Person{ID: 1, Roles: []Role{role}, VerifiedAt: now}
+		if got := p.TrustedCommenter(); got != want {
+			t.Errorf("%s: trusted %v, want %v", role, got, want)
+		}
+	}
+	if (Person{ID: 1, Roles: []Role{RoleEditor}, VerifiedAt: now, SuspendedAt: now}).TrustedCommenter() {
+		t.Error("a suspended editor is trusted")
+	}
+}
+
+// An admin cannot lock themselves out from the People screen (or any
+// other caller acting as them); another admin can do each step.
+func TestAdminSelfProtection(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d)
+		var admins []Person
+		for _, e := range []string{"one@example.com", "two@example.com"} {
+			p, err := s.Create(ctx, NewPerson{Email: e, DisplayName: e, Roles: []Role{RoleAdmin}, Verified: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			admins = append(admins, p)
+		}
+		me, other := admins[0].ID, admins[1].ID
+		if _, ok := apperr.AsInvalid(s.SetRolesAs(ctx, me, me, []Role{RoleEditor})); !ok {
+			t.Error("an admin removed their own admin role")
+		}
+		if _, ok := apperr.AsInvalid(s.SuspendAs(ctx, me, me, true)); !ok {
+			t.Error("an admin suspended themselves")
+		}
+		if _, ok := apperr.AsInvalid(s.DeleteAs(ctx, me, me)); !ok {
+			t.Error("an admin deleted themselves")
+		}
+		if p, err := s.ByID(ctx, me); err != nil || !p.Has(RoleAdmin) || p.Suspended() || p.Deleted() {
+			t.Fatalf("the refused steps changed the account: %+v %v", p, err)
+		}
+		if err := s.SetRolesAs(ctx, me, me, []Role{RoleAdmin, RoleEditor}); err != nil {
+			t.Errorf("an admin may add roles to themselves: %v", err)
+		}
+		if err := s.SetRolesAs(ctx, other, me, []Role{RoleEditor}); err != nil {
+			t.Errorf("another admin may change the roles: %v", err)
+		}
+		if err := s.SuspendAs(ctx, other, me, true); err != nil {
+			t.Errorf("another admin may suspend: %v", err)
 		}
 	})
 }

@@ -297,7 +297,7 @@ func (a *API) postComment(w http.ResponseWriter, r *http.Request) error {
 	}
 	st := a.Settings.Current(r.Context())
 	posted, err := a.Comments.Post(r.Context(), comment.New{ArticleID: id, ParentID: in.ParentID, AuthorID: p.ID, Body: in.Body,
-		Trusted: p.Can(account.PermModerate), Site: st.CommentSite(), AuthorName: p.DisplayName}, st.CommentRules())
+		Trusted: p.TrustedCommenter(), Site: st.CommentSite(), AuthorName: p.DisplayName}, st.CommentRules())
 	switch {
 	case errors.Is(err, comment.ErrClosed), errors.Is(err, comment.ErrBanned):
 		return conflict{err.Error()}

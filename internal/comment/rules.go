@@ -2,6 +2,7 @@ package comment
 
 import (
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -16,6 +17,13 @@ type Rules struct {
 	CloseAfterDays int      // articles older than this take no comments (0: never)
 	PerMinute      int      // comments one person may post per minute (0: no limit)
 	ReportsToHold  int      // reader reports that put a visible comment on hold (0: never)
+}
+
+// ClosedFor reports whether an article published at published takes no
+// more comments at now: closed by hand, commenting off site-wide, or older
+// than the rules allow. The thread's reply box and Post ask the same.
+func (r Rules) ClosedFor(closedByHand bool, published, now time.Time) bool {
+	return closedByHand || !r.Open || (r.CloseAfterDays > 0 && now.Sub(published) > time.Duration(r.CloseAfterDays)*24*time.Hour)
 }
 
 // DefaultRules are a busy site's sensible start.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"byline/internal/db"
 	"byline/internal/dbtest"
@@ -156,4 +157,26 @@ func TestSpamFilterLearnsFromModerators(t *testing.T) {
 			t.Fatalf("trained filter held a normal comment: %q", p.HeldFor)
 		}
 	})
+}
+
+// Whether an article takes comments is one rule for the reply box and Post.
+func TestClosedFor(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	old, fresh := now.AddDate(0, 0, -31), now.AddDate(0, 0, -29)
+	for _, c := range []struct {
+		rules  Rules
+		byHand bool
+		pub    time.Time
+		want   bool
+	}{
+		{Rules{Open: true}, false, old, false},
+		{Rules{Open: true}, true, fresh, true},
+		{Rules{Open: false}, false, fresh, true},
+		{Rules{Open: true, CloseAfterDays: 30}, false, old, true},
+		{Rules{Open: true, CloseAfterDays: 30}, false, fresh, false},
+	} {
+		if got := c.rules.ClosedFor(c.byHand, c.pub, now); got != c.want {
+			t.Errorf("%+v by hand %v published %s: closed %v, want %v", c.rules, c.byHand, c.pub, got, c.want)
+		}
+	}
 }

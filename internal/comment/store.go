@@ -114,7 +114,7 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 		if err != nil || (status != "published" && status != "scheduled") || published.After(now) {
 			return apperr.ErrNotFound
 		}
-		if closed || (rules.CloseAfterDays > 0 && now.Sub(published) > time.Duration(rules.CloseAfterDays)*24*time.Hour) {
+		if rules.ClosedFor(closed, published, now) {
 			return ErrClosed
 		}
 		var banned *time.Time

@@ -9,19 +9,23 @@ package leads
 import (
 	"context"
 	"crypto/rand"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/mail"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"byline/internal/apperr"
 	"byline/internal/cars"
+	"byline/internal/csvcell"
 	"byline/internal/db"
 	bmail "byline/internal/mail"
 )
@@ -604,6 +608,37 @@ type Query struct {
 	From, To time.Time // created in [From, To)
 	Before   int64     // keyset: ids below this
 	Limit    int
+}
+
+// Export writes every lead that q matches as CSV, newest first, page by
+// page (q's Before and Limit are its own), with cells a spreadsheet will
+// not run as formulas.
+func (s *Store) Export(ctx context.Context, q Query, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"id", "created_at", "status", "year", "make", "model", "trim", "postal", "country", "first_name", "last_name", "email", "phone", "timeframe", "comments", "consent"}); err != nil {
+		return err
+	}
+	q.Before, q.Limit = 0, 1000
+	for {
+		list, err := s.List(ctx, q)
+		if err != nil {
+			return fmt.Errorf("leads: export: %w", err)
+		}
+		for _, l := range list {
+			if err := cw.Write(csvcell.Safe([]string{strconv.FormatInt(l.ID, 10), l.CreatedAt.UTC().Format(time.RFC3339), l.Status, strconv.Itoa(l.Year), l.MakeName, l.ModelName, l.Trim,
+				l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, TimeframeLabel(l.Timeframe), l.Comments, l.Consent})); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		if len(list) < q.Limit {
+			return nil
+		}
+		q.Before = list[len(list)-1].ID
+	}
 }
 
 // List returns leads, newest first (deliveries not loaded).

@@ -280,7 +280,6 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	ctx := r.Context()
 	back := "/admin/people/" + strconv.FormatInt(p.ID, 10)
-	self := p.ID == v.ID
 	var flash string
 	switch r.PathValue("action") {
 	case "roles":
@@ -292,25 +291,16 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *vi
 			}
 			roles = append(roles, role)
 		}
-		if self && !hasRole(roles, account.RoleAdmin) {
-			return badRequest{"You cannot remove your own admin role; ask another admin."}
-		}
-		err, flash = s.Accounts.SetRoles(ctx, p.ID, roles), "roles-saved"
+		err, flash = s.Accounts.SetRolesAs(ctx, v.ID, p.ID, roles), "roles-saved"
 	case "suspend":
-		if self {
-			return badRequest{"You cannot suspend yourself."}
-		}
-		err, flash = s.Accounts.Suspend(ctx, p.ID, true), "suspended"
+		err, flash = s.Accounts.SuspendAs(ctx, v.ID, p.ID, true), "suspended"
 	case "unsuspend":
-		err, flash = s.Accounts.Suspend(ctx, p.ID, false), "unsuspended"
+		err, flash = s.Accounts.SuspendAs(ctx, v.ID, p.ID, false), "unsuspended"
 	case "delete":
-		if self {
-			return badRequest{"You cannot delete your own account here."}
-		}
 		if r.PostForm.Get("confirm") != "yes" {
 			return badRequest{"Tick the box to confirm the deletion."}
 		}
-		err, flash, back = s.Accounts.Delete(ctx, p.ID), "deleted", "/admin/people"
+		err, flash, back = s.Accounts.DeleteAs(ctx, v.ID, p.ID), "deleted", "/admin/people"
 	default:
 		return apperr.ErrNotFound
 	}
@@ -320,15 +310,6 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *vi
 	s.changed(0, false)
 	s.Logger.Info("admin: person changed", "by", v.ID, "person", p.ID, "action", r.PathValue("action"))
 	return s.redirectFlash(w, r, back, flash)
-}
-
-func hasRole(rs []account.Role, r account.Role) bool {
-	for _, x := range rs {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 type settingsData struct {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"byline/internal/cars"
-	"byline/internal/csvcell"
 	"byline/internal/leads"
 )
 
@@ -131,22 +129,10 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err != nil {
 		return err
 	}
-	lq.Limit = 10000
-	list, err := s.Leads.List(r.Context(), lq)
-	if err != nil {
-		return err
-	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="leads-`+time.Now().Format("2006-01-02")+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "created_at", "status", "year", "make", "model", "trim", "postal", "country", "first_name", "last_name", "email", "phone", "timeframe", "comments", "consent"})
-	for _, l := range list {
-		cw.Write(csvcell.Safe([]string{strconv.FormatInt(l.ID, 10), l.CreatedAt.UTC().Format(time.RFC3339), l.Status, strconv.Itoa(l.Year), l.MakeName, l.ModelName, l.Trim,
-			l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, leads.TimeframeLabel(l.Timeframe), l.Comments, l.Consent}))
-	}
-	cw.Flush()
-	return cw.Error()
+	return s.Leads.Export(r.Context(), lq, w)
 }
 
 type leadData struct {

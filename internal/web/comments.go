@@ -102,7 +102,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 		tv.Next = canonical + "?cpage=" + strconv.Itoa(page.Number+1) + "#comments"
 	}
 	rules := s.rules(r)
-	tv.Closed = a.CommentsClosed || !rules.Open || (rules.CloseAfterDays > 0 && time.Since(a.PublishedAt) > time.Duration(rules.CloseAfterDays)*24*time.Hour)
+	tv.Closed = rules.ClosedFor(a.CommentsClosed, a.PublishedAt, time.Now())
 	v := currentViewer(r)
 	s.respondFor(&tv, v)
 	if m := metaOf(r); m != nil {
@@ -286,7 +286,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 	}
 	st := s.site(r)
 	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: s.clientIP(r),
-		Trusted: v.Can(account.PermModerate) || v.Can(account.PermPublish), Site: st.CommentSite(),
+		Trusted: v.TrustedCommenter(), Site: st.CommentSite(),
 		AuthorName: v.DisplayName}, s.rules(r))
 	switch {
 	case errors.Is(err, comment.ErrClosed):

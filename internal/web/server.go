@@ -104,9 +104,9 @@ type Accounts interface {
 
 	ByID(ctx context.Context, id int64) (account.Person, error)
 	Search(ctx context.Context, q account.SearchQuery) ([]account.Person, error)
-	SetRoles(ctx context.Context, userID int64, roles []account.Role) error
-	Suspend(ctx context.Context, userID int64, suspend bool) error
-	Delete(ctx context.Context, userID int64) error
+	SetRolesAs(ctx context.Context, actorID, userID int64, roles []account.Role) error
+	SuspendAs(ctx context.Context, actorID, userID int64, suspend bool) error
+	DeleteAs(ctx context.Context, actorID, userID int64) error
 }
 
 // Limiter counts attempts for rate limits and lockouts.
