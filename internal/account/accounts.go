@@ -1,10 +1,10 @@
 package account
 
 import (
-	"slices"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"byline/internal/apperr"
