@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/db"
 )
@@ -57,7 +58,14 @@ func (s *Store) StaffByID(ctx context.Context, id int64) (Staff, error) {
 // be saved incomplete: autosave). Saving a published or scheduled article
 // keeps a revision. A save from an older version is refused with a
 // *Conflict; a taken slug with an *apperr.Invalid.
-func (s *Store) Save(ctx context.Context, id int64, version int, d Draft, by int64) (Staff, error) {
+func (s *Store) Save(ctx context.Context, id int64, version int, d Draft, by account.Person) (Staff, error) {
+	cur, err := s.StaffByID(ctx, id)
+	if err != nil {
+		return Staff{}, err
+	}
+	if !May(by, &cur, "save") {
+		return Staff{}, ErrForbidden
+	}
 	p, err := d.prepare(s.now())
 	if err != nil {
 		return Staff{}, err
@@ -88,7 +96,7 @@ func (s *Store) Save(ctx context.Context, id int64, version int, d Draft, by int
 			return err
 		}
 		if p.Status == StatusPublished || p.Status == StatusScheduled {
-			return keepRevision(ctx, tx, id, by, now)
+			return keepRevision(ctx, tx, id, by.ID, now)
 		}
 		return nil
 	})
@@ -142,8 +150,9 @@ func nullID(id int64) any {
 // Step moves an article along the workflow: "submit" (a draft to review),
 // "return" (back to its writer, with a note), "publish" (now, or at its
 // date if that is to come), "unpublish" (back to draft), "trash" and
-// "restore". Who may take which step is the caller's to check.
-func (s *Store) Step(ctx context.Context, id int64, version int, step, note string, by int64) (Staff, error) {
+// "restore". The person's role must allow the step (May): else
+// ErrForbidden.
+func (s *Store) Step(ctx context.Context, id int64, version int, step, note string, by account.Person) (Staff, error) {
 	cur, err := s.StaffByID(ctx, id)
 	if err != nil {
 		return Staff{}, err
@@ -151,6 +160,7 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 	if version != 0 && version != cur.Version {
 		return Staff{}, &Conflict{Current: cur.Article}
 	}
+
 	now := s.now()
 	set, args := "", []any{id, cur.Version, now}
 	switch step {
@@ -194,6 +204,9 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 	default:
 		return Staff{}, ErrTransition
 	}
+	if !May(by, &cur, step) {
+		return Staff{}, ErrForbidden
+	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE articles SET `+set+`, updated_at = $3, version = version + 1 WHERE id = $1 AND version = $2`, args...)
 		if err != nil {
@@ -218,7 +231,7 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 			return err
 		}
 		if step == "publish" {
-			return keepRevision(ctx, tx, id, by, now)
+			return keepRevision(ctx, tx, id, by.ID, now)
 		}
 		return nil
 	})
@@ -370,7 +383,7 @@ func (s *Store) Revision(ctx context.Context, id int64) (Revision, error) {
 
 // Restore makes a revision the article's text again (headline, address,
 // body, excerpt, tags), as a new save from version.
-func (s *Store) Restore(ctx context.Context, revisionID int64, version int, by int64) (Staff, error) {
+func (s *Store) Restore(ctx context.Context, revisionID int64, version int, by account.Person) (Staff, error) {
 	r, err := s.Revision(ctx, revisionID)
 	if err != nil {
 		return Staff{}, err

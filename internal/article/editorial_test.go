@@ -17,6 +17,7 @@ func TestNewsroom(t *testing.T) {
 		ctx := context.Background()
 		s := NewStore(d)
 		author := seedAuthor(t, d, "Nora Newsroom").ID
+		editor := asEditor(author) // the writer, acting with an editor's role
 		a, err := s.Create(ctx, Draft{Headline: "Work in progress", AuthorID: author, Status: StatusDraft})
 		if err != nil {
 			t.Fatal(err) // a draft may start empty
@@ -26,11 +27,11 @@ func TestNewsroom(t *testing.T) {
 			t.Fatalf("new draft: %+v %v", st, err)
 		}
 		// Two people start from version 1; the second save is refused.
-		first, err := s.Save(ctx, a.ID, 1, Draft{Headline: "Work in progress", AuthorID: author, BodyMD: "First words.", Status: StatusDraft}, author)
+		first, err := s.Save(ctx, a.ID, 1, Draft{Headline: "Work in progress", AuthorID: author, BodyMD: "First words.", Status: StatusDraft}, editor)
 		if err != nil || first.Version != 2 {
 			t.Fatalf("save: %+v %v", first, err)
 		}
-		_, err = s.Save(ctx, a.ID, 1, Draft{Headline: "Other take", AuthorID: author, BodyMD: "Other words.", Status: StatusDraft}, author)
+		_, err = s.Save(ctx, a.ID, 1, Draft{Headline: "Other take", AuthorID: author, BodyMD: "Other words.", Status: StatusDraft}, editor)
 		var c *Conflict
 		if !errors.As(err, &c) || c.Current.Version != 2 || !errors.Is(err, apperr.ErrConflict) || !strings.Contains(err.Error(), "not saved") {
 			t.Fatalf("a stale save: %v", err)
@@ -39,28 +40,28 @@ func TestNewsroom(t *testing.T) {
 		if revs, _ := s.Revisions(ctx, a.ID); len(revs) != 0 {
 			t.Fatalf("revisions of a draft: %d", len(revs))
 		}
-		if _, err := s.Step(ctx, a.ID, 0, "publish", "", author); err != nil { // from draft is allowed to publishers
+		if _, err := s.Step(ctx, a.ID, 0, "publish", "", editor); err != nil { // from draft is allowed to publishers
 			t.Fatal(err)
 		}
-		if _, err := s.Step(ctx, a.ID, 0, "unpublish", "", author); err != nil {
+		if _, err := s.Step(ctx, a.ID, 0, "unpublish", "", editor); err != nil {
 			t.Fatal(err)
 		}
-		st, _ = s.Step(ctx, a.ID, 0, "submit", "", author)
+		st, _ = s.Step(ctx, a.ID, 0, "submit", "", editor)
 		if st.Status != StatusPending {
 			t.Fatalf("submitted: %s", st.Status)
 		}
-		if _, err := s.Step(ctx, a.ID, 0, "submit", "", author); !errors.Is(err, ErrTransition) {
+		if _, err := s.Step(ctx, a.ID, 0, "submit", "", editor); !errors.Is(err, ErrTransition) {
 			t.Fatalf("submitting twice: %v", err)
 		}
-		if _, err := s.Step(ctx, a.ID, 0, "return", "  ", author); err == nil {
+		if _, err := s.Step(ctx, a.ID, 0, "return", "  ", editor); err == nil {
 			t.Fatal("returned without a note")
 		}
-		st, _ = s.Step(ctx, a.ID, 0, "return", "Needs a source for the second claim.", author)
+		st, _ = s.Step(ctx, a.ID, 0, "return", "Needs a source for the second claim.", editor)
 		if st.Status != StatusDraft || st.ReviewNote != "Needs a source for the second claim." {
 			t.Fatalf("returned: %s %q", st.Status, st.ReviewNote)
 		}
-		st, _ = s.Step(ctx, a.ID, 0, "submit", "", author)
-		st, err = s.Step(ctx, a.ID, st.Version, "publish", "", author)
+		st, _ = s.Step(ctx, a.ID, 0, "submit", "", editor)
+		st, err = s.Step(ctx, a.ID, st.Version, "publish", "", editor)
 		if err != nil || st.Status != StatusPublished || st.PublishedAt.IsZero() || st.ReviewNote != "" {
 			t.Fatalf("published: %+v %v", st, err)
 		}
@@ -69,7 +70,7 @@ func TestNewsroom(t *testing.T) {
 		}
 		// Every save of a published article keeps a revision.
 		st, err = s.Save(ctx, a.ID, st.Version, Draft{Headline: "Finished piece", Slug: st.Slug, AuthorID: author, BodyMD: "First words.\n\nMore words.",
-			Tags: []string{"Luxury", "Infiniti"}, Status: StatusPublished, PublishedAt: st.PublishedAt}, author)
+			Tags: []string{"Luxury", "Infiniti"}, Status: StatusPublished, PublishedAt: st.PublishedAt}, editor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +79,7 @@ func TestNewsroom(t *testing.T) {
 			t.Fatalf("revisions: %+v", revs)
 		}
 		// Restore the first published text.
-		st, err = s.Restore(ctx, revs[1].ID, st.Version, author)
+		st, err = s.Restore(ctx, revs[1].ID, st.Version, editor)
 		if err != nil || st.Headline != "Work in progress" || st.BodyMD != "First words." {
 			t.Fatalf("restored: %+v %v", st, err)
 		}
@@ -87,7 +88,7 @@ func TestNewsroom(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].ID != a.ID {
 			t.Fatalf("list: %+v %v", list, err)
 		}
-		if _, err := s.Step(ctx, a.ID, 0, "trash", "", author); err != nil {
+		if _, err := s.Step(ctx, a.ID, 0, "trash", "", editor); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Public(ctx, st.Slug); err == nil {
@@ -105,9 +106,42 @@ func TestNewsroom(t *testing.T) {
 		}
 		// A scheduled publication: a date to come.
 		b, _ := s.Create(ctx, Draft{Headline: "Later", AuthorID: author, BodyMD: "Soon.", Status: StatusDraft, PublishedAt: time.Now().Add(48 * time.Hour)})
-		st, _ = s.Step(ctx, b.ID, 0, "publish", "", author)
+		st, _ = s.Step(ctx, b.ID, 0, "publish", "", editor)
 		if st.Status != StatusScheduled {
 			t.Fatalf("a future date: %s", st.Status)
+		}
+	})
+}
+
+// The store enforces who may take which step, whoever calls it: a
+// contributor cannot publish or edit someone else's article, and may
+// submit their own draft.
+func TestStepsFollowThePermissionTable(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d)
+		writer := seedAuthor(t, d, "Cora Contributor")
+		writer.VerifiedAt = time.Now()
+		other := seedAuthor(t, d, "Otto Other")
+		a, err := s.Create(ctx, Draft{Headline: "Mine", AuthorID: writer.ID, BodyMD: "Words.", Status: StatusDraft})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Create(ctx, Draft{Headline: "Theirs", AuthorID: other.ID, BodyMD: "Words.", Status: StatusDraft})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Step(ctx, a.ID, 0, "publish", "", writer); !errors.Is(err, ErrForbidden) {
+			t.Fatalf("a contributor published: %v", err)
+		}
+		if _, err := s.Save(ctx, b.ID, 1, Draft{Headline: "Changed", AuthorID: other.ID, BodyMD: "Mine now.", Status: StatusDraft}, writer); !errors.Is(err, ErrForbidden) {
+			t.Fatalf("a contributor edited someone else's draft: %v", err)
+		}
+		if st, err := s.Step(ctx, a.ID, 0, "submit", "", writer); err != nil || st.Status != StatusPending {
+			t.Fatalf("a contributor could not submit their own draft: %v", err)
+		}
+		if got, err := s.StaffByID(ctx, b.ID); err != nil || got.Headline != "Theirs" {
+			t.Fatalf("the refused save changed the article: %+v %v", got, err)
 		}
 	})
 }

@@ -25,6 +25,11 @@ func seedAuthor(t *testing.T, d *db.DB, name string) account.Person {
 	return p
 }
 
+// asEditor is person id acting with an editor's role: every newsroom step.
+func asEditor(id int64) account.Person {
+	return account.Person{ID: id, Roles: []account.Role{account.RoleEditor}, VerifiedAt: time.Now()}
+}
+
 func TestStore(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()

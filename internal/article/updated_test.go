@@ -18,6 +18,7 @@ func TestUpdatedAtAndTagOrder(t *testing.T) {
 		ctx := context.Background()
 		s := NewStore(d)
 		author := seedAuthor(t, d, "Uma Updated").ID
+		editor := asEditor(author) // the writer, acting with an editor's role
 		pub := time.Date(2012, 4, 5, 14, 15, 0, 0, time.UTC)
 		a, err := s.Create(ctx, Draft{Headline: "Imported", AuthorID: author, BodyMD: "Text.", Status: StatusPublished, PublishedAt: pub,
 			UpdatedAt: pub.Add(3 * time.Hour), Tags: []string{"japan", "INFINITI", "Fuel Economy"}})
@@ -42,7 +43,7 @@ func TestUpdatedAtAndTagOrder(t *testing.T) {
 		// A save is a change now.
 		before := time.Now().Add(-time.Second)
 		st, err := s.Save(ctx, a.ID, 1, Draft{Headline: "Imported", AuthorID: author, BodyMD: "Text, corrected.", Status: StatusPublished, PublishedAt: pub,
-			Tags: []string{"INFINITI", "japan"}}, author)
+			Tags: []string{"INFINITI", "japan"}}, editor)
 		if err != nil || st.UpdatedAt.Before(before) {
 			t.Fatalf("save: %s %v", st.UpdatedAt, err)
 		}

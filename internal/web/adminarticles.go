@@ -25,13 +25,13 @@ import (
 type Newsroom interface {
 	Create(ctx context.Context, d article.Draft) (article.Article, error)
 	StaffByID(ctx context.Context, id int64) (article.Staff, error)
-	Save(ctx context.Context, id int64, version int, d article.Draft, by int64) (article.Staff, error)
-	Step(ctx context.Context, id int64, version int, step, note string, by int64) (article.Staff, error)
+	Save(ctx context.Context, id int64, version int, d article.Draft, by account.Person) (article.Staff, error)
+	Step(ctx context.Context, id int64, version int, step, note string, by account.Person) (article.Staff, error)
 	StaffList(ctx context.Context, q article.StaffQuery) ([]article.Staff, bool, error)
 	StatusCounts(ctx context.Context, authorID int64) (map[string]int, error)
 	Revisions(ctx context.Context, articleID int64) ([]article.Revision, error)
 	Revision(ctx context.Context, id int64) (article.Revision, error)
-	Restore(ctx context.Context, revisionID int64, version int, by int64) (article.Staff, error)
+	Restore(ctx context.Context, revisionID int64, version int, by account.Person) (article.Staff, error)
 	Preview(ctx context.Context, d article.Draft) (article.Article, error)
 	PublishedPerWeek(ctx context.Context, start time.Time, weeks int) ([]int, error)
 	MostRead(ctx context.Context, from time.Time, loc *time.Location, limit int) ([]article.Read, error)
@@ -40,36 +40,9 @@ type Newsroom interface {
 // articleActions are the newsroom's steps, in the order buttons show.
 var articleActions = []string{"save", "submit", "return", "publish", "unpublish", "trash", "restore"}
 
-// articleCan is the one answer to "may v do this to a?", from the
-// permission table: contributors write and submit their drafts, authors
-// also publish their own, editors review, publish and edit anyone's.
-// a nil article is a new one.
-func articleCan(v *viewer, a *article.Staff, action string) bool {
-	own := a == nil || a.Author.ID == v.ID
-	writer := v.Can(account.PermWriteArticles)
-	publisher := v.Can(account.PermPublish) || (own && v.Can(account.PermPublishOwn))
-	editable := v.Can(account.PermEditOthers) || (own && writer && (a == nil || a.Status == article.StatusDraft || v.Can(account.PermPublishOwn)))
-	if a == nil {
-		return action == "save" && writer
-	}
-	switch action {
-	case "save", "revisions":
-		return editable && !a.Trashed
-	case "submit":
-		return own && writer && a.Status == article.StatusDraft && !a.Trashed
-	case "return":
-		return v.Can(account.PermPublish) && a.Status == article.StatusPending
-	case "publish":
-		return publisher && a.Status != article.StatusPublished && a.Status != article.StatusScheduled && !a.Trashed
-	case "unpublish":
-		return publisher && (a.Status == article.StatusPublished || a.Status == article.StatusScheduled)
-	case "trash":
-		return editable && !a.Trashed
-	case "restore":
-		return (v.Can(account.PermEditOthers) || (own && writer)) && a.Trashed
-	}
-	return false
-}
+// articleCan asks the article package's permission table (article.May),
+// which the store's steps enforce too.
+func articleCan(v *viewer, a *article.Staff, action string) bool { return article.May(v.Person, a, action) }
 
 type articlesData struct {
 	Articles []article.Staff
@@ -208,9 +181,11 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 			}
 			continue
 		}
-		done, err := s.Newsroom.Step(r.Context(), id, 0, step.Step, "", v.ID)
+		done, err := s.Newsroom.Step(r.Context(), id, 0, step.Step, "", v.Person)
 		var c *article.Conflict
 		switch {
+		case errors.Is(err, article.ErrForbidden):
+			res.NotYours++
 		case errors.Is(err, article.ErrTransition):
 			res.NotNow++
 			continue
@@ -535,7 +510,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		d, err := s.draftOf(f, a.Author.ID, a.Status)
 		if err == nil {
 			var saved article.Staff
-			if saved, err = s.Newsroom.Save(r.Context(), a.ID, version, d, v.ID); err == nil {
+			if saved, err = s.Newsroom.Save(r.Context(), a.ID, version, d, v.Person); err == nil {
 				a, version = saved, saved.Version
 			}
 		}
@@ -568,7 +543,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 	if !articleCan(v, &a, step) {
 		return errForbidden
 	}
-	done, err := s.Newsroom.Step(r.Context(), a.ID, version, step, f.Get("note"), v.ID)
+	done, err := s.Newsroom.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person)
 	if err != nil {
 		var c *article.Conflict
 		if errors.As(err, &c) {
@@ -770,7 +745,7 @@ func (s *Server) restoreRevision(w http.ResponseWriter, r *http.Request, v *view
 	} else if got.ArticleID != a.ID {
 		return apperr.ErrNotFound
 	}
-	if _, err := s.Newsroom.Restore(r.Context(), rev, a.Version, v.ID); err != nil {
+	if _, err := s.Newsroom.Restore(r.Context(), rev, a.Version, v.Person); err != nil {
 		var c *article.Conflict
 		if errors.As(err, &c) {
 			return badRequest{c.Error()}

@@ -138,7 +138,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, title, msg = http.StatusBadRequest, "Bad request", br.msg
 	case errors.Is(err, errCrossSite):
 		status, title, msg = http.StatusForbidden, "Request refused", "This form was sent from another site, so it was refused. Open the page on this site and try again."
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, article.ErrForbidden):
 		status, title, msg = http.StatusForbidden, "Not allowed", "Your account may not open this page. If you think it should, ask the site's editors."
 	default:
 		if inv, ok := apperr.AsInvalid(err); ok {
