@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need when it is missing
-# (Chromium for the browser test), starts PostgreSQL when it is not running,
-# then vets, checks formatting and runs the whole suite with the race
-# detector. Under CI=true nothing is skipped: a missing dependency fails.
+# (Chromium for the browser test, staticcheck), starts PostgreSQL when it is
+# not running, then vets, runs staticcheck, checks formatting and runs the
+# whole suite with the race detector. Under CI=true nothing is skipped: a
+# missing dependency fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +49,16 @@ fi
 
 say "go vet"
 go vet ./...
+
+# staticcheck, installed into GOPATH/bin when missing; any finding fails.
+gobin="$(go env GOPATH | cut -d: -f1)/bin"
+export PATH="$PATH:$gobin"
+if ! command -v staticcheck >/dev/null 2>&1; then
+  say "installing staticcheck"
+  GOBIN="$gobin" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
+say "staticcheck"
+staticcheck ./...
 
 say "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -40,7 +40,6 @@ func TestStore(t *testing.T) {
 		bob := seedAuthor(t, d, "Bob Writer")
 
 		base := time.Date(2012, 4, 5, 14, 15, 0, 0, time.UTC)
-		var ids []int64
 		for i := 0; i < 25; i++ {
 			author := alice.ID
 			tags := []string{"Cars"}
@@ -50,13 +49,12 @@ func TestStore(t *testing.T) {
 			}
 			// Two articles share a timestamp so keyset order needs the id.
 			at := base.Add(-time.Duration(i/2) * time.Hour)
-			a, err := s.Create(ctx, Draft{Headline: fmt.Sprintf("Story number %d", i), AuthorID: author,
+			_, err := s.Create(ctx, Draft{Headline: fmt.Sprintf("Story number %d", i), AuthorID: author,
 				BodyMD: fmt.Sprintf("Body of story %d about **engines**.\n\nSecond paragraph.", i), Tags: tags,
 				Status: StatusPublished, PublishedAt: at})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids = append(ids, a.ID)
 		}
 		draft, err := s.Create(ctx, Draft{Headline: "Secret draft", AuthorID: alice.ID, BodyMD: "engines", Status: StatusDraft})
 		if err != nil {

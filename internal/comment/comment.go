@@ -33,10 +33,9 @@ const (
 
 // Author is the part of a person a comment shows.
 type Author struct {
-	ID    int64
-	Slug  string
-	Name  string
-	Roles []string // for staff badges
+	ID   int64
+	Slug string
+	Name string
 }
 
 // Comment is one comment.

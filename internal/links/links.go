@@ -20,9 +20,5 @@ func Tag(slug string) string { return "/tag/" + url.PathEscape(slug) + "/" }
 // Author is /author/slug/.
 func Author(slug string) string { return "/author/" + url.PathEscape(slug) + "/" }
 
-// Year, Month and Day are the date archives.
-func Year(y int) string            { return fmt.Sprintf("/%04d/", y) }
-func Month(y, m int) string        { return fmt.Sprintf("/%04d/%02d/", y, m) }
-func Day(y, m, d int) string       { return fmt.Sprintf("/%04d/%02d/%02d/", y, m, d) }
-func Search(q string) string       { return "/search?q=" + url.QueryEscape(q) }
-func Abs(base, path string) string { return base + path }
+// Search is /search?q=..., the query escaped.
+func Search(q string) string { return "/search?q=" + url.QueryEscape(q) }

@@ -359,16 +359,6 @@ func (st *Store) finish(ctx context.Context, campaign int64) (bool, error) {
 	return n > 0, nil
 }
 
-// nextDue is when the campaign's next queued delivery may be tried.
-func (st *Store) nextDue(ctx context.Context, campaign int64) (time.Time, bool, error) {
-	var at *time.Time
-	err := st.db.QueryRow(ctx, `SELECT min(next_at) FROM deliveries WHERE campaign_id = $1 AND status = 'queued'`, campaign).Scan(&at)
-	if err != nil || at == nil {
-		return time.Time{}, false, err
-	}
-	return *at, true, nil
-}
-
 // Send sends what is due of one campaign now and returns when nothing
 // more is due (retries later are picked up by a later call).
 func (s *Sender) Send(ctx context.Context, campaign int64) error {

@@ -34,11 +34,6 @@ var adminNav = []struct {
 	{"Settings", "/admin/settings", account.PermManageSettings},
 }
 
-type adminLink struct {
-	Label, Href string
-	Current     bool
-}
-
 // adminTitle is an admin screen's <title>; the editor's script sets the
 // same one after an autosave changes the headline.
 func adminTitle(title string) string { return title + " · Admin" }

@@ -42,7 +42,9 @@ var articleActions = []string{"save", "submit", "return", "publish", "unpublish"
 
 // articleCan asks the article package's permission table (article.May),
 // which the store's steps enforce too.
-func articleCan(v *viewer, a *article.Staff, action string) bool { return article.May(v.Person, a, action) }
+func articleCan(v *viewer, a *article.Staff, action string) bool {
+	return article.May(v.Person, a, action)
+}
 
 type articlesData struct {
 	Articles []article.Staff
