@@ -71,7 +71,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	// Mail names the site as it is set now: Message-IDs end in the host of
 	// its address, and the sender is shown under its name.
 	outbox := mail.NewOutbox(d, "").WithDomain(func(ctx context.Context) string { return mail.HostOf(settings.Current(ctx).BaseURL) })
-	articles := article.NewStore(d)
+	articles := article.NewStore(d).WithNotices(outbox, func(ctx context.Context) article.NoticeSite {
+		st := settings.Current(ctx)
+		return article.NoticeSite{Name: st.Name, BaseURL: st.BaseURL, Location: cfg.Location}
+	})
 	people := account.NewStore(d).WithMailer(outbox)
 	limiter := ratelimit.New(d)
 	m := metrics.New(d.Pools())

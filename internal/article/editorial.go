@@ -231,9 +231,11 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 			return err
 		}
 		if step == "publish" {
-			return keepRevision(ctx, tx, id, by.ID, now)
+			if err := keepRevision(ctx, tx, id, by.ID, now); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.notices(ctx, tx, id, step, note, by)
 	})
 	if err != nil {
 		var c *Conflict

@@ -3,13 +3,16 @@ package article
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/db"
 	"byline/internal/dbtest"
+	"byline/internal/mail"
 )
 
 func TestNewsroom(t *testing.T) {
@@ -144,4 +147,69 @@ func TestStepsFollowThePermissionTable(t *testing.T) {
 			t.Fatalf("the refused save changed the article: %+v %v", got, err)
 		}
 	})
+}
+
+// The newsroom's notices are queued in the step's own transaction: editors
+// hear of a submission, the writer of a return or of publication by
+// someone else; a notice that cannot be queued leaves the step untaken.
+func TestStepNoticesInTheStep(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		people := account.NewStore(d)
+		writer := seedAuthor(t, d, "Wren Writer")
+		writer.VerifiedAt = time.Now()
+		editor, err := people.Create(ctx, account.NewPerson{Email: "ed@example.com", DisplayName: "Ed Editor", Roles: []account.Role{account.RoleEditor}, Verified: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		box := &recorder{}
+		site := func(context.Context) NoticeSite {
+			return NoticeSite{Name: "Test Ledger", BaseURL: "https://news.test", Location: time.UTC}
+		}
+		s := NewStore(d).WithNotices(box, site)
+		a, err := s.Create(ctx, Draft{Headline: "Told piece", AuthorID: writer.ID, BodyMD: "Words.", Status: StatusDraft})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Step(ctx, a.ID, 0, "submit", "", writer); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Step(ctx, a.ID, 0, "return", "Needs a source.", editor); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"ed@example.com For review: Told piece", writer.Email + " Returned to you: Told piece"}
+		if got := box.sent(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("notices %q, want %q", got, want)
+		}
+		// A notice that fails takes its step back with it.
+		box.fail = true
+		if _, err := s.Step(ctx, a.ID, 0, "submit", "", writer); err == nil {
+			t.Fatal("a step whose notice failed was taken")
+		}
+		if st, err := s.StaffByID(ctx, a.ID); err != nil || st.Status != StatusDraft {
+			t.Fatalf("after a failed notice: %s %v", st.Status, err)
+		}
+	})
+}
+
+// recorder is a Mailer that keeps what it is given, or fails.
+type recorder struct {
+	fail bool
+	got  []mail.Message
+}
+
+func (r *recorder) Enqueue(ctx context.Context, q db.Querier, m mail.Message) error {
+	if r.fail {
+		return errors.New("outbox refused")
+	}
+	r.got = append(r.got, m)
+	return nil
+}
+
+func (r *recorder) sent() []string {
+	var out []string
+	for _, m := range r.got {
+		out = append(out, m.To+" "+m.Subject)
+	}
+	return out
 }

@@ -13,8 +13,10 @@ import (
 
 // Store keeps articles and tags.
 type Store struct {
-	db  *db.DB
-	now func() time.Time
+	db     *db.DB
+	now    func() time.Time
+	mailer Mailer                           // the newsroom's notices; nil: none
+	site   func(context.Context) NoticeSite // what the notices say of the site
 }
 
 // NewStore returns a Store on d.

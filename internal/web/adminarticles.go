@@ -16,7 +16,6 @@ import (
 	"byline/internal/article"
 	"byline/internal/cars"
 	"byline/internal/links"
-	"byline/internal/mail"
 	"byline/internal/media"
 	"byline/internal/slug"
 )
@@ -183,11 +182,12 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 			}
 			continue
 		}
-		done, err := s.Newsroom.Step(r.Context(), id, 0, step.Step, "", v.Person)
+		_, err = s.Newsroom.Step(r.Context(), id, 0, step.Step, "", v.Person)
 		var c *article.Conflict
 		switch {
 		case errors.Is(err, article.ErrForbidden):
 			res.NotYours++
+			continue
 		case errors.Is(err, article.ErrTransition):
 			res.NotNow++
 			continue
@@ -197,7 +197,6 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 		case err != nil:
 			return err
 		}
-		s.afterStep(r, done, step.Step, "", v)
 		res.Done++
 	}
 	if res.Done > 0 {
@@ -545,7 +544,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 	if !articleCan(v, &a, step) {
 		return errForbidden
 	}
-	done, err := s.Newsroom.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person)
+	_, err = s.Newsroom.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person)
 	if err != nil {
 		var c *article.Conflict
 		if errors.As(err, &c) {
@@ -561,55 +560,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	s.changed(a.ID, false)
-	s.afterStep(r, done, step, f.Get("note"), v)
 	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-"+step)
-}
-
-// afterStep mails the people a step concerns: editors when a draft is
-// submitted, the writer when it is returned or published by someone else.
-func (s *Server) afterStep(r *http.Request, a article.Staff, step, note string, v *viewer) {
-	st := s.site(r)
-	edit := st.BaseURL + fmt.Sprintf("/admin/articles/%d", a.ID)
-	var msgs []mail.Message
-	switch step {
-	case "submit":
-		staff, err := s.People.Staff(r.Context(), account.RoleEditor, account.RoleAdmin)
-		if err != nil {
-			s.Logger.Error("newsroom: editors", "err", err)
-			return
-		}
-		seen := map[int64]bool{}
-		for _, role := range []account.Role{account.RoleEditor, account.RoleAdmin} {
-			for _, p := range staff[role] {
-				if seen[p.ID] || p.ID == v.ID {
-					continue
-				}
-				seen[p.ID] = true
-				msgs = append(msgs, mail.Message{To: p.Email, Subject: "For review: " + a.Headline,
-					Text: fmt.Sprintf("%s submitted “%s” for review.\n\nReview it: %s\n\n-- \n%s\n", v.DisplayName, a.Headline, edit, st.Name)})
-			}
-		}
-	case "return", "publish":
-		if a.Author.ID == v.ID {
-			return
-		}
-		p, err := s.Accounts.ByID(r.Context(), a.Author.ID)
-		if err != nil {
-			return
-		}
-		text := fmt.Sprintf("%s published your article “%s”.\n\n%s\n\n-- \n%s\n", v.DisplayName, a.Headline, st.BaseURL+links.Article(a.PublishedAt, a.Slug, s.Location), st.Name)
-		subject := "Published: " + a.Headline
-		if step == "return" {
-			subject = "Returned to you: " + a.Headline
-			text = fmt.Sprintf("%s returned your draft “%s” with a note:\n\n%s\n\nEdit it: %s\n\n-- \n%s\n", v.DisplayName, a.Headline, note, edit, st.Name)
-		}
-		msgs = append(msgs, mail.Message{To: p.Email, Subject: subject, Text: text})
-	}
-	for _, m := range msgs {
-		if err := s.Outbox.Queue(r.Context(), m); err != nil {
-			s.Logger.Error("newsroom: mail", "to", m.To, "err", err)
-		}
-	}
 }
 
 // savedJSON answers an autosave with what the editor shows of the saved

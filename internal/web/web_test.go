@@ -112,6 +112,10 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 		st := settings.Current(ctx)
 		return newsletter.Config{SMTP: st.SMTP, Concurrency: 2, Site: newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}, Location: loc}
 	}, log)
+	articles.WithNotices(outbox, func(ctx context.Context) article.NoticeSite {
+		st := settings.Current(ctx)
+		return article.NoticeSite{Name: st.Name, BaseURL: st.BaseURL, Location: loc}
+	})
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
 		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
 		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Pages: articles, Views: views, Media: media.NewStore(d, mediaDir).WithPictures(pictures), Cars: catalogue, Leads: leadStore})
