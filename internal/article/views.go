@@ -3,7 +3,6 @@ package article
 import (
 	"context"
 	"fmt"
-	"math"
 	"regexp"
 	"sync"
 	"time"
@@ -111,32 +110,5 @@ func (s *Store) MostRead(ctx context.Context, from time.Time, loc *time.Location
 // PublishedPerWeek counts articles published in each of the weeks (Monday
 // to Sunday, the site's time) starting at start.
 func (s *Store) PublishedPerWeek(ctx context.Context, start time.Time, weeks int) ([]int, error) {
-	return countPerBucket(ctx, s.db, `SELECT published_at FROM articles WHERE status = 'published' AND trashed_at IS NULL AND published_at >= $1 AND published_at < $2`,
-		start, 7*24*time.Hour, weeks)
-}
-
-// countPerBucket counts the times a query returns into n buckets of
-// width from start (the query takes $1 start and $2 end).
-func countPerBucket(ctx context.Context, d *db.DB, query string, start time.Time, width time.Duration, n int) ([]int, error) {
-	out := make([]int, n)
-	rows, err := d.Query(ctx, query, start, start.Add(width*time.Duration(n)))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		// Count calendar days, not 24-hour spans: a week with a clock
-		// change is an hour short or long.
-		lt := t.In(start.Location())
-		day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, start.Location())
-		days := int(math.Round(day.Sub(start).Hours() / 24))
-		if i := days * 24 / int(width.Hours()); days >= 0 && i < n {
-			out[i]++
-		}
-	}
-	return out, rows.Err()
+	return s.db.CountBuckets(ctx, `FROM articles WHERE status = 'published' AND trashed_at IS NULL`, "published_at", db.Edges(start, 7, weeks))
 }

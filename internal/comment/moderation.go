@@ -3,7 +3,6 @@ package comment
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -340,23 +339,5 @@ func (s *Store) Ban(ctx context.Context, userID, actorID int64, until time.Time)
 
 // PerDay counts the comments shown in each of n days from start.
 func (s *Store) PerDay(ctx context.Context, start time.Time, n int) ([]int, error) {
-	out := make([]int, n)
-	rows, err := s.db.Query(ctx, `SELECT created_at FROM comments WHERE status = 'visible' AND deleted_at IS NULL AND created_at >= $1 AND created_at < $2`,
-		start, start.AddDate(0, 0, n))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		lt := t.In(start.Location()) // calendar days: clocks change
-		day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, start.Location())
-		if i := int(math.Round(day.Sub(start).Hours() / 24)); i >= 0 && i < n {
-			out[i]++
-		}
-	}
-	return out, rows.Err()
+	return s.db.CountBuckets(ctx, `FROM comments WHERE status = 'visible' AND deleted_at IS NULL`, "created_at", db.Edges(start, 1, n))
 }

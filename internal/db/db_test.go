@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -106,4 +107,44 @@ func TestOpenErrorsAreOneLine(t *testing.T) {
 	if _, err := db.Open(context.Background(), t.TempDir()+"/missing/dir/x.db"); err == nil {
 		t.Fatal("expected an error for an SQLite file in a missing folder")
 	}
+}
+
+// CountBuckets counts by calendar days of the site's zone in SQL, on both
+// engines, across a clock change (New York sets its clocks forward on
+// 8 March 2026: that day has 23 hours).
+func TestCountBuckets(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ny, err := time.LoadLocation("America/New_York")
+		if err != nil {
+			t.Skip("no time zone database")
+		}
+		// A table of the test's own, with a time column.
+		if _, err := d.Exec(ctx, `CREATE TABLE bucket_test (at TIMESTAMP NOT NULL, kind TEXT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2026, 3, 7, 0, 0, 0, 0, ny)
+		for _, at := range []time.Time{
+			time.Date(2026, 3, 6, 23, 59, 0, 0, ny), // before the first day: not counted
+			time.Date(2026, 3, 7, 0, 0, 0, 0, ny),   // day 0
+			time.Date(2026, 3, 7, 23, 30, 0, 0, ny), // day 0
+			time.Date(2026, 3, 8, 23, 30, 0, 0, ny), // day 1, the short day
+			time.Date(2026, 3, 9, 0, 30, 0, 0, ny),  // day 2 (24 hours after day 1 began would still be day 1)
+			time.Date(2026, 3, 10, 0, 0, 0, 0, ny),  // after the last day: not counted
+		} {
+			if _, err := d.Exec(ctx, `INSERT INTO bucket_test (at, kind) VALUES ($1, 'x')`, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := d.Exec(ctx, `INSERT INTO bucket_test (at, kind) VALUES ($1, 'y')`, time.Date(2026, 3, 7, 12, 0, 0, 0, ny)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.CountBuckets(ctx, `FROM bucket_test WHERE kind = 'x'`, "at", db.Edges(start, 1, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[2 1 1]" {
+			t.Fatalf("per day %v, want [2 1 1]", got)
+		}
+	})
 }

@@ -3,6 +3,9 @@ package db
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
+	"time"
 )
 
 // Scanner is a row to read: *sql.Row or *sql.Rows.
@@ -45,4 +48,80 @@ func (d *DB) CountBy(ctx context.Context, query string, args ...any) (map[string
 		out[r.k] += r.n
 	}
 	return out, nil
+}
+
+// CountBuckets counts rows by the interval their time column col falls in:
+// bucket i is [edges[i], edges[i+1]). from is the rows' "FROM ... WHERE
+// ..." text. The bucketing runs in SQL, so the answer is one row a bucket
+// however many rows are counted; the edges come from Go, so calendar days
+// and weeks in the site's time zone stay right across clock changes.
+func (d *DB) CountBuckets(ctx context.Context, from, col string, edges []time.Time) ([]int, error) {
+	by, err := d.CountBucketsBy(ctx, from, col, "", edges)
+	if err != nil || len(edges) < 2 {
+		return nil, err
+	}
+	if out, ok := by[""]; ok {
+		return out, nil
+	}
+	return make([]int, len(edges)-1), nil
+}
+
+// CountBucketsBy is CountBuckets counted apart for each value of the
+// expression key ("" for none), such as a make's name.
+func (d *DB) CountBucketsBy(ctx context.Context, from, col, key string, edges []time.Time) (map[string][]int, error) {
+	n := len(edges) - 1
+	if n < 1 {
+		return nil, nil
+	}
+	var b strings.Builder
+	b.WriteString("SELECT CASE")
+	args := make([]any, len(edges))
+	for i, e := range edges {
+		args[i] = e
+		if i > 0 {
+			fmt.Fprintf(&b, " WHEN %s < $%d THEN %d", col, i+1, i-1)
+		}
+	}
+	keyCol, group := "''", "bucket"
+	if key != "" {
+		keyCol, group = key, "bucket, "+key
+	}
+	fmt.Fprintf(&b, " END AS bucket, %s, count(*) %s AND %s >= $1 AND %s < $%d GROUP BY %s", keyCol, from, col, col, len(edges), group)
+	rows, err := d.Query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		bucket int
+		key    string
+		n      int
+	}
+	counts, err := Collect(rows, func(sc Scanner) (row, error) {
+		var r row
+		return r, sc.Scan(&r.bucket, &r.key, &r.n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]int{}
+	for _, c := range counts {
+		if c.bucket < 0 || c.bucket >= n {
+			continue
+		}
+		if out[c.key] == nil {
+			out[c.key] = make([]int, n)
+		}
+		out[c.key][c.bucket] += c.n
+	}
+	return out, nil
+}
+
+// Edges are the starts of n calendar periods of days each from start, in
+// start's time zone, and the end of the last: n+1 times.
+func Edges(start time.Time, days, n int) []time.Time {
+	out := make([]time.Time, n+1)
+	for i := range out {
+		out[i] = start.AddDate(0, 0, days*i)
+	}
+	return out
 }

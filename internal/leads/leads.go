@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/mail"
 	"regexp"
 	"sort"
@@ -711,28 +710,17 @@ func (s *Store) PerMakePerWeek(ctx context.Context, weeks int) ([]WeekCount, err
 		start = start.AddDate(0, 0, -1)
 	}
 	start = start.AddDate(0, 0, -7*(weeks-1))
-	rows, err := s.db.Query(ctx, `SELECT l.created_at, mk.name FROM leads l JOIN makes mk ON mk.id = l.make_id WHERE l.created_at >= $1`, start)
+	byMake, err := s.db.CountBucketsBy(ctx, `FROM leads l JOIN makes mk ON mk.id = l.make_id WHERE 1 = 1`, "l.created_at", "mk.name", db.Edges(start, 7, weeks))
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	counts := map[[2]string]int{}
-	for rows.Next() {
-		var at time.Time
-		var mk string
-		if err := rows.Scan(&at, &mk); err != nil {
-			return nil, err
-		}
-		w := int(math.Round(s.dayStart(at).Sub(start).Hours()/24)) / 7 // days, not 24-hour spans: clocks change
-		counts[[2]string{start.AddDate(0, 0, 7*w).Format("2006-01-02"), mk}]++
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("leads: per make per week: %w", err)
 	}
 	var out []WeekCount
-	for k, n := range counts {
-		w, _ := time.ParseInLocation("2006-01-02", k[0], s.loc)
-		out = append(out, WeekCount{w, k[1], n})
+	for mk, perWeek := range byMake {
+		for w, n := range perWeek {
+			if n > 0 {
+				out = append(out, WeekCount{start.AddDate(0, 0, 7*w), mk, n})
+			}
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Week.Equal(out[j].Week) {

@@ -425,26 +425,23 @@ func (s *Store) Audiences(ctx context.Context) (map[string]int, error) {
 }
 
 // ConfirmedOverTime is how many of today's confirmed subscribers had
-// confirmed by the end of each of n weeks from start.
+// confirmed by the end of each of n weeks from start: those before start,
+// then a running sum of the weeks, counted in SQL.
 func (s *Store) ConfirmedOverTime(ctx context.Context, start time.Time, n int) ([]int, error) {
-	out := make([]int, n)
-	rows, err := s.db.Query(ctx, `SELECT confirmed_at FROM subscribers WHERE status = 'confirmed' AND confirmed_at IS NOT NULL`)
+	const from = `FROM subscribers WHERE status = 'confirmed' AND confirmed_at IS NOT NULL`
+	var before int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) `+from+` AND confirmed_at < $1`, start).Scan(&before); err != nil {
+		return nil, fmt.Errorf("newsletter: confirmed before %s: %w", start, err)
+	}
+	weeks, err := s.db.CountBuckets(ctx, from, "confirmed_at", db.Edges(start, 7, n))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("newsletter: confirmed per week: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		for i := range out {
-			if t.Before(start.AddDate(0, 0, 7*(i+1))) {
-				out[i]++
-			}
-		}
+	for i := range weeks {
+		before += weeks[i]
+		weeks[i] = before
 	}
-	return out, rows.Err()
+	return weeks, nil
 }
 
 // NextScheduled is the next newsletter due to go out, if any.
