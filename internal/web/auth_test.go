@@ -105,11 +105,7 @@ func (b *browser) expect(resp *http.Response, status int, contains ...string) {
 func newAuthSite(t *testing.T) (*httptest.Server, *mailtest.Server, testSite) {
 	smtp := mailtest.Start(t)
 	d := dbtest.SQLite(t)
-	srv := httptest.NewUnstartedServer(nil)
-	h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), smtp.URL())
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, ts := serveSite(t, d, smtp.URL())
 	// Deliver mail as the server's worker does.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -129,11 +128,7 @@ func TestPageCacheRendersOncePerChange(t *testing.T) {
 	// A site without the mail worker newAuthSite runs: its polling (every
 	// 20 ms, slower under load) would be counted with the page's queries.
 	d := dbtest.SQLite(t)
-	srv := httptest.NewUnstartedServer(nil)
-	h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), "")
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, ts := serveSite(t, d, "")
 	ctx := context.Background()
 	version := func() int64 {
 		var v int64

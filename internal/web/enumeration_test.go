@@ -45,11 +45,7 @@ func answerOf(t *testing.T, b *browser, resp *http.Response) answer {
 // of the taken address is told by mail.
 func TestAnswersDoNotTellWhoHasAnAccount(t *testing.T) {
 	d := dbtest.SQLite(t)
-	srv := httptest.NewUnstartedServer(nil)
-	h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), "")
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, ts := serveSite(t, d, "")
 	ctx := context.Background()
 
 	register := func(email string) answer {

@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/png"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -51,11 +50,7 @@ func TestFormsRefuseUnkeepableText(t *testing.T) {
 		t.Fatalf("found only %d POST routes in routes.go", len(routes))
 	}
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv := httptest.NewUnstartedServer(nil)
-		h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), "")
-		srv.Config.Handler = h
-		srv.Start()
-		t.Cleanup(srv.Close)
+		srv, ts := serveSite(t, d, "")
 		ctx := context.Background()
 		admin := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
 		// A message in the outbox, for the mail routes.
@@ -116,11 +111,7 @@ func TestFormsRefuseUnkeepableText(t *testing.T) {
 // the reason next to the field and the rest of what was typed.
 func TestRefusedFormShownAgain(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv := httptest.NewUnstartedServer(nil)
-		h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), "")
-		srv.Config.Handler = h
-		srv.Start()
-		t.Cleanup(srv.Close)
+		srv, ts := serveSite(t, d, "")
 		b := newBrowser(t, srv)
 		b.expect(b.post("/login", url.Values{"email": {"a\x00b@example.com"}, "password": {"x"}}), 422,
 			`id="login-email-error"`, "cannot be kept", `value="ab@example.com"`)

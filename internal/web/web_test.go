@@ -42,12 +42,20 @@ const demoArticle = "/2012/04/05/infiniti-to-move-production-out-of-japan/"
 
 // newSite serves the demo site from d through the real handler stack.
 func newSite(t testing.TB, d *db.DB) *httptest.Server {
+	srv, _ := serveSite(t, d, "")
+	return srv
+}
+
+// serveSite serves the demo site from d, sending mail to smtpURL ("": mail
+// stays in the outbox, and no worker polls it), with the site's stores.
+func serveSite(t testing.TB, d *db.DB, smtpURL string) (*httptest.Server, testSite) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	srv.Config.Handler = newHandler(t, d, "http://"+srv.Listener.Addr().String())
+	h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), smtpURL)
+	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, ts
 }
 
 // newHandler loads the demo site into d and builds the site's handler.
