@@ -240,30 +240,22 @@ func textWidth(s string, size float64) float64 {
 	return float64(font.MeasureString(boldFace(size), s).Round())
 }
 
-var (
-	boldFont = sync.OnceValue(func() *opentype.Font {
-		f, err := opentype.Parse(gobold.TTF)
-		if err != nil {
-			panic(err) // the font is compiled in: it parses
-		}
-		return f
-	})
-	facesMu sync.Mutex
-	faces   = map[int]font.Face{}
-)
-
-func boldFace(size float64) font.Face {
-	facesMu.Lock()
-	defer facesMu.Unlock()
-	k := int(size)
-	if f, ok := faces[k]; ok {
-		return f
-	}
-	f, err := opentype.NewFace(boldFont(), &opentype.FaceOptions{Size: float64(k), DPI: 72, Hinting: font.HintingFull})
+var boldFont = sync.OnceValue(func() *opentype.Font {
+	f, err := opentype.Parse(gobold.TTF)
 	if err != nil {
-		panic(err)
+		panic(err) // the font is compiled in: it parses
 	}
-	faces[k] = f
+	return f
+})
+
+// boldFace returns a face of its own for one drawing: a face keeps a glyph
+// buffer, so pictures painted at the same time must not share one. (The
+// parsed font is shared; that is safe.)
+func boldFace(size float64) font.Face {
+	f, err := opentype.NewFace(boldFont(), &opentype.FaceOptions{Size: float64(int(size)), DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		panic(err) // the options are fixed: it cannot fail
+	}
 	return f
 }
 
