@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"byline/internal/db"
+	"byline/internal/app"
+	"byline/internal/config"
 	"byline/internal/dbtest"
 	"byline/internal/mail/mailtest"
 	"byline/internal/site"
@@ -261,16 +262,18 @@ func TestMailNamesTheSite(t *testing.T) {
 	// The site's name and address as an admin set them on the settings screen.
 	path := filepath.Join(t.TempDir(), "m.db")
 	ctx := context.Background()
-	d, err := db.Open(ctx, path)
-	if err != nil {
+	cfg := config.Defaults
+	cfg.Database = path
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Migrate(ctx); err != nil {
+	d, err := app.OpenDB(ctx, cfg, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	st := site.Defaults("Car Magazine", "")
 	st.BaseURL = "https://cars.example.com"
-	if err := site.NewStore(d).Save(ctx, st); err != nil {
+	if err := app.NewStores(d, cfg, app.Options{}).Settings.Save(ctx, st); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()

@@ -11,14 +11,11 @@ import (
 	"time"
 
 	"byline/internal/account"
+	"byline/internal/app"
 	"byline/internal/apperr"
-	"byline/internal/article"
-	"byline/internal/cars"
 	"byline/internal/demo"
 	"byline/internal/leads"
 	"byline/internal/links"
-	"byline/internal/mail"
-	"byline/internal/site"
 )
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
@@ -52,7 +49,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	defer d.Close()
 	bar := newProgress(env.stdout, "articles")
-	if err := demo.Load(ctx, d, cfg.Location, bar.update, demo.WithMedia(mediaStorage(*cfg, d))); err != nil {
+	if err := demo.Load(ctx, d, cfg.Location, bar.update, demo.WithMedia(app.MediaStorage(*cfg, d))); err != nil {
 		return err
 	}
 	bar.done()
@@ -104,7 +101,7 @@ func (r *rolesFlag) Set(v string) error {
 func runUserAdd(ctx context.Context, env *environment, args []string) error {
 	var n account.NewPerson
 	var roles rolesFlag
-	_, d, _, err := openCommand(ctx, env, "user add", args, func(fs *flag.FlagSet) {
+	cfg, d, _, err := openCommand(ctx, env, "user add", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&n.Email, "email", "", "e-mail address (required)")
 		fs.StringVar(&n.DisplayName, "name", "", "display name (required)")
 		fs.StringVar(&n.Country, "country", "", "country code or name, e.g. US or Canada")
@@ -127,7 +124,7 @@ func runUserAdd(ctx context.Context, env *environment, args []string) error {
 	}
 	n.Verified = true // an operator adding a person vouches for the address
 	defer d.Close()
-	p, err := account.NewStore(d).Create(ctx, n)
+	p, err := app.NewStores(d, *cfg, app.Options{}).People.Create(ctx, n)
 	if err != nil {
 		return describe(err)
 	}
@@ -146,13 +143,13 @@ func runArticleAdd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer d.Close()
-	articles, people := article.NewStore(d), account.NewStore(d)
+	stores := app.NewStores(d, *cfg, app.Options{})
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, errors.Unwrap(err))
 		}
-		a, err := articles.AddFile(ctx, data, cfg.Location, people.AuthorID)
+		a, err := stores.Articles.AddFile(ctx, data, cfg.Location, stores.People.AuthorID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, describe(err))
 		}
@@ -200,7 +197,8 @@ func runLeadADF(ctx context.Context, env *environment, args []string) error {
 	}
 	defer d.Close()
 	id, _ := strconv.ParseInt(rest[0], 10, 64)
-	st, err := site.NewStore(d).Load(ctx, site.Defaults(cfg.SiteName, cfg.Tagline))
+	stores := app.NewStores(d, *cfg, app.Options{})
+	st, err := stores.Settings.Stored(ctx)
 	if err != nil {
 		return err
 	}
@@ -210,7 +208,7 @@ func runLeadADF(ctx context.Context, env *environment, args []string) error {
 	if siteURL == "" {
 		siteURL = st.BaseURL
 	}
-	store := leads.NewStore(d, cars.NewStore(d), mail.NewOutbox(d, ""), cfg.Location)
+	store := stores.Leads
 	l, err := store.ByID(ctx, id)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return fmt.Errorf("there is no lead %d", id)

@@ -6,26 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 
+	"byline/internal/app"
 	"byline/internal/config"
 	"byline/internal/db"
 )
-
-// openDB opens and migrates the configured database.
-func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*db.DB, error) {
-	d, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		return nil, err
-	}
-	applied, err := d.Migrate(ctx)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	if len(applied) > 0 && log != nil {
-		log.Info("database migrated", "engine", d.Engine, "applied", applied)
-	}
-	return d, nil
-}
 
 // openCommand parses a database command's flags (the shared ones and its
 // own, from extra), lets check refuse the arguments before anything is
@@ -39,7 +23,7 @@ func openCommand(ctx context.Context, env *environment, name string, args []stri
 	if err := check(rest); err != nil {
 		return nil, nil, nil, err
 	}
-	d, err := openDB(ctx, cfg, nil)
+	d, err := app.OpenDB(ctx, *cfg, nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -4,30 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
-	"byline/internal/account"
-	"byline/internal/api"
-	"byline/internal/article"
-	"byline/internal/cars"
-	"byline/internal/comment"
+	"byline/internal/app"
 	"byline/internal/config"
-	"byline/internal/db"
-	"byline/internal/demo"
-	"byline/internal/events"
-	"byline/internal/leads"
-	"byline/internal/mail"
-	"byline/internal/media"
-	"byline/internal/metrics"
-	"byline/internal/newsletter"
-	"byline/internal/pagecache"
-	"byline/internal/ratelimit"
-	"byline/internal/site"
-	"byline/internal/web"
 )
 
 func runServe(ctx context.Context, env *environment, args []string) error {
@@ -45,114 +27,28 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return usageError{err.Error()}
 	}
 	log := newLogger(env, &cfg)
-	d, err := openDB(ctx, &cfg, log)
+	a, err := app.Open(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-
-	if cfg.Demo {
-		empty, err := demo.Empty(ctx, d)
-		if err != nil {
-			return err
+	defer func() {
+		if err := a.Close(); err != nil {
+			log.Error("close database", "err", err)
 		}
-		if empty {
-			log.Info("loading the demo site")
-			if err := demo.Load(ctx, d, cfg.Location, nil, demo.WithMedia(mediaStorage(cfg, d))); err != nil {
-				return err
-			}
-		}
-	}
-
-	settings := site.NewCache(site.NewStore(d), site.Defaults(cfg.SiteName, cfg.Tagline), cfg.BaseURL, log)
-	if cfg.SMTP != "" {
-		settings.SMTPOverride, _ = mail.ParseURL(cfg.SMTP) // validated with the config
-	}
-	// Mail names the site as it is set now: Message-IDs end in the host of
-	// its address, and the sender is shown under its name.
-	outbox := mail.NewOutbox(d, "").WithDomain(func(ctx context.Context) string { return mail.HostOf(settings.Current(ctx).BaseURL) })
-	articles := article.NewStore(d).WithNotices(outbox, func(ctx context.Context) article.NoticeSite {
-		st := settings.Current(ctx)
-		return article.NoticeSite{Name: st.Name, BaseURL: st.BaseURL, Location: cfg.Location}
-	})
-	people := account.NewStore(d).WithMailer(outbox)
-	limiter := ratelimit.New(d)
-	m := metrics.New(d.Pools())
-	comments := comment.NewStore(d).WithMailer(outbox)
-	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: cfg.Location, Logger: log})
-	// The page cache, kept current by the database's content counter (read
-	// every quarter second, and at once when PostgreSQL announces a change)
-	// and by this node's own changes.
-	broker := events.New()
-	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
-	catalogue := cars.NewStore(d)
-	views := article.NewViews(d, cfg.Location)
-	letters, sender := newsletterParts(d, outbox, articles, settings, cfg.Location, log)
-	letters.OnUnsubscribe = func(id int64) { announce(broker, newsletterTopic, id) }
-	var cache *pagecache.Cache
-	if cfg.CacheMB > 0 {
-		cache = pagecache.New(cfg.CacheMB << 20)
-	}
-	version := cache
-	if version == nil {
-		version = pagecache.New(0) // still follows the counter, for the settings
-	}
-	readVersion := func(ctx context.Context) {
-		if err := version.Refresh(ctx, d, settings.Invalidate); err != nil && ctx.Err() == nil {
-			log.Warn("read content version", "err", err)
-		}
-	}
-	readVersion(ctx)
-	if cache != nil {
-		m.WatchCache(func() (int64, int64, int64, int, int) {
-			st := cache.Stats()
-			return st.Hits, st.Misses, st.Evictions, st.Entries, st.Bytes
-		})
-	}
-
-	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
-		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler,
-		Newsletter: letters, Sender: sender, Newsroom: articles, Pages: articles, Views: views, Media: media.NewStore(d, mediaStorage(cfg, d)), Cars: catalogue, Leads: leads.NewStore(d, catalogue, outbox, cfg.Location)})
-	if err != nil {
-		return err
-	}
-	apiHandler.CommentChanged = handler.CommentChanged
+	}()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
 
-	// Background work: mail delivery and clean-up, until shutdown.
+	// Background work, until the server has stopped.
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopBG()
-	go outbox.Run(bg, func(ctx context.Context) (mail.Sender, string, bool) {
-		st := settings.Current(ctx)
-		if !st.SMTP.Configured() {
-			return nil, "", false
-		}
-		return mail.NewSMTP(st.SMTP), mail.SiteFrom(st.SMTP.From, st.Name), true
-	}, 5*time.Second, log)
-	go janitor(bg, people, limiter, letters, log)
-	go sender.Run(bg, 5*time.Second)
-	go every(bg, 5*time.Second, func() {
-		if err := views.Flush(bg); err != nil && bg.Err() == nil {
-			log.Error("page views", "err", err)
-		}
-	})
-	go every(bg, time.Minute, func() { makeDigests(bg, letters, sender, settings, cfg.Location, log) })
-	go follow(bg, broker, newsletterTopic, sender.Gone)
-	go every(bg, time.Second, func() { publishScheduled(bg, articles, func() { readVersion(bg) }, log) })
-	go every(bg, 250*time.Millisecond, func() { readVersion(bg) })
-	if cache != nil {
-		go follow(bg, broker, cacheTopic, cache.BumpArticle)
-	}
-	go follow(bg, broker, peopleTopic, people.Forget)
-	if d.Engine == db.Postgres {
-		go events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) })
-	}
+	workers := make(chan struct{})
+	go func() { a.Run(bg); close(workers) }()
+	defer func() { stopBG(); <-workers }()
 
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.Web,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -160,11 +56,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	srv.RegisterOnShutdown(handler.CloseStreams)
+	srv.RegisterOnShutdown(a.Web.CloseStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	st := settings.Current(ctx)
-	log.Info("serving", "url", "http://"+ln.Addr().String(), "base_url", st.BaseURL, "database", d.Engine, "site", st.Name,
+	st := a.Settings.Current(ctx)
+	log.Info("serving", "url", "http://"+ln.Addr().String(), "base_url", st.BaseURL, "database", a.DB.Engine, "site", st.Name,
 		"mail", map[bool]string{true: "smtp " + st.SMTP.Host, false: "kept in the outbox (no SMTP server set)"}[st.SMTP.Configured()])
 	fmt.Fprintf(env.stdout, "Byline is serving %s at http://%s/ (press Ctrl+C to stop)\n", st.Name, ln.Addr())
 
@@ -183,108 +79,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	if err := views.Flush(sctx); err != nil { // the last seconds' readings
+	if err := a.Finish(sctx); err != nil { // the last seconds' readings
 		log.Error("page views", "err", err)
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// janitor deletes expired sessions, links and counters every hour.
-func janitor(ctx context.Context, people *account.Store, limiter *ratelimit.Limiter, letters *newsletter.Store, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if err := people.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
-			log.Error("purge sessions", "err", err)
-		}
-		if err := limiter.Purge(ctx); err != nil && ctx.Err() == nil {
-			log.Error("purge rate limits", "err", err)
-		}
-		if _, err := letters.PurgePending(ctx); err != nil && ctx.Err() == nil {
-			log.Error("purge newsletter sign-ups", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// publishScheduled publishes scheduled articles whose time has come and
-// refreshes this node's cache at once; the other nodes see the content
-// counter move.
-func publishScheduled(ctx context.Context, articles *article.Store, refresh func(), log *slog.Logger) {
-	n, err := articles.PublishDue(ctx)
-	switch {
-	case err != nil && ctx.Err() == nil:
-		log.Error("publish scheduled articles", "err", err)
-	case n > 0:
-		log.Info("published scheduled articles", "count", n)
-		refresh()
-	}
-}
-
-// every runs fn every d until ctx ends.
-func every(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
-		}
-	}
-}
-
-// Topics that carry changes between nodes: one article's pages (votes),
-// and one person or their sessions (kept in memory by each node).
-const (
-	cacheTopic      = "cache"
-	peopleTopic     = "people"
-	newsletterTopic = "newsletter" // a subscriber left the list: senders skip them
-)
-
-// announceCacheChange tells every node (this one too) that an article's
-// pages changed in a way the database counter does not show.
-func announceCacheChange(broker *events.Broker) func(articleID int64, articleOnly bool) {
-	return func(articleID int64, articleOnly bool) {
-		if articleOnly {
-			announce(broker, cacheTopic, articleID)
-		}
-	}
-}
-
-func announce(broker *events.Broker, topic string, id int64) {
-	broker.Publish(events.Event{Topic: topic, Kind: topic, Data: []byte(strconv.FormatInt(id, 10))})
-}
-
-// follow applies the ids announced on topic, from any node, to fn.
-func follow(ctx context.Context, broker *events.Broker, topic string, fn func(id int64)) {
-	ch, cancel := broker.Subscribe(topic)
-	defer cancel()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case e, ok := <-ch:
-			if !ok {
-				return
-			}
-			if id, err := strconv.ParseInt(string(e.Data), 10, 64); err == nil {
-				fn(id)
-			}
-		}
-	}
-}
-
-// mediaStorage is where uploaded images are kept.
-func mediaStorage(cfg config.Config, d *db.DB) media.Storage {
-	if cfg.MediaStore == "database" {
-		return media.Database{DB: d}
-	}
-	return media.Local{Dir: cfg.MediaDir}
 }

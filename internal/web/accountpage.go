@@ -35,13 +35,13 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *viewer
 	if d.Person.ID == 0 {
 		d.Person = v.Person
 	}
-	if d.Sessions, err = s.Accounts.Sessions(ctx, v.ID); err != nil {
+	if d.Sessions, err = s.People.Sessions(ctx, v.ID); err != nil {
 		return err
 	}
-	if d.Tokens, err = s.Accounts.APITokens(ctx, v.ID); err != nil {
+	if d.Tokens, err = s.People.APITokens(ctx, v.ID); err != nil {
 		return err
 	}
-	if d.Replies, err = s.Accounts.NotifiesReplies(ctx, v.ID); err != nil {
+	if d.Replies, err = s.People.NotifiesReplies(ctx, v.ID); err != nil {
 		return err
 	}
 	d.Countries, d.Current, d.Gravatar = country.All(), v.Session.ID, s.site(r).Gravatar
@@ -82,7 +82,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request, v *viewer) 
 		if kind == "gravatar" && !s.site(r).Gravatar {
 			kind = "generated"
 		}
-		_, err := s.Accounts.UpdateProfile(r.Context(), v.ID, account.Profile{DisplayName: f.Get("display_name"),
+		_, err := s.People.UpdateProfile(r.Context(), v.ID, account.Profile{DisplayName: f.Get("display_name"),
 			Country: f.Get("country"), Bio: f.Get("bio"), AvatarKind: kind})
 		if err == nil {
 			s.changed(0, false)
@@ -115,7 +115,7 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request, v *viewer)
 	if err != nil && !errors.Is(err, http.ErrMissingFile) {
 		return badRequest{"The picture could not be read."}
 	}
-	no, err := saveUpload(w, r, func(ctx context.Context) error { return s.Accounts.SetAvatar(ctx, v.ID, data) })
+	no, err := saveUpload(w, r, func(ctx context.Context) error { return s.People.SetAvatar(ctx, v.ID, data) })
 	if no != nil {
 		f.Errors["avatar"], f.Error = no.msg, no.msg
 		return s.renderAccount(w, r, v, no.status, f, accountData{Section: "avatar"})
@@ -132,13 +132,13 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request, v *viewer)
 
 func (s *Server) changeEmail(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return s.accountForm(w, r, v, "email", func(f *form) (string, error) {
-		return "email-sent", s.Accounts.RequestEmailChange(r.Context(), v.ID, f.Get("email"), f.Get("password"), s.mailContext(r))
+		return "email-sent", s.People.RequestEmailChange(r.Context(), v.ID, f.Get("email"), f.Get("password"), s.mailContext(r))
 	})
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return s.accountForm(w, r, v, "password", func(f *form) (string, error) {
-		if err := s.Accounts.ChangePassword(r.Context(), v.ID, f.Get("current_password"), f.Get("new_password")); err != nil {
+		if err := s.People.ChangePassword(r.Context(), v.ID, f.Get("current_password"), f.Get("new_password")); err != nil {
 			return "", err
 		}
 		// Every session ended with the change; this browser gets a new one.
@@ -150,7 +150,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *viewer) e
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	if err := s.Accounts.EndSessionByID(r.Context(), v.ID, r.PostForm.Get("id")); err != nil {
+	if err := s.People.EndSessionByID(r.Context(), v.ID, r.PostForm.Get("id")); err != nil {
 		return err
 	}
 	return s.redirectFlash(w, r, "/account#devices", "session-ended")
@@ -160,7 +160,7 @@ func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request, v *vie
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	if err := s.Accounts.EndOtherSessions(r.Context(), v.ID, v.Session.ID); err != nil {
+	if err := s.People.EndOtherSessions(r.Context(), v.ID, v.Session.ID); err != nil {
 		return err
 	}
 	return s.redirectFlash(w, r, "/account#devices", "sessions-ended")
@@ -174,7 +174,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if refused {
 		return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: "tokens"})
 	}
-	secret, _, err := s.Accounts.CreateAPIToken(r.Context(), v.ID, f.Get("name"))
+	secret, _, err := s.People.CreateAPIToken(r.Context(), v.ID, f.Get("name"))
 	if err != nil {
 		if !f.fail(err) {
 			return err
@@ -194,7 +194,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err != nil {
 		return badRequest{"No such token."}
 	}
-	if err := s.Accounts.RevokeAPIToken(r.Context(), v.ID, id); err != nil {
+	if err := s.People.RevokeAPIToken(r.Context(), v.ID, id); err != nil {
 		return err
 	}
 	return s.redirectFlash(w, r, "/account#tokens", "token-revoked")

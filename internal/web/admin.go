@@ -102,14 +102,14 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *viewer) er
 		d.Tiles = append(d.Tiles, dashTile{Title: title, Href: href, Count: n, Unit: unit})
 		return nil
 	}
-	if s.Newsroom != nil {
+	if s.Articles != nil {
 		var author int64
 		unit := "articles"
 		if !seesAllArticles(v) {
 			author, unit = v.ID, "of your articles"
 		}
 		if err := tile("Awaiting review", "/admin/articles?status=pending", unit, func() (int, error) {
-			c, err := s.Newsroom.StatusCounts(ctx, author)
+			c, err := s.Articles.StatusCounts(ctx, author)
 			return c[string(article.StatusPending)], err
 		}); err != nil {
 			return err
@@ -163,7 +163,7 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *viewer) er
 	for i := range weekLabels {
 		weekLabels[i] = weekStart.AddDate(0, 0, 7*i).Format("Jan 2")
 	}
-	if a := s.Newsroom; a != nil {
+	if a := s.Articles; a != nil {
 		per, err := a.PublishedPerWeek(ctx, weekStart, weeks)
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func (s *Server) adminPeople(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		sq.After = n
 	}
-	people, err := s.Accounts.Search(r.Context(), sq)
+	people, err := s.People.Search(r.Context(), sq)
 	if err != nil {
 		if _, ok := apperr.AsInvalid(err); ok {
 			return badRequest{"Unknown filter."}
@@ -253,7 +253,7 @@ func (s *Server) personFromPath(r *http.Request) (account.Person, error) {
 	if err != nil {
 		return account.Person{}, err
 	}
-	return s.Accounts.ByID(r.Context(), id)
+	return s.People.ByID(r.Context(), id)
 }
 
 func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -286,16 +286,16 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *vi
 			}
 			roles = append(roles, role)
 		}
-		err, flash = s.Accounts.SetRolesAs(ctx, v.ID, p.ID, roles), "roles-saved"
+		err, flash = s.People.SetRolesAs(ctx, v.ID, p.ID, roles), "roles-saved"
 	case "suspend":
-		err, flash = s.Accounts.SuspendAs(ctx, v.ID, p.ID, true), "suspended"
+		err, flash = s.People.SuspendAs(ctx, v.ID, p.ID, true), "suspended"
 	case "unsuspend":
-		err, flash = s.Accounts.SuspendAs(ctx, v.ID, p.ID, false), "unsuspended"
+		err, flash = s.People.SuspendAs(ctx, v.ID, p.ID, false), "unsuspended"
 	case "delete":
 		if r.PostForm.Get("confirm") != "yes" {
 			return badRequest{"Tick the box to confirm the deletion."}
 		}
-		err, flash, back = s.Accounts.DeleteAs(ctx, v.ID, p.ID), "deleted", "/admin/people"
+		err, flash, back = s.People.DeleteAs(ctx, v.ID, p.ID), "deleted", "/admin/people"
 	default:
 		return apperr.ErrNotFound
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,22 +18,6 @@ import (
 	"byline/internal/media"
 	"byline/internal/slug"
 )
-
-// Newsroom is what the newsroom screens need of the article store.
-type Newsroom interface {
-	Create(ctx context.Context, d article.Draft) (article.Article, error)
-	StaffByID(ctx context.Context, id int64) (article.Staff, error)
-	Save(ctx context.Context, id int64, version int, d article.Draft, by account.Person) (article.Staff, error)
-	Step(ctx context.Context, id int64, version int, step, note string, by account.Person) (article.Staff, error)
-	StaffList(ctx context.Context, q article.StaffQuery) ([]article.Staff, bool, error)
-	StatusCounts(ctx context.Context, authorID int64) (map[string]int, error)
-	Revisions(ctx context.Context, articleID int64) ([]article.Revision, error)
-	Revision(ctx context.Context, id int64) (article.Revision, error)
-	Restore(ctx context.Context, revisionID int64, version int, by account.Person) (article.Staff, error)
-	Preview(ctx context.Context, d article.Draft) (article.Article, error)
-	PublishedPerWeek(ctx context.Context, start time.Time, weeks int) ([]int, error)
-	MostRead(ctx context.Context, from time.Time, loc *time.Location, limit int) ([]article.Read, error)
-}
 
 // articleActions are the newsroom's steps, in the order buttons show.
 var articleActions = []string{"save", "submit", "return", "publish", "unpublish", "trash", "restore"}
@@ -110,13 +93,13 @@ func (s *Server) adminArticles(w http.ResponseWriter, r *http.Request, v *viewer
 	if !seesAllArticles(v) {
 		sq.AuthorID, d.Mine = v.ID, true // others' drafts are theirs
 	}
-	list, more, err := s.Newsroom.StaffList(r.Context(), sq)
+	list, more, err := s.Articles.StaffList(r.Context(), sq)
 	if err != nil {
 		return err
 	}
 	d.Articles = list
 	// The tabs count what each would list for this person.
-	if d.Counts, err = s.Newsroom.StatusCounts(r.Context(), sq.AuthorID); err != nil {
+	if d.Counts, err = s.Articles.StatusCounts(r.Context(), sq.AuthorID); err != nil {
 		return err
 	}
 	for _, step := range bulkSteps {
@@ -166,7 +149,7 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 		if err != nil {
 			return badRequest{"Malformed article."}
 		}
-		a, err := s.Newsroom.StaffByID(r.Context(), id)
+		a, err := s.Articles.StaffByID(r.Context(), id)
 		if errors.Is(err, apperr.ErrNotFound) {
 			res.Gone++
 			continue
@@ -182,7 +165,7 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 			}
 			continue
 		}
-		_, err = s.Newsroom.Step(r.Context(), id, 0, step.Step, "", v.Person)
+		_, err = s.Articles.Step(r.Context(), id, 0, step.Step, "", v.Person)
 		var c *article.Conflict
 		switch {
 		case errors.Is(err, article.ErrForbidden):
@@ -382,7 +365,7 @@ func (s *Server) articleFromPath(r *http.Request, v *viewer) (article.Staff, err
 	if err != nil {
 		return article.Staff{}, err
 	}
-	a, err := s.Newsroom.StaffByID(r.Context(), id)
+	a, err := s.Articles.StaffByID(r.Context(), id)
 	if err != nil {
 		return article.Staff{}, err
 	}
@@ -466,7 +449,7 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	if err == nil {
 		var a article.Article
-		if a, err = s.Newsroom.Create(r.Context(), d); err == nil {
+		if a, err = s.Articles.Create(r.Context(), d); err == nil {
 			if wantsJSON(r) {
 				return writeJSONStatus(w, http.StatusCreated, savedJSON(a, 1, s.site(r).Name, map[string]any{"url": fmt.Sprintf("/admin/articles/%d", a.ID)}))
 			}
@@ -511,7 +494,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		d, err := s.draftOf(f, a.Author.ID, a.Status)
 		if err == nil {
 			var saved article.Staff
-			if saved, err = s.Newsroom.Save(r.Context(), a.ID, version, d, v.Person); err == nil {
+			if saved, err = s.Articles.Save(r.Context(), a.ID, version, d, v.Person); err == nil {
 				a, version = saved, saved.Version
 			}
 		}
@@ -544,7 +527,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 	if !articleCan(v, &a, step) {
 		return errForbidden
 	}
-	_, err = s.Newsroom.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person)
+	_, err = s.Articles.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person)
 	if err != nil {
 		var c *article.Conflict
 		if errors.As(err, &c) {
@@ -615,7 +598,7 @@ func (s *Server) previewArticle(w http.ResponseWriter, r *http.Request, v *viewe
 	}
 	var a article.Article
 	if err == nil {
-		a, err = s.Newsroom.Preview(r.Context(), d)
+		a, err = s.Articles.Preview(r.Context(), d)
 	}
 	if err != nil {
 		if inv, ok := apperr.AsInvalid(err); ok {
@@ -650,7 +633,7 @@ func (s *Server) articleRevisions(w http.ResponseWriter, r *http.Request, v *vie
 	if err != nil {
 		return err
 	}
-	revs, err := s.Newsroom.Revisions(r.Context(), a.ID)
+	revs, err := s.Articles.Revisions(r.Context(), a.ID)
 	if err != nil {
 		return err
 	}
@@ -693,12 +676,12 @@ func (s *Server) restoreRevision(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return badRequest{"Choose a revision."}
 	}
-	if got, err := s.Newsroom.Revision(r.Context(), rev); err != nil {
+	if got, err := s.Articles.Revision(r.Context(), rev); err != nil {
 		return err
 	} else if got.ArticleID != a.ID {
 		return apperr.ErrNotFound
 	}
-	if _, err := s.Newsroom.Restore(r.Context(), rev, a.Version, v.Person); err != nil {
+	if _, err := s.Articles.Restore(r.Context(), rev, a.Version, v.Person); err != nil {
 		var c *article.Conflict
 		if errors.As(err, &c) {
 			return badRequest{c.Error()}

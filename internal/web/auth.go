@@ -87,7 +87,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	// The answer is the same whether or not the address has an account
 	// (the owner of a taken one is mailed a notice): nobody is signed in
 	// until they prove the address.
-	err = s.Accounts.Register(ctx, account.Registration{Email: f.Get("email"), DisplayName: f.Get("display_name"),
+	err = s.People.Register(ctx, account.Registration{Email: f.Get("email"), DisplayName: f.Get("display_name"),
 		Country: f.Get("country"), Password: f.Get("password")}, s.mailContext(r))
 	if err != nil {
 		if !f.fail(err) {
@@ -130,7 +130,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	} else if left > 0 {
 		return s.limited(w, r, "login", "Sign in", f, left)
 	}
-	p, err := s.Accounts.Authenticate(ctx, email, password)
+	p, err := s.People.Authenticate(ctx, email, password)
 	switch {
 	case errors.Is(err, account.ErrBadCredentials):
 		if _, err := s.Limiter.Fail(ctx, acct); err != nil {
@@ -149,7 +149,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if old := currentViewer(r); old != nil {
 		// A new sign-in replaces this browser's old session.
-		if err := s.Accounts.EndSession(ctx, old.token); err != nil {
+		if err := s.People.EndSession(ctx, old.token); err != nil {
 			return err
 		}
 	}
@@ -164,7 +164,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if v := currentViewer(r); v != nil {
-		if err := s.Accounts.EndSession(r.Context(), v.token); err != nil {
+		if err := s.People.EndSession(r.Context(), v.token); err != nil {
 			return err
 		}
 	}
@@ -174,7 +174,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 
 // verify spends a confirmation link from a mail.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.Accounts.Verify(r.Context(), r.URL.Query().Get("token"))
+	p, err := s.People.Verify(r.Context(), r.URL.Query().Get("token"))
 	d := authData{}
 	status := http.StatusOK
 	switch {
@@ -212,7 +212,7 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request, v *v
 	} else if !ok {
 		return badRequest{"We already sent several links in the last minutes; please check your inbox and spam folder."}
 	}
-	if err := s.Accounts.ResendVerification(r.Context(), v.ID, s.mailContext(r)); err != nil {
+	if err := s.People.ResendVerification(r.Context(), v.ID, s.mailContext(r)); err != nil {
 		return err
 	}
 	return s.redirectFlash(w, r, "/account", "verify-sent")
@@ -247,7 +247,7 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
 	if ok, _, err := s.Limiter.Hit(ctx, "reset-account:"+email, resetPerAccount, limitWindow); err != nil {
 		return err
 	} else if ok {
-		if err := s.Accounts.RequestReset(ctx, email, s.mailContext(r)); err != nil {
+		if err := s.People.RequestReset(ctx, email, s.mailContext(r)); err != nil {
 			return err
 		}
 	}
@@ -258,7 +258,7 @@ func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
 	token := r.URL.Query().Get("token")
 	d := authData{Token: token}
 	status := http.StatusOK
-	if err := s.Accounts.CheckResetLink(r.Context(), token); errors.Is(err, account.ErrBadLink) {
+	if err := s.People.CheckResetLink(r.Context(), token); errors.Is(err, account.ErrBadLink) {
 		status, d.Message = http.StatusGone, "This reset link is invalid, has expired, or was already used. Ask for a new one below."
 	} else if err != nil {
 		return err
@@ -277,7 +277,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
 	if refused {
 		return s.authPage(w, r, http.StatusUnprocessableEntity, "reset", "Choose a new password", f, authData{Token: token})
 	}
-	p, err := s.Accounts.ResetPassword(r.Context(), token, pw)
+	p, err := s.People.ResetPassword(r.Context(), token, pw)
 	switch {
 	case errors.Is(err, account.ErrBadLink):
 		return s.authPage(w, r, http.StatusGone, "reset", "Choose a new password", f,

@@ -27,7 +27,7 @@ func (s *Server) avatar(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", cache)
 	switch {
 	case p.AvatarKind == "upload" && !p.Deleted():
-		ctype, data, updated, err := s.Accounts.Avatar(r.Context(), p.ID)
+		ctype, data, updated, err := s.People.Avatar(r.Context(), p.ID)
 		if errors.Is(err, apperr.ErrNotFound) {
 			break
 		}

@@ -589,7 +589,7 @@ func (s *Server) saveNotifications(w http.ResponseWriter, r *http.Request, v *vi
 	if err := parseForm(w, r, formLimit); err != nil {
 		return err
 	}
-	if err := s.Accounts.NotifyReplies(r.Context(), v.ID, r.PostForm.Get("replies") != ""); err != nil {
+	if err := s.People.NotifyReplies(r.Context(), v.ID, r.PostForm.Get("replies") != ""); err != nil {
 		return err
 	}
 	return s.redirectFlash(w, r, "/account#notifications", "notifications-saved")
@@ -613,7 +613,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	token := r.FormValue("t")
 	d := unsubscribeData{URL: r.URL.RequestURI()}
 	if r.Method == http.MethodPost {
-		ok, err := s.Accounts.UnsubscribeReplies(r.Context(), id, token)
+		ok, err := s.People.UnsubscribeReplies(r.Context(), id, token)
 		if err != nil {
 			return err
 		}

@@ -11,12 +11,6 @@ import (
 	"byline/internal/events"
 )
 
-// Events is the site's publish/subscribe hub.
-type Events interface {
-	Publish(e events.Event)
-	Subscribe(topic string) (<-chan events.Event, func())
-}
-
 func articleTopic(id int64) string { return "article:" + strconv.FormatInt(id, 10) }
 
 // announce tells open pages of an article what changed.

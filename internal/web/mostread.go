@@ -19,7 +19,7 @@ type mostRead struct {
 const mostReadFor = 5 * time.Minute
 
 func (s *Server) mostReadList(ctx context.Context) []article.Read {
-	if s.Newsroom == nil {
+	if s.Articles == nil {
 		return nil
 	}
 	s.reads.mu.Lock()
@@ -28,7 +28,7 @@ func (s *Server) mostReadList(ctx context.Context) []article.Read {
 		return s.reads.list
 	}
 	today := time.Now().In(s.Location)
-	list, err := s.Newsroom.MostRead(ctx, today.AddDate(0, 0, -6), s.Location, 5)
+	list, err := s.Articles.MostRead(ctx, today.AddDate(0, 0, -6), s.Location, 5)
 	if err != nil {
 		s.Logger.Warn("most read", "err", err)
 		return s.reads.list // keep the last good list

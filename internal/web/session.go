@@ -34,11 +34,11 @@ const viewerKey ctxKey = 1
 func (s *Server) withViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
-		if err != nil || c.Value == "" || s.Accounts == nil {
+		if err != nil || c.Value == "" || s.People == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		p, ses, err := s.Accounts.SessionPerson(r.Context(), c.Value)
+		p, ses, err := s.People.SessionPerson(r.Context(), c.Value)
 		switch {
 		case err == nil:
 			r = r.WithContext(context.WithValue(r.Context(), viewerKey, &viewer{Person: p, Session: ses, token: c.Value}))
@@ -54,10 +54,10 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 
 // sessionViewer loads the person a session token belongs to, or nil.
 func (s *Server) sessionViewer(ctx context.Context, token string) *viewer {
-	if s.Accounts == nil {
+	if s.People == nil {
 		return nil
 	}
-	p, ses, err := s.Accounts.SessionPerson(ctx, token)
+	p, ses, err := s.People.SessionPerson(ctx, token)
 	if err != nil {
 		if !errors.Is(err, account.ErrNoSession) {
 			s.Logger.Error("load session", "request_id", RequestID(ctx), "err", err)
@@ -93,7 +93,7 @@ func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string
 
 // signIn starts a session for p and sets its cookie.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, p account.Person, remember bool) error {
-	token, _, err := s.Accounts.StartSession(r.Context(), p.ID, remember, r.UserAgent(), s.clientIP(r))
+	token, _, err := s.People.StartSession(r.Context(), p.ID, remember, r.UserAgent(), s.clientIP(r))
 	if err != nil {
 		return err
 	}

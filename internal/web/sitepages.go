@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -11,15 +10,6 @@ import (
 	"byline/internal/apperr"
 	"byline/internal/article"
 )
-
-// Pages is what the newsroom's Pages screen needs of the article store.
-type Pages interface {
-	Pages(ctx context.Context) ([]article.StaticPage, error)
-	PageByID(ctx context.Context, id int64) (article.StaticPage, error)
-	CreatePage(ctx context.Context, d article.PageInput) (article.StaticPage, error)
-	SavePage(ctx context.Context, id int64, version int, d article.PageInput) (article.StaticPage, error)
-	DeletePage(ctx context.Context, id int64) error
-}
 
 // yearOrPage answers /{segment}/: a year's archive when the segment is
 // all digits, else the page with that address. (ServeMux cannot tell the
@@ -50,7 +40,7 @@ type adminPagesData struct {
 }
 
 func (s *Server) adminPages(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	list, err := s.Pages.Pages(r.Context())
+	list, err := s.Articles.Pages(r.Context())
 	if err != nil {
 		return err
 	}
@@ -71,7 +61,7 @@ func (s *Server) editSitePage(w http.ResponseWriter, r *http.Request, v *viewer)
 	if err != nil {
 		return err
 	}
-	pg, err := s.Pages.PageByID(r.Context(), id)
+	pg, err := s.Articles.PageByID(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -102,7 +92,7 @@ func (s *Server) createPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 		return err
 	}
 	f := newForm(r)
-	pg, err := s.Pages.CreatePage(r.Context(), pageInput(f, v))
+	pg, err := s.Articles.CreatePage(r.Context(), pageInput(f, v))
 	if err != nil {
 		if f.fail(err) {
 			return s.pageForm(w, r, v, http.StatusUnprocessableEntity, nil, f)
@@ -120,12 +110,12 @@ func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) e
 	}
 	f := newForm(r)
 	ctx := r.Context()
-	cur, err := s.Pages.PageByID(ctx, id)
+	cur, err := s.Articles.PageByID(ctx, id)
 	if err != nil {
 		return err
 	}
 	if f.Get("action") == "delete" {
-		if err := s.Pages.DeletePage(ctx, id); err != nil {
+		if err := s.Articles.DeletePage(ctx, id); err != nil {
 			return err
 		}
 		s.changed(0, false)
@@ -134,7 +124,7 @@ func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) e
 	version, _ := strconv.Atoi(f.Get("version"))
 	in := pageInput(f, v)
 	in.AuthorID = cur.Author.ID // the page keeps its author
-	pg, err := s.Pages.SavePage(ctx, id, version, in)
+	pg, err := s.Articles.SavePage(ctx, id, version, in)
 	if err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
 			f.Error = "Someone else saved this page since you opened it: your text is below, but it was not saved. Copy it, reload, and make your change again."

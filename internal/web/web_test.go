@@ -18,10 +18,11 @@ import (
 	"golang.org/x/net/html"
 
 	"byline/internal/account"
-	"byline/internal/api"
+	"byline/internal/app"
 	"byline/internal/article"
 	"byline/internal/cars"
 	"byline/internal/comment"
+	"byline/internal/config"
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/demo"
@@ -29,7 +30,6 @@ import (
 	"byline/internal/leads"
 	"byline/internal/mail"
 	"byline/internal/media"
-	"byline/internal/metrics"
 	"byline/internal/newsletter"
 	"byline/internal/pagecache"
 	"byline/internal/picture"
@@ -91,47 +91,21 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	t.Helper()
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/New_York")
-	mediaDir := media.Local{Dir: t.TempDir()}
-	if err := demo.Load(ctx, d, loc, nil, demo.WithMedia(mediaDir)); err != nil {
+	cfg := config.Config{BaseURL: base, SiteName: "x", SMTP: smtpURL, MediaStore: "folder", MediaDir: t.TempDir(), Location: loc}
+	if cached {
+		cfg.CacheMB = 32
+	}
+	if err := demo.Load(ctx, d, loc, nil, demo.WithMedia(app.MediaStorage(cfg, d))); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	settings := site.NewCache(site.NewStore(d), site.Defaults("x", ""), base, log)
-	if smtpURL != "" {
-		settings.SMTPOverride, _ = mail.ParseURL(smtpURL)
-	}
-	outbox := mail.NewOutbox(d, "example.com")
 	pictures := picture.NewDecoder(256<<20, 2*time.Second) // each site its own, so a test may hold it
-	articles, people := article.NewStore(d), account.NewStore(d).WithMailer(outbox).WithPictures(pictures)
-	comments := comment.NewStore(d).WithMailer(outbox)
-	var cache *pagecache.Cache
-	if cached {
-		cache = pagecache.New(32 << 20)
-		if err := cache.Refresh(ctx, d, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})
-	letters := newsletter.NewStore(d, outbox, articles)
-	catalogue := cars.NewStore(d)
-	views := article.NewViews(d, loc)
-	leadStore := leads.NewStore(d, catalogue, outbox, loc)
-	sender := newsletter.NewSender(letters, func(ctx context.Context) newsletter.Config {
-		st := settings.Current(ctx)
-		return newsletter.Config{SMTP: st.SMTP, Concurrency: 2, Site: newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}, Location: loc}
-	}, log)
-	articles.WithNotices(outbox, func(ctx context.Context) article.NoticeSite {
-		st := settings.Current(ctx)
-		return article.NoticeSite{Name: st.Name, BaseURL: st.BaseURL, Location: loc}
-	})
-	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
-		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
-		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Pages: articles, Views: views, Media: media.NewStore(d, mediaDir).WithPictures(pictures), Cars: catalogue, Leads: leadStore})
+	a, err := app.New(ctx, d, cfg, app.Options{Logger: log, Pictures: pictures})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiHandler.CommentChanged = s.CommentChanged
-	return s, testSite{cache: cache, outbox: outbox, accounts: people, comments: comments, settings: settings, db: d, letters: letters, sender: sender, leads: leadStore, views: views, pictures: pictures}
+	return a.Web, testSite{cache: a.Cache, outbox: a.Outbox, accounts: a.People, comments: a.Comments, settings: a.Settings, db: d,
+		letters: a.Newsletter, sender: a.Sender, leads: a.Leads, views: a.Views, pictures: pictures}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -506,10 +480,10 @@ func newSiteWithCache(t *testing.T, ts testSite, withCache bool) (http.Handler, 
 		cache = pagecache.New(32 << 20)
 	}
 	loc, _ := time.LoadLocation("America/New_York")
-	s, err := web.New(web.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments, Accounts: ts.accounts,
+	s, err := web.New(web.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments,
 		Limiter: ratelimit.New(ts.db), Outbox: ts.outbox, Settings: ts.settings, Events: events.New(), Cache: cache, DB: ts.db,
-		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads, Newsroom: article.NewStore(ts.db),
-		Media: media.NewStore(ts.db, media.Database{DB: ts.db}), Pages: article.NewStore(ts.db)})
+		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads,
+		Media: media.NewStore(ts.db, media.Database{DB: ts.db})})
 	if err != nil {
 		t.Fatal(err)
 	}
