@@ -49,14 +49,14 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *viewer
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}
-	p.Sidebar = sidebar{}
+	p.Sidebar = nil
 	s.fill(w, r, p)
 	return s.render(w, status, "account", p)
 }
 
 // accountForm handles one of the account page's forms: on a mistake the
 // page is shown again with the typed values and the reasons.
-func (s *Server) accountForm(w http.ResponseWriter, r *http.Request, v *viewer, section string, act func(f *form) (string, error)) error {
+func (s *Server) accountForm(w http.ResponseWriter, r *http.Request, v *viewer, section string, act func(f *form) (notice, error)) error {
 	f, refused, err := postedForm(w, r, formLimit)
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func (s *Server) accountForm(w http.ResponseWriter, r *http.Request, v *viewer, 
 }
 
 func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	return s.accountForm(w, r, v, "profile", func(f *form) (string, error) {
+	return s.accountForm(w, r, v, "profile", func(f *form) (notice, error) {
 		kind := f.Get("avatar")
 		if kind == "gravatar" && !s.site(r).Gravatar {
 			kind = "generated"
@@ -87,7 +87,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request, v *viewer) 
 		if err == nil {
 			s.changed(0, false)
 		}
-		return "profile-saved", err
+		return flashProfileSaved, err
 	})
 }
 
@@ -127,22 +127,22 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request, v *viewer)
 		return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: "avatar"})
 	}
 	s.changed(0, false)
-	return s.redirectFlash(w, r, "/account", "avatar-saved")
+	return s.redirectFlash(w, r, "/account", flashAvatarSaved)
 }
 
 func (s *Server) changeEmail(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	return s.accountForm(w, r, v, "email", func(f *form) (string, error) {
-		return "email-sent", s.People.RequestEmailChange(r.Context(), v.ID, f.Get("email"), f.Get("password"), s.mailContext(r))
+	return s.accountForm(w, r, v, "email", func(f *form) (notice, error) {
+		return flashEmailSent, s.People.RequestEmailChange(r.Context(), v.ID, f.Get("email"), f.Get("password"), s.mailContext(r))
 	})
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	return s.accountForm(w, r, v, "password", func(f *form) (string, error) {
+	return s.accountForm(w, r, v, "password", func(f *form) (notice, error) {
 		if err := s.People.ChangePassword(r.Context(), v.ID, f.Get("current_password"), f.Get("new_password")); err != nil {
-			return "", err
+			return notice{}, err
 		}
 		// Every session ended with the change; this browser gets a new one.
-		return "password-change", s.signIn(w, r, v.Person, v.Session.Remember)
+		return flashPasswordChange, s.signIn(w, r, v.Person, v.Session.Remember)
 	})
 }
 
@@ -153,7 +153,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *viewer) e
 	if err := s.People.EndSessionByID(r.Context(), v.ID, r.PostForm.Get("id")); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, "/account#devices", "session-ended")
+	return s.redirectFlash(w, r, "/account#devices", flashSessionEnded)
 }
 
 func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -163,7 +163,7 @@ func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request, v *vie
 	if err := s.People.EndOtherSessions(r.Context(), v.ID, v.Session.ID); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, "/account#devices", "sessions-ended")
+	return s.redirectFlash(w, r, "/account#devices", flashSessionsEnded)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -197,5 +197,5 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err := s.People.RevokeAPIToken(r.Context(), v.ID, id); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, "/account#tokens", "token-revoked")
+	return s.redirectFlash(w, r, "/account#tokens", flashTokenRevoked)
 }

@@ -16,24 +16,6 @@ import (
 	"byline/internal/site"
 )
 
-// adminNav is the admin area's navigation; each screen shows for the
-// permission it needs. Later screens add their line here.
-var adminNav = []struct {
-	Label, Href string
-	Perm        account.Permission
-}{
-	{"Dashboard", "/admin", account.PermAccessAdmin},
-	{"Articles", "/admin/articles", account.PermWriteArticles},
-	{"Media", "/admin/media", account.PermWriteArticles},
-	{"Pages", "/admin/pages", pagePerm},
-	{"Comments", "/admin/comments", account.PermModerate},
-	{"Newsletter", "/admin/newsletter", account.PermSendNewsletters},
-	{"Leads", "/admin/leads", account.PermSeeLeads},
-	{"People", "/admin/people", account.PermManagePeople},
-	{"Mail", "/admin/mail", account.PermViewMail},
-	{"Settings", "/admin/settings", account.PermManageSettings},
-}
-
 // adminTitle is an admin screen's <title>; the editor's script sets the
 // same one after an autosave changes the headline.
 func adminTitle(title string) string { return title + " · Admin" }
@@ -42,7 +24,7 @@ func adminTitle(title string) string { return title + " · Admin" }
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, name, title string, f *form, data any) error {
 	p := &page{Title: adminTitle(title), NoIndex: true, Form: f, Data: data}
 	s.fill(w, r, p)
-	for _, n := range adminNav {
+	for _, n := range s.adminNav {
 		if v.Can(n.Perm) {
 			cur := r.URL.Path == n.Href || (n.Href != "/admin" && len(r.URL.Path) > len(n.Href) && r.URL.Path[:len(n.Href)+1] == n.Href+"/")
 			p.Nav = append(p.Nav, navItem{Label: n.Label, Href: n.Href, Current: cur})
@@ -275,7 +257,7 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	ctx := r.Context()
 	back := "/admin/people/" + strconv.FormatInt(p.ID, 10)
-	var flash string
+	var flash notice
 	switch r.PathValue("action") {
 	case "roles":
 		var roles []account.Role
@@ -286,16 +268,16 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *vi
 			}
 			roles = append(roles, role)
 		}
-		err, flash = s.People.SetRolesAs(ctx, v.ID, p.ID, roles), "roles-saved"
+		err, flash = s.People.SetRolesAs(ctx, v.ID, p.ID, roles), flashRolesSaved
 	case "suspend":
-		err, flash = s.People.SuspendAs(ctx, v.ID, p.ID, true), "suspended"
+		err, flash = s.People.SuspendAs(ctx, v.ID, p.ID, true), flashSuspended
 	case "unsuspend":
-		err, flash = s.People.SuspendAs(ctx, v.ID, p.ID, false), "unsuspended"
+		err, flash = s.People.SuspendAs(ctx, v.ID, p.ID, false), flashUnsuspended
 	case "delete":
 		if r.PostForm.Get("confirm") != "yes" {
 			return badRequest{"Tick the box to confirm the deletion."}
 		}
-		err, flash, back = s.People.DeleteAs(ctx, v.ID, p.ID), "deleted", "/admin/people"
+		err, flash, back = s.People.DeleteAs(ctx, v.ID, p.ID), flashDeleted, "/admin/people"
 	default:
 		return apperr.ErrNotFound
 	}
@@ -377,7 +359,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	s.changed(0, false)
 	s.Logger.Info("admin: settings saved", "by", v.ID)
-	return s.redirectFlash(w, r, "/admin/settings", "settings-saved")
+	return s.redirectFlash(w, r, "/admin/settings", flashSettingsSaved)
 }
 
 type mailData struct {
@@ -449,5 +431,5 @@ func (s *Server) adminMailRetry(w http.ResponseWriter, r *http.Request, v *viewe
 	if err := s.Outbox.Retry(r.Context(), m.ID); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, "/admin/mail/"+strconv.FormatInt(m.ID, 10), "mail-retry")
+	return s.redirectFlash(w, r, "/admin/mail/"+strconv.FormatInt(m.ID, 10), flashMailRetry)
 }

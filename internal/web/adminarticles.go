@@ -22,6 +22,18 @@ import (
 // articleActions are the newsroom's steps, in the order buttons show.
 var articleActions = []string{"save", "submit", "return", "publish", "unpublish", "trash", "restore"}
 
+// flashArticleStep is the notice after each of the newsroom's steps;
+// New checks that every step in articleActions has one.
+var flashArticleStep = map[string]notice{
+	"save":      flashArticleSaved,
+	"submit":    flashArticleSubmit,
+	"return":    flashArticleReturn,
+	"publish":   flashArticlePublish,
+	"unpublish": flashArticleUnpublish,
+	"trash":     flashArticleTrash,
+	"restore":   flashArticleRestore,
+}
+
 // articleCan asks the article package's permission table (article.May),
 // which the store's steps enforce too.
 func articleCan(v *viewer, a *article.Staff, action string) bool {
@@ -186,7 +198,7 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 		s.changed(0, false)
 	}
 	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step.Step, "done", res.Done, "refused", res.NotNow+res.NotYours+res.Changed+res.Gone)
-	return s.redirectFlash(w, r, "/admin/articles", "articles-bulk?"+res.encode())
+	return s.redirectFlash(w, r, "/admin/articles", flashArticlesBulk.with(res.values()))
 }
 
 // stateFor is a copy of a in the state a step starts from (a draft to
@@ -216,9 +228,9 @@ type bulkResult struct {
 	Gone     int // it no longer exists
 }
 
-func (b bulkResult) encode() string {
+func (b bulkResult) values() url.Values {
 	return url.Values{"s": {b.Step}, "d": {strconv.Itoa(b.Done)}, "n": {strconv.Itoa(b.NotNow)}, "r": {strconv.Itoa(b.NotYours)},
-		"c": {strconv.Itoa(b.Changed)}, "g": {strconv.Itoa(b.Gone)}}.Encode()
+		"c": {strconv.Itoa(b.Changed)}, "g": {strconv.Itoa(b.Gone)}}
 }
 
 // bulkMessage says what a bulk step changed: "2 articles moved to the
@@ -453,7 +465,7 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, v *viewer
 			if wantsJSON(r) {
 				return writeJSONStatus(w, http.StatusCreated, savedJSON(a, 1, s.site(r).Name, map[string]any{"url": fmt.Sprintf("/admin/articles/%d", a.ID)}))
 			}
-			return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
+			return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), flashArticleSaved)
 		}
 	}
 	if wantsJSON(r) {
@@ -522,7 +534,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		return writeJSONStatus(w, http.StatusOK, savedJSON(a.Article, a.Version, s.site(r).Name, map[string]any{"saved": time.Now().In(s.Location).Format("3:04:05 PM")}))
 	}
 	if step == "save" {
-		return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-saved")
+		return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), flashArticleSaved)
 	}
 	if !articleCan(v, &a, step) {
 		return errForbidden
@@ -543,7 +555,7 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	s.changed(a.ID, false)
-	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-"+step)
+	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), flashArticleStep[step])
 }
 
 // savedJSON answers an autosave with what the editor shows of the saved
@@ -689,5 +701,5 @@ func (s *Server) restoreRevision(w http.ResponseWriter, r *http.Request, v *view
 		return err
 	}
 	s.changed(a.ID, false)
-	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-restored")
+	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), flashArticleRestored)
 }

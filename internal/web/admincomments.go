@@ -122,6 +122,10 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 	if len(ids) == 0 {
 		return badRequest{"Select at least one comment."}
 	}
+	key, ok := flashModeratedBy[act]
+	if !ok {
+		return badRequest{"Unknown action."}
+	}
 	if err := s.Comments.Moderate(r.Context(), ids, act, v.ID, r.PostForm.Get("note"), s.site(r).CommentSite()); err != nil {
 		if _, ok := apperr.AsInvalid(err); ok {
 			return badRequest{"Unknown action."}
@@ -140,7 +144,6 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		s.CommentChanged("moderated", c)
 	}
-	key := "moderated-" + string(act)
 	if r.PostForm.Get("from") == "page" && len(ids) == 1 {
 		return s.backToDiscussion(w, r, ids[0], key)
 	}
@@ -153,12 +156,12 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 
 // backToDiscussion lands a moderator who acted on a public page where the
 // comment was: on it if still shown, else on its parent or the discussion.
-func (s *Server) backToDiscussion(w http.ResponseWriter, r *http.Request, id int64, key string) error {
+func (s *Server) backToDiscussion(w http.ResponseWriter, r *http.Request, id int64, key notice) error {
 	c, err := s.Comments.Get(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	flash := key + "?n=1"
+	flash := key.count(1)
 	for _, at := range []int64{c.ID, c.ParentID} {
 		if at == 0 {
 			continue
@@ -227,7 +230,7 @@ func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *vie
 		return err
 	}
 	s.CommentChanged("edited", c)
-	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), "moderated")
+	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), flashModerated)
 }
 
 // adminBan pauses a commenter for a number of days (0 lifts it).
@@ -252,7 +255,7 @@ func (s *Server) adminBan(w http.ResponseWriter, r *http.Request, v *viewer) err
 		return err
 	}
 	s.Logger.Info("admin: commenter paused", "by", v.ID, "person", c.Author.ID, "days", days)
-	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), "banned")
+	return s.redirectFlash(w, r, "/admin/comments/"+strconv.FormatInt(id, 10), flashBanned)
 }
 
 // closeComments opens or closes one article's discussion (moderators).
@@ -271,5 +274,5 @@ func (s *Server) closeComments(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	s.changed(id, false)
 	s.Logger.Info("admin: comments closed", "by", v.ID, "article", id, "closed", closed)
-	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "moderated")
+	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", flashModerated)
 }

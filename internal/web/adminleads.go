@@ -284,7 +284,7 @@ func (s *Server) saveDealer(w http.ResponseWriter, r *http.Request, v *viewer) e
 		return s.dealerPage(w, r, v, http.StatusUnprocessableEntity, f, dl, id == 0)
 	}
 	s.Logger.Info("admin: dealer saved", "by", v.ID, "dealer", saved)
-	return s.redirectFlash(w, r, "/admin/dealers", "dealer-saved")
+	return s.redirectFlash(w, r, "/admin/dealers", flashDealerSaved)
 }
 
 func (s *Server) importDealers(w http.ResponseWriter, r *http.Request, v *viewer) error {

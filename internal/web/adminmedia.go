@@ -86,7 +86,7 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request, v *viewer) 
 		return s.mediaPage(w, r, v, http.StatusUnprocessableEntity, f)
 	}
 	s.Logger.Info("media: uploaded", "by", v.ID, "media", m.ID, "bytes", m.Bytes)
-	return s.redirectFlash(w, r, "/admin/media", "media-uploaded")
+	return s.redirectFlash(w, r, "/admin/media", flashMediaUploaded)
 }
 
 // mediaAction changes an image's alt text or deletes it.
@@ -113,13 +113,13 @@ func (s *Server) mediaAction(w http.ResponseWriter, r *http.Request, v *viewer) 
 			return err
 		}
 		s.changed(0, false)
-		return s.redirectFlash(w, r, "/admin/media", "media-saved")
+		return s.redirectFlash(w, r, "/admin/media", flashMediaSaved)
 	case "delete":
 		if err := s.Media.Delete(r.Context(), id); err != nil {
 			return err
 		}
 		s.changed(0, false)
-		return s.redirectFlash(w, r, "/admin/media", "media-deleted")
+		return s.redirectFlash(w, r, "/admin/media", flashMediaDeleted)
 	}
 	return badRequest{"Unknown action."}
 }

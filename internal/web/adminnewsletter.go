@@ -91,7 +91,7 @@ func (s *Server) saveNewsletterSettings(w http.ResponseWriter, r *http.Request, 
 		}
 		return s.newsletterAdmin(w, r, v, http.StatusUnprocessableEntity, f, st)
 	}
-	return s.redirectFlash(w, r, "/admin/newsletter", "settings-saved")
+	return s.redirectFlash(w, r, "/admin/newsletter", flashSettingsSaved)
 }
 
 type subscribersData struct {
@@ -175,7 +175,7 @@ func (s *Server) forgetSubscriber(w http.ResponseWriter, r *http.Request, v *vie
 		return err
 	}
 	s.Logger.Info("admin: subscriber forgotten", "by", v.ID, "subscriber", id)
-	return s.redirectFlash(w, r, "/admin/newsletter/subscribers", "subscriber-forgotten")
+	return s.redirectFlash(w, r, "/admin/newsletter/subscribers", flashSubscriberForgotten)
 }
 
 type campaignData struct {
@@ -509,7 +509,7 @@ func (s *Server) campaignAct(w http.ResponseWriter, r *http.Request, v *viewer, 
 	}
 	switch f.Get("action") {
 	case "", "save":
-		return s.redirectFlash(w, r, back, "newsletter-draft-saved")
+		return s.redirectFlash(w, r, back, flashNewsletterDraftSaved)
 	case "test":
 		c, err := s.Newsletter.Campaign(ctx, id)
 		if err != nil {
@@ -522,7 +522,7 @@ func (s *Server) campaignAct(w http.ResponseWriter, r *http.Request, v *viewer, 
 		if err := s.Newsletter.SendTest(ctx, rendered, v.Email); err != nil {
 			return err
 		}
-		return s.redirectFlash(w, r, back, "newsletter-test-sent")
+		return s.redirectFlash(w, r, back, flashNewsletterTestSent)
 	case "send", "schedule":
 		var at time.Time
 		if f.Get("action") == "schedule" {
@@ -550,15 +550,15 @@ func (s *Server) campaignAct(w http.ResponseWriter, r *http.Request, v *viewer, 
 		}
 		s.Logger.Info("admin: newsletter scheduled", "by", v.ID, "campaign", id, "at", at)
 		if at.IsZero() {
-			return s.redirectFlash(w, r, back, "newsletter-sending")
+			return s.redirectFlash(w, r, back, flashNewsletterSending)
 		}
-		return s.redirectFlash(w, r, back, "newsletter-scheduled")
+		return s.redirectFlash(w, r, back, flashNewsletterScheduled)
 	case "cancel":
 		if err := s.Newsletter.Cancel(ctx, id); err != nil {
 			return badRequest{err.Error()}
 		}
 		s.Logger.Info("admin: newsletter cancelled", "by", v.ID, "campaign", id)
-		return s.redirectFlash(w, r, back, "newsletter-cancelled")
+		return s.redirectFlash(w, r, back, flashNewsletterCancelled)
 	}
 	return badRequest{"Unknown action."}
 }

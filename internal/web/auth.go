@@ -37,7 +37,7 @@ func (s *Server) authPage(w http.ResponseWriter, r *http.Request, status int, na
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}
-	p.Sidebar = sidebar{}
+	p.Sidebar = nil
 	if rt := r.FormValue("return_to"); rt != "" {
 		p.ReturnTo = safeReturn(rt)
 	} else {
@@ -96,7 +96,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		f.Values.Del("password") // never sent back
 		return s.authPage(w, r, http.StatusUnprocessableEntity, "register", "Create an account", f, authData{Countries: country.All()})
 	}
-	return s.redirectFlash(w, r, loginURL(safeReturn(f.Get("return_to"))), "register-check")
+	return s.redirectFlash(w, r, loginURL(safeReturn(f.Get("return_to"))), flashRegisterCheck)
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -156,7 +156,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.signIn(w, r, p, f.Get("remember") != ""); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, safeReturn(f.Get("return_to")), "signed-in")
+	return s.redirectFlash(w, r, safeReturn(f.Get("return_to")), flashSignedIn)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
@@ -169,7 +169,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.clearCookie(w, r, sessionCookie)
-	return s.redirectFlash(w, r, safeReturn(r.PostForm.Get("return_to")), "signed-out")
+	return s.redirectFlash(w, r, safeReturn(r.PostForm.Get("return_to")), flashSignedOut)
 }
 
 // verify spends a confirmation link from a mail.
@@ -180,7 +180,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case err == nil:
 		if v := currentViewer(r); v != nil && v.ID == p.ID {
-			return s.redirectFlash(w, r, "/account", "verified")
+			return s.redirectFlash(w, r, "/account", flashVerified)
 		}
 		d.Person = &p
 	case errors.Is(err, account.ErrAlreadyVerified):
@@ -215,7 +215,7 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request, v *v
 	if err := s.People.ResendVerification(r.Context(), v.ID, s.mailContext(r)); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, "/account", "verify-sent")
+	return s.redirectFlash(w, r, "/account", flashVerifySent)
 }
 
 func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) error {
@@ -251,7 +251,7 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.redirectFlash(w, r, "/login", "reset-sent")
+	return s.redirectFlash(w, r, "/login", flashResetSent)
 }
 
 func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
@@ -291,7 +291,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
 	if err := s.signIn(w, r, p, false); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, "/account", "password-reset")
+	return s.redirectFlash(w, r, "/account", flashPasswordReset)
 }
 
 // loginURL is the sign-in page that returns to path.

@@ -227,7 +227,7 @@ func (s *Server) submitQuote(w http.ResponseWriter, r *http.Request) error {
 		return again(http.StatusUnprocessableEntity)
 	}
 	if f.Get("website") != "" { // the honeypot
-		return s.redirectFlash(w, r, "/cars/", "quote-sent")
+		return s.redirectFlash(w, r, "/cars/", flashQuoteSent)
 	}
 	num := func(k string) int64 {
 		n, _ := strconv.ParseInt(strings.TrimSpace(f.Get(k)), 10, 64)

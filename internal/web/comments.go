@@ -223,15 +223,15 @@ func (s *Server) commentPermalink(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.redirectToComment(w, r, id, "")
+	return s.redirectToComment(w, r, id, notice{})
 }
 
-func (s *Server) redirectToComment(w http.ResponseWriter, r *http.Request, id int64, flash string) error {
+func (s *Server) redirectToComment(w http.ResponseWriter, r *http.Request, id int64, flash notice) error {
 	return s.redirectToCommentIn(w, r, nil, id, flash)
 }
 
 // redirectToCommentIn is redirectToComment when the article is at hand.
-func (s *Server) redirectToCommentIn(w http.ResponseWriter, r *http.Request, a *article.Article, id int64, flash string) error {
+func (s *Server) redirectToCommentIn(w http.ResponseWriter, r *http.Request, a *article.Article, id int64, flash notice) error {
 	place, err := s.Comments.Locate(r.Context(), id, s.commentSort(w, r))
 	if err != nil {
 		return err
@@ -251,7 +251,7 @@ func (s *Server) redirectToCommentIn(w http.ResponseWriter, r *http.Request, a *
 		to += "?cpage=" + strconv.Itoa(place.Page)
 	}
 	to += "#comment-" + strconv.FormatInt(id, 10)
-	if flash != "" {
+	if flash.key != "" {
 		s.setFlash(w, r, flash)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
@@ -303,9 +303,9 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 	}
 	switch {
 	case p.Duplicate:
-		return s.redirectToCommentIn(w, r, &a, p.ID, "comment-duplicate")
+		return s.redirectToCommentIn(w, r, &a, p.ID, flashCommentDuplicate)
 	case p.Status == comment.StatusPending:
-		return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "comment-held")
+		return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", flashCommentHeld)
 	}
 	s.CommentChanged("comment", p.Comment)
 	if p.Depth == 0 {
@@ -320,9 +320,9 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		if page > 1 {
 			to += "?cpage=" + strconv.Itoa(page)
 		}
-		return s.redirectFlash(w, r, to+"#comment-"+strconv.FormatInt(p.ID, 10), "comment-posted")
+		return s.redirectFlash(w, r, to+"#comment-"+strconv.FormatInt(p.ID, 10), flashCommentPosted)
 	}
-	return s.redirectToCommentIn(w, r, &a, p.ID, "comment-posted")
+	return s.redirectToCommentIn(w, r, &a, p.ID, flashCommentPosted)
 }
 
 // commentFormAgain shows the comment form again with what was typed: on
@@ -505,7 +505,7 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 		return err
 	}
 	s.CommentChanged("edited", edited)
-	return s.redirectToCommentIn(w, r, &a, c.ID, "comment-edited")
+	return s.redirectToCommentIn(w, r, &a, c.ID, flashCommentEdited)
 }
 
 func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -523,12 +523,12 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request, v *viewer
 	s.CommentChanged("deleted", c)
 	// Land where the comment was: on its parent, else the discussion.
 	if c.ParentID > 0 {
-		err := s.redirectToCommentIn(w, r, &a, c.ParentID, "comment-deleted")
+		err := s.redirectToCommentIn(w, r, &a, c.ParentID, flashCommentDeleted)
 		if !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
 	}
-	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#comments", "comment-deleted")
+	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#comments", flashCommentDeleted)
 }
 
 // voteComment records a vote. Script-driven votes get the new score as
@@ -559,7 +559,7 @@ func (s *Server) voteComment(w http.ResponseWriter, r *http.Request, v *viewer) 
 			`,"down":` + strconv.Itoa(c.Down) + `,"vote":` + strconv.Itoa(value) + `}`))
 		return err
 	}
-	return s.redirectToComment(w, r, c.ID, "")
+	return s.redirectToComment(w, r, c.ID, notice{})
 }
 
 func (s *Server) reportComment(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -581,7 +581,7 @@ func (s *Server) reportComment(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	s.CommentChanged("reported", c)
-	return s.redirectToComment(w, r, c.ID, "comment-reported")
+	return s.redirectToComment(w, r, c.ID, flashCommentReported)
 }
 
 // saveNotifications turns reply mails on or off from the account page.
@@ -592,7 +592,7 @@ func (s *Server) saveNotifications(w http.ResponseWriter, r *http.Request, v *vi
 	if err := s.People.NotifyReplies(r.Context(), v.ID, r.PostForm.Get("replies") != ""); err != nil {
 		return err
 	}
-	return s.redirectFlash(w, r, "/account#notifications", "notifications-saved")
+	return s.redirectFlash(w, r, "/account#notifications", flashNotificationsSaved)
 }
 
 type unsubscribeData struct {
@@ -625,7 +625,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}
-	p.Sidebar = sidebar{}
+	p.Sidebar = nil
 	s.fill(w, r, p)
 	status := http.StatusOK
 	if d.Bad {

@@ -33,7 +33,7 @@ func (s *Server) newsletterPage(w http.ResponseWriter, r *http.Request, status i
 	if err := s.chrome(r, p); err != nil {
 		return err
 	}
-	p.Sidebar = sidebar{}
+	p.Sidebar = nil
 	s.fill(w, r, p)
 	if status == http.StatusOK && d.Bad {
 		status = http.StatusBadRequest
@@ -59,7 +59,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	back := safeReturn(f.Get("return_to"))
 	if f.Get("website") != "" { // the honeypot: only bots fill it
-		return s.redirectFlash(w, r, back, "newsletter-check")
+		return s.redirectFlash(w, r, back, flashNewsletterCheck)
 	}
 	ctx := r.Context()
 	if ok, retry, err := s.Limiter.Hit(ctx, "newsletter-ip:"+s.clientIP(r), newsletterPerIP, time.Hour); err != nil {
@@ -88,9 +88,9 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 		return s.newsletterPage(w, r, http.StatusUnprocessableEntity, f, newsletterPage{Mode: "signup"})
 	}
 	if in.Verified && sub.Status == newsletter.Confirmed {
-		return s.redirectFlash(w, r, "/newsletter/preferences?t="+sub.Token, "newsletter-subscribed")
+		return s.redirectFlash(w, r, "/newsletter/preferences?t="+sub.Token, flashNewsletterSubscribed)
 	}
-	return s.redirectFlash(w, r, back, "newsletter-check")
+	return s.redirectFlash(w, r, back, flashNewsletterCheck)
 }
 
 // confirmForm shows the button that confirms (link scanners only GET),
@@ -129,7 +129,7 @@ func (s *Server) confirmSubscription(w http.ResponseWriter, r *http.Request) err
 	case err != nil:
 		return err
 	}
-	return s.redirectFlash(w, r, "/newsletter/preferences?t="+sub.Token, "newsletter-confirmed")
+	return s.redirectFlash(w, r, "/newsletter/preferences?t="+sub.Token, flashNewsletterConfirmed)
 }
 
 // subscriberOf finds the subscriber a link's token names; nil if none.
@@ -167,7 +167,7 @@ func (s *Server) savePreferences(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return s.redirectFlash(w, r, "/newsletter/preferences?t="+t, "newsletter-saved")
+	return s.redirectFlash(w, r, "/newsletter/preferences?t="+t, flashNewsletterSaved)
 }
 
 func (s *Server) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
@@ -207,5 +207,5 @@ func (s *Server) unsubscribeNewsletter(w http.ResponseWriter, r *http.Request) e
 		w.Write([]byte("Unsubscribed.\n"))
 		return nil
 	}
-	return s.redirectFlash(w, r, "/newsletter/preferences?t="+t, "newsletter-unsubscribed")
+	return s.redirectFlash(w, r, "/newsletter/preferences?t="+t, flashNewsletterUnsubscribed)
 }

@@ -35,48 +35,62 @@ type teaserList struct {
 	Pictures map[int64]*media.Media
 }
 
-// pages are the page templates; each is parsed with its layout and the
-// partials. A missing or broken one stops the server from starting.
-var pages = []string{"home", "article", "list", "search", "error",
-	"register", "login", "forgot", "reset", "verify", "account", "reply", "thread", "unsubscribe", "newsletter",
-	"cars", "quote", "quote-thanks", "preview", "page"}
-
-// adminPages are parsed with the admin layout instead.
-var adminPages = []string{"admin/home", "admin/people", "admin/person", "admin/settings", "admin/mail", "admin/message",
-	"admin/comments", "admin/comment", "admin/newsletter", "admin/subscribers", "admin/campaign",
-	"admin/leads", "admin/lead", "admin/dealers", "admin/dealer", "admin/articles", "admin/editor", "admin/revisions", "admin/media",
-	"admin/pages", "admin/page"}
-
 type templates struct {
 	byName map[string]*template.Template
 }
 
+// parseTemplates parses every page template found in templates/ (with the
+// public layout and partials) and templates/admin/ (with the admin layout):
+// a file is a page, files starting with "_" are the layouts and partials.
+// Pages are named by their path without the extension ("home",
+// "admin/people"). A broken page stops the server from starting.
 func parseTemplates(funcs template.FuncMap) (*templates, error) {
-	public, err1 := fs.Glob(templateFS, "templates/_*.html")
-	admin, err2 := fs.Glob(templateFS, "templates/admin/_*.html")
-	if err1 != nil || err2 != nil || len(public) == 0 || len(admin) == 0 {
-		return nil, fmt.Errorf("templates: no layout or partials found")
-	}
-	admin = append(admin, "templates/_partials.html")
 	t := &templates{byName: map[string]*template.Template{}}
-	for _, set := range []struct {
-		names  []string
-		shared []string
-	}{{pages, public}, {adminPages, admin}} {
-		for _, p := range set.names {
-			files := append([]string{"templates/" + p + ".html"}, set.shared...)
-			tmpl, err := template.New(path.Base(p)+".html").Funcs(funcs).ParseFS(templateFS, files...)
+	for _, dir := range []string{"templates", "templates/admin"} {
+		shared, err := fs.Glob(templateFS, dir+"/_*.html")
+		if err != nil || len(shared) == 0 {
+			return nil, fmt.Errorf("templates: no layout or partials found in %s", dir)
+		}
+		if dir != "templates" {
+			shared = append(shared, "templates/_partials.html")
+		}
+		files, err := fs.Glob(templateFS, dir+"/*.html")
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		for _, file := range files {
+			if strings.HasPrefix(path.Base(file), "_") {
+				continue
+			}
+			name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), ".html")
+			tmpl, err := template.New(path.Base(file)).Funcs(funcs).ParseFS(templateFS, append([]string{file}, shared...)...)
 			if err != nil {
-				return nil, fmt.Errorf("templates: page %s: %w", p, err)
+				return nil, fmt.Errorf("templates: page %s: %w", name, err)
 			}
 			if tmpl.Lookup("content") == nil || tmpl.Lookup("layout") == nil {
-				return nil, fmt.Errorf("templates: page %s lacks a content block or the layout", p)
+				return nil, fmt.Errorf("templates: page %s lacks a content block or the layout", name)
 			}
-			t.byName[p] = tmpl
+			t.byName[name] = tmpl
+		}
+	}
+	home := t.byName["home"]
+	if home == nil {
+		return nil, fmt.Errorf("templates: page home is missing")
+	}
+	for _, name := range partials {
+		if home.Lookup(name) == nil {
+			return nil, fmt.Errorf("templates: partial %q is missing", name)
 		}
 	}
 	return t, nil
 }
+
+// partials are the templates the server executes on their own, from the
+// home page's set (which holds every public partial): the quote box and
+// the parts the page cache redraws per reader. TestTemplateNames checks
+// that this list names every one the code executes, and every page name
+// the code renders.
+var partials = []string{"quote-widget", "account-links", "newsletter-box", "respond-body"}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -179,7 +193,7 @@ type page struct {
 	JSONLD      any
 	NoIndex     bool
 	Nav         []navItem
-	Sidebar     sidebar
+	Sidebar     *sidebar // nil: no sidebar (chrome gives a page one)
 	Data        any
 	Form        *form
 	Footer      []article.PageLink // the site's pages, listed in the footer
@@ -360,7 +374,7 @@ func (s *Server) chrome(r *http.Request, p *page) error {
 	if err != nil {
 		return err
 	}
-	p.Sidebar = sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator]}
+	p.Sidebar = &sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator]}
 	if s.Comments != nil {
 		if p.Sidebar.Recent, err = s.Comments.Recent(r.Context(), 0, 5); err != nil {
 			return err

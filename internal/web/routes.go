@@ -93,26 +93,37 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /{year}/{month}/{day}/{slug}/feed/{$}", h(s.articleCommentFeed(rssFormat)))
 	mux.Handle("GET /{year}/{month}/{day}/{slug}/feed/atom/{$}", h(s.articleCommentFeed(atomFormat)))
 
-	// The admin area: each screen checks its permission.
-	mux.Handle("GET /admin", h(s.need(account.PermAccessAdmin, s.adminHome)))
-	mux.Handle("GET /admin/people", h(s.need(account.PermManagePeople, s.adminPeople)))
+	// The admin area: each screen checks its permission. The screens in the
+	// navigation are registered here, in its order: the entry shows to
+	// whoever the route lets in, so the two cannot disagree.
+	for _, sc := range []adminScreen{
+		{"Dashboard", "/admin", account.PermAccessAdmin, s.adminHome},
+		{"Articles", "/admin/articles", account.PermWriteArticles, s.adminArticles},
+		{"Media", "/admin/media", account.PermWriteArticles, s.adminMedia},
+		{"Pages", "/admin/pages", pagePerm, s.adminPages},
+		{"Comments", "/admin/comments", account.PermModerate, s.adminComments},
+		{"Newsletter", "/admin/newsletter", account.PermSendNewsletters, s.adminNewsletter},
+		{"Leads", "/admin/leads", account.PermSeeLeads, s.adminLeads},
+		{"People", "/admin/people", account.PermManagePeople, s.adminPeople},
+		{"Mail", "/admin/mail", account.PermViewMail, s.adminMail},
+		{"Settings", "/admin/settings", account.PermManageSettings, s.adminSettings},
+	} {
+		mux.Handle("GET "+sc.Href, h(s.need(sc.Perm, sc.show)))
+		s.adminNav = append(s.adminNav, sc)
+	}
 	mux.Handle("GET /admin/people/{id}", h(s.need(account.PermManagePeople, s.adminPerson)))
 	mux.Handle("POST /admin/people/{id}/{action}", h(s.need(account.PermManagePeople, s.adminPersonAction)))
-	mux.Handle("GET /admin/comments", h(s.need(account.PermModerate, s.adminComments)))
 	mux.Handle("POST /admin/comments", h(s.need(account.PermModerate, s.adminModerate)))
 	mux.Handle("GET /admin/comments/{id}", h(s.need(account.PermModerate, s.adminComment)))
 	mux.Handle("POST /admin/comments/{id}/edit", h(s.need(account.PermModerate, s.adminEditComment)))
 	mux.Handle("POST /admin/comments/{id}/ban", h(s.need(account.PermModerate, s.adminBan)))
 	mux.Handle("POST /admin/articles/{id}/comments", h(s.need(account.PermModerate, s.closeComments)))
-	mux.Handle("GET /admin/settings", h(s.need(account.PermManageSettings, s.adminSettings)))
 	mux.Handle("POST /admin/settings", h(s.need(account.PermManageSettings, s.saveSettings)))
-	mux.Handle("GET /admin/mail", h(s.need(account.PermViewMail, s.adminMail)))
 	mux.Handle("GET /admin/mail/{id}", h(s.need(account.PermViewMail, s.adminMessage)))
 	mux.Handle("GET /admin/mail/{id}/html", h(s.need(account.PermViewMail, s.adminMessageHTML)))
 	mux.Handle("POST /admin/mail/{id}/retry", h(s.need(account.PermViewMail, s.adminMailRetry)))
 
 	nl := s.needing(account.PermSendNewsletters)
-	mux.Handle("GET /admin/newsletter", h(nl(s.adminNewsletter)))
 	mux.Handle("POST /admin/newsletter/settings", h(nl(s.saveNewsletterSettings)))
 	mux.Handle("GET /admin/newsletter/subscribers", h(nl(s.adminSubscribers)))
 	mux.Handle("GET /admin/newsletter/subscribers/export.csv", h(nl(s.exportSubscribers)))
@@ -126,11 +137,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/newsletter/campaigns/{id}/preview", h(nl(s.campaignPreview)))
 
 	writers := s.needing(account.PermWriteArticles)
-	mux.Handle("GET /admin/media", h(writers(s.adminMedia)))
 	mux.Handle("POST /admin/media", h(writers(s.uploadMedia)))
 	mux.Handle("POST /admin/media/{id}", h(writers(s.mediaAction)))
 	mux.Handle("GET /media/{id}/{file}", h(s.serveMedia))
-	mux.Handle("GET /admin/articles", h(writers(s.adminArticles)))
 	mux.Handle("POST /admin/articles", h(writers(s.createArticle)))
 	mux.Handle("POST /admin/articles/bulk", h(writers(s.bulkArticles)))
 	mux.Handle("POST /admin/articles/preview", h(writers(s.previewArticle)))
@@ -140,13 +149,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/articles/{id}/revisions", h(writers(s.articleRevisions)))
 	mux.Handle("POST /admin/articles/{id}/restore", h(writers(s.restoreRevision)))
 	pg := s.needing(pagePerm)
-	mux.Handle("GET /admin/pages", h(pg(s.adminPages)))
 	mux.Handle("POST /admin/pages", h(pg(s.createPage)))
 	mux.Handle("GET /admin/pages/new", h(pg(s.newPage)))
 	mux.Handle("GET /admin/pages/{id}", h(pg(s.editSitePage)))
 	mux.Handle("POST /admin/pages/{id}", h(pg(s.pageAction)))
 	leadsOnly := s.needing(account.PermSeeLeads)
-	mux.Handle("GET /admin/leads", h(leadsOnly(s.adminLeads)))
 	mux.Handle("GET /admin/leads/export.csv", h(leadsOnly(s.exportLeads)))
 	mux.Handle("GET /admin/leads/{id}", h(leadsOnly(s.adminLead)))
 	mux.Handle("GET /admin/dealers", h(leadsOnly(s.adminDealers)))
@@ -186,4 +193,11 @@ func (s *Server) routes() http.Handler {
 		}
 		site.ServeHTTP(w, r)
 	})
+}
+
+// adminScreen is an admin screen listed in the navigation.
+type adminScreen struct {
+	Label, Href string
+	Perm        account.Permission // needed to open it, and to see its entry
+	show        func(http.ResponseWriter, *http.Request, *viewer) error
 }

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -62,10 +63,11 @@ type Deps struct {
 // Server is the site's HTTP handler.
 type Server struct {
 	Deps
-	tmpl    *templates
-	assets  *assets
-	handler http.Handler
-	mux     *http.ServeMux // the site's routes, for mayOpen
+	tmpl     *templates
+	assets   *assets
+	handler  http.Handler
+	mux      *http.ServeMux // the site's routes, for mayOpen
+	adminNav []adminScreen  // the admin navigation, from the routes
 
 	closing   chan struct{} // closed when the server shuts down
 	closeOnce sync.Once
@@ -95,6 +97,11 @@ func New(d Deps) (*Server, error) {
 		d.Location = time.UTC
 	}
 	s := &Server{Deps: d, closing: make(chan struct{})}
+	for _, step := range articleActions {
+		if _, ok := flashArticleStep[step]; !ok {
+			return nil, fmt.Errorf("web: the newsroom's step %q has no notice", step)
+		}
+	}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err

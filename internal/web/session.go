@@ -13,6 +13,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/apperr"
+	"byline/internal/comment"
 )
 
 const (
@@ -101,65 +102,65 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, p account.Person
 	return nil
 }
 
-// flashes are the one-off notices shown after a redirect; the cookie holds
-// only a key, so nothing a visitor sets can be shown as text.
-var flashes = map[string]string{
-	"register-check":          "Check your mail to finish: we sent a message to the address you gave. Follow its link to confirm your address, then sign in here. (If the address already has an account, the message says so.)",
-	"signed-in":               "You are signed in.",
-	"signed-out":              "You are signed out.",
-	"verified":                "Thank you: your e-mail address is confirmed.",
-	"verify-sent":             "We sent a new confirmation link. It may take a minute to arrive.",
-	"reset-sent":              "We sent a mail to that address. If it has an account here, the mail's link resets its password; it works for an hour.",
-	"password-reset":          "Your password is changed and you are signed in. Other devices were signed out.",
-	"password-change":         "Your password is changed. Other devices were signed out.",
-	"email-sent":              "We sent a confirmation link to your new address. Your address changes when you follow it.",
-	"profile-saved":           "Your profile is saved.",
-	"avatar-saved":            "Your picture is saved.",
-	"sessions-ended":          "Every other device is signed out.",
-	"session-ended":           "That device is signed out.",
-	"token-revoked":           "The token is revoked; programs using it lose access now.",
-	"roles-saved":             "Roles saved.",
-	"suspended":               "The account is suspended and signed out everywhere.",
-	"unsuspended":             "The account can sign in again.",
-	"deleted":                 "The account is deleted. What they wrote stays, without their details.",
-	"settings-saved":          "Settings saved.",
-	"mail-retry":              "The message is queued again.",
-	"comment-posted":          "Your comment is posted.",
-	"comment-held":            "Thank you: your comment waits for a moderator and appears once approved.",
-	"comment-duplicate":       "You had already posted that comment; here it is.",
-	"comment-edited":          "Your comment is updated.",
-	"comment-deleted":         "Your comment is deleted.",
-	"comment-reported":        "Thank you: the moderators will look at it.",
-	"moderated":               "Done.",
-	"banned":                  "The commenter is paused.",
-	"notifications-saved":     "Your notification choice is saved.",
-	"newsletter-draft-saved":  "The newsletter is saved as a draft.",
-	"newsletter-test-sent":    "A test is on its way to your address.",
-	"newsletter-sending":      "The newsletter is going out now.",
-	"newsletter-scheduled":    "The newsletter is scheduled.",
-	"newsletter-cancelled":    "The newsletter is stopped.",
-	"media-uploaded":          "The image is uploaded.",
-	"media-saved":             "The alt text is saved.",
-	"page-saved":              "The page is saved.",
-	"page-deleted":            "The page is deleted.",
-	"media-deleted":           "The image is deleted.",
-	"article-saved":           "Saved.",
-	"article-submit":          "Submitted for review: the editors are told.",
-	"article-return":          "Returned to the writer with your note.",
-	"article-publish":         "Published (or scheduled, if its date is to come).",
-	"article-unpublish":       "Unpublished: it is a draft again.",
-	"article-trash":           "Moved to the trash.",
-	"article-restore":         "Taken out of the trash, as a draft.",
-	"article-restored":        "The revision is restored.",
-	"dealer-saved":            "The dealer is saved.",
-	"quote-sent":              "Thank you: your request is on its way.",
-	"subscriber-forgotten":    "The subscriber is removed and forgotten.",
-	"newsletter-check":        "Almost there: unless this address is on the list already, we sent it a link to confirm your subscription.",
-	"newsletter-subscribed":   "You are subscribed. The next digest is on its way to you.",
-	"newsletter-confirmed":    "Thank you: your subscription is confirmed.",
-	"newsletter-saved":        "Your choice is saved.",
-	"newsletter-unsubscribed": "You are unsubscribed: no more newsletters will be sent to this address.",
-}
+// Notices shown once after a redirect (see notice). Each is declared here
+// once; code names the variable, so a notice cannot be missing.
+var (
+	flashRegisterCheck          = newFlash("register-check", "Check your mail to finish: we sent a message to the address you gave. Follow its link to confirm your address, then sign in here. (If the address already has an account, the message says so.)")
+	flashSignedIn               = newFlash("signed-in", "You are signed in.")
+	flashSignedOut              = newFlash("signed-out", "You are signed out.")
+	flashVerified               = newFlash("verified", "Thank you: your e-mail address is confirmed.")
+	flashVerifySent             = newFlash("verify-sent", "We sent a new confirmation link. It may take a minute to arrive.")
+	flashResetSent              = newFlash("reset-sent", "We sent a mail to that address. If it has an account here, the mail's link resets its password; it works for an hour.")
+	flashPasswordReset          = newFlash("password-reset", "Your password is changed and you are signed in. Other devices were signed out.")
+	flashPasswordChange         = newFlash("password-change", "Your password is changed. Other devices were signed out.")
+	flashEmailSent              = newFlash("email-sent", "We sent a confirmation link to your new address. Your address changes when you follow it.")
+	flashProfileSaved           = newFlash("profile-saved", "Your profile is saved.")
+	flashAvatarSaved            = newFlash("avatar-saved", "Your picture is saved.")
+	flashSessionsEnded          = newFlash("sessions-ended", "Every other device is signed out.")
+	flashSessionEnded           = newFlash("session-ended", "That device is signed out.")
+	flashTokenRevoked           = newFlash("token-revoked", "The token is revoked; programs using it lose access now.")
+	flashRolesSaved             = newFlash("roles-saved", "Roles saved.")
+	flashSuspended              = newFlash("suspended", "The account is suspended and signed out everywhere.")
+	flashUnsuspended            = newFlash("unsuspended", "The account can sign in again.")
+	flashDeleted                = newFlash("deleted", "The account is deleted. What they wrote stays, without their details.")
+	flashSettingsSaved          = newFlash("settings-saved", "Settings saved.")
+	flashMailRetry              = newFlash("mail-retry", "The message is queued again.")
+	flashCommentPosted          = newFlash("comment-posted", "Your comment is posted.")
+	flashCommentHeld            = newFlash("comment-held", "Thank you: your comment waits for a moderator and appears once approved.")
+	flashCommentDuplicate       = newFlash("comment-duplicate", "You had already posted that comment; here it is.")
+	flashCommentEdited          = newFlash("comment-edited", "Your comment is updated.")
+	flashCommentDeleted         = newFlash("comment-deleted", "Your comment is deleted.")
+	flashCommentReported        = newFlash("comment-reported", "Thank you: the moderators will look at it.")
+	flashModerated              = newFlash("moderated", "Done.")
+	flashBanned                 = newFlash("banned", "The commenter is paused.")
+	flashNotificationsSaved     = newFlash("notifications-saved", "Your notification choice is saved.")
+	flashNewsletterDraftSaved   = newFlash("newsletter-draft-saved", "The newsletter is saved as a draft.")
+	flashNewsletterTestSent     = newFlash("newsletter-test-sent", "A test is on its way to your address.")
+	flashNewsletterSending      = newFlash("newsletter-sending", "The newsletter is going out now.")
+	flashNewsletterScheduled    = newFlash("newsletter-scheduled", "The newsletter is scheduled.")
+	flashNewsletterCancelled    = newFlash("newsletter-cancelled", "The newsletter is stopped.")
+	flashMediaUploaded          = newFlash("media-uploaded", "The image is uploaded.")
+	flashMediaSaved             = newFlash("media-saved", "The alt text is saved.")
+	flashPageSaved              = newFlash("page-saved", "The page is saved.")
+	flashPageDeleted            = newFlash("page-deleted", "The page is deleted.")
+	flashMediaDeleted           = newFlash("media-deleted", "The image is deleted.")
+	flashArticleSaved           = newFlash("article-saved", "Saved.")
+	flashArticleSubmit          = newFlash("article-submit", "Submitted for review: the editors are told.")
+	flashArticleReturn          = newFlash("article-return", "Returned to the writer with your note.")
+	flashArticlePublish         = newFlash("article-publish", "Published (or scheduled, if its date is to come).")
+	flashArticleUnpublish       = newFlash("article-unpublish", "Unpublished: it is a draft again.")
+	flashArticleTrash           = newFlash("article-trash", "Moved to the trash.")
+	flashArticleRestore         = newFlash("article-restore", "Taken out of the trash, as a draft.")
+	flashArticleRestored        = newFlash("article-restored", "The revision is restored.")
+	flashDealerSaved            = newFlash("dealer-saved", "The dealer is saved.")
+	flashQuoteSent              = newFlash("quote-sent", "Thank you: your request is on its way.")
+	flashSubscriberForgotten    = newFlash("subscriber-forgotten", "The subscriber is removed and forgotten.")
+	flashNewsletterCheck        = newFlash("newsletter-check", "Almost there: unless this address is on the list already, we sent it a link to confirm your subscription.")
+	flashNewsletterSubscribed   = newFlash("newsletter-subscribed", "You are subscribed. The next digest is on its way to you.")
+	flashNewsletterConfirmed    = newFlash("newsletter-confirmed", "Thank you: your subscription is confirmed.")
+	flashNewsletterSaved        = newFlash("newsletter-saved", "Your choice is saved.")
+	flashNewsletterUnsubscribed = newFlash("newsletter-unsubscribed", "You are unsubscribed: no more newsletters will be sent to this address.")
+)
 
 // counted is a notice with a number ("3 comments approved."): the one
 // and the many forms, %d standing for the number.
@@ -176,13 +177,68 @@ func counted(one, many string) func(url.Values) string {
 	}
 }
 
-// redirectCounted answers a step that changed n things.
-func (s *Server) redirectCounted(w http.ResponseWriter, r *http.Request, to, key string, n int) error {
-	return s.redirectFlash(w, r, to, key+"?n="+strconv.Itoa(n))
+// A notice is a one-off message shown after a redirect. The cookie holds
+// only its key (and, for counted notices, the figures), so nothing a
+// visitor sets can be shown as text. Notices exist only as declared with
+// newFlash or newCounted, which fill the table popFlash reads.
+type notice struct {
+	key     string
+	params  string // counted notices: the figures, as a query
+	counted bool
 }
 
-func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, key string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+// flashTexts are the declared notices by key.
+var flashTexts = map[string]struct {
+	counted bool
+	text    func(url.Values) string
+}{}
+
+// newFlash declares a notice with fixed words.
+func newFlash(key, text string) notice {
+	return declareFlash(key, false, func(url.Values) string { return text })
+}
+
+// newCounted declares a notice whose words depend on its figures.
+func newCounted(key string, text func(url.Values) string) notice {
+	return declareFlash(key, true, text)
+}
+
+func declareFlash(key string, counted bool, text func(url.Values) string) notice {
+	if _, dup := flashTexts[key]; dup || key == "" || strings.ContainsAny(key, "?;, ") {
+		panic("web: notice key declared twice or malformed: " + key)
+	}
+	flashTexts[key] = struct {
+		counted bool
+		text    func(url.Values) string
+	}{counted, text}
+	return notice{key: key, counted: counted}
+}
+
+// with is a counted notice with its figures.
+func (n notice) with(params url.Values) notice {
+	n.params = params.Encode()
+	return n
+}
+
+// count is a counted notice of n things.
+func (n notice) count(count int) notice {
+	return n.with(url.Values{"n": {strconv.Itoa(count)}})
+}
+
+func (n notice) cookie() string {
+	if n.counted {
+		return n.key + "?" + n.params
+	}
+	return n.key
+}
+
+// redirectCounted answers a step that changed n things.
+func (s *Server) redirectCounted(w http.ResponseWriter, r *http.Request, to string, key notice, n int) error {
+	return s.redirectFlash(w, r, to, key.count(n))
+}
+
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, n notice) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: n.cookie(), Path: "/", MaxAge: 60, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) popFlash(w http.ResponseWriter, r *http.Request) string {
@@ -191,33 +247,37 @@ func (s *Server) popFlash(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	s.clearCookie(w, r, flashCookie)
-	key, params, ok := strings.Cut(c.Value, "?")
-	if f := flashFuncs[key]; ok && f != nil {
-		q, err := url.ParseQuery(params)
-		if err != nil {
-			return ""
-		}
-		return f(q)
+	key, params, hasParams := strings.Cut(c.Value, "?")
+	f, ok := flashTexts[key]
+	if !ok || f.counted != hasParams {
+		return ""
 	}
-	return flashes[c.Value]
+	q, err := url.ParseQuery(params)
+	if err != nil {
+		return ""
+	}
+	return f.text(q)
 }
 
-// flashFuncs are notices that report numbers ("2 articles moved to the
-// trash"): the cookie holds the key and its figures, and the function
-// writes the words.
-var flashFuncs = map[string]func(url.Values) string{
-	"articles-bulk":     bulkMessage,
-	"moderated-approve": counted("Comment approved.", "%d comments approved."),
-	"moderated-hold":    counted("Comment held for review.", "%d comments held for review."),
-	"moderated-spam":    counted("Comment marked as spam.", "%d comments marked as spam."),
-	"moderated-trash":   counted("Comment moved to the trash.", "%d comments moved to the trash."),
-	"moderated-restore": counted("Comment restored.", "%d comments restored."),
-}
+// Notices that report numbers ("2 articles moved to the trash"): the
+// cookie holds the key and its figures, and the function writes the words.
+var (
+	flashArticlesBulk = newCounted("articles-bulk", bulkMessage)
+	// flashModeratedBy says what a moderation step did, by action.
+	flashModeratedBy = map[comment.Action]notice{
+		comment.ActApprove: newCounted("moderated-approve", counted("Comment approved.", "%d comments approved.")),
+		comment.ActHold:    newCounted("moderated-hold", counted("Comment held for review.", "%d comments held for review.")),
+		comment.ActSpam:    newCounted("moderated-spam", counted("Comment marked as spam.", "%d comments marked as spam.")),
+		comment.ActTrash:   newCounted("moderated-trash", counted("Comment moved to the trash.", "%d comments moved to the trash.")),
+		comment.ActRestore: newCounted("moderated-restore", counted("Comment restored.", "%d comments restored.")),
+	}
+)
 
-// redirectFlash answers a form post: see the page, with a notice.
-func (s *Server) redirectFlash(w http.ResponseWriter, r *http.Request, to, flash string) error {
-	if flash != "" {
-		s.setFlash(w, r, flash)
+// redirectFlash answers a form post: see the page, with a notice (the zero
+// notice: none).
+func (s *Server) redirectFlash(w http.ResponseWriter, r *http.Request, to string, n notice) error {
+	if n.key != "" {
+		s.setFlash(w, r, n)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil

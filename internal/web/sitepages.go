@@ -100,7 +100,7 @@ func (s *Server) createPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 		return err
 	}
 	s.changed(0, false)
-	return s.redirectFlash(w, r, "/admin/pages/"+strconv.FormatInt(pg.ID, 10), "page-saved")
+	return s.redirectFlash(w, r, "/admin/pages/"+strconv.FormatInt(pg.ID, 10), flashPageSaved)
 }
 
 func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -119,7 +119,7 @@ func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) e
 			return err
 		}
 		s.changed(0, false)
-		return s.redirectFlash(w, r, "/admin/pages", "page-deleted")
+		return s.redirectFlash(w, r, "/admin/pages", flashPageDeleted)
 	}
 	version, _ := strconv.Atoi(f.Get("version"))
 	in := pageInput(f, v)
@@ -136,7 +136,7 @@ func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) e
 		return err
 	}
 	s.changed(0, false)
-	return s.redirectFlash(w, r, "/admin/pages/"+strconv.FormatInt(pg.ID, 10), "page-saved")
+	return s.redirectFlash(w, r, "/admin/pages/"+strconv.FormatInt(pg.ID, 10), flashPageSaved)
 }
 
 // pagePerm is who writes the site's pages: those who publish.

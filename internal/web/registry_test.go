@@ -1,0 +1,234 @@
+package web
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// packageFuncs parses the package's own Go files (not the tests) and
+// returns its functions and methods by name.
+func packageFuncs(t *testing.T) map[string]*ast.FuncDecl {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	funcs := map[string]*ast.FuncDecl{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+				funcs[fd.Name.Name] = fd
+			}
+		}
+	}
+	return funcs
+}
+
+// params are a function's parameter names in order.
+func params(fd *ast.FuncDecl) []string {
+	var names []string
+	for _, f := range fd.Type.Params.List {
+		for _, n := range f.Names {
+			names = append(names, n.Name)
+		}
+	}
+	return names
+}
+
+// calleeName is the name of the function or method a call calls.
+func calleeName(call *ast.CallExpr) string {
+	switch fn := call.Fun.(type) {
+	case *ast.Ident:
+		return fn.Name
+	case *ast.SelectorExpr:
+		return fn.Sel.Name
+	}
+	return ""
+}
+
+// TestTemplateNames finds every page name the code renders (the name
+// given to render, or to a function that hands its own name parameter on
+// to render) and every template it executes by name, and checks each
+// exists: a page missing its template fails here, not for a reader.
+func TestTemplateNames(t *testing.T) {
+	tmpl, err := parseTemplates((&Server{}).funcs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcs := packageFuncs(t)
+
+	// sinks: functions whose parameter at that index names a page.
+	sinks := map[string]int{"render": slices.Index(params(funcs["render"]), "name")}
+	if sinks["render"] < 0 {
+		t.Fatal("render has no name parameter")
+	}
+	for grew := true; grew; {
+		grew = false
+		for fname, fd := range funcs {
+			ps := params(fd)
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				i, ok := sinks[calleeName(call)]
+				if !ok || i >= len(call.Args) {
+					return true
+				}
+				if id, ok := call.Args[i].(*ast.Ident); ok {
+					if j := slices.Index(ps, id.Name); j >= 0 {
+						if _, known := sinks[fname]; !known {
+							sinks[fname], grew = j, true
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+
+	// literals are the strings an expression can be: a literal, or a call
+	// of a package function that returns only literals.
+	literals := func(e ast.Expr) ([]string, bool) {
+		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			v, err := strconv.Unquote(lit.Value)
+			return []string{v}, err == nil
+		}
+		call, ok := e.(*ast.CallExpr)
+		if !ok {
+			return nil, false
+		}
+		fd, ok := funcs[calleeName(call)]
+		if !ok {
+			return nil, false
+		}
+		var out []string
+		all := true
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			ret, ok := n.(*ast.ReturnStmt)
+			if !ok {
+				return true
+			}
+			for _, r := range ret.Results {
+				lit, ok := r.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					all = false
+					continue
+				}
+				v, _ := strconv.Unquote(lit.Value)
+				out = append(out, v)
+			}
+			return true
+		})
+		return out, all && len(out) > 0
+	}
+
+	checked := 0
+	for fname, fd := range funcs {
+		ps := params(fd)
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				callee := calleeName(n)
+				if callee == "ExecuteTemplate" && len(n.Args) == 3 {
+					names, ok := literals(n.Args[1])
+					if !ok {
+						t.Errorf("%s: cannot tell which template ExecuteTemplate runs", fname)
+					}
+					for _, name := range names {
+						if name != "layout" && !slices.Contains(partials, name) {
+							t.Errorf("%s executes template %q, which is not in partials (checked at start-up)", fname, name)
+						}
+						checked++
+					}
+					return true
+				}
+				i, ok := sinks[callee]
+				if !ok || i >= len(n.Args) {
+					return true
+				}
+				if id, ok := n.Args[i].(*ast.Ident); ok && slices.Contains(ps, id.Name) {
+					if _, passes := sinks[fname]; passes {
+						return true // checked where fname is called
+					}
+				}
+				names, ok := literals(n.Args[i])
+				if !ok {
+					t.Errorf("%s: cannot tell which page %s renders", fname, callee)
+				}
+				for _, name := range names {
+					if tmpl.byName[name] == nil {
+						t.Errorf("%s renders page %q, which has no template", fname, name)
+					}
+					checked++
+				}
+			case *ast.IndexExpr:
+				if sel, ok := n.X.(*ast.SelectorExpr); ok && sel.Sel.Name == "byName" && isSelector(sel.X, "tmpl") {
+					if id, ok := n.Index.(*ast.Ident); ok && slices.Contains(ps, id.Name) {
+						if _, passes := sinks[fname]; passes {
+							return true
+						}
+					}
+					names, ok := literals(n.Index)
+					if !ok {
+						t.Errorf("%s: cannot tell which page byName looks up", fname)
+					}
+					for _, name := range names {
+						if tmpl.byName[name] == nil {
+							t.Errorf("%s looks up page %q, which has no template", fname, name)
+						}
+						checked++
+					}
+				}
+			}
+			return true
+		})
+	}
+	if checked < 40 {
+		t.Errorf("only %d template names found: has the way pages are rendered changed?", checked)
+	}
+}
+
+func isSelector(e ast.Expr, name string) bool {
+	sel, ok := e.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == name
+}
+
+// TestNoticesHaveWords: every declared notice has words (counted ones
+// with a figure), and every step of the newsroom has its notice.
+func TestNoticesHaveWords(t *testing.T) {
+	for key, f := range flashTexts {
+		q := url.Values{}
+		if f.counted {
+			q = url.Values{"n": {"2"}, "s": {"trash"}, "d": {"2"}}
+		}
+		if f.text(q) == "" {
+			t.Errorf("notice %q shows nothing", key)
+		}
+	}
+	for _, step := range articleActions {
+		if _, ok := flashArticleStep[step]; !ok {
+			t.Errorf("the newsroom's step %q has no notice", step)
+		}
+	}
+}
