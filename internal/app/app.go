@@ -68,9 +68,9 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 	settings, articles, people, comments := stores.Settings, stores.Articles, stores.People, stores.Comments
 	m := a.Metrics
 	a.API = api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: cfg.Location, Logger: log})
-	// The page cache, kept current by the database's content counter (read
-	// every quarter second, and at once when PostgreSQL announces a change)
-	// and by this node's own changes.
+	// The page cache follows the database's change counters: read every
+	// quarter second, at once when PostgreSQL announces a change, and before
+	// answering any write this node takes.
 	broker := events.New()
 	a.Events = broker
 	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
@@ -98,7 +98,7 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 	a.Cache, a.readVersion = cache, readVersion
 
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
-		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,
+		Settings: settings, Events: broker, Cache: cache, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,
 		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads})
 	if err != nil {
 		return nil, err
@@ -114,8 +114,8 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 // and the other nodes' announcements.
 func (a *App) Run(ctx context.Context) {
 	bg, log := ctx, a.Log
-	outbox, settings, people, limiter, letters, sender, views, articles, broker, cache, cfg, d, readVersion :=
-		a.Outbox, a.Settings, a.People, a.Limiter, a.Newsletter, a.Sender, a.Views, a.Articles, a.Events, a.Cache, a.Config, a.DB, a.readVersion
+	outbox, settings, people, limiter, letters, sender, views, articles, broker, cfg, d, readVersion :=
+		a.Outbox, a.Settings, a.People, a.Limiter, a.Newsletter, a.Sender, a.Views, a.Articles, a.Events, a.Config, a.DB, a.readVersion
 	var wg sync.WaitGroup
 
 	wg.Go(func() {
@@ -144,9 +144,6 @@ func (a *App) Run(ctx context.Context) {
 		every(bg, time.Second, func() { publishScheduled(bg, articles, func() { readVersion(bg) }, log) })
 	})
 	wg.Go(func() { every(bg, 250*time.Millisecond, func() { readVersion(bg) }) })
-	if cache != nil {
-		wg.Go(func() { follow(bg, broker, cacheTopic, cache.BumpArticle) })
-	}
 	wg.Go(func() { follow(bg, broker, peopleTopic, people.Forget) })
 	if d.Engine == db.Postgres {
 		wg.Go(func() { events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) }) })

@@ -78,23 +78,12 @@ func every(ctx context.Context, d time.Duration, fn func()) {
 	}
 }
 
-// Topics that carry changes between nodes: one article's pages (votes),
-// and one person or their sessions (kept in memory by each node).
+// Topics that carry changes between nodes: one person or their sessions
+// (kept in memory by each node), a subscriber leaving the list.
 const (
-	cacheTopic      = "cache"
 	peopleTopic     = "people"
 	newsletterTopic = "newsletter" // a subscriber left the list: senders skip them
 )
-
-// announceCacheChange tells every node (this one too) that an article's
-// pages changed in a way the database counter does not show.
-func announceCacheChange(broker *events.Broker) func(articleID int64, articleOnly bool) {
-	return func(articleID int64, articleOnly bool) {
-		if articleOnly {
-			announce(broker, cacheTopic, articleID)
-		}
-	}
-}
 
 func announce(broker *events.Broker, topic string, id int64) {
 	broker.Publish(events.Event{Topic: topic, Kind: topic, Data: []byte(strconv.FormatInt(id, 10))})

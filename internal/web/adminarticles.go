@@ -194,9 +194,6 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 		res.Done++
 	}
-	if res.Done > 0 {
-		s.changed(0, false)
-	}
 	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step.Step, "done", res.Done, "refused", res.NotNow+res.NotYours+res.Changed+res.Gone)
 	return s.redirectFlash(w, r, "/admin/articles", flashArticlesBulk.with(res.values()))
 }
@@ -524,9 +521,6 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 			}
 			return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, &a)
 		}
-		if a.Status == article.StatusPublished || a.Status == article.StatusScheduled {
-			s.changed(a.ID, false)
-		}
 	} else if step == "save" {
 		return errForbidden
 	}
@@ -554,7 +548,6 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		return err
 	}
-	s.changed(a.ID, false)
 	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), flashArticleStep[step])
 }
 
@@ -700,6 +693,5 @@ func (s *Server) restoreRevision(w http.ResponseWriter, r *http.Request, v *view
 		}
 		return err
 	}
-	s.changed(a.ID, false)
 	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), flashArticleRestored)
 }

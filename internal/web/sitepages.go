@@ -99,7 +99,6 @@ func (s *Server) createPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 		}
 		return err
 	}
-	s.changed(0, false)
 	return s.redirectFlash(w, r, "/admin/pages/"+strconv.FormatInt(pg.ID, 10), flashPageSaved)
 }
 
@@ -118,7 +117,6 @@ func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) e
 		if err := s.Articles.DeletePage(ctx, id); err != nil {
 			return err
 		}
-		s.changed(0, false)
 		return s.redirectFlash(w, r, "/admin/pages", flashPageDeleted)
 	}
 	version, _ := strconv.Atoi(f.Get("version"))
@@ -135,7 +133,6 @@ func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) e
 		}
 		return err
 	}
-	s.changed(0, false)
 	return s.redirectFlash(w, r, "/admin/pages/"+strconv.FormatInt(pg.ID, 10), flashPageSaved)
 }
 
