@@ -14,6 +14,7 @@ import (
 	"byline/internal/metrics"
 	"byline/internal/pagecache"
 	"byline/internal/web"
+	"byline/internal/web/core"
 )
 
 // App is one serving node: the stores, the handlers, and the background
@@ -97,9 +98,9 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 	}
 	a.Cache, a.readVersion = cache, readVersion
 
-	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
-		Settings: settings, Events: broker, Cache: cache, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,
-		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads})
+	handler, err := web.New(web.Deps{Cache: cache, Deps: core.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
+		Settings: settings, Events: broker, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,
+		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads}})
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ import (
 	"byline/internal/ratelimit"
 	"byline/internal/site"
 	"byline/internal/web"
+	"byline/internal/web/core"
 )
 
 const demoArticle = "/2012/04/05/infiniti-to-move-production-out-of-japan/"
@@ -480,10 +481,10 @@ func newSiteWithCache(t *testing.T, ts testSite, withCache bool) (http.Handler, 
 		cache = pagecache.New(32 << 20)
 	}
 	loc, _ := time.LoadLocation("America/New_York")
-	s, err := web.New(web.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments,
-		Limiter: ratelimit.New(ts.db), Outbox: ts.outbox, Settings: ts.settings, Events: events.New(), Cache: cache, DB: ts.db,
+	s, err := web.New(web.Deps{Cache: cache, Deps: core.Deps{Articles: article.NewStore(ts.db), People: ts.accounts, Comments: ts.comments,
+		Limiter: ratelimit.New(ts.db), Outbox: ts.outbox, Settings: ts.settings, Events: events.New(), DB: ts.db,
 		Location: loc, Logger: log, Cars: cars.NewStore(ts.db), Leads: ts.leads,
-		Media: media.NewStore(ts.db, media.Database{DB: ts.db})})
+		Media: media.NewStore(ts.db, media.Database{DB: ts.db})}})
 	if err != nil {
 		t.Fatal(err)
 	}

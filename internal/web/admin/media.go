@@ -1,0 +1,141 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/media"
+	"byline/internal/web/core"
+)
+
+// mediaLimit bounds an upload's request.
+const mediaLimit = media.MaxBytes + 1<<20
+
+type mediaData struct {
+	Media []media.Media
+	More  string
+}
+
+func (s *Server) adminMedia(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
+	return s.mediaPage(w, r, v, http.StatusOK, nil)
+}
+
+func (s *Server) mediaPage(w http.ResponseWriter, r *http.Request, v *core.Viewer, status int, f *core.Form) error {
+	page := 1
+	if p := r.URL.Query().Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return core.BadRequest{Msg: "Malformed page."}
+		}
+		page = n
+	}
+	list, more, err := s.Media.List(r.Context(), page, 24)
+	if err != nil {
+		return err
+	}
+	d := mediaData{Media: list}
+	if more {
+		d.More = "/admin/media?page=" + strconv.Itoa(page+1)
+	}
+	return s.adminPage(w, r, v, status, "admin/media", "Media", f, d)
+}
+
+// uploadMedia takes an image with its alt text.
+func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
+	f, refused, err := core.PostedForm(w, r, mediaLimit)
+	if err != nil {
+		return err
+	}
+	if refused {
+		return s.mediaPage(w, r, v, http.StatusUnprocessableEntity, f)
+	}
+	if no, err := s.UploadAllowed(w, r, "media", v.ID, core.MediaPerHour); err != nil {
+		return err
+	} else if no != nil {
+		f.Errors["file"], f.Error = no.Msg, no.Msg
+		return s.mediaPage(w, r, v, no.Status, f)
+	}
+	var data []byte
+	name := ""
+	if file, hdr, err := r.FormFile("file"); err == nil {
+		defer file.Close()
+		if data, err = io.ReadAll(io.LimitReader(file, media.MaxBytes+1)); err != nil {
+			return core.BadRequest{Msg: "The file could not be read."}
+		}
+		name = hdr.Filename
+	}
+	var m media.Media
+	no, err := core.SaveUpload(w, r, func(ctx context.Context) (err error) {
+		m, err = s.Media.Upload(ctx, name, data, f.Get("alt"), v.ID)
+		return err
+	})
+	if no != nil {
+		f.Errors["file"], f.Error = no.Msg, no.Msg
+		return s.mediaPage(w, r, v, no.Status, f)
+	}
+	if err != nil {
+		if !f.Fail(err) {
+			return err
+		}
+		return s.mediaPage(w, r, v, http.StatusUnprocessableEntity, f)
+	}
+	s.Logger.Info("media: uploaded", "by", v.ID, "media", m.ID, "bytes", m.Bytes)
+	return s.RedirectFlash(w, r, "/admin/media", flashMediaUploaded)
+}
+
+// mediaAction changes an image's alt text or deletes it.
+func (s *Server) mediaAction(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
+	id, err := core.FormFor(w, r)
+	if err != nil {
+		return err
+	}
+	f := core.NewForm(r)
+	m, err := s.Media.ByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	// Others' images are the editors'.
+	if m.UploadedBy != v.ID && !v.Can(account.PermEditOthers) && !v.Can(account.PermPublish) {
+		return core.ErrForbidden
+	}
+	switch f.Get("action") {
+	case "alt":
+		if err := s.Media.SetAlt(r.Context(), id, f.Get("alt")); err != nil {
+			if inv, ok := apperr.AsInvalid(err); ok {
+				return core.BadRequest{Msg: inv.Error()}
+			}
+			return err
+		}
+		return s.RedirectFlash(w, r, "/admin/media", flashMediaSaved)
+	case "delete":
+		if err := s.Media.Delete(r.Context(), id); err != nil {
+			return err
+		}
+		return s.RedirectFlash(w, r, "/admin/media", flashMediaDeleted)
+	}
+	return core.BadRequest{Msg: "Unknown action."}
+}
+
+// serveMedia serves a stored image. Its address changes with every upload,
+// so browsers may keep it for a year.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) error {
+	key := r.PathValue("id") + "/" + r.PathValue("file")
+	body, ctype, err := s.Media.Open(r.Context(), key)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && strings.Contains(key, "..")) {
+		return apperr.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, "", time.Time{}, body)
+	return nil
+}

@@ -1,0 +1,550 @@
+package core
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/apperr"
+	"byline/internal/article"
+	"byline/internal/cars"
+	"byline/internal/comment"
+	"byline/internal/country"
+	"byline/internal/leads"
+	"byline/internal/links"
+	"byline/internal/markdown"
+	"byline/internal/media"
+)
+
+//go:embed templates/*.html templates/admin/*.html
+var templateFS embed.FS
+
+// teaserList is a list of articles with their featured images.
+type teaserList struct {
+	Articles []article.Article
+	Pictures map[int64]*media.Media
+}
+
+// Templates are the parsed pages by name ("home", "admin/people").
+type Templates struct {
+	ByName map[string]*template.Template
+}
+
+// parseTemplates parses every page template found in templates/ (with the
+// public layout and partials) and templates/admin/ (with the admin layout):
+// a file is a page, files starting with "_" are the layouts and partials.
+// Pages are named by their path without the extension ("home",
+// "admin/people"). A broken page stops the server from starting.
+func parseTemplates(funcMaps ...template.FuncMap) (*Templates, error) {
+	funcs := template.FuncMap{}
+	for _, m := range funcMaps {
+		for name, fn := range m {
+			if _, dup := funcs[name]; dup {
+				return nil, fmt.Errorf("templates: function %s defined twice", name)
+			}
+			funcs[name] = fn
+		}
+	}
+	t := &Templates{ByName: map[string]*template.Template{}}
+	for _, dir := range []string{"templates", "templates/admin"} {
+		shared, err := fs.Glob(templateFS, dir+"/_*.html")
+		if err != nil || len(shared) == 0 {
+			return nil, fmt.Errorf("templates: no layout or partials found in %s", dir)
+		}
+		if dir != "templates" {
+			shared = append(shared, "templates/_partials.html")
+		}
+		files, err := fs.Glob(templateFS, dir+"/*.html")
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		for _, file := range files {
+			if strings.HasPrefix(path.Base(file), "_") {
+				continue
+			}
+			name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), ".html")
+			tmpl, err := template.New(path.Base(file)).Funcs(funcs).ParseFS(templateFS, append([]string{file}, shared...)...)
+			if err != nil {
+				return nil, fmt.Errorf("templates: page %s: %w", name, err)
+			}
+			if tmpl.Lookup("content") == nil || tmpl.Lookup("layout") == nil {
+				return nil, fmt.Errorf("templates: page %s lacks a content block or the layout", name)
+			}
+			t.ByName[name] = tmpl
+		}
+	}
+	home := t.ByName["home"]
+	if home == nil {
+		return nil, fmt.Errorf("templates: page home is missing")
+	}
+	for _, name := range Partials {
+		if home.Lookup(name) == nil {
+			return nil, fmt.Errorf("templates: partial %q is missing", name)
+		}
+	}
+	return t, nil
+}
+
+// Partials are the templates the server executes on their own, from the
+// home page's set (which holds every public partial): the quote box and
+// the parts the page cache redraws per reader. TestTemplateNames checks
+// that this list names every one the code executes, and every page name
+// the code renders.
+var Partials = []string{"quote-widget", "account-links", "newsletter-box", "respond-body"}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Render executes a page into a buffer first, so a template error becomes
+// a clean 500 and never half a page.
+func (s *Server) Render(w http.ResponseWriter, status int, name string, p *Page) error {
+	tmpl, ok := s.Tmpl.ByName[name]
+	if !ok {
+		return fmt.Errorf("render: no page %q", name)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := tmpl.ExecuteTemplate(buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	if err != nil {
+		return errAlreadyWritten
+	}
+	return nil
+}
+
+// errAlreadyWritten means the response is on its way; nothing more to send.
+var errAlreadyWritten = errors.New("response already written")
+
+// Handle adapts a handler that returns an error: the one place where
+// domain errors become status codes.
+func (s *Server) Handle(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.Fail(w, r, err)
+		}
+	})
+}
+
+// BadRequest is a malformed address or parameter.
+type BadRequest struct{ Msg string }
+
+func (e BadRequest) Error() string { return e.Msg }
+
+func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errAlreadyWritten) {
+		return
+	}
+	status, title, msg := http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Please try again in a moment."
+	var br BadRequest
+	var bt badText
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		status, title, msg = http.StatusNotFound, "Page not found", "There is no page at this address. It may have moved, or the link may be mistyped."
+	case errors.As(err, &bt):
+		status, title, msg = http.StatusUnprocessableEntity, "Please check what you typed", bt.message()
+	case errors.As(err, &br):
+		status, title, msg = http.StatusBadRequest, "Bad request", br.Msg
+	case errors.Is(err, ErrCrossSite):
+		status, title, msg = http.StatusForbidden, "Request refused", "This form was sent from another site, so it was refused. Open the page on this site and try again."
+	case errors.Is(err, ErrForbidden), errors.Is(err, article.ErrForbidden):
+		status, title, msg = http.StatusForbidden, "Not allowed", "Your account may not open this page. If you think it should, ask the site's editors."
+	default:
+		if inv, ok := apperr.AsInvalid(err); ok {
+			status, title, msg = http.StatusBadRequest, "Bad request", inv.Error()
+		} else {
+			s.Logger.Error("request failed", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		}
+	}
+	p := &Page{Title: title, NoIndex: true, Data: errorData{Status: status, Title: title, Message: msg}}
+	if status != http.StatusInternalServerError {
+		// The chrome needs the database; a 500 may be the database failing.
+		_ = s.Chrome(r, p)
+	}
+	s.Fill(w, r, p)
+	if rerr := s.Render(w, status, "error", p); rerr != nil && !errors.Is(rerr, errAlreadyWritten) {
+		s.Logger.Error("render error page", "err", rerr)
+		http.Error(w, title, status)
+	}
+}
+
+func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) error {
+	return apperr.ErrNotFound
+}
+
+type errorData struct {
+	Status         int
+	Title, Message string
+}
+
+// Page is what every page template receives.
+type Page struct {
+	Title       string
+	Description string
+	Canonical   string // absolute
+	Query       string // the search box's text
+	Feeds       []FeedLink
+	OG          *OpenGraph
+	JSONLD      any
+	NoIndex     bool
+	Nav         []NavItem
+	Sidebar     *sidebar // nil: no sidebar (chrome gives a page one)
+	Data        any
+	Form        *Form
+	Footer      []article.PageLink // the site's pages, listed in the footer
+	// Filled by Fill:
+	Site    siteView
+	Path    string
+	BaseURL string
+	Viewer  *Viewer
+	Flash   string
+	// ReturnTo brings a person back here after signing in or out.
+	ReturnTo string
+}
+
+type siteView struct {
+	Name, Tagline string
+}
+
+// fieldView is one labelled input of a form, with what was typed and
+// what is wrong with it.
+type fieldView struct{ ID, Name, Label, Type, Auto, Value, Err string }
+
+// countrySelectView is the country list of a form.
+type countrySelectView struct {
+	Form      *Form
+	ID        string
+	Current   string
+	Countries []country.Country
+}
+
+// Since says how long ago something happened, in words.
+func Since(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d.Minutes()), "minute") + " ago"
+	case d < 48*time.Hour:
+		return plural(int(d.Hours()), "hour") + " ago"
+	default:
+		return plural(int(d.Hours()/24), "day") + " ago"
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// NewsletterBox is a newsletter sign-up form (in the sidebar, under an
+// article), which the page cache redraws for each signed-in reader.
+type NewsletterBox struct {
+	Viewer   *Viewer
+	ReturnTo string
+	ID       string
+}
+
+// AccountLinks is the masthead's account menu, which the page cache
+// redraws for each signed-in reader.
+type AccountLinks struct {
+	Viewer   *Viewer
+	ReturnTo string
+}
+
+// commentFormView is the comment form: which article, which comment it
+// replies to (0: none), and a submission that needs another try.
+type commentFormView struct {
+	ArticleID, ParentID int64
+	Form                *Form
+}
+
+// editorView is a comment's text box: its id, label, the form it keeps
+// and the length limit the counter shows.
+type editorView struct {
+	ID, Label string
+	Form      *Form
+	Max       int
+	MaxText   string
+}
+
+// searchBox is one search form: its class, its input's id, its text.
+type searchBox struct{ Class, ID, Query string }
+
+type FeedLink struct{ Type, Title, Href string } // Type is "rss" or "atom"
+
+type NavItem struct {
+	Label, Href string
+	Current     bool
+}
+
+type OpenGraph struct {
+	Type, Title, Description, URL string
+	Published, Modified           time.Time
+	AuthorURL                     string
+	Tags                          []string
+	Image                         *OgImg // the picture a share shows, if any
+}
+
+// OgImg is a shared page's picture, with an absolute address.
+type OgImg struct {
+	URL, Alt      string
+	Width, Height int
+}
+
+// OgImage is m's largest variant for sharing.
+func OgImage(base string, m *media.Media) *OgImg {
+	if m == nil || len(m.Variants) == 0 {
+		return nil
+	}
+	v := m.Variant("large")
+	return &OgImg{URL: base + v.URL(), Alt: m.Alt, Width: v.Width, Height: v.Height}
+}
+
+// imgView is an <img> as the "img" template writes it: every variant in
+// srcset, the space reserved by width and height, and how it loads.
+type imgView struct {
+	Src, Srcset, Sizes, Alt string
+	Width, Height           int
+	Lead                    bool // the page's main picture: fetched first
+	Lazy                    bool // below the fold: fetched when scrolled near
+}
+
+// picture makes an imgView of m shown at sizes; the src (and the width and
+// height, for the aspect ratio) are those of the named variant. load is
+// "lead" (the page's main picture), "eager" (above the fold) or "lazy".
+func picture(m *media.Media, variant, sizes, load string) *imgView {
+	if m == nil || len(m.Variants) == 0 {
+		return nil
+	}
+	v := m.Variant(variant)
+	return &imgView{Src: v.URL(), Srcset: m.Srcset(), Sizes: sizes, Alt: m.Alt, Width: v.Width, Height: v.Height,
+		Lead: load == "lead", Lazy: load == "lazy"}
+}
+
+type sidebar struct {
+	Contributors, Moderators []account.Person
+	Recent                   []comment.Recent
+	QuoteBox                 template.HTML  // the quote box, drawn once per catalogue
+	MostRead                 []article.Read // the week's most read
+}
+
+func (s *Server) Fill(w http.ResponseWriter, r *http.Request, p *Page) {
+	st := s.Site(r)
+	p.Viewer = CurrentViewer(r)
+	p.Flash = s.popFlash(w, r)
+	if p.ReturnTo == "" {
+		p.ReturnTo = SafeReturn(r.URL.RequestURI())
+	}
+	if s.Filled != nil {
+		s.Filled(r, p)
+	}
+	p.Site = siteView{Name: st.Name, Tagline: st.Tagline}
+	p.Path = r.URL.Path
+	p.BaseURL = st.BaseURL
+	if p.Canonical == "" && !p.NoIndex {
+		p.Canonical = st.BaseURL + r.URL.Path
+	}
+	p.Title = PageTitle(p.Title, st.Name)
+	if p.Description == "" {
+		p.Description = st.Tagline
+	}
+	p.Feeds = append([]FeedLink{{"rss", st.Name + " – RSS", st.BaseURL + "/feed/"},
+		{"atom", st.Name + " – Atom", st.BaseURL + "/feed/atom/"}}, p.Feeds...)
+}
+
+// Chrome loads what every public page shows around its content: the
+// sidebar's staff lists and the navigation's topics (two queries).
+func (s *Server) Chrome(r *http.Request, p *Page) error {
+	staff, err := s.People.Staff(r.Context(), account.RoleContributor, account.RoleModerator)
+	if err != nil {
+		return err
+	}
+	p.Sidebar = &sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator]}
+	if s.Comments != nil {
+		if p.Sidebar.Recent, err = s.Comments.Recent(r.Context(), 0, 5); err != nil {
+			return err
+		}
+	}
+	p.Sidebar.MostRead = s.mostReadList(r.Context())
+	if s.Cars != nil {
+		cat, err := s.Cars.Catalogue(r.Context())
+		if err != nil {
+			return err
+		}
+		if p.Sidebar.QuoteBox, err = s.quoteBox(cat); err != nil {
+			return err
+		}
+	}
+	if p.Footer, err = s.Articles.PublicPages(r.Context()); err != nil {
+		return err
+	}
+	tags, err := s.Articles.Tags(r.Context(), 6)
+	if err != nil {
+		return err
+	}
+	p.Nav = []NavItem{{Label: "Latest", Href: "/", Current: r.URL.Path == "/"}}
+	for _, t := range tags {
+		href := links.Tag(t.Slug)
+		p.Nav = append(p.Nav, NavItem{Label: TagLabel(t.Name), Href: href, Current: strings.HasPrefix(r.URL.Path, href)})
+	}
+	if s.Cars != nil {
+		p.Nav = append(p.Nav, NavItem{Label: "New Car Research", Href: "/cars/", Current: strings.HasPrefix(r.URL.Path, "/cars/")})
+	}
+	return nil
+}
+
+// PageTitle is what a page's <title> says: its own title and the site's.
+func PageTitle(title, siteName string) string {
+	switch title {
+	case "":
+		return siteName
+	case siteName:
+		return title
+	}
+	return title + " – " + siteName
+}
+
+// TagLabel is a tag's own name as a label (see article.TagLabel).
+func TagLabel(name string) string { return article.TagLabel(name) }
+
+func (s *Server) Funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.assets.url,
+		"date":  func(t time.Time) string { return t.In(s.Location).Format("January 2, 2006") },
+		"datetime": func(t time.Time) string {
+			return t.In(s.Location).Format("January 2, 2006 at 3:04 PM MST")
+		},
+		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"weekday":    func(t time.Time) string { return t.In(s.Location).Weekday().String() },
+		"permalink":  func(a article.Article) string { return links.Article(a.PublishedAt, a.Slug, s.Location) },
+		"tagURL":     links.Tag,
+		"authorURL":  links.Author,
+		"tagLabel":   TagLabel,
+		"cut":        markdown.Cut,
+		"commentURL": func(id int64) string { return "/comments/" + strconv.FormatInt(id, 10) },
+		"html":       func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML from the domain
+		"year":       func() int { return time.Now().In(s.Location).Year() },
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return fmt.Sprintf("%d %s", n, one)
+			}
+			return fmt.Sprintf("%d %s", n, many)
+		},
+		"add":       func(a, b int) int { return a + b },
+		"searchBox": func(class, id, query string) searchBox { return searchBox{class, id, query} },
+		// marker places an HTML comment the page cache finds to redraw a
+		// reader's own parts (html/template drops comments from templates).
+		"marker":        func(name string) template.HTML { return template.HTML("<!--" + name + "-->") },
+		"money":         money,
+		"accountLinks":  func(v *Viewer, returnTo string) AccountLinks { return AccountLinks{v, returnTo} },
+		"newsletterBox": func(v *Viewer, returnTo, id string) NewsletterBox { return NewsletterBox{v, returnTo, id} },
+		"commentForm": func(articleID, parentID int64, f *Form) commentFormView {
+			return commentFormView{articleID, parentID, f}
+		},
+		"editor": func(id, label string, f *Form) editorView {
+			return editorView{ID: id, Label: label, Form: f, Max: comment.MaxBody, MaxText: Thousands(comment.MaxBody)}
+		},
+		"field": func(f *Form, id, name, label, typ, auto string) fieldView {
+			return fieldView{ID: id, Name: name, Label: label, Type: typ, Auto: auto, Value: f.Get(name), Err: f.Err(name)}
+		},
+		"img": picture,
+		"pic": func(pics map[int64]*media.Media, id int64) *media.Media {
+			return pics[id]
+		},
+		"teasers": func(list []article.Article, pics map[int64]*media.Media) teaserList {
+			return teaserList{list, pics}
+		},
+		"numberField": func(f *Form, id, name, label string, cur int) fieldView {
+			v := strconv.Itoa(cur)
+			if f != nil && f.Values != nil {
+				v = f.Get(name)
+			}
+			return fieldView{ID: id, Name: name, Label: label, Value: v, Err: f.Err(name)}
+		},
+		"textField": func(f *Form, id, name, label, cur string) fieldView {
+			v := cur
+			if f != nil && f.Values != nil {
+				v = f.Get(name)
+			}
+			return fieldView{ID: id, Name: name, Label: label, Value: v, Err: f.Err(name)}
+		},
+		"join":      strings.Join,
+		"timeframe": leads.TimeframeLabel,
+		// formFor gives a page with several forms the submitted one only
+		// where it belongs.
+		"formFor": func(f *Form, section, want string) *Form {
+			if section == want {
+				return f
+			}
+			return nil
+		},
+		"countrySelect": func(f *Form, id, current string) countrySelectView {
+			if f != nil && f.Values != nil {
+				current = f.Get("country")
+			}
+			return countrySelectView{Form: f, ID: id, Current: current, Countries: country.All()}
+		},
+		"countryName": country.Name,
+		"since":       func(t time.Time) string { return Since(time.Since(t)) },
+		"hasRole":     func(p account.Person, r account.Role) bool { return p.Has(r) },
+		"firstResult": func(page int) int { return (page-1)*article.SearchPerPage + 1 },
+	}
+}
+
+// money writes whole dollars: $49,950.
+func money(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return "$" + s
+}
+
+// quoteBox is the sidebar's quote form, the same on every page: drawn
+// once for each copy of the catalogue rather than on every page.
+func (s *Server) quoteBox(cat *cars.Catalogue) (template.HTML, error) {
+	s.quote.mu.Lock()
+	defer s.quote.mu.Unlock()
+	if s.quote.cat == cat {
+		return s.quote.html, nil
+	}
+	if len(cat.Makes) == 0 {
+		return "", nil
+	}
+	var b strings.Builder
+	if err := s.Tmpl.ByName["home"].ExecuteTemplate(&b, "quote-widget", cat); err != nil {
+		return "", err
+	}
+	s.quote.cat, s.quote.html = cat, template.HTML(b.String())
+	return s.quote.html, nil
+}
+
+// Thousands writes n with comma separators: 10000 is "10,000".
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + Thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

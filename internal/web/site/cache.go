@@ -1,0 +1,515 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"byline/internal/account"
+	"byline/internal/article"
+	"byline/internal/comment"
+	"byline/internal/pagecache"
+	"byline/internal/web/core"
+)
+
+// Pages that are the same for every anonymous reader are served from the
+// page cache. Everything personal (a session, a flash message, a form)
+// passes by it.
+
+// noCache lists the path prefixes that are never cached.
+var noCache = []string{"/admin", "/account", "/api/", "/login", "/logout", "/register", "/password/", "/verify",
+	"/notifications/", "/newsletter", "/comments/live", "/search", "/static/", "/avatar/", "/media/", "/metrics", "/healthz", "/readyz"}
+
+// cacheParams are the query parameters a cached page may vary by.
+var cacheParams = []string{"before", "cpage"}
+
+// cacheKey says whether a request may be served from the cache, under
+// which key, and the session token of a signed-in reader (whose page is the
+// cached one with their parts redrawn).
+func cacheKey(r *http.Request) (key, session string, ok bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return "", "", false
+	}
+	for _, p := range noCache {
+		if strings.HasPrefix(r.URL.Path, p) {
+			return "", "", false
+		}
+	}
+	if strings.HasSuffix(r.URL.Path, "/reply") || strings.HasSuffix(r.URL.Path, "/edit") {
+		return "", "", false
+	}
+	sortChoice := ""
+	for _, c := range r.Cookies() {
+		switch c.Name {
+		case core.FlashCookie:
+			if c.Value != "" {
+				return "", "", false // a one-off notice: render
+			}
+		case core.SessionCookie:
+			session = c.Value
+		case sortCookie:
+			sortChoice = c.Value
+		}
+	}
+	q := r.URL.Query()
+	for k := range q {
+		if !allowed(k) {
+			return "", "", false
+		}
+	}
+	var k strings.Builder
+	k.WriteString(r.URL.Path)
+	for _, p := range cacheParams {
+		if v := q.Get(p); v != "" {
+			k.WriteString("?" + p + "=" + url.QueryEscape(v))
+		}
+	}
+	k.WriteString("|" + sortChoice)
+	return k.String(), session, true
+}
+
+func allowed(param string) bool {
+	for _, p := range cacheParams {
+		if p == param {
+			return true
+		}
+	}
+	return false
+}
+
+// cacheMeta lets a handler tell the cache what its page depends on, and
+// what it takes to redraw the personal parts for a signed-in reader.
+type cacheMeta struct {
+	once   sync.Once
+	pieces []piece // the page split at its personal places, made once
+
+	article  int64
+	returnTo string
+	thread   *threadView // the discussion, as an anonymous reader sees it
+	closed   bool        // an editor closed comments on the article
+	comments []commentMeta
+
+	// The reply box takes one of a few forms (may comment, may moderate,
+	// why not), the same for every reader in the same position, so each is
+	// rendered once per cached page.
+	respondMu sync.Mutex
+	respond   map[respondKey]string
+
+	// Readers' own votes on the page's comments. A vote makes a new page
+	// (the score moves), so these never outlive the votes they show.
+	votesMu sync.Mutex
+	votes   map[int64]map[int64]int
+}
+
+// maxVoters bounds the readers whose votes a cached page keeps.
+const maxVoters = 1024
+
+// votesOn returns v's votes on the comments of a cached page.
+func (s *Server) votesOn(ctx context.Context, meta *cacheMeta, v *core.Viewer) (map[int64]int, error) {
+	if len(meta.comments) == 0 || !v.Can(account.PermComment) {
+		return nil, nil
+	}
+	meta.votesMu.Lock()
+	got, ok := meta.votes[v.ID]
+	meta.votesMu.Unlock()
+	if ok {
+		return got, nil
+	}
+	ids := make([]int64, len(meta.comments))
+	for i, c := range meta.comments {
+		ids[i] = c.id
+	}
+	got, err := s.Comments.Votes(ctx, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	meta.votesMu.Lock()
+	if meta.votes == nil || len(meta.votes) >= maxVoters {
+		meta.votes = map[int64]map[int64]int{}
+	}
+	meta.votes[v.ID] = got
+	meta.votesMu.Unlock()
+	return got, nil
+}
+
+type respondKey struct {
+	canComment, canClose bool
+	why                  string
+}
+
+// maxRespondForms bounds the reply boxes kept per page: the reason shown to
+// an unverified reader names their address, so those vary per person.
+const maxRespondForms = 8
+
+// commentMeta is what a comment's personal controls depend on.
+type commentMeta struct {
+	id, author int64
+	created    time.Time
+}
+
+func metaOf(r *http.Request) *cacheMeta {
+	m, _ := r.Context().Value(cacheMetaKey).(*cacheMeta)
+	return m
+}
+
+const cacheMetaKey core.CtxKey = 3
+
+// dependsOnArticle marks the page being rendered as showing article id, so
+// a vote there makes it stale.
+func dependsOnArticle(r *http.Request, id int64) {
+	if m := metaOf(r); m != nil {
+		m.article = id
+	}
+}
+
+// captured is a response rendered for the cache.
+type captured struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (c *captured) Header() http.Header { return c.header }
+func (c *captured) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+}
+func (c *captured) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	return c.body.Write(b)
+}
+
+// uncacheable carries a response that must not be stored (an error page,
+// a redirect, one that sets a cookie) to the requests that waited for it.
+type uncacheable struct{ resp *captured }
+
+func (uncacheable) Error() string { return "not cacheable" }
+
+func (c *captured) replay(w http.ResponseWriter) {
+	for k, v := range c.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(c.status)
+	w.Write(c.body.Bytes())
+}
+
+// PageCache serves anonymous readers from the cache, rendering each page
+// once per change.
+func (s *Server) PageCache(next http.Handler) http.Handler {
+	if s.Cache == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, session, ok := cacheKey(r)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var v *core.Viewer
+		if session != "" {
+			if v = s.SessionViewer(r.Context(), session); v == nil {
+				next.ServeHTTP(w, r) // a stale cookie: the full path clears it
+				return
+			}
+		}
+		gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+		ri, _ := r.Context().Value(core.RouteKey).(*core.RouteInfo)
+		serve := func(e *pagecache.Entry) {
+			if ri != nil {
+				ri.Pattern = e.Route
+			}
+			if e.Route == articleRoute {
+				s.countView(r, e.Article)
+			}
+			if v == nil {
+				pagecache.Serve(w, r, e, gz)
+				return
+			}
+			s.servePersonal(w, r, e, v)
+		}
+		if e, hit := s.Cache.Get(key); hit {
+			serve(e)
+			return
+		}
+		e, err := s.Cache.Fill(key, func() (*pagecache.Entry, error) {
+			snap := s.Cache.Begin()
+			meta := &cacheMeta{}
+			rec := &captured{header: http.Header{}}
+			// Render as a GET whatever the method, so HEAD fills the cache too.
+			req := r.Clone(context.WithValue(r.Context(), cacheMetaKey, meta))
+			req.Method = http.MethodGet
+			req.Header.Del("Accept-Encoding") // the cache compresses once, itself
+			// The cached page is the anonymous reader's: no session, no notice.
+			req.Header.Del("Cookie")
+			if c, err := r.Cookie(sortCookie); err == nil {
+				req.AddCookie(c)
+			}
+			next.ServeHTTP(rec, req)
+			if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" || rec.header.Get("Cache-Control") == "no-store" {
+				return nil, uncacheable{rec}
+			}
+			e := s.Cache.Build(snap, meta.article, rec.header.Get("Content-Type"), bytes.Clone(rec.body.Bytes()))
+			e.Meta = meta
+			if ri != nil {
+				e.Route = ri.Pattern
+			}
+			return e, nil
+		})
+		var u uncacheable
+		switch {
+		case err == nil && e != nil:
+			serve(e)
+		case asUncacheable(err, &u):
+			u.resp.replay(w)
+		default:
+			s.Fail(w, r, err)
+		}
+	})
+}
+
+func asUncacheable(err error, u *uncacheable) bool {
+	x, ok := err.(uncacheable)
+	if ok {
+		*u = x
+	}
+	return ok
+}
+
+// servePersonal sends a signed-in reader the cached page with their parts
+// drawn in: the account menu, the reply box, and on each comment their
+// vote buttons and their own edit and delete links. One query (their
+// votes), no render of the thread.
+func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pagecache.Entry, v *core.Viewer) {
+	meta, _ := e.Meta.(*cacheMeta)
+	if meta == nil {
+		meta = &cacheMeta{}
+	}
+	parts := map[byte]string{}
+	for _, part := range []byte{'n', 'l', 'L'} {
+		html, err := s.personalPart(v, part, meta.returnTo)
+		if err != nil {
+			s.Fail(w, r, err)
+			return
+		}
+		parts[part] = html
+	}
+	respond, err := s.respondBox(meta, v)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	votes, err := s.votesOn(r.Context(), meta, v)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	controls := make(map[int64]*commentView, len(meta.comments))
+	now := time.Now()
+	canAct := v.Can(account.PermComment)
+	canModerate := v.Can(account.PermModerate)
+	for _, c := range meta.comments {
+		cv := &commentView{C: &comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}, MyVote: votes[c.id], CanAct: canAct, CanModerate: canModerate}
+		if c.author == v.ID {
+			cv.Mine, cv.Editable = true, cv.C.Editable(now)
+		}
+		cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
+		controls[c.id] = cv
+	}
+	meta.once.Do(func() { meta.pieces = split(e.Body, meta.thread != nil) })
+	buf := pagePool.Get().(*bytes.Buffer)
+	defer pagePool.Put(buf)
+	buf.Reset()
+	overlay(buf, meta.pieces, parts, respond, controls)
+	h := w.Header()
+	h.Set("Content-Type", e.ContentType)
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// pagePool holds the buffers personal pages are assembled in.
+var pagePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// navMemo keeps each signed-in reader's personal parts of pages (the
+// account menu, the newsletter boxes) per page address, so a page view
+// renders no template. A change to the person (name, picture, roles,
+// address) moves their UpdatedAt and so the key.
+type navMemo struct {
+	mu sync.Mutex
+	m  map[navKey]string
+}
+
+type navKey struct {
+	part     byte
+	id       int64
+	updated  int64
+	admin    bool
+	returnTo string
+}
+
+const maxNavs = 4096
+
+// personalPart renders part ('n' the account menu, 'l' and 'L' the
+// newsletter boxes of the sidebar and under an article) for v.
+func (s *Server) personalPart(v *core.Viewer, part byte, returnTo string) (string, error) {
+	k := navKey{part, v.ID, v.UpdatedAt.UnixNano(), v.Can(account.PermAccessAdmin), returnTo}
+	s.navs.mu.Lock()
+	html, ok := s.navs.m[k]
+	s.navs.mu.Unlock()
+	if ok {
+		return html, nil
+	}
+	var b strings.Builder
+	var err error
+	tmpl := s.Tmpl.ByName["home"]
+	switch part {
+	case 'n':
+		err = tmpl.ExecuteTemplate(&b, "account-links", core.AccountLinks{Viewer: v, ReturnTo: returnTo})
+	case 'l':
+		err = tmpl.ExecuteTemplate(&b, "newsletter-box", core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "side"})
+	case 'L':
+		err = tmpl.ExecuteTemplate(&b, "newsletter-box", core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "article"})
+	}
+	if err != nil {
+		return "", err
+	}
+	s.navs.mu.Lock()
+	if s.navs.m == nil || len(s.navs.m) >= maxNavs {
+		s.navs.m = map[navKey]string{} // start over rather than track use
+	}
+	s.navs.m[k] = b.String()
+	s.navs.mu.Unlock()
+	return b.String(), nil
+}
+
+// respondBox is the reply box under a cached discussion as v sees it.
+func (s *Server) respondBox(meta *cacheMeta, v *core.Viewer) (string, error) {
+	if meta.thread == nil {
+		return "", nil
+	}
+	tv := *meta.thread
+	s.respondFor(&tv, v)
+	k := respondKey{tv.CanComment, tv.CanClose, tv.Why}
+	meta.respondMu.Lock()
+	html, ok := meta.respond[k]
+	meta.respondMu.Unlock()
+	if ok {
+		return html, nil
+	}
+	var b strings.Builder
+	if err := s.Tmpl.ByName["home"].ExecuteTemplate(&b, "respond-body", respondView{threadView: tv, CommentsClosed: meta.closed}); err != nil {
+		return "", err
+	}
+	meta.respondMu.Lock()
+	if meta.respond == nil {
+		meta.respond = map[respondKey]string{}
+	}
+	if len(meta.respond) < maxRespondForms {
+		meta.respond[k] = b.String()
+	}
+	meta.respondMu.Unlock()
+	return b.String(), nil
+}
+
+// piece is a stretch of a cached page: literal bytes, or a personal place
+// (kind 'n' the account menu, 'l'/'L' the newsletter boxes, 'r' the reply
+// box, 'v' a comment's votes, 't' a comment's tools).
+type piece struct {
+	lit  []byte
+	kind byte
+	id   int64
+}
+
+// personalKinds are the marked regions drawn per reader on every page.
+var personalKinds = map[string]byte{"v:nav": 'n', "v:letter": 'l', "v:letter2": 'L'}
+
+// split cuts a page at its markers. A region's old content (the anonymous
+// reader's) is dropped; its markers stay, so the page reads the same.
+func split(base []byte, hasRespond bool) []piece {
+	var out []piece
+	rest := base
+	for {
+		i := bytes.Index(rest, []byte("<!--"))
+		if i < 0 {
+			return append(out, piece{lit: rest})
+		}
+		end := bytes.Index(rest[i:], []byte("-->"))
+		if end < 0 {
+			return append(out, piece{lit: rest})
+		}
+		end += i
+		marker := string(rest[i+4 : end])
+		out = append(out, piece{lit: rest[:end+3]})
+		rest = rest[end+3:]
+		switch {
+		case personalKinds[marker] != 0 || (marker == "v:respond" && hasRespond):
+			if j := bytes.Index(rest, []byte("<!--/"+marker+"-->")); j >= 0 {
+				kind := personalKinds[marker]
+				if kind == 0 {
+					kind = 'r'
+				}
+				out = append(out, piece{kind: kind})
+				rest = rest[j:]
+			}
+		case strings.HasPrefix(marker, "cv:") || strings.HasPrefix(marker, "cm:"):
+			if id, err := strconv.ParseInt(marker[3:], 10, 64); err == nil {
+				kind := byte('v')
+				if marker[1] == 'm' {
+					kind = 't'
+				}
+				out = append(out, piece{kind: kind, id: id})
+				// The votes place holds the anonymous reader's arrows
+				// up to its closing marker: drawn again per reader.
+				if kind == 'v' {
+					if j := bytes.Index(rest, []byte("<!--/cv-->")); j >= 0 {
+						rest = rest[j:]
+					}
+				}
+			}
+		}
+	}
+}
+
+// overlay assembles a reader's page from the cached pieces and their parts.
+func overlay(out *bytes.Buffer, pieces []piece, parts map[byte]string, respond string, controls map[int64]*commentView) {
+	for _, p := range pieces {
+		switch p.kind {
+		case 0:
+			out.Write(p.lit)
+		case 'n', 'l', 'L':
+			out.WriteString(parts[p.kind])
+		case 'r':
+			out.WriteString(respond)
+		case 'v', 't':
+			if cv := controls[p.id]; cv != nil {
+				if p.kind == 'v' {
+					writeVotes(out, cv)
+				} else {
+					writeTools(out, cv)
+				}
+			}
+		}
+	}
+}
+
+// articleRoute is the pattern of article pages, whose readings count.
+const articleRoute = "GET /{year}/{month}/{day}/{slug}/{$}"
+
+// countView counts a reader's reading of an article (not a program's).
+func (s *Server) countView(r *http.Request, articleID int64) {
+	if s.Views == nil || r.Method != http.MethodGet || article.IsBot(r.UserAgent()) {
+		return
+	}
+	s.Views.Count(articleID, time.Now())
+}
