@@ -150,15 +150,22 @@ type prepared struct {
 
 var renderer = markdown.Article()
 
+// title folds the white space of an article's headline or a page's title
+// and checks its length, as field; noun names it in the messages.
+func title(v *apperr.Invalid, field, noun, s string, limit int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0:
+		v.Add(field, noun+" is required")
+	case n > limit:
+		v.Add(field, fmt.Sprintf("%s can be at most %d characters", noun, limit))
+	}
+	return s
+}
+
 func (d Draft) prepare(now time.Time) (prepared, error) {
 	v := apperr.NewInvalid()
-	d.Headline = strings.Join(strings.Fields(d.Headline), " ")
-	switch n := utf8.RuneCountInString(d.Headline); {
-	case n == 0:
-		v.Add("headline", "a headline is required")
-	case n > maxHeadline:
-		v.Add("headline", fmt.Sprintf("a headline can be at most %d characters", maxHeadline))
-	}
+	d.Headline = title(v, "headline", "a headline", d.Headline, maxHeadline)
 	if d.Slug == "" {
 		d.Slug = slug.Make(d.Headline)
 	} else if !slug.Valid(d.Slug) {
