@@ -56,7 +56,7 @@ type Articles interface {
 
 const campCols = `id, kind, audience, COALESCE(period, ''), subject, intro, status, scheduled_at, started_at, finished_at, COALESCE(created_by, 0), created_at`
 
-func scanCampaign(sc interface{ Scan(...any) error }) (Campaign, error) {
+func scanCampaign(sc db.Scanner) (Campaign, error) {
 	var c Campaign
 	var sched, started, finished *time.Time
 	err := sc.Scan(&c.ID, &c.Kind, &c.Audience, &c.Period, &c.Subject, &c.Intro, &c.Status, &sched, &started, &finished, &c.CreatedBy, &c.CreatedAt)
@@ -69,6 +69,11 @@ func scanCampaign(sc interface{ Scan(...any) error }) (Campaign, error) {
 		}
 	}
 	return c, err
+}
+
+func scanID(sc db.Scanner) (int64, error) {
+	var id int64
+	return id, sc.Scan(&id)
 }
 
 // Compose is what an editor writes: a subject, an intro, the articles.
@@ -198,15 +203,10 @@ func (s *Store) Campaign(ctx context.Context, id int64) (Campaign, error) {
 	if err != nil {
 		return Campaign{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var a int64
-		if err := rows.Scan(&a); err != nil {
-			return Campaign{}, err
-		}
-		c.ArticleIDs = append(c.ArticleIDs, a)
+	if c.ArticleIDs, err = db.Collect(rows, scanID); err != nil {
+		return Campaign{}, err
 	}
-	return c, rows.Err()
+	return c, nil
 }
 
 // Campaigns lists campaigns, newest first, skipping automatic digests that
@@ -216,7 +216,7 @@ func (s *Store) Campaigns(ctx context.Context, limit int) ([]Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.Collect(rows, func(sc db.Scanner) (Campaign, error) { return scanCampaign(sc) })
+	return db.Collect(rows, scanCampaign)
 }
 
 // Schedule of automatic digests, in the site's time zone.

@@ -52,11 +52,6 @@ func (st *Store) startDue(ctx context.Context) error {
 	return nil
 }
 
-func scanID(sc db.Scanner) (int64, error) {
-	var id int64
-	return id, sc.Scan(&id)
-}
-
 // StartNow starts a draft or scheduled campaign at once: its recipients
 // are fixed, and senders may take it.
 func (st *Store) StartNow(ctx context.Context, id int64) error {
