@@ -91,7 +91,7 @@ type Site struct {
 
 const subCols = `id, email, COALESCE(user_id, 0), status, frequency, token, source, consent, created_at, confirmed_at, unsubscribed_at, last_error`
 
-func scanSub(sc interface{ Scan(...any) error }) (Subscriber, error) {
+func scanSub(sc db.Scanner) (Subscriber, error) {
 	var s Subscriber
 	var confirmed, unsub *time.Time
 	err := sc.Scan(&s.ID, &s.Email, &s.UserID, &s.Status, &s.Frequency, &s.Token, &s.Source, &s.Consent, &s.CreatedAt, &confirmed, &unsub, &s.LastError)
@@ -395,7 +395,7 @@ func (s *Store) Subscribers(ctx context.Context, q SubscriberQuery) ([]Subscribe
 	if err != nil {
 		return nil, fmt.Errorf("newsletter: subscribers: %w", err)
 	}
-	return db.Collect(rows, func(sc db.Scanner) (Subscriber, error) { return scanSub(sc) })
+	return db.Collect(rows, scanSub)
 }
 
 func escapeLike(s string) string {
