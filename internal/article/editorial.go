@@ -252,16 +252,7 @@ func tagIDs(ctx context.Context, tx *db.Tx, id int64) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var t int64
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, db.Value[int64])
 }
 
 // StaffQuery selects articles for the newsroom's list.
@@ -281,45 +272,38 @@ func (s *Store) StaffList(ctx context.Context, q StaffQuery) ([]Staff, bool, err
 		q.Limit = 30
 	}
 	q.Page = max(q.Page, 1)
-	where, args := []string{}, []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var where db.Where
 	switch q.Status {
 	case "":
-		where = append(where, "a.trashed_at IS NULL")
+		where.Add("a.trashed_at IS NULL")
 	case "trashed":
-		where = append(where, "a.trashed_at IS NOT NULL")
+		where.Add("a.trashed_at IS NOT NULL")
 	default:
-		where = append(where, "a.trashed_at IS NULL", "a.status = "+arg(q.Status))
+		where.Add("a.trashed_at IS NULL")
+		where.Add("a.status = $1", q.Status)
 	}
 	if q.AuthorID > 0 {
-		where = append(where, "a.author_id = "+arg(q.AuthorID))
+		where.Add("a.author_id = $1", q.AuthorID)
 	}
 	if q.TagSlug != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.slug = "+arg(q.TagSlug)+")")
+		where.Add("EXISTS (SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.slug = $1)", q.TagSlug)
 	}
 	if t := strings.TrimSpace(q.Text); t != "" {
-		where = append(where, "lower(a.headline) LIKE "+arg("%"+strings.ToLower(t)+"%"))
+		where.Add("lower(a.headline) LIKE $1", "%"+strings.ToLower(t)+"%")
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+summaryCols+`, a.version, a.trashed_at, a.review_note FROM articles a JOIN users u ON u.id = a.author_id
-		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY a.updated_at DESC, a.id DESC LIMIT %d OFFSET %d`, q.Limit+1, (q.Page-1)*q.Limit), args...)
+		`+where.SQL()+fmt.Sprintf(` ORDER BY a.updated_at DESC, a.id DESC LIMIT %d OFFSET %d`, q.Limit+1, (q.Page-1)*q.Limit), where.Args()...)
 	if err != nil {
 		return nil, false, fmt.Errorf("article: staff list: %w", err)
 	}
-	defer rows.Close()
-	var out []Staff
-	for rows.Next() {
+	out, err := db.Collect(rows, func(sc db.Scanner) (Staff, error) {
 		var st Staff
 		var trashed sql.NullTime
-		if err := scanSummary(rows, &st.Article, &st.Version, &trashed, &st.ReviewNote); err != nil {
-			return nil, false, err
-		}
+		err := scanSummary(sc, &st.Article, &st.Version, &trashed, &st.ReviewNote)
 		st.Trashed = trashed.Valid
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
+		return st, err
+	})
+	if err != nil {
 		return nil, false, err
 	}
 	more := len(out) > q.Limit
@@ -355,7 +339,7 @@ type Revision struct {
 
 const revCols = `r.id, r.article_id, r.version, r.headline, r.slug, r.body_md, r.excerpt, r.tags, r.status, r.published_at, COALESCE(u.display_name, ''), r.saved_at`
 
-func scanRevision(sc interface{ Scan(...any) error }) (Revision, error) {
+func scanRevision(sc db.Scanner) (Revision, error) {
 	var r Revision
 	var pub sql.NullTime
 	err := sc.Scan(&r.ID, &r.ArticleID, &r.Version, &r.Headline, &r.Slug, &r.BodyMD, &r.Excerpt, &r.Tags, &r.Status, &pub, &r.SavedBy, &r.SavedAt)

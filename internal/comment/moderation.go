@@ -59,25 +59,23 @@ type Filter struct {
 // Find returns the comments of a filtered moderation list, newest first,
 // each with its reports.
 func (s *Store) Find(ctx context.Context, f Filter, limit int) ([]Queued, error) {
-	where, ok := queueWhere[f.Queue]
+	queue, ok := queueWhere[f.Queue]
 	if !ok {
 		return nil, apperr.Field("queue", "unknown queue")
 	}
-	args := []any{}
+	var where db.Where
+	where.Add(queue)
 	if f.Before > 0 {
-		args = append(args, f.Before)
-		where += fmt.Sprintf(" AND c.id < $%d", len(args))
+		where.Add("c.id < $1", f.Before)
 	}
-	if words := strings.Fields(strings.ToLower(f.Search)); len(words) > 0 {
-		for _, w := range words[:min(len(words), 8)] {
-			args = append(args, "%"+likeEscaper.Replace(w)+"%")
-			n := len(args)
-			where += fmt.Sprintf(` AND (lower(c.body_text) LIKE $%d ESCAPE '\' OR lower(u.display_name) LIKE $%d ESCAPE '\' OR lower(a.headline) LIKE $%d ESCAPE '\')`, n, n, n)
-		}
+	words := strings.Fields(strings.ToLower(f.Search))
+	for _, w := range words[:min(len(words), 8)] {
+		where.Add(`(lower(c.body_text) LIKE $1 ESCAPE '\' OR lower(u.display_name) LIKE $1 ESCAPE '\' OR lower(a.headline) LIKE $1 ESCAPE '\')`,
+			"%"+likeEscaper.Replace(w)+"%")
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+cols+`, a.headline, a.slug, a.published_at
 		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
-		WHERE `+where+` ORDER BY c.id DESC LIMIT `+fmt.Sprint(min(max(limit, 1), 200)), args...)
+		`+where.SQL()+` ORDER BY c.id DESC LIMIT `+fmt.Sprint(min(max(limit, 1), 200)), where.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("comment: queue %s: %w", f.Queue, err)
 	}
@@ -315,16 +313,11 @@ func (s *Store) History(ctx context.Context, id int64) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
+	return db.Collect(rows, func(sc db.Scanner) (Event, error) {
 		var e Event
-		if err := rows.Scan(&e.Actor, &e.Action, &e.Note, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&e.Actor, &e.Action, &e.Note, &e.CreatedAt)
+		return e, err
+	})
 }
 
 // Ban stops a person commenting until the given time (zero lifts it).

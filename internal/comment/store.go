@@ -54,7 +54,7 @@ type Posted struct {
 const cols = `c.id, c.article_id, COALESCE(c.parent_id, 0), c.thread_id, c.depth, c.author_id, u.slug, u.display_name,
 	c.body_md, c.body_html, c.status, c.deleted_at, c.edited_at, c.up, c.down, c.reports, c.created_at`
 
-func scan(sc interface{ Scan(...any) error }, c *Comment, extra ...any) error {
+func scan(sc db.Scanner, c *Comment, extra ...any) error {
 	var deleted, edited *time.Time
 	dest := append([]any{&c.ID, &c.ArticleID, &c.ParentID, &c.ThreadID, &c.Depth, &c.Author.ID, &c.Author.Slug, &c.Author.Name,
 		&c.BodyMD, &c.BodyHTML, &c.Status, &deleted, &edited, &c.Up, &c.Down, &c.Reports, &c.CreatedAt}, extra...)
@@ -436,17 +436,14 @@ func (s *Store) recent(ctx context.Context, where string, args []any, n int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("comment: recent: %w", err)
 	}
-	defer rows.Close()
-	var out []Recent
-	for rows.Next() {
+	return db.Collect(rows, func(sc db.Scanner) (Recent, error) {
 		var r Recent
 		var text string
-		if err := rows.Scan(&r.ID, &r.AuthorName, &r.AuthorSlug, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
-			return nil, err
+		if err := sc.Scan(&r.ID, &r.AuthorName, &r.AuthorSlug, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
+			return r, err
 		}
 		r.Excerpt = markdown.Cut(text, 60)
 		r.ArticleTitle = markdown.Cut(r.ArticleHeadline, 48)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }

@@ -33,7 +33,7 @@ func Generate(ctx context.Context, d *db.DB, size Size, progress func(what strin
 	if err != nil {
 		return err
 	}
-	contributors, err := db.Collect(rows, func(r db.Scanner) (id int64, err error) { return id, r.Scan(&id) })
+	contributors, err := db.Collect(rows, db.Value[int64])
 	if err != nil {
 		return err
 	}

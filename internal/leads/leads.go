@@ -419,16 +419,15 @@ func (s *Store) recentDealers(ctx context.Context, tx *db.Tx, l Lead, now time.T
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
+	ids, err := db.Collect(rows, db.Value[int64])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
 		out[id] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // lockDealers makes two requests routed at once on PostgreSQL take turns
@@ -453,20 +452,15 @@ func (s *Store) eligible(ctx context.Context, tx *db.Tx, l Lead, now time.Time) 
 	if err != nil {
 		return nil, 0, err
 	}
+	selling, err := db.Collect(rows, scanDealer)
+	if err != nil {
+		return nil, 0, err
+	}
 	var covering []Dealer
-	for rows.Next() {
-		d, err := scanDealer(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, err
-		}
+	for _, d := range selling {
 		if d.Covers(l.Postal) {
 			covering = append(covering, d)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
 	}
 	if len(covering) == 0 {
 		return nil, 0, nil
@@ -526,7 +520,7 @@ const leadCols = `l.id, l.created_at, l.make_id, l.model_id, mk.name, md.name, l
 
 const leadFrom = `leads l JOIN makes mk ON mk.id = l.make_id JOIN models md ON md.id = l.model_id`
 
-func scanLead(sc interface{ Scan(...any) error }) (Lead, error) {
+func scanLead(sc db.Scanner) (Lead, error) {
 	var l Lead
 	err := sc.Scan(&l.ID, &l.CreatedAt, &l.MakeID, &l.ModelID, &l.MakeName, &l.ModelName, &l.Year, &l.Postal, &l.Country, &l.FirstName, &l.LastName,
 		&l.Email, &l.Phone, &l.Timeframe, &l.Comments, &l.Consent, &l.IP, &l.Status, &l.ThanksToken, &l.HeldReason)
@@ -548,23 +542,21 @@ func (s *Store) one(ctx context.Context, where string, arg any) (Lead, error) {
 	if err != nil {
 		return Lead{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	l.Deliveries, err = db.Collect(rows, func(sc db.Scanner) (Delivery, error) {
 		var dl Delivery
 		var ids, adf string
-		if err := rows.Scan(&dl.DealerID, &dl.DealerName, &ids, &dl.Duplicate, &dl.CreatedAt, &adf); err != nil {
-			return Lead{}, err
+		if err := sc.Scan(&dl.DealerID, &dl.DealerName, &ids, &dl.Duplicate, &dl.CreatedAt, &adf); err != nil {
+			return dl, err
 		}
 		dl.MessageIDs = strings.Fields(ids)
 		if adf != "" {
 			dl.ADF = []byte(adf)
 		}
-		l.Deliveries = append(l.Deliveries, dl)
-	}
-	if err := rows.Err(); err != nil {
+		return dl, nil
+	})
+	if err != nil {
 		return Lead{}, err
 	}
-	rows.Close()
 	for i := range l.Deliveries {
 		if err := s.deliveryStatus(ctx, &l.Deliveries[i]); err != nil {
 			return Lead{}, err
@@ -645,44 +637,31 @@ func (s *Store) List(ctx context.Context, q Query) ([]Lead, error) {
 	if q.Limit <= 0 || q.Limit > 10000 {
 		q.Limit = 50
 	}
-	where, args := []string{"1 = 1"}, []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var where db.Where
 	if q.MakeID > 0 {
-		where = append(where, "l.make_id = "+arg(q.MakeID))
+		where.Add("l.make_id = $1", q.MakeID)
 	}
 	if q.DealerID > 0 {
-		where = append(where, "EXISTS (SELECT 1 FROM lead_deliveries d WHERE d.lead_id = l.id AND d.dealer_id = "+arg(q.DealerID)+")")
+		where.Add("EXISTS (SELECT 1 FROM lead_deliveries d WHERE d.lead_id = l.id AND d.dealer_id = $1)", q.DealerID)
 	}
 	if q.Status != "" {
-		where = append(where, "l.status = "+arg(q.Status))
+		where.Add("l.status = $1", q.Status)
 	}
 	if !q.From.IsZero() {
-		where = append(where, "l.created_at >= "+arg(q.From))
+		where.Add("l.created_at >= $1", q.From)
 	}
 	if !q.To.IsZero() {
-		where = append(where, "l.created_at < "+arg(q.To))
+		where.Add("l.created_at < $1", q.To)
 	}
 	if q.Before > 0 {
-		where = append(where, "l.id < "+arg(q.Before))
+		where.Add("l.id < $1", q.Before)
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+leadCols+` FROM `+leadFrom+` WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY l.id DESC LIMIT %d`, q.Limit), args...)
+	rows, err := s.db.Query(ctx, `SELECT `+leadCols+` FROM `+leadFrom+` `+where.SQL()+
+		fmt.Sprintf(` ORDER BY l.id DESC LIMIT %d`, q.Limit), where.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("leads: list: %w", err)
 	}
-	defer rows.Close()
-	var out []Lead
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanLead)
 }
 
 // StatusCounts counts every lead by status (routed, unrouted, duplicate),

@@ -388,7 +388,7 @@ func nullID(id int64) any {
 
 const cols = `id, filename, content_type, width, height, bytes, alt, variants, COALESCE(uploaded_by, 0), created_at`
 
-func scan(sc interface{ Scan(...any) error }) (Media, error) {
+func scan(sc db.Scanner) (Media, error) {
 	var m Media
 	var variants string
 	err := sc.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Width, &m.Height, &m.Bytes, &m.Alt, &variants, &m.UploadedBy, &m.CreatedAt)
@@ -426,7 +426,7 @@ func (s *Store) ByIDs(ctx context.Context, ids []int64) (map[int64]*Media, error
 	if err != nil {
 		return nil, fmt.Errorf("media: by ids: %w", err)
 	}
-	list, err := db.Collect(rows, func(sc db.Scanner) (Media, error) { return scan(sc) })
+	list, err := db.Collect(rows, scan)
 	if err != nil {
 		return nil, fmt.Errorf("media: by ids: %w", err)
 	}
@@ -443,20 +443,15 @@ func (s *Store) List(ctx context.Context, page, perPage int) ([]Media, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	defer rows.Close()
-	var out []Media
-	for rows.Next() {
-		m, err := scan(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, m)
+	out, err := db.Collect(rows, scan)
+	if err != nil {
+		return nil, false, err
 	}
 	more := len(out) > perPage
 	if more {
 		out = out[:perPage]
 	}
-	return out, more, rows.Err()
+	return out, more, nil
 }
 
 // SetAlt changes an image's alt text.
