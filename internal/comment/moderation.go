@@ -176,55 +176,82 @@ func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID i
 			if err != nil {
 				return apperr.ErrNotFound
 			}
-			counted := c.Status == StatusVisible && !c.Deleted()
-			willCount := to == StatusVisible && !c.Deleted()
-			if c.Depth == 0 {
-				// Top-level comments are threads whether deleted or not.
-				if d := b2i(to == StatusVisible) - b2i(c.Status == StatusVisible); d != 0 {
-					if _, err := tx.Exec(ctx, `UPDATE articles SET comment_threads = comment_threads + $2 WHERE id = $1`, c.ArticleID, d); err != nil {
-						return err
-					}
-				}
-			}
-			reports := c.Reports
-			if act == ActApprove || act == ActRestore {
-				reports = 0
-			}
-			if _, err := tx.Exec(ctx, `UPDATE comments SET status = $2, reports = $3 WHERE id = $1`, id, string(to), reports); err != nil {
+			if err := recount(ctx, tx, c, to); err != nil {
 				return err
 			}
-			if act == ActApprove || act == ActRestore {
-				if _, err := tx.Exec(ctx, `DELETE FROM comment_reports WHERE comment_id = $1`, id); err != nil {
-					return err
-				}
-			}
-			if delta := b2i(willCount) - b2i(counted); delta != 0 {
-				if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1`, c.ArticleID, delta); err != nil {
-					return err
-				}
+			if err := setStatus(ctx, tx, c, act, to); err != nil {
+				return err
 			}
 			if err := event(ctx, tx, id, actorID, string(act), note, now); err != nil {
 				return err
 			}
-			if willCount && c.ParentID > 0 {
+			if to == StatusVisible && !c.Deleted() && c.ParentID > 0 {
 				if err := s.notifyOnce(ctx, tx, site, c); err != nil {
 					return err
 				}
 			}
-			// The spam filter learns from the verdict.
-			label := map[Action]string{ActSpam: "spam", ActApprove: "ham", ActRestore: "ham"}[act]
-			if label != "" {
-				var text, prev string
-				if err := tx.QueryRow(ctx, `SELECT body_text, spam_label FROM comments WHERE id = $1`, id).Scan(&text, &prev); err != nil {
-					return err
-				}
-				if err := learn(ctx, tx, id, text, prev, label); err != nil {
-					return err
-				}
+			if err := learnVerdict(ctx, tx, id, act); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+// recount keeps the article's stored counts right as c moves to status to.
+func recount(ctx context.Context, tx *db.Tx, c Comment, to Status) error {
+	if c.Depth == 0 {
+		// Top-level comments are threads whether deleted or not.
+		if d := b2i(to == StatusVisible) - b2i(c.Status == StatusVisible); d != 0 {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_threads = comment_threads + $2 WHERE id = $1`, c.ArticleID, d); err != nil {
+				return err
+			}
+		}
+	}
+	counted := c.Status == StatusVisible && !c.Deleted()
+	willCount := to == StatusVisible && !c.Deleted()
+	if delta := b2i(willCount) - b2i(counted); delta != 0 {
+		if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1`, c.ArticleID, delta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setStatus moves c to status to; approving or restoring it answers its
+// reports, which are then forgotten.
+func setStatus(ctx context.Context, tx *db.Tx, c Comment, act Action, to Status) error {
+	cleared := act == ActApprove || act == ActRestore
+	reports := c.Reports
+	if cleared {
+		reports = 0
+	}
+	if _, err := tx.Exec(ctx, `UPDATE comments SET status = $2, reports = $3 WHERE id = $1`, c.ID, string(to), reports); err != nil {
+		return err
+	}
+	if cleared {
+		if _, err := tx.Exec(ctx, `DELETE FROM comment_reports WHERE comment_id = $1`, c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verdicts are what the spam filter learns from a moderator's action.
+var verdicts = map[Action]string{ActSpam: "spam", ActApprove: "ham", ActRestore: "ham"}
+
+// learnVerdict teaches the spam filter the comment's text as spam or ham,
+// if the action says which.
+func learnVerdict(ctx context.Context, tx *db.Tx, id int64, act Action) error {
+	label := verdicts[act]
+	if label == "" {
+		return nil
+	}
+	var text, prev string
+	if err := tx.QueryRow(ctx, `SELECT body_text, spam_label FROM comments WHERE id = $1`, id).Scan(&text, &prev); err != nil {
+		return err
+	}
+	return learn(ctx, tx, id, text, prev, label)
 }
 
 func b2i(b bool) int {
