@@ -304,7 +304,7 @@ func (s *Store) route(ctx context.Context, tx *db.Tx, l Lead, p Provider, now ti
 	l.CreatedAt = now
 	l.Consent = ConsentText + " (agreed " + now.UTC().Format(time.RFC3339) + ")"
 	b := make([]byte, 16)
-	rand.Read(b)
+	rand.Read(b) // crypto/rand.Read never fails (it crashes the program first)
 	l.ThanksToken = hex.EncodeToString(b)
 	err := func() error {
 		already, err := s.recentDealers(ctx, tx, l, now)
@@ -315,60 +315,17 @@ func (s *Store) route(ctx context.Context, tx *db.Tx, l Lead, p Provider, now ti
 		if err != nil {
 			return err
 		}
-		// Those who have it already count first (they will call anyway),
-		// then fresh dealers in turn.
-		var chosen []Dealer
-		for _, d := range pick {
-			if already[d.ID] && len(chosen) < maxDealers {
-				chosen = append(chosen, d)
-			}
-		}
-		for _, d := range pick {
-			if !already[d.ID] && len(chosen) < maxDealers {
-				chosen = append(chosen, d)
-			}
-		}
-		l.Status = Unrouted
-		for _, d := range chosen {
-			if !already[d.ID] {
-				l.Status = Routed
-			} else if l.Status == Unrouted {
-				l.Status = Duplicate
-			}
-		}
+		chosen := choose(pick, already)
+		l.Status = statusFor(chosen, already)
 		if l.Status == Unrouted {
 			l.HeldReason = heldReason(l, covering)
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO leads (created_at, make_id, model_id, year, postal, country, first_name, last_name, email, phone,
-			timeframe, comments, consent, ip, status, thanks_token, held_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
-			now, l.MakeID, l.ModelID, l.Year, l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, l.Timeframe,
-			commentsWithTrim(l), l.Consent, l.IP, l.Status, l.ThanksToken, l.HeldReason).Scan(&l.ID)
-		if err != nil {
+		if l.ID, err = insertLead(ctx, tx, l); err != nil {
 			return err
 		}
 		for i, d := range chosen {
-			dl := Delivery{DealerID: d.ID, DealerName: d.Name, Duplicate: already[d.ID], CreatedAt: now}
-			var doc []byte
-			if !dl.Duplicate {
-				doc = ADF(l, d, p)
-				if err := CheckADF(doc); err != nil { // never send a dealer a document its CRM may refuse
-					return fmt.Errorf("lead %d for dealer %d: %w", l.ID, d.ID, err)
-				}
-				for _, m := range deliveryMails(l, d, p, doc) {
-					id, err := s.outbox.EnqueueID(ctx, tx, m)
-					if err != nil {
-						return err
-					}
-					dl.MessageIDs = append(dl.MessageIDs, id)
-				}
-				// Turns: a microsecond apart, so dealers chosen together
-				// keep their order and equals take turns.
-				if _, err := tx.Exec(ctx, `UPDATE dealers SET last_lead_at = $2 WHERE id = $1`, d.ID, now.Add(time.Duration(i)*time.Microsecond)); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO lead_deliveries (lead_id, dealer_id, message_id, duplicate, created_at, adf) VALUES ($1, $2, $3, $4, $5, $6)`,
-				l.ID, d.ID, strings.Join(dl.MessageIDs, " "), dl.Duplicate, now, string(doc)); err != nil {
+			dl, err := s.deliver(ctx, tx, l, d, already[d.ID], p, now, i)
+			if err != nil {
 				return err
 			}
 			l.Deliveries = append(l.Deliveries, dl)
@@ -381,6 +338,77 @@ func (s *Store) route(ctx context.Context, tx *db.Tx, l Lead, p Provider, now ti
 		return err
 	}()
 	return l, err
+}
+
+// choose picks up to maxDealers of the eligible dealers: those who have
+// the request already count first (they will call anyway), then fresh
+// dealers in turn.
+func choose(pick []Dealer, already map[int64]bool) []Dealer {
+	var chosen []Dealer
+	for _, d := range pick {
+		if already[d.ID] && len(chosen) < maxDealers {
+			chosen = append(chosen, d)
+		}
+	}
+	for _, d := range pick {
+		if !already[d.ID] && len(chosen) < maxDealers {
+			chosen = append(chosen, d)
+		}
+	}
+	return chosen
+}
+
+// statusFor is a lead's status once sent to chosen: routed if a dealer
+// gets it fresh, a duplicate if all had it already, else unrouted.
+func statusFor(chosen []Dealer, already map[int64]bool) string {
+	status := Unrouted
+	for _, d := range chosen {
+		if !already[d.ID] {
+			status = Routed
+		} else if status == Unrouted {
+			status = Duplicate
+		}
+	}
+	return status
+}
+
+// insertLead stores a routed lead and returns its id.
+func insertLead(ctx context.Context, tx *db.Tx, l Lead) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO leads (created_at, make_id, model_id, year, postal, country, first_name, last_name, email, phone,
+		timeframe, comments, consent, ip, status, thanks_token, held_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+		l.CreatedAt, l.MakeID, l.ModelID, l.Year, l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, l.Timeframe,
+		commentsWithTrim(l), l.Consent, l.IP, l.Status, l.ThanksToken, l.HeldReason).Scan(&id)
+	return id, err
+}
+
+// deliver records the lead's delivery to dealer d, the turn-th chosen. A
+// dealer who had it already is recorded only; any other is mailed the ADF
+// document and moves to the back of the queue.
+func (s *Store) deliver(ctx context.Context, tx *db.Tx, l Lead, d Dealer, duplicate bool, p Provider, now time.Time, turn int) (Delivery, error) {
+	dl := Delivery{DealerID: d.ID, DealerName: d.Name, Duplicate: duplicate, CreatedAt: now}
+	var doc []byte
+	if !dl.Duplicate {
+		doc = ADF(l, d, p)
+		if err := CheckADF(doc); err != nil { // never send a dealer a document its CRM may refuse
+			return dl, fmt.Errorf("lead %d for dealer %d: %w", l.ID, d.ID, err)
+		}
+		for _, m := range deliveryMails(l, d, p, doc) {
+			id, err := s.outbox.EnqueueID(ctx, tx, m)
+			if err != nil {
+				return dl, err
+			}
+			dl.MessageIDs = append(dl.MessageIDs, id)
+		}
+		// Turns: a microsecond apart, so dealers chosen together
+		// keep their order and equals take turns.
+		if _, err := tx.Exec(ctx, `UPDATE dealers SET last_lead_at = $2 WHERE id = $1`, d.ID, now.Add(time.Duration(turn)*time.Microsecond)); err != nil {
+			return dl, err
+		}
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO lead_deliveries (lead_id, dealer_id, message_id, duplicate, created_at, adf) VALUES ($1, $2, $3, $4, $5, $6)`,
+		l.ID, d.ID, strings.Join(dl.MessageIDs, " "), dl.Duplicate, now, string(doc))
+	return dl, err
 }
 
 // commentsWithTrim keeps the chosen trim with the comments, where the
