@@ -160,54 +160,16 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 	if version != 0 && version != cur.Version {
 		return Staff{}, &Conflict{Current: cur.Article}
 	}
-
 	now := s.now()
-	set, args := "", []any{id, cur.Version, now}
-	switch step {
-	case "submit":
-		if cur.Status != StatusDraft || cur.Trashed {
-			return Staff{}, ErrTransition
-		}
-		set = `status = 'pending', review_note = ''`
-	case "return":
-		if cur.Status != StatusPending {
-			return Staff{}, ErrTransition
-		}
-		if strings.TrimSpace(note) == "" {
-			return Staff{}, apperr.Field("note", "say what the writer should change")
-		}
-		set, args = `status = 'draft', review_note = $4`, append(args, strings.TrimSpace(note))
-	case "publish":
-		if cur.Trashed || cur.Status == StatusPublished {
-			return Staff{}, ErrTransition
-		}
-		status, at := StatusPublished, now
-		if !cur.PublishedAt.IsZero() && cur.PublishedAt.After(now) {
-			status, at = StatusScheduled, cur.PublishedAt
-		}
-		set, args = `status = $4, published_at = $5, review_note = ''`, append(args, string(status), at)
-	case "unpublish":
-		if cur.Status != StatusPublished && cur.Status != StatusScheduled {
-			return Staff{}, ErrTransition
-		}
-		set = `status = 'draft'`
-	case "trash":
-		if cur.Trashed {
-			return Staff{}, ErrTransition
-		}
-		set = `status = 'draft', trashed_at = $3`
-	case "restore":
-		if !cur.Trashed {
-			return Staff{}, ErrTransition
-		}
-		set = `trashed_at = NULL`
-	default:
-		return Staff{}, ErrTransition
+	set, extra, err := transition(cur, step, note, now)
+	if err != nil {
+		return Staff{}, err
 	}
 	if !May(by, &cur, step) {
 		return Staff{}, ErrForbidden
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		args := append([]any{id, cur.Version, now}, extra...)
 		res, err := tx.Exec(ctx, `UPDATE articles SET `+set+`, updated_at = $3, version = version + 1 WHERE id = $1 AND version = $2`, args...)
 		if err != nil {
 			return err
@@ -215,19 +177,7 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 		if k, _ := res.RowsAffected(); k == 0 {
 			return s.conflict(ctx, tx, id)
 		}
-		// Tags list an article by its date and status: keep them in step.
-		tags, err := tagIDs(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		var pub any
-		if err := tx.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = $1`, id).Scan(&pub); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE article_tags SET published_at = $2 WHERE article_id = $1`, id, pub); err != nil {
-			return err
-		}
-		if err := recountTags(ctx, tx, tags); err != nil {
+		if err := syncTags(ctx, tx, id); err != nil {
 			return err
 		}
 		if step == "publish" {
@@ -245,6 +195,70 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 		return Staff{}, fmt.Errorf("article: %s %d: %w", step, id, err)
 	}
 	return s.StaffByID(ctx, id)
+}
+
+// transition says what a step changes in an article as it is now: the SET
+// list of the update, whose $1 is the id, $2 the version and $3 the time,
+// and the values of its further parameters from $4. A step the article
+// cannot take is ErrTransition.
+func transition(cur Staff, step, note string, now time.Time) (string, []any, error) {
+	switch step {
+	case "submit":
+		if cur.Status != StatusDraft || cur.Trashed {
+			return "", nil, ErrTransition
+		}
+		return `status = 'pending', review_note = ''`, nil, nil
+	case "return":
+		if cur.Status != StatusPending {
+			return "", nil, ErrTransition
+		}
+		if strings.TrimSpace(note) == "" {
+			return "", nil, apperr.Field("note", "say what the writer should change")
+		}
+		return `status = 'draft', review_note = $4`, []any{strings.TrimSpace(note)}, nil
+	case "publish":
+		if cur.Trashed || cur.Status == StatusPublished {
+			return "", nil, ErrTransition
+		}
+		status, at := StatusPublished, now
+		if !cur.PublishedAt.IsZero() && cur.PublishedAt.After(now) {
+			status, at = StatusScheduled, cur.PublishedAt
+		}
+		return `status = $4, published_at = $5, review_note = ''`, []any{string(status), at}, nil
+	case "unpublish":
+		if cur.Status != StatusPublished && cur.Status != StatusScheduled {
+			return "", nil, ErrTransition
+		}
+		return `status = 'draft'`, nil, nil
+	case "trash":
+		if cur.Trashed {
+			return "", nil, ErrTransition
+		}
+		return `status = 'draft', trashed_at = $3`, nil, nil
+	case "restore":
+		if !cur.Trashed {
+			return "", nil, ErrTransition
+		}
+		return `trashed_at = NULL`, nil, nil
+	}
+	return "", nil, ErrTransition
+}
+
+// syncTags copies the article's publication time to its tag rows and
+// recounts its tags: tags list an article by its date and status.
+func syncTags(ctx context.Context, tx *db.Tx, id int64) error {
+	tags, err := tagIDs(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	var pub any
+	if err := tx.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = $1`, id).Scan(&pub); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE article_tags SET published_at = $2 WHERE article_id = $1`, id, pub); err != nil {
+		return err
+	}
+	return recountTags(ctx, tx, tags)
 }
 
 func tagIDs(ctx context.Context, tx *db.Tx, id int64) ([]int64, error) {
