@@ -13,8 +13,9 @@ import (
 	"byline/internal/db"
 )
 
-// Version is an article's edit counter: a save names the version it
-// started from, and fails with a *Conflict if someone saved since.
+// Conflict is a save or step refused because someone saved the article
+// since: each names the version (the article's edit counter) it started
+// from.
 type Conflict struct {
 	Current Article // the article as the other person left it
 }

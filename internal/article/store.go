@@ -44,7 +44,6 @@ func scanSummary(sc db.Scanner, a *Article, extra ...any) error {
 	return nil
 }
 
-// Create stores a new article. A taken slug is an *apperr.Invalid on "slug".
 // PublishDue turns scheduled articles whose time has come into published
 // ones and says how many. Readers already see them from that moment; the
 // change is for the caches: it moves the content counter, so every node
@@ -68,6 +67,7 @@ func (s *Store) PublishDue(ctx context.Context) (int64, error) {
 	return res.RowsAffected()
 }
 
+// Create stores a new article. A taken slug is an *apperr.Invalid on "slug".
 func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 	p, err := d.prepare(s.now())
 	if err != nil {

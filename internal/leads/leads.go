@@ -36,7 +36,7 @@ const (
 	Duplicate = "duplicate" // the same person asked for the same model lately: not sent again
 )
 
-// Purchase time frames a buyer may choose.
+// Timeframes are the purchase time frames a buyer may choose.
 var Timeframes = []struct{ Value, Label string }{
 	{"now", "Within a week"},
 	{"month", "Within a month"},
