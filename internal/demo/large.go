@@ -269,6 +269,9 @@ func (b *bulk) statement(table string) error {
 	return b.one(table)
 }
 
+// one queues table's pending rows as one step of the transaction, in the
+// form that is quickest on the engine, and writes the transaction every
+// 100 steps.
 func (b *bulk) one(table string) error {
 	rows := b.pending[table]
 	if len(rows) == 0 {
@@ -276,34 +279,45 @@ func (b *bulk) one(table string) error {
 	}
 	b.pending[table] = nil
 	if b.d.Engine == db.SQLite {
-		// SQLite parses a statement slowly and runs it fast: one prepared
-		// single-row INSERT, run for every row, beats a long one parsed each time.
-		marks := make([]string, len(rows[0]))
-		for i := range marks {
-			marks[i] = fmt.Sprintf("$%d", i+1)
+		b.tx = append(b.tx, b.prepared(table, rows))
+	} else {
+		b.tx = append(b.tx, b.multiRow(table, rows))
+	}
+	if len(b.tx) >= 100 {
+		return b.write()
+	}
+	return nil
+}
+
+// prepared writes rows with one prepared single-row INSERT run for every
+// row: SQLite parses a statement slowly and runs it fast, so this beats a
+// long one parsed each time.
+func (b *bulk) prepared(table string, rows [][]any) func(*db.Tx, map[string]*sql.Stmt) error {
+	marks := make([]string, len(rows[0]))
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	query := "INSERT INTO " + table + " (" + b.cols[table] + ") VALUES (" + strings.Join(marks, ",") + ")"
+	return func(tx *db.Tx, stmts map[string]*sql.Stmt) error {
+		st := stmts[query]
+		if st == nil {
+			var err error
+			if st, err = tx.Prepare(b.ctx, query); err != nil {
+				return err
+			}
+			stmts[query] = st
 		}
-		query := "INSERT INTO " + table + " (" + b.cols[table] + ") VALUES (" + strings.Join(marks, ",") + ")"
-		b.tx = append(b.tx, func(tx *db.Tx, stmts map[string]*sql.Stmt) error {
-			st := stmts[query]
-			if st == nil {
-				var err error
-				if st, err = tx.Prepare(b.ctx, query); err != nil {
-					return err
-				}
-				stmts[query] = st
+		for _, row := range rows {
+			if _, err := st.ExecContext(b.ctx, row...); err != nil {
+				return err
 			}
-			for _, row := range rows {
-				if _, err := st.ExecContext(b.ctx, row...); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if len(b.tx) >= 100 {
-			return b.write()
 		}
 		return nil
 	}
+}
+
+// multiRow writes rows as one INSERT of many rows (PostgreSQL).
+func (b *bulk) multiRow(table string, rows [][]any) func(*db.Tx, map[string]*sql.Stmt) error {
 	var q strings.Builder
 	q.WriteString("INSERT INTO " + table + " (" + b.cols[table] + ") VALUES ")
 	var args []any
@@ -322,14 +336,10 @@ func (b *bulk) one(table string) error {
 		q.WriteByte(')')
 	}
 	query := q.String()
-	b.tx = append(b.tx, func(tx *db.Tx, _ map[string]*sql.Stmt) error {
+	return func(tx *db.Tx, _ map[string]*sql.Stmt) error {
 		_, err := tx.Exec(b.ctx, query, args...)
 		return err
-	})
-	if len(b.tx) >= 100 {
-		return b.write()
 	}
-	return nil
 }
 
 func (b *bulk) write() error {
