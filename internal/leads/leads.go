@@ -170,6 +170,28 @@ func (s *Store) validate(ctx context.Context, r Request) (Lead, error) {
 		return Lead{}, err
 	}
 	l := Lead{MakeID: r.MakeID, ModelID: r.ModelID, Year: r.Year, Timeframe: r.Timeframe, IP: r.IP}
+	checkVehicle(cat, r, &l, v)
+	var okPostal bool
+	if l.Postal, l.Country, okPostal = NormalizePostal(r.Postal); !okPostal {
+		v.Add("postal", "enter a US ZIP code (12345) or a Canadian postal code (A1A 1A1)")
+	}
+	checkContact(r, &l, v)
+	if TimeframeLabel(r.Timeframe) == r.Timeframe {
+		v.Add("timeframe", "choose when you plan to buy")
+	}
+	l.Comments = strings.TrimSpace(r.Comments)
+	if utf8.RuneCountInString(l.Comments) > 2000 {
+		v.Add("comments", "comments can be at most 2,000 characters")
+	}
+	if !r.Consent {
+		v.Add("consent", "tick the box to let dealers contact you; without it we cannot send your request")
+	}
+	return l, v.Err()
+}
+
+// checkVehicle checks the make, model, year and trim against the catalogue
+// and names them in the lead.
+func checkVehicle(cat *cars.Catalogue, r Request, l *Lead, v *apperr.Invalid) {
 	m, ok := cat.Model(r.ModelID)
 	switch {
 	case r.MakeID == 0:
@@ -194,10 +216,11 @@ func (s *Store) validate(ctx context.Context, r Request) (Lead, error) {
 			}
 		}
 	}
-	var okPostal bool
-	if l.Postal, l.Country, okPostal = NormalizePostal(r.Postal); !okPostal {
-		v.Add("postal", "enter a US ZIP code (12345) or a Canadian postal code (A1A 1A1)")
-	}
+}
+
+// checkContact checks and tidies the shopper's name, address and phone
+// (kept as its digits).
+func checkContact(r Request, l *Lead, v *apperr.Invalid) {
 	l.FirstName, l.LastName = strings.Join(strings.Fields(r.FirstName), " "), strings.Join(strings.Fields(r.LastName), " ")
 	for _, f := range []struct{ field, val, what string }{{"first_name", l.FirstName, "first name"}, {"last_name", l.LastName, "last name"}} {
 		if n := utf8.RuneCountInString(f.val); n == 0 || n > 60 {
@@ -221,17 +244,6 @@ func (s *Store) validate(ctx context.Context, r Request) (Lead, error) {
 			l.Phone = digits
 		}
 	}
-	if TimeframeLabel(r.Timeframe) == r.Timeframe {
-		v.Add("timeframe", "choose when you plan to buy")
-	}
-	l.Comments = strings.TrimSpace(r.Comments)
-	if utf8.RuneCountInString(l.Comments) > 2000 {
-		v.Add("comments", "comments can be at most 2,000 characters")
-	}
-	if !r.Consent {
-		v.Add("consent", "tick the box to let dealers contact you; without it we cannot send your request")
-	}
-	return l, v.Err()
 }
 
 func makeName(cat *cars.Catalogue, id int64) string {
