@@ -508,8 +508,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]Person, error) {
 	}
 	var where db.Where
 	if t := strings.TrimSpace(q.Text); t != "" {
-		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`, `\`, `\\`).Replace(strings.ToLower(t)) + "%"
-		where.Add("(lower(u.display_name) LIKE $1 ESCAPE '\\' OR u.email LIKE $1 ESCAPE '\\')", like)
+		where.Add(`(lower(u.display_name) LIKE $1 ESCAPE '\' OR u.email LIKE $1 ESCAPE '\')`, db.Contains(strings.ToLower(t)))
 	}
 	if q.Role != "" {
 		where.Add("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)", string(q.Role))

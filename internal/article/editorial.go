@@ -304,7 +304,7 @@ func (s *Store) StaffList(ctx context.Context, q StaffQuery) ([]Staff, bool, err
 		where.Add("EXISTS (SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.slug = $1)", q.TagSlug)
 	}
 	if t := strings.TrimSpace(q.Text); t != "" {
-		where.Add("lower(a.headline) LIKE $1", "%"+strings.ToLower(t)+"%")
+		where.Add(`lower(a.headline) LIKE $1 ESCAPE '\'`, db.Contains(strings.ToLower(t)))
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+summaryCols+`, a.version, a.trashed_at, a.review_note FROM articles a JOIN users u ON u.id = a.author_id
 		`+where.SQL()+fmt.Sprintf(` ORDER BY a.updated_at DESC, a.id DESC LIMIT %d OFFSET %d`, q.Limit+1, (q.Page-1)*q.Limit), where.Args()...)

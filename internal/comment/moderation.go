@@ -71,7 +71,7 @@ func (s *Store) Find(ctx context.Context, f Filter, limit int) ([]Queued, error)
 	words := strings.Fields(strings.ToLower(f.Search))
 	for _, w := range words[:min(len(words), 8)] {
 		where.Add(`(lower(c.body_text) LIKE $1 ESCAPE '\' OR lower(u.display_name) LIKE $1 ESCAPE '\' OR lower(a.headline) LIKE $1 ESCAPE '\')`,
-			"%"+likeEscaper.Replace(w)+"%")
+			db.Contains(w))
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+cols+`, a.headline, a.slug, a.published_at
 		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
@@ -95,9 +95,6 @@ func (s *Store) Find(ctx context.Context, f Filter, limit int) ([]Queued, error)
 	}
 	return out, s.attachReports(ctx, out)
 }
-
-// likeEscaper makes typed text match literally in a LIKE pattern.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // attachReports reads the reports of the listed comments in one query.
 func (s *Store) attachReports(ctx context.Context, list []Queued) error {

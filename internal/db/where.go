@@ -59,3 +59,11 @@ func renumber(cond string, by int) string {
 	}
 	return b.String()
 }
+
+// Contains is the LIKE pattern that finds text anywhere, literally: its
+// %, _ and \ match themselves. Use it with ESCAPE '\'.
+func Contains(text string) string {
+	return "%" + likeEscaper.Replace(text) + "%"
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -37,3 +37,11 @@ func TestRenumberLeavesOtherDollars(t *testing.T) {
 		}
 	}
 }
+
+func TestContains(t *testing.T) {
+	for text, want := range map[string]string{"ab": "%ab%", "50%": `%50\%%`, "a_b": `%a\_b%`, `c:\x`: `%c:\\x%`} {
+		if got := Contains(text); got != want {
+			t.Errorf("Contains(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
