@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -163,15 +164,27 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Motor Ledger")) {
 		t.Fatalf("demo article: %d", resp.StatusCode)
 	}
-	// A request in flight when the stop comes still completes.
-	inflight := make(chan error, 1)
+	// A response in flight when the stop comes still arrives whole: the
+	// stop waits until its first byte came (a request the server has not
+	// yet accepted is refused by a stopping server, as it should be).
+	inflight, started, stopped := make(chan error, 1), make(chan struct{}), make(chan struct{})
 	go func() {
-		r, err := http.Get(base + "/feed/")
+		req, _ := http.NewRequest("GET", base+"/feed/", nil)
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			GotFirstResponseByte: func() { close(started) },
+		}))
+		r, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
 		if err == nil {
-			_, err = io.ReadAll(r.Body)
+			<-stopped
+			var b []byte
+			b, err = io.ReadAll(r.Body)
 			r.Body.Close()
-			if r.StatusCode != 200 {
+			switch {
+			case err != nil:
+			case r.StatusCode != 200:
 				err = fmt.Errorf("status %d", r.StatusCode)
+			case !bytes.HasSuffix(bytes.TrimSpace(b), []byte("</rss>")):
+				err = fmt.Errorf("the feed was cut short after %d bytes", len(b))
 			}
 		}
 		inflight <- err
@@ -187,8 +200,15 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 		t.Fatalf("live stream: %v", err)
 	}
 	defer stream.Body.Close() // its headers came: the server holds it open now
+	select {
+	case <-started:
+	case err := <-inflight:
+		t.Fatalf("in-flight request: %v", err)
+	}
 	began := time.Now()
-	if code := stop(); code != 0 {
+	code := stop()
+	close(stopped)
+	if code != 0 {
 		t.Fatalf("serve exited %d after stop", code)
 	}
 	if d := time.Since(began); d > 5*time.Second {

@@ -4,15 +4,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
-	"byline/internal/article"
-	"byline/internal/comment"
-	"byline/internal/leads"
 	"byline/internal/mail"
-	"byline/internal/newsletter"
 	"byline/internal/site"
 	"byline/internal/web/core"
 )
@@ -35,153 +30,10 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, v *core.Viewe
 	return s.Render(w, status, name, p)
 }
 
-type adminHomeData struct {
-	Tiles      []dashTile // what needs attention, each a page the viewer may open
-	Newsletter *newsletterTile
-	Charts     []chart
-	MostRead   []article.Read
-}
-
-// dashTile is a figure on the dashboard and the page that lists it.
-type dashTile struct {
-	Title, Href string
-	Count       int
-	Unit        string
-}
-
-// newsletterTile is what goes out next: a campaign, else the digests the
-// schedule will make.
-type newsletterTile struct {
-	Href       string
-	Next       *newsletter.Campaign
-	Digests    bool
-	NextDaily  time.Time
-	NextWeekly time.Time
-}
-
 // seesAllArticles says whether v's article list (and its counts) holds
 // everyone's articles, or only v's own.
 func seesAllArticles(v *core.Viewer) bool {
 	return v.Can(account.PermEditOthers) || v.Can(account.PermPublish)
-}
-
-// adminHome is the dashboard: what needs attention, the figures people
-// compare over time as charts, and the most read articles of the week.
-// A tile shows only when its page would open for the viewer (the route's
-// own guard decides), and its figure is counted by the domain package
-// that owns it, for what that page lists.
-func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	ctx := r.Context()
-	st := s.Site(r)
-	var d adminHomeData
-	tile := func(title, href, unit string, count func() (int, error)) error {
-		if !s.MayOpen(v, href) {
-			return nil
-		}
-		n, err := count()
-		if err != nil {
-			return err
-		}
-		d.Tiles = append(d.Tiles, dashTile{Title: title, Href: href, Count: n, Unit: unit})
-		return nil
-	}
-	if s.Articles != nil {
-		var author int64
-		unit := "articles"
-		if !seesAllArticles(v) {
-			author, unit = v.ID, "of your articles"
-		}
-		if err := tile("Awaiting review", "/admin/articles?status=pending", unit, func() (int, error) {
-			c, err := s.Articles.StatusCounts(ctx, author)
-			return c[string(article.StatusPending)], err
-		}); err != nil {
-			return err
-		}
-	}
-	if err := tile("Awaiting moderation", "/admin/comments", "comments", func() (int, error) {
-		q, err := s.Comments.Counts(ctx)
-		return q[comment.QueuePending], err
-	}); err != nil {
-		return err
-	}
-	if s.Leads != nil {
-		if err := tile("Quote requests not placed", "/admin/leads?status=unrouted", "no dealer covers them", func() (int, error) {
-			c, err := s.Leads.StatusCounts(ctx)
-			return c[leads.Unrouted], err
-		}); err != nil {
-			return err
-		}
-	}
-	unit := "failed"
-	if !st.SMTP.Configured() {
-		unit = "no mail server is set: mail waits"
-	}
-	if err := tile("Mail not delivered", "/admin/mail", unit, func() (int, error) {
-		c, err := s.Outbox.Counts(ctx)
-		return c["failed"], err
-	}); err != nil {
-		return err
-	}
-	if s.Newsletter != nil && s.MayOpen(v, "/admin/newsletter") {
-		nt := &newsletterTile{Href: "/admin/newsletter", Digests: st.Digests}
-		if c, ok, err := s.Newsletter.NextScheduled(ctx); err != nil {
-			return err
-		} else if ok {
-			nt.Next = &c
-		}
-		sched := newsletter.DigestSchedule{Enabled: st.Digests, Hour: st.DigestHour, Weekday: time.Weekday(st.DigestWeekday)}
-		now := time.Now()
-		nt.NextDaily, nt.NextWeekly = sched.Next(now, s.Location, newsletter.Daily), sched.Next(now, s.Location, newsletter.Weekly)
-		d.Newsletter = nt
-	}
-	now := time.Now().In(s.Location)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.Location)
-	monday := today
-	for monday.Weekday() != time.Monday {
-		monday = monday.AddDate(0, 0, -1)
-	}
-	const weeks = 12
-	weekStart := monday.AddDate(0, 0, -7*(weeks-1))
-	weekLabels := make([]string, weeks)
-	for i := range weekLabels {
-		weekLabels[i] = weekStart.AddDate(0, 0, 7*i).Format("Jan 2")
-	}
-	if a := s.Articles; a != nil {
-		per, err := a.PublishedPerWeek(ctx, weekStart, weeks)
-		if err != nil {
-			return err
-		}
-		d.Charts = append(d.Charts, chart{Title: "Articles published per week", Unit: "articles", Labels: weekLabels, Series: []chartSeries{{Name: "Articles", Values: per}}})
-		if d.MostRead, err = a.MostRead(ctx, today.AddDate(0, 0, -6), s.Location, 10); err != nil {
-			return err
-		}
-	}
-	const days = 30
-	dayStart := today.AddDate(0, 0, -(days - 1))
-	if perDay, err := s.Comments.PerDay(ctx, dayStart, days); err != nil {
-		return err
-	} else {
-		labels := make([]string, days)
-		for i := range labels {
-			labels[i] = dayStart.AddDate(0, 0, i).Format("Jan 2")
-		}
-		d.Charts = append(d.Charts, chart{Title: "Comments per day", Unit: "comments", Period: "Day", Labels: labels, Series: []chartSeries{{Name: "Comments", Values: perDay}}})
-	}
-	if d.Newsletter != nil {
-		subs, err := s.Newsletter.ConfirmedOverTime(ctx, weekStart, weeks)
-		if err != nil {
-			return err
-		}
-		d.Charts = append(d.Charts, chart{Title: "Newsletter subscribers over time", Unit: "confirmed subscribers", Labels: weekLabels, Series: []chartSeries{{Name: "Confirmed", Values: subs}}})
-	}
-	if s.Leads != nil && s.MayOpen(v, "/admin/leads") {
-		wk, err := s.Leads.PerMakePerWeek(ctx, weeks)
-		if err != nil {
-			return err
-		}
-		d.Charts = append(d.Charts, leadsChart(wk, weeks, s.Location))
-	}
-	return s.adminPage(w, r, v, http.StatusOK, "admin/home", "Dashboard", nil, d)
 }
 
 type peopleData struct {
