@@ -122,76 +122,20 @@ type SignUp struct {
 // went out less than an hour ago and still works). An address on the list
 // at once (a reader's verified one) is mailed a welcome.
 func (s *Store) Subscribe(ctx context.Context, site Site, in SignUp) (Subscriber, error) {
-	email, ok := mail.CleanAddress(in.Email)
-	if !ok {
-		return Subscriber{}, apperr.Field("email", mail.AddressProblem(email))
-	}
-	if in.Frequency == "" {
-		in.Frequency = Weekly
-	}
-	if in.Frequency != Daily && in.Frequency != Weekly {
-		return Subscriber{}, apperr.Field("frequency", "choose daily or weekly")
-	}
-	if in.Source == "" {
-		in.Source = "form"
+	email, err := in.check()
+	if err != nil {
+		return Subscriber{}, err
 	}
 	var out Subscriber
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		cur, err := scanSub(tx.QueryRow(ctx, `SELECT `+subCols+` FROM subscribers WHERE email = $1`, email))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			secret, _ := token.New()
-			err = tx.QueryRow(ctx, `INSERT INTO subscribers (email, user_id, status, frequency, token, source, consent, created_at)
-				VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7) RETURNING id`,
-				email, nullID(in.UserID), in.Frequency, secret, in.Source, in.Consent, now).Scan(&cur.ID)
-			if err != nil {
-				return err
-			}
-			cur = Subscriber{ID: cur.ID, Email: email, UserID: in.UserID, Status: Pending, Frequency: in.Frequency, Token: secret, Source: in.Source, Consent: in.Consent, CreatedAt: now}
-		case err != nil:
-			return err
-		case cur.Status == Confirmed:
+		cur, done, err := s.signUpRow(ctx, tx, email, in, now)
+		if err != nil || done {
 			out = cur
-			return nil
-		case cur.Status == Pending && !in.Verified:
-			var expires *time.Time
-			if err := tx.QueryRow(ctx, `SELECT confirm_expires_at FROM subscribers WHERE id = $1`, cur.ID).Scan(&expires); err != nil {
-				return err
-			}
-			if expires != nil && now.Before(*expires) && now.Before(expires.Add(-confirmTTL+resendAfter)) {
-				// The link mailed a moment ago still works: the answer is
-				// the same, but no second mail.
-				if _, err := tx.Exec(ctx, `UPDATE subscribers SET frequency = $2 WHERE id = $1`, cur.ID, in.Frequency); err != nil {
-					return err
-				}
-				cur.Frequency = in.Frequency
-				out = cur
-				return nil
-			}
-			fallthrough
-		default: // pending, unsubscribed or bounced: asking again starts over
-			if _, err := tx.Exec(ctx, `UPDATE subscribers SET status = 'pending', frequency = $2, consent = $3, source = $4, created_at = $5,
-				unsubscribed_at = NULL, bounced_at = NULL, last_error = '' WHERE id = $1`, cur.ID, in.Frequency, in.Consent, in.Source, now); err != nil {
-				return err
-			}
-			cur.Status, cur.Frequency, cur.Consent, cur.Source = Pending, in.Frequency, in.Consent, in.Source
-		}
-		if in.Verified {
-			if _, err := tx.Exec(ctx, `UPDATE subscribers SET status = 'confirmed', confirmed_at = $2, confirm_hash = NULL, user_id = $3 WHERE id = $1`,
-				cur.ID, now, nullID(in.UserID)); err != nil {
-				return err
-			}
-			cur.Status, cur.ConfirmedAt = Confirmed, now
-			out = cur
-			return s.mailer.Enqueue(ctx, tx, welcomeMail(site, cur))
-		}
-		secret, hash := token.New()
-		if _, err := tx.Exec(ctx, `UPDATE subscribers SET confirm_hash = $2, confirm_expires_at = $3 WHERE id = $1`, cur.ID, hash, now.Add(confirmTTL)); err != nil {
 			return err
 		}
-		out = cur
-		return s.mailer.Enqueue(ctx, tx, confirmMail(site, email, secret))
+		out, err = s.askOrWelcome(ctx, tx, site, cur, in, now)
+		return err
 	})
 	if err != nil {
 		if _, ok := apperr.AsInvalid(err); ok {
@@ -200,6 +144,78 @@ func (s *Store) Subscribe(ctx context.Context, site Site, in SignUp) (Subscriber
 		return Subscriber{}, fmt.Errorf("newsletter: subscribe: %w", err)
 	}
 	return out, nil
+}
+
+// check cleans a sign-up and returns its address, filling in the defaults.
+func (in *SignUp) check() (string, error) {
+	email, ok := mail.CleanAddress(in.Email)
+	if !ok {
+		return "", apperr.Field("email", mail.AddressProblem(email))
+	}
+	if in.Frequency == "" {
+		in.Frequency = Weekly
+	}
+	if in.Frequency != Daily && in.Frequency != Weekly {
+		return "", apperr.Field("frequency", "choose daily or weekly")
+	}
+	if in.Source == "" {
+		in.Source = "form"
+	}
+	return email, nil
+}
+
+// signUpRow finds or makes the address's row, pending. done says the
+// sign-up needs nothing more: the address is confirmed already, or its
+// link was mailed a moment ago and still works (the answer is the same,
+// but no second mail).
+func (s *Store) signUpRow(ctx context.Context, tx *db.Tx, email string, in SignUp, now time.Time) (cur Subscriber, done bool, err error) {
+	cur, err = scanSub(tx.QueryRow(ctx, `SELECT `+subCols+` FROM subscribers WHERE email = $1`, email))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		secret, _ := token.New()
+		err = tx.QueryRow(ctx, `INSERT INTO subscribers (email, user_id, status, frequency, token, source, consent, created_at)
+			VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7) RETURNING id`,
+			email, nullID(in.UserID), in.Frequency, secret, in.Source, in.Consent, now).Scan(&cur.ID)
+		cur = Subscriber{ID: cur.ID, Email: email, UserID: in.UserID, Status: Pending, Frequency: in.Frequency, Token: secret, Source: in.Source, Consent: in.Consent, CreatedAt: now}
+		return cur, false, err
+	case err != nil:
+		return cur, false, err
+	case cur.Status == Confirmed:
+		return cur, true, nil
+	case cur.Status == Pending && !in.Verified:
+		var expires *time.Time
+		if err := tx.QueryRow(ctx, `SELECT confirm_expires_at FROM subscribers WHERE id = $1`, cur.ID).Scan(&expires); err != nil {
+			return cur, false, err
+		}
+		if expires != nil && now.Before(*expires) && now.Before(expires.Add(-confirmTTL+resendAfter)) {
+			_, err := tx.Exec(ctx, `UPDATE subscribers SET frequency = $2 WHERE id = $1`, cur.ID, in.Frequency)
+			cur.Frequency = in.Frequency
+			return cur, true, err
+		}
+	}
+	// Pending, unsubscribed or bounced: asking again starts over.
+	_, err = tx.Exec(ctx, `UPDATE subscribers SET status = 'pending', frequency = $2, consent = $3, source = $4, created_at = $5,
+		unsubscribed_at = NULL, bounced_at = NULL, last_error = '' WHERE id = $1`, cur.ID, in.Frequency, in.Consent, in.Source, now)
+	cur.Status, cur.Frequency, cur.Consent, cur.Source = Pending, in.Frequency, in.Consent, in.Source
+	return cur, false, err
+}
+
+// askOrWelcome confirms a reader's verified address at once, with a welcome
+// mail, or mails any other address its confirmation link.
+func (s *Store) askOrWelcome(ctx context.Context, tx *db.Tx, site Site, cur Subscriber, in SignUp, now time.Time) (Subscriber, error) {
+	if in.Verified {
+		if _, err := tx.Exec(ctx, `UPDATE subscribers SET status = 'confirmed', confirmed_at = $2, confirm_hash = NULL, user_id = $3 WHERE id = $1`,
+			cur.ID, now, nullID(in.UserID)); err != nil {
+			return cur, err
+		}
+		cur.Status, cur.ConfirmedAt = Confirmed, now
+		return cur, s.mailer.Enqueue(ctx, tx, welcomeMail(site, cur))
+	}
+	secret, hash := token.New()
+	if _, err := tx.Exec(ctx, `UPDATE subscribers SET confirm_hash = $2, confirm_expires_at = $3 WHERE id = $1`, cur.ID, hash, now.Add(confirmTTL)); err != nil {
+		return cur, err
+	}
+	return cur, s.mailer.Enqueue(ctx, tx, confirmMail(site, cur.Email, secret))
 }
 
 func nullID(id int64) any {
