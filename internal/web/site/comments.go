@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -77,46 +78,66 @@ func (s *Server) commentSort(w http.ResponseWriter, r *http.Request) comment.Sor
 // thread loads page n of an article's discussion for the viewer; with
 // root set, that one thread whole instead.
 func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Article, n int, root int64) (threadView, error) {
-	ctx := r.Context()
 	canonical := links.Article(a.PublishedAt, a.Slug, s.Location)
 	srt := s.commentSort(w, r)
-	var page comment.Page
-	var err error
-	if root > 0 {
-		page.Number, page.Pages, page.Sort = 1, 1, srt
-		page.Comments, err = s.Comments.WholeThread(ctx, root, 2000)
-	} else {
-		page, err = s.Comments.Thread(ctx, a.ID, srt, n)
-	}
+	page, err := s.readThread(r.Context(), a.ID, srt, n, root)
 	if err != nil {
 		return threadView{}, err
 	}
 	tv := threadView{ArticleID: a.ID, Heading: commentHeading(a.CommentCount, a.Headline), Count: a.CommentCount, Page: page,
 		Permalink: canonical, LoginURL: loginURL(canonical + "#respond")}
-	for _, o := range []comment.Sort{comment.SortOldest, comment.SortNewest, comment.SortBest} {
-		tv.Sorts = append(tv.Sorts, core.NavItem{Label: string(o), Href: canonical + "?csort=" + string(o) + "#comments", Current: o == srt})
-	}
-	if page.Number > 1 {
-		tv.Prev = canonical + "?cpage=" + strconv.Itoa(page.Number-1) + "#comments"
-	}
-	if page.Number < page.Pages {
-		tv.Next = canonical + "?cpage=" + strconv.Itoa(page.Number+1) + "#comments"
-	}
-	rules := s.Rules(r)
-	tv.Closed = rules.ClosedFor(a.CommentsClosed, a.PublishedAt, time.Now())
+	tv.paging(canonical, srt)
+	tv.Closed = s.Rules(r).ClosedFor(a.CommentsClosed, a.PublishedAt, time.Now())
 	v := core.CurrentViewer(r)
 	s.respondFor(&tv, v)
 	if m := metaOf(r); m != nil {
-		anon := tv
-		m.thread, m.closed = &anon, a.CommentsClosed
-		for _, c := range page.Comments {
-			if !c.Deleted() {
-				m.comments = append(m.comments, commentMeta{id: c.ID, author: c.Author.ID, created: c.CreatedAt})
-			}
+		m.remember(tv, a.CommentsClosed)
+	}
+	tv.Comments, err = s.commentViews(r, a, page, v)
+	return tv, err
+}
+
+// readThread reads page n of an article's discussion, or the whole thread
+// under root.
+func (s *Server) readThread(ctx context.Context, articleID int64, srt comment.Sort, n int, root int64) (comment.Page, error) {
+	if root == 0 {
+		return s.Comments.Thread(ctx, articleID, srt, n)
+	}
+	page := comment.Page{Number: 1, Pages: 1, Sort: srt}
+	var err error
+	page.Comments, err = s.Comments.WholeThread(ctx, root, 2000)
+	return page, err
+}
+
+// paging links the discussion's orders and its neighbouring pages.
+func (tv *threadView) paging(canonical string, srt comment.Sort) {
+	for _, o := range []comment.Sort{comment.SortOldest, comment.SortNewest, comment.SortBest} {
+		tv.Sorts = append(tv.Sorts, core.NavItem{Label: string(o), Href: canonical + "?csort=" + string(o) + "#comments", Current: o == srt})
+	}
+	if tv.Page.Number > 1 {
+		tv.Prev = canonical + "?cpage=" + strconv.Itoa(tv.Page.Number-1) + "#comments"
+	}
+	if tv.Page.Number < tv.Page.Pages {
+		tv.Next = canonical + "?cpage=" + strconv.Itoa(tv.Page.Number+1) + "#comments"
+	}
+}
+
+// remember keeps what the cached page needs to draw a signed-in reader's
+// parts: the anonymous thread and its comments' authors and times.
+func (m *cacheMeta) remember(tv threadView, closed bool) {
+	anon := tv
+	m.thread, m.closed = &anon, closed
+	for _, c := range tv.Page.Comments {
+		if !c.Deleted() {
+			m.comments = append(m.comments, commentMeta{id: c.ID, author: c.Author.ID, created: c.CreatedAt})
 		}
 	}
+}
 
-	// Badges and the reader's own votes: one query each for the whole page.
+// commentViews nests a page's comments for the template, with their
+// authors' badges and the reader's own votes: one query each for the page.
+func (s *Server) commentViews(r *http.Request, a article.Article, page comment.Page, v *core.Viewer) ([]commentView, error) {
+	ctx := r.Context()
 	var ids, authors []int64
 	for _, c := range page.Comments {
 		ids = append(ids, c.ID)
@@ -124,12 +145,12 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 	}
 	roles, err := s.People.RolesOf(ctx, unique(authors))
 	if err != nil {
-		return tv, err
+		return nil, err
 	}
 	votes := map[int64]int{}
 	if v != nil && len(ids) > 0 {
 		if votes, err = s.Comments.Votes(ctx, v.ID, ids); err != nil {
-			return tv, err
+			return nil, err
 		}
 	}
 	now := time.Now()
@@ -150,8 +171,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 		}
 		return out
 	}
-	tv.Comments = build(comment.Nest(page.Comments, s.Site(r).CommentDepth))
-	return tv, nil
+	return build(comment.Nest(page.Comments, s.Site(r).CommentDepth)), nil
 }
 
 // respondFor decides what the reply box offers reader v (nil: anonymous).
