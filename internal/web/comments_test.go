@@ -13,15 +13,23 @@ import (
 	"testing"
 	"time"
 
-	"byline/internal/demo"
+	"byline/internal/dbtest/fixture"
 )
 
 const infiniti = "/2012/04/05/infiniti-to-move-production-out-of-japan/"
 
-func signedIn(t *testing.T, srvURL *browser, email string) *browser {
+// signedIn signs b in as a person a fixture made.
+func signedIn(t *testing.T, b *browser, email string) *browser {
 	t.Helper()
-	srvURL.expect(srvURL.post("/login", url.Values{"email": {email}, "password": {demo.Password}}), 303)
-	return srvURL
+	return signedInWith(t, b, email, fixture.Password)
+}
+
+// signedInWith signs b in with a password (demo.Password for the demo's
+// people).
+func signedInWith(t *testing.T, b *browser, email, password string) *browser {
+	t.Helper()
+	b.expect(b.post("/login", url.Values{"email": {email}, "password": {password}}), 303)
+	return b
 }
 
 // articleID reads the article's id from its comment form.

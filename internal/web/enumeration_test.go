@@ -108,7 +108,7 @@ func TestAnswersDoNotTellWhoHasAnAccount(t *testing.T) {
 func BenchmarkSignUpTakenOrNew(b *testing.B) {
 	d := dbtest.SQLite(b)
 	srv := httptest.NewUnstartedServer(nil)
-	h, _ := buildSite(b, d, "http://"+srv.Listener.Addr().String(), "", false)
+	h, _ := buildSite(b, d, "http://"+srv.Listener.Addr().String(), "", false, true)
 	srv.Config.Handler = h
 	srv.Start()
 	b.Cleanup(srv.Close)

@@ -50,8 +50,15 @@ func newSite(t testing.TB, d *db.DB) *httptest.Server {
 // stays in the outbox, and no worker polls it), with the site's stores.
 func serveSite(t testing.TB, d *db.DB, smtpURL string) (*httptest.Server, testSite) {
 	t.Helper()
+	return startSite(t, d, smtpURL, true)
+}
+
+// startSite is serveSite, with the demo loaded into d or not (a test that
+// made its own content in d, see fixture_test.go).
+func startSite(t testing.TB, d *db.DB, smtpURL string, withDemo bool) (*httptest.Server, testSite) {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), smtpURL)
+	h, ts := buildSite(t, d, "http://"+srv.Listener.Addr().String(), smtpURL, true, withDemo)
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -83,17 +90,20 @@ type testSite struct {
 // is the mail server (as BYLINE_SMTP).
 func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, testSite) {
 	t.Helper()
-	return buildSite(t, d, base, smtpURL, true)
+	return buildSite(t, d, base, smtpURL, true, true)
 }
 
-// buildSite is newSiteWith, with the page cache or without it.
-func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.Handler, testSite) {
+// buildSite is newSiteWith, with the page cache or without it, and with
+// the demo loaded or not.
+func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached, withDemo bool) (http.Handler, testSite) {
 	t.Helper()
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/New_York")
 	mediaDir := media.Local{Dir: t.TempDir()}
-	if err := demo.Load(ctx, d, loc, nil, demo.WithMedia(mediaDir)); err != nil {
-		t.Fatal(err)
+	if withDemo {
+		if err := demo.Load(ctx, d, loc, nil, demo.WithMedia(mediaDir)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	settings := site.NewCache(site.NewStore(d), site.Defaults("x", ""), base, log)
