@@ -41,6 +41,8 @@ type magazine struct {
 	// that, and fourth, a thread of its own. first has 3 up votes.
 	first, reply, replyToReply, fourthC comment.Comment
 
+	qx60 int64 // a model in the car catalogue, with dealers near 12550
+
 	published int             // published articles (the lead's among them)
 	draft     article.Article // modWriter's
 	scheduled article.Article // by author, a month to come
@@ -120,7 +122,7 @@ func newMagazine(t testing.TB, d *db.DB) *magazine {
 	f.Comment(newest, m.third, "A hybrid at last. The wait was long.", newest.PublishedAt.Add(3*time.Hour))
 
 	// A small car catalogue, and two dealers for its first make.
-	f.Model(cars.NewModel{Make: "Infiniti", MakeCountry: "Japan", Name: "QX60", BodyStyle: "Midsize SUV, three rows", YearFrom: 2013, YearTo: 2026,
+	m.qx60 = f.Model(cars.NewModel{Make: "Infiniti", MakeCountry: "Japan", Name: "QX60", BodyStyle: "Midsize SUV, three rows", YearFrom: 2013, YearTo: 2026,
 		PriceMin: 50000, PriceMax: 66000, Trims: []string{"Pure", "Luxe", "Sensory", "Autograph"},
 		Specs: fixture.Specs("Engine", "2.0-liter turbo four, 268 hp", "Transmission", "9-speed automatic", "Seats", "7")})
 	f.Model(cars.NewModel{Make: "Infiniti", Name: "QX80", BodyStyle: "Full-size SUV", YearFrom: 2014, YearTo: 2026, PriceMin: 83000, PriceMax: 112000,
