@@ -105,11 +105,15 @@ func newMagazine(t testing.TB, d *db.DB) *magazine {
 	for _, s := range stories {
 		newest = f.Published(s.by, s.headline, s.at, s.tags...)
 	}
-	m.lead = f.Published(m.author, "Carmaker Moves Production Out of Japan", leadDate, "manufacturing", "luxury", "japan", "infiniti")
+	m.lead = f.Article(article.Draft{Headline: "Carmaker Moves Production Out of Japan", AuthorID: m.author.ID, Status: article.StatusPublished,
+		PublishedAt: leadDate, UpdatedAt: leadDate, Tags: []string{"manufacturing", "luxury", "japan", "infiniti"},
+		BodyMD: "The carmaker's luxury brand will build its crossovers in Tennessee from next year.\n\n> We build where we sell.\n\n" +
+			"The [full report](https://example.com/business-daily/carmaker-production) names the plants."})
 	m.leadPath = fixture.Path(m.lead, siteZone)
 	m.published = len(stories) + 1
 	m.draft = f.Draft(m.modWriter, "Review: A Full-Size Pickup That Tows With Ease", "reviews")
-	m.scheduled = f.Scheduled(m.author, "Preview: What to Expect From Next Year's Pickups", time.Now().AddDate(0, 1, 0), "trucks")
+	f.Page(m.editor, "About", "Who we are, and how to reach the newsroom.")
+	m.scheduled = f.Scheduled(m.author, "Preview: What to Expect From the New Pickups", time.Now().AddDate(0, 1, 0), "trucks")
 
 	at := func(minutes int) time.Time { return leadDate.Add(time.Duration(minutes) * time.Minute) }
 	m.first = f.Comment(m.lead, m.commenter, "Moving the factories is the easy half. Get the cars right first.", at(47))
@@ -146,6 +150,15 @@ func magazineSite(t *testing.T, d *db.DB) (*httptest.Server, *mailtest.Server, t
 	srv, ts := startSite(t, d, smtp.URL(), false)
 	runOutbox(t, ts)
 	return srv, smtp, ts, m
+}
+
+// serveMagazine serves the test magazine from d; its mail stays in the
+// outbox.
+func serveMagazine(t *testing.T, d *db.DB) (*httptest.Server, testSite, *magazine) {
+	t.Helper()
+	m := newMagazine(t, d)
+	srv, ts := startSite(t, d, "", false)
+	return srv, ts, m
 }
 
 // runOutbox delivers the site's mail as the server's worker does, until
