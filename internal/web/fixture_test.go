@@ -112,7 +112,8 @@ func newMagazine(t testing.TB, d *db.DB) *magazine {
 	m.leadPath = fixture.Path(m.lead, siteZone)
 	m.published = len(stories) + 1
 	m.draft = f.Draft(m.modWriter, "Review: A Full-Size Pickup That Tows With Ease", "reviews")
-	f.Page(m.editor, "About", "Who we are, and how to reach the newsroom.")
+	f.Page(m.editor, "about", "About "+siteName, "Who we are, and how to reach the newsroom.", day(-60))
+	f.Page(m.editor, "contact", "Contact", "Write to the newsroom.", day(-45))
 	m.scheduled = f.Scheduled(m.author, "Preview: What to Expect From the New Pickups", time.Now().AddDate(0, 1, 0), "trucks")
 
 	at := func(minutes int) time.Time { return leadDate.Add(time.Duration(minutes) * time.Minute) }
