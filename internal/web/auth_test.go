@@ -102,15 +102,6 @@ func (b *browser) expect(resp *http.Response, status int, contains ...string) {
 	}
 }
 
-// newAuthSite serves the demo on SQLite with its mail delivered to a test
-// SMTP server, for the tests about the demo's own content.
-func newAuthSite(t *testing.T) (*httptest.Server, *mailtest.Server, testSite) {
-	smtp := mailtest.Start(t)
-	srv, ts := serveSite(t, dbtest.SQLite(t), smtp.URL())
-	runOutbox(t, ts)
-	return srv, smtp, ts
-}
-
 var tokenLink = regexp.MustCompile(`/(verify|password/reset)\?token=([A-Za-z0-9_-]+)`)
 
 func linkIn(t *testing.T, m mailtest.Received) string {

@@ -128,7 +128,7 @@ func TestPageCache(t *testing.T) {
 }
 
 func TestPageCacheRendersOncePerChange(t *testing.T) {
-	// A site without the mail worker newAuthSite runs: its polling (every
+	// A site without the mail worker magazineSite runs: its polling (every
 	// 20 ms, slower under load) would be counted with the page's queries.
 	d := dbtest.SQLite(t)
 	m := newMagazine(t, d)

@@ -21,14 +21,7 @@ import (
 // signedIn signs b in as a person a fixture made.
 func signedIn(t *testing.T, b *browser, email string) *browser {
 	t.Helper()
-	return signedInWith(t, b, email, fixture.Password)
-}
-
-// signedInWith signs b in with a password (demo.Password for the demo's
-// people).
-func signedInWith(t *testing.T, b *browser, email, password string) *browser {
-	t.Helper()
-	b.expect(b.post("/login", url.Values{"email": {email}, "password": {password}}), 303)
+	b.expect(b.post("/login", url.Values{"email": {email}, "password": {fixture.Password}}), 303)
 	return b
 }
 

@@ -15,7 +15,7 @@ import (
 // a large Twitter card) and shows it with every variant in srcset, its
 // size reserved, fetched first; lists show thumbnails, lazily.
 func TestArticlePictures(t *testing.T) {
-	srv, _, _ := newAuthSite(t)
+	srv := newSite(t, dbtest.SQLite(t)) // the demo's own pictures
 	_, body := anonGet(t, srv.URL+demoArticle, nil)
 	og := regexp.MustCompile(`<meta property="og:image" content="([^"]+)">`).FindStringSubmatch(body)
 	if og == nil || !strings.HasPrefix(og[1], "http://") || !strings.Contains(body, `<meta name="twitter:card" content="summary_large_image">`) ||
