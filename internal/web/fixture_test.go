@@ -31,7 +31,7 @@ type magazine struct {
 	writer    account.Person // contributor only, in Canada
 	author    account.Person // contributor and author: publishes their own
 	moderator account.Person // moderator only
-	reader    account.Person // a reader who has not commented
+	reader    account.Person // a reader: no comments, one up vote (on first)
 	// Readers who wrote the lead article's thread.
 	commenter, replier, third, fourth account.Person
 
