@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +19,7 @@ import (
 
 // TestTwoNodes runs two servers on one PostgreSQL database and checks they
 // behave as one site: a session made on one works on the other, and a
-// comment posted on node 1 reaches node 2's cached page and its live
+// comment or a vote on node 1 reaches node 2's cached page and its live
 // updates (within a second on an idle machine: the time is logged, and
 // the test waits generously, as a busy machine is slow, not broken).
 func TestTwoNodes(t *testing.T) {
@@ -118,6 +120,36 @@ func TestTwoNodes(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("node 2's cached page showed the comment after %v", time.Since(posted))
+
+	// A vote on node 1 reaches node 2's cached page: it moves the article's
+	// version in the database, which node 2 follows.
+	score := func(base, id string) string {
+		return regexp.MustCompile(`data-score="` + id + `" title="[^"]*"`).FindString(get(base))
+	}
+	want := ""
+	for _, m := range regexp.MustCompile(`data-score="(\d+)"`).FindAllStringSubmatch(get(node2), -1) {
+		before := score(node2, m[1])
+		resp, err := c.PostForm(node1+"/comments/"+m[1]+"/vote", url.Values{"value": {"-1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if now := score(node1, m[1]); now != before { // node 1 shows its own vote at once
+			want = now
+			break
+		}
+	}
+	if want == "" {
+		t.Fatal("no comment on the page took Jordan's vote")
+	}
+	voted := time.Now()
+	for !strings.Contains(get(node2), want) {
+		if time.Since(voted) > 2*time.Minute {
+			t.Fatalf("node 2's cached page did not show the vote (%s)", want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("node 2's cached page showed the vote after %v", time.Since(voted))
 
 	// Signing out on node 1 ends the session on node 2, which had it in
 	// memory since the /account page.

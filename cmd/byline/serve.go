@@ -80,9 +80,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	m := metrics.New(d.Pools())
 	comments := comment.NewStore(d).WithMailer(outbox)
 	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: cfg.Location, Logger: log})
-	// The page cache, kept current by the database's content counter (read
-	// every quarter second, and at once when PostgreSQL announces a change)
-	// and by this node's own changes.
+	// The page cache follows the database's change counters: read every
+	// quarter second, at once when PostgreSQL announces a change, and before
+	// answering any write this node takes.
 	broker := events.New()
 	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
 	catalogue := cars.NewStore(d)
@@ -111,7 +111,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 
 	handler, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: limiter, Outbox: outbox,
-		Settings: settings, Events: broker, Cache: cache, OnChange: announceCacheChange(broker), SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler,
+		Settings: settings, Events: broker, Cache: cache, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: apiHandler,
 		Newsletter: letters, Sender: sender, Newsroom: articles, Pages: articles, Views: views, Media: media.NewStore(d, mediaStorage(cfg, d)), Cars: catalogue, Leads: leads.NewStore(d, catalogue, outbox, cfg.Location)})
 	if err != nil {
 		return err
@@ -143,9 +143,6 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	go follow(bg, broker, newsletterTopic, sender.Gone)
 	go every(bg, time.Second, func() { publishScheduled(bg, articles, func() { readVersion(bg) }, log) })
 	go every(bg, 250*time.Millisecond, func() { readVersion(bg) })
-	if cache != nil {
-		go follow(bg, broker, cacheTopic, cache.BumpArticle)
-	}
 	go follow(bg, broker, peopleTopic, people.Forget)
 	if d.Engine == db.Postgres {
 		go events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) })
@@ -240,23 +237,12 @@ func every(ctx context.Context, d time.Duration, fn func()) {
 	}
 }
 
-// Topics that carry changes between nodes: one article's pages (votes),
-// and one person or their sessions (kept in memory by each node).
+// Topics that carry changes between nodes: one person or their sessions
+// (kept in memory by each node), a subscriber leaving the list.
 const (
-	cacheTopic      = "cache"
 	peopleTopic     = "people"
 	newsletterTopic = "newsletter" // a subscriber left the list: senders skip them
 )
-
-// announceCacheChange tells every node (this one too) that an article's
-// pages changed in a way the database counter does not show.
-func announceCacheChange(broker *events.Broker) func(articleID int64, articleOnly bool) {
-	return func(articleID int64, articleOnly bool) {
-		if articleOnly {
-			announce(broker, cacheTopic, articleID)
-		}
-	}
-}
 
 func announce(broker *events.Broker, topic string, id int64) {
 	broker.Publish(events.Event{Topic: topic, Kind: topic, Data: []byte(strconv.FormatInt(id, 10))})

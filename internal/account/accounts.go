@@ -506,42 +506,31 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]Person, error) {
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var where db.Where
 	if t := strings.TrimSpace(q.Text); t != "" {
-		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`, `\`, `\\`).Replace(strings.ToLower(t)) + "%"
-		p := arg(like)
-		where = append(where, "(lower(u.display_name) LIKE "+p+" ESCAPE '\\' OR u.email LIKE "+p+" ESCAPE '\\')")
+		where.Add(`(lower(u.display_name) LIKE $1 ESCAPE '\' OR u.email LIKE $1 ESCAPE '\')`, db.Contains(strings.ToLower(t)))
 	}
 	if q.Role != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = "+arg(string(q.Role))+")")
+		where.Add("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)", string(q.Role))
 	}
 	switch q.Status {
 	case "active":
-		where = append(where, "u.deleted_at IS NULL AND u.suspended_at IS NULL")
+		where.Add("u.deleted_at IS NULL AND u.suspended_at IS NULL")
 	case "unverified":
-		where = append(where, "u.deleted_at IS NULL AND u.email_verified_at IS NULL")
+		where.Add("u.deleted_at IS NULL AND u.email_verified_at IS NULL")
 	case "suspended":
-		where = append(where, "u.deleted_at IS NULL AND u.suspended_at IS NOT NULL")
+		where.Add("u.deleted_at IS NULL AND u.suspended_at IS NOT NULL")
 	case "deleted":
-		where = append(where, "u.deleted_at IS NOT NULL")
+		where.Add("u.deleted_at IS NOT NULL")
 	case "":
-		where = append(where, "u.deleted_at IS NULL")
+		where.Add("u.deleted_at IS NULL")
 	default:
 		return nil, apperr.Field("status", "unknown status")
 	}
 	if q.After > 0 {
-		where = append(where, "u.id < "+arg(q.After))
+		where.Add("u.id < $1", q.After)
 	}
-	w := ""
-	if len(where) > 0 {
-		w = "WHERE " + strings.Join(where, " AND ")
-	}
-	ps, err := s.list(ctx, w, fmt.Sprintf("ORDER BY u.id DESC LIMIT %d", q.Limit), args...)
+	ps, err := s.list(ctx, where.SQL(), fmt.Sprintf("ORDER BY u.id DESC LIMIT %d", q.Limit), where.Args()...)
 	if err != nil {
 		return nil, err
 	}

@@ -51,13 +51,11 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error)
 	if err != nil {
 		return nil, fmt.Errorf("account: API tokens: %w", err)
 	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
+	return db.Collect(rows, func(sc db.Scanner) (APIToken, error) {
 		var t APIToken
 		var used, revoked *time.Time
-		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt, &used, &revoked); err != nil {
-			return nil, err
+		if err := sc.Scan(&t.ID, &t.Name, &t.CreatedAt, &used, &revoked); err != nil {
+			return t, err
 		}
 		if used != nil {
 			t.LastUsedAt = *used
@@ -65,9 +63,8 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]APIToken, error)
 		if revoked != nil {
 			t.RevokedAt = *revoked
 		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return t, nil
+	})
 }
 
 // RevokeAPIToken ends one of a person's tokens.

@@ -22,10 +22,19 @@ const (
 	AvatarSize     = 256
 )
 
-// avatarLimits refuse pictures that would take too much to decode, judged
-// from the header (see package picture).
-var avatarLimits = picture.Limits{MinSide: 32, MaxSide: 4096, MaxPixels: 16_000_000, MaxMemory: 128 << 20,
-	Out: func(int, int) (int, int) { return AvatarSize, AvatarSize }}
+// avatarUpload is the avatar field of the account page. Its limits refuse
+// pictures that would take too much to decode, judged from the header
+// (see package picture).
+var avatarUpload = picture.Upload{
+	Field:    "avatar",
+	MaxBytes: MaxAvatarBytes,
+	Limits: picture.Limits{MinSide: 32, MaxSide: 4096, MaxPixels: 16_000_000, MaxMemory: 128 << 20,
+		Out: func(int, int) (int, int) { return AvatarSize, AvatarSize }},
+	Empty:   "choose a picture to upload",
+	TooBig:  func(int) string { return "the picture is larger than 5 MB" },
+	Format:  "upload a JPEG, PNG, GIF or WebP picture",
+	Damaged: "the picture could not be read: it may be damaged",
+}
 
 // WithPictures makes the Store decode avatars with d (by default the
 // process's shared decoder, whose memory budget every upload shares).
@@ -42,38 +51,18 @@ func (s *Store) WithPictures(d *picture.Decoder) *Store {
 // apperr.ErrBusy after a short wait, and saves nothing; nor does it save
 // once ctx has ended (the person was told it failed).
 func (s *Store) SetAvatar(ctx context.Context, userID int64, data []byte) error {
-	if len(data) == 0 {
-		return apperr.Field("avatar", "choose a picture to upload")
-	}
-	if len(data) > MaxAvatarBytes {
-		return apperr.Field("avatar", "the picture is larger than 5 MB")
-	}
 	dec := s.pictures
 	if dec == nil {
 		dec = picture.Shared
 	}
 	var out bytes.Buffer
-	err := dec.Decode(ctx, data, avatarLimits, func(img image.Image, _ picture.Info) error {
-		b := img.Bounds()
-		side := min(b.Dx(), b.Dy())
-		crop := image.Rect(b.Min.X+(b.Dx()-side)/2, b.Min.Y+(b.Dy()-side)/2, 0, 0)
-		crop.Max = crop.Min.Add(image.Pt(side, side))
-		dst := image.NewRGBA(image.Rect(0, 0, AvatarSize, AvatarSize))
-		picture.Scale(dst, img, crop, draw.Src)
-		return jpeg.Encode(&out, dst, &jpeg.Options{Quality: 88})
+	err := avatarUpload.Decode(ctx, dec, data, func(img image.Image, _ picture.Info) error {
+		return jpeg.Encode(&out, square(img, AvatarSize), &jpeg.Options{Quality: 88})
 	})
-	var tl *picture.TooLarge
-	switch {
-	case errors.As(err, &tl):
-		return apperr.Field("avatar", tl.Error())
-	case errors.Is(err, picture.ErrFormat):
-		return apperr.Field("avatar", "upload a JPEG, PNG, GIF or WebP picture")
-	case errors.Is(err, picture.ErrDamaged):
-		return apperr.Field("avatar", "the picture could not be read: it may be damaged")
-	case err != nil:
-		return fmt.Errorf("account: avatar for %d: %w", userID, err)
-	}
-	if err := ctx.Err(); err != nil {
+	if err != nil {
+		if _, refused := apperr.AsInvalid(err); refused {
+			return err
+		}
 		return fmt.Errorf("account: avatar for %d: %w", userID, err)
 	}
 	now := s.now()
@@ -86,6 +75,17 @@ func (s *Store) SetAvatar(ctx context.Context, userID int64, data []byte) error 
 		_, err := tx.Exec(ctx, `UPDATE users SET avatar_kind = 'upload', updated_at = $2 WHERE id = $1`, userID, now)
 		return err
 	})
+}
+
+// square is the middle square of img scaled to side×side.
+func square(img image.Image, side int) *image.RGBA {
+	b := img.Bounds()
+	n := min(b.Dx(), b.Dy())
+	crop := image.Rect(b.Min.X+(b.Dx()-n)/2, b.Min.Y+(b.Dy()-n)/2, 0, 0)
+	crop.Max = crop.Min.Add(image.Pt(n, n))
+	dst := image.NewRGBA(image.Rect(0, 0, side, side))
+	picture.Scale(dst, img, crop, draw.Src)
+	return dst
 }
 
 // Avatar returns a person's uploaded picture.

@@ -115,17 +115,13 @@ func (s *Store) roles(ctx context.Context, userID int64) ([]Role, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Role
-	for rows.Next() {
+	out, err := db.Collect(rows, func(sc db.Scanner) (Role, error) {
 		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		out = append(out, Role(r))
-	}
+		err := sc.Scan(&r)
+		return Role(r), err
+	})
 	sortRoles(out)
-	return out, rows.Err()
+	return out, err
 }
 
 // EndSession signs one browser out.
@@ -165,16 +161,11 @@ func (s *Store) Sessions(ctx context.Context, userID int64) ([]Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account: sessions: %w", err)
 	}
-	defer rows.Close()
-	var out []Session
-	for rows.Next() {
+	return db.Collect(rows, func(sc db.Scanner) (Session, error) {
 		ses := Session{UserID: userID}
-		if err := rows.Scan(&ses.ID, &ses.CreatedAt, &ses.LastSeenAt, &ses.ExpiresAt, &ses.Remember, &ses.UserAgent, &ses.IP); err != nil {
-			return nil, err
-		}
-		out = append(out, ses)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&ses.ID, &ses.CreatedAt, &ses.LastSeenAt, &ses.ExpiresAt, &ses.Remember, &ses.UserAgent, &ses.IP)
+		return ses, err
+	})
 }
 
 // PurgeExpired deletes expired sessions and spent or expired links.

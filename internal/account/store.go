@@ -33,7 +33,7 @@ const personCols = `u.id, u.email, u.slug, u.display_name, u.country, u.bio, u.a
 	u.email_verified_at, u.suspended_at, u.deleted_at, u.password_hash, u.created_at, u.updated_at`
 
 // scanPerson reads personCols (and any extra columns after them).
-func scanPerson(sc interface{ Scan(...any) error }, p *Person, extra ...any) error {
+func scanPerson(sc db.Scanner, p *Person, extra ...any) error {
 	var verified, suspended, deleted *time.Time
 	dest := append([]any{&p.ID, &p.Email, &p.Slug, &p.DisplayName, &p.Country, &p.Bio, &p.AvatarURL, &p.AvatarKind,
 		&verified, &suspended, &deleted, &p.passwordHash, &p.CreatedAt, &p.UpdatedAt}, extra...)
@@ -165,12 +165,12 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Person, error) {
 		q.Limit = 50
 	}
 	q.Limit = min(q.Limit, 500)
-	where, args := "WHERE u.id > $1 AND u.deleted_at IS NULL", []any{q.After}
+	var where db.Where
+	where.Add("u.id > $1 AND u.deleted_at IS NULL", q.After)
 	if q.Role != "" {
-		where += " AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $2)"
-		args = append(args, string(q.Role))
+		where.Add("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)", string(q.Role))
 	}
-	return s.list(ctx, where, fmt.Sprintf("ORDER BY u.id LIMIT %d", q.Limit), args...)
+	return s.list(ctx, where.SQL(), fmt.Sprintf("ORDER BY u.id LIMIT %d", q.Limit), where.Args()...)
 }
 
 // Staff returns the people holding each of roles, sorted by name, in one

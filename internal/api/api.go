@@ -62,8 +62,8 @@ type Deps struct {
 	Logger   *slog.Logger
 
 	// CommentChanged, when set, hears of every comment the API posted,
-	// edited, deleted, voted on or moderated, so cached pages and open
-	// discussions follow at once.
+	// edited, deleted, voted on or moderated, so open discussions follow at
+	// once (cached pages follow the database by themselves).
 	CommentChanged func(kind string, c comment.Comment)
 }
 

@@ -324,16 +324,8 @@ type editComment struct {
 }
 
 func (a *API) editComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r, "")
+	p, c, in, err := onComment[editComment](a, r, "")
 	if err != nil {
-		return err
-	}
-	c, err := a.visibleComment(r)
-	if err != nil {
-		return err
-	}
-	var in editComment
-	if err := decode(r, &in); err != nil {
 		return err
 	}
 	if c, err = a.Comments.Edit(r.Context(), c.ID, p.ID, in.Body); err != nil {
@@ -361,21 +353,26 @@ func (a *API) deleteComment(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// onComment reads what a change to a shown comment needs: the caller, who
+// must hold perm ("" for any signed-in reader), the comment, and the body.
+func onComment[T any](a *API, r *http.Request, perm account.Permission) (p *account.Person, c comment.Comment, in T, err error) {
+	if p, err = caller(r, perm); err != nil {
+		return
+	}
+	if c, err = a.visibleComment(r); err != nil {
+		return
+	}
+	err = decode(r, &in)
+	return
+}
+
 type vote struct {
 	Value int `json:"value"`
 }
 
 func (a *API) voteComment(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r, account.PermComment)
+	p, c, in, err := onComment[vote](a, r, account.PermComment)
 	if err != nil {
-		return err
-	}
-	c, err := a.visibleComment(r)
-	if err != nil {
-		return err
-	}
-	var in vote
-	if err := decode(r, &in); err != nil {
 		return err
 	}
 	if c, err = a.Comments.Vote(r.Context(), c.ID, p.ID, in.Value); err != nil {

@@ -150,15 +150,43 @@ type prepared struct {
 
 var renderer = markdown.Article()
 
+// title folds the white space of an article's headline or a page's title
+// and checks its length, as field; noun names it in the messages.
+func title(v *apperr.Invalid, field, noun, s string, limit int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0:
+		v.Add(field, noun+" is required")
+	case n > limit:
+		v.Add(field, fmt.Sprintf("%s can be at most %d characters", noun, limit))
+	}
+	return s
+}
+
+// prepare checks a draft, settles its status and date at now, and renders
+// it. Every mistake found is reported at once, the first per field.
 func (d Draft) prepare(now time.Time) (prepared, error) {
 	v := apperr.NewInvalid()
-	d.Headline = strings.Join(strings.Fields(d.Headline), " ")
-	switch n := utf8.RuneCountInString(d.Headline); {
-	case n == 0:
-		v.Add("headline", "a headline is required")
-	case n > maxHeadline:
-		v.Add("headline", fmt.Sprintf("a headline can be at most %d characters", maxHeadline))
+	checkText(&d, v)
+	settleStatus(&d, v, now)
+	tags := parseTags(d.Tags, v)
+	if err := v.Err(); err != nil {
+		return prepared{}, err
 	}
+	r := renderer.Render(d.BodyMD)
+	d.Excerpt = strings.Join(strings.Fields(d.Excerpt), " ")
+	if d.Excerpt == "" {
+		d.Excerpt = markdown.Cut(r.FirstParagraph, 280)
+	} else {
+		d.Excerpt = markdown.Cut(d.Excerpt, maxExcerpt)
+	}
+	return prepared{Draft: d, html: r.HTML, text: r.Text, tags: tags}, nil
+}
+
+// checkText tidies and checks the headline, slug, author and body (a slug
+// left empty is made from the headline).
+func checkText(d *Draft, v *apperr.Invalid) {
+	d.Headline = title(v, "headline", "a headline", d.Headline, maxHeadline)
 	if d.Slug == "" {
 		d.Slug = slug.Make(d.Headline)
 	} else if !slug.Valid(d.Slug) {
@@ -180,31 +208,40 @@ func (d Draft) prepare(now time.Time) (prepared, error) {
 	if !utf8.ValidString(d.BodyMD) || !utf8.ValidString(d.Excerpt) || !utf8.ValidString(d.Headline) {
 		v.Add("body", "the text is not valid UTF-8")
 	}
+}
+
+// settleStatus checks the status and, for a public article, its date: one
+// in the future means scheduled, and a scheduled one whose time has
+// passed is simply published.
+func settleStatus(d *Draft, v *apperr.Invalid, now time.Time) {
 	if d.Status == "" {
 		d.Status = StatusDraft
 	}
 	if _, err := ParseStatus(string(d.Status)); err != nil {
 		v.Add("status", err.Error())
 	}
-	switch d.Status {
-	case StatusPublished, StatusScheduled:
-		if d.PublishedAt.IsZero() {
-			if d.Status == StatusScheduled {
-				v.Add("date", "a scheduled article needs a publication date")
-			}
-			d.PublishedAt = now
-		}
-		// A publication date in the future means scheduled; a scheduled one
-		// whose time has passed is simply published.
-		if d.PublishedAt.After(now) {
-			d.Status = StatusScheduled
-		} else {
-			d.Status = StatusPublished
-		}
+	if d.Status != StatusPublished && d.Status != StatusScheduled {
+		return
 	}
+	if d.PublishedAt.IsZero() {
+		if d.Status == StatusScheduled {
+			v.Add("date", "a scheduled article needs a publication date")
+		}
+		d.PublishedAt = now
+	}
+	if d.PublishedAt.After(now) {
+		d.Status = StatusScheduled
+	} else {
+		d.Status = StatusPublished
+	}
+}
+
+// parseTags turns the typed tags into Tags, in order, without repeats
+// (by slug) or empty ones.
+func parseTags(names []string, v *apperr.Invalid) []Tag {
 	var tags []Tag
 	seen := map[string]bool{}
-	for _, name := range d.Tags {
+	for _, name := range names {
 		name = strings.Join(strings.Fields(name), " ")
 		s := slug.Make(name)
 		if s == "" || seen[s] {
@@ -220,17 +257,7 @@ func (d Draft) prepare(now time.Time) (prepared, error) {
 	if len(tags) > maxTags {
 		v.Add("tags", fmt.Sprintf("at most %d tags", maxTags))
 	}
-	if err := v.Err(); err != nil {
-		return prepared{}, err
-	}
-	r := renderer.Render(d.BodyMD)
-	d.Excerpt = strings.Join(strings.Fields(d.Excerpt), " ")
-	if d.Excerpt == "" {
-		d.Excerpt = markdown.Cut(r.FirstParagraph, 280)
-	} else {
-		d.Excerpt = markdown.Cut(d.Excerpt, maxExcerpt)
-	}
-	return prepared{Draft: d, html: r.HTML, text: r.Text, tags: tags}, nil
+	return tags
 }
 
 // Cursor marks a place in a newest-first list: the last item shown.

@@ -13,8 +13,9 @@ import (
 	"byline/internal/db"
 )
 
-// Version is an article's edit counter: a save names the version it
-// started from, and fails with a *Conflict if someone saved since.
+// Conflict is a save or step refused because someone saved the article
+// since: each names the version (the article's edit counter) it started
+// from.
 type Conflict struct {
 	Current Article // the article as the other person left it
 }
@@ -160,54 +161,16 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 	if version != 0 && version != cur.Version {
 		return Staff{}, &Conflict{Current: cur.Article}
 	}
-
 	now := s.now()
-	set, args := "", []any{id, cur.Version, now}
-	switch step {
-	case "submit":
-		if cur.Status != StatusDraft || cur.Trashed {
-			return Staff{}, ErrTransition
-		}
-		set = `status = 'pending', review_note = ''`
-	case "return":
-		if cur.Status != StatusPending {
-			return Staff{}, ErrTransition
-		}
-		if strings.TrimSpace(note) == "" {
-			return Staff{}, apperr.Field("note", "say what the writer should change")
-		}
-		set, args = `status = 'draft', review_note = $4`, append(args, strings.TrimSpace(note))
-	case "publish":
-		if cur.Trashed || cur.Status == StatusPublished {
-			return Staff{}, ErrTransition
-		}
-		status, at := StatusPublished, now
-		if !cur.PublishedAt.IsZero() && cur.PublishedAt.After(now) {
-			status, at = StatusScheduled, cur.PublishedAt
-		}
-		set, args = `status = $4, published_at = $5, review_note = ''`, append(args, string(status), at)
-	case "unpublish":
-		if cur.Status != StatusPublished && cur.Status != StatusScheduled {
-			return Staff{}, ErrTransition
-		}
-		set = `status = 'draft'`
-	case "trash":
-		if cur.Trashed {
-			return Staff{}, ErrTransition
-		}
-		set = `status = 'draft', trashed_at = $3`
-	case "restore":
-		if !cur.Trashed {
-			return Staff{}, ErrTransition
-		}
-		set = `trashed_at = NULL`
-	default:
-		return Staff{}, ErrTransition
+	set, extra, err := transition(cur, step, note, now)
+	if err != nil {
+		return Staff{}, err
 	}
 	if !May(by, &cur, step) {
 		return Staff{}, ErrForbidden
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		args := append([]any{id, cur.Version, now}, extra...)
 		res, err := tx.Exec(ctx, `UPDATE articles SET `+set+`, updated_at = $3, version = version + 1 WHERE id = $1 AND version = $2`, args...)
 		if err != nil {
 			return err
@@ -215,19 +178,7 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 		if k, _ := res.RowsAffected(); k == 0 {
 			return s.conflict(ctx, tx, id)
 		}
-		// Tags list an article by its date and status: keep them in step.
-		tags, err := tagIDs(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		var pub any
-		if err := tx.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = $1`, id).Scan(&pub); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE article_tags SET published_at = $2 WHERE article_id = $1`, id, pub); err != nil {
-			return err
-		}
-		if err := recountTags(ctx, tx, tags); err != nil {
+		if err := syncTags(ctx, tx, id); err != nil {
 			return err
 		}
 		if step == "publish" {
@@ -247,21 +198,76 @@ func (s *Store) Step(ctx context.Context, id int64, version int, step, note stri
 	return s.StaffByID(ctx, id)
 }
 
+// transition says what a step changes in an article as it is now: the SET
+// list of the update, whose $1 is the id, $2 the version and $3 the time,
+// and the values of its further parameters from $4. A step the article
+// cannot take is ErrTransition.
+func transition(cur Staff, step, note string, now time.Time) (string, []any, error) {
+	switch step {
+	case "submit":
+		if cur.Status != StatusDraft || cur.Trashed {
+			return "", nil, ErrTransition
+		}
+		return `status = 'pending', review_note = ''`, nil, nil
+	case "return":
+		if cur.Status != StatusPending {
+			return "", nil, ErrTransition
+		}
+		if strings.TrimSpace(note) == "" {
+			return "", nil, apperr.Field("note", "say what the writer should change")
+		}
+		return `status = 'draft', review_note = $4`, []any{strings.TrimSpace(note)}, nil
+	case "publish":
+		if cur.Trashed || cur.Status == StatusPublished {
+			return "", nil, ErrTransition
+		}
+		status, at := StatusPublished, now
+		if !cur.PublishedAt.IsZero() && cur.PublishedAt.After(now) {
+			status, at = StatusScheduled, cur.PublishedAt
+		}
+		return `status = $4, published_at = $5, review_note = ''`, []any{string(status), at}, nil
+	case "unpublish":
+		if cur.Status != StatusPublished && cur.Status != StatusScheduled {
+			return "", nil, ErrTransition
+		}
+		return `status = 'draft'`, nil, nil
+	case "trash":
+		if cur.Trashed {
+			return "", nil, ErrTransition
+		}
+		return `status = 'draft', trashed_at = $3`, nil, nil
+	case "restore":
+		if !cur.Trashed {
+			return "", nil, ErrTransition
+		}
+		return `trashed_at = NULL`, nil, nil
+	}
+	return "", nil, ErrTransition
+}
+
+// syncTags copies the article's publication time to its tag rows and
+// recounts its tags: tags list an article by its date and status.
+func syncTags(ctx context.Context, tx *db.Tx, id int64) error {
+	tags, err := tagIDs(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	var pub any
+	if err := tx.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = $1`, id).Scan(&pub); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE article_tags SET published_at = $2 WHERE article_id = $1`, id, pub); err != nil {
+		return err
+	}
+	return recountTags(ctx, tx, tags)
+}
+
 func tagIDs(ctx context.Context, tx *db.Tx, id int64) ([]int64, error) {
 	rows, err := tx.Query(ctx, `SELECT tag_id FROM article_tags WHERE article_id = $1`, id)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var t int64
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, db.Value[int64])
 }
 
 // StaffQuery selects articles for the newsroom's list.
@@ -281,45 +287,38 @@ func (s *Store) StaffList(ctx context.Context, q StaffQuery) ([]Staff, bool, err
 		q.Limit = 30
 	}
 	q.Page = max(q.Page, 1)
-	where, args := []string{}, []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var where db.Where
 	switch q.Status {
 	case "":
-		where = append(where, "a.trashed_at IS NULL")
+		where.Add("a.trashed_at IS NULL")
 	case "trashed":
-		where = append(where, "a.trashed_at IS NOT NULL")
+		where.Add("a.trashed_at IS NOT NULL")
 	default:
-		where = append(where, "a.trashed_at IS NULL", "a.status = "+arg(q.Status))
+		where.Add("a.trashed_at IS NULL")
+		where.Add("a.status = $1", q.Status)
 	}
 	if q.AuthorID > 0 {
-		where = append(where, "a.author_id = "+arg(q.AuthorID))
+		where.Add("a.author_id = $1", q.AuthorID)
 	}
 	if q.TagSlug != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.slug = "+arg(q.TagSlug)+")")
+		where.Add("EXISTS (SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.slug = $1)", q.TagSlug)
 	}
 	if t := strings.TrimSpace(q.Text); t != "" {
-		where = append(where, "lower(a.headline) LIKE "+arg("%"+strings.ToLower(t)+"%"))
+		where.Add(`lower(a.headline) LIKE $1 ESCAPE '\'`, db.Contains(strings.ToLower(t)))
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+summaryCols+`, a.version, a.trashed_at, a.review_note FROM articles a JOIN users u ON u.id = a.author_id
-		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY a.updated_at DESC, a.id DESC LIMIT %d OFFSET %d`, q.Limit+1, (q.Page-1)*q.Limit), args...)
+		`+where.SQL()+fmt.Sprintf(` ORDER BY a.updated_at DESC, a.id DESC LIMIT %d OFFSET %d`, q.Limit+1, (q.Page-1)*q.Limit), where.Args()...)
 	if err != nil {
 		return nil, false, fmt.Errorf("article: staff list: %w", err)
 	}
-	defer rows.Close()
-	var out []Staff
-	for rows.Next() {
+	out, err := db.Collect(rows, func(sc db.Scanner) (Staff, error) {
 		var st Staff
 		var trashed sql.NullTime
-		if err := scanSummary(rows, &st.Article, &st.Version, &trashed, &st.ReviewNote); err != nil {
-			return nil, false, err
-		}
+		err := scanSummary(sc, &st.Article, &st.Version, &trashed, &st.ReviewNote)
 		st.Trashed = trashed.Valid
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
+		return st, err
+	})
+	if err != nil {
 		return nil, false, err
 	}
 	more := len(out) > q.Limit
@@ -355,7 +354,7 @@ type Revision struct {
 
 const revCols = `r.id, r.article_id, r.version, r.headline, r.slug, r.body_md, r.excerpt, r.tags, r.status, r.published_at, COALESCE(u.display_name, ''), r.saved_at`
 
-func scanRevision(sc interface{ Scan(...any) error }) (Revision, error) {
+func scanRevision(sc db.Scanner) (Revision, error) {
 	var r Revision
 	var pub sql.NullTime
 	err := sc.Scan(&r.ID, &r.ArticleID, &r.Version, &r.Headline, &r.Slug, &r.BodyMD, &r.Excerpt, &r.Tags, &r.Status, &pub, &r.SavedBy, &r.SavedAt)

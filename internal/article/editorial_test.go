@@ -91,6 +91,12 @@ func TestNewsroom(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].ID != a.ID {
 			t.Fatalf("list: %+v %v", list, err)
 		}
+		// Typed text matches literally: "%" and "_" are not wildcards.
+		for _, text := range []string{"work%progress", "work_in"} {
+			if list, _, err := s.StaffList(ctx, StaffQuery{Text: text}); err != nil || len(list) != 0 {
+				t.Fatalf("%q found %d articles: %v", text, len(list), err)
+			}
+		}
 		if _, err := s.Step(ctx, a.ID, 0, "trash", "", editor); err != nil {
 			t.Fatal(err)
 		}

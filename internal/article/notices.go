@@ -63,7 +63,8 @@ func (s *Store) notices(ctx context.Context, tx *db.Tx, id int64, step, note str
 		}
 		editors, err := db.Collect(rows, func(sc db.Scanner) (editor, error) {
 			var e editor
-			return e, sc.Scan(&e.id, &e.email)
+			err := sc.Scan(&e.id, &e.email)
+			return e, err
 		})
 		if err != nil {
 			return fmt.Errorf("notice: editors: %w", err)

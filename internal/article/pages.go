@@ -79,13 +79,7 @@ const maxPageTitle = 120
 
 func (d PageInput) check() (PageInput, string, error) {
 	v := apperr.NewInvalid()
-	d.Title = strings.Join(strings.Fields(d.Title), " ")
-	switch n := utf8.RuneCountInString(d.Title); {
-	case n == 0:
-		v.Add("title", "a title is required")
-	case n > maxPageTitle:
-		v.Add("title", fmt.Sprintf("a title can be at most %d characters", maxPageTitle))
-	}
+	d.Title = title(v, "title", "a title", d.Title, maxPageTitle)
 	d.Slug = strings.TrimSpace(d.Slug)
 	if d.Slug == "" {
 		d.Slug = slug.Make(d.Title)

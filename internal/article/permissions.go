@@ -6,7 +6,7 @@ import (
 	"byline/internal/account"
 )
 
-// ErrForbidden: the person's role does not allow the step on this article.
+// ErrForbidden is a step the person's role does not allow on this article.
 var ErrForbidden = errors.New("article: your role does not allow this step")
 
 // May reports whether person p may take step on article a (nil: a new

@@ -92,17 +92,14 @@ func (s *Store) Search(ctx context.Context, query string, page int) (SearchPage,
 	if err != nil {
 		return res, fmt.Errorf("article: search %q: %w", query, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	res.Hits, err = db.Collect(rows, func(sc db.Scanner) (Hit, error) {
 		var h Hit
 		var snip string
-		if err := scanSummary(rows, &h.Article, &snip); err != nil {
-			return res, fmt.Errorf("article: search: %w", err)
-		}
+		err := scanSummary(sc, &h.Article, &snip)
 		h.Snippet = markSnippet(snip)
-		res.Hits = append(res.Hits, h)
-	}
-	if err := rows.Err(); err != nil {
+		return h, err
+	})
+	if err != nil {
 		return res, fmt.Errorf("article: search %q: %w", query, err)
 	}
 	if len(res.Hits) > SearchPerPage {

@@ -31,7 +31,7 @@ func visibleAt(n int) string { return strings.Replace(visible, "$1", fmt.Sprintf
 const summaryCols = `a.id, a.slug, a.headline, a.status, a.published_at, a.excerpt, a.created_at, a.updated_at, u.id, u.slug, u.display_name,
 	a.comment_count, a.comments_closed, COALESCE(a.featured_media_id, 0)`
 
-func scanSummary(sc interface{ Scan(...any) error }, a *Article, extra ...any) error {
+func scanSummary(sc db.Scanner, a *Article, extra ...any) error {
 	var pub sql.NullTime
 	dest := append([]any{&a.ID, &a.Slug, &a.Headline, &a.Status, &pub, &a.Excerpt, &a.CreatedAt, &a.UpdatedAt, &a.Author.ID, &a.Author.Slug, &a.Author.Name,
 		&a.CommentCount, &a.CommentsClosed, &a.FeaturedMediaID}, extra...)
@@ -44,7 +44,6 @@ func scanSummary(sc interface{ Scan(...any) error }, a *Article, extra ...any) e
 	return nil
 }
 
-// Create stores a new article. A taken slug is an *apperr.Invalid on "slug".
 // PublishDue turns scheduled articles whose time has come into published
 // ones and says how many. Readers already see them from that moment; the
 // change is for the caches: it moves the content counter, so every node
@@ -68,6 +67,7 @@ func (s *Store) PublishDue(ctx context.Context) (int64, error) {
 	return res.RowsAffected()
 }
 
+// Create stores a new article. A taken slug is an *apperr.Invalid on "slug".
 func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 	p, err := d.prepare(s.now())
 	if err != nil {
@@ -125,11 +125,7 @@ func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 // published is the article's publication time (nil for none), copied into
 // article_tags for the tag pages' index.
 func setTags(ctx context.Context, tx *db.Tx, articleID int64, published any, tags []Tag) error {
-	rows, err := tx.Query(ctx, `SELECT tag_id FROM article_tags WHERE article_id = $1`, articleID)
-	if err != nil {
-		return err
-	}
-	touched, err := db.Collect(rows, func(r db.Scanner) (id int64, err error) { return id, r.Scan(&id) })
+	touched, err := tagIDs(ctx, tx, articleID)
 	if err != nil {
 		return err
 	}
@@ -249,31 +245,27 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 		q.Limit = 10
 	}
 	q.Limit = min(q.Limit, 100)
-	args := []any{s.now()}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	now := s.now()
 	// A tag page walks article_tags' (tag, date) index; everything else
 	// walks articles' own date indexes. Either way the cost is the page's.
 	from, date, id := "articles a", "a.published_at", "a.id"
-	where := []string{visible}
+	var where db.Where
+	where.Add(visible, now)
 	if q.TagID > 0 {
 		from, date, id = "article_tags at JOIN articles a ON a.id = at.article_id", "at.published_at", "at.article_id"
-		where = append(where, "at.tag_id = "+arg(q.TagID), "at.published_at <= $1")
+		where.Add("at.tag_id = $1 AND at.published_at <= $2", q.TagID, now)
 	}
 	if q.AuthorID > 0 {
-		where = append(where, "a.author_id = "+arg(q.AuthorID))
+		where.Add("a.author_id = $1", q.AuthorID)
 	}
 	if !q.From.IsZero() {
-		where = append(where, date+" >= "+arg(q.From))
+		where.Add(date+" >= $1", q.From)
 	}
 	if !q.To.IsZero() {
-		where = append(where, date+" < "+arg(q.To))
+		where.Add(date+" < $1", q.To)
 	}
 	if q.Before != nil {
-		c := arg(q.Before.At)
-		where = append(where, "("+date+" < "+c+" OR ("+date+" = "+c+" AND "+id+" < "+arg(q.Before.ID)+"))")
+		where.Add("("+date+" < $1 OR ("+date+" = $1 AND "+id+" < $2))", q.Before.At, q.Before.ID)
 	}
 	cols := summaryCols
 	if q.WithBody {
@@ -281,29 +273,25 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+cols+`
 		FROM `+from+` JOIN users u ON u.id = a.author_id
-		WHERE `+strings.Join(where, " AND ")+`
+		`+where.SQL()+`
 		ORDER BY `+date+` DESC, `+id+` DESC
-		LIMIT `+fmt.Sprint(q.Limit+1), args...)
+		LIMIT `+fmt.Sprint(q.Limit+1), where.Args()...)
 	if err != nil {
 		return Page{}, fmt.Errorf("article: list: %w", err)
 	}
-	defer rows.Close()
 	var p Page
-	for rows.Next() {
+	p.Articles, err = db.Collect(rows, func(sc db.Scanner) (Article, error) {
 		var a Article
 		var extra []any
 		if q.WithBody {
 			extra = append(extra, &a.BodyHTML)
 		}
-		if err := scanSummary(rows, &a, extra...); err != nil {
-			return Page{}, fmt.Errorf("article: list: %w", err)
-		}
-		p.Articles = append(p.Articles, a)
-	}
-	if err := rows.Err(); err != nil {
+		err := scanSummary(sc, &a, extra...)
+		return a, err
+	})
+	if err != nil {
 		return Page{}, fmt.Errorf("article: list: %w", err)
 	}
-	rows.Close()
 	if len(p.Articles) > q.Limit {
 		p.Articles = p.Articles[:q.Limit]
 		last := p.Articles[q.Limit-1]
@@ -328,16 +316,15 @@ func (s *Store) Tags(ctx context.Context, limit int) ([]Tag, error) {
 	if err != nil {
 		return nil, fmt.Errorf("article: tags: %w", err)
 	}
-	defer rows.Close()
-	var out []Tag
-	for rows.Next() {
+	out, err := db.Collect(rows, func(sc db.Scanner) (Tag, error) {
 		var t Tag
-		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &t.Count); err != nil {
-			return nil, fmt.Errorf("article: tags: %w", err)
-		}
-		out = append(out, t)
+		err := sc.Scan(&t.ID, &t.Slug, &t.Name, &t.Count)
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("article: tags: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // recountTags refreshes the stored counts of the given tags: published and

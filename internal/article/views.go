@@ -95,16 +95,11 @@ func (s *Store) MostRead(ctx context.Context, from time.Time, loc *time.Location
 	if err != nil {
 		return nil, fmt.Errorf("article: most read: %w", err)
 	}
-	defer rows.Close()
-	var out []Read
-	for rows.Next() {
+	return db.Collect(rows, func(sc db.Scanner) (Read, error) {
 		var r Read
-		if err := scanSummary(rows, &r.Article, &r.Views); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		err := scanSummary(sc, &r.Article, &r.Views)
+		return r, err
+	})
 }
 
 // PublishedPerWeek counts articles published in each of the weeks (Monday

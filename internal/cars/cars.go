@@ -117,45 +117,47 @@ func (s *Store) load(ctx context.Context) (*Catalogue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cars: makes: %w", err)
 	}
-	byID := map[int64]*Make{}
-	for rows.Next() {
+	cat.Makes, err = db.Collect(rows, func(sc db.Scanner) (*Make, error) {
 		m := &Make{}
-		if err := rows.Scan(&m.ID, &m.Slug, &m.Name, &m.Country); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		cat.Makes = append(cat.Makes, m)
-		byID[m.ID], cat.bySlug[m.Slug] = m, m
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
+		err := sc.Scan(&m.ID, &m.Slug, &m.Name, &m.Country)
+		return m, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("cars: makes: %w", err)
 	}
-	rows.Close()
+	byID := map[int64]*Make{}
+	for _, m := range cat.Makes {
+		byID[m.ID], cat.bySlug[m.Slug] = m, m
+	}
 	rows, err = s.db.Query(ctx, `SELECT id, make_id, slug, name, body_style, year_from, year_to, price_min, price_max, specs, trims, COALESCE(media_id, 0) FROM models ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("cars: models: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	models, err := db.Collect(rows, func(sc db.Scanner) (*Model, error) {
 		m := &Model{}
 		var specs, trims string
-		if err := rows.Scan(&m.ID, &m.MakeID, &m.Slug, &m.Name, &m.BodyStyle, &m.YearFrom, &m.YearTo, &m.PriceMin, &m.PriceMax, &specs, &trims, &m.MediaID); err != nil {
+		if err := sc.Scan(&m.ID, &m.MakeID, &m.Slug, &m.Name, &m.BodyStyle, &m.YearFrom, &m.YearTo, &m.PriceMin, &m.PriceMax, &specs, &trims, &m.MediaID); err != nil {
 			return nil, err
 		}
+		m.Specs = parseSpecs(specs)
+		if trims != "" {
+			m.Trims = strings.Split(trims, "|")
+		}
+		return m, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range models {
 		mk := byID[m.MakeID]
 		if mk == nil {
 			continue
 		}
 		m.Make = mk
-		m.Specs = parseSpecs(specs)
-		if trims != "" {
-			m.Trims = strings.Split(trims, "|")
-		}
 		mk.Models = append(mk.Models, m)
 		cat.byID[m.ID] = m
 	}
-	return cat, rows.Err()
+	return cat, nil
 }
 
 // parseSpecs reads "Label: value" lines.

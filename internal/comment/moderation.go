@@ -59,25 +59,23 @@ type Filter struct {
 // Find returns the comments of a filtered moderation list, newest first,
 // each with its reports.
 func (s *Store) Find(ctx context.Context, f Filter, limit int) ([]Queued, error) {
-	where, ok := queueWhere[f.Queue]
+	queue, ok := queueWhere[f.Queue]
 	if !ok {
 		return nil, apperr.Field("queue", "unknown queue")
 	}
-	args := []any{}
+	var where db.Where
+	where.Add(queue)
 	if f.Before > 0 {
-		args = append(args, f.Before)
-		where += fmt.Sprintf(" AND c.id < $%d", len(args))
+		where.Add("c.id < $1", f.Before)
 	}
-	if words := strings.Fields(strings.ToLower(f.Search)); len(words) > 0 {
-		for _, w := range words[:min(len(words), 8)] {
-			args = append(args, "%"+likeEscaper.Replace(w)+"%")
-			n := len(args)
-			where += fmt.Sprintf(` AND (lower(c.body_text) LIKE $%d ESCAPE '\' OR lower(u.display_name) LIKE $%d ESCAPE '\' OR lower(a.headline) LIKE $%d ESCAPE '\')`, n, n, n)
-		}
+	words := strings.Fields(strings.ToLower(f.Search))
+	for _, w := range words[:min(len(words), 8)] {
+		where.Add(`(lower(c.body_text) LIKE $1 ESCAPE '\' OR lower(u.display_name) LIKE $1 ESCAPE '\' OR lower(a.headline) LIKE $1 ESCAPE '\')`,
+			db.Contains(w))
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+cols+`, a.headline, a.slug, a.published_at
 		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
-		WHERE `+where+` ORDER BY c.id DESC LIMIT `+fmt.Sprint(min(max(limit, 1), 200)), args...)
+		`+where.SQL()+` ORDER BY c.id DESC LIMIT `+fmt.Sprint(min(max(limit, 1), 200)), where.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("comment: queue %s: %w", f.Queue, err)
 	}
@@ -97,9 +95,6 @@ func (s *Store) Find(ctx context.Context, f Filter, limit int) ([]Queued, error)
 	}
 	return out, s.attachReports(ctx, out)
 }
-
-// likeEscaper makes typed text match literally in a LIKE pattern.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // attachReports reads the reports of the listed comments in one query.
 func (s *Store) attachReports(ctx context.Context, list []Queued) error {
@@ -178,55 +173,82 @@ func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID i
 			if err != nil {
 				return apperr.ErrNotFound
 			}
-			counted := c.Status == StatusVisible && !c.Deleted()
-			willCount := to == StatusVisible && !c.Deleted()
-			if c.Depth == 0 {
-				// Top-level comments are threads whether deleted or not.
-				if d := b2i(to == StatusVisible) - b2i(c.Status == StatusVisible); d != 0 {
-					if _, err := tx.Exec(ctx, `UPDATE articles SET comment_threads = comment_threads + $2 WHERE id = $1`, c.ArticleID, d); err != nil {
-						return err
-					}
-				}
-			}
-			reports := c.Reports
-			if act == ActApprove || act == ActRestore {
-				reports = 0
-			}
-			if _, err := tx.Exec(ctx, `UPDATE comments SET status = $2, reports = $3 WHERE id = $1`, id, string(to), reports); err != nil {
+			if err := recount(ctx, tx, c, to); err != nil {
 				return err
 			}
-			if act == ActApprove || act == ActRestore {
-				if _, err := tx.Exec(ctx, `DELETE FROM comment_reports WHERE comment_id = $1`, id); err != nil {
-					return err
-				}
-			}
-			if delta := b2i(willCount) - b2i(counted); delta != 0 {
-				if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1`, c.ArticleID, delta); err != nil {
-					return err
-				}
+			if err := setStatus(ctx, tx, c, act, to); err != nil {
+				return err
 			}
 			if err := event(ctx, tx, id, actorID, string(act), note, now); err != nil {
 				return err
 			}
-			if willCount && c.ParentID > 0 {
+			if to == StatusVisible && !c.Deleted() && c.ParentID > 0 {
 				if err := s.notifyOnce(ctx, tx, site, c); err != nil {
 					return err
 				}
 			}
-			// The spam filter learns from the verdict.
-			label := map[Action]string{ActSpam: "spam", ActApprove: "ham", ActRestore: "ham"}[act]
-			if label != "" {
-				var text, prev string
-				if err := tx.QueryRow(ctx, `SELECT body_text, spam_label FROM comments WHERE id = $1`, id).Scan(&text, &prev); err != nil {
-					return err
-				}
-				if err := learn(ctx, tx, id, text, prev, label); err != nil {
-					return err
-				}
+			if err := learnVerdict(ctx, tx, id, act); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+// recount keeps the article's stored counts right as c moves to status to.
+func recount(ctx context.Context, tx *db.Tx, c Comment, to Status) error {
+	if c.Depth == 0 {
+		// Top-level comments are threads whether deleted or not.
+		if d := b2i(to == StatusVisible) - b2i(c.Status == StatusVisible); d != 0 {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_threads = comment_threads + $2 WHERE id = $1`, c.ArticleID, d); err != nil {
+				return err
+			}
+		}
+	}
+	counted := c.Status == StatusVisible && !c.Deleted()
+	willCount := to == StatusVisible && !c.Deleted()
+	if delta := b2i(willCount) - b2i(counted); delta != 0 {
+		if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1`, c.ArticleID, delta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setStatus moves c to status to; approving or restoring it answers its
+// reports, which are then forgotten.
+func setStatus(ctx context.Context, tx *db.Tx, c Comment, act Action, to Status) error {
+	cleared := act == ActApprove || act == ActRestore
+	reports := c.Reports
+	if cleared {
+		reports = 0
+	}
+	if _, err := tx.Exec(ctx, `UPDATE comments SET status = $2, reports = $3 WHERE id = $1`, c.ID, string(to), reports); err != nil {
+		return err
+	}
+	if cleared {
+		if _, err := tx.Exec(ctx, `DELETE FROM comment_reports WHERE comment_id = $1`, c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verdicts are what the spam filter learns from a moderator's action.
+var verdicts = map[Action]string{ActSpam: "spam", ActApprove: "ham", ActRestore: "ham"}
+
+// learnVerdict teaches the spam filter the comment's text as spam or ham,
+// if the action says which.
+func learnVerdict(ctx context.Context, tx *db.Tx, id int64, act Action) error {
+	label := verdicts[act]
+	if label == "" {
+		return nil
+	}
+	var text, prev string
+	if err := tx.QueryRow(ctx, `SELECT body_text, spam_label FROM comments WHERE id = $1`, id).Scan(&text, &prev); err != nil {
+		return err
+	}
+	return learn(ctx, tx, id, text, prev, label)
 }
 
 func b2i(b bool) int {
@@ -315,16 +337,11 @@ func (s *Store) History(ctx context.Context, id int64) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
+	return db.Collect(rows, func(sc db.Scanner) (Event, error) {
 		var e Event
-		if err := rows.Scan(&e.Actor, &e.Action, &e.Note, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&e.Actor, &e.Action, &e.Note, &e.CreatedAt)
+		return e, err
+	})
 }
 
 // Ban stops a person commenting until the given time (zero lifts it).

@@ -75,29 +75,10 @@ func tokens(text string) []string {
 // spamScore is the probability, from 0 to 1, that text is spam, or -1 when
 // the filter has not learned enough to say.
 func spamScore(ctx context.Context, q db.Querier, text string) (float64, error) {
-	var spamDocs, hamDocs int
-	rows, err := q.Query(ctx, `SELECT label, docs FROM spam_totals`)
+	spamDocs, hamDocs, err := spamTotals(ctx, q)
 	if err != nil {
 		return -1, err
 	}
-	for rows.Next() {
-		var label string
-		var n int
-		if err := rows.Scan(&label, &n); err != nil {
-			rows.Close()
-			return -1, err
-		}
-		if label == "spam" {
-			spamDocs = n
-		} else {
-			hamDocs = n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return -1, err
-	}
-	rows.Close()
 	if spamDocs < minTraining || hamDocs < minTraining {
 		return -1, nil
 	}
@@ -108,41 +89,79 @@ func spamScore(ctx context.Context, q db.Querier, text string) (float64, error) 
 	if len(toks) > 500 {
 		toks = toks[:500]
 	}
+	counts, err := tokenCounts(ctx, q, toks)
+	if err != nil {
+		return -1, err
+	}
+	// Each known token's spamminess, smoothed toward 0.5 when rarely seen
+	// (Robinson's method), then the most telling ones combined.
+	var probs []float64
+	for _, c := range counts {
+		ps := float64(c.spam) / float64(spamDocs)
+		ph := float64(c.ham) / float64(hamDocs)
+		if ps+ph == 0 {
+			continue
+		}
+		p := ps / (ps + ph)
+		n := float64(c.spam + c.ham)
+		const strength, prior = 1.0, 0.5
+		probs = append(probs, (strength*prior+n*p)/(strength+n))
+	}
+	if len(probs) == 0 {
+		return 0.5, nil
+	}
+	return combine(probs), nil
+}
+
+// spamTotals is how many comments the filter has learned as spam and as ham.
+func spamTotals(ctx context.Context, q db.Querier) (spamDocs, hamDocs int, err error) {
+	rows, err := q.Query(ctx, `SELECT label, docs FROM spam_totals`)
+	if err != nil {
+		return 0, 0, err
+	}
+	type total struct {
+		label string
+		docs  int
+	}
+	totals, err := db.Collect(rows, func(sc db.Scanner) (total, error) {
+		var t total
+		err := sc.Scan(&t.label, &t.docs)
+		return t, err
+	})
+	for _, t := range totals {
+		if t.label == "spam" {
+			spamDocs = t.docs
+		} else {
+			hamDocs = t.docs
+		}
+	}
+	return spamDocs, hamDocs, err
+}
+
+// tokenCount is how often a token was seen in spam and in ham.
+type tokenCount struct{ spam, ham int }
+
+// tokenCounts are the counts of those of toks the filter knows.
+func tokenCounts(ctx context.Context, q db.Querier, toks []string) ([]tokenCount, error) {
 	args := make([]any, len(toks))
 	marks := make([]string, len(toks))
 	for i, t := range toks {
 		args[i] = t
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	rows, err = q.Query(ctx, `SELECT spam, ham FROM spam_tokens WHERE token IN (`+strings.Join(marks, ",")+`)`, args...)
+	rows, err := q.Query(ctx, `SELECT spam, ham FROM spam_tokens WHERE token IN (`+strings.Join(marks, ",")+`)`, args...)
 	if err != nil {
-		return -1, err
+		return nil, err
 	}
-	defer rows.Close()
-	// Each known token's spamminess, smoothed toward 0.5 when rarely seen
-	// (Robinson's method), then the most telling ones combined.
-	var probs []float64
-	for rows.Next() {
-		var s, h int
-		if err := rows.Scan(&s, &h); err != nil {
-			return -1, err
-		}
-		ps := float64(s) / float64(spamDocs)
-		ph := float64(h) / float64(hamDocs)
-		if ps+ph == 0 {
-			continue
-		}
-		p := ps / (ps + ph)
-		n := float64(s + h)
-		const strength, prior = 1.0, 0.5
-		probs = append(probs, (strength*prior+n*p)/(strength+n))
-	}
-	if err := rows.Err(); err != nil {
-		return -1, err
-	}
-	if len(probs) == 0 {
-		return 0.5, nil
-	}
+	return db.Collect(rows, func(sc db.Scanner) (tokenCount, error) {
+		var c tokenCount
+		err := sc.Scan(&c.spam, &c.ham)
+		return c, err
+	})
+}
+
+// combine is the spam probability the most telling of probs give together.
+func combine(probs []float64) float64 {
 	sort.Slice(probs, func(i, j int) bool { return math.Abs(probs[i]-0.5) > math.Abs(probs[j]-0.5) })
 	if len(probs) > interesting {
 		probs = probs[:interesting]
@@ -154,7 +173,7 @@ func spamScore(ctx context.Context, q db.Querier, text string) (float64, error) 
 		logSpam += math.Log(p)
 		logHam += math.Log(1 - p)
 	}
-	return 1 / (1 + math.Exp(logHam-logSpam)), nil
+	return 1 / (1 + math.Exp(logHam-logSpam))
 }
 
 // train counts text as spam or ham (delta +1), or takes a count back (-1).

@@ -54,7 +54,7 @@ type Posted struct {
 const cols = `c.id, c.article_id, COALESCE(c.parent_id, 0), c.thread_id, c.depth, c.author_id, u.slug, u.display_name,
 	c.body_md, c.body_html, c.status, c.deleted_at, c.edited_at, c.up, c.down, c.reports, c.created_at`
 
-func scan(sc interface{ Scan(...any) error }, c *Comment, extra ...any) error {
+func scan(sc db.Scanner, c *Comment, extra ...any) error {
 	var deleted, edited *time.Time
 	dest := append([]any{&c.ID, &c.ArticleID, &c.ParentID, &c.ThreadID, &c.Depth, &c.Author.ID, &c.Author.Slug, &c.Author.Name,
 		&c.BodyMD, &c.BodyHTML, &c.Status, &deleted, &edited, &c.Up, &c.Down, &c.Reports, &c.CreatedAt}, extra...)
@@ -87,144 +87,242 @@ func pad(id int64) string { return fmt.Sprintf("%010d", id) }
 // Sending the same text again within ten minutes stores nothing and returns
 // the first one, so a double submission is never a second comment.
 func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
-	md, html, text, links, err := render(n.Body)
+	d, err := s.newDraft(n, rules)
 	if err != nil {
 		return Posted{}, err
 	}
-	if !rules.Open {
-		return Posted{}, ErrClosed
-	}
-	if w := matchWord(md, rules.BlockWords); w != "" {
-		return Posted{}, apperr.Field("body", fmt.Sprintf("this site does not accept comments with the word %q", w))
-	}
-	now := s.now()
-	if !n.At.IsZero() {
-		now = n.At
-	}
 	var out Posted
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		// The article must be public and open.
-		var published time.Time
-		var closed bool
-		var status string
-		err := tx.QueryRow(ctx, `SELECT status, published_at, comments_closed FROM articles WHERE id = $1`, n.ArticleID).Scan(&status, &published, &closed)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("comment: article %d: %w", n.ArticleID, err)
-		}
-		if err != nil || (status != "published" && status != "scheduled") || published.After(now) {
-			return apperr.ErrNotFound
-		}
-		if rules.ClosedFor(closed, published, now) {
-			return ErrClosed
-		}
-		var banned *time.Time
-		if err := tx.QueryRow(ctx, `SELECT banned_until FROM users WHERE id = $1`, n.AuthorID).Scan(&banned); err != nil {
-			return db.MapError(tx.Engine(), err)
-		}
-		if banned != nil && banned.After(now) {
-			return ErrBanned
-		}
-		// A double submission (the same text as one of the author's last
-		// comments on this article, within ten minutes) returns that comment.
-		// Only the author's twenty newest are compared, so the check costs
-		// the same for a prolific commenter.
-		var dup int64
-		err = tx.QueryRow(ctx, `SELECT id FROM (SELECT id, article_id, body_md FROM comments
-				WHERE author_id = $1 AND created_at > $2 ORDER BY created_at DESC, id DESC LIMIT 20) recent
-			WHERE article_id = $3 AND body_md = $4 LIMIT 1`, n.AuthorID, now.Add(-10*time.Minute), n.ArticleID, md).Scan(&dup)
-		switch {
-		case err == nil:
-			c, err := s.getTx(ctx, tx, dup)
-			out = Posted{Comment: c, Duplicate: true}
-			return err
-		case !errors.Is(err, sql.ErrNoRows):
-			// Anything else failed the transaction (on PostgreSQL every
-			// later statement would only say it was aborted).
-			return fmt.Errorf("comment: duplicate check: %w", err)
-		}
-		if rules.PerMinute > 0 {
-			var recent int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND created_at > $2`, n.AuthorID, now.Add(-time.Minute)).Scan(&recent); err != nil {
-				return err
-			}
-			if recent >= rules.PerMinute {
-				return apperr.Field("body", "you are commenting very fast; please wait a minute and send it again")
-			}
-		}
-		depth, thread, path := 0, int64(0), ""
-		if n.ParentID > 0 {
-			var pArticle int64
-			var pStatus string
-			var pDeleted *time.Time
-			err := tx.QueryRow(ctx, `SELECT article_id, status, deleted_at, depth, thread_id, path FROM comments WHERE id = $1`, n.ParentID).
-				Scan(&pArticle, &pStatus, &pDeleted, &depth, &thread, &path)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("comment: parent %d: %w", n.ParentID, err)
-			}
-			if err != nil || pArticle != n.ArticleID || pStatus != string(StatusVisible) || pDeleted != nil {
-				return apperr.Field("parent", "you can only reply to a comment that is shown on this article")
-			}
-			depth++
-		}
-		held, score := "", 0.0
-		if !n.Trusted {
-			if held, err = s.holdReason(ctx, tx, n.AuthorID, md, links, rules); err != nil {
-				return err
-			}
-			if score, err = spamScore(ctx, tx, text); err != nil {
-				return err
-			}
-			if held == "" && score > SpamThreshold {
-				held = fmt.Sprintf("likely spam (%.2f)", score)
-			}
-		}
-		st := StatusVisible
-		if held != "" {
-			st = StatusPending
-		}
-		var parent any
-		if n.ParentID > 0 {
-			parent = n.ParentID
-		}
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, ip, spam_score, created_at, reply_notified)
-			VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			n.ArticleID, parent, depth, n.AuthorID, md, html, text, string(st), n.IP, score, now, st == StatusVisible).Scan(&id); err != nil {
+		if err := checkArticle(ctx, tx, d, rules); err != nil {
 			return err
 		}
-		if thread == 0 {
-			thread, path = id, pad(id)
-		} else {
-			path += "." + pad(id)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET thread_id = $2, path = $3 WHERE id = $1`, id, thread, path); err != nil {
+		if err := checkBanned(ctx, tx, d); err != nil {
 			return err
 		}
-		if st == StatusVisible {
-			if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + 1, comment_threads = comment_threads + $2 WHERE id = $1`,
-				n.ArticleID, b2i(depth == 0)); err != nil {
-				return err
-			}
+		if dup, found, err := s.duplicate(ctx, tx, d); found || err != nil {
+			out = dup
+			return err
 		}
-		if st == StatusVisible && n.ParentID > 0 {
-			if err := s.notifyReply(ctx, tx, n.Site, n.ParentID, id, n.AuthorID, n.AuthorName, text); err != nil {
-				return err
-			}
+		if err := checkPace(ctx, tx, d, rules); err != nil {
+			return err
 		}
-		if held != "" {
-			// Only holds need a history line; posting is the comment itself.
-			if err := event(ctx, tx, id, 0, "held", held, now); err != nil {
-				return err
-			}
+		if err := placeReply(ctx, tx, &d); err != nil {
+			return err
 		}
-		out = Posted{HeldFor: held, Comment: Comment{ID: id, ArticleID: n.ArticleID, ParentID: n.ParentID, ThreadID: thread, Depth: depth,
-			Author: Author{ID: n.AuthorID, Name: n.AuthorName}, BodyMD: md, BodyHTML: html, Status: st, CreatedAt: now.UTC()}}
-		return nil
+		if err := s.judge(ctx, tx, &d, rules); err != nil {
+			return err
+		}
+		c, err := s.insert(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		out = Posted{HeldFor: d.held, Comment: c}
+		return s.announce(ctx, tx, d, c)
 	})
 	if err != nil {
 		return Posted{}, err
 	}
 	return out, nil
+}
+
+// draft is a comment on its way in: what was sent, rendered, and what the
+// steps of Post learn about it.
+type draft struct {
+	New
+	md, html, text string
+	links          int
+	at             time.Time
+	// Where it goes: depth 0 and thread 0 for a new thread.
+	depth  int
+	thread int64
+	path   string // the parent's path for a reply
+	// What the rules say: why it is held ("" to show it), and how likely
+	// it is spam.
+	held  string
+	score float64
+}
+
+// newDraft renders a comment and applies the rules that need no database.
+func (s *Store) newDraft(n New, rules Rules) (draft, error) {
+	md, html, text, links, err := render(n.Body)
+	if err != nil {
+		return draft{}, err
+	}
+	if !rules.Open {
+		return draft{}, ErrClosed
+	}
+	if w := matchWord(md, rules.BlockWords); w != "" {
+		return draft{}, apperr.Field("body", fmt.Sprintf("this site does not accept comments with the word %q", w))
+	}
+	d := draft{New: n, md: md, html: html, text: text, links: links, at: s.now()}
+	if !n.At.IsZero() {
+		d.at = n.At
+	}
+	return d, nil
+}
+
+// checkArticle says whether the article is public and open to comments.
+func checkArticle(ctx context.Context, tx *db.Tx, d draft, rules Rules) error {
+	var published time.Time
+	var closed bool
+	var status string
+	err := tx.QueryRow(ctx, `SELECT status, published_at, comments_closed FROM articles WHERE id = $1`, d.ArticleID).Scan(&status, &published, &closed)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("comment: article %d: %w", d.ArticleID, err)
+	}
+	if err != nil || (status != "published" && status != "scheduled") || published.After(d.at) {
+		return apperr.ErrNotFound
+	}
+	if rules.ClosedFor(closed, published, d.at) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// checkBanned refuses an author banned at the time of the comment.
+func checkBanned(ctx context.Context, tx *db.Tx, d draft) error {
+	var banned *time.Time
+	if err := tx.QueryRow(ctx, `SELECT banned_until FROM users WHERE id = $1`, d.AuthorID).Scan(&banned); err != nil {
+		return db.MapError(tx.Engine(), err)
+	}
+	if banned != nil && banned.After(d.at) {
+		return ErrBanned
+	}
+	return nil
+}
+
+// duplicate finds a double submission: the same text as one of the
+// author's last comments on this article, within ten minutes. Only the
+// author's twenty newest are compared, so the check costs the same for a
+// prolific commenter.
+func (s *Store) duplicate(ctx context.Context, tx *db.Tx, d draft) (Posted, bool, error) {
+	var dup int64
+	err := tx.QueryRow(ctx, `SELECT id FROM (SELECT id, article_id, body_md FROM comments
+			WHERE author_id = $1 AND created_at > $2 ORDER BY created_at DESC, id DESC LIMIT 20) recent
+		WHERE article_id = $3 AND body_md = $4 LIMIT 1`, d.AuthorID, d.at.Add(-10*time.Minute), d.ArticleID, d.md).Scan(&dup)
+	switch {
+	case err == nil:
+		c, err := s.getTx(ctx, tx, dup)
+		return Posted{Comment: c, Duplicate: true}, true, err
+	case !errors.Is(err, sql.ErrNoRows):
+		// Anything else failed the transaction (on PostgreSQL every
+		// later statement would only say it was aborted).
+		return Posted{}, false, fmt.Errorf("comment: duplicate check: %w", err)
+	}
+	return Posted{}, false, nil
+}
+
+// checkPace refuses an author commenting faster than the rules allow. It
+// comes after the duplicate check, so a double submission is answered with
+// the first comment rather than refused.
+func checkPace(ctx context.Context, tx *db.Tx, d draft, rules Rules) error {
+	if rules.PerMinute <= 0 {
+		return nil
+	}
+	var recent int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND created_at > $2`, d.AuthorID, d.at.Add(-time.Minute)).Scan(&recent); err != nil {
+		return err
+	}
+	if recent >= rules.PerMinute {
+		return apperr.Field("body", "you are commenting very fast; please wait a minute and send it again")
+	}
+	return nil
+}
+
+// placeReply puts a reply under its parent, which must be shown on the
+// same article; a top-level comment stays at depth 0.
+func placeReply(ctx context.Context, tx *db.Tx, d *draft) error {
+	if d.ParentID <= 0 {
+		return nil
+	}
+	var pArticle int64
+	var pStatus string
+	var pDeleted *time.Time
+	err := tx.QueryRow(ctx, `SELECT article_id, status, deleted_at, depth, thread_id, path FROM comments WHERE id = $1`, d.ParentID).
+		Scan(&pArticle, &pStatus, &pDeleted, &d.depth, &d.thread, &d.path)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("comment: parent %d: %w", d.ParentID, err)
+	}
+	if err != nil || pArticle != d.ArticleID || pStatus != string(StatusVisible) || pDeleted != nil {
+		return apperr.Field("parent", "you can only reply to a comment that is shown on this article")
+	}
+	d.depth++
+	return nil
+}
+
+// judge applies the hold rules and the spam filter to an untrusted
+// author's comment.
+func (s *Store) judge(ctx context.Context, tx *db.Tx, d *draft, rules Rules) error {
+	if d.Trusted {
+		return nil
+	}
+	var err error
+	if d.held, err = s.holdReason(ctx, tx, d.AuthorID, d.md, d.links, rules); err != nil {
+		return err
+	}
+	if d.score, err = spamScore(ctx, tx, d.text); err != nil {
+		return err
+	}
+	if d.held == "" && d.score > SpamThreshold {
+		d.held = fmt.Sprintf("likely spam (%.2f)", d.score)
+	}
+	return nil
+}
+
+// status is where a judged draft goes: shown, or held for a moderator.
+func (d draft) status() Status {
+	if d.held != "" {
+		return StatusPending
+	}
+	return StatusVisible
+}
+
+// insert stores the comment and its place in its thread (the path needs
+// the new id).
+func (s *Store) insert(ctx context.Context, tx *db.Tx, d draft) (Comment, error) {
+	st := d.status()
+	var parent any
+	if d.ParentID > 0 {
+		parent = d.ParentID
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, ip, spam_score, created_at, reply_notified)
+		VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		d.ArticleID, parent, d.depth, d.AuthorID, d.md, d.html, d.text, string(st), d.IP, d.score, d.at, st == StatusVisible).Scan(&id); err != nil {
+		return Comment{}, err
+	}
+	thread, path := d.thread, d.path
+	if thread == 0 {
+		thread, path = id, pad(id)
+	} else {
+		path += "." + pad(id)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE comments SET thread_id = $2, path = $3 WHERE id = $1`, id, thread, path); err != nil {
+		return Comment{}, err
+	}
+	return Comment{ID: id, ArticleID: d.ArticleID, ParentID: d.ParentID, ThreadID: thread, Depth: d.depth,
+		Author: Author{ID: d.AuthorID, Name: d.AuthorName}, BodyMD: d.md, BodyHTML: d.html, Status: st, CreatedAt: d.at.UTC()}, nil
+}
+
+// announce does what a stored comment causes: a shown one is counted on
+// its article and a shown reply tells its parent's author; a held one
+// gets a history line (posting is the comment itself).
+func (s *Store) announce(ctx context.Context, tx *db.Tx, d draft, c Comment) error {
+	if c.Status == StatusVisible {
+		if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + 1, comment_threads = comment_threads + $2 WHERE id = $1`,
+			d.ArticleID, b2i(d.depth == 0)); err != nil {
+			return err
+		}
+	}
+	if c.Status == StatusVisible && d.ParentID > 0 {
+		if err := s.notifyReply(ctx, tx, d.Site, d.ParentID, c.ID, d.AuthorID, d.AuthorName, d.text); err != nil {
+			return err
+		}
+	}
+	if d.held != "" {
+		return event(ctx, tx, c.ID, 0, "held", d.held, d.at)
+	}
+	return nil
 }
 
 // holdReason says why a comment must wait for a moderator, or "".
@@ -436,17 +534,14 @@ func (s *Store) recent(ctx context.Context, where string, args []any, n int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("comment: recent: %w", err)
 	}
-	defer rows.Close()
-	var out []Recent
-	for rows.Next() {
+	return db.Collect(rows, func(sc db.Scanner) (Recent, error) {
 		var r Recent
 		var text string
-		if err := rows.Scan(&r.ID, &r.AuthorName, &r.AuthorSlug, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
-			return nil, err
+		if err := sc.Scan(&r.ID, &r.AuthorName, &r.AuthorSlug, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
+			return r, err
 		}
 		r.Excerpt = markdown.Cut(text, 60)
 		r.ArticleTitle = markdown.Cut(r.ArticleHeadline, 48)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }

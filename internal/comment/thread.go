@@ -106,16 +106,12 @@ func (s *Store) WholeThread(ctx context.Context, rootID int64, limit int) ([]Com
 	if err != nil {
 		return nil, fmt.Errorf("comment: thread %d: %w", rootID, err)
 	}
-	defer rows.Close()
-	var out []Comment
-	for rows.Next() {
+	out, err := db.Collect(rows, func(sc db.Scanner) (Comment, error) {
 		var c Comment
-		if err := scan(rows, &c, &c.ParentAuthor); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		err := scan(sc, &c, &c.ParentAuthor)
+		return c, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 || out[0].ID != rootID {

@@ -3,6 +3,8 @@ package country
 
 import "strings"
 
+//go:generate go run ./gen
+
 // Country is an ISO 3166-1 alpha-2 code and the name people know it by.
 type Country struct {
 	Code string

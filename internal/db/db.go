@@ -46,6 +46,7 @@ type DB struct {
 	where  string // for error messages: the file or host, never a password
 
 	queries atomic.Int64
+	trace   atomic.Pointer[func(query string)]
 
 	// Prepared statements on SQLite, whose driver would otherwise parse
 	// every query anew (pgx caches them itself): reads on the reader pool,
@@ -185,9 +186,27 @@ func (d *DB) Stats() map[string]sql.DBStats {
 // report queries per request.
 func (d *DB) QueryCount() int64 { return d.queries.Load() }
 
+// Trace hands every statement run from now on to fn (nil stops), for tests
+// that check what a page reads.
+func (d *DB) Trace(fn func(query string)) {
+	if fn == nil {
+		d.trace.Store(nil)
+		return
+	}
+	d.trace.Store(&fn)
+}
+
+// ran counts a statement, and traces it when asked to.
+func (d *DB) ran(query string) {
+	d.queries.Add(1)
+	if fn := d.trace.Load(); fn != nil {
+		(*fn)(query)
+	}
+}
+
 // Exec runs a statement that writes.
 func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	d.queries.Add(1)
+	d.ran(query)
 	if st := d.stmt(ctx, &d.writeStmts, d.write, query); st != nil {
 		return st.ExecContext(ctx, normArgs(args)...)
 	}
@@ -196,7 +215,7 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // Query runs a read-only query on the reader pool.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	d.queries.Add(1)
+	d.ran(query)
 	if st := d.stmt(ctx, &d.readStmts, d.read, query); st != nil {
 		return st.QueryContext(ctx, normArgs(args)...)
 	}
@@ -205,7 +224,7 @@ func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 // QueryRow runs a read-only single-row query on the reader pool.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	d.queries.Add(1)
+	d.ran(query)
 	if st := d.stmt(ctx, &d.readStmts, d.read, query); st != nil {
 		return st.QueryRowContext(ctx, normArgs(args)...)
 	}
@@ -330,7 +349,7 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	t.db.queries.Add(1)
+	t.db.ran(query)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, normArgs(args)...)
 	}
@@ -338,7 +357,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	t.db.queries.Add(1)
+	t.db.ran(query)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, normArgs(args)...)
 	}
@@ -346,7 +365,7 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	t.db.queries.Add(1)
+	t.db.ran(query)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, normArgs(args)...)
 	}

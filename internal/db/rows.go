@@ -25,6 +25,13 @@ func Collect[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) 
 	return out, rows.Err()
 }
 
+// Value scans a row of one column: db.Collect(rows, db.Value[int64]).
+func Value[T any](sc Scanner) (T, error) {
+	var v T
+	err := sc.Scan(&v)
+	return v, err
+}
+
 // CountBy runs a query of (key, count) rows, such as
 // SELECT status, count(*) ... GROUP BY status, into a map.
 func (d *DB) CountBy(ctx context.Context, query string, args ...any) (map[string]int, error) {
@@ -38,7 +45,8 @@ func (d *DB) CountBy(ctx context.Context, query string, args ...any) (map[string
 	}
 	rows, err := Collect(q, func(sc Scanner) (kv, error) {
 		var r kv
-		return r, sc.Scan(&r.k, &r.n)
+		err := sc.Scan(&r.k, &r.n)
+		return r, err
 	})
 	if err != nil {
 		return nil, err
@@ -98,7 +106,8 @@ func (d *DB) CountBucketsBy(ctx context.Context, from, col, key string, edges []
 	}
 	counts, err := Collect(rows, func(sc Scanner) (row, error) {
 		var r row
-		return r, sc.Scan(&r.bucket, &r.key, &r.n)
+		err := sc.Scan(&r.bucket, &r.key, &r.n)
+		return r, err
 	})
 	if err != nil {
 		return nil, err

@@ -106,20 +106,26 @@ func TestGenerate(t *testing.T) {
 			t.Fatal(err)
 		}
 		var articles, people, comments int
-		d.QueryRow(ctx, `SELECT count(*) FROM articles`).Scan(&articles)
-		d.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&people)
-		d.QueryRow(ctx, `SELECT count(*) FROM comments`).Scan(&comments)
+		for q, n := range map[string]*int{`SELECT count(*) FROM articles`: &articles, `SELECT count(*) FROM users`: &people, `SELECT count(*) FROM comments`: &comments} {
+			if err := d.QueryRow(ctx, q).Scan(n); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if articles < 300 || people < 1200 || comments < 6000 {
 			t.Fatalf("%d articles, %d people, %d comments", articles, people, comments)
 		}
 		// Stored counts agree with the rows, and threads read in order.
 		var wrong int
-		d.QueryRow(ctx, `SELECT count(*) FROM articles a WHERE a.comment_count <> (SELECT count(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'visible' AND c.deleted_at IS NULL)`).Scan(&wrong)
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM articles a WHERE a.comment_count <> (SELECT count(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'visible' AND c.deleted_at IS NULL)`).Scan(&wrong); err != nil {
+			t.Fatal(err)
+		}
 		if wrong != 0 {
 			t.Fatalf("%d articles with a wrong comment count", wrong)
 		}
 		var id int64
-		d.QueryRow(ctx, `SELECT id FROM articles WHERE slug = 'generated-story-7'`).Scan(&id)
+		if err := d.QueryRow(ctx, `SELECT id FROM articles WHERE slug = 'generated-story-7'`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
 		p, err := comment.NewStore(d).Thread(ctx, id, comment.SortOldest, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -133,8 +139,8 @@ func TestGenerate(t *testing.T) {
 		if _, err := article.NewStore(d).Create(ctx, article.Draft{Headline: "After generating", AuthorID: 1, BodyMD: "x", Status: article.StatusDraft}); err != nil {
 			t.Fatal(err)
 		}
-		if res, _ := article.NewStore(d).Search(ctx, "generated story engines", 1); len(res.Hits) == 0 {
-			t.Fatal("generated articles are not searchable")
+		if res, err := article.NewStore(d).Search(ctx, "generated story engines", 1); err != nil || len(res.Hits) == 0 {
+			t.Fatalf("generated articles are not searchable (%v)", err)
 		}
 	})
 }

@@ -29,154 +29,200 @@ func Generate(ctx context.Context, d *db.DB, size Size, progress func(what strin
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	rows, err := d.Query(ctx, `SELECT user_id FROM user_roles WHERE role = 'contributor' ORDER BY user_id`)
+	g := &generator{ctx: ctx, d: d, size: size, progress: progress, b: newBulk(d, ctx), now: time.Now().UTC()}
+	if err := g.start(); err != nil {
+		return err
+	}
+	if err := g.readers(); err != nil {
+		return err
+	}
+	if err := g.topics(); err != nil {
+		return err
+	}
+	if err := g.articles(); err != nil {
+		return err
+	}
+	return g.finish()
+}
+
+// generator writes a generated site: the steps of Generate, in order.
+type generator struct {
+	ctx      context.Context
+	d        *db.DB
+	size     Size
+	progress func(what string, done, total int)
+	b        *bulk
+	now      time.Time
+
+	contributors                          []int64
+	firstUser, firstArticle, firstComment int64 // the ids the new rows start from
+	tags                                  []int64
+}
+
+// start finds the demo's writers and the first free id of each table.
+func (g *generator) start() error {
+	rows, err := g.d.Query(g.ctx, `SELECT user_id FROM user_roles WHERE role = 'contributor' ORDER BY user_id`)
 	if err != nil {
 		return err
 	}
-	contributors, err := db.Collect(rows, func(r db.Scanner) (id int64, err error) { return id, r.Scan(&id) })
-	if err != nil {
+	if g.contributors, err = db.Collect(rows, db.Value[int64]); err != nil {
 		return err
 	}
-	if len(contributors) == 0 {
+	if len(g.contributors) == 0 {
 		return fmt.Errorf("generate: load the demo site first")
 	}
-	next := func(table string) (int64, error) {
-		var n int64
-		err := d.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+table).Scan(&n)
-		return n, err
-	}
-	firstUser, err := next("users")
-	if err != nil {
-		return err
-	}
-	firstArticle, err := next("articles")
-	if err != nil {
-		return err
-	}
-	firstComment, err := next("comments")
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC()
-	hash := passwordHash()
-
-	// Readers.
-	b := newBulk(d, ctx)
-	for i := 0; i < size.People; i++ {
-		id := firstUser + int64(i)
-		if err := b.add("users", "id, email, slug, display_name, country, bio, avatar_url, password_hash, email_verified_at, created_at, updated_at",
-			id, fmt.Sprintf("reader%d@large.example", i), fmt.Sprintf("reader-%d", i), fmt.Sprintf("Reader %d", i), "US", "", "", hash, now, now, now); err != nil {
+	for _, next := range []struct {
+		table string
+		id    *int64
+	}{{"users", &g.firstUser}, {"articles", &g.firstArticle}, {"comments", &g.firstComment}} {
+		if err := g.d.QueryRow(g.ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+next.table).Scan(next.id); err != nil {
 			return err
 		}
-		if err := b.add("user_roles", "user_id, role", id, "reader"); err != nil {
+	}
+	return nil
+}
+
+// readers writes the generated readers, all with the demo's password.
+func (g *generator) readers() error {
+	hash := passwordHash()
+	for i := 0; i < g.size.People; i++ {
+		id := g.firstUser + int64(i)
+		if err := g.b.add("users", "id, email, slug, display_name, country, bio, avatar_url, password_hash, email_verified_at, created_at, updated_at",
+			id, fmt.Sprintf("reader%d@large.example", i), fmt.Sprintf("reader-%d", i), fmt.Sprintf("Reader %d", i), "US", "", "", hash, g.now, g.now, g.now); err != nil {
+			return err
+		}
+		if err := g.b.add("user_roles", "user_id, role", id, "reader"); err != nil {
 			return err
 		}
 		if (i+1)%10000 == 0 {
-			progress("people", i+1, size.People)
+			g.progress("people", i+1, g.size.People)
 		}
 	}
-	if err := b.flush(); err != nil {
-		return err
-	}
+	return g.b.flush()
+}
 
-	// Tags.
-	tagIDs := make([]int64, 0, 200)
+// topics writes the 200 tags the articles are filed under.
+func (g *generator) topics() error {
+	g.tags = make([]int64, 0, 200)
 	for i := 0; i < 200; i++ {
 		var id int64
-		err := d.Tx(ctx, func(tx *db.Tx) error {
-			return tx.QueryRow(ctx, `INSERT INTO tags (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id`,
+		err := g.d.Tx(g.ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(g.ctx, `INSERT INTO tags (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id`,
 				fmt.Sprintf("topic-%d", i), fmt.Sprintf("Topic %d", i)).Scan(&id)
 		})
 		if err != nil {
 			return err
 		}
-		tagIDs = append(tagIDs, id)
+		g.tags = append(g.tags, id)
 	}
+	return nil
+}
 
-	// Articles, each followed by its comments.
-	body := "A generated story about **engines**, factories and the people who buy what they make.\n\n" +
+// The generated texts: every article and every comment says the same.
+const (
+	largeBody = "A generated story about **engines**, factories and the people who buy what they make.\n\n" +
 		"It has a second paragraph, so the page reads like an article, with a [link](https://example.com/)."
-	r := markdown.Article().Render(body)
-	cbody := "A generated comment with *some* words, as readers write them."
-	cr := markdown.Comment().Render(cbody)
+	largeComment = "A generated comment with *some* words, as readers write them."
+)
+
+// articles writes the articles, spread evenly over 2002 to 2011, each
+// followed by its comments. The comments fall on articles at random, from
+// a fixed seed, so every generated site is the same.
+func (g *generator) articles() error {
+	r := markdown.Article().Render(largeBody)
 	rng := rand.New(rand.NewPCG(42, 7))
-	perArticle := make([]int, size.Articles)
-	for i := 0; i < size.Comments; i++ {
-		perArticle[rng.IntN(size.Articles)]++
+	perArticle := make([]int, g.size.Articles)
+	for i := 0; i < g.size.Comments; i++ {
+		perArticle[rng.IntN(g.size.Articles)]++
 	}
 	start := time.Date(2002, 1, 1, 0, 0, 0, 0, time.UTC)
 	span := time.Date(2011, 12, 31, 0, 0, 0, 0, time.UTC).Sub(start)
-	commentID := firstComment
+	c := &discussion{g: g, rng: rng, next: g.firstComment, body: markdown.Comment().Render(largeComment)}
 	written := 0
-	for i := 0; i < size.Articles; i++ {
-		aid := firstArticle + int64(i)
-		published := start.Add(time.Duration(int64(span) / int64(size.Articles) * int64(i)))
+	for i := 0; i < g.size.Articles; i++ {
+		aid := g.firstArticle + int64(i)
+		published := start.Add(time.Duration(int64(span) / int64(g.size.Articles) * int64(i)))
 		n := perArticle[i]
 		roots := max(1, n*2/5)
 		if n == 0 {
 			roots = 0
 		}
-		if err := b.add("articles", "id, slug, headline, author_id, status, published_at, body_md, body_html, body_text, excerpt, created_at, updated_at, comment_count, comment_threads",
+		if err := g.b.add("articles", "id, slug, headline, author_id, status, published_at, body_md, body_html, body_text, excerpt, created_at, updated_at, comment_count, comment_threads",
 			aid, fmt.Sprintf("generated-story-%d", i), fmt.Sprintf("Generated story %d about engines and factories", i),
-			contributors[i%len(contributors)], "published", published, body, r.HTML, r.Text, r.FirstParagraph, published, published, n, roots); err != nil {
+			g.contributors[i%len(g.contributors)], "published", published, largeBody, r.HTML, r.Text, r.FirstParagraph, published, published, n, roots); err != nil {
 			return err
 		}
-		for _, t := range []int64{tagIDs[i%len(tagIDs)], tagIDs[(i*7+3)%len(tagIDs)]} {
-			if err := b.add("article_tags", "article_id, tag_id, published_at", aid, t, published); err != nil {
+		for _, t := range []int64{g.tags[i%len(g.tags)], g.tags[(i*7+3)%len(g.tags)]} {
+			if err := g.b.add("article_tags", "article_id, tag_id, published_at", aid, t, published); err != nil {
 				return err
 			}
 		}
-		type made struct {
-			id, thread int64
-			depth      int
-			path       string
-		}
-		var mine []made
-		for j := 0; j < n; j++ {
-			id := commentID
-			commentID++
-			m := made{id: id, thread: id, path: fmt.Sprintf("%010d", id)}
-			var parent any
-			if j >= roots {
-				p := mine[rng.IntN(len(mine))]
-				for p.depth >= 7 {
-					p = mine[rng.IntN(len(mine))]
-				}
-				m.thread, m.depth, m.path, parent = p.thread, p.depth+1, p.path+"."+m.path, p.id
-			}
-			mine = append(mine, m)
-			author := firstUser + int64(rng.IntN(max(size.People, 1)))
-			at := published.Add(time.Duration(j+1) * time.Minute)
-			if err := b.add("comments", "id, article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, created_at",
-				id, aid, parent, m.thread, m.depth, m.path, author, cbody, cr.HTML, cr.Text, "visible", at); err != nil {
-				return err
-			}
+		if err := c.write(aid, published, n, roots); err != nil {
+			return err
 		}
 		written += n
 		if (i+1)%1000 == 0 {
-			progress("articles and comments", written, size.Comments)
+			g.progress("articles and comments", written, g.size.Comments)
 		}
 	}
-	if err := b.flush(); err != nil {
+	return g.b.flush()
+}
+
+// discussion writes the comments of one article after another.
+type discussion struct {
+	g    *generator
+	rng  *rand.Rand
+	next int64 // the next comment's id
+	body markdown.Result
+}
+
+// write writes an article's n comments: roots threads, and replies to
+// comments before them at random, at most 8 deep.
+func (c *discussion) write(aid int64, published time.Time, n, roots int) error {
+	type made struct {
+		id, thread int64
+		depth      int
+		path       string
+	}
+	var mine []made
+	for j := 0; j < n; j++ {
+		id := c.next
+		c.next++
+		m := made{id: id, thread: id, path: fmt.Sprintf("%010d", id)}
+		var parent any
+		if j >= roots {
+			p := mine[c.rng.IntN(len(mine))]
+			for p.depth >= 7 {
+				p = mine[c.rng.IntN(len(mine))]
+			}
+			m.thread, m.depth, m.path, parent = p.thread, p.depth+1, p.path+"."+m.path, p.id
+		}
+		mine = append(mine, m)
+		author := c.g.firstUser + int64(c.rng.IntN(max(c.g.size.People, 1)))
+		at := published.Add(time.Duration(j+1) * time.Minute)
+		if err := c.g.b.add("comments", "id, article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, created_at",
+			id, aid, parent, m.thread, m.depth, m.path, author, largeComment, c.body.HTML, c.body.Text, "visible", at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish stores the tags' counts and sets the identity counters
+// PostgreSQL keeps, then has the planner look at the new tables.
+func (g *generator) finish() error {
+	if _, err := g.d.Exec(g.ctx, `UPDATE tags SET article_count = (SELECT count(*) FROM article_tags at WHERE at.tag_id = tags.id)`); err != nil {
 		return err
 	}
-	// Stored counts and the identity counters PostgreSQL keeps.
-	if _, err := d.Exec(ctx, `UPDATE tags SET article_count = (SELECT count(*) FROM article_tags at WHERE at.tag_id = tags.id)`); err != nil {
-		return err
-	}
-	if d.Engine == db.Postgres {
+	if g.d.Engine == db.Postgres {
 		for _, t := range []string{"users", "articles", "comments"} {
-			if _, err := d.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT max(id) FROM `+t+`))`); err != nil {
+			if _, err := g.d.Exec(g.ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT max(id) FROM `+t+`))`); err != nil {
 				return err
 			}
 		}
-		if _, err := d.Exec(ctx, `ANALYZE`); err != nil {
-			return err
-		}
-	} else if _, err := d.Exec(ctx, `ANALYZE`); err != nil {
-		return err
 	}
-	return nil
+	_, err := g.d.Exec(g.ctx, `ANALYZE`)
+	return err
 }
 
 // bulk writes rows many to a statement and many statements to a
@@ -223,6 +269,9 @@ func (b *bulk) statement(table string) error {
 	return b.one(table)
 }
 
+// one queues table's pending rows as one step of the transaction, in the
+// form that is quickest on the engine, and writes the transaction every
+// 100 steps.
 func (b *bulk) one(table string) error {
 	rows := b.pending[table]
 	if len(rows) == 0 {
@@ -230,34 +279,45 @@ func (b *bulk) one(table string) error {
 	}
 	b.pending[table] = nil
 	if b.d.Engine == db.SQLite {
-		// SQLite parses a statement slowly and runs it fast: one prepared
-		// single-row INSERT, run for every row, beats a long one parsed each time.
-		marks := make([]string, len(rows[0]))
-		for i := range marks {
-			marks[i] = fmt.Sprintf("$%d", i+1)
+		b.tx = append(b.tx, b.prepared(table, rows))
+	} else {
+		b.tx = append(b.tx, b.multiRow(table, rows))
+	}
+	if len(b.tx) >= 100 {
+		return b.write()
+	}
+	return nil
+}
+
+// prepared writes rows with one prepared single-row INSERT run for every
+// row: SQLite parses a statement slowly and runs it fast, so this beats a
+// long one parsed each time.
+func (b *bulk) prepared(table string, rows [][]any) func(*db.Tx, map[string]*sql.Stmt) error {
+	marks := make([]string, len(rows[0]))
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	query := "INSERT INTO " + table + " (" + b.cols[table] + ") VALUES (" + strings.Join(marks, ",") + ")"
+	return func(tx *db.Tx, stmts map[string]*sql.Stmt) error {
+		st := stmts[query]
+		if st == nil {
+			var err error
+			if st, err = tx.Prepare(b.ctx, query); err != nil {
+				return err
+			}
+			stmts[query] = st
 		}
-		query := "INSERT INTO " + table + " (" + b.cols[table] + ") VALUES (" + strings.Join(marks, ",") + ")"
-		b.tx = append(b.tx, func(tx *db.Tx, stmts map[string]*sql.Stmt) error {
-			st := stmts[query]
-			if st == nil {
-				var err error
-				if st, err = tx.Prepare(b.ctx, query); err != nil {
-					return err
-				}
-				stmts[query] = st
+		for _, row := range rows {
+			if _, err := st.ExecContext(b.ctx, row...); err != nil {
+				return err
 			}
-			for _, row := range rows {
-				if _, err := st.ExecContext(b.ctx, row...); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if len(b.tx) >= 100 {
-			return b.write()
 		}
 		return nil
 	}
+}
+
+// multiRow writes rows as one INSERT of many rows (PostgreSQL).
+func (b *bulk) multiRow(table string, rows [][]any) func(*db.Tx, map[string]*sql.Stmt) error {
 	var q strings.Builder
 	q.WriteString("INSERT INTO " + table + " (" + b.cols[table] + ") VALUES ")
 	var args []any
@@ -276,14 +336,10 @@ func (b *bulk) one(table string) error {
 		q.WriteByte(')')
 	}
 	query := q.String()
-	b.tx = append(b.tx, func(tx *db.Tx, _ map[string]*sql.Stmt) error {
+	return func(tx *db.Tx, _ map[string]*sql.Stmt) error {
 		_, err := tx.Exec(b.ctx, query, args...)
 		return err
-	})
-	if len(b.tx) >= 100 {
-		return b.write()
 	}
-	return nil
 }
 
 func (b *bulk) write() error {

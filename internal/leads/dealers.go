@@ -58,7 +58,7 @@ func (d Dealer) Sells(makeID int64) bool {
 
 const dealerCols = `d.id, d.name, d.street, d.city, d.region, d.postal, d.country, d.phone, d.lead_emails, d.coverage, d.daily_cap, d.active, d.adf_attachment, d.last_lead_at, d.created_at`
 
-func scanDealer(sc interface{ Scan(...any) error }) (Dealer, error) {
+func scanDealer(sc db.Scanner) (Dealer, error) {
 	var d Dealer
 	var emails, coverage string
 	var last *time.Time
@@ -76,20 +76,13 @@ func (s *Store) Dealers(ctx context.Context) ([]Dealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leads: dealers: %w", err)
 	}
-	var out []Dealer
-	idx := map[int64]int{}
-	for rows.Next() {
-		d, err := scanDealer(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		idx[d.ID] = len(out)
-		out = append(out, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, scanDealer)
+	if err != nil {
 		return nil, err
+	}
+	idx := make(map[int64]int, len(out))
+	for i, d := range out {
+		idx[d.ID] = i
 	}
 	rows, err = s.db.Query(ctx, `SELECT dealer_id, make_id FROM dealer_makes ORDER BY make_id`)
 	if err != nil {

@@ -36,7 +36,7 @@ const (
 	Duplicate = "duplicate" // the same person asked for the same model lately: not sent again
 )
 
-// Purchase time frames a buyer may choose.
+// Timeframes are the purchase time frames a buyer may choose.
 var Timeframes = []struct{ Value, Label string }{
 	{"now", "Within a week"},
 	{"month", "Within a month"},
@@ -170,6 +170,28 @@ func (s *Store) validate(ctx context.Context, r Request) (Lead, error) {
 		return Lead{}, err
 	}
 	l := Lead{MakeID: r.MakeID, ModelID: r.ModelID, Year: r.Year, Timeframe: r.Timeframe, IP: r.IP}
+	checkVehicle(cat, r, &l, v)
+	var okPostal bool
+	if l.Postal, l.Country, okPostal = NormalizePostal(r.Postal); !okPostal {
+		v.Add("postal", "enter a US ZIP code (12345) or a Canadian postal code (A1A 1A1)")
+	}
+	checkContact(r, &l, v)
+	if TimeframeLabel(r.Timeframe) == r.Timeframe {
+		v.Add("timeframe", "choose when you plan to buy")
+	}
+	l.Comments = strings.TrimSpace(r.Comments)
+	if utf8.RuneCountInString(l.Comments) > 2000 {
+		v.Add("comments", "comments can be at most 2,000 characters")
+	}
+	if !r.Consent {
+		v.Add("consent", "tick the box to let dealers contact you; without it we cannot send your request")
+	}
+	return l, v.Err()
+}
+
+// checkVehicle checks the make, model, year and trim against the catalogue
+// and names them in the lead.
+func checkVehicle(cat *cars.Catalogue, r Request, l *Lead, v *apperr.Invalid) {
 	m, ok := cat.Model(r.ModelID)
 	switch {
 	case r.MakeID == 0:
@@ -194,10 +216,11 @@ func (s *Store) validate(ctx context.Context, r Request) (Lead, error) {
 			}
 		}
 	}
-	var okPostal bool
-	if l.Postal, l.Country, okPostal = NormalizePostal(r.Postal); !okPostal {
-		v.Add("postal", "enter a US ZIP code (12345) or a Canadian postal code (A1A 1A1)")
-	}
+}
+
+// checkContact checks and tidies the shopper's name, address and phone
+// (kept as its digits).
+func checkContact(r Request, l *Lead, v *apperr.Invalid) {
 	l.FirstName, l.LastName = strings.Join(strings.Fields(r.FirstName), " "), strings.Join(strings.Fields(r.LastName), " ")
 	for _, f := range []struct{ field, val, what string }{{"first_name", l.FirstName, "first name"}, {"last_name", l.LastName, "last name"}} {
 		if n := utf8.RuneCountInString(f.val); n == 0 || n > 60 {
@@ -221,17 +244,6 @@ func (s *Store) validate(ctx context.Context, r Request) (Lead, error) {
 			l.Phone = digits
 		}
 	}
-	if TimeframeLabel(r.Timeframe) == r.Timeframe {
-		v.Add("timeframe", "choose when you plan to buy")
-	}
-	l.Comments = strings.TrimSpace(r.Comments)
-	if utf8.RuneCountInString(l.Comments) > 2000 {
-		v.Add("comments", "comments can be at most 2,000 characters")
-	}
-	if !r.Consent {
-		v.Add("consent", "tick the box to let dealers contact you; without it we cannot send your request")
-	}
-	return l, v.Err()
 }
 
 func makeName(cat *cars.Catalogue, id int64) string {
@@ -304,7 +316,7 @@ func (s *Store) route(ctx context.Context, tx *db.Tx, l Lead, p Provider, now ti
 	l.CreatedAt = now
 	l.Consent = ConsentText + " (agreed " + now.UTC().Format(time.RFC3339) + ")"
 	b := make([]byte, 16)
-	rand.Read(b)
+	rand.Read(b) // crypto/rand.Read never fails (it crashes the program first)
 	l.ThanksToken = hex.EncodeToString(b)
 	err := func() error {
 		already, err := s.recentDealers(ctx, tx, l, now)
@@ -315,60 +327,17 @@ func (s *Store) route(ctx context.Context, tx *db.Tx, l Lead, p Provider, now ti
 		if err != nil {
 			return err
 		}
-		// Those who have it already count first (they will call anyway),
-		// then fresh dealers in turn.
-		var chosen []Dealer
-		for _, d := range pick {
-			if already[d.ID] && len(chosen) < maxDealers {
-				chosen = append(chosen, d)
-			}
-		}
-		for _, d := range pick {
-			if !already[d.ID] && len(chosen) < maxDealers {
-				chosen = append(chosen, d)
-			}
-		}
-		l.Status = Unrouted
-		for _, d := range chosen {
-			if !already[d.ID] {
-				l.Status = Routed
-			} else if l.Status == Unrouted {
-				l.Status = Duplicate
-			}
-		}
+		chosen := choose(pick, already)
+		l.Status = statusFor(chosen, already)
 		if l.Status == Unrouted {
 			l.HeldReason = heldReason(l, covering)
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO leads (created_at, make_id, model_id, year, postal, country, first_name, last_name, email, phone,
-			timeframe, comments, consent, ip, status, thanks_token, held_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
-			now, l.MakeID, l.ModelID, l.Year, l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, l.Timeframe,
-			commentsWithTrim(l), l.Consent, l.IP, l.Status, l.ThanksToken, l.HeldReason).Scan(&l.ID)
-		if err != nil {
+		if l.ID, err = insertLead(ctx, tx, l); err != nil {
 			return err
 		}
 		for i, d := range chosen {
-			dl := Delivery{DealerID: d.ID, DealerName: d.Name, Duplicate: already[d.ID], CreatedAt: now}
-			var doc []byte
-			if !dl.Duplicate {
-				doc = ADF(l, d, p)
-				if err := CheckADF(doc); err != nil { // never send a dealer a document its CRM may refuse
-					return fmt.Errorf("lead %d for dealer %d: %w", l.ID, d.ID, err)
-				}
-				for _, m := range deliveryMails(l, d, p, doc) {
-					id, err := s.outbox.EnqueueID(ctx, tx, m)
-					if err != nil {
-						return err
-					}
-					dl.MessageIDs = append(dl.MessageIDs, id)
-				}
-				// Turns: a microsecond apart, so dealers chosen together
-				// keep their order and equals take turns.
-				if _, err := tx.Exec(ctx, `UPDATE dealers SET last_lead_at = $2 WHERE id = $1`, d.ID, now.Add(time.Duration(i)*time.Microsecond)); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO lead_deliveries (lead_id, dealer_id, message_id, duplicate, created_at, adf) VALUES ($1, $2, $3, $4, $5, $6)`,
-				l.ID, d.ID, strings.Join(dl.MessageIDs, " "), dl.Duplicate, now, string(doc)); err != nil {
+			dl, err := s.deliver(ctx, tx, l, d, already[d.ID], p, now, i)
+			if err != nil {
 				return err
 			}
 			l.Deliveries = append(l.Deliveries, dl)
@@ -381,6 +350,77 @@ func (s *Store) route(ctx context.Context, tx *db.Tx, l Lead, p Provider, now ti
 		return err
 	}()
 	return l, err
+}
+
+// choose picks up to maxDealers of the eligible dealers: those who have
+// the request already count first (they will call anyway), then fresh
+// dealers in turn.
+func choose(pick []Dealer, already map[int64]bool) []Dealer {
+	var chosen []Dealer
+	for _, d := range pick {
+		if already[d.ID] && len(chosen) < maxDealers {
+			chosen = append(chosen, d)
+		}
+	}
+	for _, d := range pick {
+		if !already[d.ID] && len(chosen) < maxDealers {
+			chosen = append(chosen, d)
+		}
+	}
+	return chosen
+}
+
+// statusFor is a lead's status once sent to chosen: routed if a dealer
+// gets it fresh, a duplicate if all had it already, else unrouted.
+func statusFor(chosen []Dealer, already map[int64]bool) string {
+	status := Unrouted
+	for _, d := range chosen {
+		if !already[d.ID] {
+			status = Routed
+		} else if status == Unrouted {
+			status = Duplicate
+		}
+	}
+	return status
+}
+
+// insertLead stores a routed lead and returns its id.
+func insertLead(ctx context.Context, tx *db.Tx, l Lead) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO leads (created_at, make_id, model_id, year, postal, country, first_name, last_name, email, phone,
+		timeframe, comments, consent, ip, status, thanks_token, held_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+		l.CreatedAt, l.MakeID, l.ModelID, l.Year, l.Postal, l.Country, l.FirstName, l.LastName, l.Email, l.Phone, l.Timeframe,
+		commentsWithTrim(l), l.Consent, l.IP, l.Status, l.ThanksToken, l.HeldReason).Scan(&id)
+	return id, err
+}
+
+// deliver records the lead's delivery to dealer d, the turn-th chosen. A
+// dealer who had it already is recorded only; any other is mailed the ADF
+// document and moves to the back of the queue.
+func (s *Store) deliver(ctx context.Context, tx *db.Tx, l Lead, d Dealer, duplicate bool, p Provider, now time.Time, turn int) (Delivery, error) {
+	dl := Delivery{DealerID: d.ID, DealerName: d.Name, Duplicate: duplicate, CreatedAt: now}
+	var doc []byte
+	if !dl.Duplicate {
+		doc = ADF(l, d, p)
+		if err := CheckADF(doc); err != nil { // never send a dealer a document its CRM may refuse
+			return dl, fmt.Errorf("lead %d for dealer %d: %w", l.ID, d.ID, err)
+		}
+		for _, m := range deliveryMails(l, d, p, doc) {
+			id, err := s.outbox.EnqueueID(ctx, tx, m)
+			if err != nil {
+				return dl, err
+			}
+			dl.MessageIDs = append(dl.MessageIDs, id)
+		}
+		// Turns: a microsecond apart, so dealers chosen together
+		// keep their order and equals take turns.
+		if _, err := tx.Exec(ctx, `UPDATE dealers SET last_lead_at = $2 WHERE id = $1`, d.ID, now.Add(time.Duration(turn)*time.Microsecond)); err != nil {
+			return dl, err
+		}
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO lead_deliveries (lead_id, dealer_id, message_id, duplicate, created_at, adf) VALUES ($1, $2, $3, $4, $5, $6)`,
+		l.ID, d.ID, strings.Join(dl.MessageIDs, " "), dl.Duplicate, now, string(doc))
+	return dl, err
 }
 
 // commentsWithTrim keeps the chosen trim with the comments, where the
@@ -419,16 +459,15 @@ func (s *Store) recentDealers(ctx context.Context, tx *db.Tx, l Lead, now time.T
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
+	ids, err := db.Collect(rows, db.Value[int64])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
 		out[id] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // lockDealers makes two requests routed at once on PostgreSQL take turns
@@ -453,20 +492,15 @@ func (s *Store) eligible(ctx context.Context, tx *db.Tx, l Lead, now time.Time) 
 	if err != nil {
 		return nil, 0, err
 	}
+	selling, err := db.Collect(rows, scanDealer)
+	if err != nil {
+		return nil, 0, err
+	}
 	var covering []Dealer
-	for rows.Next() {
-		d, err := scanDealer(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, err
-		}
+	for _, d := range selling {
 		if d.Covers(l.Postal) {
 			covering = append(covering, d)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
 	}
 	if len(covering) == 0 {
 		return nil, 0, nil
@@ -526,7 +560,7 @@ const leadCols = `l.id, l.created_at, l.make_id, l.model_id, mk.name, md.name, l
 
 const leadFrom = `leads l JOIN makes mk ON mk.id = l.make_id JOIN models md ON md.id = l.model_id`
 
-func scanLead(sc interface{ Scan(...any) error }) (Lead, error) {
+func scanLead(sc db.Scanner) (Lead, error) {
 	var l Lead
 	err := sc.Scan(&l.ID, &l.CreatedAt, &l.MakeID, &l.ModelID, &l.MakeName, &l.ModelName, &l.Year, &l.Postal, &l.Country, &l.FirstName, &l.LastName,
 		&l.Email, &l.Phone, &l.Timeframe, &l.Comments, &l.Consent, &l.IP, &l.Status, &l.ThanksToken, &l.HeldReason)
@@ -548,23 +582,21 @@ func (s *Store) one(ctx context.Context, where string, arg any) (Lead, error) {
 	if err != nil {
 		return Lead{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	l.Deliveries, err = db.Collect(rows, func(sc db.Scanner) (Delivery, error) {
 		var dl Delivery
 		var ids, adf string
-		if err := rows.Scan(&dl.DealerID, &dl.DealerName, &ids, &dl.Duplicate, &dl.CreatedAt, &adf); err != nil {
-			return Lead{}, err
+		if err := sc.Scan(&dl.DealerID, &dl.DealerName, &ids, &dl.Duplicate, &dl.CreatedAt, &adf); err != nil {
+			return dl, err
 		}
 		dl.MessageIDs = strings.Fields(ids)
 		if adf != "" {
 			dl.ADF = []byte(adf)
 		}
-		l.Deliveries = append(l.Deliveries, dl)
-	}
-	if err := rows.Err(); err != nil {
+		return dl, nil
+	})
+	if err != nil {
 		return Lead{}, err
 	}
-	rows.Close()
 	for i := range l.Deliveries {
 		if err := s.deliveryStatus(ctx, &l.Deliveries[i]); err != nil {
 			return Lead{}, err
@@ -645,44 +677,31 @@ func (s *Store) List(ctx context.Context, q Query) ([]Lead, error) {
 	if q.Limit <= 0 || q.Limit > 10000 {
 		q.Limit = 50
 	}
-	where, args := []string{"1 = 1"}, []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var where db.Where
 	if q.MakeID > 0 {
-		where = append(where, "l.make_id = "+arg(q.MakeID))
+		where.Add("l.make_id = $1", q.MakeID)
 	}
 	if q.DealerID > 0 {
-		where = append(where, "EXISTS (SELECT 1 FROM lead_deliveries d WHERE d.lead_id = l.id AND d.dealer_id = "+arg(q.DealerID)+")")
+		where.Add("EXISTS (SELECT 1 FROM lead_deliveries d WHERE d.lead_id = l.id AND d.dealer_id = $1)", q.DealerID)
 	}
 	if q.Status != "" {
-		where = append(where, "l.status = "+arg(q.Status))
+		where.Add("l.status = $1", q.Status)
 	}
 	if !q.From.IsZero() {
-		where = append(where, "l.created_at >= "+arg(q.From))
+		where.Add("l.created_at >= $1", q.From)
 	}
 	if !q.To.IsZero() {
-		where = append(where, "l.created_at < "+arg(q.To))
+		where.Add("l.created_at < $1", q.To)
 	}
 	if q.Before > 0 {
-		where = append(where, "l.id < "+arg(q.Before))
+		where.Add("l.id < $1", q.Before)
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+leadCols+` FROM `+leadFrom+` WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY l.id DESC LIMIT %d`, q.Limit), args...)
+	rows, err := s.db.Query(ctx, `SELECT `+leadCols+` FROM `+leadFrom+` `+where.SQL()+
+		fmt.Sprintf(` ORDER BY l.id DESC LIMIT %d`, q.Limit), where.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("leads: list: %w", err)
 	}
-	defer rows.Close()
-	var out []Lead
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanLead)
 }
 
 // StatusCounts counts every lead by status (routed, unrouted, duplicate),

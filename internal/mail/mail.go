@@ -19,6 +19,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // Message is one mail to one recipient.
@@ -151,19 +152,84 @@ func redact(s string) string {
 	return s
 }
 
-// smtpSender sends through one server, a connection per batch.
+// DefaultTimeout is how long a mail server may take (to connect, or to
+// answer during a message) when SMTP.Timeout is not set.
+const DefaultTimeout = 30 * time.Second
+
+// IOTimeout is c.Timeout, or DefaultTimeout when it is not set.
+func (c SMTP) IOTimeout() time.Duration {
+	if c.Timeout == 0 {
+		return DefaultTimeout
+	}
+	return c.Timeout
+}
+
+// client is a go-mail client for c: the one place where the settings (TLS
+// mode, sign-in, timeout, HELO name) become go-mail options, for
+// transactional mail and the newsletter alike.
+func (c SMTP) client() (*gomail.Client, error) {
+	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(c.IOTimeout()), gomail.WithHELO(Helo())}
+	switch c.TLS {
+	case TLSImplicit:
+		opts = append(opts, gomail.WithSSL())
+	case TLSNone:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if c.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(c.Username), gomail.WithPassword(c.Password))
+	}
+	return gomail.NewClient(c.Host, opts...)
+}
+
+// Dial opens a connection to the server that stays open for many messages
+// (the newsletter's), greeted, encrypted and signed in as for any mail.
+// The connection's deadline is IOTimeout from now: move it on
+// (UpdateDeadline) before each message. The caller ends it with Quit or
+// Close.
+func (c SMTP) Dial(ctx context.Context) (*smtp.Client, error) {
+	client, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	return client.DialToSMTPClientWithContext(ctx)
+}
+
+// smtpSender sends through one server, a connection per message.
 type smtpSender struct{ c SMTP }
 
 // NewSMTP returns a Sender for c.
 func NewSMTP(c SMTP) Sender { return &smtpSender{c: c} }
 
 func (s *smtpSender) Send(ctx context.Context, from string, m Message, messageID string) error {
+	msg, err := build(from, m, messageID)
+	if err != nil {
+		return err
+	}
+	client, err := s.c.client()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrPermanent, err)
+	}
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		var se *gomail.SendError
+		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
+			return fmt.Errorf("%w: %v", ErrPermanent, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// build makes m a go-mail message; a part it cannot take is a permanent
+// failure.
+func build(from string, m Message, messageID string) (*gomail.Msg, error) {
 	msg := gomail.NewMsg()
 	if err := msg.From(from); err != nil {
-		return fmt.Errorf("%w: sender %q: %v", ErrPermanent, from, err)
+		return nil, fmt.Errorf("%w: sender %q: %v", ErrPermanent, from, err)
 	}
 	if err := msg.To(m.To); err != nil {
-		return fmt.Errorf("%w: recipient %q: %v", ErrPermanent, m.To, err)
+		return nil, fmt.Errorf("%w: recipient %q: %v", ErrPermanent, m.To, err)
 	}
 	msg.Subject(m.Subject)
 	msg.SetMessageIDWithValue(messageID)
@@ -178,37 +244,10 @@ func (s *smtpSender) Send(ctx context.Context, from string, m Message, messageID
 	}
 	for _, a := range m.Attachments {
 		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
-			return fmt.Errorf("%w: attachment %s: %v", ErrPermanent, a.Name, err)
+			return nil, fmt.Errorf("%w: attachment %s: %v", ErrPermanent, a.Name, err)
 		}
 	}
-	timeout := s.c.Timeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	opts := []gomail.Option{gomail.WithPort(s.c.Port), gomail.WithTimeout(timeout), gomail.WithHELO(Helo())}
-	switch s.c.TLS {
-	case TLSImplicit:
-		opts = append(opts, gomail.WithSSL())
-	case TLSNone:
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
-	default:
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
-	}
-	if s.c.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(s.c.Username), gomail.WithPassword(s.c.Password))
-	}
-	client, err := gomail.NewClient(s.c.Host, opts...)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPermanent, err)
-	}
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		var se *gomail.SendError
-		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
-			return fmt.Errorf("%w: %v", ErrPermanent, err)
-		}
-		return err
-	}
-	return nil
+	return msg, nil
 }
 
 // SiteFrom is the From of the site's mail: the configured sender, shown
@@ -225,6 +264,9 @@ func SiteFrom(from, siteName string) string {
 	}
 	return a.String()
 }
+
+// FallbackHost ends Message-IDs when the site's address names no host.
+const FallbackHost = "byline.localhost"
 
 // HostOf is the host name of a site's base URL, the right-hand side of
 // its Message-IDs ("" when the URL has none).

@@ -61,7 +61,7 @@ func (o *Outbox) WithDomain(domain func(ctx context.Context) string) *Outbox {
 		if d := domain(ctx); d != "" {
 			return d
 		}
-		return "byline.localhost"
+		return FallbackHost
 	}
 	return o
 }
@@ -118,7 +118,7 @@ func (o *Outbox) Wake() {
 
 const storedCols = `id, message_id, to_addr, subject, text_body, html_body, headers, attachments, status, attempts, next_attempt_at, last_error, created_at, sent_at`
 
-func scanStored(sc interface{ Scan(...any) error }) (Stored, error) {
+func scanStored(sc db.Scanner) (Stored, error) {
 	var s Stored
 	var headers, attachments string
 	var sent *time.Time
@@ -150,16 +150,11 @@ func (o *Outbox) List(ctx context.Context, before int64, limit int) ([]Stored, e
 	if err != nil {
 		return nil, fmt.Errorf("mail: list: %w", err)
 	}
-	defer rows.Close()
-	var out []Stored
-	for rows.Next() {
-		s, err := scanStored(rows)
-		if err != nil {
-			return nil, fmt.Errorf("mail: list: %w", err)
-		}
-		out = append(out, s)
+	out, err := db.Collect(rows, scanStored)
+	if err != nil {
+		return nil, fmt.Errorf("mail: list: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Get returns one message.

@@ -164,14 +164,23 @@ func (m Media) Snippet() string {
 	return fmt.Sprintf(`<img src="%s" alt="%s" width="%d" height="%d">`, v.URL(), strings.ReplaceAll(m.Alt, `"`, "&quot;"), v.Width, v.Height)
 }
 
-// limits refuse what would take too much to decode, judged from the header
-// (see package picture): 256 MB is a 50-megapixel JPEG or a 7000×7000 PNG
-// with 8 bits per channel, but not with 16.
-var limits = picture.Limits{MaxSide: maxSide, MaxPixels: maxPixels, MaxMemory: 256 << 20,
-	Out: func(w, h int) (int, int) {
-		tw := min(widths[0].Width, w)
-		return tw, max(1, h*tw/w)
-	}}
+// upload is the file field of the media library. Its limits refuse what
+// would take too much to decode, judged from the header (see package
+// picture): 256 MB is a 50-megapixel JPEG or a 7000×7000 PNG with 8 bits
+// per channel, but not with 16.
+var upload = picture.Upload{
+	Field:    "file",
+	MaxBytes: MaxBytes,
+	Limits: picture.Limits{MaxSide: maxSide, MaxPixels: maxPixels, MaxMemory: 256 << 20,
+		Out: func(w, h int) (int, int) {
+			tw := min(widths[0].Width, w)
+			return tw, max(1, h*tw/w)
+		}},
+	Empty:   "choose an image file",
+	TooBig:  func(n int) string { return fmt.Sprintf("the file is %d MB; at most %d MB", n>>20, MaxBytes>>20) },
+	Format:  "this is not a JPEG, PNG, GIF or WebP image (or it is damaged)",
+	Damaged: "the image could not be read: it may be damaged",
+}
 
 // Store keeps media.
 type Store struct {
@@ -205,35 +214,23 @@ func (s *Store) Upload(ctx context.Context, filename string, data []byte, alt st
 	} else if utf8.RuneCountInString(alt) > 300 {
 		v.Add("alt", "alt text can be at most 300 characters")
 	}
-	if len(data) == 0 {
-		v.Add("file", "choose an image file")
-	} else if len(data) > MaxBytes {
-		v.Add("file", fmt.Sprintf("the file is %d MB; at most %d MB", len(data)>>20, MaxBytes>>20))
+	if msg := upload.Check(data); msg != "" {
+		v.Add(upload.Field, msg)
 	}
 	if err := v.Err(); err != nil {
 		return Media{}, err
 	}
 	var p Prepared
-	err := s.pictures.Decode(ctx, data, limits, func(img image.Image, in picture.Info) error {
+	err := upload.Decode(ctx, s.pictures, data, func(img image.Image, in picture.Info) error {
 		// PNGs keep transparency; everything else becomes JPEG.
 		var err error
 		p, err = prepare(filename, img, in.Format == "png", alt)
 		return err
 	})
-	var tl *picture.TooLarge
-	switch {
-	case errors.As(err, &tl):
-		return Media{}, apperr.Field("file", tl.Error())
-	case errors.Is(err, picture.ErrFormat):
-		return Media{}, apperr.Field("file", "this is not a JPEG, PNG, GIF or WebP image (or it is damaged)")
-	case errors.Is(err, picture.ErrDamaged):
-		return Media{}, apperr.Field("file", "the image could not be read: it may be damaged")
-	case err != nil:
-		return Media{}, fmt.Errorf("media: upload: %w", err)
-	}
-	// Nothing is stored for a request that has ended: its person was told
-	// it failed.
-	if err := ctx.Err(); err != nil {
+	if err != nil {
+		if _, refused := apperr.AsInvalid(err); refused {
+			return Media{}, err
+		}
 		return Media{}, fmt.Errorf("media: upload: %w", err)
 	}
 	p.m.Bytes = int64(len(data))
@@ -388,7 +385,7 @@ func nullID(id int64) any {
 
 const cols = `id, filename, content_type, width, height, bytes, alt, variants, COALESCE(uploaded_by, 0), created_at`
 
-func scan(sc interface{ Scan(...any) error }) (Media, error) {
+func scan(sc db.Scanner) (Media, error) {
 	var m Media
 	var variants string
 	err := sc.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Width, &m.Height, &m.Bytes, &m.Alt, &variants, &m.UploadedBy, &m.CreatedAt)
@@ -426,7 +423,7 @@ func (s *Store) ByIDs(ctx context.Context, ids []int64) (map[int64]*Media, error
 	if err != nil {
 		return nil, fmt.Errorf("media: by ids: %w", err)
 	}
-	list, err := db.Collect(rows, func(sc db.Scanner) (Media, error) { return scan(sc) })
+	list, err := db.Collect(rows, scan)
 	if err != nil {
 		return nil, fmt.Errorf("media: by ids: %w", err)
 	}
@@ -443,20 +440,15 @@ func (s *Store) List(ctx context.Context, page, perPage int) ([]Media, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	defer rows.Close()
-	var out []Media
-	for rows.Next() {
-		m, err := scan(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, m)
+	out, err := db.Collect(rows, scan)
+	if err != nil {
+		return nil, false, err
 	}
 	more := len(out) > perPage
 	if more {
 		out = out[:perPage]
 	}
-	return out, more, rows.Err()
+	return out, more, nil
 }
 
 // SetAlt changes an image's alt text.

@@ -56,7 +56,7 @@ type Articles interface {
 
 const campCols = `id, kind, audience, COALESCE(period, ''), subject, intro, status, scheduled_at, started_at, finished_at, COALESCE(created_by, 0), created_at`
 
-func scanCampaign(sc interface{ Scan(...any) error }) (Campaign, error) {
+func scanCampaign(sc db.Scanner) (Campaign, error) {
 	var c Campaign
 	var sched, started, finished *time.Time
 	err := sc.Scan(&c.ID, &c.Kind, &c.Audience, &c.Period, &c.Subject, &c.Intro, &c.Status, &sched, &started, &finished, &c.CreatedBy, &c.CreatedAt)
@@ -69,6 +69,11 @@ func scanCampaign(sc interface{ Scan(...any) error }) (Campaign, error) {
 		}
 	}
 	return c, err
+}
+
+func scanID(sc db.Scanner) (int64, error) {
+	var id int64
+	return id, sc.Scan(&id)
 }
 
 // Compose is what an editor writes: a subject, an intro, the articles.
@@ -198,15 +203,10 @@ func (s *Store) Campaign(ctx context.Context, id int64) (Campaign, error) {
 	if err != nil {
 		return Campaign{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var a int64
-		if err := rows.Scan(&a); err != nil {
-			return Campaign{}, err
-		}
-		c.ArticleIDs = append(c.ArticleIDs, a)
+	if c.ArticleIDs, err = db.Collect(rows, scanID); err != nil {
+		return Campaign{}, err
 	}
-	return c, rows.Err()
+	return c, nil
 }
 
 // Campaigns lists campaigns, newest first, skipping automatic digests that
@@ -216,7 +216,7 @@ func (s *Store) Campaigns(ctx context.Context, limit int) ([]Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.Collect(rows, func(sc db.Scanner) (Campaign, error) { return scanCampaign(sc) })
+	return db.Collect(rows, scanCampaign)
 }
 
 // Schedule of automatic digests, in the site's time zone.
@@ -270,63 +270,94 @@ func (s *Store) DueDigests(ctx context.Context, sched DigestSchedule, loc *time.
 		if now.Before(at) || (aud == Weekly && now.Weekday() != sched.Weekday) {
 			continue
 		}
-		per := period(aud, now)
-		var exists int
-		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM campaigns WHERE kind = 'digest' AND audience = $1 AND period = $2`, aud, per).Scan(&exists); err != nil {
-			return out, err
-		}
-		if exists > 0 {
-			continue
-		}
-		span := 24 * time.Hour
-		if aud == Weekly {
-			span = 7 * 24 * time.Hour
-		}
-		since := at.Add(-span)
-		// (The column, not max() of it: SQLite hands an aggregate back as text.)
-		var last time.Time
-		err := s.db.QueryRow(ctx, `SELECT scheduled_at FROM campaigns WHERE kind = 'digest' AND audience = $1 AND status <> 'cancelled' AND scheduled_at IS NOT NULL
-			ORDER BY scheduled_at DESC LIMIT 1`, aud).Scan(&last)
-		switch {
-		case err == nil && last.After(since):
-			since = last
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
-			return out, err
-		}
-		page, err := s.arts.List(ctx, article.ListQuery{From: since, To: s.now(), Limit: 50})
+		id, err := s.makeDigest(ctx, aud, at, now, siteName)
 		if err != nil {
 			return out, err
 		}
-		var ids []int64
-		for i := len(page.Articles) - 1; i >= 0; i-- { // oldest first, as they appeared
-			ids = append(ids, page.Articles[i].ID)
-		}
-		subject := fmt.Sprintf("%s: your %s digest, %s", siteName, aud, now.Format("January 2, 2006"))
-		status := Scheduled
-		if len(ids) == 0 {
-			status = Skipped
-		}
-		var id int64
-		err = s.db.Tx(ctx, func(tx *db.Tx) error {
-			err := tx.QueryRow(ctx, `INSERT INTO campaigns (kind, audience, period, subject, status, scheduled_at, created_at)
-				VALUES ('digest', $1, $2, $3, $4, $5, $5) ON CONFLICT (kind, audience, period) DO NOTHING RETURNING id`,
-				aud, per, subject, status, s.now()).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil // another node made it
-			}
-			if err != nil {
-				return err
-			}
-			return setArticles(ctx, tx, id, ids)
-		})
-		if err != nil {
-			return out, fmt.Errorf("newsletter: %s digest: %w", aud, err)
-		}
-		if id != 0 && status == Scheduled {
+		if id != 0 {
 			out = append(out, id)
 		}
 	}
 	return out, nil
+}
+
+// makeDigest creates aud's digest for the period of now, due at at,
+// unless it exists. It returns the new digest if it has anything to send,
+// else 0.
+func (s *Store) makeDigest(ctx context.Context, aud string, at, now time.Time, siteName string) (int64, error) {
+	per := period(aud, now)
+	var exists int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM campaigns WHERE kind = 'digest' AND audience = $1 AND period = $2`, aud, per).Scan(&exists); err != nil {
+		return 0, err
+	}
+	if exists > 0 {
+		return 0, nil
+	}
+	ids, err := s.digestArticles(ctx, aud, at)
+	if err != nil {
+		return 0, err
+	}
+	subject := fmt.Sprintf("%s: your %s digest, %s", siteName, aud, now.Format("January 2, 2006"))
+	status := Scheduled
+	if len(ids) == 0 {
+		status = Skipped
+	}
+	id, err := s.createDigest(ctx, aud, per, subject, status, ids)
+	if err != nil {
+		return 0, fmt.Errorf("newsletter: %s digest: %w", aud, err)
+	}
+	if status != Scheduled {
+		return 0, nil
+	}
+	return id, nil
+}
+
+// digestArticles are the articles published since aud's previous digest
+// (at most a period before at), oldest first, as they appeared.
+func (s *Store) digestArticles(ctx context.Context, aud string, at time.Time) ([]int64, error) {
+	span := 24 * time.Hour
+	if aud == Weekly {
+		span = 7 * 24 * time.Hour
+	}
+	since := at.Add(-span)
+	// (The column, not max() of it: SQLite hands an aggregate back as text.)
+	var last time.Time
+	err := s.db.QueryRow(ctx, `SELECT scheduled_at FROM campaigns WHERE kind = 'digest' AND audience = $1 AND status <> 'cancelled' AND scheduled_at IS NOT NULL
+		ORDER BY scheduled_at DESC LIMIT 1`, aud).Scan(&last)
+	switch {
+	case err == nil && last.After(since):
+		since = last
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
+	page, err := s.arts.List(ctx, article.ListQuery{From: since, To: s.now(), Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for i := len(page.Articles) - 1; i >= 0; i-- {
+		ids = append(ids, page.Articles[i].ID)
+	}
+	return ids, nil
+}
+
+// createDigest stores a digest; each audience's period gets one, whichever
+// node gets there first (0 when another node made it).
+func (s *Store) createDigest(ctx context.Context, aud, per, subject, status string, ids []int64) (int64, error) {
+	var id int64
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO campaigns (kind, audience, period, subject, status, scheduled_at, created_at)
+			VALUES ('digest', $1, $2, $3, $4, $5, $5) ON CONFLICT (kind, audience, period) DO NOTHING RETURNING id`,
+			aud, per, subject, status, s.now()).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // another node made it
+		}
+		if err != nil {
+			return err
+		}
+		return setArticles(ctx, tx, id, ids)
+	})
+	return id, err
 }
 
 // Progress is where a campaign's sending stands.

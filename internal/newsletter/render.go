@@ -95,20 +95,40 @@ func unsubscribeURL(site Site, secret string) string {
 	return site.BaseURL + "/newsletter/unsubscribe?t=" + secret
 }
 
-// For is one recipient's copy: their links, and the headers that let mail
-// programs offer a one-click unsubscribe button (RFC 8058).
+// listHeaders are the headers of the list's mail that let mail programs
+// offer a one-click unsubscribe button (RFC 8058), in the order they are
+// written; a campaign (bulk) adds Precedence.
+func listHeaders(unsubURL string, bulk bool) [][2]string {
+	h := [][2]string{{"List-Unsubscribe", "<" + unsubURL + ">"}, {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}}
+	if bulk {
+		h = append(h, [2]string{"Precedence", "bulk"})
+	}
+	return h
+}
+
+// headerMap is headers as a mail.Message keeps them.
+func headerMap(headers [][2]string) map[string]string {
+	m := make(map[string]string, len(headers))
+	for _, h := range headers {
+		m[h[0]] = h[1]
+	}
+	return m
+}
+
+// For is one recipient's copy: their links, and the list's headers.
 func (r *Rendered) For(to, secret string) mail.Message {
 	return mail.Message{
 		To:      to,
 		Subject: r.Subject,
 		Text:    strings.Join(r.text, secret),
 		HTML:    strings.Join(r.html, secret),
-		Headers: map[string]string{
-			"List-Unsubscribe":      "<" + strings.ReplaceAll(r.unsub, tokenMark, secret) + ">",
-			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-			"Precedence":            "bulk",
-		},
+		Headers: headerMap(r.headers(secret)),
 	}
+}
+
+// headers are the list's headers of one recipient's copy.
+func (r *Rendered) headers(secret string) [][2]string {
+	return listHeaders(strings.ReplaceAll(r.unsub, tokenMark, secret), true)
 }
 
 // Preview is the campaign's HTML as a recipient would see it (with links
@@ -161,7 +181,7 @@ var confirmHTML = template.Must(template.New("h").Parse(`<!doctype html>
 // welcomeMail greets a subscriber whose subscription is confirmed, with
 // the link to their preferences (how often, or unsubscribe).
 func welcomeMail(site Site, sub Subscriber) mail.Message {
-	prefs := site.BaseURL + "/newsletter/preferences?t=" + sub.Token
+	prefs := prefsURL(site, sub.Token)
 	var t, h bytes.Buffer
 	data := struct {
 		Site      Site
@@ -171,8 +191,7 @@ func welcomeMail(site Site, sub Subscriber) mail.Message {
 	welcomeText.Execute(&t, data)
 	welcomeHTML.Execute(&h, data)
 	return mail.Message{To: sub.Email, Subject: "Welcome to the " + site.Name + " e-newsletter", Text: t.String(), HTML: h.String(),
-		Headers: map[string]string{"List-Unsubscribe": "<" + site.BaseURL + "/newsletter/unsubscribe?t=" + sub.Token + ">",
-			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}}
+		Headers: headerMap(listHeaders(unsubscribeURL(site, sub.Token), false))}
 }
 
 var welcomeText = texttemplate.Must(texttemplate.New("t").Parse(`Hello,
@@ -240,7 +259,9 @@ func (r *Rendered) WriteMIME(w *bytes.Buffer, from, to, secret, messageID string
 	boundary := "byline-" + strings.SplitN(messageID, "@", 2)[0]
 	w.WriteString("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + r.subjectHeader + "\r\nDate: " + date.Format(time.RFC1123Z) +
 		"\r\nMessage-ID: <" + messageID + ">\r\nMIME-Version: 1.0\r\n")
-	w.WriteString("List-Unsubscribe: <" + strings.ReplaceAll(r.unsub, tokenMark, secret) + ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\nPrecedence: bulk\r\n")
+	for _, h := range r.headers(secret) {
+		w.WriteString(h[0] + ": " + h[1] + "\r\n")
+	}
 	w.WriteString("Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n")
 	for _, p := range []struct {
 		ctype string

@@ -91,7 +91,7 @@ type Site struct {
 
 const subCols = `id, email, COALESCE(user_id, 0), status, frequency, token, source, consent, created_at, confirmed_at, unsubscribed_at, last_error`
 
-func scanSub(sc interface{ Scan(...any) error }) (Subscriber, error) {
+func scanSub(sc db.Scanner) (Subscriber, error) {
 	var s Subscriber
 	var confirmed, unsub *time.Time
 	err := sc.Scan(&s.ID, &s.Email, &s.UserID, &s.Status, &s.Frequency, &s.Token, &s.Source, &s.Consent, &s.CreatedAt, &confirmed, &unsub, &s.LastError)
@@ -376,30 +376,22 @@ func (s *Store) Subscribers(ctx context.Context, q SubscriberQuery) ([]Subscribe
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 50
 	}
-	where, args := []string{"1 = 1"}, []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var where db.Where
 	if t := strings.ToLower(strings.TrimSpace(q.Text)); t != "" {
-		where = append(where, "email LIKE "+arg("%"+escapeLike(t)+"%")+` ESCAPE '\'`)
+		where.Add(`email LIKE $1 ESCAPE '\'`, db.Contains(t))
 	}
 	if q.Status != "" {
-		where = append(where, "status = "+arg(q.Status))
+		where.Add("status = $1", q.Status)
 	}
 	if q.After > 0 {
-		where = append(where, "id < "+arg(q.After))
+		where.Add("id < $1", q.After)
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+subCols+` FROM subscribers WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, q.Limit), args...)
+	rows, err := s.db.Query(ctx, `SELECT `+subCols+` FROM subscribers `+where.SQL()+
+		fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, q.Limit), where.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("newsletter: subscribers: %w", err)
 	}
-	return db.Collect(rows, func(sc db.Scanner) (Subscriber, error) { return scanSub(sc) })
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return db.Collect(rows, scanSub)
 }
 
 // Counts returns how many subscribers have each status.

@@ -1,15 +1,17 @@
 // Package pagecache keeps rendered public pages in memory, with their
 // gzip variant and validators, and knows when each one is stale.
 //
-// Staleness is decided by versions, not timers: the content version moves
-// on every change to what pages show (a database counter kept by triggers,
-// read by Poll and moved at once by Bump on this node), and each article
-// has a version of its own for changes that touch only its page (votes).
-// An entry remembers the versions it was rendered under; when they differ,
-// it is rendered again, by one request while the others wait for it.
-// Pages also hold what time alone changes (relative times such as "3
-// hours ago", the week's Most Read), so an entry also expires after
-// MaxAge.
+// Staleness is decided by versions the database keeps, not by calls from
+// the code that changes things: triggers move the content counter on every
+// change to what pages show, and move one article's version on a vote
+// (which changes only that article's pages). Every node reads both with
+// Refresh: a few times a second, at once when PostgreSQL announces a
+// change, and before it answers any write it took itself (so the writer's
+// next page shows the write). An entry remembers the versions it was
+// rendered under; when they differ, it is rendered again, by one request
+// while the others wait for it. Pages also hold what time alone changes
+// (relative times such as "3 hours ago", the week's Most Read), so an
+// entry also expires after MaxAge.
 package pagecache
 
 import (
@@ -36,7 +38,7 @@ type Entry struct {
 	Meta         any    // what the page's owner needs to personalize it
 	ETag         string
 	LastModified time.Time
-	DB, Local    int64 // content versions it was rendered under
+	DB           int64 // the content version it was rendered under
 	Expires      time.Time
 	Article      int64 // the article it shows, 0 if none
 	ArticleVer   int64 // that article's version at render time
@@ -66,8 +68,10 @@ type Cache struct {
 	max   int
 	now   func() time.Time
 	db    atomic.Int64 // the database's content version, as last read
-	local atomic.Int64 // this node's own changes since
 	bumps atomic.Int64 // article bumps so far, to spot one during a render
+
+	refresh    sync.Mutex // one Refresh at a time
+	articleSeq int64      // the article versions' counter, as last read (-1: never read)
 
 	mu       sync.Mutex
 	entries  map[string]*list.Element
@@ -82,7 +86,7 @@ type Cache struct {
 
 // New returns a cache holding at most maxBytes of pages.
 func New(maxBytes int) *Cache {
-	return &Cache{max: maxBytes, now: time.Now, entries: map[string]*list.Element{}, lru: list.New(), articles: map[int64]int64{}}
+	return &Cache{max: maxBytes, now: time.Now, entries: map[string]*list.Element{}, lru: list.New(), articles: map[int64]int64{}, articleSeq: -1}
 }
 
 // Stats are counters for metrics.
@@ -102,9 +106,15 @@ func (c *Cache) Stats() Stats {
 // rendered under another one are stale from now on.
 func (c *Cache) SetContent(v int64) { c.db.Store(v) }
 
-// Bump makes every page stale at once: this node changed content, and must
-// not wait for the next read of the database's counter.
-func (c *Cache) Bump() { c.local.Add(1) }
+// Clear drops every entry, so each page is rendered anew (to measure a
+// render).
+func (c *Cache) Clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = map[string]*list.Element{}
+	c.lru.Init()
+	c.size = 0
+}
 
 // BumpArticle makes one article's pages stale.
 func (c *Cache) BumpArticle(id int64) {
@@ -124,12 +134,12 @@ func (c *Cache) articleVersion(id int64) int64 {
 }
 
 // Snapshot is the versions a render starts under.
-type Snapshot struct{ db, local, bumps int64 }
+type Snapshot struct{ db, bumps int64 }
 
 // Begin takes the versions before rendering: anything that changes during
 // the render leaves the entry stale, never wrongly fresh.
 func (c *Cache) Begin() Snapshot {
-	return Snapshot{db: c.db.Load(), local: c.local.Load(), bumps: c.bumps.Load()}
+	return Snapshot{db: c.db.Load(), bumps: c.bumps.Load()}
 }
 
 // Get returns a fresh entry for key.
@@ -144,7 +154,7 @@ func (c *Cache) Get(key string) (*Entry, bool) {
 }
 
 func (c *Cache) lookup(key string) (*Entry, bool) {
-	db, local := c.db.Load(), c.local.Load()
+	db := c.db.Load()
 	c.mu.Lock()
 	el, ok := c.entries[key]
 	if !ok {
@@ -152,7 +162,7 @@ func (c *Cache) lookup(key string) (*Entry, bool) {
 		return nil, false
 	}
 	e := el.Value.(*Entry)
-	if e.DB != db || e.Local != local || (e.Article != 0 && e.ArticleVer != c.articles[e.Article]) || c.now().After(e.Expires) {
+	if e.DB != db || (e.Article != 0 && e.ArticleVer != c.articles[e.Article]) || c.now().After(e.Expires) {
 		c.removeLocked(el)
 		c.mu.Unlock()
 		return nil, false
@@ -171,7 +181,7 @@ func (c *Cache) Build(s Snapshot, article int64, contentType string, body []byte
 	zw.Close()
 	sum := sha256.Sum256(body)
 	e := &Entry{Body: body, Gzip: gz.Bytes(), ContentType: contentType, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
-		LastModified: c.now().UTC().Truncate(time.Second), DB: s.db, Local: s.local, Article: article, Expires: c.now().Add(MaxAge)}
+		LastModified: c.now().UTC().Truncate(time.Second), DB: s.db, Article: article, Expires: c.now().Add(MaxAge)}
 	e.ArticleVer = c.articleVersion(article)
 	if c.bumps.Load() != s.bumps {
 		e.ArticleVer = -1 // some article changed while rendering: this one may have
@@ -273,19 +283,29 @@ func itoa(n int) string {
 	}
 }
 
-// VersionReader reads the database's content counter.
+// VersionReader reads the database's counters.
 type VersionReader interface {
 	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// Refresh reads the database's content counter now. When it moved,
-// beforeMove runs first (to drop other caches pages are made from), then
-// cached pages go stale.
+// Refresh reads the database's counters now. When the content counter
+// moved, beforeMove runs first (to drop other caches pages are made from),
+// then every cached page goes stale; when articles' versions moved, those
+// articles' pages go stale.
 func (c *Cache) Refresh(ctx context.Context, q VersionReader, beforeMove func()) error {
-	var v int64
-	if err := q.QueryRow(ctx, `SELECT version FROM content_version WHERE id = 1`).Scan(&v); err != nil {
+	c.refresh.Lock()
+	defer c.refresh.Unlock()
+	var v, seq int64
+	if err := q.QueryRow(ctx, `SELECT version, (SELECT seq FROM article_versions WHERE article_id = 0) FROM content_version WHERE id = 1`).Scan(&v, &seq); err != nil {
 		return err
 	}
+	if c.articleSeq >= 0 && seq != c.articleSeq {
+		if err := c.bumpMoved(ctx, q); err != nil {
+			return err
+		}
+	}
+	c.articleSeq = seq
 	if c.db.Load() != v {
 		if beforeMove != nil {
 			beforeMove()
@@ -293,4 +313,22 @@ func (c *Cache) Refresh(ctx context.Context, q VersionReader, beforeMove func())
 		c.db.Store(v)
 	}
 	return nil
+}
+
+// bumpMoved makes stale the pages of the articles whose version moved since
+// the last read.
+func (c *Cache) bumpMoved(ctx context.Context, q VersionReader) error {
+	rows, err := q.Query(ctx, `SELECT article_id FROM article_versions WHERE seq > $1 AND article_id <> 0`, c.articleSeq)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		c.BumpArticle(id)
+	}
+	return rows.Err()
 }

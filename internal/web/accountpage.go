@@ -84,9 +84,6 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		_, err := s.Accounts.UpdateProfile(r.Context(), v.ID, account.Profile{DisplayName: f.Get("display_name"),
 			Country: f.Get("country"), Bio: f.Get("bio"), AvatarKind: kind})
-		if err == nil {
-			s.changed(0, false)
-		}
 		return "profile-saved", err
 	})
 }
@@ -126,7 +123,6 @@ func (s *Server) uploadAvatar(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 		return s.renderAccount(w, r, v, http.StatusUnprocessableEntity, f, accountData{Section: "avatar"})
 	}
-	s.changed(0, false)
 	return s.redirectFlash(w, r, "/account", "avatar-saved")
 }
 

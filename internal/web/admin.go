@@ -302,7 +302,6 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *vi
 	if err != nil {
 		return err
 	}
-	s.changed(0, false)
 	s.Logger.Info("admin: person changed", "by", v.ID, "person", p.ID, "action", r.PathValue("action"))
 	return s.redirectFlash(w, r, back, flash)
 }
@@ -375,7 +374,6 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 		return s.adminPage(w, r, v, http.StatusUnprocessableEntity, "admin/settings", "Settings", f, s.settingsData(st))
 	}
-	s.changed(0, false)
 	s.Logger.Info("admin: settings saved", "by", v.ID)
 	return s.redirectFlash(w, r, "/admin/settings", "settings-saved")
 }

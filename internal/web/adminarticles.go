@@ -199,9 +199,6 @@ func (s *Server) bulkArticles(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 		res.Done++
 	}
-	if res.Done > 0 {
-		s.changed(0, false)
-	}
 	s.Logger.Info("newsroom: bulk", "by", v.ID, "step", step.Step, "done", res.Done, "refused", res.NotNow+res.NotYours+res.Changed+res.Gone)
 	return s.redirectFlash(w, r, "/admin/articles", "articles-bulk?"+res.encode())
 }
@@ -529,9 +526,6 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 			}
 			return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, &a)
 		}
-		if a.Status == article.StatusPublished || a.Status == article.StatusScheduled {
-			s.changed(a.ID, false)
-		}
 	} else if step == "save" {
 		return errForbidden
 	}
@@ -559,7 +553,6 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		return err
 	}
-	s.changed(a.ID, false)
 	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-"+step)
 }
 
@@ -705,6 +698,5 @@ func (s *Server) restoreRevision(w http.ResponseWriter, r *http.Request, v *view
 		}
 		return err
 	}
-	s.changed(a.ID, false)
 	return s.redirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), "article-restored")
 }

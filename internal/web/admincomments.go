@@ -128,7 +128,6 @@ func (s *Server) adminModerate(w http.ResponseWriter, r *http.Request, v *viewer
 		}
 		return err
 	}
-	s.changed(0, false)
 	for _, id := range ids {
 		c, err := s.Comments.Get(r.Context(), id)
 		if err != nil {
@@ -269,7 +268,6 @@ func (s *Server) closeComments(w http.ResponseWriter, r *http.Request, v *viewer
 	if err := s.Articles.SetCommentsClosed(r.Context(), id, closed); err != nil {
 		return err
 	}
-	s.changed(id, false)
 	s.Logger.Info("admin: comments closed", "by", v.ID, "article", id, "closed", closed)
 	return s.redirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", "moderated")
 }

@@ -112,13 +112,11 @@ func (s *Server) mediaAction(w http.ResponseWriter, r *http.Request, v *viewer) 
 			}
 			return err
 		}
-		s.changed(0, false)
 		return s.redirectFlash(w, r, "/admin/media", "media-saved")
 	case "delete":
 		if err := s.Media.Delete(r.Context(), id); err != nil {
 			return err
 		}
-		s.changed(0, false)
 		return s.redirectFlash(w, r, "/admin/media", "media-deleted")
 	}
 	return badRequest{"Unknown action."}

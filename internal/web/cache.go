@@ -282,23 +282,6 @@ func asUncacheable(err error, u *uncacheable) bool {
 	return ok
 }
 
-// changed tells the cache that this node changed what pages show; the
-// database's content counter tells the other nodes. For a change to one
-// article's page only (a vote), only that article's pages go stale.
-func (s *Server) changed(articleID int64, articleOnly bool) {
-	if s.Cache == nil {
-		return
-	}
-	if articleOnly {
-		s.Cache.BumpArticle(articleID)
-	} else {
-		s.Cache.Bump()
-	}
-	if s.OnChange != nil {
-		s.OnChange(articleID, articleOnly)
-	}
-}
-
 // servePersonal sends a signed-in reader the cached page with their parts
 // drawn in: the account menu, the reply box, and on each comment their
 // vote buttons and their own edit and delete links. One query (their

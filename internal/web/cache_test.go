@@ -143,12 +143,12 @@ func TestPageCacheRendersOncePerChange(t *testing.T) {
 	}
 	// What one render of the page costs.
 	anonGet(t, srv.URL+m.leadPath, nil) // the sidebar's lists, read once for a while
-	ts.cache.Bump()
+	ts.cache.Clear()
 	before := ts.db.QueryCount()
 	anonGet(t, srv.URL+m.leadPath, nil)
 	one := ts.db.QueryCount() - before
 
-	ts.cache.Bump()
+	ts.cache.Clear()
 	v0 := version()
 	before = ts.db.QueryCount()
 	var wg sync.WaitGroup
@@ -210,11 +210,11 @@ func TestPersonalOverlayMatchesFullRender(t *testing.T) {
 		b.expect(b.get(path), 200)
 		return b.last
 	}
-	ts.cache.Bump()
+	ts.cache.Clear()
 	full := map[string]string{}
 	for _, path := range []string{m.leadPath, "/", "/tag/luxury/"} {
 		// With the cache bypassed (a fresh cache per request) the page is rendered in full.
-		ts.cache.Bump()
+		ts.cache.Clear()
 		hits := ts.cache.Stats().Hits
 		body := cached(path) // first: a miss; the overlay of a fresh render
 		if ts.cache.Stats().Hits != hits {

@@ -19,25 +19,21 @@ type Events interface {
 
 func articleTopic(id int64) string { return "article:" + strconv.FormatInt(id, 10) }
 
-// announce tells open pages of an article what changed.
-// CommentChanged brings cached pages and open discussions up to date after
-// a change to comment c, here or through the JSON API: kind "comment" (a
+// CommentChanged tells open discussions of a change to comment c, made here
+// or through the JSON API (cached pages follow the database by themselves): kind "comment" (a
 // new comment), "score" (a vote) or any other change ("edited", "deleted",
 // "reported", "moderated"), which open pages hear as "changed".
 func (s *Server) CommentChanged(kind string, c comment.Comment) {
 	switch kind {
 	case "score":
-		s.changed(c.ArticleID, true)
 		s.announce(c.ArticleID, "score", map[string]any{"id": c.ID, "score": c.Score(), "up": c.Up, "down": c.Down})
 	case "comment":
-		s.changed(c.ArticleID, false)
 		if c.Status == comment.StatusVisible {
 			s.announce(c.ArticleID, "comment", map[string]any{"id": c.ID, "author": c.Author.Name})
 		}
 	default:
 		// An edit, a deletion, a report that holds it, or moderation:
 		// open pages redraw the comment, or take it away.
-		s.changed(c.ArticleID, false)
 		s.announce(c.ArticleID, "changed", map[string]any{"id": c.ID, "shown": c.Status == comment.StatusVisible && !c.Deleted()})
 	}
 }

@@ -52,7 +52,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	}
 	// Cache hits are served before the compressor: they carry their own
 	// precompressed variant.
-	inner := securityHeaders(s.pageCache(compress(next)))
+	inner := securityHeaders(s.pageCache(s.freshAfterWrites(compress(next))))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-ID")
@@ -97,6 +97,61 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		inner.ServeHTTP(rec, r)
 	})
+}
+
+// freshAfterWrites reads the database's change counters before answering a
+// request that may have changed something (any method but GET and HEAD),
+// so the writer's next page on this node already shows the change. It is
+// the same path by which every node hears every change: the counters that
+// the database's triggers move. Handlers never tell the cache themselves.
+func (s *Server) freshAfterWrites(next http.Handler) http.Handler {
+	if s.Fresh == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		fw := &freshWriter{ResponseWriter: w, fresh: func() { s.Fresh(r.Context()) }}
+		next.ServeHTTP(fw, r)
+		fw.refresh() // a handler that wrote nothing: its answer is sent after this
+	})
+}
+
+// freshWriter refreshes once, before the first byte of the answer.
+type freshWriter struct {
+	http.ResponseWriter
+	fresh func()
+	done  bool
+}
+
+func (f *freshWriter) refresh() {
+	if !f.done {
+		f.done = true
+		f.fresh()
+	}
+}
+
+func (f *freshWriter) WriteHeader(code int) {
+	f.refresh()
+	f.ResponseWriter.WriteHeader(code)
+}
+
+func (f *freshWriter) Write(b []byte) (int, error) {
+	f.refresh()
+	return f.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (f *freshWriter) Unwrap() http.ResponseWriter { return f.ResponseWriter }
+
+// Flush refreshes, then passes the flush through.
+func (f *freshWriter) Flush() {
+	f.refresh()
+	if fl, ok := f.ResponseWriter.(http.Flusher); ok {
+		fl.Flush()
+	}
 }
 
 // requestIDs are this process's random prefix and a counter: unique, and

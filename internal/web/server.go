@@ -149,9 +149,9 @@ type Deps struct {
 	Settings Settings
 	Events   Events           // live updates; nil turns them off
 	Cache    *pagecache.Cache // the page cache; nil turns it off
-	// OnChange, if set, hears of this node's content changes (to tell the
-	// other nodes about votes, which the database counter leaves out).
-	OnChange    func(articleID int64, articleOnly bool)
+	// Fresh reads the database's change counters now (see pagecache); run
+	// before answering a write, so this node's next page shows it.
+	Fresh       func(ctx context.Context)
 	SMTPFromEnv bool // outgoing mail is set by BYLINE_SMTP, not on the settings screen
 	DB          Pinger
 	Location    *time.Location

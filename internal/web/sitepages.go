@@ -109,7 +109,6 @@ func (s *Server) createPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 		}
 		return err
 	}
-	s.changed(0, false)
 	return s.redirectFlash(w, r, "/admin/pages/"+strconv.FormatInt(pg.ID, 10), "page-saved")
 }
 
@@ -128,7 +127,6 @@ func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) e
 		if err := s.Pages.DeletePage(ctx, id); err != nil {
 			return err
 		}
-		s.changed(0, false)
 		return s.redirectFlash(w, r, "/admin/pages", "page-deleted")
 	}
 	version, _ := strconv.Atoi(f.Get("version"))
@@ -145,7 +143,6 @@ func (s *Server) pageAction(w http.ResponseWriter, r *http.Request, v *viewer) e
 		}
 		return err
 	}
-	s.changed(0, false)
 	return s.redirectFlash(w, r, "/admin/pages/"+strconv.FormatInt(pg.ID, 10), "page-saved")
 }
 

@@ -121,6 +121,13 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached, withDemo bo
 			t.Fatal(err)
 		}
 	}
+	fresh := func(ctx context.Context) {
+		if cache != nil {
+			if err := cache.Refresh(ctx, d, settings.Invalidate); err != nil {
+				t.Error(err)
+			}
+		}
+	}
 	apiHandler := api.New(api.Deps{Articles: articles, People: people, Tokens: people, Settings: settings, Comments: comments, Location: loc, Logger: log})
 	letters := newsletter.NewStore(d, outbox, articles)
 	catalogue := cars.NewStore(d)
@@ -135,7 +142,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached, withDemo bo
 		return article.NoticeSite{Name: st.Name, BaseURL: st.BaseURL, Location: loc}
 	})
 	s, err := web.New(web.Deps{Articles: articles, People: people, Comments: comments, Accounts: people, Limiter: ratelimit.New(d), Outbox: outbox,
-		Settings: settings, Events: events.New(), Cache: cache, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
+		Settings: settings, Events: events.New(), Cache: cache, Fresh: fresh, SMTPFromEnv: smtpURL != "", DB: d, Location: loc, Logger: log, Metrics: metrics.New(d.Pools()),
 		API: apiHandler, Newsletter: letters, Sender: sender, Newsroom: articles, Pages: articles, Views: views, Media: media.NewStore(d, mediaDir).WithPictures(pictures), Cars: catalogue, Leads: leadStore})
 	if err != nil {
 		t.Fatal(err)
