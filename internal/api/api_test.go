@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -24,21 +23,15 @@ import (
 	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/dbtest"
-	"byline/internal/demo"
 	"byline/internal/site"
 )
 
-func newAPI(t *testing.T, d *db.DB) (*httptest.Server, routers.Router) {
-	srv, router, _ := newAPIWithPeople(t, d)
-	return srv, router
-}
-
-func newAPIWithPeople(t *testing.T, d *db.DB) (*httptest.Server, routers.Router, *account.Store) {
+// newAPI serves the API over the tests' content in d (newDesk), with a
+// router for the OpenAPI document to check answers against.
+func newAPI(t *testing.T, d *db.DB) (*httptest.Server, routers.Router, *desk) {
 	t.Helper()
 	ctx := context.Background()
-	if err := demo.Load(ctx, d, time.UTC, nil); err != nil {
-		t.Fatal(err)
-	}
+	k := newDesk(t, d)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -64,7 +57,7 @@ func newAPIWithPeople(t *testing.T, d *db.DB) (*httptest.Server, routers.Router,
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, router, people
+	return srv, router, k
 }
 
 // call makes a request and checks the response against the document.
@@ -142,7 +135,7 @@ func send(t *testing.T, srv *httptest.Server, router routers.Router, method, pat
 
 func TestAPIMatchesDocument(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv, router := newAPI(t, d)
+		srv, router, k := newAPI(t, d)
 
 		// Walk all articles by cursor.
 		var list api.List[api.Article]
@@ -163,24 +156,27 @@ func TestAPIMatchesDocument(t *testing.T) {
 			}
 			path = "/api/v1/articles?limit=7&cursor=" + *list.NextCursor
 		}
-		if len(seen) != 20 {
-			t.Fatalf("API lists %d articles, want the 20 published", len(seen))
+		if len(seen) != k.published {
+			t.Fatalf("API lists %d articles, want the %d published", len(seen), k.published)
 		}
 
 		var one api.Article
-		call(t, srv, router, "/api/v1/articles?tag=luxury&author=elliot-vance", 200)
+		json.Unmarshal(call(t, srv, router, "/api/v1/articles?tag=luxury&author="+k.author.Slug, 200), &list)
+		if len(list.Data) != 1 || list.Data[0].ID != k.lead.ID {
+			t.Fatalf("tag and author filter: %+v", list.Data)
+		}
 		json.Unmarshal(call(t, srv, router, "/api/v1/articles?tag=infiniti", 200), &list)
-		if len(list.Data) != 1 {
+		if len(list.Data) != 1 || list.Data[0].ID != k.lead.ID {
 			t.Fatalf("tag filter: %d", len(list.Data))
 		}
 		json.Unmarshal(call(t, srv, router, "/api/v1/articles/"+itoa(list.Data[0].ID), 200), &one)
-		if one.Author.Name != "Elliot Vance" || !strings.Contains(one.BodyHTML, "<blockquote>") || !strings.HasSuffix(one.URL, "/infiniti-to-move-production-out-of-japan/") {
+		if one.Author.Name != k.author.DisplayName || !strings.Contains(one.BodyHTML, "<blockquote>") || !strings.HasSuffix(one.URL, "/"+k.lead.Slug+"/") {
 			t.Fatalf("article: %+v", one)
 		}
 
 		var people api.List[api.Person]
 		json.Unmarshal(call(t, srv, router, "/api/v1/people?role=contributor", 200), &people)
-		if len(people.Data) != 6 {
+		if len(people.Data) != k.contributors {
 			t.Fatalf("contributors: %d", len(people.Data))
 		}
 		json.Unmarshal(call(t, srv, router, "/api/v1/people?limit=3", 200), &people)
@@ -188,7 +184,7 @@ func TestAPIMatchesDocument(t *testing.T) {
 			t.Fatalf("people page: %d, next %v", len(people.Data), people.NextCursor)
 		}
 		call(t, srv, router, "/api/v1/people?limit=3&cursor="+*people.NextCursor, 200)
-		call(t, srv, router, "/api/v1/people/genevieve-lacroix", 200)
+		call(t, srv, router, "/api/v1/people/"+k.writer.Slug, 200)
 		call(t, srv, router, "/api/v1/tags", 200)
 		call(t, srv, router, "/api/v1/openapi.json", 200)
 
@@ -212,7 +208,7 @@ func TestAPIMatchesDocument(t *testing.T) {
 		}
 		// Drafts and scheduled articles are not in the API.
 		body := string(call(t, srv, router, "/api/v1/articles?limit=100", 200))
-		if strings.Contains(body, "tows-with-ease") || strings.Contains(body, "preview-coming-model-year") {
+		if !strings.Contains(body, k.lead.Slug) || strings.Contains(body, k.draft.Slug) || strings.Contains(body, k.scheduled.Slug) {
 			t.Fatal("a draft or scheduled article is public in the API")
 		}
 		if strings.Contains(string(call(t, srv, router, "/api/v1/people?limit=100", 200)), "@") {
@@ -225,9 +221,10 @@ func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestBearerTokens(t *testing.T) {
 	d := dbtest.SQLite(t)
-	srv, router, people := newAPIWithPeople(t, d)
+	srv, router, k := newAPI(t, d)
 	ctx := context.Background()
-	p, err := people.Find(ctx, "marcus-delaney")
+	people := k.People
+	p, err := people.Find(ctx, k.modWriter.Slug)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +236,7 @@ func TestBearerTokens(t *testing.T) {
 	if err := json.Unmarshal(callAs(t, srv, router, "/api/v1/me", secret, 200), &me); err != nil {
 		t.Fatal(err)
 	}
-	if me.Email != "marcus.delaney@motorledger.example" || !me.Verified || !contains(me.Permissions, "moderate_comments") || contains(me.Permissions, "manage_people") {
+	if me.Email != k.modWriter.Email || !me.Verified || !contains(me.Permissions, "moderate_comments") || contains(me.Permissions, "manage_people") {
 		t.Fatalf("me: %+v", me)
 	}
 	// Public endpoints work with a token too.
@@ -275,8 +272,9 @@ func contains(list []string, s string) bool {
 
 func TestCommentAPI(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv, router, people := newAPIWithPeople(t, d)
+		srv, router, k := newAPI(t, d)
 		ctx := context.Background()
+		people := k.People
 		token := func(email string) string {
 			p, err := people.Find(ctx, email)
 			if err != nil {
@@ -288,10 +286,8 @@ func TestCommentAPI(t *testing.T) {
 			}
 			return s
 		}
-		jordan, ruth := token("jordan.pike@example.com"), token("ruth.okafor@motorledger.example")
-		var list api.List[api.Article]
-		json.Unmarshal(call(t, srv, router, "/api/v1/articles?tag=infiniti", 200), &list)
-		art := itoa(list.Data[0].ID)
+		reader, mod := token(k.reader.Email), token(k.moderator.Email)
+		art := itoa(k.lead.ID)
 
 		var page api.CommentPage
 		json.Unmarshal(call(t, srv, router, "/api/v1/articles/"+art+"/comments", 200), &page)
@@ -302,50 +298,53 @@ func TestCommentAPI(t *testing.T) {
 		if len(page.Data) != 4 || page.Sort != "best" {
 			t.Fatalf("flat page: %d", len(page.Data))
 		}
+		if page.Data[0].ID != k.first.ID {
+			t.Fatalf("best first: %d, want %d", page.Data[0].ID, k.first.ID)
+		}
 		first := itoa(page.Data[0].ID)
 
 		// Posting needs a token; with one, a comment and a reply.
 		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", "", `{"body":"hello"}`, 401)
 		var c api.Comment
-		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"From the *API*."}`, 201), &c)
-		if strings.TrimSpace(c.BodyHTML) != "<p>From the <em>API</em>.</p>" || c.Author.Name != "Jordan Pike" {
+		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, `{"body":"From the *API*."}`, 201), &c)
+		if strings.TrimSpace(c.BodyHTML) != "<p>From the <em>API</em>.</p>" || c.Author.Name != k.reader.DisplayName {
 			t.Fatalf("posted %+v", c)
 		}
-		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"A reply.","parent_id":`+first+`}`, 201), &c)
+		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, `{"body":"A reply.","parent_id":`+first+`}`, 201), &c)
 		if c.ParentID == nil || itoa(*c.ParentID) != first {
 			t.Fatalf("reply %+v", c)
 		}
-		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"A reply.","parent_id":`+first+`}`, 200) // the same again
-		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":""}`, 400)
-		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"bdy":"typo"}`, 400)
-		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `not json`, 400)
-		send(t, srv, router, "POST", "/api/v1/articles/999999/comments", jordan, `{"body":"where"}`, 404)
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, `{"body":"A reply.","parent_id":`+first+`}`, 200) // the same again
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, `{"body":""}`, 400)
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, `{"bdy":"typo"}`, 400)
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, `not json`, 400)
+		send(t, srv, router, "POST", "/api/v1/articles/999999/comments", reader, `{"body":"where"}`, 404)
 
 		// Edit, vote, moderate, delete.
 		id := itoa(c.ID)
-		json.Unmarshal(send(t, srv, router, "PATCH", "/api/v1/comments/"+id, jordan, `{"body":"An edited reply."}`, 200), &c)
+		json.Unmarshal(send(t, srv, router, "PATCH", "/api/v1/comments/"+id, reader, `{"body":"An edited reply."}`, 200), &c)
 		if c.EditedAt == nil {
 			t.Fatal("edit not marked")
 		}
-		send(t, srv, router, "PATCH", "/api/v1/comments/"+id, ruth, `{"body":"Not mine."}`, 404)
+		send(t, srv, router, "PATCH", "/api/v1/comments/"+id, mod, `{"body":"Not mine."}`, 404)
 		// Markup alone sanitises to nothing: refused on post and edit.
-		if body := string(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"<script>alert(1)</script>"}`, 400)); !strings.Contains(body, "nothing would be left") {
+		if body := string(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, `{"body":"<script>alert(1)</script>"}`, 400)); !strings.Contains(body, "nothing would be left") {
 			t.Fatalf("markup-only post: %s", body)
 		}
-		send(t, srv, router, "PATCH", "/api/v1/comments/"+id, jordan, `{"body":"<img src=x onerror=alert(1)>"}`, 400)
-		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/vote", jordan, `{"value":1}`, 400) // own comment
-		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/comments/"+id+"/vote", ruth, `{"value":1}`, 200), &c)
+		send(t, srv, router, "PATCH", "/api/v1/comments/"+id, reader, `{"body":"<img src=x onerror=alert(1)>"}`, 400)
+		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/vote", reader, `{"value":1}`, 400) // own comment
+		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/comments/"+id+"/vote", mod, `{"value":1}`, 200), &c)
 		if c.Score != 1 {
 			t.Fatalf("score %d", c.Score)
 		}
-		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", jordan, `{"action":"trash"}`, 403)
-		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", ruth, `{"action":"trash","note":"off topic"}`, 200), &c)
+		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", reader, `{"action":"trash"}`, 403)
+		json.Unmarshal(send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", mod, `{"action":"trash","note":"off topic"}`, 200), &c)
 		if c.Status != "trash" {
 			t.Fatalf("status %s", c.Status)
 		}
 		send(t, srv, router, "GET", "/api/v1/comments/"+id, "", "", 404) // not shown any more
-		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", ruth, `{"action":"restore"}`, 200)
-		send(t, srv, router, "DELETE", "/api/v1/comments/"+id, jordan, "", 204)
+		send(t, srv, router, "POST", "/api/v1/comments/"+id+"/moderate", mod, `{"action":"restore"}`, 200)
+		send(t, srv, router, "DELETE", "/api/v1/comments/"+id, reader, "", 204)
 		var thread api.Comment
 		json.Unmarshal(call(t, srv, router, "/api/v1/comments/"+first+"/thread", 200), &thread)
 		if thread.ID != page.Data[0].ID {
@@ -362,19 +361,13 @@ func TestCommentAPI(t *testing.T) {
 // 500), and nothing is stored.
 func TestAPIRefusesUnkeepableText(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv, router, people := newAPIWithPeople(t, d)
+		srv, router, k := newAPI(t, d)
 		ctx := context.Background()
-		p, err := people.Find(ctx, "jordan.pike@example.com")
+		reader, _, err := k.People.CreateAPIToken(ctx, k.reader.ID, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
-		jordan, _, err := people.CreateAPIToken(ctx, p.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var list api.List[api.Article]
-		json.Unmarshal(call(t, srv, router, "/api/v1/articles?tag=infiniti", 200), &list)
-		art := itoa(list.Data[0].ID)
+		art := itoa(k.lead.ID)
 		count := func() (n int) {
 			if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM comments`).Scan(&n); err != nil {
 				t.Fatal(err)
@@ -383,10 +376,10 @@ func TestAPIRefusesUnkeepableText(t *testing.T) {
 		}
 		before := count()
 		// A raw control character is not JSON at all: 400, as any malformed body.
-		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, `{"body":"a`+"\x00"+`b"}`, 400)
+		send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, `{"body":"a`+"\x00"+`b"}`, 400)
 		for _, body := range []string{`{"body":"a\u0000b"}`, `{"body":"a\u001bb"}`, `{"body":"a` + "\xff\xfe" + `b"}`, `{"body":"a\ud800b"}`} {
 			var e api.Error
-			json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", jordan, body, 422), &e)
+			json.Unmarshal(send(t, srv, router, "POST", "/api/v1/articles/"+art+"/comments", reader, body, 422), &e)
 			if e.Error.Code != "invalid_text" || e.Error.Fields["body"] == "" {
 				t.Errorf("%q: %+v", body, e)
 			}

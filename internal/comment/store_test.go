@@ -238,7 +238,10 @@ func TestRules(t *testing.T) {
 }
 
 func TestPagesAndLocate(t *testing.T) {
-	d := dbtest.SQLite(t)
+	dbtest.Each(t, testPagesAndLocate)
+}
+
+func testPagesAndLocate(t *testing.T, d *db.DB) {
 	ctx := context.Background()
 	f := setup(t, d)
 	var last Comment

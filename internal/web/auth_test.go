@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"byline/internal/db"
 	"byline/internal/dbtest"
-	"byline/internal/demo"
-	"byline/internal/mail"
+	"byline/internal/dbtest/fixture"
 	"byline/internal/mail/mailtest"
 )
 
@@ -102,20 +102,6 @@ func (b *browser) expect(resp *http.Response, status int, contains ...string) {
 	}
 }
 
-func newAuthSite(t *testing.T) (*httptest.Server, *mailtest.Server, testSite) {
-	smtp := mailtest.Start(t)
-	d := dbtest.SQLite(t)
-	srv, ts := serveSite(t, d, smtp.URL())
-	// Deliver mail as the server's worker does.
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go ts.outbox.Run(ctx, func(ctx context.Context) (mail.Sender, string, bool) {
-		st := ts.settings.Current(ctx)
-		return mail.NewSMTP(st.SMTP), st.SMTP.From, true
-	}, 20*time.Millisecond, quietLog)
-	return srv, smtp, ts
-}
-
 var tokenLink = regexp.MustCompile(`/(verify|password/reset)\?token=([A-Za-z0-9_-]+)`)
 
 func linkIn(t *testing.T, m mailtest.Received) string {
@@ -128,276 +114,286 @@ func linkIn(t *testing.T, m mailtest.Received) string {
 }
 
 func TestSignUpVerifySignInOut(t *testing.T) {
-	srv, smtp, _ := newAuthSite(t)
-	b := newBrowser(t, srv)
-	article := "/2012/04/05/infiniti-to-move-production-out-of-japan/"
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, smtp, _, m := magazineSite(t, d)
+		b := newBrowser(t, srv)
+		article := m.leadPath
 
-	// Bad input keeps what was typed, says what is wrong, never a 500.
-	b.expect(b.post("/register", url.Values{"email": {"not-an-address"}, "display_name": {"Casey Reader"}, "country": {"CA"}, "password": {"short"}}),
-		422, "does not look like an e-mail", "at least 10 characters", `value="Casey Reader"`, `<option value="CA" selected>`)
-	if strings.Contains(b.last, `value="short"`) {
-		t.Fatal("the password is sent back in the form")
-	}
-	// A taken address answers as a new one would (see TestAnswersDoNotTellWhoHasAnAccount).
-	b.expect(b.post("/register", url.Values{"email": {"elliot.vance@motorledger.example"}, "display_name": {"Copycat"}, "country": {"US"}, "password": {"a fine long passphrase"}}),
-		303)
-	b.expect(b.post("/register", url.Values{"email": {"casey@example.com"}, "display_name": {strings.Repeat("x", 81)}, "country": {"US"}, "password": {"a fine long passphrase"}}),
-		422, "at most 80 characters")
-	b.expect(b.post("/register", url.Values{"email": {"casey@example.com"}, "display_name": {"Casey"}, "country": {"US"}, "password": {"password123"}}),
-		422, "too common")
-
-	// Sign up, coming from the article: asked to check the mail, then to
-	// sign in and go back there. Nobody is signed in by signing up.
-	resp := b.post("/register", url.Values{"email": {"Casey@Example.com"}, "display_name": {"Casey Reader"}, "country": {"CA"},
-		"password": {"a fine long passphrase"}, "return_to": {article + "#respond"}})
-	b.expect(resp, 303)
-	if loc := resp.Header.Get("Location"); loc != "/login?return_to="+url.QueryEscape(article+"#respond") {
-		t.Fatalf("after sign-up: %s", loc)
-	}
-	b.expect(b.get(resp.Header.Get("Location")), 200, "Check your mail to finish", `name="return_to" value="`+article+`#respond"`)
-
-	// The verification mail arrives through SMTP (the taken address's owner
-	// got a notice); its link verifies.
-	msgs := smtp.Wait(t, 2, 10*time.Second)
-	var verifyMail mailtest.Received
-	for _, m := range msgs {
-		if m.To[0] == "casey@example.com" {
-			verifyMail = m
-		} else if m.To[0] != "elliot.vance@motorledger.example" || !strings.Contains(m.Subject, "Someone tried to register") {
-			t.Fatalf("mail to %v: %s", m.To, m.Subject)
+		// Bad input keeps what was typed, says what is wrong, never a 500.
+		b.expect(b.post("/register", url.Values{"email": {"not-an-address"}, "display_name": {"Casey Reader"}, "country": {"CA"}, "password": {"short"}}),
+			422, "does not look like an e-mail", "at least 10 characters", `value="Casey Reader"`, `<option value="CA" selected>`)
+		if strings.Contains(b.last, `value="short"`) {
+			t.Fatal("the password is sent back in the form")
 		}
-	}
-	if !strings.Contains(verifyMail.Subject, "Confirm your e-mail") || verifyMail.HTML == "" {
-		t.Fatalf("verification mail: %+v", verifyMail.Subject)
-	}
-	link := linkIn(t, verifyMail)
-	b.expect(b.get(link), 200, "your address casey@example.com is confirmed")
-	// A second click before signing in: done already, sign in from here.
-	b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/login"`)
-	resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "return_to": {article + "#respond"}})
-	b.expect(resp, 303)
-	b.expect(b.get(article), 200, `id="comment-form"`, "Casey Reader")
-	// A second click, signed in: the reader is told it is done, not to sign in.
-	b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/account"`)
-	if strings.Contains(b.last, "invalid") {
-		t.Fatalf("a used link tells a confirmed, signed-in reader it is invalid:\n%s", b.last)
-	}
-	b.expect(b.get("/verify?token=no-such-token"), 200, "already confirmed") // signed in and confirmed: whatever the link
+		// A taken address answers as a new one would (see TestAnswersDoNotTellWhoHasAnAccount).
+		b.expect(b.post("/register", url.Values{"email": {m.author.Email}, "display_name": {"Copycat"}, "country": {"US"}, "password": {"a fine long passphrase"}}),
+			303)
+		b.expect(b.post("/register", url.Values{"email": {"casey@example.com"}, "display_name": {strings.Repeat("x", 81)}, "country": {"US"}, "password": {"a fine long passphrase"}}),
+			422, "at most 80 characters")
+		b.expect(b.post("/register", url.Values{"email": {"casey@example.com"}, "display_name": {"Casey"}, "country": {"US"}, "password": {"password123"}}),
+			422, "too common")
 
-	// Sign out, then sign in again with return_to.
-	b.expect(b.post("/logout", url.Values{"return_to": {article}}), 303)
-	b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/login"`)
-	b.expect(b.get("/verify?token=no-such-token"), 410, "invalid, has expired, or was already used")
-	b.expect(b.get(article), 200, "You must be <a href=")
-	b.expect(b.get("/account"), 303)
+		// Sign up, coming from the article: asked to check the mail, then to
+		// sign in and go back there. Nobody is signed in by signing up.
+		resp := b.post("/register", url.Values{"email": {"Casey@Example.com"}, "display_name": {"Casey Reader"}, "country": {"CA"},
+			"password": {"a fine long passphrase"}, "return_to": {article + "#respond"}})
+		b.expect(resp, 303)
+		if loc := resp.Header.Get("Location"); loc != "/login?return_to="+url.QueryEscape(article+"#respond") {
+			t.Fatalf("after sign-up: %s", loc)
+		}
+		b.expect(b.get(resp.Header.Get("Location")), 200, "Check your mail to finish", `name="return_to" value="`+article+`#respond"`)
 
-	b.expect(b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"wrong password!!"}}), 401, "do not match an account")
-	b.expect(b.post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password!!"}}), 401, "do not match an account")
-	resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "remember": {"1"}, "return_to": {article}})
-	b.expect(resp, 303)
-	if resp.Header.Get("Location") != article {
-		t.Fatalf("after sign-in: %s", resp.Header.Get("Location"))
-	}
-	var session *http.Cookie
-	for _, c := range resp.Cookies() {
-		if c.Name == "byline_session" {
-			session = c
+		// The verification mail arrives through SMTP (the taken address's owner
+		// got a notice); its link verifies.
+		msgs := smtp.Wait(t, 2, 10*time.Second)
+		var verifyMail mailtest.Received
+		for _, msg := range msgs {
+			if msg.To[0] == "casey@example.com" {
+				verifyMail = msg
+			} else if msg.To[0] != m.author.Email || !strings.Contains(msg.Subject, "Someone tried to register") {
+				t.Fatalf("mail to %v: %s", msg.To, msg.Subject)
+			}
 		}
-	}
-	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.MaxAge < 29*24*3600 || len(session.Value) < 43 {
-		t.Fatalf("session cookie: %+v", session)
-	}
-	// Off-site return_to goes home instead.
-	for _, bad := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"} {
-		b.post("/logout", nil)
-		resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "return_to": {bad}})
-		if loc := resp.Header.Get("Location"); loc != "/" {
-			t.Fatalf("return_to %q sent to %q", bad, loc)
+		if !strings.Contains(verifyMail.Subject, "Confirm your e-mail") || verifyMail.HTML == "" {
+			t.Fatalf("verification mail: %+v", verifyMail.Subject)
 		}
-	}
+		link := linkIn(t, verifyMail)
+		b.expect(b.get(link), 200, "your address casey@example.com is confirmed")
+		// A second click before signing in: done already, sign in from here.
+		b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/login"`)
+		resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "return_to": {article + "#respond"}})
+		b.expect(resp, 303)
+		b.expect(b.get(article), 200, `id="comment-form"`, "Casey Reader")
+		// A second click, signed in: the reader is told it is done, not to sign in.
+		b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/account"`)
+		if strings.Contains(b.last, "invalid") {
+			t.Fatalf("a used link tells a confirmed, signed-in reader it is invalid:\n%s", b.last)
+		}
+		b.expect(b.get("/verify?token=no-such-token"), 200, "already confirmed") // signed in and confirmed: whatever the link
+
+		// Sign out, then sign in again with return_to.
+		b.expect(b.post("/logout", url.Values{"return_to": {article}}), 303)
+		b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/login"`)
+		b.expect(b.get("/verify?token=no-such-token"), 410, "invalid, has expired, or was already used")
+		b.expect(b.get(article), 200, "You must be <a href=")
+		b.expect(b.get("/account"), 303)
+
+		b.expect(b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"wrong password!!"}}), 401, "do not match an account")
+		b.expect(b.post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password!!"}}), 401, "do not match an account")
+		resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "remember": {"1"}, "return_to": {article}})
+		b.expect(resp, 303)
+		if resp.Header.Get("Location") != article {
+			t.Fatalf("after sign-in: %s", resp.Header.Get("Location"))
+		}
+		var session *http.Cookie
+		for _, c := range resp.Cookies() {
+			if c.Name == "byline_session" {
+				session = c
+			}
+		}
+		if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.MaxAge < 29*24*3600 || len(session.Value) < 43 {
+			t.Fatalf("session cookie: %+v", session)
+		}
+		// Off-site return_to goes home instead.
+		for _, bad := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"} {
+			b.post("/logout", nil)
+			resp = b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"a fine long passphrase"}, "return_to": {bad}})
+			if loc := resp.Header.Get("Location"); loc != "/" {
+				t.Fatalf("return_to %q sent to %q", bad, loc)
+			}
+		}
+	})
 }
 
 func TestLockoutAndSuspension(t *testing.T) {
-	srv, _, ts := newAuthSite(t)
-	b := newBrowser(t, srv)
-	for i := 0; i < 5; i++ {
-		b.post("/login", url.Values{"email": {"jordan.pike@example.com"}, "password": {"not the password"}})
-	}
-	// Locked now: even the right password waits.
-	b.expect(b.post("/login", url.Values{"email": {"jordan.pike@example.com"}, "password": {demo.Password}}), 429, "Too many attempts")
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, _, ts, m := magazineSite(t, d)
+		b := newBrowser(t, srv)
+		for i := 0; i < 5; i++ {
+			b.post("/login", url.Values{"email": {m.reader.Email}, "password": {"not the password"}})
+		}
+		// Locked now: even the right password waits.
+		b.expect(b.post("/login", url.Values{"email": {m.reader.Email}, "password": {fixture.Password}}), 429, "Too many attempts")
 
-	// A suspended person cannot sign in.
-	p, err := ts.accounts.Find(context.Background(), "ruth.okafor@motorledger.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.accounts.Suspend(context.Background(), p.ID, true)
-	b.expect(b.post("/login", url.Values{"email": {"ruth.okafor@motorledger.example"}, "password": {demo.Password}}), 403, "suspended")
+		// A suspended person cannot sign in.
+		p, err := ts.accounts.Find(context.Background(), m.moderator.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.accounts.Suspend(context.Background(), p.ID, true)
+		b.expect(b.post("/login", url.Values{"email": {m.moderator.Email}, "password": {fixture.Password}}), 403, "suspended")
+	})
 }
 
 func TestPasswordReset(t *testing.T) {
-	srv, smtp, _ := newAuthSite(t)
-	b := newBrowser(t, srv)
-	// Same answer for an unknown address; its mail says there is no account.
-	b.expect(b.post("/password/forgot", url.Values{"email": {"nobody@example.com"}}), 303)
-	b.expect(b.post("/password/forgot", url.Values{"email": {"jordan.pike@example.com"}}), 303)
-	msgs := smtp.Wait(t, 2, 10*time.Second)
-	var reset mailtest.Received
-	for _, m := range msgs {
-		switch m.To[0] {
-		case "jordan.pike@example.com":
-			reset = m
-		case "nobody@example.com":
-			if tokenLink.MatchString(m.Text) {
-				t.Fatalf("a link went to an address without an account:\n%s", m.Text)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, smtp, _, m := magazineSite(t, d)
+		b := newBrowser(t, srv)
+		// Same answer for an unknown address; its mail says there is no account.
+		b.expect(b.post("/password/forgot", url.Values{"email": {"nobody@example.com"}}), 303)
+		b.expect(b.post("/password/forgot", url.Values{"email": {m.reader.Email}}), 303)
+		msgs := smtp.Wait(t, 2, 10*time.Second)
+		var reset mailtest.Received
+		for _, msg := range msgs {
+			switch msg.To[0] {
+			case m.reader.Email:
+				reset = msg
+			case "nobody@example.com":
+				if tokenLink.MatchString(msg.Text) {
+					t.Fatalf("a link went to an address without an account:\n%s", msg.Text)
+				}
 			}
 		}
-	}
-	link := linkIn(t, reset)
-	token := strings.TrimPrefix(link, "/password/reset?token=")
-	b.expect(b.get(link), 200, "Choose a new password")
-	b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"tiny"}}), 422, "at least 10 characters")
-	b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"my new wagon passphrase"}}), 303)
-	b.expect(b.get("/account"), 200, "Jordan Pike", "Your password is changed")
-	// Reused link.
-	b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"another new passphrase"}}), 410, "already used")
-	b.expect(b.get(link), 410)
-	b.expect(b.get("/password/reset?token=made-up"), 410)
+		link := linkIn(t, reset)
+		token := strings.TrimPrefix(link, "/password/reset?token=")
+		b.expect(b.get(link), 200, "Choose a new password")
+		b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"tiny"}}), 422, "at least 10 characters")
+		b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"my new wagon passphrase"}}), 303)
+		b.expect(b.get("/account"), 200, m.reader.DisplayName, "Your password is changed")
+		// Reused link.
+		b.expect(b.post("/password/reset", url.Values{"token": {token}, "password": {"another new passphrase"}}), 410, "already used")
+		b.expect(b.get(link), 410)
+		b.expect(b.get("/password/reset?token=made-up"), 410)
+	})
 }
 
 func TestCrossSiteAndPermissions(t *testing.T) {
-	srv, _, _ := newAuthSite(t)
-	b := newBrowser(t, srv)
-	// A form posted from another site is refused before anything happens.
-	req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader("email=jordan.pike%40example.com&password="+demo.Password))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	b.expect(b.do(req), 403, "sent from another site")
-	req, _ = http.NewRequest("POST", srv.URL+"/login", strings.NewReader("email=x"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", "https://evil.example")
-	b.expect(b.do(req), 403)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, _, _, m := magazineSite(t, d)
+		b := newBrowser(t, srv)
+		// A form posted from another site is refused before anything happens.
+		req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader(url.Values{"email": {m.reader.Email}, "password": {fixture.Password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		b.expect(b.do(req), 403, "sent from another site")
+		req, _ = http.NewRequest("POST", srv.URL+"/login", strings.NewReader("email=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		b.expect(b.do(req), 403)
 
-	// An over-long form is a 400, not a 500.
-	b.expect(b.post("/login", url.Values{"email": {strings.Repeat("a", 70_000)}}), 400, "too large")
+		// An over-long form is a 400, not a 500.
+		b.expect(b.post("/login", url.Values{"email": {strings.Repeat("a", 70_000)}}), 400, "too large")
 
-	// Staff screens need the role.
-	b.expect(b.get("/admin"), 303)
-	b.expect(b.post("/login", url.Values{"email": {"jordan.pike@example.com"}, "password": {demo.Password}}), 303)
-	b.expect(b.get("/admin"), 403, "Not allowed")
-	b.expect(b.get("/admin/people"), 403)
-	b.expect(b.post("/admin/people/1/suspend", nil), 403)
-	b.post("/logout", nil)
+		// Staff screens need the role.
+		b.expect(b.get("/admin"), 303)
+		b.expect(b.post("/login", url.Values{"email": {m.reader.Email}, "password": {fixture.Password}}), 303)
+		b.expect(b.get("/admin"), 403, "Not allowed")
+		b.expect(b.get("/admin/people"), 403)
+		b.expect(b.post("/admin/people/1/suspend", nil), 403)
+		b.post("/logout", nil)
 
-	// A moderator reaches the admin but not People or Settings.
-	b.expect(b.post("/login", url.Values{"email": {"ruth.okafor@motorledger.example"}, "password": {demo.Password}}), 303)
-	b.expect(b.get("/admin"), 200, "Dashboard")
-	if strings.Contains(b.last, `href="/admin/people"`) {
-		t.Fatal("moderator sees the People screen in the navigation")
-	}
-	b.expect(b.get("/admin/settings"), 403)
-	b.post("/logout", nil)
+		// A moderator reaches the admin but not People or Settings.
+		b.expect(b.post("/login", url.Values{"email": {m.moderator.Email}, "password": {fixture.Password}}), 303)
+		b.expect(b.get("/admin"), 200, "Dashboard")
+		if strings.Contains(b.last, `href="/admin/people"`) {
+			t.Fatal("moderator sees the People screen in the navigation")
+		}
+		b.expect(b.get("/admin/settings"), 403)
+		b.post("/logout", nil)
 
-	// The admin manages people and settings.
-	b.expect(b.post("/login", url.Values{"email": {"helen.marsh@motorledger.example"}, "password": {demo.Password}}), 303)
-	b.expect(b.get("/admin/people?q=pike"), 200, "Jordan Pike")
-	m := regexp.MustCompile(`/admin/people/(\d+)">Jordan Pike`).FindStringSubmatch(b.last)
-	if m == nil {
-		t.Fatal("no link to Jordan")
-	}
-	b.expect(b.get("/admin/people?status=bogus"), 400)
-	id := m[1]
-	b.expect(b.post("/admin/people/"+id+"/roles", url.Values{"role": {"reader", "moderator"}}), 303)
-	b.expect(b.get("/admin/people/"+id), 200, `value="moderator" checked`, "Roles saved.")
-	b.expect(b.post("/admin/people/"+id+"/roles", url.Values{"role": {"emperor"}}), 400)
-	b.expect(b.post("/admin/people/"+id+"/delete", nil), 400, "Tick the box")
-	b.expect(b.post("/admin/settings", url.Values{"name": {""}, "comment_depth": {"0"}}), 422, "1 to 80 characters", "from 1 to 10")
-	b.expect(b.post("/admin/settings", url.Values{"name": {"Motor Ledger Weekly"}, "tagline": {"New tagline"}, "comment_depth": {"4"}, "comments_open": {"1"}}), 303)
-	b.expect(b.get("/"), 200, "<title>Motor Ledger Weekly</title>", "New tagline")
-	b.expect(b.get("/admin/mail"), 200, "Mail")
-	for _, path := range []string{"/admin", "/admin/people", "/admin/people/" + id, "/admin/settings", "/admin/mail"} {
-		b.expect(b.get(path), 200)
-		checkHTML(t, path, b.last)
-	}
+		// The admin manages people and settings.
+		b.expect(b.post("/login", url.Values{"email": {m.editor.Email}, "password": {fixture.Password}}), 303)
+		b.expect(b.get("/admin/people?q=park"), 200, m.reader.DisplayName)
+		link := regexp.MustCompile(`/admin/people/(\d+)">` + m.reader.DisplayName).FindStringSubmatch(b.last)
+		if link == nil {
+			t.Fatal("no link to the reader")
+		}
+		b.expect(b.get("/admin/people?status=bogus"), 400)
+		id := link[1]
+		b.expect(b.post("/admin/people/"+id+"/roles", url.Values{"role": {"reader", "moderator"}}), 303)
+		b.expect(b.get("/admin/people/"+id), 200, `value="moderator" checked`, "Roles saved.")
+		b.expect(b.post("/admin/people/"+id+"/roles", url.Values{"role": {"emperor"}}), 400)
+		b.expect(b.post("/admin/people/"+id+"/delete", nil), 400, "Tick the box")
+		b.expect(b.post("/admin/settings", url.Values{"name": {""}, "comment_depth": {"0"}}), 422, "1 to 80 characters", "from 1 to 10")
+		b.expect(b.post("/admin/settings", url.Values{"name": {siteName + " Weekly"}, "tagline": {"New tagline"}, "comment_depth": {"4"}, "comments_open": {"1"}}), 303)
+		b.expect(b.get("/"), 200, "<title>"+siteName+" Weekly</title>", "New tagline")
+		b.expect(b.get("/admin/mail"), 200, "Mail")
+		for _, path := range []string{"/admin", "/admin/people", "/admin/people/" + id, "/admin/settings", "/admin/mail"} {
+			b.expect(b.get(path), 200)
+			checkHTML(t, path, b.last)
+		}
+	})
 }
 
 func TestAccountPage(t *testing.T) {
-	srv, smtp, ts := newAuthSite(t)
-	b := newBrowser(t, srv)
-	other := newBrowser(t, srv)
-	login := url.Values{"email": {"jordan.pike@example.com"}, "password": {demo.Password}}
-	b.expect(b.post("/login", login), 303)
-	other.expect(other.post("/login", login), 303)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, smtp, ts, m := magazineSite(t, d)
+		b := newBrowser(t, srv)
+		other := newBrowser(t, srv)
+		login := url.Values{"email": {m.reader.Email}, "password": {fixture.Password}}
+		b.expect(b.post("/login", login), 303)
+		other.expect(other.post("/login", login), 303)
 
-	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"Atlantis"}, "bio": {"x"}, "avatar": {"generated"}}),
-		422, "unknown country", `value="Jordan P."`)
-	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"CA"}, "bio": {"Wagon owner."}, "avatar": {"generated"}}), 303)
-	b.expect(b.get("/author/jordan-pike/"), 200, "Jordan P.", "Canada", "Wagon owner.")
+		b.expect(b.post("/account/profile", url.Values{"display_name": {"Jo P."}, "country": {"Atlantis"}, "bio": {"x"}, "avatar": {"generated"}}),
+			422, "unknown country", `value="Jo P."`)
+		b.expect(b.post("/account/profile", url.Values{"display_name": {"Jo P."}, "country": {"CA"}, "bio": {"Wagon owner."}, "avatar": {"generated"}}), 303)
+		b.expect(b.get("/author/"+m.reader.Slug+"/"), 200, "Jo P.", "Canada", "Wagon owner.")
 
-	// Pictures: a pattern by default, an upload once chosen.
-	resp := b.get("/avatar/jordan-pike")
-	if resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(b.last, "<svg") {
-		t.Fatalf("generated avatar: %s", resp.Header.Get("Content-Type"))
-	}
-	b.expect(b.upload("/account/avatar", "picture", "x.txt", []byte("not a picture")), 422, "JPEG, PNG, GIF or WebP")
-	img := image.NewRGBA(image.Rect(0, 0, 300, 200))
-	var pngData bytes.Buffer
-	png.Encode(&pngData, img)
-	b.expect(b.upload("/account/avatar", "picture", "me.png", pngData.Bytes()), 303)
-	if resp := b.get("/avatar/jordan-pike"); resp.Header.Get("Content-Type") != "image/jpeg" {
-		t.Fatalf("uploaded avatar: %s", resp.Header.Get("Content-Type"))
-	}
-	// Gravatar only when the site allows it.
-	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"CA"}, "avatar": {"gravatar"}}), 303)
-	if resp := b.get("/avatar/jordan-pike"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
-		t.Fatalf("gravatar while the site forbids it: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	st, _ := ts.settings.Stored(context.Background())
-	st.Gravatar = true
-	if err := ts.settings.Save(context.Background(), st); err != nil {
-		t.Fatal(err)
-	}
-	b.expect(b.post("/account/profile", url.Values{"display_name": {"Jordan P."}, "country": {"CA"}, "avatar": {"gravatar"}}), 303)
-	if resp := b.get("/avatar/jordan-pike"); resp.StatusCode != 302 || !strings.HasPrefix(resp.Header.Get("Location"), "https://www.gravatar.com/avatar/") {
-		t.Fatalf("gravatar: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
+		// Pictures: a pattern by default, an upload once chosen.
+		resp := b.get("/avatar/" + m.reader.Slug)
+		if resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(b.last, "<svg") {
+			t.Fatalf("generated avatar: %s", resp.Header.Get("Content-Type"))
+		}
+		b.expect(b.upload("/account/avatar", "picture", "x.txt", []byte("not a picture")), 422, "JPEG, PNG, GIF or WebP")
+		img := image.NewRGBA(image.Rect(0, 0, 300, 200))
+		var pngData bytes.Buffer
+		png.Encode(&pngData, img)
+		b.expect(b.upload("/account/avatar", "picture", "me.png", pngData.Bytes()), 303)
+		if resp := b.get("/avatar/" + m.reader.Slug); resp.Header.Get("Content-Type") != "image/jpeg" {
+			t.Fatalf("uploaded avatar: %s", resp.Header.Get("Content-Type"))
+		}
+		// Gravatar only when the site allows it.
+		b.expect(b.post("/account/profile", url.Values{"display_name": {"Jo P."}, "country": {"CA"}, "avatar": {"gravatar"}}), 303)
+		if resp := b.get("/avatar/" + m.reader.Slug); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
+			t.Fatalf("gravatar while the site forbids it: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		st, _ := ts.settings.Stored(context.Background())
+		st.Gravatar = true
+		if err := ts.settings.Save(context.Background(), st); err != nil {
+			t.Fatal(err)
+		}
+		b.expect(b.post("/account/profile", url.Values{"display_name": {"Jo P."}, "country": {"CA"}, "avatar": {"gravatar"}}), 303)
+		if resp := b.get("/avatar/" + m.reader.Slug); resp.StatusCode != 302 || !strings.HasPrefix(resp.Header.Get("Location"), "https://www.gravatar.com/avatar/") {
+			t.Fatalf("gravatar: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
 
-	// Sessions: two devices; sign out everywhere else ends the other one.
-	b.expect(b.get("/account"), 200, "(this device)", "Sign out everywhere else")
-	checkHTML(t, "/account", b.last)
-	// Signed-in requests are counted under their route too.
-	b.expect(b.get("/metrics"), 200, `route="GET /account"`)
-	b.expect(b.post("/account/sessions/end-others", nil), 303)
-	other.expect(other.get("/account"), 303)
+		// Sessions: two devices; sign out everywhere else ends the other one.
+		b.expect(b.get("/account"), 200, "(this device)", "Sign out everywhere else")
+		checkHTML(t, "/account", b.last)
+		// Signed-in requests are counted under their route too.
+		b.expect(b.get("/metrics"), 200, `route="GET /account"`)
+		b.expect(b.post("/account/sessions/end-others", nil), 303)
+		other.expect(other.get("/account"), 303)
 
-	// A password change needs the current one and keeps this device signed in.
-	b.expect(b.post("/account/password", url.Values{"current_password": {"nope"}, "new_password": {"a brand new passphrase"}}), 422, "not your current password")
-	b.expect(b.post("/account/password", url.Values{"current_password": {demo.Password}, "new_password": {"a brand new passphrase"}}), 303)
-	b.expect(b.get("/account"), 200, "Your password is changed")
+		// A password change needs the current one and keeps this device signed in.
+		b.expect(b.post("/account/password", url.Values{"current_password": {"nope"}, "new_password": {"a brand new passphrase"}}), 422, "not your current password")
+		b.expect(b.post("/account/password", url.Values{"current_password": {fixture.Password}, "new_password": {"a brand new passphrase"}}), 303)
+		b.expect(b.get("/account"), 200, "Your password is changed")
 
-	// E-mail change: confirmed from the new inbox.
-	b.expect(b.post("/account/email", url.Values{"email": {"jordan@new.example"}, "password": {"a brand new passphrase"}}), 303)
-	msgs := smtp.Wait(t, 1, 10*time.Second)
-	b.expect(b.get(linkIn(t, msgs[0])), 303)
-	b.expect(b.get("/account"), 200, "jordan@new.example")
+		// E-mail change: confirmed from the new inbox.
+		b.expect(b.post("/account/email", url.Values{"email": {"jo@new.example"}, "password": {"a brand new passphrase"}}), 303)
+		msgs := smtp.Wait(t, 1, 10*time.Second)
+		b.expect(b.get(linkIn(t, msgs[0])), 303)
+		b.expect(b.get("/account"), 200, "jo@new.example")
 
-	// API tokens: shown once, work as bearer tokens, can be revoked.
-	b.expect(b.post("/account/tokens", url.Values{"name": {""}}), 422, "give the token a name")
-	b.expect(b.post("/account/tokens", url.Values{"name": {"my script"}}), 200, "shown only once")
-	secret := regexp.MustCompile(`byl_[A-Za-z0-9_-]+`).FindString(b.last)
-	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
-	req.Header.Set("Authorization", "Bearer "+secret)
-	resp = newBrowser(t, srv).do(req)
-	if resp.StatusCode != 200 {
-		t.Fatalf("/api/v1/me with token: %d", resp.StatusCode)
-	}
-	tokenID := regexp.MustCompile(`name="id" value="(\d+)"><button class="link" type="submit">Revoke`).FindStringSubmatch(b.last)
-	b.expect(b.post("/account/tokens/revoke", url.Values{"id": {tokenID[1]}}), 303)
-	req, _ = http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
-	req.Header.Set("Authorization", "Bearer "+secret)
-	if resp := newBrowser(t, srv).do(req); resp.StatusCode != 401 {
-		t.Fatalf("revoked token: %d", resp.StatusCode)
-	}
+		// API tokens: shown once, work as bearer tokens, can be revoked.
+		b.expect(b.post("/account/tokens", url.Values{"name": {""}}), 422, "give the token a name")
+		b.expect(b.post("/account/tokens", url.Values{"name": {"my script"}}), 200, "shown only once")
+		secret := regexp.MustCompile(`byl_[A-Za-z0-9_-]+`).FindString(b.last)
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp = newBrowser(t, srv).do(req)
+		if resp.StatusCode != 200 {
+			t.Fatalf("/api/v1/me with token: %d", resp.StatusCode)
+		}
+		tokenID := regexp.MustCompile(`name="id" value="(\d+)"><button class="link" type="submit">Revoke`).FindStringSubmatch(b.last)
+		b.expect(b.post("/account/tokens/revoke", url.Values{"id": {tokenID[1]}}), 303)
+		req, _ = http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		if resp := newBrowser(t, srv).do(req); resp.StatusCode != 401 {
+			t.Fatalf("revoked token: %d", resp.StatusCode)
+		}
+	})
 }
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))

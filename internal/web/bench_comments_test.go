@@ -43,7 +43,7 @@ func BenchmarkThreads(b *testing.B) {
 	}
 	b.Logf("the 9,000th comment is at %s", permalink)
 	for _, p := range []struct{ name, path string }{
-		{"4-comments", infiniti}, {"10000-comments", bigPath}, {"10000-comments-page-10", bigPath + "?cpage=10"},
+		{"4-comments", demoArticle}, {"10000-comments", bigPath}, {"10000-comments-page-10", bigPath + "?cpage=10"},
 		{"10000-comments-permalink-page", permalink[:strings.Index(permalink, "#")]},
 		{"permalink-redirect", fmt.Sprintf("/comments/%d", nth)},
 	} {

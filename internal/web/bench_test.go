@@ -32,7 +32,7 @@ func BenchmarkPages(b *testing.B) {
 	}
 	for _, size := range []string{"demo", "large"} {
 		d := dbtest.SQLite(b)
-		h, _ := buildSite(b, d, "http://127.0.0.1:8080", "", false) // every request renders
+		h, _ := buildSite(b, d, "http://127.0.0.1:8080", "", false, true) // every request renders
 		if size == "large" {
 			addArticles(b, d, 5000)
 		}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/pagecache"
 )
@@ -39,96 +40,99 @@ func anonGet(t *testing.T, url string, header map[string]string) (*http.Response
 }
 
 func TestPageCache(t *testing.T) {
-	srv, _, ts := newAuthSite(t)
-	page := srv.URL + infiniti
-	hits := func() int64 { return ts.cache.Stats().Hits }
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, _, ts, m := magazineSite(t, d)
+		page := srv.URL + m.leadPath
+		hits := func() int64 { return ts.cache.Stats().Hits }
 
-	// A second anonymous request is a hit, with validators and gzip.
-	resp1, body1 := anonGet(t, page, nil)
-	h0 := hits()
-	resp2, body2 := anonGet(t, page, map[string]string{"Accept-Encoding": "gzip"})
-	if hits() != h0+1 || body1 != body2 || resp2.Header.Get("Content-Encoding") != "gzip" || resp1.Header.Get("ETag") == "" {
-		t.Fatalf("second request: hits %d→%d, same body %v, encoding %q, etag %q", h0, hits(), body1 == body2, resp2.Header.Get("Content-Encoding"), resp1.Header.Get("ETag"))
-	}
-	if resp2.Header.Get("X-Content-Type-Options") != "nosniff" || resp2.Header.Get("X-Request-ID") == "" {
-		t.Fatal("cached responses lose the security headers")
-	}
-	resp3, _ := anonGet(t, page, map[string]string{"If-None-Match": resp1.Header.Get("ETag")})
-	if resp3.StatusCode != http.StatusNotModified {
-		t.Fatalf("conditional request: %d", resp3.StatusCode)
-	}
+		// A second anonymous request is a hit, with validators and gzip.
+		resp1, body1 := anonGet(t, page, nil)
+		h0 := hits()
+		resp2, body2 := anonGet(t, page, map[string]string{"Accept-Encoding": "gzip"})
+		if hits() != h0+1 || body1 != body2 || resp2.Header.Get("Content-Encoding") != "gzip" || resp1.Header.Get("ETag") == "" {
+			t.Fatalf("second request: hits %d→%d, same body %v, encoding %q, etag %q", h0, hits(), body1 == body2, resp2.Header.Get("Content-Encoding"), resp1.Header.Get("ETag"))
+		}
+		if resp2.Header.Get("X-Content-Type-Options") != "nosniff" || resp2.Header.Get("X-Request-ID") == "" {
+			t.Fatal("cached responses lose the security headers")
+		}
+		resp3, _ := anonGet(t, page, map[string]string{"If-None-Match": resp1.Header.Get("ETag")})
+		if resp3.StatusCode != http.StatusNotModified {
+			t.Fatalf("conditional request: %d", resp3.StatusCode)
+		}
 
-	// A comment, once acknowledged, is on the cached page: never stale.
-	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
-	art := articleID(t, b)
-	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Cached pages must show this at once."}}), 303)
-	_, body := anonGet(t, page, nil)
-	if !strings.Contains(body, "Cached pages must show this at once.") || !strings.Contains(body, "5 Comments on") {
-		t.Fatal("the cached page is stale after a comment")
-	}
-	_, home := anonGet(t, srv.URL+"/", nil)
-	if !strings.Contains(home, "Jordan Pike</strong> on <cite>Infiniti to Move Production Out of Japan…") || !strings.Contains(home, "<span class=\"recent-excerpt\">Cached pages must show") {
-		t.Fatal("Recent Comments on the cached home page is stale")
-	}
-	// Nothing personal leaks into the cache.
-	if strings.Contains(body, `id="comment-form"`) || strings.Contains(body, "Sign out") {
-		t.Fatal("a signed-in reader's page was cached for everyone")
-	}
+		// A comment, once acknowledged, is on the cached page: never stale.
+		b := signedIn(t, newBrowser(t, srv), m.reader.Email)
+		art := articleID(t, b, m.leadPath)
+		b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Cached pages must show this at once."}}), 303)
+		_, body := anonGet(t, page, nil)
+		if !strings.Contains(body, "Cached pages must show this at once.") || !strings.Contains(body, "5 Comments on") {
+			t.Fatal("the cached page is stale after a comment")
+		}
+		_, home := anonGet(t, srv.URL+"/", nil)
+		if !strings.Contains(home, m.reader.DisplayName+"</strong> on <cite>"+m.lead.Headline) || !strings.Contains(home, "<span class=\"recent-excerpt\">Cached pages must show") {
+			t.Fatal("Recent Comments on the cached home page is stale")
+		}
+		// Nothing personal leaks into the cache.
+		if strings.Contains(body, `id="comment-form"`) || strings.Contains(body, "Sign out") {
+			t.Fatal("a signed-in reader's page was cached for everyone")
+		}
 
-	// A vote changes the article's cached page.
-	id := regexp.MustCompile(`id="comment-(\d+)"`).FindStringSubmatch(body)[1]
-	other := signedIn(t, newBrowser(t, srv), "owen.castellano@example.com")
-	other.expect(other.post("/comments/"+id+"/vote", url.Values{"value": {"1"}}), 303)
-	_, body = anonGet(t, page, nil)
-	if !strings.Contains(body, `data-score="`+id+`" title="4 up, 0 down">4<`) {
-		t.Fatal("the cached page is stale after a vote")
-	}
-	// The voter's own page shows their vote pressed, and withdrawn when
-	// they withdraw it: what a cached page keeps of it never outlives it.
-	voted := `aria-pressed="true" title="Vote up"`
-	if other.get(infiniti); !strings.Contains(other.last, voted) {
-		t.Fatal("the voter's page does not show their vote")
-	}
-	other.expect(other.post("/comments/"+id+"/vote", url.Values{"value": {"0"}}), 303)
-	if other.get(infiniti); strings.Contains(other.last, voted) {
-		t.Fatal("the voter's page still shows a withdrawn vote")
-	}
-	// A vote through the JSON API changes the cached page too.
-	p, err := ts.accounts.Find(context.Background(), "nadia.forsythe@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _, err := ts.accounts.CreateAPIToken(context.Background(), p.ID, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/comments/"+id+"/vote", strings.NewReader(`{"value": -1}`))
-	req.Header.Set("Authorization", "Bearer "+secret)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("vote through the API: %v %v", resp.StatusCode, err)
-	}
-	resp.Body.Close()
-	_, body = anonGet(t, page, nil)
-	if !strings.Contains(body, `data-score="`+id+`" title="2 up, 1 down">1<`) {
-		t.Fatal("the cached page is stale after a vote through the API")
-	}
+		// A vote changes the article's cached page.
+		id := regexp.MustCompile(`id="comment-(\d+)"`).FindStringSubmatch(body)[1]
+		other := signedIn(t, newBrowser(t, srv), m.third.Email)
+		other.expect(other.post("/comments/"+id+"/vote", url.Values{"value": {"1"}}), 303)
+		_, body = anonGet(t, page, nil)
+		if !strings.Contains(body, `data-score="`+id+`" title="4 up, 0 down">4<`) {
+			t.Fatal("the cached page is stale after a vote")
+		}
+		// The voter's own page shows their vote pressed, and withdrawn when
+		// they withdraw it: what a cached page keeps of it never outlives it.
+		voted := `aria-pressed="true" title="Vote up"`
+		if other.get(m.leadPath); !strings.Contains(other.last, voted) {
+			t.Fatal("the voter's page does not show their vote")
+		}
+		other.expect(other.post("/comments/"+id+"/vote", url.Values{"value": {"0"}}), 303)
+		if other.get(m.leadPath); strings.Contains(other.last, voted) {
+			t.Fatal("the voter's page still shows a withdrawn vote")
+		}
+		// A vote through the JSON API changes the cached page too.
+		p, err := ts.accounts.Find(context.Background(), m.replier.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := ts.accounts.CreateAPIToken(context.Background(), p.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/comments/"+id+"/vote", strings.NewReader(`{"value": -1}`))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("vote through the API: %v %v", resp.StatusCode, err)
+		}
+		resp.Body.Close()
+		_, body = anonGet(t, page, nil)
+		if !strings.Contains(body, `data-score="`+id+`" title="2 up, 1 down">1<`) {
+			t.Fatal("the cached page is stale after a vote through the API")
+		}
 
-	// A change made elsewhere (another node, a command-line tool) shows once
-	// the content counter is read, as the server does four times a second.
-	ts.db.Exec(context.Background(), `UPDATE articles SET headline = 'Infiniti Changes Its Plans' WHERE id = $1`, art)
-	ts.refresh(t)
-	if _, body = anonGet(t, page, nil); !strings.Contains(body, "Infiniti Changes Its Plans") {
-		t.Fatal("a change in the database did not reach the cached page")
-	}
+		// A change made elsewhere (another node, a command-line tool) shows once
+		// the content counter is read, as the server does four times a second.
+		ts.db.Exec(context.Background(), `UPDATE articles SET headline = 'Carmaker Changes Its Plans' WHERE id = $1`, art)
+		ts.refresh(t)
+		if _, body = anonGet(t, page, nil); !strings.Contains(body, "Carmaker Changes Its Plans") {
+			t.Fatal("a change in the database did not reach the cached page")
+		}
+	})
 }
 
 func TestPageCacheRendersOncePerChange(t *testing.T) {
-	// A site without the mail worker newAuthSite runs: its polling (every
+	// A site without the mail worker magazineSite runs: its polling (every
 	// 20 ms, slower under load) would be counted with the page's queries.
 	d := dbtest.SQLite(t)
-	srv, ts := serveSite(t, d, "")
+	m := newMagazine(t, d)
+	srv, ts := startSite(t, d, "", false)
 	ctx := context.Background()
 	version := func() int64 {
 		var v int64
@@ -138,10 +142,10 @@ func TestPageCacheRendersOncePerChange(t *testing.T) {
 		return v
 	}
 	// What one render of the page costs.
-	anonGet(t, srv.URL+infiniti, nil) // the sidebar's lists, read once for a while
+	anonGet(t, srv.URL+m.leadPath, nil) // the sidebar's lists, read once for a while
 	ts.cache.Clear()
 	before := ts.db.QueryCount()
-	anonGet(t, srv.URL+infiniti, nil)
+	anonGet(t, srv.URL+m.leadPath, nil)
 	one := ts.db.QueryCount() - before
 
 	ts.cache.Clear()
@@ -152,7 +156,7 @@ func TestPageCacheRendersOncePerChange(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, _ := anonGet(t, srv.URL+infiniti, nil)
+			resp, _ := anonGet(t, srv.URL+m.leadPath, nil)
 			if resp.StatusCode != 200 {
 				t.Errorf("status %d", resp.StatusCode)
 			}
@@ -195,19 +199,20 @@ func TestPageCacheBounded(t *testing.T) {
 // TestPersonalOverlayMatchesFullRender: a signed-in reader's page drawn from
 // the cache is byte for byte the page a full render gives them.
 func TestPersonalOverlayMatchesFullRender(t *testing.T) {
-	srv, _, ts := newAuthSite(t)
-	b := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
-	art := articleID(t, b)
-	// Jordan's own comment (editable), a vote, and a moderator elsewhere.
+	d := dbtest.SQLite(t)
+	srv, _, ts, m := magazineSite(t, d)
+	b := signedIn(t, newBrowser(t, srv), m.reader.Email)
+	art := articleID(t, b, m.leadPath)
+	// The reader's own comment (editable), a vote, and a moderator elsewhere.
 	b.expect(b.post("/comments", url.Values{"article_id": {art}, "body": {"Mine to edit."}}), 303)
-	b.get(infiniti) // the flash
+	b.get(m.leadPath) // the flash
 	cached := func(path string) string {
 		b.expect(b.get(path), 200)
 		return b.last
 	}
 	ts.cache.Clear()
 	full := map[string]string{}
-	for _, path := range []string{infiniti, "/", "/tag/luxury/"} {
+	for _, path := range []string{m.leadPath, "/", "/tag/luxury/"} {
 		// With the cache bypassed (a fresh cache per request) the page is rendered in full.
 		ts.cache.Clear()
 		hits := ts.cache.Stats().Hits
@@ -237,11 +242,11 @@ func TestPersonalOverlayMatchesFullRender(t *testing.T) {
 		}
 	}
 	// A moderator reading the same cached pages gets their own reply box
-	// (with the close-comments button), not the one kept for Jordan.
-	mod := signedIn(t, newBrowser(t, srv), "ruth.okafor@motorledger.example")
+	// (with the close-comments button), not the one kept for the reader.
+	mod := signedIn(t, newBrowser(t, srv), m.moderator.Email)
 	mod.get("/account") // the flash
 	for path := range full {
-		cached(path) // fresh entries, holding Jordan's reply box
+		cached(path) // fresh entries, holding the reader's reply box
 	}
 	hits := ts.cache.Stats().Hits
 	for path := range full {
@@ -253,11 +258,11 @@ func TestPersonalOverlayMatchesFullRender(t *testing.T) {
 	if ts.cache.Stats().Hits-hits != int64(len(full)) {
 		t.Fatalf("the moderator's pages did not come from the cache: %d hits, %+v", ts.cache.Stats().Hits-hits, ts.cache.Stats())
 	}
-	mod.expect(mod.get(infiniti), 200, "Close comments on this article")
-	if b.expect(b.get(infiniti), 200); strings.Contains(b.last, "Close comments") {
+	mod.expect(mod.get(m.leadPath), 200, "Close comments on this article")
+	if b.expect(b.get(m.leadPath), 200); strings.Contains(b.last, "Close comments") {
 		t.Fatal("a reader is offered the moderator's button")
 	}
-	if !strings.Contains(full[infiniti], `href="/comments/`) || !strings.Contains(full[infiniti], ">Edit</a>") || !strings.Contains(full[infiniti], `id="comment-form"`) {
+	if !strings.Contains(full[m.leadPath], `href="/comments/`) || !strings.Contains(full[m.leadPath], ">Edit</a>") || !strings.Contains(full[m.leadPath], `id="comment-form"`) {
 		t.Fatal("the overlaid page lacks the reader's own controls")
 	}
 }

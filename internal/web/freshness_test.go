@@ -96,7 +96,7 @@ func TestEveryTableAPublicPageReadsKeepsItFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths := []string{"/", "/feed/", "/feed/atom/", "/comments/feed/", "/2012/", "/2012/04/", "/2012/04/05/", "/cars/", "/cars/quote",
-		infiniti + "feed/", infiniti + "?cpage=1"}
+		demoArticle + "feed/", demoArticle + "?cpage=1"}
 	for _, u := range set.URLs {
 		loc, err := url.Parse(u.Loc)
 		if err != nil {
@@ -111,7 +111,7 @@ func TestEveryTableAPublicPageReadsKeepsItFresh(t *testing.T) {
 	for _, m := range regexp.MustCompile(`href="(/cars/[a-z0-9-]+/(?:[a-z0-9-]+/)?)"`).FindAllStringSubmatch(home, 6) {
 		paths = append(paths, m[1])
 	}
-	_, art := anonGet(t, srv.URL+infiniti, nil)
+	_, art := anonGet(t, srv.URL+demoArticle, nil)
 	if m := regexp.MustCompile(`href="(/comments/\d+/thread)"`).FindStringSubmatch(art); m != nil {
 		paths = append(paths, m[1])
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"byline/internal/db"
+	"byline/internal/dbtest"
 	"byline/internal/mail"
 	"byline/internal/mail/mailtest"
 	"byline/internal/newsletter"
@@ -92,15 +94,16 @@ func realMails(smtp *mailtest.Server) []mailtest.Received {
 }
 
 func TestNewsletterSignUp(t *testing.T) {
-	srv, smtp, ts := newAuthSite(t)
+	d := dbtest.SQLite(t)
+	srv, smtp, ts, m := magazineSite(t, d)
 	anon := newBrowser(t, srv)
 
 	// Every public page has the box; the article has a second one.
 	anon.expect(anon.get("/"), 200, `id="widget-newsletter"`, `action="/newsletter"`)
-	anon.expect(anon.get(infiniti), 200, `id="newsletter-heading"`, `id="article-email"`, `id="side-email"`)
+	anon.expect(anon.get(m.leadPath), 200, `id="newsletter-heading"`, `id="article-email"`, `id="side-email"`)
 
 	// A malformed address is refused, with what was typed kept.
-	anon.expect(anon.post("/newsletter", url.Values{"email": {"fan at example"}, "return_to": {infiniti}}), 422,
+	anon.expect(anon.post("/newsletter", url.Values{"email": {"fan at example"}, "return_to": {m.leadPath}}), 422,
 		`value="fan at example"`, "does not look like an e-mail address")
 
 	// A bot that fills the hidden field is thanked and ignored.
@@ -110,17 +113,17 @@ func TestNewsletterSignUp(t *testing.T) {
 	}
 
 	// Sign up from the article: back to it, with a notice and a mail.
-	resp := anon.post("/newsletter", url.Values{"email": {"Fan@Example.com"}, "return_to": {infiniti}})
+	resp := anon.post("/newsletter", url.Values{"email": {"Fan@Example.com"}, "return_to": {m.leadPath}})
 	anon.expect(resp, 303)
-	if resp.Header.Get("Location") != infiniti {
+	if resp.Header.Get("Location") != m.leadPath {
 		t.Fatalf("sign-up went to %q", resp.Header.Get("Location"))
 	}
-	anon.expect(anon.get(infiniti), 200, "we sent it a link to confirm")
+	anon.expect(anon.get(m.leadPath), 200, "we sent it a link to confirm")
 	firstAnswer := anon.last
-	m := mailsTo(t, smtp, "fan@example.com", 1)[0]
-	link := newsletterLink.FindStringSubmatch(m.Text)
-	if link == nil || !strings.Contains(m.HTML, "Confirm my subscription") {
-		t.Fatalf("confirmation mail:\n%s", m.Text)
+	confirm := mailsTo(t, smtp, "fan@example.com", 1)[0]
+	link := newsletterLink.FindStringSubmatch(confirm.Text)
+	if link == nil || !strings.Contains(confirm.HTML, "Confirm my subscription") {
+		t.Fatalf("confirmation mail:\n%s", confirm.Text)
 	}
 	// Nothing goes out before confirmation.
 	if sub, _ := ts.letters.ByEmail(context.Background(), "fan@example.com"); sub.Status != newsletter.Pending {
@@ -129,12 +132,12 @@ func TestNewsletterSignUp(t *testing.T) {
 
 	// Signing up again while the link is fresh: the same answer, but no
 	// second mail.
-	resp = anon.post("/newsletter", url.Values{"email": {"fan@example.com"}, "return_to": {infiniti}})
+	resp = anon.post("/newsletter", url.Values{"email": {"fan@example.com"}, "return_to": {m.leadPath}})
 	anon.expect(resp, 303)
-	if resp.Header.Get("Location") != infiniti {
+	if resp.Header.Get("Location") != m.leadPath {
 		t.Fatalf("second sign-up went to %q", resp.Header.Get("Location"))
 	}
-	anon.expect(anon.get(infiniti), 200, "we sent it a link to confirm")
+	anon.expect(anon.get(m.leadPath), 200, "we sent it a link to confirm")
 	if anon.last != firstAnswer {
 		t.Fatal("the answer to a second sign-up differs from the first")
 	}
@@ -186,27 +189,28 @@ func TestNewsletterSignUp(t *testing.T) {
 
 	// A signed-in reader with a confirmed address subscribes in one click,
 	// from the cached page with their own box drawn in.
-	reader := signedIn(t, newBrowser(t, srv), "owen.castellano@example.com")
-	reader.expect(reader.get(infiniti), 200, "Send it to owen.castellano@example.com")
-	resp = reader.post("/newsletter", url.Values{"me": {"1"}, "return_to": {infiniti}})
+	reader := signedIn(t, newBrowser(t, srv), m.third.Email)
+	reader.expect(reader.get(m.leadPath), 200, "Send it to "+m.third.Email)
+	resp = reader.post("/newsletter", url.Values{"me": {"1"}, "return_to": {m.leadPath}})
 	reader.expect(resp, 303)
 	reader.expect(reader.get(resp.Header.Get("Location")), 200, "You are subscribed.", "subscribed, weekly")
-	if sub, _ := ts.letters.ByEmail(context.Background(), "owen.castellano@example.com"); sub.Status != newsletter.Confirmed || sub.UserID == 0 {
+	if sub, _ := ts.letters.ByEmail(context.Background(), m.third.Email); sub.Status != newsletter.Confirmed || sub.UserID == 0 {
 		t.Fatalf("one-click sign-up: %+v", sub)
 	}
 	// No link to confirm: only the welcome, with the preferences link.
 	settleOutbox(t, ts, smtp)
-	if m := mailsTo(t, smtp, "owen.castellano@example.com", 1)[0]; !strings.Contains(m.Subject, "Welcome") {
-		t.Fatalf("one-click sign-up mailed %q", m.Subject)
+	if msg := mailsTo(t, smtp, m.third.Email, 1)[0]; !strings.Contains(msg.Subject, "Welcome") {
+		t.Fatalf("one-click sign-up mailed %q", msg.Subject)
 	}
 }
 
 // A signed-in, confirmed reader who follows a used confirmation link is
 // told the subscription is confirmed, not asked to sign in or sign up.
 func TestNewsletterLinkUsedTwiceWhileSignedIn(t *testing.T) {
-	srv, smtp, _ := newAuthSite(t)
-	reader := signedIn(t, newBrowser(t, srv), "owen.castellano@example.com")
-	reader.expect(reader.post("/newsletter", url.Values{"email": {"owen.castellano@example.com"}, "me": {"1"}, "return_to": {"/"}}), 303)
+	d := dbtest.SQLite(t)
+	srv, smtp, _, m := magazineSite(t, d)
+	reader := signedIn(t, newBrowser(t, srv), m.third.Email)
+	reader.expect(reader.post("/newsletter", url.Values{"email": {m.third.Email}, "me": {"1"}, "return_to": {"/"}}), 303)
 	anon := newBrowser(t, srv)
 	anon.expect(anon.post("/newsletter", url.Values{"email": {"second@example.com"}}), 303)
 	link := newsletterLink.FindStringSubmatch(mailsTo(t, smtp, "second@example.com", 1)[0].Text)[1]
@@ -219,140 +223,136 @@ func TestNewsletterLinkUsedTwiceWhileSignedIn(t *testing.T) {
 		}
 	}
 	// A link that was replaced or expired: the reader's own subscription.
-	reader.expect(reader.post("/newsletter/confirm", url.Values{"t": {"stale-link"}}), 200, "already confirmed", "owen.castellano@example.com")
+	reader.expect(reader.post("/newsletter/confirm", url.Values{"t": {"stale-link"}}), 200, "already confirmed", m.third.Email)
 }
 
 func TestNewsletterAdmin(t *testing.T) {
-	srv, smtp, ts := newAuthSite(t)
-	ctx := context.Background()
-	// Start from an empty list rather than the demo's.
-	for _, q := range []string{`DELETE FROM deliveries`, `DELETE FROM subscribers`} {
-		if _, err := ts.db.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
-		if _, err := ts.letters.Subscribe(ctx, newsletter.Site{Name: "x", BaseURL: srv.URL}, newsletter.SignUp{Email: e, Verified: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Readers and writers without the permission are kept out.
-	reader := signedIn(t, newBrowser(t, srv), "owen.castellano@example.com")
-	reader.expect(reader.get("/admin/newsletter"), 403)
-
-	ed := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
-	ed.expect(ed.get("/admin/newsletter"), 200, "<strong>3</strong> confirmed", "New newsletter", `href="/admin/newsletter"`)
-
-	// A newsletter with no subject is refused, with the choices kept.
-	ed.expect(ed.get("/admin/newsletter/new"), 200, "Send a test to me")
-	m := regexp.MustCompile(`name="article" value="(\d+)"`).FindAllStringSubmatch(ed.last, -1)
-	if len(m) < 2 {
-		t.Fatal("no articles to pick")
-	}
-	ed.expect(ed.post("/admin/newsletter/campaigns", url.Values{"subject": {""}, "intro": {"Kept intro."}, "article": {m[1][1]}, "action": {"save"}}), 422,
-		"the subject must be", "Kept intro.", `value="`+m[1][1]+`" checked`)
-
-	// Save, preview, test, then send now.
-	resp := ed.post("/admin/newsletter/campaigns", url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."},
-		"article": {m[1][1], m[0][1]}, "audience": {"all"}, "action": {"save"}})
-	ed.expect(resp, 303)
-	page := resp.Header.Get("Location")
-	ed.expect(ed.get(page), 200, "Spring round-up", "draft", "/preview", `data-confirm="Send to 3 readers?"`, `data-question="Send to 3 readers?"`)
-
-	// The picked articles come first, in the newsletter's order, each with
-	// up and down buttons that work as plain form posts.
-	order := func() []string {
-		var ids []string
-		for _, x := range regexp.MustCompile(`name="move" value="up:(\d+)"`).FindAllStringSubmatch(ed.last, -1) {
-			ids = append(ids, x[1])
-		}
-		return ids
-	}
-	if got := order(); strings.Join(got, ",") != m[1][1]+","+m[0][1] {
-		t.Fatalf("picked articles listed %v, want %s then %s", got, m[1][1], m[0][1])
-	}
-	resp = ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {m[1][1], m[0][1]},
-		"audience": {"all"}, "move": {"down:" + m[1][1]}})
-	ed.expect(resp, 303)
-	if loc := resp.Header.Get("Location"); loc != page+"#a-"+m[1][1] {
-		t.Fatalf("after moving an article: %s", loc)
-	}
-	ed.expect(ed.get(page), 200)
-	if got := order(); strings.Join(got, ",") != m[0][1]+","+m[1][1] {
-		t.Fatalf("after moving down: %v", got)
-	}
-	id, _ := strconv.ParseInt(strings.TrimPrefix(page, "/admin/newsletter/campaigns/"), 10, 64)
-	if c, _ := ts.letters.Campaign(ctx, id); len(c.ArticleIDs) != 2 || strconv.FormatInt(c.ArticleIDs[0], 10) != m[0][1] {
-		t.Fatalf("the order is not kept in the newsletter: %v", c.ArticleIDs)
-	}
-	ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {m[0][1], m[1][1]},
-		"audience": {"all"}, "move": {"up:" + m[1][1]}})
-	if c, _ := ts.letters.Campaign(ctx, id); strconv.FormatInt(c.ArticleIDs[0], 10) != m[1][1] {
-		t.Fatalf("after moving up: %v", c.ArticleIDs)
-	}
-	ed.expect(ed.get(page+"/preview"), 200, "Hello from the newsroom.")
-	if csp := ed.get(page + "/preview").Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
-		t.Fatalf("preview CSP %q", csp)
-	}
-	ed.expect(ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {m[1][1]}, "action": {"test"}}), 303)
-	test := mailsTo(t, smtp, "helen.marsh@motorledger.example", 1)[0]
-	if !strings.HasPrefix(test.Subject, "[Test] Spring round-up") || test.Header.Get("List-Unsubscribe-Post") == "" {
-		t.Fatalf("test mail %q %v", test.Subject, test.Header)
-	}
-	ed.expect(ed.post(page, url.Values{"action": {"schedule"}, "at": {"2001-01-01T09:00"}}), 422, "choose a date and time to come")
-	// Sending asks first, naming the readers; nothing goes before the yes.
-	ed.expect(ed.post(page, url.Values{"action": {"send"}}), 200, "Send to 3 readers?", "Yes, send it now", `name="confirm" value="yes"`)
-	if c, _ := ts.letters.Campaign(ctx, id); c.Status != newsletter.Draft {
-		t.Fatalf("the newsletter went out before the editor said yes: %s", c.Status)
-	}
-	ed.expect(ed.post(page, url.Values{"action": {"send"}, "confirm": {"yes"}}), 303)
-	if err := ts.sender.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
-		var got *mailtest.Received
-		for _, x := range mailsTo(t, smtp, e, 2) { // the welcome, and the newsletter
-			if x.Subject == "Spring round-up" {
-				got = &x
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, smtp, ts, m := magazineSite(t, d)
+		ctx := context.Background()
+		for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+			if _, err := ts.letters.Subscribe(ctx, newsletter.Site{Name: "x", BaseURL: srv.URL}, newsletter.SignUp{Email: e, Verified: true}); err != nil {
+				t.Fatal(err)
 			}
 		}
-		if got == nil || !strings.Contains(got.Text, "Hello from the newsroom.") {
-			t.Fatalf("no newsletter to %s", e)
+		// Readers and writers without the permission are kept out.
+		reader := signedIn(t, newBrowser(t, srv), m.third.Email)
+		reader.expect(reader.get("/admin/newsletter"), 403)
+
+		ed := signedIn(t, newBrowser(t, srv), m.editor.Email)
+		ed.expect(ed.get("/admin/newsletter"), 200, "<strong>3</strong> confirmed", "New newsletter", `href="/admin/newsletter"`)
+
+		// A newsletter with no subject is refused, with the choices kept.
+		ed.expect(ed.get("/admin/newsletter/new"), 200, "Send a test to me")
+		picks := regexp.MustCompile(`name="article" value="(\d+)"`).FindAllStringSubmatch(ed.last, -1)
+		if len(picks) < 2 {
+			t.Fatal("no articles to pick")
 		}
-	}
-	ed.expect(ed.get(page), 200, "Delivery", `data-k="sent">3<`, "sent")
-	// The rate and the time left read as words apart, also when the page's
-	// script fills in the time left: "17 a second · about 14s left".
-	if !regexp.MustCompile(`a second<span id="send-left" hidden> · about <span data-k="left"></span> left</span>`).MatchString(ed.last) {
-		t.Fatalf("the delivery line's time left is not in its words:\n%s", ed.last)
-	}
-	ed.expect(ed.get(page+"/progress"), 200, `"sent":3`, `"status":"sent"`, `"percent":100`)
-	// A sent newsletter cannot change.
-	ed.expect(ed.post(page, url.Values{"subject": {"Changed"}, "intro": {"New words."}, "action": {"save"}}), 400, "already been sent")
+		ed.expect(ed.post("/admin/newsletter/campaigns", url.Values{"subject": {""}, "intro": {"Kept intro."}, "article": {picks[1][1]}, "action": {"save"}}), 422,
+			"the subject must be", "Kept intro.", `value="`+picks[1][1]+`" checked`)
 
-	// Subscribers: import with a bad row, filter, export, forget.
-	ed.expect(ed.upload("/admin/newsletter/subscribers/import", "file", "list.csv", []byte("email,consent\nd@example.com,yes\nnope,yes\ne@example.com,no\n")), 200,
-		"Imported 1", "Line 3:", "Line 4:")
-	ed.expect(ed.upload("/admin/newsletter/subscribers/import", "file", "bad.csv", []byte("who,what\n")), 422, "must name an")
-	ed.expect(ed.get("/admin/newsletter/subscribers?status=confirmed&q=d%40"), 200, "d@example.com")
-	if strings.Contains(ed.last, "a@example.com") {
-		t.Fatal("the filter let through an address it should not")
-	}
-	ed.expect(ed.get("/admin/newsletter/subscribers?status=nonsense"), 400)
-	resp = ed.get("/admin/newsletter/subscribers/export.csv")
-	if resp.StatusCode != 200 || !strings.Contains(ed.last, "d@example.com,yes,weekly,confirmed,import") || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
-		t.Fatalf("export %d:\n%s", resp.StatusCode, ed.last)
-	}
-	d, _ := ts.letters.ByEmail(ctx, "d@example.com")
-	ed.expect(ed.post("/admin/newsletter/subscribers/"+strconv.FormatInt(d.ID, 10)+"/forget", nil), 303)
-	if _, err := ts.letters.ByEmail(ctx, "d@example.com"); err == nil {
-		t.Fatal("a forgotten subscriber is still there")
-	}
+		// Save, preview, test, then send now.
+		resp := ed.post("/admin/newsletter/campaigns", url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."},
+			"article": {picks[1][1], picks[0][1]}, "audience": {"all"}, "action": {"save"}})
+		ed.expect(resp, 303)
+		page := resp.Header.Get("Location")
+		ed.expect(ed.get(page), 200, "Spring round-up", "draft", "/preview", `data-confirm="Send to 3 readers?"`, `data-question="Send to 3 readers?"`)
 
-	// The schedule and pace, with a bad value refused.
-	ed.expect(ed.post("/admin/newsletter/settings", url.Values{"digests": {"1"}, "digest_hour": {"6"}, "digest_weekday": {"5"}, "newsletter_rate": {"-5"}, "newsletter_conc": {"4"}}), 422, "choose a number from 0")
-	ed.expect(ed.post("/admin/newsletter/settings", url.Values{"digests": {"1"}, "digest_hour": {"6"}, "digest_weekday": {"5"}, "newsletter_rate": {"250"}, "newsletter_conc": {"8"}}), 303)
-	if st, _ := ts.settings.Stored(ctx); st.DigestHour != 6 || st.DigestWeekday != 5 || st.NewsletterRate != 250 || st.NewsletterConc != 8 {
-		t.Fatalf("saved settings %+v", st)
-	}
+		// The picked articles come first, in the newsletter's order, each with
+		// up and down buttons that work as plain form posts.
+		order := func() []string {
+			var ids []string
+			for _, x := range regexp.MustCompile(`name="move" value="up:(\d+)"`).FindAllStringSubmatch(ed.last, -1) {
+				ids = append(ids, x[1])
+			}
+			return ids
+		}
+		if got := order(); strings.Join(got, ",") != picks[1][1]+","+picks[0][1] {
+			t.Fatalf("picked articles listed %v, want %s then %s", got, picks[1][1], picks[0][1])
+		}
+		resp = ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {picks[1][1], picks[0][1]},
+			"audience": {"all"}, "move": {"down:" + picks[1][1]}})
+		ed.expect(resp, 303)
+		if loc := resp.Header.Get("Location"); loc != page+"#a-"+picks[1][1] {
+			t.Fatalf("after moving an article: %s", loc)
+		}
+		ed.expect(ed.get(page), 200)
+		if got := order(); strings.Join(got, ",") != picks[0][1]+","+picks[1][1] {
+			t.Fatalf("after moving down: %v", got)
+		}
+		id, _ := strconv.ParseInt(strings.TrimPrefix(page, "/admin/newsletter/campaigns/"), 10, 64)
+		if c, _ := ts.letters.Campaign(ctx, id); len(c.ArticleIDs) != 2 || strconv.FormatInt(c.ArticleIDs[0], 10) != picks[0][1] {
+			t.Fatalf("the order is not kept in the newsletter: %v", c.ArticleIDs)
+		}
+		ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {picks[0][1], picks[1][1]},
+			"audience": {"all"}, "move": {"up:" + picks[1][1]}})
+		if c, _ := ts.letters.Campaign(ctx, id); strconv.FormatInt(c.ArticleIDs[0], 10) != picks[1][1] {
+			t.Fatalf("after moving up: %v", c.ArticleIDs)
+		}
+		ed.expect(ed.get(page+"/preview"), 200, "Hello from the newsroom.")
+		if csp := ed.get(page + "/preview").Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
+			t.Fatalf("preview CSP %q", csp)
+		}
+		ed.expect(ed.post(page, url.Values{"subject": {"Spring round-up"}, "intro": {"Hello from the newsroom."}, "article": {picks[1][1]}, "action": {"test"}}), 303)
+		test := mailsTo(t, smtp, m.editor.Email, 1)[0]
+		if !strings.HasPrefix(test.Subject, "[Test] Spring round-up") || test.Header.Get("List-Unsubscribe-Post") == "" {
+			t.Fatalf("test mail %q %v", test.Subject, test.Header)
+		}
+		ed.expect(ed.post(page, url.Values{"action": {"schedule"}, "at": {"2001-01-01T09:00"}}), 422, "choose a date and time to come")
+		// Sending asks first, naming the readers; nothing goes before the yes.
+		ed.expect(ed.post(page, url.Values{"action": {"send"}}), 200, "Send to 3 readers?", "Yes, send it now", `name="confirm" value="yes"`)
+		if c, _ := ts.letters.Campaign(ctx, id); c.Status != newsletter.Draft {
+			t.Fatalf("the newsletter went out before the editor said yes: %s", c.Status)
+		}
+		ed.expect(ed.post(page, url.Values{"action": {"send"}, "confirm": {"yes"}}), 303)
+		if err := ts.sender.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+			var got *mailtest.Received
+			for _, x := range mailsTo(t, smtp, e, 2) { // the welcome, and the newsletter
+				if x.Subject == "Spring round-up" {
+					got = &x
+				}
+			}
+			if got == nil || !strings.Contains(got.Text, "Hello from the newsroom.") {
+				t.Fatalf("no newsletter to %s", e)
+			}
+		}
+		ed.expect(ed.get(page), 200, "Delivery", `data-k="sent">3<`, "sent")
+		// The rate and the time left read as words apart, also when the page's
+		// script fills in the time left: "17 a second · about 14s left".
+		if !regexp.MustCompile(`a second<span id="send-left" hidden> · about <span data-k="left"></span> left</span>`).MatchString(ed.last) {
+			t.Fatalf("the delivery line's time left is not in its words:\n%s", ed.last)
+		}
+		ed.expect(ed.get(page+"/progress"), 200, `"sent":3`, `"status":"sent"`, `"percent":100`)
+		// A sent newsletter cannot change.
+		ed.expect(ed.post(page, url.Values{"subject": {"Changed"}, "intro": {"New words."}, "action": {"save"}}), 400, "already been sent")
+
+		// Subscribers: import with a bad row, filter, export, forget.
+		ed.expect(ed.upload("/admin/newsletter/subscribers/import", "file", "list.csv", []byte("email,consent\nd@example.com,yes\nnope,yes\ne@example.com,no\n")), 200,
+			"Imported 1", "Line 3:", "Line 4:")
+		ed.expect(ed.upload("/admin/newsletter/subscribers/import", "file", "bad.csv", []byte("who,what\n")), 422, "must name an")
+		ed.expect(ed.get("/admin/newsletter/subscribers?status=confirmed&q=d%40"), 200, "d@example.com")
+		if strings.Contains(ed.last, "a@example.com") {
+			t.Fatal("the filter let through an address it should not")
+		}
+		ed.expect(ed.get("/admin/newsletter/subscribers?status=nonsense"), 400)
+		resp = ed.get("/admin/newsletter/subscribers/export.csv")
+		if resp.StatusCode != 200 || !strings.Contains(ed.last, "d@example.com,yes,weekly,confirmed,import") || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+			t.Fatalf("export %d:\n%s", resp.StatusCode, ed.last)
+		}
+		forgotten, _ := ts.letters.ByEmail(ctx, "d@example.com")
+		ed.expect(ed.post("/admin/newsletter/subscribers/"+strconv.FormatInt(forgotten.ID, 10)+"/forget", nil), 303)
+		if _, err := ts.letters.ByEmail(ctx, "d@example.com"); err == nil {
+			t.Fatal("a forgotten subscriber is still there")
+		}
+
+		// The schedule and pace, with a bad value refused.
+		ed.expect(ed.post("/admin/newsletter/settings", url.Values{"digests": {"1"}, "digest_hour": {"6"}, "digest_weekday": {"5"}, "newsletter_rate": {"-5"}, "newsletter_conc": {"4"}}), 422, "choose a number from 0")
+		ed.expect(ed.post("/admin/newsletter/settings", url.Values{"digests": {"1"}, "digest_hour": {"6"}, "digest_weekday": {"5"}, "newsletter_rate": {"250"}, "newsletter_conc": {"8"}}), 303)
+		if st, _ := ts.settings.Stored(ctx); st.DigestHour != 6 || st.DigestWeekday != 5 || st.NewsletterRate != 250 || st.NewsletterConc != 8 {
+			t.Fatalf("saved settings %+v", st)
+		}
+	})
 }

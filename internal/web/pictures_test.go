@@ -7,13 +7,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"byline/internal/dbtest"
 )
 
 // TestArticlePictures: an article page shares its lead picture (og:image,
 // a large Twitter card) and shows it with every variant in srcset, its
 // size reserved, fetched first; lists show thumbnails, lazily.
 func TestArticlePictures(t *testing.T) {
-	srv, _, _ := newAuthSite(t)
+	srv := newSite(t, dbtest.SQLite(t)) // the demo's own pictures
 	_, body := anonGet(t, srv.URL+demoArticle, nil)
 	og := regexp.MustCompile(`<meta property="og:image" content="([^"]+)">`).FindStringSubmatch(body)
 	if og == nil || !strings.HasPrefix(og[1], "http://") || !strings.Contains(body, `<meta name="twitter:card" content="summary_large_image">`) ||
@@ -88,9 +90,8 @@ func TestArticlePictures(t *testing.T) {
 // archives, are listed in the footer and the sitemap, drafts are not
 // public, and an edit shows at once on cached pages.
 func TestSitePages(t *testing.T) {
-	srv, _, ts := newAuthSite(t)
-	pages := map[string]string{"/about/": "About Motor Ledger", "/contact/": "Contact", "/advertise/": "Advertise with Motor Ledger",
-		"/privacy/": "Privacy Policy", "/terms/": "Terms of Use"}
+	srv, _, ts, m := magazineSite(t, dbtest.SQLite(t))
+	pages := map[string]string{"/about/": "About " + siteName, "/contact/": "Contact"}
 	_, home := anonGet(t, srv.URL+"/", nil)
 	_, sitemap := anonGet(t, srv.URL+"/sitemap.xml", nil)
 	for path, title := range pages {
@@ -107,16 +108,16 @@ func TestSitePages(t *testing.T) {
 	}
 	// Years are still archives; unknown pages and section names are 404;
 	// /about is sent to /about/ (by ServeMux).
-	for path, want := range map[string]int{"/2012/": 200, "/1999/": 200, "/no-such-page/": 404, "/tag/": 404, "/about": 307} {
+	for path, want := range map[string]int{"/2024/": 200, "/1999/": 200, "/no-such-page/": 404, "/tag/": 404, "/about": 307} {
 		if resp, _ := get(t, srv, path); resp.StatusCode != want {
 			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
 		}
 	}
 
 	// An editor changes the About page: cached pages show it at once.
-	editor := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
-	editor.expect(editor.get("/admin/pages"), 200, "About Motor Ledger", "/about/")
-	id := regexp.MustCompile(`href="/admin/pages/(\d+)">About Motor Ledger`).FindStringSubmatch(editor.last)[1]
+	editor := signedIn(t, newBrowser(t, srv), m.editor.Email)
+	editor.expect(editor.get("/admin/pages"), 200, "About "+siteName, "/about/")
+	id := regexp.MustCompile(`href="/admin/pages/(\d+)">About ` + siteName).FindStringSubmatch(editor.last)[1]
 	editor.expect(editor.get("/admin/pages/"+id), 200)
 	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(editor.last)[1]
 	save := url.Values{"action": {"save"}, "version": {version}, "title": {"About Us"}, "slug": {"about"}, "status": {"published"},
@@ -164,6 +165,6 @@ func TestSitePages(t *testing.T) {
 	}
 
 	// Contributors may not edit pages.
-	writer := signedIn(t, newBrowser(t, srv), "priya.raman@motorledger.example")
+	writer := signedIn(t, newBrowser(t, srv), m.writer.Email)
 	writer.expect(writer.get("/admin/pages"), 403)
 }

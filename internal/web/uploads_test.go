@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"byline/internal/apperr"
+	"byline/internal/dbtest"
 	"byline/internal/picture"
 	"byline/internal/picture/picturetest"
 )
@@ -17,10 +18,10 @@ import (
 // person: a bomb is refused with a reason, a busy server says so with 503
 // and saves nothing, and the eleventh avatar in an hour is refused.
 func TestPictureUploads(t *testing.T) {
-	srv, _, ts := newAuthSite(t)
+	srv, _, ts, m := magazineSite(t, dbtest.SQLite(t))
 	ctx := context.Background()
-	jordan := signedIn(t, newBrowser(t, srv), "jordan.pike@example.com")
-	p, err := ts.accounts.Find(ctx, "jordan.pike@example.com")
+	reader := signedIn(t, newBrowser(t, srv), m.reader.Email)
+	p, err := ts.accounts.Find(ctx, m.reader.Email)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,17 +34,16 @@ func TestPictureUploads(t *testing.T) {
 
 	// The 309 KB 6300×6300 16-bit PNG of the report.
 	bomb := picturetest.PNG(6300, 6300, picturetest.Gray16)
-	jordan.expect(jordan.upload("/account/avatar", "picture", "bomb.png", bomb), 422, "6300×6300 pixels", "at most 4096 pixels on a side")
+	reader.expect(reader.upload("/account/avatar", "picture", "bomb.png", bomb), 422, "6300×6300 pixels", "at most 4096 pixels on a side")
 	noAvatar()
 
-	// 7000×7000 at 16 bits per channel to the media library (which holds
-	// the demo's pictures already).
+	// 7000×7000 at 16 bits per channel to the media library.
 	var before int
 	if err := ts.db.QueryRow(ctx, `SELECT COUNT(*) FROM media`).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
-	helen := signedIn(t, newBrowser(t, srv), "helen.marsh@motorledger.example")
-	helen.expect(helen.uploadWith("/admin/media", "file", "bomb.png", picturetest.PNG(7000, 7000, picturetest.RGBA16), url.Values{"alt": {"Big"}}),
+	editor := signedIn(t, newBrowser(t, srv), m.editor.Email)
+	editor.expect(editor.uploadWith("/admin/media", "file", "bomb.png", picturetest.PNG(7000, 7000, picturetest.RGBA16), url.Values{"alt": {"Big"}}),
 		422, "7000×7000 pixels", "8 bits per channel")
 	var n int
 	if err := ts.db.QueryRow(ctx, `SELECT COUNT(*) FROM media`).Scan(&n); err != nil || n != before {
@@ -61,8 +61,8 @@ func TestPictureUploads(t *testing.T) {
 		})
 	}()
 	<-holding
-	resp := jordan.upload("/account/avatar", "picture", "me.png", pngOf(t, image.NewRGBA(image.Rect(0, 0, 300, 200))))
-	jordan.expect(resp, 503, "The server is busy reading other pictures, so yours was not saved.")
+	resp := reader.upload("/account/avatar", "picture", "me.png", pngOf(t, image.NewRGBA(image.Rect(0, 0, 300, 200))))
+	reader.expect(resp, 503, "The server is busy reading other pictures, so yours was not saved.")
 	if resp.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}
@@ -74,10 +74,10 @@ func TestPictureUploads(t *testing.T) {
 
 	// Ten uploads an hour, refused ones included.
 	for i := 2; i < 10; i++ {
-		jordan.expect(jordan.upload("/account/avatar", "picture", "me.png", pngOf(t, image.NewRGBA(image.Rect(0, 0, 300, 200)))), 303)
+		reader.expect(reader.upload("/account/avatar", "picture", "me.png", pngOf(t, image.NewRGBA(image.Rect(0, 0, 300, 200)))), 303)
 	}
-	resp = jordan.upload("/account/avatar", "picture", "me.png", pngOf(t, image.NewRGBA(image.Rect(0, 0, 300, 200))))
-	jordan.expect(resp, 429, "You have uploaded 10 pictures in the last hour")
+	resp = reader.upload("/account/avatar", "picture", "me.png", pngOf(t, image.NewRGBA(image.Rect(0, 0, 300, 200))))
+	reader.expect(resp, 429, "You have uploaded 10 pictures in the last hour")
 	if resp.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}

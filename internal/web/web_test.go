@@ -51,8 +51,15 @@ func newSite(t testing.TB, d *db.DB) *httptest.Server {
 // stays in the outbox, and no worker polls it), with the site's stores.
 func serveSite(t testing.TB, d *db.DB, smtpURL string) (*httptest.Server, testSite) {
 	t.Helper()
+	return startSite(t, d, smtpURL, true)
+}
+
+// startSite is serveSite, with the demo loaded into d or not (a test that
+// made its own content in d, see fixture_test.go).
+func startSite(t testing.TB, d *db.DB, smtpURL string, withDemo bool) (*httptest.Server, testSite) {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	h, ts := newSiteWith(t, d, "http://"+srv.Listener.Addr().String(), smtpURL)
+	h, ts := buildSite(t, d, "http://"+srv.Listener.Addr().String(), smtpURL, true, withDemo)
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -84,11 +91,12 @@ type testSite struct {
 // is the mail server (as BYLINE_SMTP).
 func newSiteWith(t testing.TB, d *db.DB, base, smtpURL string) (http.Handler, testSite) {
 	t.Helper()
-	return buildSite(t, d, base, smtpURL, true)
+	return buildSite(t, d, base, smtpURL, true, true)
 }
 
-// buildSite is newSiteWith, with the page cache or without it.
-func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.Handler, testSite) {
+// buildSite is newSiteWith, with the page cache or without it, and with
+// the demo loaded or not.
+func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached, withDemo bool) (http.Handler, testSite) {
 	t.Helper()
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/New_York")
@@ -96,8 +104,10 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached bool) (http.
 	if cached {
 		cfg.CacheMB = 32
 	}
-	if err := demo.Load(ctx, d, loc, nil, demo.WithMedia(app.MediaStorage(cfg, d))); err != nil {
-		t.Fatal(err)
+	if withDemo {
+		if err := demo.Load(ctx, d, loc, nil, demo.WithMedia(app.MediaStorage(cfg, d))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pictures := picture.NewDecoder(256<<20, 2*time.Second) // each site its own, so a test may hold it
@@ -126,7 +136,12 @@ func get(t *testing.T, srv *httptest.Server, path string) (*http.Response, strin
 }
 
 func TestPages(t *testing.T) {
-	srv := newSite(t, dbtest.SQLite(t))
+	dbtest.Each(t, testPages)
+}
+
+func testPages(t *testing.T, d *db.DB) {
+	srv, _, m := serveMagazine(t, d)
+	lead, author := m.lead.Headline, m.author.DisplayName
 	cases := []struct {
 		path     string
 		status   int
@@ -134,28 +149,32 @@ func TestPages(t *testing.T) {
 		contains []string
 		absent   []string
 	}{
-		{"/", 200, "text/html", []string{"<title>Motor Ledger</title>", "Latest news", "Older articles", `href="/2012/05/28/`,
-			"Contributors", "Geneviève Lacroix</a>, Canada", "Moderators", "Ruth Okafor</a>, United States", `rel="alternate" type="application/rss+xml"`},
-			[]string{"Preview: What to Expect", "Review: A Full-Size Pickup"}}, // the scheduled and the draft article
-		{demoArticle, 200, "text/html", []string{
-			`<h1 id="headline">Infiniti to Move Production Out of Japan`,
-			`By <a href="/author/elliot-vance/" rel="author">Elliot Vance</a> on <time datetime="2012-04-05T14:15:00Z">April 5, 2012</time>`,
-			"<blockquote>", "[sub]", `href="https://example.com/business-daily/infiniti-production"`,
-			"e-Newsletter!", "4 Comments on “Infiniti to Move Production Out of Japan, Eyeing…”",
-			"Recent Comments", "Dale Whitcomb", "Call me old-fashioned", `class="comment-list children"`, `href="/comments/`,
+		{"/", 200, "text/html", []string{"<title>" + siteName + "</title>", "Latest news", "Older articles", `href="/2024/05/05/`,
+			"Contributors", m.writer.DisplayName + "</a>, Canada", "Moderators", m.moderator.DisplayName + "</a>, United States",
+			`rel="alternate" type="application/rss+xml"`},
+			[]string{m.scheduled.Headline, m.draft.Headline}},
+		{m.leadPath, 200, "text/html", []string{
+			`<h1 id="headline">` + lead,
+			`By <a href="/author/` + m.author.Slug + `/" rel="author">` + author + `</a> on <time datetime="2024-04-05T14:15:00Z">April 5, 2024</time>`,
+			"<blockquote>", `href="https://example.com/business-daily/carmaker-production"`,
+			"e-Newsletter!", "4 Comments on “" + lead,
+			"Recent Comments", m.commenter.DisplayName, "Call me old-fashioned", `class="comment-list children"`, `href="/comments/`,
 			`<a href="#top">Back to Top</a>`, "Leave a Reply",
-			`You must be <a href="/login?return_to=%2F2012%2F04%2F05%2Finfiniti-to-move-production-out-of-japan%2F%23respond">logged in</a> to post a comment.`,
-			`<link rel="canonical" href="` + srv.URL + demoArticle + `">`, `<meta property="og:title" content="Infiniti to Move Production`,
-			`<meta name="twitter:card" content="summary_large_image">`, `"@type":"NewsArticle"`, `rel="tag">Manufacturing</a>`,
-			"Geneviève Lacroix</a>, Canada"},
+			`You must be <a href="/login?return_to=` + url.QueryEscape(m.leadPath+"#respond") + `">logged in</a> to post a comment.`,
+			`<link rel="canonical" href="` + srv.URL + m.leadPath + `">`, `<meta property="og:title" content="` + lead,
+			`<meta name="twitter:card" content="summary">`, `"@type":"NewsArticle"`, `rel="tag">manufacturing</a>`,
+			m.writer.DisplayName + "</a>, Canada"},
 			nil},
-		{"/tag/luxury/", 200, "text/html", []string{"<h1>Luxury</h1>", "Infiniti to Move Production", `href="/tag/luxury/feed/"`}, nil},
-		{"/author/elliot-vance/", 200, "text/html", []string{"<h1>Elliot Vance</h1>", "United States", "Infiniti to Move Production", "contributor"}, nil},
-		{"/author/dale-whitcomb/", 200, "text/html", []string{"<h1>Dale Whitcomb</h1>", `<h2 id="person-comments-heading">Recent comments</h2>`, `Infiniti to Move Production Out of Japan, Eyeing North America and China</a> · <a href="/comments/`}, []string{"No articles here yet."}},
-		{"/2012/", 200, "text/html", []string{"Archive: 2012"}, nil},
-		{"/2012/04/", 200, "text/html", []string{"Archive: April 2012", "Infiniti to Move Production"}, []string{"May 2, 2012"}},
-		{"/2012/04/05/", 200, "text/html", []string{"Archive: April 5, 2012", "Infiniti to Move Production"}, []string{"April 4, 2012"}},
-		{"/search?q=infiniti", 200, "text/html", []string{"Search results for “infiniti”", "<mark>", `<meta name="robots" content="noindex, follow">`}, nil},
+		{"/tag/luxury/", 200, "text/html", []string{"<h1>Luxury</h1>", lead, "Luxury Sedan Sales Slip Again", `href="/tag/luxury/feed/"`},
+			[]string{"Rain Decides a Close Race"}},
+		{"/author/" + m.author.Slug + "/", 200, "text/html", []string{"<h1>" + author + "</h1>", "United States", lead, "contributor"}, nil},
+		{"/author/" + m.commenter.Slug + "/", 200, "text/html", []string{"<h1>" + m.commenter.DisplayName + "</h1>",
+			`<h2 id="person-comments-heading">Recent comments</h2>`, lead + `</a> · <a href="/comments/`}, []string{"No articles here yet."}},
+		{"/2024/", 200, "text/html", []string{"Archive: 2024"}, nil},
+		{"/2024/04/", 200, "text/html", []string{"Archive: April 2024", lead}, []string{"Rain Decides a Close Race"}},
+		{"/2024/04/05/", 200, "text/html", []string{"Archive: April 5, 2024", lead}, []string{"April 4, 2024"}},
+		{"/search?q=carmaker", 200, "text/html", []string{"Search results for “carmaker”", "<mark>", lead[len("Carmaker"):],
+			`<meta name="robots" content="noindex, follow">`}, []string{"Rain Decides a Close Race"}},
 		{"/search?q=%22%28%29zzqx%2A", 200, "text/html", []string{"Nothing matched"}, nil},
 		{"/search", 200, "text/html", []string{"Type a few words"}, nil},
 		{"/register", 200, "text/html", []string{"Create an account", `<select id="reg-country" name="country"`, `<option value="CA">Canada</option>`}, nil},
@@ -169,15 +188,16 @@ func TestPages(t *testing.T) {
 
 		// Bad input: clear 4xx pages, never a 500.
 		{"/no-such-page/", 404, "text/html", []string{"Page not found", "Contributors"}, nil},
-		{"/2012/02/30/", 404, "text/html", []string{"Page not found"}, nil},
-		{"/2012/04/05/no-such-article/", 404, "text/html", []string{"Page not found"}, nil},
-		{"/12/04/05/infiniti-to-move-production-out-of-japan/", 404, "text/html", nil, nil},
+		{"/2024/02/30/", 404, "text/html", []string{"Page not found"}, nil},
+		{"/2024/04/05/no-such-article/", 404, "text/html", []string{"Page not found"}, nil},
+		{"/24/04/05/" + m.lead.Slug + "/", 404, "text/html", nil, nil},
 		{"/tag/no-such-tag/", 404, "text/html", nil, nil},
 		{"/author/nobody/", 404, "text/html", nil, nil},
 		{"/?before=garbage", 400, "text/html", []string{"malformed “before” parameter"}, nil},
 		{"/search?q=x&page=abc", 400, "text/html", []string{"page number"}, nil},
 		{"/static/nope.css", 404, "text/html", nil, nil},
-		{"/2012/05/10/review-full-size-pickup-tows-with-ease-drinks-deeply/", 404, "text/html", nil, nil}, // a draft
+		{"/2024/05/10/" + m.draft.Slug + "/", 404, "text/html", nil, nil},
+		{m.scheduled.PublishedAt.In(siteZone).Format("/2006/01/02/") + m.scheduled.Slug + "/", 404, "text/html", nil, nil}, // still to come
 		{"/%ff/", 404, "text/html", nil, nil},
 	}
 	for _, c := range cases {
@@ -283,10 +303,14 @@ func hasAttr(tok html.Token, key string) bool {
 }
 
 func TestRedirectsAndPaging(t *testing.T) {
-	srv := newSite(t, dbtest.SQLite(t))
+	dbtest.Each(t, testRedirectsAndPaging)
+}
+
+func testRedirectsAndPaging(t *testing.T, d *db.DB) {
+	srv, _, m := serveMagazine(t, d)
 	// The right slug under a wrong date goes to the real address.
-	resp, _ := get(t, srv, "/2011/01/01/infiniti-to-move-production-out-of-japan/")
-	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != demoArticle {
+	resp, _ := get(t, srv, "/2011/01/01/"+m.lead.Slug+"/")
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != m.leadPath {
 		t.Fatalf("wrong date: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	resp, _ = get(t, srv, "/tag/luxury")
@@ -341,14 +365,19 @@ func TestRedirectsAndPaging(t *testing.T) {
 			next = m[1]
 		}
 	}
-	if len(seen) != 20 {
-		t.Fatalf("paged through %d articles, want the 20 published", len(seen))
+	if len(seen) != m.published {
+		t.Fatalf("paged through %d articles, want the %d published", len(seen), m.published)
 	}
 }
 
 func TestFeedsAndSitemap(t *testing.T) {
-	srv := newSite(t, dbtest.SQLite(t))
-	for _, path := range []string{"/feed/", "/feed/atom/", "/tag/luxury/feed/", "/tag/luxury/feed/atom/", "/author/elliot-vance/feed/", "/author/elliot-vance/feed/atom/"} {
+	dbtest.Each(t, testFeedsAndSitemap)
+}
+
+func testFeedsAndSitemap(t *testing.T, d *db.DB) {
+	srv, _, m := serveMagazine(t, d)
+	author := "/author/" + m.author.Slug + "/feed/"
+	for _, path := range []string{"/feed/", "/feed/atom/", "/tag/luxury/feed/", "/tag/luxury/feed/atom/", author, author + "atom/"} {
 		resp, body := get(t, srv, path)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d", path, resp.StatusCode)
@@ -372,10 +401,10 @@ func TestFeedsAndSitemap(t *testing.T) {
 		if !strings.HasPrefix(u.Loc, srv.URL+"/") {
 			t.Errorf("sitemap URL not absolute: %s", u.Loc)
 		}
-		found = found || u.Loc == srv.URL+demoArticle
+		found = found || u.Loc == srv.URL+m.leadPath
 	}
-	if !found || len(set.URLs) < 30 {
-		t.Fatalf("sitemap has %d URLs, demo article %v", len(set.URLs), found)
+	if !found || len(set.URLs) < m.published {
+		t.Fatalf("sitemap has %d URLs for %d articles, the lead article %v", len(set.URLs), m.published, found)
 	}
 	if resp, _ := get(t, srv, "/tag/nope/feed/"); resp.StatusCode != 404 {
 		t.Fatalf("feed of unknown tag: %d", resp.StatusCode)
@@ -383,8 +412,8 @@ func TestFeedsAndSitemap(t *testing.T) {
 }
 
 func TestCompressionAndHeaders(t *testing.T) {
-	srv := newSite(t, dbtest.SQLite(t))
-	req, _ := http.NewRequest("GET", srv.URL+demoArticle, nil)
+	srv, _, m := serveMagazine(t, dbtest.SQLite(t))
+	req, _ := http.NewRequest("GET", srv.URL+m.leadPath, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	req.Header.Set("X-Request-ID", "abc-123")
 	resp, err := http.DefaultTransport.RoundTrip(req)
@@ -400,7 +429,7 @@ func TestCompressionAndHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(zr)
-	if !strings.Contains(string(b), "Infiniti") {
+	if !strings.Contains(string(b), m.lead.Headline) {
 		t.Fatal("gzip body does not decode to the page")
 	}
 	for h, want := range map[string]string{"X-Request-ID": "abc-123", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
@@ -413,11 +442,11 @@ func TestCompressionAndHeaders(t *testing.T) {
 	}
 	// Static files are content-addressed and cached for a year.
 	_, body := get(t, srv, "/")
-	m := regexp.MustCompile(`href="(/static/style\.[0-9a-f]+\.css)"`).FindStringSubmatch(body)
-	if m == nil {
+	style := regexp.MustCompile(`href="(/static/style\.[0-9a-f]+\.css)"`).FindStringSubmatch(body)
+	if style == nil {
 		t.Fatal("no hashed stylesheet link")
 	}
-	resp2, css := get(t, srv, m[1])
+	resp2, css := get(t, srv, style[1])
 	if resp2.StatusCode != 200 || !strings.Contains(resp2.Header.Get("Cache-Control"), "immutable") || !strings.Contains(css, "prefers-color-scheme: dark") {
 		t.Fatalf("stylesheet: %d %q", resp2.StatusCode, resp2.Header.Get("Cache-Control"))
 	}
@@ -431,7 +460,7 @@ func TestCompressionAndHeaders(t *testing.T) {
 
 func TestReadyzReportsDatabaseDown(t *testing.T) {
 	d := dbtest.SQLite(t)
-	srv := newSite(t, d)
+	srv, _, _ := serveMagazine(t, d)
 	d.Close()
 	resp, _ := get(t, srv, "/readyz")
 	if resp.StatusCode != http.StatusServiceUnavailable {
@@ -441,22 +470,6 @@ func TestReadyzReportsDatabaseDown(t *testing.T) {
 	resp, body := get(t, srv, "/")
 	if resp.StatusCode != 500 || !strings.Contains(body, "Something went wrong") {
 		t.Fatalf("page with closed database: %d", resp.StatusCode)
-	}
-}
-
-func TestPagesOnPostgres(t *testing.T) {
-	srv := newSite(t, dbtest.Postgres(t))
-	for path, want := range map[string]string{
-		"/":                  "Infiniti to Move Production",
-		demoArticle:          "April 5, 2012",
-		"/tag/luxury/":       "<h1>Luxury</h1>",
-		"/search?q=infiniti": "<mark>",
-		"/2012/04/05/":       "Infiniti to Move Production",
-	} {
-		resp, body := get(t, srv, path)
-		if resp.StatusCode != 200 || !strings.Contains(body, want) {
-			t.Errorf("%s: %d, want %q in body", path, resp.StatusCode, want)
-		}
 	}
 }
 
