@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -58,7 +59,9 @@ func Migrations(e Engine) ([]Migration, error) {
 
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and returns the versions it applied. On PostgreSQL an
-// advisory lock keeps nodes that start together from racing.
+// advisory lock keeps nodes that start together from racing; it is keyed
+// by schema, so sites in other schemas of the same server (tests run in
+// parallel) do not wait for each other.
 func (d *DB) Migrate(ctx context.Context) ([]int, error) {
 	ms, err := Migrations(d.Engine)
 	if err != nil {
@@ -70,11 +73,18 @@ func (d *DB) Migrate(ctx context.Context) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("migrate: %w", err)
 		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7286001)"); err != nil {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7286001, hashtext(current_schema()))"); err != nil {
+			conn.Close()
 			return nil, fmt.Errorf("migrate: take lock: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7286001)")
+		defer func() {
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7286001, hashtext(current_schema()))"); err != nil {
+				// A session that may still hold the lock must not go back
+				// to the pool: discarding it ends the session and the lock.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+			conn.Close()
+		}()
 	}
 	if _, err := d.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
