@@ -371,11 +371,7 @@ func (s *Server) editArticle(w http.ResponseWriter, r *http.Request, v *core.Vie
 
 // articleFromPath loads the {id} article for someone who may see it.
 func (s *Server) articleFromPath(r *http.Request, v *core.Viewer) (article.Staff, error) {
-	id, err := core.PathID(r)
-	if err != nil {
-		return article.Staff{}, err
-	}
-	a, err := s.Articles.StaffByID(r.Context(), id)
+	a, err := core.ByPath(r, s.Articles.StaffByID)
 	if err != nil {
 		return article.Staff{}, err
 	}

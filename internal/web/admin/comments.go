@@ -189,20 +189,16 @@ func (s *Server) adminComment(w http.ResponseWriter, r *http.Request, v *core.Vi
 }
 
 func (s *Server) adminCommentPage(w http.ResponseWriter, r *http.Request, v *core.Viewer, f *core.Form, status int) error {
-	id, err := core.PathID(r)
+	c, err := core.ByPath(r, s.Comments.Get)
 	if err != nil {
 		return err
 	}
-	c, err := s.Comments.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	h, err := s.Comments.History(r.Context(), id)
+	h, err := s.Comments.History(r.Context(), c.ID)
 	if err != nil {
 		return err
 	}
 	d := commentDetail{Comment: c, History: h, Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash}}
-	return s.adminPage(w, r, v, status, "admin/comment", "Comment "+strconv.FormatInt(id, 10), f, d)
+	return s.adminPage(w, r, v, status, "admin/comment", "Comment "+strconv.FormatInt(c.ID, 10), f, d)
 }
 
 func (s *Server) adminEditComment(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {

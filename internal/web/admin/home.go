@@ -83,16 +83,8 @@ type personData struct {
 	Self   bool
 }
 
-func (s *Server) personFromPath(r *http.Request) (account.Person, error) {
-	id, err := core.PathID(r)
-	if err != nil {
-		return account.Person{}, err
-	}
-	return s.People.ByID(r.Context(), id)
-}
-
 func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	p, err := s.personFromPath(r)
+	p, err := core.ByPath(r, s.People.ByID)
 	if err != nil {
 		return err
 	}
@@ -104,7 +96,7 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *co
 	if err := core.ParseForm(w, r, core.FormLimit); err != nil {
 		return err
 	}
-	p, err := s.personFromPath(r)
+	p, err := core.ByPath(r, s.People.ByID)
 	if err != nil {
 		return err
 	}
@@ -239,16 +231,8 @@ func (s *Server) adminMail(w http.ResponseWriter, r *http.Request, v *core.Viewe
 	return s.adminPage(w, r, v, http.StatusOK, "admin/mail", "Mail", nil, d)
 }
 
-func (s *Server) mailFromPath(r *http.Request) (mail.Stored, error) {
-	id, err := core.PathID(r)
-	if err != nil {
-		return mail.Stored{}, err
-	}
-	return s.Outbox.Get(r.Context(), id)
-}
-
 func (s *Server) adminMessage(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	m, err := s.mailFromPath(r)
+	m, err := core.ByPath(r, s.Outbox.Get)
 	if err != nil {
 		return err
 	}
@@ -258,7 +242,7 @@ func (s *Server) adminMessage(w http.ResponseWriter, r *http.Request, v *core.Vi
 // adminMessageHTML serves a message's HTML part for a sandboxed frame:
 // no scripts, no forms, nothing of the admin's session reachable.
 func (s *Server) adminMessageHTML(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	m, err := s.mailFromPath(r)
+	m, err := core.ByPath(r, s.Outbox.Get)
 	if err != nil {
 		return err
 	}
@@ -275,7 +259,7 @@ func (s *Server) adminMailRetry(w http.ResponseWriter, r *http.Request, v *core.
 	if err := core.ParseForm(w, r, core.FormLimit); err != nil {
 		return err
 	}
-	m, err := s.mailFromPath(r)
+	m, err := core.ByPath(r, s.Outbox.Get)
 	if err != nil {
 		return err
 	}

@@ -147,11 +147,7 @@ type leadADF struct {
 }
 
 func (s *Server) adminLead(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	id, err := core.PathID(r)
-	if err != nil {
-		return err
-	}
-	l, err := s.Leads.ByID(r.Context(), id)
+	l, err := core.ByPath(r, s.Leads.ByID)
 	if err != nil {
 		return err
 	}
@@ -163,7 +159,7 @@ func (s *Server) adminLead(w http.ResponseWriter, r *http.Request, v *core.Viewe
 	for _, doc := range docs {
 		d.ADF = append(d.ADF, leadADF{doc.Dealer.Name, string(doc.XML)})
 	}
-	return s.adminPage(w, r, v, http.StatusOK, "admin/lead", "Lead "+strconv.FormatInt(id, 10), nil, d)
+	return s.adminPage(w, r, v, http.StatusOK, "admin/lead", "Lead "+strconv.FormatInt(l.ID, 10), nil, d)
 }
 
 func (s *Server) leadProvider(r *http.Request) leads.Provider {

@@ -381,15 +381,11 @@ func pace(c newsletter.Campaign, p newsletter.Progress) (float64, string) {
 
 // campaignProgress is the live bar's feed, polled by the campaign page.
 func (s *Server) campaignProgress(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	id, err := core.PathID(r)
+	c, err := core.ByPath(r, s.Newsletter.Campaign)
 	if err != nil {
 		return err
 	}
-	c, err := s.Newsletter.Campaign(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	p, err := s.Newsletter.Progress(r.Context(), id)
+	p, err := s.Newsletter.Progress(r.Context(), c.ID)
 	if err != nil {
 		return err
 	}
@@ -402,11 +398,7 @@ func (s *Server) campaignProgress(w http.ResponseWriter, r *http.Request, v *cor
 }
 
 func (s *Server) campaignPreview(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	id, err := core.PathID(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.Newsletter.Campaign(r.Context(), id)
+	c, err := core.ByPath(r, s.Newsletter.Campaign)
 	if err != nil {
 		return err
 	}

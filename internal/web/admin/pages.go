@@ -34,11 +34,7 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, v *core.Viewer)
 }
 
 func (s *Server) editSitePage(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	id, err := core.PathID(r)
-	if err != nil {
-		return err
-	}
-	pg, err := s.Articles.PageByID(r.Context(), id)
+	pg, err := core.ByPath(r, s.Articles.PageByID)
 	if err != nil {
 		return err
 	}

@@ -428,6 +428,17 @@ func FormFor(w http.ResponseWriter, r *http.Request) (int64, error) {
 
 // PathID reads the {id} of the address; anything but a positive number
 // names nothing.
+// ByPath reads the record whose id is the path's {id} with get: a path
+// without a valid id is not found, like a missing record.
+func ByPath[T any](r *http.Request, get func(context.Context, int64) (T, error)) (T, error) {
+	id, err := PathID(r)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return get(r.Context(), id)
+}
+
 func PathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {

@@ -417,11 +417,7 @@ func (s *Server) replyForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) publicComment(r *http.Request) (comment.Comment, article.Article, error) {
-	id, err := core.PathID(r)
-	if err != nil {
-		return comment.Comment{}, article.Article{}, err
-	}
-	c, err := s.Comments.Get(r.Context(), id)
+	c, err := core.ByPath(r, s.Comments.Get)
 	if err != nil {
 		return comment.Comment{}, article.Article{}, err
 	}
