@@ -129,8 +129,12 @@ func scanStored(sc db.Scanner) (Stored, error) {
 	if sent != nil {
 		s.SentAt = *sent
 	}
-	_ = json.Unmarshal([]byte(headers), &s.Headers)
-	_ = json.Unmarshal([]byte(attachments), &s.Attachments)
+	if err := json.Unmarshal([]byte(headers), &s.Headers); err != nil {
+		return s, fmt.Errorf("mail %d: headers: %w", s.ID, err)
+	}
+	if err := json.Unmarshal([]byte(attachments), &s.Attachments); err != nil {
+		return s, fmt.Errorf("mail %d: attachments: %w", s.ID, err)
+	}
 	return s, nil
 }
 

@@ -388,9 +388,13 @@ const cols = `id, filename, content_type, width, height, bytes, alt, variants, C
 func scan(sc db.Scanner) (Media, error) {
 	var m Media
 	var variants string
-	err := sc.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Width, &m.Height, &m.Bytes, &m.Alt, &variants, &m.UploadedBy, &m.CreatedAt)
-	_ = json.Unmarshal([]byte(variants), &m.Variants)
-	return m, err
+	if err := sc.Scan(&m.ID, &m.Filename, &m.ContentType, &m.Width, &m.Height, &m.Bytes, &m.Alt, &variants, &m.UploadedBy, &m.CreatedAt); err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal([]byte(variants), &m.Variants); err != nil {
+		return m, fmt.Errorf("media %d: variants: %w", m.ID, err)
+	}
+	return m, nil
 }
 
 // ByID returns one image.

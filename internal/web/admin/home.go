@@ -187,7 +187,11 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *core.Vi
 	}
 	if !s.SMTPFromEnv {
 		st.SMTP.Host, st.SMTP.Username, st.SMTP.TLS, st.SMTP.From = f.Get("smtp_host"), f.Get("smtp_username"), f.Get("smtp_tls"), f.Get("mail_from")
-		st.SMTP.Port, _ = strconv.Atoi(f.Get("smtp_port"))
+		port, err := strconv.Atoi(strings.TrimSpace(f.Get("smtp_port")))
+		if err != nil {
+			port = 0 // refused by the settings' own check, with a reason
+		}
+		st.SMTP.Port = port
 		if pw := f.Get("smtp_password"); pw != "" {
 			st.SMTP.Password = pw // empty keeps the stored one
 		}

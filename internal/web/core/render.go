@@ -174,7 +174,10 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := &Page{Title: title, NoIndex: true, Data: errorData{Status: status, Title: title, Message: msg}}
 	if status != http.StatusInternalServerError {
 		// The chrome needs the database; a 500 may be the database failing.
-		_ = s.Chrome(r, p)
+		// Without it the error page is still shown, plainer.
+		if err := s.Chrome(r, p); err != nil {
+			s.Logger.Warn("error page without its sidebar", "request_id", RequestID(r.Context()), "err", err)
+		}
 	}
 	s.Fill(w, r, p)
 	if rerr := s.Render(w, status, "error", p); rerr != nil && !errors.Is(rerr, errAlreadyWritten) {
