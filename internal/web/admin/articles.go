@@ -495,57 +495,60 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *core.V
 	if !contains(articleActions, step) {
 		return core.BadRequest{Msg: "Unknown action."}
 	}
+	// A form without a version (or with a garbled one) reads as 0: the
+	// store refuses a save over it as stale, and takes a step unchecked.
 	version, _ := strconv.Atoi(f.Get("version"))
 	if _, editing := f.Values["headline"]; editing && articleCan(v, &a, "save") {
-		d, err := s.draftOf(f, a.Author.ID, a.Status)
-		if err == nil {
-			var saved article.Staff
-			if saved, err = s.Articles.Save(r.Context(), a.ID, version, d, v.Person); err == nil {
-				a, version = saved, saved.Version
-			}
-		}
+		saved, err := s.saveEdits(r, v, f, a, version)
 		if err != nil {
 			if wantsJSON(r) {
 				return autosaveRefused(w, err)
 			}
-			var c *article.Conflict
-			if errors.As(err, &c) {
-				f.Error = c.Error()
-				return s.editorPage(w, r, v, http.StatusConflict, f, &a)
-			}
-			if !f.Fail(err) {
-				return err
-			}
-			return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, &a)
+			return s.editorRefused(w, r, v, f, &a, err)
 		}
+		a, version = saved, saved.Version
 	} else if step == "save" {
 		return core.ErrForbidden
 	}
-	if wantsJSON(r) {
+	switch {
+	case wantsJSON(r):
 		return writeJSONStatus(w, http.StatusOK, savedJSON(a.Article, a.Version, s.Site(r).Name, map[string]any{"saved": time.Now().In(s.Location).Format("3:04:05 PM")}))
-	}
-	if step == "save" {
+	case step == "save":
 		return s.RedirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), flashArticleSaved)
-	}
-	if !articleCan(v, &a, step) {
+	case !articleCan(v, &a, step):
 		return core.ErrForbidden
 	}
-	_, err = s.Articles.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person)
-	if err != nil {
-		var c *article.Conflict
-		if errors.As(err, &c) {
-			f.Error = c.Error()
-			return s.editorPage(w, r, v, http.StatusConflict, f, &a)
-		}
+	if _, err := s.Articles.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person); err != nil {
 		if errors.Is(err, article.ErrTransition) {
 			return core.BadRequest{Msg: err.Error()}
 		}
-		if f.Fail(err) {
-			return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, &a)
-		}
-		return err
+		return s.editorRefused(w, r, v, f, &a, err)
 	}
 	return s.RedirectFlash(w, r, fmt.Sprintf("/admin/articles/%d", a.ID), flashArticleStep[step])
+}
+
+// saveEdits saves the editor's fields over version of a.
+func (s *Server) saveEdits(r *http.Request, v *core.Viewer, f *core.Form, a article.Staff, version int) (article.Staff, error) {
+	d, err := s.draftOf(f, a.Author.ID, a.Status)
+	if err != nil {
+		return a, err
+	}
+	return s.Articles.Save(r.Context(), a.ID, version, d, v.Person)
+}
+
+// editorRefused shows the editor again after a refused save or step: with
+// the other person's version after a conflict, with the reasons after a
+// mistake; any other error is the site's.
+func (s *Server) editorRefused(w http.ResponseWriter, r *http.Request, v *core.Viewer, f *core.Form, a *article.Staff, err error) error {
+	var c *article.Conflict
+	if errors.As(err, &c) {
+		f.Error = c.Error()
+		return s.editorPage(w, r, v, http.StatusConflict, f, a)
+	}
+	if f.Fail(err) {
+		return s.editorPage(w, r, v, http.StatusUnprocessableEntity, f, a)
+	}
+	return err
 }
 
 // savedJSON answers an autosave with what the editor shows of the saved
