@@ -305,22 +305,16 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *core.Vie
 		status := previewInto(f)
 		return s.commentFormAgainStatus(w, r, a, parentID, f, status)
 	}
-	st := s.Site(r)
 	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: s.ClientIP(r),
-		Trusted: v.TrustedCommenter(), Site: st.CommentSite(),
+		Trusted: v.TrustedCommenter(), Site: s.Site(r).CommentSite(),
 		AuthorName: v.DisplayName}, s.Rules(r))
-	switch {
-	case errors.Is(err, comment.ErrClosed):
-		f.Error = "Comments are closed on this article."
-		return s.commentFormAgain(w, r, a, parentID, f)
-	case errors.Is(err, comment.ErrBanned):
-		f.Error = "You may not comment at the moment: a moderator has paused your commenting."
-		return s.commentFormAgain(w, r, a, parentID, f)
-	case err != nil:
-		if f.Fail(err) {
-			return s.commentFormAgain(w, r, a, parentID, f)
+	if err != nil {
+		if msg := whyNotPosted(err); msg != "" {
+			f.Error = msg
+		} else if !f.Fail(err) {
+			return err
 		}
-		return err
+		return s.commentFormAgain(w, r, a, parentID, f)
 	}
 	switch {
 	case p.Duplicate:
@@ -329,21 +323,40 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *core.Vie
 		return s.RedirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", flashCommentHeld)
 	}
 	s.CommentChanged("comment", p.Comment)
-	if p.Depth == 0 {
-		// A new thread: last in the oldest-first order, first in the newest.
-		page := 1
-		if s.commentSort(w, r) == comment.SortOldest {
-			if page, err = s.Comments.LastPage(r.Context(), a.ID); err != nil {
-				return err
-			}
-		}
-		to := links.Article(a.PublishedAt, a.Slug, s.Location)
-		if page > 1 {
-			to += "?cpage=" + strconv.Itoa(page)
-		}
-		return s.RedirectFlash(w, r, to+"#comment-"+strconv.FormatInt(p.ID, 10), flashCommentPosted)
+	return s.landOnNew(w, r, &a, p)
+}
+
+// whyNotPosted words a refusal that is about the discussion or the writer,
+// not the comment's text ("" for any other error).
+func whyNotPosted(err error) string {
+	switch {
+	case errors.Is(err, comment.ErrClosed):
+		return "Comments are closed on this article."
+	case errors.Is(err, comment.ErrBanned):
+		return "You may not comment at the moment: a moderator has paused your commenting."
 	}
-	return s.redirectToCommentIn(w, r, &a, p.ID, flashCommentPosted)
+	return ""
+}
+
+// landOnNew sends the writer to their new comment, on the page that
+// shows it.
+func (s *Server) landOnNew(w http.ResponseWriter, r *http.Request, a *article.Article, p comment.Posted) error {
+	if p.Depth > 0 {
+		return s.redirectToCommentIn(w, r, a, p.ID, flashCommentPosted)
+	}
+	// A new thread: last in the oldest-first order, first in the newest.
+	page := 1
+	if s.commentSort(w, r) == comment.SortOldest {
+		var err error
+		if page, err = s.Comments.LastPage(r.Context(), a.ID); err != nil {
+			return err
+		}
+	}
+	to := links.Article(a.PublishedAt, a.Slug, s.Location)
+	if page > 1 {
+		to += "?cpage=" + strconv.Itoa(page)
+	}
+	return s.RedirectFlash(w, r, to+"#comment-"+strconv.FormatInt(p.ID, 10), flashCommentPosted)
 }
 
 // commentFormAgain shows the comment form again with what was typed: on
