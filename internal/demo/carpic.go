@@ -232,192 +232,242 @@ func wheel(c *canvas, ctr pt, r, sill float64, dark color.RGBA, race bool) {
 
 // paintScene paints the setting: sky, ground and what stands on it.
 func paintScene(c *canvas, p carPic, ground float64) {
-	W, H := c.w, c.h
-	rnd := newRng(p.Style + p.Paint + p.Scene)
-	horizon := int(H * 0.58)
-	sky := func(top, bottom string) { c.vgradient(0, horizon, hex(top), hex(bottom)) }
-	hills := func(col color.RGBA, base, amp float64, phase float64) {
-		pts := []pt{{0, H}}
-		for x := 0.0; x <= W; x += W / 48 {
-			y := base - amp*(0.6+0.4*math.Sin(x/W*5.1+phase)+0.3*math.Sin(x/W*13.7+phase*2))
-			pts = append(pts, pt{x, y})
-		}
-		pts = append(pts, pt{W, H})
-		c.poly(col, pts...)
+	sc := &scene{canvas: c, p: p, W: c.w, H: c.h, ground: ground, horizon: int(c.h * 0.58), rnd: newRng(p.Style + p.Paint + p.Scene)}
+	paint, ok := scenes[p.Scene]
+	if !ok {
+		paint = (*scene).road // by day, dusk or dawn
 	}
-	road := func(asphalt, line string, dashed bool) {
-		top := ground - H*0.09
-		c.vgradient(int(top), int(H), hex(asphalt), mix(hex(asphalt), black, 0.35))
-		c.rect(alpha(hex(line), 0.8), 0, top+H*0.006, W, top+H*0.012)
-		if dashed {
-			y := ground + H*0.075
-			for x := -rnd.float() * 80; x < W; x += W / 8 {
-				c.rect(alpha(hex(line), 0.85), x, y, x+W/16, y+H*0.012)
-			}
+	paint(sc)
+}
+
+// scene is a setting being painted, with the strokes settings share.
+type scene struct {
+	*canvas
+	p            carPic
+	W, H, ground float64
+	horizon      int
+	rnd          *rng
+}
+
+// scenes paint each setting but the road's.
+var scenes = map[string]func(*scene){
+	"studio": (*scene).studio, "show": (*scene).show, "city": (*scene).city, "track": (*scene).track, "nighttrack": (*scene).track,
+	"factory": (*scene).factory, "winter": (*scene).winter, "lab": (*scene).lab,
+}
+
+func (s *scene) sky(top, bottom string) { s.vgradient(0, s.horizon, hex(top), hex(bottom)) }
+
+func (s *scene) hills(col color.RGBA, base, amp float64, phase float64) {
+	W, H := s.W, s.H
+	pts := []pt{{0, H}}
+	for x := 0.0; x <= W; x += W / 48 {
+		y := base - amp*(0.6+0.4*math.Sin(x/W*5.1+phase)+0.3*math.Sin(x/W*13.7+phase*2))
+		pts = append(pts, pt{x, y})
+	}
+	pts = append(pts, pt{W, H})
+	s.poly(col, pts...)
+}
+
+func (s *scene) roadway(asphalt, line string, dashed bool) {
+	W, H := s.W, s.H
+	top := s.ground - H*0.09
+	s.vgradient(int(top), int(H), hex(asphalt), mix(hex(asphalt), black, 0.35))
+	s.rect(alpha(hex(line), 0.8), 0, top+H*0.006, W, top+H*0.012)
+	if dashed {
+		y := s.ground + H*0.075
+		for x := -s.rnd.float() * 80; x < W; x += W / 8 {
+			s.rect(alpha(hex(line), 0.85), x, y, x+W/16, y+H*0.012)
 		}
 	}
-	skyline := func(col color.RGBA, lit bool) {
-		x := 0.0
-		for x < W {
-			bw := rnd.between(W*0.04, W*0.09)
-			bh := rnd.between(H*0.12, H*0.38)
-			y := float64(horizon) - bh
-			c.rect(col, x, y, x+bw-2, float64(horizon)+2)
-			if lit {
-				for wy := y + 8; wy < float64(horizon)-8; wy += H * 0.03 {
-					for wx := x + 6; wx < x+bw-10; wx += W * 0.012 {
-						if rnd.float() < 0.35 {
-							c.rect(alpha(hex("#ffd98a"), 0.85), wx, wy, wx+W*0.005, wy+H*0.01)
-						}
+}
+
+func (s *scene) skyline(col color.RGBA, lit bool) {
+	W, H, horizon := s.W, s.H, float64(s.horizon)
+	x := 0.0
+	for x < W {
+		bw := s.rnd.between(W*0.04, W*0.09)
+		bh := s.rnd.between(H*0.12, H*0.38)
+		y := horizon - bh
+		s.rect(col, x, y, x+bw-2, horizon+2)
+		if lit {
+			for wy := y + 8; wy < horizon-8; wy += H * 0.03 {
+				for wx := x + 6; wx < x+bw-10; wx += W * 0.012 {
+					if s.rnd.float() < 0.35 {
+						s.rect(alpha(hex("#ffd98a"), 0.85), wx, wy, wx+W*0.005, wy+H*0.01)
 					}
 				}
 			}
-			x += bw
+		}
+		x += bw
+	}
+}
+
+func (s *scene) studio() {
+	W, H, ground := s.W, s.H, s.ground
+	s.vgradient(0, int(ground), hex("#f1f3f5"), hex("#c9cfd6"))
+	s.vgradient(int(ground), int(H), hex("#c3c9d0"), hex("#e4e8ec"))
+	s.glow(mix(hex(s.p.Paint), white, 0.6), W/2, ground-H*0.2, W*0.45, 0.35)
+}
+
+func (s *scene) show() {
+	W, H, ground := s.W, s.H, s.ground
+	s.vgradient(0, int(H), hex("#121419"), hex("#2a2f38"))
+	for i := 0; i < 4; i++ {
+		x := W * (0.15 + 0.23*float64(i))
+		s.poly(alpha(white, 0.06), pt{x - 8, 0}, pt{x + 8, 0}, pt{x + W*0.12, ground}, pt{x - W*0.12, ground})
+		s.ellipse(alpha(hex("#fffbe6"), 0.9), x, 6, 14, 6)
+	}
+	s.rect(alpha(hex(s.p.Paint), 0.5), 0, H*0.16, W, H*0.175)
+	label := "INTERNATIONAL MOTOR SHOW"
+	size := H * 0.045
+	s.text(label, (W-textWidth(label, size))/2, H*0.12, size, alpha(white, 0.55))
+	s.ellipse(hex("#3b414c"), W/2, ground+H*0.02, W*0.42, H*0.09)
+	s.ellipse(hex("#4a515e"), W/2, ground+H*0.005, W*0.41, H*0.08)
+	s.glow(hex("#ffffff"), W/2, ground-H*0.25, W*0.4, 0.18)
+}
+
+func (s *scene) city() {
+	W, H, ground, horizon := s.W, s.H, s.ground, s.horizon
+	s.sky("#0b1030", "#2d3a66")
+	for i := 0; i < 60; i++ {
+		x, y := s.rnd.between(0, W), s.rnd.between(0, float64(horizon)*0.6)
+		s.rect(alpha(white, s.rnd.between(0.3, 0.8)), x, y, x+2, y+2)
+	}
+	s.skyline(hex("#161b33"), true)
+	s.vgradient(horizon, int(H), hex("#1b1f2e"), hex("#0d0f16"))
+	s.roadway("#262a35", "#e8e2c8", true)
+	for x := W * 0.1; x < W; x += W * 0.28 {
+		s.rect(hex("#3a3f4b"), x, float64(horizon)-H*0.22, x+4, ground-H*0.09)
+		s.glow(hex("#ffd27a"), x+2, float64(horizon)-H*0.22, H*0.12, 0.5)
+	}
+}
+
+// track is a circuit by day or by night: a grandstand, kerbs.
+func (s *scene) track() {
+	W, H, ground := s.W, s.H, s.ground
+	night := s.p.Scene == "nighttrack"
+	if night {
+		s.sky("#070b1c", "#233055")
+	} else {
+		s.sky("#3f86cf", "#cfe6f6")
+	}
+	// The grandstand: a roof, rows of spectators.
+	gs := float64(s.horizon)
+	s.rect(hex("#5b6170"), 0, gs-H*0.26, W, gs-H*0.24)
+	s.rect(hex("#2c313c"), 0, gs-H*0.24, W, gs)
+	for y := gs - H*0.22; y < gs-6; y += H * 0.025 {
+		for x := s.rnd.float() * 6; x < W; x += W * 0.009 {
+			cols := []string{"#d94a3d", "#f2c14e", "#e8e8e8", "#3d7ad9", "#4caf6a", "#8a8f99"}
+			s.rect(alpha(hex(cols[int(s.rnd.float()*6)]), 0.75), x, y, x+W*0.005, y+H*0.012)
 		}
 	}
-	switch p.Scene {
-	case "studio":
-		c.vgradient(0, int(ground), hex("#f1f3f5"), hex("#c9cfd6"))
-		c.vgradient(int(ground), int(H), hex("#c3c9d0"), hex("#e4e8ec"))
-		c.glow(mix(hex(p.Paint), white, 0.6), W/2, ground-H*0.2, W*0.45, 0.35)
-	case "show":
-		c.vgradient(0, int(H), hex("#121419"), hex("#2a2f38"))
-		for i := 0; i < 4; i++ {
-			x := W * (0.15 + 0.23*float64(i))
-			c.poly(alpha(white, 0.06), pt{x - 8, 0}, pt{x + 8, 0}, pt{x + W*0.12, ground}, pt{x - W*0.12, ground})
-			c.ellipse(alpha(hex("#fffbe6"), 0.9), x, 6, 14, 6)
+	s.rect(hex("#d8dde3"), 0, gs, W, gs+H*0.03)
+	if night {
+		for x := W * 0.1; x < W; x += W * 0.4 {
+			s.glow(hex("#fff6d6"), x, gs-H*0.3, H*0.25, 0.6)
 		}
-		c.rect(alpha(hex(p.Paint), 0.5), 0, H*0.16, W, H*0.175)
-		label := "INTERNATIONAL MOTOR SHOW"
-		size := H * 0.045
-		c.text(label, (W-textWidth(label, size))/2, H*0.12, size, alpha(white, 0.55))
-		c.ellipse(hex("#3b414c"), W/2, ground+H*0.02, W*0.42, H*0.09)
-		c.ellipse(hex("#4a515e"), W/2, ground+H*0.005, W*0.41, H*0.08)
-		c.glow(hex("#ffffff"), W/2, ground-H*0.25, W*0.4, 0.18)
-	case "city":
-		sky("#0b1030", "#2d3a66")
-		for i := 0; i < 60; i++ {
-			x, y := rnd.between(0, W), rnd.between(0, float64(horizon)*0.6)
-			c.rect(alpha(white, rnd.between(0.3, 0.8)), x, y, x+2, y+2)
+	}
+	s.roadway("#3b3e45", "#ffffff", false)
+	top := ground - H*0.09
+	for x := 0.0; x < W; x += W / 24 {
+		col := "#d62828"
+		if int(x/(W/24))%2 == 1 {
+			col = "#f5f5f5"
 		}
-		skyline(hex("#161b33"), true)
-		c.vgradient(horizon, int(H), hex("#1b1f2e"), hex("#0d0f16"))
-		road("#262a35", "#e8e2c8", true)
-		for x := W * 0.1; x < W; x += W * 0.28 {
-			c.rect(hex("#3a3f4b"), x, float64(horizon)-H*0.22, x+4, ground-H*0.09)
-			c.glow(hex("#ffd27a"), x+2, float64(horizon)-H*0.22, H*0.12, 0.5)
+		s.rect(hex(col), x, top-H*0.02, x+W/24, top)
+	}
+}
+
+func (s *scene) factory() {
+	W, H, ground, horizon := s.W, s.H, s.ground, float64(s.horizon)
+	s.sky("#7fa7c9", "#dfe9f0")
+	s.hills(hex("#a9b7c2"), horizon, H*0.05, 1.3)
+	fx := W * 0.08
+	s.rect(hex("#8a8f96"), fx, horizon-H*0.2, W*0.92, horizon+4)
+	for x := fx; x < W*0.92; x += W * 0.06 {
+		s.poly(hex("#a2a7ae"), pt{x, horizon - H*0.2}, pt{x + W*0.06, horizon - H*0.2}, pt{x + W*0.06, horizon - H*0.27})
+		s.rect(alpha(hex("#cfe3f2"), 0.8), x+W*0.045, horizon-H*0.26, x+W*0.055, horizon-H*0.205)
+	}
+	s.rect(hex("#6d737b"), W*0.78, horizon-H*0.42, W*0.81, horizon-H*0.2)
+	for x := fx + W*0.03; x < W*0.9; x += W * 0.05 {
+		s.rect(hex("#5a6068"), x, horizon-H*0.12, x+W*0.03, horizon-H*0.07)
+	}
+	s.vgradient(s.horizon, int(H), hex("#9aa0a8"), hex("#6f757d"))
+	for x := W * 0.05; x < W; x += W * 0.12 {
+		s.poly(alpha(white, 0.7), pt{x, ground + H*0.03}, pt{x + 4, ground + H*0.03}, pt{x + 30, H}, pt{x + 24, H})
+	}
+}
+
+func (s *scene) winter() {
+	W, H, horizon := s.W, s.H, float64(s.horizon)
+	s.sky("#8e9fb3", "#dde6ee")
+	s.hills(hex("#c4d1dc"), horizon+4, H*0.08, 0.4)
+	for i := 0; i < 14; i++ {
+		x := s.rnd.between(0, W)
+		size := s.rnd.between(H*0.08, H*0.16)
+		b := horizon + s.rnd.between(0, H*0.04)
+		s.poly(hex("#2f4a3f"), pt{x, b - size}, pt{x + size*0.35, b}, pt{x - size*0.35, b})
+		s.poly(alpha(white, 0.8), pt{x, b - size}, pt{x + size*0.12, b - size*0.62}, pt{x - size*0.12, b - size*0.62})
+	}
+	s.vgradient(s.horizon+int(H*0.04), int(H), hex("#f4f7fa"), hex("#d7e0e8"))
+	s.roadway("#5d646d", "#f0f0f0", true)
+	for i := 0; i < 160; i++ {
+		s.ellipse(alpha(white, 0.85), s.rnd.between(0, W), s.rnd.between(0, H), H*0.004, H*0.004)
+	}
+}
+
+func (s *scene) lab() {
+	W, H, ground := s.W, s.H, s.ground
+	s.vgradient(0, int(ground), hex("#d9dde2"), hex("#b9bfc7"))
+	for y := H * 0.12; y < ground-H*0.1; y += H * 0.18 {
+		for x := W * 0.05; x < W; x += W * 0.18 {
+			s.rect(hex("#f2c230"), x, y, x+H*0.08, y+H*0.08)
+			s.rect(hex("#1a1a1a"), x, y, x+H*0.04, y+H*0.04)
+			s.rect(hex("#1a1a1a"), x+H*0.04, y+H*0.04, x+H*0.08, y+H*0.08)
 		}
-	case "track", "nighttrack":
-		if p.Scene == "nighttrack" {
-			sky("#070b1c", "#233055")
-		} else {
-			sky("#3f86cf", "#cfe6f6")
-		}
-		// The grandstand: a roof, rows of spectators.
-		gs := float64(horizon)
-		c.rect(hex("#5b6170"), 0, gs-H*0.26, W, gs-H*0.24)
-		c.rect(hex("#2c313c"), 0, gs-H*0.24, W, gs)
-		for y := gs - H*0.22; y < gs-6; y += H * 0.025 {
-			for x := rnd.float() * 6; x < W; x += W * 0.009 {
-				cols := []string{"#d94a3d", "#f2c14e", "#e8e8e8", "#3d7ad9", "#4caf6a", "#8a8f99"}
-				c.rect(alpha(hex(cols[int(rnd.float()*6)]), 0.75), x, y, x+W*0.005, y+H*0.012)
+	}
+	s.vgradient(int(ground-H*0.06), int(H), hex("#8d939b"), hex("#5c6168"))
+	s.rect(hex("#f2c230"), 0, ground+H*0.06, W, ground+H*0.075)
+	bx := W * 0.02
+	if s.p.Right {
+		bx = W * 0.9
+	}
+	s.rect(hex("#41464e"), bx, ground-H*0.3, bx+W*0.08, ground+H*0.02)
+	for y := ground - H*0.3; y < ground; y += H * 0.06 {
+		s.rect(hex("#f2c230"), bx, y, bx+W*0.08, y+H*0.02)
+	}
+	s.glow(white, W/2, H*0.05, W*0.5, 0.3)
+}
+
+// road is the open road by day, at dusk or at dawn.
+func (s *scene) road() {
+	W, H, horizon := s.W, s.H, float64(s.horizon)
+	switch s.p.Scene {
+	case "dusk":
+		s.sky("#2c2a5a", "#f39a62")
+		s.glow(hex("#ffd27a"), W*0.72, horizon, H*0.5, 0.7)
+		s.hills(hex("#4b3d5e"), horizon+2, H*0.1, 0.8)
+		s.hills(hex("#2e2840"), horizon+6, H*0.05, 2.1)
+		s.vgradient(s.horizon+int(H*0.03), int(H), hex("#3b3346"), hex("#1f1b26"))
+		s.roadway("#2f2c35", "#f5e6c8", true)
+	case "dawn":
+		s.sky("#6f8fc0", "#f6d7b0")
+		s.glow(hex("#fff0c8"), W*0.25, horizon, H*0.45, 0.6)
+		s.hills(hex("#8b9bb5"), horizon+2, H*0.12, 2.4)
+		s.hills(hex("#5d7390"), horizon+6, H*0.06, 0.3)
+		s.vgradient(s.horizon+int(H*0.03), int(H), hex("#6b7a62"), hex("#3f4a3a"))
+		s.roadway("#4a4d55", "#f5f0dc", true)
+	default:
+		s.sky("#3f86cf", "#d5eaf7")
+		for i := 0; i < 3; i++ {
+			cx, cy := s.rnd.between(0, W), s.rnd.between(H*0.08, H*0.3)
+			for k := 0; k < 4; k++ {
+				s.ellipse(alpha(white, 0.85), cx+float64(k)*H*0.06, cy+s.rnd.between(-8, 8), H*0.07, H*0.04)
 			}
 		}
-		c.rect(hex("#d8dde3"), 0, gs, W, gs+H*0.03)
-		if p.Scene == "nighttrack" {
-			for x := W * 0.1; x < W; x += W * 0.4 {
-				c.glow(hex("#fff6d6"), x, gs-H*0.3, H*0.25, 0.6)
-			}
-		}
-		road("#3b3e45", "#ffffff", false)
-		top := ground - H*0.09
-		for x := 0.0; x < W; x += W / 24 {
-			col := "#d62828"
-			if int(x/(W/24))%2 == 1 {
-				col = "#f5f5f5"
-			}
-			c.rect(hex(col), x, top-H*0.02, x+W/24, top)
-		}
-	case "factory":
-		sky("#7fa7c9", "#dfe9f0")
-		hills(hex("#a9b7c2"), float64(horizon), H*0.05, 1.3)
-		fx := W * 0.08
-		c.rect(hex("#8a8f96"), fx, float64(horizon)-H*0.2, W*0.92, float64(horizon)+4)
-		for x := fx; x < W*0.92; x += W * 0.06 {
-			c.poly(hex("#a2a7ae"), pt{x, float64(horizon) - H*0.2}, pt{x + W*0.06, float64(horizon) - H*0.2}, pt{x + W*0.06, float64(horizon) - H*0.27})
-			c.rect(alpha(hex("#cfe3f2"), 0.8), x+W*0.045, float64(horizon)-H*0.26, x+W*0.055, float64(horizon)-H*0.205)
-		}
-		c.rect(hex("#6d737b"), W*0.78, float64(horizon)-H*0.42, W*0.81, float64(horizon)-H*0.2)
-		for x := fx + W*0.03; x < W*0.9; x += W * 0.05 {
-			c.rect(hex("#5a6068"), x, float64(horizon)-H*0.12, x+W*0.03, float64(horizon)-H*0.07)
-		}
-		c.vgradient(horizon, int(H), hex("#9aa0a8"), hex("#6f757d"))
-		for x := W * 0.05; x < W; x += W * 0.12 {
-			c.poly(alpha(white, 0.7), pt{x, ground + H*0.03}, pt{x + 4, ground + H*0.03}, pt{x + 30, H}, pt{x + 24, H})
-		}
-	case "winter":
-		sky("#8e9fb3", "#dde6ee")
-		hills(hex("#c4d1dc"), float64(horizon)+4, H*0.08, 0.4)
-		for i := 0; i < 14; i++ {
-			x := rnd.between(0, W)
-			s := rnd.between(H*0.08, H*0.16)
-			b := float64(horizon) + rnd.between(0, H*0.04)
-			c.poly(hex("#2f4a3f"), pt{x, b - s}, pt{x + s*0.35, b}, pt{x - s*0.35, b})
-			c.poly(alpha(white, 0.8), pt{x, b - s}, pt{x + s*0.12, b - s*0.62}, pt{x - s*0.12, b - s*0.62})
-		}
-		c.vgradient(horizon+int(H*0.04), int(H), hex("#f4f7fa"), hex("#d7e0e8"))
-		road("#5d646d", "#f0f0f0", true)
-		for i := 0; i < 160; i++ {
-			c.ellipse(alpha(white, 0.85), rnd.between(0, W), rnd.between(0, H), H*0.004, H*0.004)
-		}
-	case "lab":
-		c.vgradient(0, int(ground), hex("#d9dde2"), hex("#b9bfc7"))
-		for y := H * 0.12; y < ground-H*0.1; y += H * 0.18 {
-			for x := W * 0.05; x < W; x += W * 0.18 {
-				c.rect(hex("#f2c230"), x, y, x+H*0.08, y+H*0.08)
-				c.rect(hex("#1a1a1a"), x, y, x+H*0.04, y+H*0.04)
-				c.rect(hex("#1a1a1a"), x+H*0.04, y+H*0.04, x+H*0.08, y+H*0.08)
-			}
-		}
-		c.vgradient(int(ground-H*0.06), int(H), hex("#8d939b"), hex("#5c6168"))
-		c.rect(hex("#f2c230"), 0, ground+H*0.06, W, ground+H*0.075)
-		bx := W * 0.02
-		if p.Right {
-			bx = W * 0.9
-		}
-		c.rect(hex("#41464e"), bx, ground-H*0.3, bx+W*0.08, ground+H*0.02)
-		for y := ground - H*0.3; y < ground; y += H * 0.06 {
-			c.rect(hex("#f2c230"), bx, y, bx+W*0.08, y+H*0.02)
-		}
-		c.glow(white, W/2, H*0.05, W*0.5, 0.3)
-	default: // road by day, dusk or dawn
-		switch p.Scene {
-		case "dusk":
-			sky("#2c2a5a", "#f39a62")
-			c.glow(hex("#ffd27a"), W*0.72, float64(horizon), H*0.5, 0.7)
-			hills(hex("#4b3d5e"), float64(horizon)+2, H*0.1, 0.8)
-			hills(hex("#2e2840"), float64(horizon)+6, H*0.05, 2.1)
-			c.vgradient(horizon+int(H*0.03), int(H), hex("#3b3346"), hex("#1f1b26"))
-			road("#2f2c35", "#f5e6c8", true)
-		case "dawn":
-			sky("#6f8fc0", "#f6d7b0")
-			c.glow(hex("#fff0c8"), W*0.25, float64(horizon), H*0.45, 0.6)
-			hills(hex("#8b9bb5"), float64(horizon)+2, H*0.12, 2.4)
-			hills(hex("#5d7390"), float64(horizon)+6, H*0.06, 0.3)
-			c.vgradient(horizon+int(H*0.03), int(H), hex("#6b7a62"), hex("#3f4a3a"))
-			road("#4a4d55", "#f5f0dc", true)
-		default:
-			sky("#3f86cf", "#d5eaf7")
-			for i := 0; i < 3; i++ {
-				cx, cy := rnd.between(0, W), rnd.between(H*0.08, H*0.3)
-				for k := 0; k < 4; k++ {
-					c.ellipse(alpha(white, 0.85), cx+float64(k)*H*0.06, cy+rnd.between(-8, 8), H*0.07, H*0.04)
-				}
-			}
-			hills(hex("#7fa08a"), float64(horizon)+2, H*0.11, 1.7)
-			hills(hex("#5b8466"), float64(horizon)+6, H*0.06, 0.5)
-			c.vgradient(horizon+int(H*0.03), int(H), hex("#6d9a5c"), hex("#4d7a40"))
-			road("#55585f", "#fafafa", true)
-		}
+		s.hills(hex("#7fa08a"), horizon+2, H*0.11, 1.7)
+		s.hills(hex("#5b8466"), horizon+6, H*0.06, 0.5)
+		s.vgradient(s.horizon+int(H*0.03), int(H), hex("#6d9a5c"), hex("#4d7a40"))
+		s.roadway("#55585f", "#fafafa", true)
 	}
 }
