@@ -34,6 +34,7 @@ type Staff struct {
 	Version    int
 	Trashed    bool
 	ReviewNote string
+	Pinned     bool // at the top of the home page
 }
 
 // ErrTransition is a workflow step the article's status does not allow.
@@ -46,11 +47,11 @@ func (s *Store) StaffByID(ctx context.Context, id int64) (Staff, error) {
 		return Staff{}, err
 	}
 	st := Staff{Article: a}
-	var trashed *time.Time
-	if err := s.db.QueryRow(ctx, `SELECT version, trashed_at, review_note FROM articles WHERE id = $1`, id).Scan(&st.Version, &trashed, &st.ReviewNote); err != nil {
+	var trashed, pinned *time.Time
+	if err := s.db.QueryRow(ctx, `SELECT version, trashed_at, review_note, pinned_at FROM articles WHERE id = $1`, id).Scan(&st.Version, &trashed, &st.ReviewNote, &pinned); err != nil {
 		return Staff{}, err
 	}
-	st.Trashed = trashed != nil
+	st.Trashed, st.Pinned = trashed != nil, pinned != nil
 	st.Article.Version = st.Version
 	return st, nil
 }
@@ -230,12 +231,12 @@ func transition(cur Staff, step, note string, now time.Time) (string, []any, err
 		if cur.Status != StatusPublished && cur.Status != StatusScheduled {
 			return "", nil, ErrTransition
 		}
-		return `status = 'draft'`, nil, nil
+		return `status = 'draft', pinned_at = NULL`, nil, nil
 	case "trash":
 		if cur.Trashed {
 			return "", nil, ErrTransition
 		}
-		return `status = 'draft', trashed_at = $3`, nil, nil
+		return `status = 'draft', trashed_at = $3, pinned_at = NULL`, nil, nil
 	case "restore":
 		if !cur.Trashed {
 			return "", nil, ErrTransition
@@ -410,6 +411,7 @@ func splitTags(s string) []string {
 
 // Preview renders a draft as its page would show it, storing nothing.
 func (s *Store) Preview(ctx context.Context, d Draft) (Article, error) {
+	status := d.Status // as the article stands, for the preview to say
 	if d.Status == "" || d.Status == StatusPublished || d.Status == StatusScheduled {
 		d.Status = StatusDraft // a preview need not be complete
 	}
@@ -417,7 +419,10 @@ func (s *Store) Preview(ctx context.Context, d Draft) (Article, error) {
 	if err != nil {
 		return Article{}, err
 	}
-	a := Article{ID: 0, Slug: p.Slug, Headline: p.Headline, Status: p.Status, PublishedAt: p.PublishedAt, BodyMD: p.BodyMD, BodyHTML: p.html, Excerpt: p.Excerpt,
+	if status == "" {
+		status = p.Status
+	}
+	a := Article{ID: 0, Slug: p.Slug, Headline: p.Headline, Status: status, PublishedAt: p.PublishedAt, BodyMD: p.BodyMD, BodyHTML: p.html, Excerpt: p.Excerpt,
 		FeaturedMediaID: p.FeaturedMediaID}
 	if a.PublishedAt.IsZero() {
 		a.PublishedAt = s.now()

@@ -37,6 +37,10 @@ func May(p account.Person, a *Staff, step string) bool {
 		return editable && !a.Trashed
 	case "restore":
 		return (p.Can(account.PermEditOthers) || (own && writer)) && a.Trashed
+	case "pin":
+		return p.Can(account.PermPublish) && a.Status == StatusPublished && !a.Trashed && !a.Pinned
+	case "unpin":
+		return p.Can(account.PermPublish) && a.Pinned
 	}
 	return false
 }

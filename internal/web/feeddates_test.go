@@ -133,4 +133,11 @@ func TestPreviewMatchesPage(t *testing.T) {
 	if got := story.FindString(body); preview == "" || got != preview {
 		t.Fatalf("preview and page differ:\n%s\n---\n%s", preview, got)
 	}
+	// The editor's form says how the article stands, and the preview of
+	// edits to a published article says readers see them once saved.
+	editor.expect(editor.get(page), 200, `name="status" value="published"`)
+	form.Set("status", "published")
+	editor.expect(editor.post("/admin/articles/preview", form), 200, "once you save these changes")
+	form.Set("status", "draft")
+	editor.expect(editor.post("/admin/articles/preview", form), 200, "It is not published (draft)")
 }

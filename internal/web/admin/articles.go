@@ -21,7 +21,7 @@ import (
 )
 
 // articleActions are the newsroom's steps, in the order buttons show.
-var articleActions = []string{"save", "submit", "return", "publish", "unpublish", "trash", "restore"}
+var articleActions = []string{"save", "submit", "return", "publish", "pin", "unpin", "unpublish", "trash", "restore"}
 
 // flashArticleStep is the notice after each of the newsroom's steps;
 // New checks that every step in articleActions has one.
@@ -30,6 +30,8 @@ var flashArticleStep = map[string]core.Notice{
 	"submit":    flashArticleSubmit,
 	"return":    flashArticleReturn,
 	"publish":   flashArticlePublish,
+	"pin":       flashArticlePin,
+	"unpin":     flashArticleUnpin,
 	"unpublish": flashArticleUnpublish,
 	"trash":     flashArticleTrash,
 	"restore":   flashArticleRestore,
@@ -518,7 +520,12 @@ func (s *Server) articleAction(w http.ResponseWriter, r *http.Request, v *core.V
 	case !articleCan(v, &a, step):
 		return core.ErrForbidden
 	}
-	if _, err := s.Articles.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person); err != nil {
+	if step == "pin" || step == "unpin" { // not a change of the article: no version
+		_, err = s.Articles.Pin(r.Context(), a.ID, step == "pin", v.Person)
+	} else {
+		_, err = s.Articles.Step(r.Context(), a.ID, version, step, f.Get("note"), v.Person)
+	}
+	if err != nil {
 		if errors.Is(err, article.ErrTransition) {
 			return core.BadRequest{Msg: err.Error()}
 		}
@@ -597,7 +604,13 @@ func (s *Server) previewArticle(w http.ResponseWriter, r *http.Request, v *core.
 	if id, err := strconv.ParseInt(f.Get("author"), 10, 64); err == nil && id > 0 {
 		author = id
 	}
-	d, err := s.draftOf(f, author, article.StatusDraft)
+	// The preview is drawn as the article stands (published, scheduled ...),
+	// so it says whether readers see it, or will once the edits are saved.
+	status, serr := article.ParseStatus(f.Get("status"))
+	if serr != nil || f.Get("status") == "" {
+		status = article.StatusDraft
+	}
+	d, err := s.draftOf(f, author, status)
 	if d.Headline == "" {
 		d.Headline = "(No headline yet)"
 	}

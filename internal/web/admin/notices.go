@@ -32,6 +32,8 @@ var (
 	flashArticleReturn        = core.NewFlash("article-return", "Returned to the writer with your note.")
 	flashArticlePublish       = core.NewFlash("article-publish", "Published (or scheduled, if its date is to come).")
 	flashArticleUnpublish     = core.NewFlash("article-unpublish", "Unpublished: it is a draft again.")
+	flashArticlePin           = core.NewFlash("article-pin", "Pinned: it leads the home page until you unpin it.")
+	flashArticleUnpin         = core.NewFlash("article-unpin", "Unpinned: it takes its place by date on the home page again.")
 	flashArticleTrash         = core.NewFlash("article-trash", "Moved to the trash.")
 	flashArticleRestore       = core.NewFlash("article-restore", "Taken out of the trash, as a draft.")
 	flashArticleRestored      = core.NewFlash("article-restored", "The revision is restored.")

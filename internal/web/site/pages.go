@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +91,11 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, q article.List
 		return apperr.ErrNotFound
 	}
 	d.Articles = res.Articles
+	if d.Kind == "home" && cur == nil {
+		if d.Articles, err = s.pinnedFirst(r, d.Articles); err != nil {
+			return err
+		}
+	}
 	if d.Pictures, err = s.pictures(r.Context(), d.Articles); err != nil {
 		return err
 	}
@@ -106,6 +112,25 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, q article.List
 	}
 	s.Fill(w, r, p)
 	return s.Render(w, http.StatusOK, pageTemplate(d.Kind), p)
+}
+
+// maxPinned is how many pinned articles lead the home page.
+const maxPinned = 5
+
+// pinnedFirst puts the pinned articles at the head of the home page's
+// first page, the most recently pinned as its lead story, each shown once.
+func (s *Server) pinnedFirst(r *http.Request, latest []article.Article) ([]article.Article, error) {
+	pinned, err := s.Articles.Pinned(r.Context(), maxPinned)
+	if err != nil || len(pinned) == 0 {
+		return latest, err
+	}
+	out := append(make([]article.Article, 0, len(pinned)+len(latest)), pinned...)
+	for _, a := range latest {
+		if !slices.ContainsFunc(pinned, func(p article.Article) bool { return p.ID == a.ID }) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 func pageTemplate(kind string) string {
