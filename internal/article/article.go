@@ -60,6 +60,10 @@ type Tag struct {
 	Slug  string
 	Name  string
 	Count int // visible articles, where a query counts them
+	// Kind is KindTag or KindCategory; a category may have a parent
+	// category (ParentID, 0 for a top one). Loaded where a query says so.
+	Kind     string
+	ParentID int64
 }
 
 // Article is a piece of writing with its byline.

@@ -198,7 +198,7 @@ func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) erro
 		marks[i] = fmt.Sprintf("$%d", i+1)
 		index[a.ID] = i
 	}
-	rows, err := q.Query(ctx, `SELECT at.article_id, t.id, t.slug, at.name, t.name
+	rows, err := q.Query(ctx, `SELECT at.article_id, t.id, t.slug, at.name, t.name, t.kind, COALESCE(t.parent_id, 0)
 		FROM article_tags at JOIN tags t ON t.id = at.tag_id
 		WHERE at.article_id IN (`+strings.Join(marks, ",")+`)
 		ORDER BY at.article_id, at.position, t.name`, args...)
@@ -210,7 +210,7 @@ func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) erro
 		var aid int64
 		var t Tag
 		var own string
-		if err := rows.Scan(&aid, &t.ID, &t.Slug, &t.Name, &own); err != nil {
+		if err := rows.Scan(&aid, &t.ID, &t.Slug, &t.Name, &own, &t.Kind, &t.ParentID); err != nil {
 			return fmt.Errorf("article: load tags: %w", err)
 		}
 		if t.Name == "" {
@@ -224,7 +224,10 @@ func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) erro
 
 // ListQuery selects public articles, newest first.
 type ListQuery struct {
-	TagID    int64
+	TagID int64
+	// AlsoTags widens TagID to articles carrying any of these too (a
+	// category's archive lists its subcategories' articles).
+	AlsoTags []int64
 	AuthorID int64
 	From, To time.Time // published in [From, To), for date archives
 	Before   *Cursor   // keyset: strictly older than this
@@ -251,7 +254,17 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 	from, date, id := "articles a", "a.published_at", "a.id"
 	var where db.Where
 	where.Add(visible, now)
-	if q.TagID > 0 {
+	switch {
+	case q.TagID > 0 && len(q.AlsoTags) > 0:
+		// Several tags: walk articles by date and keep those carrying one,
+		// so an article in two of them is listed once.
+		ids := append([]any{q.TagID}, anySlice(q.AlsoTags)...)
+		marks := make([]string, len(ids))
+		for i := range ids {
+			marks[i] = fmt.Sprintf("$%d", i+1)
+		}
+		where.Add("EXISTS (SELECT 1 FROM article_tags at WHERE at.article_id = a.id AND at.tag_id IN ("+strings.Join(marks, ",")+"))", ids...)
+	case q.TagID > 0:
 		from, date, id = "article_tags at JOIN articles a ON a.id = at.article_id", "at.published_at", "at.article_id"
 		where.Add("at.tag_id = $1 AND at.published_at <= $2", q.TagID, now)
 	}
@@ -305,10 +318,18 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 	return p, nil
 }
 
+func anySlice(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
 // Tags returns the tags in use, most used first; limit 0 means all.
 // Counts are stored, not counted per view (see recountTags).
 func (s *Store) Tags(ctx context.Context, limit int) ([]Tag, error) {
-	q := `SELECT id, slug, name, article_count FROM tags WHERE article_count > 0 ORDER BY article_count DESC, name`
+	q := `SELECT ` + tagCols + ` FROM tags WHERE article_count > 0 ORDER BY article_count DESC, name`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
@@ -316,11 +337,7 @@ func (s *Store) Tags(ctx context.Context, limit int) ([]Tag, error) {
 	if err != nil {
 		return nil, fmt.Errorf("article: tags: %w", err)
 	}
-	out, err := db.Collect(rows, func(sc db.Scanner) (Tag, error) {
-		var t Tag
-		err := sc.Scan(&t.ID, &t.Slug, &t.Name, &t.Count)
-		return t, err
-	})
+	out, err := db.Collect(rows, scanTag)
 	if err != nil {
 		return nil, fmt.Errorf("article: tags: %w", err)
 	}
@@ -342,10 +359,9 @@ func recountTags(ctx context.Context, tx *db.Tx, tagIDs []int64) error {
 	return nil
 }
 
-// TagBySlug returns one tag.
+// TagBySlug returns one tag or category (Kind and ParentID say which).
 func (s *Store) TagBySlug(ctx context.Context, slug string) (Tag, error) {
-	var t Tag
-	err := s.db.QueryRow(ctx, `SELECT id, slug, name FROM tags WHERE slug = $1`, slug).Scan(&t.ID, &t.Slug, &t.Name)
+	t, err := scanTag(s.db.QueryRow(ctx, `SELECT `+tagCols+` FROM tags WHERE slug = $1`, slug))
 	if err != nil {
 		return Tag{}, fmt.Errorf("article: tag %q: %w", slug, db.MapError(s.db.Engine, err))
 	}
