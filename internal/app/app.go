@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -76,6 +77,9 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 	a.Events = broker
 	people.OnChange = func(id int64) { announce(broker, peopleTopic, id) }
 	stores.Newsletter.OnUnsubscribe = func(id int64) { announce(broker, newsletterTopic, id) }
+	// Redirects are not page content: each node remembers lookups briefly
+	// and forgets them when any node changes the table (redirect.Store).
+	stores.Redirects.OnChange = func() { announce(broker, redirectsTopic, 0) }
 	var cache *pagecache.Cache
 	if cfg.CacheMB > 0 {
 		cache = pagecache.New(cfg.CacheMB << 20)
@@ -100,7 +104,8 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 
 	handler, err := web.New(web.Deps{Cache: cache, Deps: core.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
 		Settings: settings, Events: broker, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,
-		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads}})
+		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads,
+		Redirects: stores.Redirects}})
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +140,9 @@ func (a *App) Run(ctx context.Context) {
 			if err := views.Flush(bg); err != nil && bg.Err() == nil {
 				log.Error("page views", "err", err)
 			}
+			if err := a.Redirects.FlushHits(bg); err != nil && bg.Err() == nil {
+				log.Error("redirect hits", "err", err)
+			}
 		})
 	})
 	wg.Go(func() {
@@ -146,6 +154,7 @@ func (a *App) Run(ctx context.Context) {
 	})
 	wg.Go(func() { every(bg, 250*time.Millisecond, func() { readVersion(bg) }) })
 	wg.Go(func() { follow(bg, broker, peopleTopic, people.Forget) })
+	wg.Go(func() { follow(bg, broker, redirectsTopic, func(int64) { a.Redirects.Forget() }) })
 	if d.Engine == db.Postgres {
 		wg.Go(func() { events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) }) })
 	}
@@ -153,9 +162,10 @@ func (a *App) Run(ctx context.Context) {
 }
 
 // Finish saves what the node holds in memory (the last seconds' page
-// views); call it after the server stopped taking requests.
+// views, redirects' hits); call it after the server stopped taking
+// requests.
 func (a *App) Finish(ctx context.Context) error {
-	return a.Views.Flush(ctx)
+	return errors.Join(a.Views.Flush(ctx), a.Redirects.FlushHits(ctx))
 }
 
 // Close closes the database if Open opened it.

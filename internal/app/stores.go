@@ -22,6 +22,7 @@ import (
 	"byline/internal/newsletter"
 	"byline/internal/picture"
 	"byline/internal/ratelimit"
+	"byline/internal/redirect"
 	"byline/internal/site"
 )
 
@@ -57,6 +58,7 @@ type Stores struct {
 	Views      *article.Views
 	Media      *media.Store
 	Leads      *leads.Store
+	Redirects  *redirect.Store
 }
 
 // NewStores builds the stores of the site on d. cfg must have been
@@ -101,6 +103,7 @@ func NewStores(d *db.DB, cfg config.Config, o Options) *Stores {
 		Views:      article.NewViews(d, loc),
 		Media:      mediaStore,
 		Leads:      leads.NewStore(d, catalogue, outbox, loc),
+		Redirects:  redirect.NewStore(d),
 	}
 }
 

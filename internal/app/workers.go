@@ -79,10 +79,12 @@ func every(ctx context.Context, d time.Duration, fn func()) {
 }
 
 // Topics that carry changes between nodes: one person or their sessions
-// (kept in memory by each node), a subscriber leaving the list.
+// (kept in memory by each node), a subscriber leaving the list, the
+// redirect table.
 const (
 	peopleTopic     = "people"
 	newsletterTopic = "newsletter" // a subscriber left the list: senders skip them
+	redirectsTopic  = "redirects"  // the redirect table changed: lookups are forgotten
 )
 
 func announce(broker *events.Broker, topic string, id int64) {

@@ -213,8 +213,10 @@ func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) erro
 		if err := rows.Scan(&aid, &t.ID, &t.Slug, &t.Name, &own, &t.Kind, &t.ParentID); err != nil {
 			return fmt.Errorf("article: load tags: %w", err)
 		}
-		if t.Name == "" {
-			t.Name = TagLabel(own) // linked before tags kept their spelling
+		if t.Name == "" || t.Kind == KindCategory {
+			// Linked before tags kept their spelling, or a category: a
+			// section is shown by its own name, however it was typed.
+			t.Name = TagLabel(own)
 		}
 		i := index[aid]
 		list[i].Tags = append(list[i].Tags, t)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -319,6 +320,12 @@ func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, v *core.View
 	if d.AllTags, err = s.Articles.Tags(r.Context(), 0); err != nil {
 		return err
 	}
+	// The categories are offered first, by slug (a first tag is the kicker).
+	cats, err := s.Articles.Categories(r.Context())
+	if err != nil {
+		return err
+	}
+	d.AllTags = append(cats, slices.DeleteFunc(d.AllTags, article.Tag.IsCategory)...)
 	if s.Media != nil {
 		var err error
 		if d.Media, _, err = s.Media.List(r.Context(), 1, 60); err != nil {

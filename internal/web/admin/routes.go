@@ -44,6 +44,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		{"People", "/admin/people", account.PermManagePeople, s.adminPeople},
 		{"Mail", "/admin/mail", account.PermViewMail, s.adminMail},
 		{"Settings", "/admin/settings", account.PermManageSettings, s.adminSettings},
+		{"Redirects", "/admin/redirects", redirectPerm, s.adminRedirects},
 	} {
 		mux.Handle("GET "+sc.Href, h(s.Need(sc.Perm, sc.show)))
 		s.nav = append(s.nav, sc)
@@ -56,6 +57,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/comments/{id}/ban", h(s.Need(account.PermModerate, s.adminBan)))
 	mux.Handle("POST /admin/articles/{id}/comments", h(s.Need(account.PermModerate, s.closeComments)))
 	mux.Handle("POST /admin/settings", h(s.Need(account.PermManageSettings, s.saveSettings)))
+	mux.Handle("POST /admin/redirects", h(s.Need(redirectPerm, s.addRedirect)))
+	mux.Handle("GET /admin/redirects/{id}", h(s.Need(redirectPerm, s.adminRedirect)))
+	mux.Handle("POST /admin/redirects/{id}", h(s.Need(redirectPerm, s.redirectAction)))
 	mux.Handle("GET /admin/mail/{id}", h(s.Need(account.PermViewMail, s.adminMessage)))
 	mux.Handle("GET /admin/mail/{id}/html", h(s.Need(account.PermViewMail, s.adminMessageHTML)))
 	mux.Handle("POST /admin/mail/{id}/retry", h(s.Need(account.PermViewMail, s.adminMailRetry)))

@@ -23,6 +23,13 @@ func (s *Server) Addresses(mux *http.ServeMux) http.Handler {
 			return
 		}
 		p := r.URL.Path
+		for _, d := range s.Deep {
+			if strings.HasPrefix(p, d.Prefix) {
+				r.Pattern = d.Pattern // as the mux would, for the logs and the page cache
+				d.Handler.ServeHTTP(w, r)
+				return
+			}
+		}
 		_, pat := mux.Handler(r)
 		switch {
 		case !strings.HasSuffix(p, "/") && strings.HasSuffix(pat, "/{$}") && !s.exists(r, pat, p+"/"):
@@ -91,4 +98,26 @@ func (s *Server) exists(r *http.Request, pattern, path string) bool {
 	// A failed lookup is left to the page's own handler, which reports it.
 	_, err := s.Articles.PublicPage(r.Context(), seg)
 	return !errors.Is(err, apperr.ErrNotFound)
+}
+
+// redirected answers a request that would be a 404 with a 301 to where its
+// old address leads now, if the redirect table (or WordPress's built-in
+// addresses) knows it. Only GET and HEAD are redirected. The table is
+// consulted here only, so pages that exist never pay for it; a failed
+// lookup is logged and the 404 shown.
+func (s *Server) redirected(w http.ResponseWriter, r *http.Request) bool {
+	if s.Redirects == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		return false
+	}
+	rd, ok, err := s.Redirects.Lookup(r.Context(), r.URL.Path, r.URL.RawQuery)
+	if err != nil {
+		s.Logger.Warn("redirect lookup", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		return false
+	}
+	if !ok {
+		return false
+	}
+	s.Redirects.Hit(rd.ID)
+	http.Redirect(w, r, rd.Target, http.StatusMovedPermanently)
+	return true
 }

@@ -155,6 +155,9 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	var bt badText
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
+		if s.redirected(w, r) {
+			return
+		}
 		status, title, msg = http.StatusNotFound, "Page not found", "There is no page at this address. It may have moved, or the link may be mistyped."
 	case errors.As(err, &bt):
 		status, title, msg = http.StatusUnprocessableEntity, "Please check what you typed", bt.message()
@@ -374,7 +377,7 @@ func (s *Server) Fill(w http.ResponseWriter, r *http.Request, p *Page) {
 }
 
 // Chrome loads what every public page shows around its content: the
-// sidebar's staff lists and the navigation's topics (two queries).
+// sidebar's staff lists and the navigation's sections.
 func (s *Server) Chrome(r *http.Request, p *Page) error {
 	staff, err := s.People.Staff(r.Context(), account.RoleContributor, account.RoleModerator)
 	if err != nil {
@@ -399,13 +402,18 @@ func (s *Server) Chrome(r *http.Request, p *Page) error {
 	if p.Footer, err = s.Articles.PublicPages(r.Context()); err != nil {
 		return err
 	}
-	tags, err := s.Articles.Tags(r.Context(), 6)
+	// The sections: the top categories, or the most used tags on a site
+	// without categories.
+	tags, err := s.Articles.Sections(r.Context(), 6)
 	if err != nil {
 		return err
 	}
 	p.Nav = []NavItem{{Label: "Latest", Href: "/", Current: r.URL.Path == "/"}}
 	for _, t := range tags {
 		href := links.Tag(t.Slug)
+		if t.IsCategory() {
+			href = article.CategoryAddress([]article.Tag{t}) // a top one: its path is itself
+		}
 		p.Nav = append(p.Nav, NavItem{Label: TagLabel(t.Name), Href: href, Current: strings.HasPrefix(r.URL.Path, href)})
 	}
 	if s.Cars != nil {

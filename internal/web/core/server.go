@@ -25,6 +25,7 @@ import (
 	"byline/internal/metrics"
 	"byline/internal/newsletter"
 	"byline/internal/ratelimit"
+	"byline/internal/redirect"
 	"byline/internal/site"
 )
 
@@ -56,6 +57,7 @@ type Deps struct {
 	Media      *media.Store       // uploaded images
 	Cars       *cars.Store        // the New Car Research catalogue
 	Leads      *leads.Store       // dealers and quote requests
+	Redirects  *redirect.Store    // old addresses answered with a 301; nil: none
 }
 
 // Server is the shared core of the site, which the public site (site.Server)
@@ -66,6 +68,11 @@ type Server struct {
 	Tmpl   *Templates
 	assets *assets
 	Mux    *http.ServeMux // the site's routes, for mayOpen
+	// Deep are GET routes by address prefix, for addresses of any depth
+	// that no ServeMux pattern can take beside the date archives ("GET
+	// /category/{path...}" would overlap "GET /{year}/{month}/{$}"): the
+	// pattern is the route's name in logs and the page cache.
+	Deep []DeepRoute
 	// Filled, if set, hears of each page fill completed (the page cache
 	// notes where its sign-in links return to).
 	Filled func(r *http.Request, p *Page)
@@ -135,4 +142,10 @@ func (s *Server) Rules(r *http.Request) comment.Rules { return s.Site(r).Comment
 func (s *Server) NewsletterSite(r *http.Request) newsletter.Site {
 	st := s.Site(r)
 	return newsletter.Site{Name: st.Name, BaseURL: st.BaseURL}
+}
+
+// DeepRoute serves every GET address under Prefix (see Server.Deep).
+type DeepRoute struct {
+	Prefix, Pattern string
+	Handler         http.Handler
 }

@@ -18,6 +18,7 @@ import (
 	"byline/internal/links"
 	"byline/internal/markdown"
 	"byline/internal/media"
+	"byline/internal/redirect"
 	"byline/internal/web/core"
 )
 
@@ -25,12 +26,14 @@ import (
 type listData struct {
 	Heading  string
 	Intro    string
-	Kind     string // "home", "tag", "author", "archive"
+	Kind     string // "home", "tag", "category", "author", "archive"
 	Person   *account.Person
 	Articles []article.Article
 	Older    string // link to the next (older) page, or ""
 	Newest   string // link back to the first page when not on it
 	FeedURL  string
+	// Crumbs are a category's parents, top first (its breadcrumb).
+	Crumbs []core.NavItem
 	// Research leads a make's tag page to its New Car Research pages.
 	Research *core.NavItem
 	// Comments are a person's newest comments, on their public page.
@@ -141,6 +144,11 @@ func pageTemplate(kind string) string {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	if redirect.Routed(r.URL.RawQuery) {
+		// WordPress's addresses on the home page (/?p=123, /?feed=rss2):
+		// an old address, answered by the redirects or the 404 page.
+		return apperr.ErrNotFound
+	}
 	st := s.Site(r)
 	p := &core.Page{Title: st.Name}
 	return s.listPage(w, r, article.ListQuery{}, p, listData{Kind: "home", Heading: "Latest news"})
@@ -320,6 +328,13 @@ func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.Articles.TagBySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
+	}
+	if t.IsCategory() {
+		path, err := s.Articles.CategoryPath(r.Context(), t.ID)
+		if err != nil {
+			return err
+		}
+		return s.categoryPage(w, r, path)
 	}
 	label := core.TagLabel(t.Name)
 	feed := links.Tag(t.Slug) + "feed/"

@@ -28,6 +28,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /{year}/{month}/{$}", h(s.archive))
 	mux.Handle("GET /{year}/{month}/{day}/{$}", h(s.archive))
 	mux.Handle("GET /tag/{slug}/{$}", h(s.tag))
+	s.Deep = append(s.Deep, core.DeepRoute{Prefix: categoryPrefix, Pattern: "GET " + categoryPrefix + "{path...}", Handler: h(s.category)})
 	mux.Handle("GET /author/{slug}/{$}", h(s.author))
 	mux.Handle("GET /search", h(s.search))
 
