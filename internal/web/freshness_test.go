@@ -25,8 +25,6 @@ var noTrigger = map[string]string{
 	"article_views":       "Most Read: time alone changes it, and pages expire after pagecache.MaxAge",
 	"users INSERT":        "a new person shows on no page until they write or comment (those rows move the counter)",
 	"users DELETE":        "people are never deleted in place: deletion is an UPDATE of deleted_at",
-	"tags INSERT":         "a new tag shows on no page until an article carries it (article_tags moves the counter)",
-	"tags DELETE":         "a tag is removed only with its last article_tags row, which moves the counter",
 	"media INSERT":        "an upload shows on no page until an article uses it (the article's save moves the counter)",
 	"settings DELETE":     "the settings row is never deleted",
 	"comments UPDATE":     "covered per column: status, body and deletion move the counter, votes move the article's version",

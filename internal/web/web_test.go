@@ -34,6 +34,7 @@ import (
 	"byline/internal/pagecache"
 	"byline/internal/picture"
 	"byline/internal/ratelimit"
+	"byline/internal/redirect"
 	"byline/internal/site"
 	"byline/internal/web"
 	"byline/internal/web/core"
@@ -74,17 +75,19 @@ func newHandler(t testing.TB, d *db.DB, base string) http.Handler {
 
 // testSite is what a test may reach behind the handler.
 type testSite struct {
-	cache    *pagecache.Cache
-	outbox   *mail.Outbox
-	accounts *account.Store
-	comments *comment.Store
-	settings *site.Cache
-	db       *db.DB
-	letters  *newsletter.Store
-	sender   *newsletter.Sender
-	leads    *leads.Store
-	views    *article.Views
-	pictures *picture.Decoder
+	cache     *pagecache.Cache
+	outbox    *mail.Outbox
+	accounts  *account.Store
+	comments  *comment.Store
+	settings  *site.Cache
+	db        *db.DB
+	letters   *newsletter.Store
+	sender    *newsletter.Sender
+	leads     *leads.Store
+	views     *article.Views
+	pictures  *picture.Decoder
+	articles  *article.Store
+	redirects *redirect.Store
 }
 
 // newSiteWith builds the site on d with the demo loaded; smtpURL, if set,
@@ -116,7 +119,8 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached, withDemo bo
 		t.Fatal(err)
 	}
 	return a.Web, testSite{cache: a.Cache, outbox: a.Outbox, accounts: a.People, comments: a.Comments, settings: a.Settings, db: d,
-		letters: a.Newsletter, sender: a.Sender, leads: a.Leads, views: a.Views, pictures: pictures}
+		letters: a.Newsletter, sender: a.Sender, leads: a.Leads, views: a.Views, pictures: pictures,
+		articles: a.Articles, redirects: a.Redirects}
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
