@@ -195,3 +195,25 @@ func (s *Store) Sections(ctx context.Context, limit int) ([]Tag, error) {
 	}
 	return out, nil
 }
+
+// CategoryAddresses are the archive addresses of every category, by id
+// (one query, for lists such as the sitemap).
+func (s *Store) CategoryAddresses(ctx context.Context) (map[int64]string, error) {
+	all, err := s.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]Tag, len(all))
+	for _, c := range all {
+		byID[c.ID] = c
+	}
+	out := make(map[int64]string, len(all))
+	for _, c := range all {
+		path := []Tag{c}
+		for p, ok := byID[c.ParentID]; ok && len(path) < maxCategoryDepth; p, ok = byID[p.ParentID] {
+			path = append([]Tag{p}, path...)
+		}
+		out[c.ID] = CategoryAddress(path)
+	}
+	return out, nil
+}

@@ -121,6 +121,10 @@ func TestCategories(t *testing.T) {
 		if own, err := s.List(ctx, ListQuery{TagID: news.ID}); err != nil || len(own.Articles) != 0 {
 			t.Errorf("news's own articles: %+v, %v", own.Articles, err)
 		}
+		addrs, err := s.CategoryAddresses(ctx)
+		if err != nil || addrs[ev.ID] != "/category/news/ev/" || addrs[cars.ID] != "/category/news/cars/" || addrs[news.ID] != "/category/news/" {
+			t.Errorf("addresses: %v, %v", addrs, err)
+		}
 		all, err := s.Categories(ctx)
 		if err != nil || len(all) != 3 || all[0].Slug != "news" {
 			t.Errorf("categories: %+v, %v", all, err)

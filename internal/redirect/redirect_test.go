@@ -140,6 +140,19 @@ func TestStore(t *testing.T) {
 			}
 		}
 
+		// Two redirects leading to each other are refused.
+		if _, err := s.Add(ctx, "/ping/", "/pong/"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Add(ctx, "/pong", "/ping/?utm_source=x"); err == nil {
+			t.Error("Add took a circle of two")
+		} else if inv, ok := apperr.AsInvalid(err); !ok || inv.Fields["target"] == "" {
+			t.Errorf("a circle of two: %v", err)
+		}
+		if _, err := s.Add(ctx, "/pong", "/elsewhere/"); err != nil {
+			t.Errorf("a redirect after the refused one: %v", err)
+		}
+
 		// Save edits; another row's address is refused.
 		if _, err := s.Save(ctx, p.ID, "/old/2011/05/slug", "/x/"); err == nil {
 			t.Error("Save took another redirect's old address")

@@ -85,40 +85,42 @@ func routedQuery(raw string) string {
 func Routed(rawQuery string) bool { return routedQuery(rawQuery) != "" }
 
 // checkTarget says what is wrong with a target for the redirect from old
-// (a normalised address), if anything, and tidies it.
-func checkTarget(v *apperr.Invalid, old, target string) string {
+// (a normalised address), if anything, and tidies it; a path on this site
+// comes with its key (see Normalize), an address elsewhere with "".
+func checkTarget(v *apperr.Invalid, old, target string) (string, string) {
 	target = strings.TrimSpace(target)
 	switch {
 	case target == "":
 		v.Add("target", "a target is required: a path on this site (like /2011/05/05/slug/) or an http(s) address")
-		return target
+		return target, ""
 	case len(target) > maxAddress:
 		v.Add("target", "a target can be at most 2000 characters")
-		return target
+		return target, ""
 	case !input.Valid(target) || strings.ContainsAny(target, " \t\r\n"):
 		v.Add("target", "a target cannot hold spaces or control characters")
-		return target
+		return target, ""
 	}
 	if strings.HasPrefix(target, "/") {
 		if strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") {
 			v.Add("target", "a path on this site starts with a single /; write another site's address in full, with http:// or https://")
-			return target
+			return target, ""
 		}
 		u, err := url.Parse(target)
 		if err != nil {
 			v.Add("target", "this is not an address: "+err.Error())
-			return target
+			return target, ""
 		}
-		if key(u.Path, u.RawQuery) == old {
+		tk := key(u.Path, u.RawQuery)
+		if tk == old {
 			v.Add("target", "the target is the old address itself: the redirect would lead to itself forever")
 		}
-		return target
+		return target, tk
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		v.Add("target", "a target is a path on this site (starting with /) or an address starting with http:// or https://")
 	}
-	return target
+	return target, ""
 }
 
 // checkOld tidies and checks an old address, returning its key.

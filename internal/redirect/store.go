@@ -80,15 +80,40 @@ func scan(sc db.Scanner) (Redirect, error) {
 	return r, nil
 }
 
-// check reads an entry, as typed or imported: the old address's key and
-// the tidied target.
-func check(old, target string) (string, string, error) {
+// entry is a checked redirect: the old address's key, the tidied target
+// and, for a target on this site, its key.
+type entry struct{ key, target, targetKey string }
+
+// check reads an entry, as typed or imported.
+func check(old, target string) (entry, error) {
 	v := apperr.NewInvalid()
-	k := checkOld(v, old)
-	if k != "" {
-		target = checkTarget(v, k, target)
+	e := entry{key: checkOld(v, old), target: target}
+	if e.key != "" {
+		e.target, e.targetKey = checkTarget(v, e.key, target)
 	}
-	return k, target, v.Err()
+	return e, v.Err()
+}
+
+// noCircle refuses a target on this site that is itself an old address
+// leading straight back to k: the two would send readers round forever.
+func noCircle(ctx context.Context, tx *db.Tx, e entry) error {
+	if e.targetKey == "" {
+		return nil // an address elsewhere
+	}
+	k, tk := e.key, e.targetKey
+	var back string
+	err := tx.QueryRow(ctx, `SELECT target FROM redirects WHERE old_path = $1`, tk).Scan(&back)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	// A target that does not normalise is an address elsewhere: no circle.
+	if bk, err := Normalize(back); err == nil && bk == k {
+		return apperr.Field("target", "the target is an old address that leads back here ("+tk+" → "+back+"): the two would send readers round in circles")
+	}
+	return nil
 }
 
 // Add makes old lead to target. It is idempotent: the same old address
@@ -96,19 +121,22 @@ func check(old, target string) (string, string, error) {
 // target for it replaces the old one. The importer calls it for every
 // address an item had.
 func (s *Store) Add(ctx context.Context, old, target string) (Redirect, error) {
-	k, target, err := check(old, target)
+	e, err := check(old, target)
 	if err != nil {
 		return Redirect{}, err
 	}
 	var r Redirect
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		if err := noCircle(ctx, tx, e); err != nil {
+			return err
+		}
 		var err error
 		r, err = scan(tx.QueryRow(ctx, `INSERT INTO redirects (old_path, target, created_at) VALUES ($1, $2, $3)
-			ON CONFLICT (old_path) DO UPDATE SET target = excluded.target RETURNING `+cols, k, target, s.now()))
+			ON CONFLICT (old_path) DO UPDATE SET target = excluded.target RETURNING `+cols, e.key, e.target, s.now()))
 		return err
 	})
 	if err != nil {
-		return Redirect{}, fmt.Errorf("redirect: add %s: %w", k, db.MapError(s.db.Engine, err))
+		return Redirect{}, fmt.Errorf("redirect: add %s: %w", e.key, db.MapError(s.db.Engine, err))
 	}
 	s.changed()
 	return r, nil
@@ -117,14 +145,17 @@ func (s *Store) Add(ctx context.Context, old, target string) (Redirect, error) {
 // Save changes a redirect's old address and target (the admin's edit).
 // An old address another redirect has is an *apperr.Invalid on "old".
 func (s *Store) Save(ctx context.Context, id int64, old, target string) (Redirect, error) {
-	k, target, err := check(old, target)
+	e, err := check(old, target)
 	if err != nil {
 		return Redirect{}, err
 	}
 	var r Redirect
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		if err := noCircle(ctx, tx, e); err != nil {
+			return err
+		}
 		var err error
-		r, err = scan(tx.QueryRow(ctx, `UPDATE redirects SET old_path = $2, target = $3 WHERE id = $1 RETURNING `+cols, id, k, target))
+		r, err = scan(tx.QueryRow(ctx, `UPDATE redirects SET old_path = $2, target = $3 WHERE id = $1 RETURNING `+cols, id, e.key, e.target))
 		return db.MapError(tx.Engine(), err)
 	})
 	switch {

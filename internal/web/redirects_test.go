@@ -166,6 +166,11 @@ func TestCategoryArchives(t *testing.T) {
 			}
 		}
 
+		_, sitemap := get(t, srv, "/sitemap.xml")
+		if !strings.Contains(sitemap, "<loc>"+srv.URL+"/category/news/cars/</loc>") || strings.Contains(sitemap, "/tag/cars/") {
+			t.Errorf("the sitemap names the category by its /tag/ alias:\n%s", sitemap)
+		}
+
 		// The sections are the top categories now; the category is the
 		// article's kicker, shown by its own name.
 		_, home := get(t, srv, "/")

@@ -158,7 +158,7 @@ type sitemapURL struct {
 }
 
 // sitemap lists the home page, every public article (newest first, up to
-// the protocol's 50,000), the tag pages, the authors' pages and the site's
+// the protocol's 50,000), the tag and category pages, the authors' pages and the site's
 // pages (About ...).
 func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 	st := s.Site(r)
@@ -185,8 +185,16 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	cats, err := s.Articles.CategoryAddresses(ctx)
+	if err != nil {
+		return err
+	}
 	for _, t := range tags {
-		set.URLs = append(set.URLs, sitemapURL{Loc: st.BaseURL + links.Tag(t.Slug)})
+		loc := links.Tag(t.Slug)
+		if addr, ok := cats[t.ID]; ok {
+			loc = addr // a category's own address, not its /tag/ alias
+		}
+		set.URLs = append(set.URLs, sitemapURL{Loc: st.BaseURL + loc})
 	}
 	for _, a := range slices.Sorted(maps.Keys(authors)) {
 		set.URLs = append(set.URLs, sitemapURL{Loc: st.BaseURL + links.Author(a)})
