@@ -29,6 +29,7 @@ func TestNormalize(t *testing.T) {
 		"/café/":                              "/caf%C3%A9",
 		"/a%20b":                              "/a%20b",
 		"/?attachment_id=9&bad=%zz":           "/?attachment_id=9",
+		"/index.php?p=5":                      "/?p=5",
 	} {
 		got, err := Normalize(in)
 		if err != nil || got != want {
@@ -88,6 +89,8 @@ func TestStore(t *testing.T) {
 			{"/feed/rss2/", "", "/feed/"},
 			{"/", "s=electric+cars", "/search?q=electric+cars"},
 			{"/", "m=201105", "/2011/05/"},
+			{"/Old/2011/05/SLUG/", "", "/2011/05/06/slug/"}, // WordPress found slugs whatever their case
+			{"/index.php", "p=123", "https://elsewhere.example/story"},
 		} {
 			r, ok, err := s.Lookup(ctx, c.path, c.query)
 			if err != nil || !ok || r.Target != c.want {
@@ -199,6 +202,19 @@ func TestStore(t *testing.T) {
 		}
 		if none, err := s.List(ctx, ListQuery{Text: "100%"}); err != nil || len(none.Redirects) != 0 {
 			t.Errorf("search for a literal %%: %+v, %v", none, err)
+		}
+
+		// Many at once: one transaction, refusals reported by index.
+		refused, err := s.AddMany(ctx, []Entry{{"/?cat=4", "/category/news/"}, {"bad", "/x/"}, {"/?tag=ev", "/tag/ev/"},
+			{"/?cat=4", "/category/news/cars/"}, {"/self/", "/self"}})
+		if err != nil || len(refused) != 2 || refused[1] == nil || refused[4] == nil {
+			t.Fatalf("AddMany: %v, %v", refused, err)
+		}
+		if r, ok, _ := s.Lookup(ctx, "/", "cat=4"); !ok || r.Target != "/category/news/cars/" {
+			t.Errorf("after AddMany: %+v, %v", r, ok)
+		}
+		if r, ok, _ := s.Lookup(ctx, "/", "tag=ev&utm_source=x"); !ok || r.Target != "/tag/ev/" {
+			t.Errorf("after AddMany: %+v, %v", r, ok)
 		}
 
 		// Delete.

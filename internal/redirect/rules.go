@@ -42,8 +42,8 @@ func Normalize(addr string) (string, error) {
 // key is Normalize for a path (unescaped, as a request has it) and its raw
 // query.
 func key(path, rawQuery string) string {
-	if path == "" {
-		path = "/"
+	if path == "" || path == "/index.php" || path == "/index.php/" {
+		path = "/" // WordPress without pretty permalinks: /index.php?p=123
 	}
 	if len(path) > 1 {
 		path = strings.TrimRight(path, "/")

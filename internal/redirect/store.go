@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -142,6 +143,46 @@ func (s *Store) Add(ctx context.Context, old, target string) (Redirect, error) {
 	return r, nil
 }
 
+// Entry is one redirect to add: an old address and its target.
+type Entry struct{ Old, Target string }
+
+// AddMany adds entries as Add does, in one transaction, so an import's
+// thousands of addresses cost one commit. Entries the rules refuse are
+// skipped and returned with their reasons, by index in list; the others
+// are written (all of them, or none if the database fails).
+func (s *Store) AddMany(ctx context.Context, list []Entry) (map[int]error, error) {
+	refused := map[int]error{}
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		clear(refused)
+		now := s.now()
+		for i, in := range list {
+			e, err := check(in.Old, in.Target)
+			if err == nil {
+				err = noCircle(ctx, tx, e)
+			}
+			if _, ok := apperr.AsInvalid(err); ok {
+				refused[i] = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO redirects (old_path, target, created_at) VALUES ($1, $2, $3)
+				ON CONFLICT (old_path) DO UPDATE SET target = excluded.target`, e.key, e.target, now); err != nil {
+				return fmt.Errorf("%s: %w", e.key, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redirect: add %d: %w", len(list), err)
+	}
+	if len(refused) < len(list) {
+		s.changed()
+	}
+	return refused, nil
+}
+
 // Save changes a redirect's old address and target (the admin's edit).
 // An old address another redirect has is an *apperr.Invalid on "old".
 func (s *Store) Save(ctx context.Context, id int64, old, target string) (Redirect, error) {
@@ -250,11 +291,14 @@ func (s *Store) Lookup(ctx context.Context, path, rawQuery string) (Redirect, bo
 	if ok && now.Sub(m.at) < rememberFor {
 		return m.r, m.found, nil
 	}
+	// The candidates, best first: the address, in lower case (WordPress
+	// found its slugs whatever their case), then the path alone.
 	bare, _, _ := strings.Cut(k, "?")
 	if bare == "/" {
 		bare = k // the home page itself is never an old address
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM redirects WHERE old_path IN ($1, $2)`, k, bare)
+	cands := []string{k, strings.ToLower(k), bare, strings.ToLower(bare)}
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM redirects WHERE old_path IN ($1, $2, $3, $4)`, cands[0], cands[1], cands[2], cands[3])
 	if err != nil {
 		return Redirect{}, false, fmt.Errorf("redirect: lookup %s: %w", k, err)
 	}
@@ -264,9 +308,10 @@ func (s *Store) Lookup(ctx context.Context, path, rawQuery string) (Redirect, bo
 	}
 	var r Redirect
 	found := false
-	for _, c := range list {
-		if !found || c.OldPath == k {
-			r, found = c, true
+	for _, cand := range cands {
+		if i := slices.IndexFunc(list, func(x Redirect) bool { return x.OldPath == cand }); i >= 0 {
+			r, found = list[i], true
+			break
 		}
 	}
 	if !found {
