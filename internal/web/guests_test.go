@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestGuestComments(t *testing.T) {
 		anon.expect(anon.get(m.leadPath), 200,
 			`<a id="comment-`+ann+`-by" class="comment-author guest" href="https://ann.example/" rel="nofollow ugc">Ann Guest</a>`,
 			`<span id="comment-`+bob+`-by" class="comment-author guest">Bob &lt;Guest&gt;</span>`,
-			`src="data:image/svg+xml,`, "<p>An <b>old</b> comment</p>", `<a href="https://bob.example/x" rel="nofollow ugc">this</a>`)
+			`src="/avatar/~`, "<p>An <b>old</b> comment</p>", `<a href="https://bob.example/x" rel="nofollow ugc">this</a>`)
 		secret("the article page", anon.last)
 		for _, path := range []string{"/comments/" + bob, "/comments/" + ann + "/thread", "/", "/comments/feed/", "/comments/feed/atom/",
 			m.leadPath + "feed/", fmt.Sprintf("/api/v1/articles/%d/comments", m.lead.ID), "/api/v1/comments/" + bob} {
@@ -67,6 +68,15 @@ func TestGuestComments(t *testing.T) {
 			}
 			secret(path, anon.last)
 		}
+		// The guest's picture is drawn from a hash: the same for the same
+		// guest, another for another.
+		anon.expect(anon.get(m.leadPath), 200)
+		avatars := regexp.MustCompile(`src="(/avatar/~[0-9a-f]{32})"`).FindAllStringSubmatch(anon.last, -1)
+		if len(avatars) != 2 || avatars[0][1] == avatars[1][1] {
+			t.Fatalf("guests' pictures: %v", avatars)
+		}
+		anon.expect(anon.get(avatars[0][1]), 200, "<svg")
+		anon.expect(anon.get("/avatar/~not-a-key"), 404)
 		anon.expect(anon.get("/api/v1/comments/"+ann), 200, `"name":"Ann Guest","url":"https://ann.example/","guest":true`, `"id":0,"slug":""`)
 		anon.expect(anon.get("/comments/feed/atom/"), 200, "<name>Ann Guest</name>", "<uri>https://ann.example/</uri>")
 

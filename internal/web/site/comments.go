@@ -55,12 +55,12 @@ func authorURL(a comment.Author) string {
 	return links.Author(a.Slug)
 }
 
-// commentAvatar is a comment's author's picture: a member's, or for a guest
-// one drawn here from their avatar key, inline (a guest has no avatar
-// address, and the key says nothing of their e-mail).
+// commentAvatar is the address of a comment's author's picture: a
+// member's, or one drawn from a guest's avatar key (a hash: the address
+// says nothing of their e-mail).
 func commentAvatar(a comment.Author) string {
 	if a.Guest {
-		return "data:image/svg+xml," + url.PathEscape(identicon(a.AvatarKey()))
+		return "/avatar/" + guestAvatar + a.AvatarKey()
 	}
 	return "/avatar/" + url.PathEscape(a.Slug)
 }
