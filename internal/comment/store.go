@@ -534,7 +534,7 @@ func (s *Store) recent(ctx context.Context, where string, args []any, n int) ([]
 	// asked in case some sit under articles not public yet; only then are
 	// articles and people joined. Left to itself, the planner walks the
 	// articles instead, which on a big site means every comment.
-	rows, err := s.db.Query(ctx, `SELECT c.id, COALESCE(u.display_name, c.guest_name), COALESCE(u.slug, ''), c.guest_url, c.body_text, c.body_html, a.slug, a.headline, a.published_at, c.created_at
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.author_id IS NULL, COALESCE(u.display_name, c.guest_name), COALESCE(u.slug, ''), c.guest_url, c.body_text, c.body_html, a.slug, a.headline, a.published_at, c.created_at
 		FROM (SELECT id, author_id, guest_name, guest_url, article_id, body_text, body_html, created_at FROM comments
 			WHERE status = 'visible' AND deleted_at IS NULL`+where+`
 			ORDER BY created_at DESC, id DESC LIMIT `+fmt.Sprint(n*4+20)+`) c
@@ -547,10 +547,9 @@ func (s *Store) recent(ctx context.Context, where string, args []any, n int) ([]
 	return db.Collect(rows, func(sc db.Scanner) (Recent, error) {
 		var r Recent
 		var text string
-		if err := sc.Scan(&r.ID, &r.AuthorName, &r.AuthorSlug, &r.GuestURL, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
+		if err := sc.Scan(&r.ID, &r.Guest, &r.AuthorName, &r.AuthorSlug, &r.GuestURL, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
 			return r, err
 		}
-		r.Guest = r.AuthorSlug == ""
 		r.Excerpt = markdown.Cut(text, 60)
 		r.ArticleTitle = markdown.Cut(r.ArticleHeadline, 48)
 		return r, nil
