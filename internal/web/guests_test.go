@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -88,6 +89,24 @@ func TestGuestComments(t *testing.T) {
 		member.expect(member.post("/comments/"+ann+"/edit", url.Values{"body": {"Not mine to change"}}), 404)
 		member.expect(member.get(m.leadPath), 200, "Welcome back, Ann.", `action="/comments/`+ann+`/vote"`)
 		secret("a member's view", member.last)
+		// The cached page redrawn for the member is the page rendered for
+		// them in full: guests' comments carry no votes or tools of theirs.
+		member.expect(member.get(m.leadPath), 200)
+		hits := ts.cache.Stats().Hits
+		member.expect(member.get(m.leadPath), 200)
+		if ts.cache.Stats().Hits == hits {
+			t.Fatal("the member's page did not come from the cache")
+		}
+		h, _ := newSiteWithCache(t, ts, false)
+		req := httptest.NewRequest("GET", m.leadPath, nil)
+		for _, c := range member.c.Jar.Cookies(mustURL(srv.URL)) {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Body.String() != member.last {
+			t.Fatalf("overlay differs from the full render:\n%s", firstDiff(member.last, rec.Body.String()))
+		}
 
 		mod := signedIn(t, newBrowser(t, srv), m.moderator.Email)
 		mod.expect(mod.get("/admin/comments?queue=all"), 200, "ann.secret@hidden.test", "198.51.100.9", "bob.secret@hidden.test", "(guest)")
