@@ -112,13 +112,10 @@ func (s *Store) importOne(ctx context.Context, tx *db.Tx, im Imported) (ImportRe
 	if im.Deleted {
 		deletedAt = im.At
 	} else {
-		d.html, d.text = importedHTML(im.BodyHTML)
+		d.html, d.text, d.md = importedHTML(im.BodyHTML)
 		if strings.TrimSpace(d.text) == "" {
 			return ImportResult{}, apperr.Field("body", "nothing would be left to show of this comment")
 		}
-		// The text stands for the source: a moderator editing it edits
-		// plain text, with the comment rules.
-		d.md = d.text
 	}
 	var author any
 	if im.AuthorID > 0 {

@@ -48,11 +48,14 @@ func autop(body string) string {
 
 // importedHTML sanitises the HTML of a comment written elsewhere: the
 // import policy, every link marked rel="nofollow ugc" (user content, as
-// readers' links here are), and its plain text for excerpts, search and
-// the spam filter.
-func importedHTML(body string) (htmlOut, text string) {
+// readers' links here are). It also gives the comment's plain text (for
+// excerpts, search and the spam filter) and Markdown that the comment
+// renderer turns back into the same paragraphs, links, emphasis and code,
+// so a moderator editing an imported comment edits what it shows.
+func importedHTML(body string) (htmlOut, text, md string) {
 	clean := importPolicy.Sanitize(autop(body))
 	var out, txt strings.Builder
+	m := mdWriter{}
 	inPre := 0
 	z := html.NewTokenizer(strings.NewReader(clean))
 	for {
@@ -69,6 +72,7 @@ func importedHTML(body string) (htmlOut, text string) {
 				// Outside <pre>, a line break in HTML is a space.
 				txt.WriteString(strings.ReplaceAll(tok.Data, "\n", " "))
 			}
+			m.text(tok.Data, inPre > 0)
 		case html.StartTagToken, html.SelfClosingTagToken:
 			if tok.DataAtom == atom.Pre {
 				inPre++
@@ -85,6 +89,7 @@ func importedHTML(body string) (htmlOut, text string) {
 			if tok.DataAtom == atom.Br {
 				txt.WriteByte('\n')
 			}
+			m.open(tok, inPre > 0)
 		case html.EndTagToken:
 			if tok.DataAtom == atom.Pre && inPre > 0 {
 				inPre--
@@ -93,10 +98,117 @@ func importedHTML(body string) (htmlOut, text string) {
 			case atom.P, atom.Li, atom.Blockquote, atom.Pre:
 				txt.WriteString("\n\n")
 			}
+			m.close(tok, inPre > 0)
 		}
 		out.WriteString(tok.String())
 	}
-	return strings.TrimSpace(out.String()), tidyText(txt.String())
+	return strings.TrimSpace(out.String()), tidyText(txt.String()), m.String()
+}
+
+// mdWriter writes sanitised HTML back as the Markdown of the comment
+// subset. Blocks it has no Markdown for here (nested quotes, lists in
+// quotes) come out as paragraphs; nothing is lost but their shape.
+type mdWriter struct {
+	b     strings.Builder
+	links []string // the hrefs of the open links
+	code  int      // open <code> elements: their text is written as it is
+}
+
+// mdSpecial are the characters that would make plain text Markdown.
+var mdSpecial = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, "~", `\~`)
+
+// mdURL keeps a link's address in one piece inside <...>.
+var mdURL = strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20", "\n", "")
+
+func (m *mdWriter) text(s string, pre bool) {
+	if pre {
+		m.b.WriteString(s)
+		return
+	}
+	s = strings.ReplaceAll(s, "\n", " ")
+	if cur := m.b.String(); cur == "" || strings.HasSuffix(cur, "\n") {
+		s = strings.TrimLeft(s, " \t") // a line starts with its words
+	}
+	if m.code == 0 {
+		s = mdSpecial.Replace(s)
+	}
+	m.b.WriteString(s)
+}
+
+// inline are the tags written the same way on both sides.
+var inline = map[atom.Atom]string{atom.Em: "*", atom.I: "*", atom.Strong: "**", atom.B: "**", atom.Del: "~~", atom.S: "~~", atom.Q: `"`}
+
+func (m *mdWriter) open(tok html.Token, pre bool) {
+	if tok.DataAtom == atom.Pre {
+		m.b.WriteString("\n\n```\n")
+		return
+	}
+	if pre {
+		return // the code block's text is written as it is
+	}
+	if mark, ok := inline[tok.DataAtom]; ok {
+		m.b.WriteString(mark)
+		return
+	}
+	switch tok.DataAtom {
+	case atom.A:
+		href := ""
+		for _, a := range tok.Attr {
+			if a.Key == "href" {
+				href = a.Val
+			}
+		}
+		m.links = append(m.links, href)
+		if href != "" {
+			m.b.WriteString("[")
+		}
+	case atom.Code:
+		m.code++
+		m.b.WriteString("`")
+	case atom.Br:
+		m.b.WriteString("\\\n")
+	case atom.Li:
+		m.b.WriteString("\n- ")
+	case atom.Blockquote:
+		m.b.WriteString("\n\n> ")
+	}
+}
+
+func (m *mdWriter) close(tok html.Token, pre bool) {
+	if tok.DataAtom == atom.Pre {
+		m.b.WriteString("\n```\n\n")
+		return
+	}
+	if pre {
+		return
+	}
+	if mark, ok := inline[tok.DataAtom]; ok {
+		m.b.WriteString(mark)
+		return
+	}
+	switch tok.DataAtom {
+	case atom.A:
+		if n := len(m.links); n > 0 {
+			if href := m.links[n-1]; href != "" {
+				m.b.WriteString("](<" + mdURL.Replace(href) + ">)")
+			}
+			m.links = m.links[:n-1]
+		}
+	case atom.Code:
+		m.code = max(m.code-1, 0)
+		m.b.WriteString("`")
+	case atom.P, atom.Blockquote, atom.Ul, atom.Ol:
+		m.b.WriteString("\n\n")
+	}
+}
+
+// String is the Markdown, with at most one blank line between blocks.
+func (m *mdWriter) String() string {
+	s := m.b.String()
+	for strings.Contains(s, "\n\n\n") {
+		s = strings.ReplaceAll(s, "\n\n\n", "\n\n")
+	}
+	return strings.TrimSpace(s)
 }
 
 // tidyText keeps at most one blank line between blocks.
