@@ -314,3 +314,49 @@ func TestGuestCommentsWithMembers(t *testing.T) {
 		}
 	})
 }
+
+// Whatever HTML an import brings, what is stored (and what its Markdown
+// renders) holds only the comment subset's tags, with no attribute but a
+// link's address and its rel="nofollow ugc", and no javascript: address.
+func FuzzImportedHTML(f *testing.F) {
+	for _, seed := range []string{"plain\n\ntext", `<a href="javascript:alert(1)">x</a>`, `<p onmouseover="x()">hi</p>`, `<scr<script>ipt>alert(1)</script>`,
+		`<a href="https://x.example" rel="me">a</a><a>b</a>`, "<pre><code>`x`</code></pre>", `<svg onload=alert(1)>`, `<iframe srcdoc="<script>x</script>">`,
+		`<blockquote><ul><li>a</li></ul></blockquote>`, `<a href="http://x.example/<b>">y</a>`, "jAvAsCript:0 onclick=x"} {
+		f.Add(seed)
+	}
+	tag := regexp.MustCompile(`<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>`)
+	attr := regexp.MustCompile(`([a-zA-Z-]+)="([^"]*)"`)
+	allowed := map[string]bool{"p": true, "br": true, "em": true, "strong": true, "b": true, "i": true, "del": true, "s": true, "blockquote": true,
+		"q": true, "cite": true, "code": true, "pre": true, "ul": true, "ol": true, "li": true, "a": true}
+	f.Fuzz(func(t *testing.T, in string) {
+		html, _, md := importedHTML(in)
+		for _, out := range []string{html, renderer.Render(md).HTML} {
+			for _, m := range tag.FindAllStringSubmatch(out, -1) {
+				name, rest := strings.ToLower(m[2]), strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(m[3]), "/"))
+				if !allowed[name] {
+					t.Fatalf("%q keeps <%s>: %q", in, name, out)
+				}
+				if m[1] == "/" || rest == "" {
+					continue
+				}
+				attrs := attr.FindAllStringSubmatch(rest, -1)
+				if name != "a" || strings.TrimSpace(attr.ReplaceAllString(rest, "")) != "" {
+					t.Fatalf("%q: <%s %s> in %q", in, name, rest, out)
+				}
+				rel := false
+				for _, a := range attrs {
+					switch {
+					case a[1] == "rel" && a[2] == "nofollow ugc":
+						rel = true
+					case a[1] == "href" && !strings.HasPrefix(strings.ToLower(strings.TrimSpace(a[2])), "javascript:"):
+					default:
+						t.Fatalf("%q: attribute %s=%q in %q", in, a[1], a[2], out)
+					}
+				}
+				if !rel {
+					t.Fatalf("%q: a link without nofollow ugc in %q", in, out)
+				}
+			}
+		}
+	})
+}
