@@ -152,6 +152,7 @@ func (r *Reader) Next() (Item, error) {
 // element reads one element of the root.
 func (r *Reader) element(start xml.StartElement) (Item, error) {
 	line, col := r.dec.InputPos()
+	col = max(col, 1)
 	at := func(err error) error { return &Error{Line: line, Column: col, Err: err} }
 	switch start.Name.Local {
 	case "category":
@@ -192,14 +193,16 @@ func (r *Reader) element(start xml.StartElement) (Item, error) {
 	return nil, nil
 }
 
-// fail places err at the decoder's position. A truncated file is said so
-// plainly: encoding/xml calls it an unexpected EOF.
+// fail places err where reading stopped (column 1 when that is the start
+// of a line). A truncated file is said so plainly: encoding/xml calls it
+// an unexpected EOF.
 func (r *Reader) fail(err error) error {
 	line, col := r.dec.InputPos()
+	col = max(col, 1)
 	var syn *xml.SyntaxError
 	if errors.As(err, &syn) {
-		// Its message without its own "on line N", which Error gives.
-		line, err = syn.Line, errors.New(syn.Msg)
+		// Its message without its own "on line N": the place is Error's.
+		err = errors.New(syn.Msg)
 		if strings.HasPrefix(syn.Msg, "unexpected EOF") {
 			err = fmt.Errorf("the export ends in the middle of an element (%s): the file is cut short", syn.Msg)
 		}

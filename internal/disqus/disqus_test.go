@@ -188,3 +188,34 @@ func TestMalformedExport(t *testing.T) {
 		}
 	}
 }
+
+// Whatever bytes come in, the reader ends: items then io.EOF, or an
+// *Error with a place in the file.
+func FuzzReader(f *testing.F) {
+	full, err := os.ReadFile("testdata/export.xml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(full)
+	f.Add(full[:len(full)/2])
+	f.Add([]byte(`<disqus><post dsq:id="1"><thread dsq:id="2"/><createdAt>2014-01-01T00:00:00Z</createdAt></post></disqus>`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		rd := NewReader(strings.NewReader(string(in)))
+		for n := 0; ; n++ {
+			if n > len(in) {
+				t.Fatalf("more items than bytes: %d", n)
+			}
+			_, err := rd.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) || e.Line < 1 || e.Column < 1 {
+					t.Fatalf("%q: %v is not placed", in, err)
+				}
+				return
+			}
+		}
+	})
+}
