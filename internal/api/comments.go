@@ -34,22 +34,40 @@ type Comments interface {
 
 // Comment is a comment as the API shows it.
 type Comment struct {
-	ID            int64      `json:"id"`
-	ArticleID     int64      `json:"article_id"`
-	ParentID      *int64     `json:"parent_id"`
-	Depth         int        `json:"depth"`
-	Author        Author     `json:"author"`
-	BodyHTML      string     `json:"body_html"`
-	Deleted       bool       `json:"deleted"`
-	Status        string     `json:"status"`
-	Score         int        `json:"score"`
-	Up            int        `json:"up"`
-	Down          int        `json:"down"`
-	CreatedAt     time.Time  `json:"created_at"`
-	EditedAt      *time.Time `json:"edited_at"`
-	URL           string     `json:"url"`
-	HiddenReplies int        `json:"hidden_replies,omitempty"`
-	Replies       []*Comment `json:"replies,omitempty"`
+	ID            int64         `json:"id"`
+	ArticleID     int64         `json:"article_id"`
+	ParentID      *int64        `json:"parent_id"`
+	Depth         int           `json:"depth"`
+	Author        CommentAuthor `json:"author"`
+	BodyHTML      string        `json:"body_html"`
+	Deleted       bool          `json:"deleted"`
+	Status        string        `json:"status"`
+	Score         int           `json:"score"`
+	Up            int           `json:"up"`
+	Down          int           `json:"down"`
+	CreatedAt     time.Time     `json:"created_at"`
+	EditedAt      *time.Time    `json:"edited_at"`
+	URL           string        `json:"url"`
+	HiddenReplies int           `json:"hidden_replies,omitempty"`
+	Replies       []*Comment    `json:"replies,omitempty"`
+}
+
+// CommentAuthor is who wrote a comment: a member, or a guest (id 0, no
+// slug, the web address they gave as url). A guest's e-mail is not shown.
+type CommentAuthor struct {
+	ID    int64  `json:"id"`
+	Slug  string `json:"slug"`
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+	Guest bool   `json:"guest"`
+}
+
+// commentAuthor is the API's view of a comment's author.
+func commentAuthor(base string, a comment.Author) CommentAuthor {
+	if a.Guest {
+		return CommentAuthor{Name: a.Name, URL: a.URL, Guest: true}
+	}
+	return CommentAuthor{ID: a.ID, Slug: a.Slug, Name: a.Name, URL: base + links.Author(a.Slug)}
 }
 
 // CommentPage is a page of an article's discussion.
@@ -64,7 +82,7 @@ type CommentPage struct {
 func (a *API) comment(base string, c comment.Comment) *Comment {
 	out := &Comment{ID: c.ID, ArticleID: c.ArticleID, Depth: c.Depth, BodyHTML: c.BodyHTML, Deleted: c.Deleted(), Status: string(c.Status),
 		Score: c.Score(), Up: c.Up, Down: c.Down, CreatedAt: c.CreatedAt.UTC(), URL: base + "/comments/" + strconv.FormatInt(c.ID, 10),
-		Author: Author{ID: c.Author.ID, Slug: c.Author.Slug, Name: c.Author.Name, URL: base + links.Author(c.Author.Slug)}}
+		Author: commentAuthor(base, c.Author)}
 	if c.ParentID > 0 {
 		p := c.ParentID
 		out.ParentID = &p
@@ -74,7 +92,7 @@ func (a *API) comment(base string, c comment.Comment) *Comment {
 		out.EditedAt = &e
 	}
 	if c.Deleted() {
-		out.BodyHTML, out.Author = "", Author{Name: "[deleted]"}
+		out.BodyHTML, out.Author = "", CommentAuthor{Name: "[deleted]"}
 	}
 	return out
 }

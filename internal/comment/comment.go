@@ -3,6 +3,8 @@
 package comment
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -31,11 +33,29 @@ const (
 	PerPage    = 50 // top-level threads per page
 )
 
-// Author is the part of a person a comment shows.
+// Author is who wrote a comment: a person with an account (ID, Slug), or
+// a guest known only by what they typed (imported comments): a name, an
+// e-mail address and a web address. A guest's e-mail is for moderators
+// only; pages, feeds and the API never show it.
 type Author struct {
-	ID   int64
-	Slug string
-	Name string
+	ID    int64
+	Slug  string
+	Name  string
+	Guest bool
+	Email string // a guest's
+	URL   string // a guest's web address, http or https, or ""
+}
+
+// AvatarKey is what a guest's generated picture is drawn from: a hash of
+// their e-mail address (their name when they gave none), so the same guest
+// gets the same picture and the picture tells nothing of the address.
+func (a Author) AvatarKey() string {
+	who := strings.ToLower(strings.TrimSpace(a.Email))
+	if who == "" {
+		who = "name:" + a.Name
+	}
+	sum := sha256.Sum256([]byte("byline guest avatar\x00" + who))
+	return hex.EncodeToString(sum[:16])
 }
 
 // Comment is one comment.
@@ -49,6 +69,7 @@ type Comment struct {
 	DeletedAt, EditedAt               time.Time
 	Up, Down                          int
 	Reports                           int
+	IP                                string // for moderators only
 	CreatedAt                         time.Time
 }
 

@@ -53,7 +53,7 @@ type Report struct {
 type Filter struct {
 	Queue  Queue
 	Before int64  // only comments older than this id (0: from the newest)
-	Search string // words in the text, the author's name or the article's headline
+	Search string // words in the text, the author's name, a guest's e-mail or the article's headline
 }
 
 // Find returns the comments of a filtered moderation list, newest first,
@@ -70,11 +70,12 @@ func (s *Store) Find(ctx context.Context, f Filter, limit int) ([]Queued, error)
 	}
 	words := strings.Fields(strings.ToLower(f.Search))
 	for _, w := range words[:min(len(words), 8)] {
-		where.Add(`(lower(c.body_text) LIKE $1 ESCAPE '\' OR lower(u.display_name) LIKE $1 ESCAPE '\' OR lower(a.headline) LIKE $1 ESCAPE '\')`,
+		where.Add(`(lower(c.body_text) LIKE $1 ESCAPE '\' OR lower(COALESCE(u.display_name, c.guest_name)) LIKE $1 ESCAPE '\'
+			OR lower(c.guest_email) LIKE $1 ESCAPE '\' OR lower(a.headline) LIKE $1 ESCAPE '\')`,
 			db.Contains(w))
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+cols+`, a.headline, a.slug, a.published_at
-		FROM comments c JOIN users u ON u.id = c.author_id JOIN articles a ON a.id = c.article_id
+		FROM comments c`+authors+` JOIN articles a ON a.id = c.article_id
 		`+where.SQL()+` ORDER BY c.id DESC LIMIT `+fmt.Sprint(min(max(limit, 1), 200)), where.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("comment: queue %s: %w", f.Queue, err)

@@ -51,16 +51,24 @@ type Posted struct {
 	HeldFor   string // why it waits for a moderator ("" if visible)
 }
 
-const cols = `c.id, c.article_id, COALESCE(c.parent_id, 0), c.thread_id, c.depth, c.author_id, u.slug, u.display_name,
-	c.body_md, c.body_html, c.status, c.deleted_at, c.edited_at, c.up, c.down, c.reports, c.created_at`
+// cols are a comment's columns, read with its author (authors, LEFT
+// JOIN users u ON u.id = c.author_id): a guest has no account.
+const cols = `c.id, c.article_id, COALESCE(c.parent_id, 0), c.thread_id, c.depth, COALESCE(c.author_id, 0), COALESCE(u.slug, ''),
+	COALESCE(u.display_name, c.guest_name), c.guest_email, c.guest_url,
+	c.body_md, c.body_html, c.status, c.deleted_at, c.edited_at, c.up, c.down, c.reports, c.ip, c.created_at`
+
+// authors joins a comment's author account, when it has one.
+const authors = ` LEFT JOIN users u ON u.id = c.author_id`
 
 func scan(sc db.Scanner, c *Comment, extra ...any) error {
 	var deleted, edited *time.Time
 	dest := append([]any{&c.ID, &c.ArticleID, &c.ParentID, &c.ThreadID, &c.Depth, &c.Author.ID, &c.Author.Slug, &c.Author.Name,
-		&c.BodyMD, &c.BodyHTML, &c.Status, &deleted, &edited, &c.Up, &c.Down, &c.Reports, &c.CreatedAt}, extra...)
+		&c.Author.Email, &c.Author.URL,
+		&c.BodyMD, &c.BodyHTML, &c.Status, &deleted, &edited, &c.Up, &c.Down, &c.Reports, &c.IP, &c.CreatedAt}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return err
 	}
+	c.Author.Guest = c.Author.ID == 0
 	if deleted != nil {
 		c.DeletedAt = *deleted
 	}
@@ -73,7 +81,7 @@ func scan(sc db.Scanner, c *Comment, extra ...any) error {
 // Get returns one comment, whatever its status.
 func (s *Store) Get(ctx context.Context, id int64) (Comment, error) {
 	var c Comment
-	err := scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`, id), &c)
+	err := scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM comments c`+authors+` WHERE c.id = $1`, id), &c)
 	if err != nil {
 		return c, fmt.Errorf("comment %d: %w", id, db.MapError(s.db.Engine, err))
 	}
@@ -350,7 +358,7 @@ func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md stri
 
 func (s *Store) getTx(ctx context.Context, tx *db.Tx, id int64) (Comment, error) {
 	var c Comment
-	if err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`, id), &c); err != nil {
+	if err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c`+authors+` WHERE c.id = $1`, id), &c); err != nil {
 		return c, fmt.Errorf("comment %d: %w", id, db.MapError(tx.Engine(), err))
 	}
 	return c, nil
@@ -491,7 +499,9 @@ func (s *Store) Votes(ctx context.Context, userID int64, ids []int64) (map[int64
 type Recent struct {
 	ID               int64
 	AuthorName       string
-	AuthorSlug       string
+	AuthorSlug       string // "" for a guest
+	Guest            bool
+	GuestURL         string // a guest's web address, or ""
 	Excerpt          string // plain text
 	BodyHTML         string
 	ArticleSlug      string
@@ -524,11 +534,11 @@ func (s *Store) recent(ctx context.Context, where string, args []any, n int) ([]
 	// asked in case some sit under articles not public yet; only then are
 	// articles and people joined. Left to itself, the planner walks the
 	// articles instead, which on a big site means every comment.
-	rows, err := s.db.Query(ctx, `SELECT c.id, u.display_name, u.slug, c.body_text, c.body_html, a.slug, a.headline, a.published_at, c.created_at
-		FROM (SELECT id, author_id, article_id, body_text, body_html, created_at FROM comments
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.author_id IS NULL, COALESCE(u.display_name, c.guest_name), COALESCE(u.slug, ''), c.guest_url, c.body_text, c.body_html, a.slug, a.headline, a.published_at, c.created_at
+		FROM (SELECT id, author_id, guest_name, guest_url, article_id, body_text, body_html, created_at FROM comments
 			WHERE status = 'visible' AND deleted_at IS NULL`+where+`
 			ORDER BY created_at DESC, id DESC LIMIT `+fmt.Sprint(n*4+20)+`) c
-		CROSS JOIN articles a JOIN users u ON u.id = c.author_id
+		CROSS JOIN articles a LEFT JOIN users u ON u.id = c.author_id
 		WHERE a.id = c.article_id AND a.status IN ('published', 'scheduled') AND a.published_at <= $1
 		ORDER BY c.created_at DESC, c.id DESC LIMIT `+fmt.Sprint(n), args...)
 	if err != nil {
@@ -537,7 +547,7 @@ func (s *Store) recent(ctx context.Context, where string, args []any, n int) ([]
 	return db.Collect(rows, func(sc db.Scanner) (Recent, error) {
 		var r Recent
 		var text string
-		if err := sc.Scan(&r.ID, &r.AuthorName, &r.AuthorSlug, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
+		if err := sc.Scan(&r.ID, &r.Guest, &r.AuthorName, &r.AuthorSlug, &r.GuestURL, &text, &r.BodyHTML, &r.ArticleSlug, &r.ArticleHeadline, &r.ArticlePublished, &r.CreatedAt); err != nil {
 			return r, err
 		}
 		r.Excerpt = markdown.Cut(text, 60)

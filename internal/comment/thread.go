@@ -66,9 +66,9 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 				COALESCE((SELECT x.path FROM comments x WHERE x.thread_id = r.id AND x.status = 'visible' ORDER BY x.path LIMIT 1 OFFSET `+strconv.Itoa(RepliesShown)+`), '~') AS bound,
 				(SELECT count(*) FROM comments x WHERE x.thread_id = r.id AND x.status = 'visible') AS total
 			FROM roots r)
-		SELECT `+cols+`, COALESCE(pu.display_name, ''), b.total
+		SELECT `+cols+`, COALESCE(pu.display_name, pc.guest_name, ''), b.total
 		FROM bounded b CROSS JOIN comments c
-		JOIN users u ON u.id = c.author_id
+		LEFT JOIN users u ON u.id = c.author_id
 		LEFT JOIN comments pc ON pc.id = c.parent_id LEFT JOIN users pu ON pu.id = pc.author_id
 		WHERE c.thread_id = b.id AND c.status = 'visible' AND c.path <= b.bound
 		ORDER BY b.pos, c.path`, articleID, (p.Number-1)*PerPage)
@@ -98,8 +98,8 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 // WholeThread returns a top-level comment with all its shown replies, for
 // the thread's own page (at most limit comments).
 func (s *Store) WholeThread(ctx context.Context, rootID int64, limit int) ([]Comment, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+cols+`, COALESCE(pu.display_name, '')
-		FROM comments c JOIN users u ON u.id = c.author_id
+	rows, err := s.db.Query(ctx, `SELECT `+cols+`, COALESCE(pu.display_name, pc.guest_name, '')
+		FROM comments c`+authors+`
 		LEFT JOIN comments pc ON pc.id = c.parent_id LEFT JOIN users pu ON pu.id = pc.author_id
 		WHERE c.thread_id = $1 AND c.status = 'visible'
 		ORDER BY c.path LIMIT `+strconv.Itoa(limit), rootID)

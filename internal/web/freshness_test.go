@@ -46,6 +46,8 @@ var notShown = map[string]map[string]string{
 		"path": "set in the transaction that inserts the comment", "body_md": "changes only with body_html",
 		"body_text": "changes only with body_html", "rank": "changes only with up and down", "reports": "not shown",
 		"spam_score": "not shown", "spam_label": "not shown", "ip": "not shown", "reply_notified": "not shown",
+		"guest_name": "set with the insert (imports), never changes", "guest_url": "set with the insert (imports), never changes",
+		"guest_email": "not shown",
 	},
 	"users": {
 		"id": "never changes", "email": "not shown", "password_hash": "not shown", "email_verified_at": "not shown",

@@ -239,6 +239,9 @@ func (s *Server) adminBan(w http.ResponseWriter, r *http.Request, v *core.Viewer
 	if err != nil {
 		return err
 	}
+	if c.Author.Guest {
+		return core.BadRequest{Msg: "A guest has no account to pause."}
+	}
 	days, err := strconv.Atoi(r.PostForm.Get("days"))
 	if err != nil || days < 0 || days > 3650 {
 		return core.BadRequest{Msg: "Choose a number of days from 0 to 3650."}

@@ -16,6 +16,9 @@ import (
 // avatar serves a person's picture: their upload, a Gravatar redirect if
 // they chose one and the site allows it, or a generated identicon.
 func (s *Server) avatar(w http.ResponseWriter, r *http.Request) error {
+	if key, ok := strings.CutPrefix(r.PathValue("slug"), guestAvatar); ok {
+		return guestIdenticon(w, key)
+	}
 	p, err := s.People.BySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
@@ -50,6 +53,23 @@ func (s *Server) avatar(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
 	_, err = w.Write([]byte(identicon(p.Slug)))
+	return err
+}
+
+// guestAvatar starts the address of a guest's picture, /avatar/~KEY: a
+// character no person's slug has, so the two never meet.
+const guestAvatar = "~"
+
+// guestIdenticon draws a guest's picture from their avatar key (a hash,
+// never their e-mail); the same key is always the same picture, so
+// browsers keep it.
+func guestIdenticon(w http.ResponseWriter, key string) error {
+	if len(key) != 32 || strings.Trim(key, "0123456789abcdef") != "" {
+		return apperr.ErrNotFound
+	}
+	w.Header().Set("Cache-Control", "public, max-age=604800, immutable")
+	w.Header().Set("Content-Type", "image/svg+xml")
+	_, err := w.Write([]byte(identicon(key)))
 	return err
 }
 

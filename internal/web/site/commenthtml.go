@@ -34,9 +34,18 @@ func writeComment(b *strings.Builder, v *commentView) {
 	b.WriteString(`<li class="comment level-` + strconv.Itoa(v.Level) + `" id="comment-` + id + `">
   <article class="comment-card" aria-labelledby="comment-` + id + `-by">
     <header class="comment-meta">
-      <img class="avatar-img tiny" src="/avatar/` + esc(url.PathEscape(c.Author.Slug)) + `" width="40" height="40" alt="">
+      <img class="avatar-img tiny" src="` + esc(v.Avatar) + `" width="40" height="40" alt="">
       <p>
-        <a id="comment-` + id + `-by" class="comment-author" href="` + esc(v.AuthorURL) + `">` + name + `</a>`)
+        `)
+	switch {
+	case !c.Author.Guest:
+		b.WriteString(`<a id="comment-` + id + `-by" class="comment-author" href="` + esc(v.AuthorURL) + `">` + name + `</a>`)
+	case v.AuthorURL != "":
+		// A guest's own address: user content, as links in comments are.
+		b.WriteString(`<a id="comment-` + id + `-by" class="comment-author guest" href="` + esc(v.AuthorURL) + `" rel="nofollow ugc">` + name + `</a>`)
+	default:
+		b.WriteString(`<span id="comment-` + id + `-by" class="comment-author guest">` + name + `</span>`)
+	}
 	for _, badge := range v.Badges {
 		b.WriteString(` <span class="badge">` + esc(badge) + `</span>`)
 	}

@@ -40,8 +40,29 @@ type commentView struct {
 
 	// Precomputed for the template: a function call per comment costs far
 	// more than reading a field.
-	AuthorURL, ISO, Title, When string
-	UpValue, DownValue          int
+	// AuthorURL is a member's page, or the web address a guest gave ("":
+	// none); Avatar is the picture's address.
+	AuthorURL, Avatar, ISO, Title, When string
+	UpValue, DownValue                  int
+}
+
+// authorURL is where a comment's author's name leads: a member's page, a
+// guest's own web address (checked when it was stored), or nowhere.
+func authorURL(a comment.Author) string {
+	if a.Guest {
+		return a.URL
+	}
+	return links.Author(a.Slug)
+}
+
+// commentAvatar is the address of a comment's author's picture: a
+// member's, or one drawn from a guest's avatar key (a hash: the address
+// says nothing of their e-mail).
+func commentAvatar(a comment.Author) string {
+	if a.Guest {
+		return "/avatar/" + guestAvatar + a.AvatarKey()
+	}
+	return "/avatar/" + url.PathEscape(a.Slug)
 }
 
 // threadView is the discussion part of an article page.
@@ -141,7 +162,9 @@ func (s *Server) commentViews(r *http.Request, a article.Article, page comment.P
 	var ids, authors []int64
 	for _, c := range page.Comments {
 		ids = append(ids, c.ID)
-		authors = append(authors, c.Author.ID)
+		if !c.Author.Guest {
+			authors = append(authors, c.Author.ID)
+		}
 	}
 	roles, err := s.People.RolesOf(ctx, unique(authors))
 	if err != nil {
@@ -160,7 +183,7 @@ func (s *Server) commentViews(r *http.Request, a article.Article, page comment.P
 		for _, n := range nodes {
 			cv := commentView{C: &n.Comment, Level: n.Level, InReplyTo: n.InReplyTo, MyVote: votes[n.ID], Badges: badges(roles[n.Author.ID], n.Author.ID == a.Author.ID),
 				CanAct: v != nil && v.Can(account.PermComment), Anon: v == nil, CanModerate: v != nil && v.Can(account.PermModerate), More: page.Hidden[n.ID],
-				AuthorURL: links.Author(n.Author.Slug), ISO: n.CreatedAt.UTC().Format(time.RFC3339),
+				AuthorURL: authorURL(n.Author), Avatar: commentAvatar(n.Author), ISO: n.CreatedAt.UTC().Format(time.RFC3339),
 				Title: n.CreatedAt.In(s.Location).Format("January 2, 2006 at 3:04 PM MST"), When: s.when(n.CreatedAt, now)}
 			cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
 			if v != nil && v.ID == n.Author.ID && !n.Deleted() {

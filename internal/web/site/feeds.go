@@ -134,8 +134,13 @@ func (s *Server) writeCommentFeed(w http.ResponseWriter, r *http.Request, f feed
 	fd := feed.Feed{Title: title, Subtitle: title, Link: st.BaseURL + htmlPath, Self: st.BaseURL + r.URL.Path, Language: "en"}
 	for _, c := range list {
 		link := st.BaseURL + "/comments/" + strconv.FormatInt(c.ID, 10)
+		// A guest is named with the web address they gave, if any.
+		who := c.GuestURL
+		if !c.Guest {
+			who = st.BaseURL + links.Author(c.AuthorSlug)
+		}
 		fd.Items = append(fd.Items, feed.Item{Title: "By " + c.AuthorName + " on “" + c.ArticleHeadline + "”", Link: link, ID: link,
-			Published: c.CreatedAt, Updated: c.CreatedAt, Author: c.AuthorName, AuthorURL: st.BaseURL + links.Author(c.AuthorSlug),
+			Published: c.CreatedAt, Updated: c.CreatedAt, Author: c.AuthorName, AuthorURL: who,
 			Summary: c.Excerpt, Content: c.BodyHTML})
 		if c.CreatedAt.After(fd.Updated) {
 			fd.Updated = c.CreatedAt
