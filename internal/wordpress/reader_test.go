@@ -172,4 +172,3 @@ func TestReadUnknownElements(t *testing.T) {
 		t.Errorf("unknown %v, want %v", r.Unknown(), want)
 	}
 }
-

@@ -119,8 +119,8 @@ func sample(version string) []Record {
 		ID: 11, Title: "A draft never published",
 		Link: "https://cars.example.org/?p=11", GUID: "https://cars.example.org/?p=11",
 		PubDate: "Thu, 01 Jan 1970 00:00:00 +0000", Creator: "zoe",
-		Content:  "<!-- wp:paragraph -->\n<p>Block editor text.</p>\n<!-- /wp:paragraph -->",
-		PostDate: local("2024-01-05 18:45:10"),
+		Content:       "<!-- wp:paragraph -->\n<p>Block editor text.</p>\n<!-- /wp:paragraph -->",
+		PostDate:      local("2024-01-05 18:45:10"),
 		CommentStatus: "closed", PingStatus: "closed", Status: "draft", Type: "post",
 		Terms: []ItemTerm{{Domain: "category", Nicename: "news", Name: "News"}},
 	}
