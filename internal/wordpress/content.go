@@ -553,7 +553,8 @@ func (c *converter) attrs(n *html.Node) {
 			continue
 		case key == "class" && n.DataAtom == atom.Code && languageClass.MatchString(a.Val):
 			// The language of a code block is meaning (and Byline keeps it).
-		case !keptAttrs[key]:
+		case !keptAttrs[key], a.Val == "" && key != "alt":
+			// An empty alt says "decorative"; other empty attributes say nothing.
 			continue
 		case key == "href" || key == "src" || key == "cite":
 			if scheme, ok := safeScheme(a.Val); !ok {

@@ -52,7 +52,7 @@ func (c *converter) write(s string) string {
 	var out []string
 	var run []*html.Node
 	flush := func() {
-		if text := strings.TrimSpace(inline(run)); text != "" {
+		if text := trimBreaks(inline(run)); text != "" {
 			out = append(out, noBlankLines("<p>"+text+"</p>"))
 		}
 		run = run[:0]
@@ -89,7 +89,7 @@ func block(n *html.Node, top bool) string {
 		container = isBlock(ch)
 	}
 	if !container {
-		inner := strings.TrimSpace(inline(children(n)))
+		inner := trimBreaks(inline(children(n)))
 		if inner == "" && n.DataAtom == atom.P {
 			return ""
 		}
@@ -118,6 +118,21 @@ func block(n *html.Node, top bool) string {
 	flush()
 	b.WriteString("</" + n.Data + ">")
 	return b.String()
+}
+
+// trimBreaks trims white space and line breaks (<br>) at the ends of a
+// block's content: they show nothing there, and are what autop leaves of a
+// line whose element was taken out.
+func trimBreaks(s string) string {
+	for {
+		t := strings.TrimSpace(s)
+		t = strings.TrimPrefix(t, "<br>")
+		t = strings.TrimSuffix(t, "<br>")
+		if t == s {
+			return s
+		}
+		s = t
+	}
 }
 
 func children(n *html.Node) []*html.Node {
