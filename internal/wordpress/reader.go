@@ -70,6 +70,7 @@ type Reader struct {
 	pending Record // a record read before the Site was returned
 	version string // from the namespace
 	unknown map[string]int
+	spaces  map[string]string // namespace → short prefix, for those seen
 }
 
 // NewReader reads a WXR file with the local dates in UTC.
@@ -89,7 +90,7 @@ func NewReaderOptions(r io.Reader, opts ReaderOptions) *Reader {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Reader{d: d, loc: loc, unknown: map[string]int{}}
+	return &Reader{d: d, loc: loc, unknown: map[string]int{}, spaces: map[string]string{}}
 }
 
 // Unknown counts the elements the reader skipped, by name ("wp:foo", or the
@@ -236,16 +237,22 @@ func (r *Reader) name(n xml.Name) (string, error) {
 	case nsWFW:
 		return "wfw:" + n.Local, nil
 	}
-	if m := wpSpace.FindStringSubmatch(n.Space); m != nil {
-		if !versions[m[1]] {
-			return "", r.errAt(nil, "WXR version %s (namespace %s) is not known: WordPress has written 1.0, 1.1 and 1.2", m[1], n.Space)
+	prefix, ok := r.spaces[n.Space]
+	if !ok {
+		prefix = "{" + n.Space + "}"
+		if m := wpSpace.FindStringSubmatch(n.Space); m != nil {
+			if !versions[m[1]] {
+				return "", r.errAt(nil, "WXR version %s (namespace %s) is not known: WordPress has written 1.0, 1.1 and 1.2", m[1], n.Space)
+			}
+			prefix = "wp:"
+		} else if m := excerptSpace.FindStringSubmatch(n.Space); m != nil && versions[m[1]] {
+			prefix = "excerpt:"
 		}
-		return "wp:" + n.Local, nil
+		// Matching a namespace is costly next to reading an element, and
+		// a file uses a handful.
+		r.spaces[n.Space] = prefix
 	}
-	if m := excerptSpace.FindStringSubmatch(n.Space); m != nil && versions[m[1]] {
-		return "excerpt:" + n.Local, nil
-	}
-	return "{" + n.Space + "}" + n.Local, nil
+	return prefix + n.Local, nil
 }
 
 func (r *Reader) count(n xml.Name) {
