@@ -442,6 +442,9 @@ var removed = map[atom.Atom]bool{
 	atom.Link: true, atom.Meta: true, atom.Base: true, atom.Title: true, atom.Head: true,
 	atom.Frame: true, atom.Frameset: true, atom.Input: true, atom.Button: true,
 	atom.Select: true, atom.Textarea: true, atom.Option: true, atom.Canvas: true,
+	// Obsolete elements whose content is raw text: kept, they would read
+	// differently once written back as HTML.
+	atom.Xmp: true, atom.Plaintext: true, atom.Noembed: true, atom.Noframes: true,
 }
 
 var languageClass = regexp.MustCompile(`^language-[a-z0-9+-]{1,20}$`)
@@ -616,10 +619,16 @@ func (c *converter) embedFigure(n *html.Node) *html.Node {
 	return fig
 }
 
+var elementName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
 // unwrap says whether an element, once cleaned, means nothing: a span or
-// font with no attribute left, a form, or a bare div that holds only
-// blocks. Its children take its place.
+// font with no attribute left, a form, a bare div that holds only blocks,
+// or a name no HTML has (the parser makes "ul<" of "<ul<"), which would
+// not read back the same. Its children take its place.
 func unwrap(n *html.Node) bool {
+	if !elementName.MatchString(n.Data) {
+		return true
+	}
 	switch n.DataAtom {
 	case atom.Form:
 		return true

@@ -140,6 +140,9 @@ func (r *Reader) Next() (Record, error) {
 // errAt makes an Error at the decoder's current place.
 func (r *Reader) errAt(err error, format string, args ...any) *Error {
 	line, col := r.d.InputPos()
+	// After the decoder steps back over a line break it reports column 0
+	// (the line's start is no longer known): the place is that line's end.
+	col = max(col, 1)
 	return &Error{Line: line, Column: col, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 

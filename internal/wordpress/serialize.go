@@ -182,6 +182,11 @@ func pre(n *html.Node) string {
 			case html.TextNode:
 				b.WriteString(escapeText(ch.Data))
 			case html.ElementNode:
+				if ch.DataAtom == atom.Pre {
+					// A </pre> inside would end Markdown's HTML block.
+					walk(ch)
+					continue
+				}
 				b.WriteString(startTag(ch))
 				if !voidElems[ch.DataAtom] {
 					walk(ch)
