@@ -71,6 +71,7 @@ type Reader struct {
 	version string // from the namespace
 	unknown map[string]int
 	spaces  map[string]string // namespace → short prefix, for those seen
+	err     error             // the first error, returned again by every Next
 }
 
 // NewReader reads a WXR file with the local dates in UTC.
@@ -104,25 +105,29 @@ func (r *Reader) Offset() int64 { return r.d.InputOffset() }
 
 // Next returns the next record: the *Site first, then *Author, *Category,
 // *Tag, *Term and *Item in the file's order. It returns io.EOF after the
-// end of the document, and an *Error for a damaged or foreign file.
+// end of the document, and an *Error for a damaged or foreign file (and
+// the same error from then on: nothing after a fault can be trusted).
 func (r *Reader) Next() (Record, error) {
 	if r.pending != nil {
 		rec := r.pending
 		r.pending = nil
 		return rec, nil
 	}
+	if r.err != nil {
+		return nil, r.err
+	}
 	if r.done {
 		return nil, io.EOF
 	}
 	if !r.started {
 		if err := r.start(); err != nil {
-			r.done = true
+			r.err = err
 			return nil, err
 		}
 	}
 	rec, err := r.channel()
 	if err != nil {
-		r.done = true
+		r.err = err
 		return nil, err
 	}
 	if !r.sent {

@@ -142,8 +142,8 @@ func TestReadErrors(t *testing.T) {
 			if n != c.recordsBefore {
 				t.Errorf("%d records before the error, want %d", n, c.recordsBefore)
 			}
-			if _, again := r.Next(); again != io.EOF {
-				t.Errorf("after an error Next gives %v, want io.EOF", again)
+			if _, again := r.Next(); again != err {
+				t.Errorf("after an error Next gives %v, want the same error", again)
 			}
 		})
 	}
