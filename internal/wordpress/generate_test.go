@@ -147,6 +147,8 @@ func TestGenerate(t *testing.T) {
 	if members == 0 || guests == 0 {
 		t.Errorf("%d members' and %d guests' comments", members, guests)
 	}
+	// And the whole of it writes and reads back the same.
+	diffRecords(t, readAll(t, NewReader(bytes.NewReader(writeAll(t, recs)))), recs)
 }
 
 // BenchmarkRead reads a generated file (2,000 articles, 20,000 comments):
