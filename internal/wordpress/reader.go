@@ -1,6 +1,7 @@
 package wordpress
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -177,18 +178,27 @@ func (r *Reader) token() (xml.Token, error) {
 // start reads up to <channel>, checking that the document is WXR.
 func (r *Reader) start() error {
 	r.started = true
+	empty := true
 	for {
 		t, err := r.d.Token()
 		if err == io.EOF {
-			return r.errAt(ErrNotWXR, "%v: the file is empty", ErrNotWXR)
+			if empty {
+				return r.errAt(ErrNotWXR, "%v: the file is empty", ErrNotWXR)
+			}
+			return r.errAt(ErrNotWXR, "%v: the file holds no XML element", ErrNotWXR)
 		}
 		if err != nil {
 			var syn *xml.SyntaxError
 			if errors.As(err, &syn) {
 				return r.errAt(errors.Join(ErrNotWXR, err), "%v: XML: %s", ErrNotWXR, syn.Msg)
 			}
-			return r.errAt(errors.Join(ErrNotWXR, err), "%v: %v", ErrNotWXR, err)
+			// The declared charset is unknown, or the input failed.
+			return r.errAt(err, "%v", err)
 		}
+		if cd, ok := t.(xml.CharData); ok && len(bytes.TrimSpace(cd)) == 0 {
+			continue
+		}
+		empty = false
 		if se, ok := t.(xml.StartElement); ok {
 			if se.Name.Local != "rss" || se.Name.Space != "" {
 				return r.errAt(ErrNotWXR, "%v: the document is <%s>, not <rss>", ErrNotWXR, se.Name.Local)
