@@ -390,8 +390,8 @@ func TestExportEmptySite(t *testing.T) {
 	})
 }
 
-// Articles are read in pages of 100: every one comes out once, in id
-// order, across the pages.
+// Articles are read in pages of 100 and an article's comments in pages
+// of 1000: every one comes out once, across the pages.
 func TestExportPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := fixture.New(t, d)
@@ -400,17 +400,41 @@ func TestExportPages(t *testing.T) {
 		for i := range n {
 			f.Draft(who, "Note "+strconv.Itoa(i))
 		}
+		talked := f.Published(who, "Talked about", time.Now().Add(-time.Hour))
+		const many = 2001
+		list := make([]comment.Imported, many)
+		for i := range list {
+			list[i] = comment.Imported{Source: "test", ExternalID: strconv.Itoa(i), ArticleID: talked.ID, Guest: comment.Author{Name: "Guest " + strconv.Itoa(i)},
+				BodyHTML: "Comment " + strconv.Itoa(i), Status: comment.StatusVisible, At: time.Now().Add(-time.Minute)}
+			if i%10 != 0 {
+				list[i].ParentExternalID = strconv.Itoa(i - 1) // threads ten deep
+			}
+		}
+		if _, err := f.Comments.Import(context.Background(), list); err != nil {
+			t.Fatal(err)
+		}
 		var buf bytes.Buffer
 		counts, err := wpexport.Export(context.Background(), d, wpexport.Site{Name: "Notes", BaseURL: "http://localhost:8080"}, &buf, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if counts.Articles != n || counts.People != 1 {
+		if counts.Articles != n+1 || counts.People != 1 || counts.Comments != many {
 			t.Errorf("counts %+v", counts)
 		}
 		file := read(t, buf.Bytes())
-		if len(file.items) != n {
-			t.Errorf("%d items, want %d", len(file.items), n)
+		if len(file.items) != n+1 {
+			t.Errorf("%d items, want %d", len(file.items), n+1)
+		}
+		cs := file.items[talked.Slug].Comments
+		seen := map[int64]bool{}
+		for i, c := range cs {
+			if seen[c.ID] || (i%10 != 0 && c.Parent != cs[i-1].ID) || (i%10 == 0 && c.Parent != 0) {
+				t.Fatalf("comment %d: id %d, parent %d", i, c.ID, c.Parent)
+			}
+			seen[c.ID] = true
+		}
+		if len(cs) != many {
+			t.Errorf("%d comments, want %d", len(cs), many)
 		}
 	})
 }
