@@ -399,13 +399,14 @@ func (e *exporter) dates(it *wordpress.Item, published sql.NullTime, created, up
 }
 
 // articleTerms loads the categories and tags of a page of articles, in
-// the order their writer gave, with one query over the page's id range.
+// the order and spelling their writer gave (the first is the kicker),
+// with one query over the page's id range.
 func (e *exporter) articleTerms(ctx context.Context, page []*articleRow) error {
 	byID := make(map[int64]*articleRow, len(page))
 	for _, r := range page {
 		byID[r.item.ID] = r
 	}
-	rows, err := e.d.Query(ctx, `SELECT at.article_id, t.kind, t.slug, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
+	rows, err := e.d.Query(ctx, `SELECT at.article_id, t.kind, t.slug, CASE WHEN at.name <> '' THEN at.name ELSE t.name END FROM article_tags at JOIN tags t ON t.id = at.tag_id
 		WHERE at.article_id >= $1 AND at.article_id <= $2 ORDER BY at.article_id, at.position, t.id`,
 		page[0].item.ID, page[len(page)-1].item.ID)
 	if err != nil {
