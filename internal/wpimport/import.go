@@ -106,10 +106,13 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 			break
 		}
 		if err != nil {
-			return rep, im.finish(ctx, err)
+			// The items read before the error are whole: their comments
+			// and addresses are written too, so that they stand as they
+			// would after a good file.
+			return rep, errors.Join(err, im.finish(ctx))
 		}
 		if err := im.record(ctx, rec); err != nil {
-			return rep, im.finish(ctx, err)
+			return rep, err
 		}
 		if opts.Progress != nil {
 			opts.Progress(rd.Offset(), false)
@@ -118,7 +121,7 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 	if im.source == "" {
 		return rep, errors.New("wpimport: the file has no site header")
 	}
-	return rep, im.finish(ctx, nil)
+	return rep, im.finish(ctx)
 }
 
 // check reads the whole file without importing anything.
@@ -173,11 +176,8 @@ type pendingComment struct {
 
 func (im *importer) dry() bool { return im.deps == nil }
 
-// finish writes what is still pending; err, if any, is returned first.
-func (im *importer) finish(ctx context.Context, err error) error {
-	if err != nil {
-		return err
-	}
+// finish writes what is still pending.
+func (im *importer) finish(ctx context.Context) error {
 	if err := im.flushComments(ctx); err != nil {
 		return err
 	}
@@ -202,7 +202,13 @@ func (im *importer) record(ctx context.Context, rec wordpress.Record) error {
 	case *wordpress.Term:
 		return nil // menus, post formats and plugins' taxonomies have no place here
 	case *wordpress.Item:
-		return im.item(ctx, v)
+		if err := im.item(ctx, v); err != nil {
+			return err
+		}
+		if len(im.redirs) >= redirectBatch {
+			return im.flushRedirects(ctx)
+		}
+		return nil
 	}
 	return fmt.Errorf("wpimport: unexpected record %T", rec)
 }
@@ -484,6 +490,9 @@ func (im *importer) tag(ctx context.Context, wpSlug, name string, wpID int64) (t
 
 // --- redirects
 
+// redirectBatch is how many old addresses are written in one transaction.
+const redirectBatch = 1000
+
 // redirect queues old → target unless they are one address (the old site
 // used the same structure, or the route answers it already).
 func (im *importer) redirect(old, target string) {
@@ -701,11 +710,15 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item) error {
 		im.rep.Articles[d.Status]++
 		return im.afterPost(ctx, it, ext, id, d.Status, d.PublishedAt, d.Slug)
 	}
-	a, err := im.createArticle(ctx, it, d)
+	a, adopted, err := im.createArticle(ctx, it, d)
 	if err != nil || a.ID == 0 {
 		return err
 	}
-	im.rep.Articles[a.Status]++
+	if adopted {
+		im.rep.ArticlesKnown++
+	} else {
+		im.rep.Articles[a.Status]++
+	}
 	// The tags were named by slug; the article shows each tag's own name.
 	if _, err := im.deps.DB.Exec(ctx, `UPDATE article_tags SET name = '' WHERE article_id = $1`, a.ID); err != nil {
 		return fmt.Errorf("wpimport: tags of %s: %w", itemName(it), err)
@@ -716,10 +729,14 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item) error {
 		}
 	}
 	if it.Sticky && a.Status == article.StatusPublished {
-		if _, err := im.deps.Articles.Pin(ctx, a.ID, true, operator); err != nil {
+		_, err := im.deps.Articles.Pin(ctx, a.ID, true, operator)
+		switch {
+		case err == nil:
+			im.rep.Pinned++
+		case adopted && errors.Is(err, article.ErrTransition): // pinned before the interruption
+		default:
 			return fmt.Errorf("wpimport: pin %s: %w", itemName(it), err)
 		}
-		im.rep.Pinned++
 	}
 	return im.afterPost(ctx, it, ext, a.ID, a.Status, a.PublishedAt, a.Slug)
 }
@@ -736,27 +753,28 @@ func (im *importer) afterPost(ctx context.Context, it *wordpress.Item, ext strin
 }
 
 // createArticle creates the article, taking an article an interrupted run
-// made (same slug and headline, no key yet) rather than making it twice,
-// and another slug when the slug is another article's.
-func (im *importer) createArticle(ctx context.Context, it *wordpress.Item, d article.Draft) (article.Article, error) {
+// made (same slug and headline, no key yet) rather than making it twice
+// (adopted), and another slug when the slug is another article's.
+func (im *importer) createArticle(ctx context.Context, it *wordpress.Item, d article.Draft) (a article.Article, adopted bool, err error) {
 	for try := 0; ; try++ {
 		a, err := im.deps.Articles.Create(ctx, d)
 		inv, bad := apperr.AsInvalid(err)
 		if !bad {
-			return a, err
+			return a, false, err
 		}
 		if _, slugTaken := inv.Fields["slug"]; !slugTaken || len(inv.Fields) > 1 || try > 0 {
 			im.rep.skip(itemName(it), "%v", err)
-			return article.Article{}, nil
+			return article.Article{}, false, nil
 		}
 		var id int64
 		err = im.deps.DB.QueryRow(ctx, `SELECT a.id FROM articles a WHERE a.slug = $1 AND a.headline = $2
 			AND NOT EXISTS (SELECT 1 FROM import_keys k WHERE k.kind = 'article' AND k.local_id = a.id)`, d.Slug, d.Headline).Scan(&id)
 		if err == nil {
-			return im.deps.Articles.ByID(ctx, id)
+			a, err := im.deps.Articles.ByID(ctx, id)
+			return a, true, err
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return article.Article{}, err
+			return article.Article{}, false, err
 		}
 		d.Slug = fmt.Sprintf("%s-%d", d.Slug, it.ID)
 	}
@@ -892,17 +910,30 @@ func (im *importer) page(ctx context.Context, it *wordpress.Item) error {
 	if im.dry() {
 		id = im.fakeID()
 	} else {
-		p, err := im.deps.Articles.CreatePage(ctx, in)
-		if _, bad := apperr.AsInvalid(err); bad {
-			im.rep.skip(itemName(it), "%v", err)
-			return nil
+		p, cerr := im.deps.Articles.CreatePage(ctx, in)
+		if _, bad := apperr.AsInvalid(cerr); bad {
+			// A page an interrupted run made, before its key was written,
+			// is taken back.
+			err := im.deps.DB.QueryRow(ctx, `SELECT p.id FROM pages p WHERE p.slug = $1 AND p.title = $2
+				AND NOT EXISTS (SELECT 1 FROM import_keys k WHERE k.kind = 'page' AND k.local_id = p.id)`, in.Slug, in.Title).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				im.rep.skip(itemName(it), "%v", cerr)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			im.rep.PagesKnown++
+		} else if cerr != nil {
+			return cerr
+		} else {
+			id, in.Slug = p.ID, p.Slug
+			im.rep.PagesNew++
 		}
-		if err != nil {
-			return err
-		}
-		id, in.Slug = p.ID, p.Slug
 	}
-	im.rep.PagesNew++
+	if im.dry() {
+		im.rep.PagesNew++
+	}
 	if err := im.remember(ctx, "page", ext, id); err != nil {
 		return err
 	}
