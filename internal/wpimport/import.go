@@ -588,7 +588,7 @@ func (im *importer) item(ctx context.Context, it *wordpress.Item) error {
 	switch it.Status {
 	case "publish", "future", "draft", "pending", "private":
 	default: // trash, auto-draft, inherit (revisions)
-		im.rep.skip(itemName(it), "its status is %q", it.Status)
+		im.rep.skip(itemName(it), "its status is %q%s", it.Status, withComments(it))
 		return nil
 	}
 	if it.Type == "page" {
@@ -664,7 +664,7 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item) error {
 		if !im.dry() {
 			a, err := im.deps.Articles.ByID(ctx, id)
 			if errors.Is(err, apperr.ErrNotFound) {
-				im.rep.skip(itemName(it), "imported before and deleted here since")
+				im.rep.skip(itemName(it), "imported before and deleted here since%s", withComments(it))
 				return nil
 			}
 			if err != nil {
@@ -679,7 +679,7 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item) error {
 		return err
 	}
 	if author == 0 {
-		im.rep.skip(itemName(it), "it has no author")
+		im.rep.skip(itemName(it), "it has no author%s", withComments(it))
 		return nil
 	}
 	tags, err := im.itemTerms(ctx, it)
@@ -752,6 +752,14 @@ func (im *importer) afterPost(ctx context.Context, it *wordpress.Item, ext strin
 	return im.itemComments(ctx, it, id)
 }
 
+// withComments says, for a post left out, that its comments are too.
+func withComments(it *wordpress.Item) string {
+	if len(it.Comments) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (and its %d comments)", len(it.Comments))
+}
+
 // createArticle creates the article, taking an article an interrupted run
 // made (same slug and headline, no key yet) rather than making it twice
 // (adopted), and another slug when the slug is another article's.
@@ -763,7 +771,7 @@ func (im *importer) createArticle(ctx context.Context, it *wordpress.Item, d art
 			return a, false, err
 		}
 		if _, slugTaken := inv.Fields["slug"]; !slugTaken || len(inv.Fields) > 1 || try > 0 {
-			im.rep.skip(itemName(it), "%v", err)
+			im.rep.skip(itemName(it), "%v%s", err, withComments(it))
 			return article.Article{}, false, nil
 		}
 		var id int64
