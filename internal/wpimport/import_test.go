@@ -28,7 +28,7 @@ import (
 
 // site builds a whole site on d, as the server does, and the deps an
 // import takes from it.
-func site(t *testing.T, d *db.DB) (*app.App, *wpimport.Deps) {
+func site(t testing.TB, d *db.DB) (*app.App, *wpimport.Deps) {
 	t.Helper()
 	cfg := config.Config{BaseURL: "http://example.test", SiteName: "x", MediaStore: "folder", MediaDir: t.TempDir(), Location: time.UTC}
 	a, err := app.New(context.Background(), d, cfg, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
