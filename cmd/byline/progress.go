@@ -39,5 +39,6 @@ func (p *progress) update(done, total int) {
 func (p *progress) done() {
 	if p.drawn {
 		fmt.Fprintln(p.w)
+		p.drawn = false
 	}
 }

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"byline/internal/app"
+	"byline/internal/config"
+	"byline/internal/wpimport"
+)
+
+// runImportWordPress imports a WordPress export file, with a progress bar
+// of the bytes read, and prints the report. With --dry-run the database is
+// not even opened: the file is read and checked, and the report says what
+// it would bring.
+func runImportWordPress(ctx context.Context, env *environment, args []string) error {
+	cfg := config.Defaults
+	fs := flags(env, "import wordpress")
+	cfg.BindDatabase(fs, env.getenv)
+	dry := fs.Bool("dry-run", false, "read and check the whole file and print what would be imported, writing nothing")
+	zone := fs.String("zone", "UTC", "the WordPress site's time zone (Settings → General), e.g. Europe/Paris, for dates it wrote only in local time")
+	// Flags may come before or after the file's name.
+	var files []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		return usageError{"name one WordPress export file (WXR, from Tools → Export)"}
+	}
+	cfg.Addr = ""
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	loc, err := time.LoadLocation(*zone)
+	if err != nil {
+		return usageError{fmt.Sprintf("--zone %q is not a known time zone", *zone)}
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		return fmt.Errorf("%s: %w", files[0], errors.Unwrap(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	var deps *wpimport.Deps
+	if !*dry {
+		d, err := app.OpenDB(ctx, cfg, nil)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		s := app.NewStores(d, cfg, app.Options{})
+		deps = &wpimport.Deps{DB: d, People: s.People, Articles: s.Articles, Comments: s.Comments, Redirects: s.Redirects, Location: s.Location}
+	}
+	// A file is checked to its end before the import writes anything: two
+	// bars, one after the other.
+	checking := newProgress(env.stderr, "bytes checked")
+	reading := newProgress(env.stderr, "bytes read")
+	opts := wpimport.Options{Zone: loc, DryRun: *dry, Progress: func(off int64, check bool) {
+		if check {
+			checking.update(int(off), int(st.Size()))
+			return
+		}
+		checking.done()
+		reading.update(int(off), int(st.Size()))
+	}}
+	rep, err := wpimport.Import(ctx, deps, f, opts)
+	checking.done()
+	reading.done()
+	if err != nil {
+		if rep != nil && rep.Added() > 0 {
+			// What came before the error stays; the same command completes it.
+			_ = rep.Write(env.stderr)
+		}
+		return fmt.Errorf("%s: %w", files[0], err)
+	}
+	return rep.Write(env.stdout)
+}
