@@ -329,3 +329,9 @@ func (s *Store) UnsubscribeReplies(ctx context.Context, userID int64, token stri
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// ByEmail returns the person with this e-mail address (an import matches
+// its authors by address only, never by name).
+func (s *Store) ByEmail(ctx context.Context, email string) (Person, error) {
+	return s.one(ctx, "u.email = lower($1)", strings.TrimSpace(email))
+}

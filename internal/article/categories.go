@@ -217,3 +217,59 @@ func (s *Store) CategoryAddresses(ctx context.Context) (map[int64]string, error)
 	}
 	return out, nil
 }
+
+// EnsureTag returns the tag with this slug, making it with name when there
+// is none (added says which). Tags and categories share one slug space: an
+// existing category of that slug is the same subject, and is returned.
+func (s *Store) EnsureTag(ctx context.Context, slugText, name string) (t Tag, added bool, err error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" {
+		name = TagLabel(slugText)
+	}
+	if !slug.Valid(slugText) {
+		return Tag{}, false, apperr.Field("slug", "use lowercase letters, digits and hyphens only, at most 80")
+	}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		t, err = scanTag(tx.QueryRow(ctx, `SELECT `+tagCols+` FROM tags WHERE slug = $1`, slugText))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		added = true
+		t, err = scanTag(tx.QueryRow(ctx, `INSERT INTO tags (slug, name) VALUES ($1, $2) RETURNING `+tagCols, slugText, name))
+		return err
+	})
+	if err != nil {
+		return Tag{}, false, fmt.Errorf("article: tag %s: %w", slugText, err)
+	}
+	return t, added, nil
+}
+
+// ShowTagNames makes an article show each of its tags by the tag's own
+// name rather than as the tags were typed (an import names them by slug).
+func (s *Store) ShowTagNames(ctx context.Context, articleID int64) error {
+	if _, err := s.db.Exec(ctx, `UPDATE article_tags SET name = '' WHERE article_id = $1`, articleID); err != nil {
+		return fmt.Errorf("article: tag names: %w", err)
+	}
+	return nil
+}
+
+// IDBySlugAndHeadline finds an article of any status by its address and
+// headline (an import taking back what an interrupted run made).
+func (s *Store) IDBySlugAndHeadline(ctx context.Context, slugText, headline string) (int64, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `SELECT id FROM articles WHERE slug = $1 AND headline = $2`, slugText, headline).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, apperr.ErrNotFound
+	}
+	return id, err
+}
+
+// PageIDBySlugAndTitle finds a site page by its address and title.
+func (s *Store) PageIDBySlugAndTitle(ctx context.Context, slugText, title string) (int64, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `SELECT id FROM pages WHERE slug = $1 AND title = $2`, slugText, title).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, apperr.ErrNotFound
+	}
+	return id, err
+}

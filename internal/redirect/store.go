@@ -395,3 +395,18 @@ func (s *Store) FlushHits(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Has reports whether an old address (in any spelling Normalize folds)
+// already has a row, whatever its target: an import leaves rows an admin
+// may have changed alone.
+func (s *Store) Has(ctx context.Context, old string) (bool, error) {
+	key, err := Normalize(old)
+	if err != nil {
+		return false, err
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM redirects WHERE old_path = $1`, key).Scan(&n); err != nil {
+		return false, fmt.Errorf("redirect: %w", err)
+	}
+	return n > 0, nil
+}

@@ -316,11 +316,12 @@ func (im *importer) person(ctx context.Context, login, email, name string) (int6
 		id = im.fakeID()
 		im.rep.PeopleNew++
 	} else {
-		err := im.deps.DB.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, email).Scan(&id)
+		known, err := im.deps.People.ByEmail(ctx, email)
 		switch {
 		case err == nil:
+			id = known.ID
 			im.rep.PeopleMatched++
-		case !errors.Is(err, sql.ErrNoRows):
+		case !errors.Is(err, apperr.ErrNotFound):
 			return 0, fmt.Errorf("wpimport: person %s: %w", login, err)
 		default:
 			p, err := im.deps.People.Create(ctx, account.NewPerson{Email: email, DisplayName: name, Roles: []account.Role{account.RoleAuthor}})
@@ -337,6 +338,26 @@ func (im *importer) person(ctx context.Context, login, email, name string) (int6
 	}
 	im.people[login] = id
 	return id, im.remember(ctx, "person", login, id)
+}
+
+// unclaimed finds, with find, what an interrupted run made before it wrote
+// the key, and returns its id if no imported item claims it yet (0: none).
+func (im *importer) unclaimed(ctx context.Context, kind string, find func() (int64, error)) (int64, error) {
+	id, err := find()
+	if errors.Is(err, apperr.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var claimed bool
+	if err := im.deps.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_keys WHERE kind = $1 AND local_id = $2)`, kind, id).Scan(&claimed); err != nil {
+		return 0, err
+	}
+	if claimed {
+		return 0, nil
+	}
+	return id, nil
 }
 
 func hostOf(u string) string {
@@ -457,16 +478,9 @@ func (im *importer) tag(ctx context.Context, wpSlug, name string, wpID int64) (t
 		if name == "" {
 			name = article.TagLabel(local)
 		}
-		var added bool
 		// A tag with that slug here is the same subject (one slug space).
-		err := im.deps.DB.Tx(ctx, func(tx *db.Tx) error {
-			err := tx.QueryRow(ctx, `SELECT id FROM tags WHERE slug = $1`, local).Scan(&t.id)
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			added = true
-			return tx.QueryRow(ctx, `INSERT INTO tags (slug, name) VALUES ($1, $2) RETURNING id`, local, name).Scan(&t.id)
-		})
+		tag, added, err := im.deps.Articles.EnsureTag(ctx, local, name)
+		t.id = tag.ID
 		if err != nil {
 			return term{}, fmt.Errorf("wpimport: tag %s: %w", wpSlug, err)
 		}
@@ -541,11 +555,11 @@ func (im *importer) flushRedirects(ctx context.Context) error {
 			fresh = append(fresh, e)
 			continue
 		}
-		var n int
-		if err := im.deps.DB.QueryRow(ctx, `SELECT count(*) FROM redirects WHERE old_path = $1`, k).Scan(&n); err != nil {
+		known, err := im.deps.Redirects.Has(ctx, k)
+		if err != nil {
 			return fmt.Errorf("wpimport: redirect %s: %w", k, err)
 		}
-		if n > 0 {
+		if known {
 			im.rep.RedirectsKnown++ // kept as it is: an admin may have changed it
 			continue
 		}
@@ -720,7 +734,7 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item) error {
 		im.rep.Articles[a.Status]++
 	}
 	// The tags were named by slug; the article shows each tag's own name.
-	if _, err := im.deps.DB.Exec(ctx, `UPDATE article_tags SET name = '' WHERE article_id = $1`, a.ID); err != nil {
+	if err := im.deps.Articles.ShowTagNames(ctx, a.ID); err != nil {
 		return fmt.Errorf("wpimport: tags of %s: %w", itemName(it), err)
 	}
 	if it.CommentStatus == "closed" {
@@ -774,15 +788,13 @@ func (im *importer) createArticle(ctx context.Context, it *wordpress.Item, d art
 			im.rep.skip(itemName(it), "%v%s", err, withComments(it))
 			return article.Article{}, false, nil
 		}
-		var id int64
-		err = im.deps.DB.QueryRow(ctx, `SELECT a.id FROM articles a WHERE a.slug = $1 AND a.headline = $2
-			AND NOT EXISTS (SELECT 1 FROM import_keys k WHERE k.kind = 'article' AND k.local_id = a.id)`, d.Slug, d.Headline).Scan(&id)
-		if err == nil {
+		id, err := im.unclaimed(ctx, "article", func() (int64, error) { return im.deps.Articles.IDBySlugAndHeadline(ctx, d.Slug, d.Headline) })
+		if err != nil {
+			return article.Article{}, false, err
+		}
+		if id != 0 {
 			a, err := im.deps.Articles.ByID(ctx, id)
 			return a, true, err
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return article.Article{}, false, err
 		}
 		d.Slug = fmt.Sprintf("%s-%d", d.Slug, it.ID)
 	}
@@ -922,14 +934,14 @@ func (im *importer) page(ctx context.Context, it *wordpress.Item) error {
 		if _, bad := apperr.AsInvalid(cerr); bad {
 			// A page an interrupted run made, before its key was written,
 			// is taken back.
-			err := im.deps.DB.QueryRow(ctx, `SELECT p.id FROM pages p WHERE p.slug = $1 AND p.title = $2
-				AND NOT EXISTS (SELECT 1 FROM import_keys k WHERE k.kind = 'page' AND k.local_id = p.id)`, in.Slug, in.Title).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				im.rep.skip(itemName(it), "%v", cerr)
-				return nil
-			}
+			var err error
+			id, err = im.unclaimed(ctx, "page", func() (int64, error) { return im.deps.Articles.PageIDBySlugAndTitle(ctx, in.Slug, in.Title) })
 			if err != nil {
 				return err
+			}
+			if id == 0 {
+				im.rep.skip(itemName(it), "%v", cerr)
+				return nil
 			}
 			im.rep.PagesKnown++
 		} else if cerr != nil {
