@@ -533,3 +533,25 @@ func (d Database) Delete(ctx context.Context, key string) error {
 	_, err := d.DB.Exec(ctx, `DELETE FROM media_files WHERE key = $1`, key)
 	return err
 }
+
+// Upload is a library image's id and who uploaded it (their slug, "" if
+// unknown), as a whole-site export lists them.
+type Upload struct {
+	ID           int64
+	UploaderSlug string
+}
+
+// Uploads lists the images that have their sizes made, in id order, a page
+// at a time (after is the last id of the previous page).
+func (s *Store) Uploads(ctx context.Context, after int64, limit int) ([]Upload, error) {
+	rows, err := s.db.Query(ctx, `SELECT m.id, COALESCE(u.slug, '') FROM media m LEFT JOIN users u ON u.id = m.uploaded_by
+		WHERE m.variants <> '[]' AND m.id > $1 ORDER BY m.id LIMIT `+strconv.Itoa(limit), after)
+	if err != nil {
+		return nil, fmt.Errorf("media: uploads: %w", err)
+	}
+	return db.Collect(rows, func(sc db.Scanner) (Upload, error) {
+		var u Upload
+		err := sc.Scan(&u.ID, &u.UploaderSlug)
+		return u, err
+	})
+}

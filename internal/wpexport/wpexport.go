@@ -11,13 +11,14 @@ package wpexport
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
+	"byline/internal/article"
+	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/links"
 	"byline/internal/media"
@@ -75,7 +76,7 @@ func Export(ctx context.Context, d *db.DB, s Site, w io.Writer, progress func(do
 		s.Location = time.UTC
 	}
 	s.BaseURL = strings.TrimRight(s.BaseURL, "/")
-	e := &exporter{d: d, s: s, wx: wordpress.NewWriter(w), media: media.NewStore(d, nil), progress: progress}
+	e := &exporter{s: s, wx: wordpress.NewWriter(w), articles: article.NewStore(d), comments: comment.NewStore(d), media: media.NewStore(d, nil), progress: progress}
 	if err := e.run(ctx); err != nil {
 		return e.counts, err
 	}
@@ -83,9 +84,10 @@ func Export(ctx context.Context, d *db.DB, s Site, w io.Writer, progress func(do
 }
 
 type exporter struct {
-	d        *db.DB
 	s        Site
 	wx       *wordpress.Writer
+	articles *article.Store
+	comments *comment.Store
 	media    *media.Store
 	progress func(done, total int)
 	counts   Counts
@@ -94,15 +96,12 @@ type exporter struct {
 }
 
 func (e *exporter) run(ctx context.Context) error {
-	var maxArticle, maxPage int64
-	if err := e.d.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM articles`).Scan(&maxArticle); err != nil {
-		return fmt.Errorf("export: articles: %w", err)
-	}
-	if err := e.d.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM pages`).Scan(&maxPage); err != nil {
-		return fmt.Errorf("export: pages: %w", err)
+	maxArticle, maxPage, err := e.articles.MaxIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	e.pageBase, e.mediaBase = maxArticle, maxArticle+maxPage
-	err := e.wx.Site(&wordpress.Site{
+	err = e.wx.Site(&wordpress.Site{
 		Title: e.s.Name, Link: e.s.BaseURL, Description: e.s.Tagline,
 		PubDate:     time.Now().UTC().Format(time.RFC1123Z),
 		BaseSiteURL: e.s.BaseURL, BaseBlogURL: e.s.BaseURL,
@@ -113,7 +112,7 @@ func (e *exporter) run(ctx context.Context) error {
 	// WordPress's importer wants authors and terms before the items that
 	// name them; media come before articles so that a featured image's
 	// attachment is known when its article is read.
-	for _, step := range []func(context.Context) error{e.authors, e.categories, e.tags, e.attachments, e.articles, e.pages} {
+	for _, step := range []func(context.Context) error{e.authors, e.categories, e.tags, e.attachments, e.allArticles, e.pages} {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -123,17 +122,11 @@ func (e *exporter) run(ctx context.Context) error {
 
 // authors writes everyone who wrote an article or a page.
 func (e *exporter) authors(ctx context.Context) error {
-	q := `SELECT id, slug, email, display_name FROM users u WHERE id > $1
-		AND (EXISTS (SELECT 1 FROM articles a WHERE a.author_id = u.id) OR EXISTS (SELECT 1 FROM pages p WHERE p.author_id = u.id))
-		ORDER BY id LIMIT ` + strconv.Itoa(rowPage)
-	return keyset(ctx, e.d, q, func(sc db.Scanner) (int64, error) {
-		var a wordpress.Author
-		if err := sc.Scan(&a.ID, &a.Login, &a.Email, &a.DisplayName); err != nil {
-			return 0, err
-		}
-		e.counts.People++
-		return a.ID, e.wx.Author(&a)
-	})
+	return keyset(ctx, func(after int64) ([]article.Writer, error) { return e.articles.Writers(ctx, after, rowPage) },
+		func(w article.Writer) (int64, error) {
+			e.counts.People++
+			return w.ID, e.wx.Author(&wordpress.Author{ID: w.ID, Login: w.Slug, Email: w.Email, DisplayName: w.DisplayName})
+		})
 }
 
 type category struct {
@@ -144,17 +137,13 @@ type category struct {
 // categories writes the categories, each parent before its children.
 // Sites have tens of them, so they are read at once.
 func (e *exporter) categories(ctx context.Context) error {
-	rows, err := e.d.Query(ctx, `SELECT id, slug, name, COALESCE(parent_id, 0) FROM tags WHERE kind = 'category' ORDER BY id`)
+	all, err := e.articles.AllCategories(ctx)
 	if err != nil {
-		return fmt.Errorf("export: categories: %w", err)
+		return fmt.Errorf("export: %w", err)
 	}
-	list, err := db.Collect(rows, func(sc db.Scanner) (category, error) {
-		var c category
-		err := sc.Scan(&c.id, &c.slug, &c.name, &c.parent)
-		return c, err
-	})
-	if err != nil {
-		return fmt.Errorf("export: categories: %w", err)
+	list := make([]category, len(all))
+	for i, t := range all {
+		list[i] = category{id: t.ID, parent: t.ParentID, slug: t.Slug, name: t.Name}
 	}
 	byID := make(map[int64]category, len(list))
 	children := map[int64][]category{}
@@ -196,61 +185,43 @@ func (e *exporter) categories(ctx context.Context) error {
 }
 
 func (e *exporter) tags(ctx context.Context) error {
-	q := `SELECT id, slug, name FROM tags WHERE kind = 'tag' AND id > $1 ORDER BY id LIMIT ` + strconv.Itoa(rowPage)
-	return keyset(ctx, e.d, q, func(sc db.Scanner) (int64, error) {
-		var t wordpress.Tag
-		if err := sc.Scan(&t.ID, &t.Slug, &t.Name); err != nil {
-			return 0, err
-		}
-		e.counts.Tags++
-		return t.ID, e.wx.Tag(&t)
-	})
+	return keyset(ctx, func(after int64) ([]article.Tag, error) { return e.articles.TagsAfter(ctx, after, rowPage) },
+		func(t article.Tag) (int64, error) {
+			e.counts.Tags++
+			return t.ID, e.wx.Tag(&wordpress.Tag{ID: t.ID, Slug: t.Slug, Name: t.Name})
+		})
 }
 
 // attachments writes every image of the media library as an attachment
 // whose address is the largest size Byline keeps.
 func (e *exporter) attachments(ctx context.Context) error {
-	q := `SELECT m.id, COALESCE(u.slug, '') FROM media m LEFT JOIN users u ON u.id = m.uploaded_by
-		WHERE m.variants <> '[]' AND m.id > $1 ORDER BY m.id LIMIT ` + strconv.Itoa(rowPage)
 	for after := int64(0); ; {
-		type row struct {
-			id      int64
-			creator string
-		}
-		rows, err := e.d.Query(ctx, q, after)
+		page, err := e.media.Uploads(ctx, after, rowPage)
 		if err != nil {
-			return fmt.Errorf("export: media: %w", err)
-		}
-		page, err := db.Collect(rows, func(sc db.Scanner) (row, error) {
-			var r row
-			err := sc.Scan(&r.id, &r.creator)
-			return r, err
-		})
-		if err != nil {
-			return fmt.Errorf("export: media: %w", err)
+			return fmt.Errorf("export: %w", err)
 		}
 		if len(page) == 0 {
 			return nil
 		}
 		ids := make([]int64, len(page))
-		for i, r := range page {
-			ids[i] = r.id
+		for i, u := range page {
+			ids[i] = u.ID
 		}
 		found, err := e.media.ByIDs(ctx, ids)
 		if err != nil {
 			return fmt.Errorf("export: media: %w", err)
 		}
-		for _, r := range page {
-			m, ok := found[r.id]
+		for _, u := range page {
+			m, ok := found[u.ID]
 			if !ok {
 				continue // deleted since the page was read
 			}
-			if err := e.wx.Item(e.attachment(m, r.creator)); err != nil {
+			if err := e.wx.Item(e.attachment(m, u.UploaderSlug)); err != nil {
 				return err
 			}
 			e.counts.Media++
 		}
-		after = page[len(page)-1].id
+		after = page[len(page)-1].ID
 	}
 }
 
@@ -282,55 +253,26 @@ func attachmentName(m *media.Media) string {
 	return strings.ToLower(strings.Join(strings.Fields(name), "-")) + "-" + strconv.FormatInt(m.ID, 10)
 }
 
-type articleRow struct {
-	item       wordpress.Item
-	status     string
-	published  sql.NullTime
-	trashed    sql.NullTime
-	pinned     sql.NullTime
-	closed     bool
-	featured   int64
-	bodyMD     string
-	created    time.Time
-	updated    time.Time
-	authorSlug string
-}
-
-func (e *exporter) articles(ctx context.Context) error {
-	var total int
-	if err := e.d.QueryRow(ctx, `SELECT COUNT(*) FROM articles`).Scan(&total); err != nil {
-		return fmt.Errorf("export: articles: %w", err)
+func (e *exporter) allArticles(ctx context.Context) error {
+	total, err := e.articles.CountAll(ctx)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
-	q := `SELECT a.id, a.slug, a.headline, u.slug, a.status, a.published_at, a.body_md, a.body_html, a.excerpt,
-		a.created_at, a.updated_at, a.comments_closed, a.trashed_at, a.pinned_at, COALESCE(a.featured_media_id, 0)
-		FROM articles a JOIN users u ON u.id = a.author_id WHERE a.id > $1 ORDER BY a.id LIMIT ` + strconv.Itoa(articlePage)
 	done := 0
 	for after := int64(0); ; {
-		rows, err := e.d.Query(ctx, q, after)
+		page, err := e.articles.WholeArticles(ctx, after, articlePage)
 		if err != nil {
-			return fmt.Errorf("export: articles: %w", err)
-		}
-		page, err := db.Collect(rows, func(sc db.Scanner) (*articleRow, error) {
-			r := &articleRow{}
-			err := sc.Scan(&r.item.ID, &r.item.Name, &r.item.Title, &r.authorSlug, &r.status, &r.published, &r.bodyMD,
-				&r.item.Content, &r.item.Excerpt, &r.created, &r.updated, &r.closed, &r.trashed, &r.pinned, &r.featured)
-			return r, err
-		})
-		if err != nil {
-			return fmt.Errorf("export: articles: %w", err)
+			return fmt.Errorf("export: %w", err)
 		}
 		if len(page) == 0 {
 			return nil
 		}
-		if err := e.articleTerms(ctx, page); err != nil {
-			return err
-		}
-		for _, r := range page {
-			it, err := e.article(r)
+		for _, a := range page {
+			it, err := e.article(a)
 			if err != nil {
 				return err
 			}
-			if it.Comments, err = e.comments(ctx, r.item.ID); err != nil {
+			if it.Comments, err = e.articleComments(ctx, a.ID); err != nil {
 				return err
 			}
 			if err := e.wx.Item(it); err != nil {
@@ -343,44 +285,51 @@ func (e *exporter) articles(ctx context.Context) error {
 				e.progress(done, max(total, done))
 			}
 		}
-		after = page[len(page)-1].item.ID
+		after = page[len(page)-1].ID
 	}
 }
 
 // articleStatus is WordPress's post_status for a Byline status.
 var articleStatus = map[string]string{"published": "publish", "scheduled": "future", "draft": "draft", "pending": "pending"}
 
-func (e *exporter) article(r *articleRow) (*wordpress.Item, error) {
-	it := &r.item
-	status, ok := articleStatus[r.status]
+func (e *exporter) article(a *article.Whole) (*wordpress.Item, error) {
+	status, ok := articleStatus[string(a.Status)]
 	if !ok {
-		return nil, fmt.Errorf("export: article %d has an unknown status %q", it.ID, r.status)
+		return nil, fmt.Errorf("export: article %d has an unknown status %q", a.ID, a.Status)
 	}
-	it.Type, it.Creator, it.PingStatus = "post", r.authorSlug, "closed"
+	it := &wordpress.Item{ID: a.ID, Name: a.Slug, Title: a.Headline, Content: a.BodyHTML, Excerpt: a.Excerpt,
+		Type: "post", Creator: a.AuthorSlug, PingStatus: "closed"}
 	it.GUID = e.s.BaseURL + "/?p=" + strconv.FormatInt(it.ID, 10)
 	it.Link = it.GUID
-	if r.published.Valid {
-		it.Link = e.s.BaseURL + links.Article(r.published.Time, it.Name, e.s.Location)
+	if a.PublishedAt.Valid {
+		it.Link = e.s.BaseURL + links.Article(a.PublishedAt.Time, it.Name, e.s.Location)
 	}
 	it.Status = status
-	if r.trashed.Valid {
+	if a.TrashedAt.Valid {
 		// WordPress keeps the status a post had before the trash in these
 		// metas, and restores it from them.
 		it.Status = "trash"
 		it.Meta = append(it.Meta,
 			wordpress.Meta{Key: "_wp_trash_meta_status", Value: status},
-			wordpress.Meta{Key: "_wp_trash_meta_time", Value: strconv.FormatInt(r.trashed.Time.Unix(), 10)})
+			wordpress.Meta{Key: "_wp_trash_meta_time", Value: strconv.FormatInt(a.TrashedAt.Time.Unix(), 10)})
 	}
-	e.dates(it, r.published, r.created, r.updated)
+	e.dates(it, a.PublishedAt, a.CreatedAt, a.UpdatedAt)
 	it.CommentStatus = "open"
-	if r.closed {
+	if a.CommentsClosed {
 		it.CommentStatus = "closed"
 	}
-	it.Sticky = r.pinned.Valid
-	if r.featured != 0 {
-		it.Meta = append(it.Meta, wordpress.Meta{Key: "_thumbnail_id", Value: strconv.FormatInt(e.mediaBase+r.featured, 10)})
+	it.Sticky = a.PinnedAt.Valid
+	if a.FeaturedMediaID != 0 {
+		it.Meta = append(it.Meta, wordpress.Meta{Key: "_thumbnail_id", Value: strconv.FormatInt(e.mediaBase+a.FeaturedMediaID, 10)})
 	}
-	it.Meta = append(it.Meta, wordpress.Meta{Key: MarkdownKey, Value: r.bodyMD})
+	it.Meta = append(it.Meta, wordpress.Meta{Key: MarkdownKey, Value: a.BodyMD})
+	for _, t := range a.Terms {
+		domain := "post_tag"
+		if t.Category {
+			domain = "category"
+		}
+		it.Terms = append(it.Terms, wordpress.ItemTerm{Domain: domain, Nicename: t.Slug, Name: t.Name})
+	}
 	return it, nil
 }
 
@@ -398,88 +347,36 @@ func (e *exporter) dates(it *wordpress.Item, published sql.NullTime, created, up
 	it.PostModified, it.PostModifiedGMT = updated.In(e.s.Location), updated.UTC()
 }
 
-// articleTerms loads the categories and tags of a page of articles, in
-// the order and spelling their writer gave (the first is the kicker),
-// with one query over the page's id range.
-func (e *exporter) articleTerms(ctx context.Context, page []*articleRow) error {
-	byID := make(map[int64]*articleRow, len(page))
-	for _, r := range page {
-		byID[r.item.ID] = r
-	}
-	rows, err := e.d.Query(ctx, `SELECT at.article_id, t.kind, t.slug, CASE WHEN at.name <> '' THEN at.name ELSE t.name END FROM article_tags at JOIN tags t ON t.id = at.tag_id
-		WHERE at.article_id >= $1 AND at.article_id <= $2 ORDER BY at.article_id, at.position, t.id`,
-		page[0].item.ID, page[len(page)-1].item.ID)
-	if err != nil {
-		return fmt.Errorf("export: tags of articles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var kind string
-		var t wordpress.ItemTerm
-		if err := rows.Scan(&id, &kind, &t.Nicename, &t.Name); err != nil {
-			return fmt.Errorf("export: tags of articles: %w", err)
-		}
-		t.Domain = "post_tag"
-		if kind == "category" {
-			t.Domain = "category"
-		}
-		if r, ok := byID[id]; ok {
-			r.item.Terms = append(r.item.Terms, t)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("export: tags of articles: %w", err)
-	}
-	return nil
-}
-
 // commentApproved is WordPress's comment_approved for a Byline status.
 var commentApproved = map[string]string{"visible": "1", "pending": "0", "spam": "spam", "trash": "trash"}
 
-// comments reads an article's comments in id order, which puts every
-// parent before its replies (a reply is written after its parent).
-func (e *exporter) comments(ctx context.Context, articleID int64) ([]wordpress.Comment, error) {
-	q := `SELECT c.id, COALESCE(c.parent_id, 0), COALESCE(c.author_id, 0), COALESCE(u.display_name, ''), COALESCE(u.email, ''),
-		c.guest_name, c.guest_email, c.guest_url, c.ip, c.created_at, c.body_md, c.body_html, c.status, c.deleted_at
-		FROM comments c LEFT JOIN users u ON u.id = c.author_id
-		WHERE c.article_id = $1 AND c.id > $2 ORDER BY c.id LIMIT ` + strconv.Itoa(commentPage)
+// articleComments reads an article's comments in id order, which puts
+// every parent before its replies (a reply is written after its parent).
+func (e *exporter) articleComments(ctx context.Context, articleID int64) ([]wordpress.Comment, error) {
 	var out []wordpress.Comment
 	for after := int64(0); ; {
-		rows, err := e.d.Query(ctx, q, articleID, after)
+		page, err := e.comments.WholeOf(ctx, articleID, after, commentPage)
 		if err != nil {
 			return nil, fmt.Errorf("export: comments of article %d: %w", articleID, err)
 		}
-		page, err := db.Collect(rows, func(sc db.Scanner) (wordpress.Comment, error) {
-			var c wordpress.Comment
-			var name, email, gName, gEmail, gURL, md, status string
-			var at time.Time
-			var deleted sql.NullTime
-			if err := sc.Scan(&c.ID, &c.Parent, &c.UserID, &name, &email, &gName, &gEmail, &gURL, &c.AuthorIP, &at,
-				&md, &c.Content, &status, &deleted); err != nil {
-				return c, err
-			}
+		for _, w := range page {
+			c := wordpress.Comment{ID: w.ID, Parent: w.ParentID, UserID: w.AuthorID, AuthorIP: w.IP, Content: w.BodyHTML, Type: "comment"}
 			if c.UserID != 0 {
-				c.Author, c.AuthorEmail = name, email
+				c.Author, c.AuthorEmail = w.AuthorName, w.AuthorEmail
 			} else {
-				c.Author, c.AuthorEmail, c.AuthorURL = gName, gEmail, gURL
+				c.Author, c.AuthorEmail, c.AuthorURL = w.GuestName, w.GuestEmail, w.GuestURL
 			}
-			c.Date, c.DateGMT = at.In(e.s.Location), at.UTC()
-			c.Type = "comment"
+			c.Date, c.DateGMT = w.CreatedAt.In(e.s.Location), w.CreatedAt.UTC()
 			var ok bool
-			if c.Approved, ok = commentApproved[status]; !ok {
-				return c, fmt.Errorf("comment %d has an unknown status %q", c.ID, status)
+			if c.Approved, ok = commentApproved[string(w.Status)]; !ok {
+				return nil, fmt.Errorf("export: comment %d has an unknown status %q", c.ID, w.Status)
 			}
-			if deleted.Valid {
+			if w.Deleted {
 				c.Approved = "trash"
 			}
-			c.Meta = []wordpress.Meta{{Key: MarkdownKey, Value: md}}
-			return c, nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("export: comments of article %d: %w", articleID, err)
+			c.Meta = []wordpress.Meta{{Key: MarkdownKey, Value: w.BodyMD}}
+			out = append(out, c)
 		}
-		out = append(out, page...)
 		if len(page) < commentPage {
 			return out, nil
 		}
@@ -491,59 +388,45 @@ func (e *exporter) comments(ctx context.Context, articleID int64) ([]wordpress.C
 var pageStatus = map[string]string{"published": "publish", "draft": "draft"}
 
 func (e *exporter) pages(ctx context.Context) error {
-	q := `SELECT p.id, p.slug, p.title, u.slug, p.status, p.published_at, p.body_md, p.body_html, p.position, p.created_at, p.updated_at
-		FROM pages p JOIN users u ON u.id = p.author_id WHERE p.id > $1 ORDER BY p.id LIMIT ` + strconv.Itoa(rowPage)
-	return keyset(ctx, e.d, q, func(sc db.Scanner) (int64, error) {
-		var it wordpress.Item
-		var id int64
-		var status, md string
-		var published sql.NullTime
-		var created, updated time.Time
-		if err := sc.Scan(&id, &it.Name, &it.Title, &it.Creator, &status, &published, &md, &it.Content, &it.MenuOrder, &created, &updated); err != nil {
-			return 0, err
-		}
-		var ok bool
-		if it.Status, ok = pageStatus[status]; !ok {
-			return 0, fmt.Errorf("page %d has an unknown status %q", id, status)
-		}
-		it.ID, it.Type = e.pageBase+id, "page"
-		it.GUID = e.s.BaseURL + "/?page_id=" + strconv.FormatInt(it.ID, 10)
-		it.Link = e.s.BaseURL + "/" + it.Name + "/"
-		it.CommentStatus, it.PingStatus = "closed", "closed"
-		e.dates(&it, published, created, updated)
-		it.Meta = []wordpress.Meta{{Key: MarkdownKey, Value: md}}
-		e.counts.Pages++
-		return id, e.wx.Item(&it)
-	})
+	return keyset(ctx, func(after int64) ([]article.WholePage, error) { return e.articles.WholePages(ctx, after, rowPage) },
+		func(p article.WholePage) (int64, error) {
+			status, ok := pageStatus[string(p.Status)]
+			if !ok {
+				return 0, fmt.Errorf("page %d has an unknown status %q", p.ID, p.Status)
+			}
+			it := wordpress.Item{ID: e.pageBase + p.ID, Type: "page", Name: p.Slug, Title: p.Title, Creator: p.AuthorSlug,
+				Status: status, Content: p.BodyHTML, MenuOrder: p.Position}
+			it.GUID = e.s.BaseURL + "/?page_id=" + strconv.FormatInt(it.ID, 10)
+			it.Link = e.s.BaseURL + "/" + it.Name + "/"
+			it.CommentStatus, it.PingStatus = "closed", "closed"
+			e.dates(&it, p.PublishedAt, p.CreatedAt, p.UpdatedAt)
+			it.Meta = []wordpress.Meta{{Key: MarkdownKey, Value: p.BodyMD}}
+			e.counts.Pages++
+			return p.ID, e.wx.Item(&it)
+		})
 }
 
-// keyset runs q (whose $1 is the last id of the previous page) page after
-// page until one comes back empty, handing each row to row, which returns
-// the row's id.
-func keyset(ctx context.Context, d *db.DB, q string, row func(db.Scanner) (int64, error)) error {
+// keyset reads page after page with read (given the last id of the
+// previous page) until one comes back empty, handing each row to write,
+// which returns the row's id.
+func keyset[T any](ctx context.Context, read func(after int64) ([]T, error), write func(T) (int64, error)) error {
 	for after := int64(0); ; {
-		rows, err := d.Query(ctx, q, after)
+		page, err := read(after)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		n := 0
-		var last int64
-		var firstErr error
-		for rows.Next() {
-			id, err := row(rows)
-			if err != nil {
-				firstErr = err
-				break
-			}
-			last, n = id, n+1
-		}
-		closeErr := rows.Close()
-		if err := errors.Join(firstErr, rows.Err(), closeErr); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		if n == 0 {
+		if len(page) == 0 {
 			return nil
 		}
-		after = last
+		for _, row := range page {
+			id, err := write(row)
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			after = id
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 	}
 }
