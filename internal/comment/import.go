@@ -32,6 +32,10 @@ type Imported struct {
 	AuthorID int64
 	Guest    Author
 	BodyHTML string // the source's HTML: sanitised here
+	// BodyMarkdown, when set, is the body as Markdown (another Byline's
+	// export keeps the writer's source): it is rendered as a posted
+	// comment is, by the same rules, and BodyHTML is not read.
+	BodyMarkdown string
 	// Status is where it stood there: visible (approved), pending, spam or
 	// trash. Deleted keeps it as a "[deleted]" placeholder, so the replies
 	// under it still read as a thread.
@@ -112,7 +116,15 @@ func (s *Store) importOne(ctx context.Context, tx *db.Tx, im Imported) (ImportRe
 	if im.Deleted {
 		deletedAt = im.At
 	} else {
-		d.html, d.text, d.md = importedHTML(im.BodyHTML)
+		if im.BodyMarkdown != "" {
+			md, html, text, _, err := render(im.BodyMarkdown)
+			if err != nil {
+				return ImportResult{}, err
+			}
+			d.md, d.html, d.text = md, html, text
+		} else {
+			d.html, d.text, d.md = importedHTML(im.BodyHTML)
+		}
 		if strings.TrimSpace(d.text) == "" {
 			return ImportResult{}, apperr.Field("body", "nothing would be left to show of this comment")
 		}
@@ -196,7 +208,7 @@ var importVerdicts = map[Status]string{StatusSpam: "spam", StatusVisible: "ham"}
 func checkImported(im *Imported) error {
 	bad := apperr.NewInvalid()
 	for field, v := range map[string]string{"source": im.Source, "external_id": im.ExternalID, "parent": im.ParentExternalID, "body": im.BodyHTML,
-		"name": im.Guest.Name, "email": im.Guest.Email, "url": im.Guest.URL, "ip": im.IP} {
+		"body_md": im.BodyMarkdown, "name": im.Guest.Name, "email": im.Guest.Email, "url": im.Guest.URL, "ip": im.IP} {
 		if !input.Valid(v) {
 			bad.Add(field, "the text is not valid UTF-8 or has control characters")
 		}

@@ -601,14 +601,37 @@ func (im *importer) item(ctx context.Context, it *wordpress.Item) error {
 	}
 	switch it.Status {
 	case "publish", "future", "draft", "pending", "private":
-	default: // trash, auto-draft, inherit (revisions)
+	case "trash":
+		// A post trashed with the status it had before (as WordPress and
+		// Byline's export write it) comes into the trash here; WordPress's
+		// own trash without it, and a trashed page (pages have no trash
+		// here), are left out.
+		if before, ok := trashedStatus(it); ok && it.Type == "post" {
+			restored := *it
+			restored.Status = before
+			return im.post(ctx, &restored, true)
+		}
+		im.rep.skip(itemName(it), "its status is %q, without the status it had before%s", it.Status, withComments(it))
+		return nil
+	default: // auto-draft, inherit (revisions)
 		im.rep.skip(itemName(it), "its status is %q%s", it.Status, withComments(it))
 		return nil
 	}
 	if it.Type == "page" {
 		return im.page(ctx, it)
 	}
-	return im.post(ctx, it)
+	return im.post(ctx, it, false)
+}
+
+// trashedStatus is the status a trashed item had before, from the meta
+// WordPress restores it from.
+func trashedStatus(it *wordpress.Item) (string, bool) {
+	v, ok := wordpress.MetaValue(it.Meta, "_wp_trash_meta_status")
+	switch v = strings.TrimSpace(v); v {
+	case "publish", "future", "draft", "pending", "private":
+		return v, ok
+	}
+	return "", false
 }
 
 // attachment keeps what galleries need, and sends the attachment's page to
@@ -650,7 +673,17 @@ func (im *importer) status(it *wordpress.Item) article.Status {
 	return article.StatusDraft
 }
 
+// markdownKey is the meta in which Byline's export keeps the Markdown
+// source beside the rendered HTML (wpexport.MarkdownKey, which imports
+// this package's neighbour and so is not imported here).
+const markdownKey = "_byline_markdown"
+
+// body is an item's text: the Markdown source when the file is a Byline
+// export (exactly as the writer left it), else the HTML made Markdown.
 func (im *importer) body(it *wordpress.Item) string {
+	if md, ok := wordpress.MetaValue(it.Meta, markdownKey); ok {
+		return md
+	}
 	body, _ := wordpress.Content(it.Content, wordpress.ContentOptions{Attachment: func(id int64) (wordpress.Attachment, bool) {
 		a, ok := im.attachments[id]
 		return a, ok
@@ -667,7 +700,8 @@ func (im *importer) itemAuthor(ctx context.Context, it *wordpress.Item) (int64, 
 	return im.person(ctx, it.Creator, "", it.Creator)
 }
 
-func (im *importer) post(ctx context.Context, it *wordpress.Item) error {
+// post imports a post; trashed, it goes into the trash once made.
+func (im *importer) post(ctx context.Context, it *wordpress.Item, trashed bool) error {
 	ext := strconv.FormatInt(it.ID, 10)
 	id, ok, err := im.known(ctx, "article", ext)
 	if err != nil {
@@ -716,12 +750,18 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item) error {
 	if d.Slug == "" {
 		d.Slug = fmt.Sprintf("post-%d", it.ID)
 	}
-	if d.Status == article.StatusPublished || d.Status == article.StatusScheduled {
+	if d.Status == article.StatusPublished || d.Status == article.StatusScheduled || !it.PostDateGMT.IsZero() {
+		// A draft with a GMT date had its date set (or was published
+		// once, as a Byline draft taken back or trashed keeps it).
 		d.PublishedAt = it.Date()
 	}
 	if im.dry() {
 		id = im.fakeID()
 		im.rep.Articles[d.Status]++
+		if trashed {
+			im.rep.Trashed++
+			d.Status = article.StatusDraft
+		}
 		return im.afterPost(ctx, it, ext, id, d.Status, d.PublishedAt, d.Slug)
 	}
 	a, adopted, err := im.createArticle(ctx, it, d)
@@ -742,7 +782,20 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item) error {
 			return err
 		}
 	}
-	if it.Sticky && a.Status == article.StatusPublished {
+	if trashed {
+		// The trash takes an article back to a draft, as it does here.
+		staff, err := im.deps.Articles.Step(ctx, a.ID, 0, "trash", "", operator)
+		switch {
+		case err == nil:
+			a = staff.Article
+			im.rep.Trashed++
+		case adopted && errors.Is(err, article.ErrTransition): // trashed before the interruption
+			a.Status = article.StatusDraft
+		default:
+			return fmt.Errorf("wpimport: trash %s: %w", itemName(it), err)
+		}
+	}
+	if it.Sticky && !trashed && a.Status == article.StatusPublished {
 		_, err := im.deps.Articles.Pin(ctx, a.ID, true, operator)
 		switch {
 		case err == nil:
@@ -1062,6 +1115,9 @@ func (im *importer) queueComment(ctx context.Context, it *wordpress.Item, articl
 		Status:     commentStatuses[c.Approved],
 		IP:         c.AuthorIP,
 		At:         c.Moment(),
+	}
+	if md, ok := wordpress.MetaValue(c.Meta, markdownKey); ok && strings.TrimSpace(md) != "" {
+		in.BodyMarkdown = md // a Byline export: the writer's own Markdown
 	}
 	if in.AuthorID != 0 {
 		in.Guest = comment.Author{} // shown as the member, whatever they typed then

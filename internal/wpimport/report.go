@@ -24,10 +24,14 @@ type Report struct {
 	ArticlesKnown                         int
 	PagesNew, PagesKnown                  int
 	Pinned                                int
-	Comments                              map[comment.Status]int // added, by status here
-	CommentsKnown                         int
-	Pingbacks                             int // pingbacks and trackbacks, not imported
-	RedirectsNew, RedirectsKnown          int
+	// Trashed are the articles added into the trash (counted in Articles
+	// by the status they had before): a trashed post whose file says
+	// what it was. WordPress's trash without it is skipped.
+	Trashed                      int
+	Comments                     map[comment.Status]int // added, by status here
+	CommentsKnown                int
+	Pingbacks                    int // pingbacks and trackbacks, not imported
+	RedirectsNew, RedirectsKnown int
 	// NotPublic are the private and password-protected items, imported as
 	// drafts so that nothing WordPress kept from the public shows here.
 	NotPublic []string
@@ -87,6 +91,7 @@ func (r *Report) Write(w io.Writer) error {
 	line("articles", sum(r.Articles), byStatus(r.Articles)+known(r.ArticlesKnown))
 	line("pages", r.PagesNew, known(r.PagesKnown))
 	line("pinned", r.Pinned, "")
+	line("in the trash", r.Trashed, "")
 	line("comments", sum(r.Comments), byStatus(r.Comments)+known(r.CommentsKnown))
 	fmt.Fprintf(&b, "  %-12s %6d skipped (pingbacks and trackbacks are not imported)\n", "pingbacks", r.Pingbacks)
 	line("redirects", r.RedirectsNew, known(r.RedirectsKnown))
