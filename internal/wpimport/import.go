@@ -730,7 +730,7 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item, trashed bool) 
 		im.rep.skip(itemName(it), "it has no author%s", withComments(it))
 		return nil
 	}
-	tags, err := im.itemTerms(ctx, it)
+	tags, named, err := im.itemTerms(ctx, it)
 	if err != nil {
 		return err
 	}
@@ -774,13 +774,21 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item, trashed bool) 
 		im.rep.Articles[a.Status]++
 	}
 	// The tags were named by slug; the article shows each tag's own name.
-	if err := im.deps.Articles.ShowTagNames(ctx, a.ID); err != nil {
-		return fmt.Errorf("wpimport: tags of %s: %w", itemName(it), err)
+	if !named {
+		if err := im.deps.Articles.ShowTagNames(ctx, a.ID); err != nil {
+			return fmt.Errorf("wpimport: tags of %s: %w", itemName(it), err)
+		}
 	}
 	if it.CommentStatus == "closed" {
 		if err := im.deps.Articles.SetCommentsClosed(ctx, a.ID, true); err != nil {
 			return err
 		}
+	}
+	if v, ok := wordpress.MetaValue(it.Meta, "_thumbnail_id"); ok && !adopted {
+		// Media files are not brought across: the report says which
+		// featured image the article is without.
+		thumb, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		im.rep.MediaMissing = append(im.rep.MediaMissing, fmt.Sprintf("the featured image of %s: attachment %d %s", itemName(it), thumb, im.attachments[thumb].URL))
 	}
 	if trashed {
 		// The trash takes an article back to a draft, as it does here.
@@ -870,24 +878,37 @@ func (im *importer) articleRedirects(it *wordpress.Item, st article.Status, pub 
 }
 
 // itemTerms are the slugs here of the item's categories, the primary one
-// first (it is the kicker), then its tags.
-func (im *importer) itemTerms(ctx context.Context, it *wordpress.Item) ([]string, error) {
+// first (it is the kicker), then its tags. A Byline export (its Markdown
+// meta tells it) lists them in its writer's order, whose first is the
+// kicker whatever its kind: that order is kept, and so are the names as
+// the article showed them (typed), when each is a name of its tag here
+// (named says so); else the tags show their own names.
+func (im *importer) itemTerms(ctx context.Context, it *wordpress.Item) (out []string, named bool, err error) {
 	primary, _ := wordpress.MetaValue(it.Meta, "_yoast_wpseo_primary_category")
 	primaryID, _ := strconv.ParseInt(strings.TrimSpace(primary), 10, 64)
-	var cats, tags []string
+	_, inOrder := wordpress.MetaValue(it.Meta, markdownKey)
+	var cats, tags, typed []string
+	shown := func(name, local string) {
+		if name = strings.Join(strings.Fields(name), " "); name != "" && slug.Make(name) == local {
+			typed = append(typed, name)
+		}
+	}
 	for _, t := range it.Terms {
 		switch t.Domain {
 		case "category":
 			if _, ok := im.cats[t.Nicename]; !ok {
 				if err := im.category(ctx, t.Nicename, t.Name, "", 0); err != nil {
-					return nil, err
+					return nil, false, err
 				}
 			}
 			c, ok := im.cats[t.Nicename]
 			if !ok || t.Nicename == "uncategorized" && len(it.Terms) > 1 {
 				continue // WordPress's default when the writer chose nothing else
 			}
-			if primaryID != 0 && im.catIDs[primaryID] == t.Nicename {
+			if inOrder {
+				tags = append(tags, c.slug)
+				shown(t.Name, c.slug)
+			} else if primaryID != 0 && im.catIDs[primaryID] == t.Nicename {
 				cats = append([]string{c.slug}, cats...)
 			} else {
 				cats = append(cats, c.slug)
@@ -895,19 +916,23 @@ func (im *importer) itemTerms(ctx context.Context, it *wordpress.Item) ([]string
 		case "post_tag":
 			tg, err := im.tag(ctx, t.Nicename, t.Name, 0)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if tg.slug != "" {
 				tags = append(tags, tg.slug)
+				shown(t.Name, tg.slug)
 			}
 		}
 	}
-	out := append(cats, tags...)
+	out = append(cats, tags...)
+	if inOrder && len(typed) == len(out) {
+		out, named = typed, true
+	}
 	if len(out) > 20 {
 		im.rep.skip(itemName(it), "kept its first 20 of %d categories and tags", len(out))
 		out = out[:20]
 	}
-	return out, nil
+	return out, named, nil
 }
 
 // plainText is an excerpt's text without its markup.
@@ -1105,11 +1130,15 @@ func (im *importer) itemComments(ctx context.Context, it *wordpress.Item, articl
 }
 
 func (im *importer) queueComment(ctx context.Context, it *wordpress.Item, articleID int64, c *wordpress.Comment, parent int64) error {
+	member, err := im.commenter(ctx, c)
+	if err != nil {
+		return err
+	}
 	in := comment.Imported{
 		Source:     "wordpress:" + im.source,
 		ExternalID: strconv.FormatInt(c.ID, 10),
 		ArticleID:  articleID,
-		AuthorID:   im.users[c.UserID],
+		AuthorID:   member,
 		Guest:      comment.Author{Name: c.Author, Email: c.AuthorEmail, URL: c.AuthorURL},
 		BodyHTML:   c.Content,
 		Status:     commentStatuses[c.Approved],
@@ -1118,6 +1147,12 @@ func (im *importer) queueComment(ctx context.Context, it *wordpress.Item, articl
 	}
 	if md, ok := wordpress.MetaValue(c.Meta, markdownKey); ok && strings.TrimSpace(md) != "" {
 		in.BodyMarkdown = md // a Byline export: the writer's own Markdown
+	}
+	if c.Approved == "trash" && strings.TrimSpace(c.Content) == "" && in.BodyMarkdown == "" {
+		// A comment its author took back: Byline's export writes it as
+		// trash with no text. It comes back as the "[deleted]" placeholder
+		// it was, so that the replies under it still read as a thread.
+		in.Status, in.Deleted = comment.StatusVisible, true
 	}
 	if in.AuthorID != 0 {
 		in.Guest = comment.Author{} // shown as the member, whatever they typed then
@@ -1133,6 +1168,31 @@ func (im *importer) queueComment(ctx context.Context, it *wordpress.Item, articl
 		return im.flushComments(ctx)
 	}
 	return nil
+}
+
+// commenter is the person here of a comment written by a WordPress user:
+// the author of that user id, else the person with the comment's e-mail
+// (a member who commented but wrote nothing, whom the file does not list
+// as an author). 0: a guest.
+func (im *importer) commenter(ctx context.Context, c *wordpress.Comment) (int64, error) {
+	if c.UserID == 0 {
+		return 0, nil
+	}
+	if id, ok := im.users[c.UserID]; ok || im.dry() {
+		return id, nil
+	}
+	var id int64
+	if email := strings.ToLower(strings.TrimSpace(c.AuthorEmail)); email != "" {
+		p, err := im.deps.People.ByEmail(ctx, email)
+		switch {
+		case err == nil:
+			id = p.ID
+		case !errors.Is(err, apperr.ErrNotFound):
+			return 0, fmt.Errorf("wpimport: commenter %d: %w", c.UserID, err)
+		}
+	}
+	im.users[c.UserID] = id // a miss too: one look-up per user
+	return id, nil
 }
 
 func (im *importer) flushComments(ctx context.Context) error {

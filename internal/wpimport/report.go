@@ -38,7 +38,10 @@ type Report struct {
 	// OtherTypes counts items of types Byline has no place for
 	// (nav_menu_item, a plugin's), by type.
 	OtherTypes map[string]int
-	Skipped    []Skip
+	// MediaMissing are the files the site is without: media files do not
+	// come across, so an article's featured image is listed here.
+	MediaMissing []string
+	Skipped      []Skip
 }
 
 // Skip is one thing left out, and why.
@@ -107,6 +110,12 @@ func (r *Report) Write(w io.Writer) error {
 			fmt.Fprintf(&b, " %s %d", k, r.OtherTypes[k])
 		}
 		b.WriteString("\n")
+	}
+	if len(r.MediaMissing) > 0 {
+		fmt.Fprintf(&b, "Media not imported (%d):\n", len(r.MediaMissing))
+		for _, s := range r.MediaMissing {
+			fmt.Fprintf(&b, "  %s\n", s)
+		}
 	}
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(&b, "Skipped (%d):\n", len(r.Skipped))
