@@ -674,8 +674,9 @@ func (im *importer) status(it *wordpress.Item) article.Status {
 }
 
 // markdownKey is the meta in which Byline's export keeps the Markdown
-// source beside the rendered HTML (wpexport.MarkdownKey, which imports
-// this package's neighbour and so is not imported here).
+// source beside the rendered HTML: wpexport.MarkdownKey, spelled again so
+// that the import does not depend on the export (TestRoundTrip fails if
+// the two differ).
 const markdownKey = "_byline_markdown"
 
 // body is an item's text: the Markdown source when the file is a Byline
