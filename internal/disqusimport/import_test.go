@@ -158,7 +158,7 @@ func TestImportDisqus(t *testing.T) {
 			t.Errorf("comments %v, deleted %d, members %d, skipped %v; want 7 visible, 1 spam, 1 deleted, 1 member, none skipped",
 				rep.Comments, rep.Deleted, rep.Members, rep.Skipped)
 		}
-		for _, s := range []string{"Disqus forum gazette: imported", "gone/ (1 posts)"} {
+		for _, s := range []string{"Disqus forum gazette: imported", "gone/ (1 post)"} {
 			if !strings.Contains(out.String(), s) {
 				t.Errorf("the report lacks %q", s)
 			}

@@ -94,8 +94,8 @@ func (r *Report) Write(w io.Writer) error {
 	fmt.Fprintf(&b, "Disqus forum %s: %s\n", forums, verb)
 	fmt.Fprintf(&b, "  %-12s %6d matched (%d by their own address, %d through an old address)\n", "threads",
 		r.ThreadsMatched, r.ThreadsMatched-r.ThreadsByRedirect, r.ThreadsByRedirect)
-	fmt.Fprintf(&b, "  %-12s %6d not matched, with %d posts not imported; %d more without posts\n", "",
-		len(r.Unmatched), r.unmatchedPosts(), r.ThreadsEmpty)
+	fmt.Fprintf(&b, "  %-12s %6d not matched, with %s not imported; %d more without posts\n", "",
+		len(r.Unmatched), plural(r.unmatchedPosts(), "post"), r.ThreadsEmpty)
 	statuses := make([]string, 0, len(r.Comments))
 	for k, v := range r.Comments {
 		if v > 0 {
@@ -116,7 +116,7 @@ func (r *Report) Write(w io.Writer) error {
 	if len(r.Unmatched) > 0 {
 		fmt.Fprintf(&b, "Threads not matched (%d):\n", len(r.Unmatched))
 		for _, u := range r.Unmatched {
-			fmt.Fprintf(&b, "  %s (%d posts): %s\n", u.Link, u.Posts, u.Reason)
+			fmt.Fprintf(&b, "  %s (%s): %s\n", u.Link, plural(u.Posts, "post"), u.Reason)
 		}
 	}
 	if len(r.Skipped) > 0 {
@@ -148,4 +148,12 @@ func sortPosts(list []disqus.Post) {
 	slices.SortFunc(list, func(a, b disqus.Post) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
+}
+
+// plural is "1 post", "2 posts".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
