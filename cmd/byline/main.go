@@ -35,6 +35,7 @@ func commands() []command {
 		{"article add", "[flags] FILE.md...", "add articles from Markdown files with front matter", runArticleAdd},
 		{"lead adf", "[flags] ID", "print a quote request's ADF XML, one document per dealer", runLeadADF},
 		{"import wordpress", "[--dry-run] [--zone Area/City] [flags] FILE.xml", "import a WordPress site from its export file (people, categories, tags, articles, pages, comments, old addresses)", runImportWordPress},
+		{"import disqus", "[--dry-run] [flags] FILE.xml", "import Disqus comments from its export, matching threads to articles by their address or an old one", runImportDisqus},
 		{"export wordpress", "[flags] [FILE]", "write the whole site as a WordPress export (WXR 1.2), with e-mail addresses", runExportWordPress},
 		{"newsletter send", "--campaign N | --digest daily|weekly [flags]", "send a newsletter now, with a progress bar", runNewsletterSend},
 		{"help", "", "show this help", nil},
