@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -72,6 +73,31 @@ func TestAdminImport(t *testing.T) {
 		waitImport(t, admin, id)
 		admin.expect(admin.get("/admin/import/"+id), http.StatusOK, "done", "WordPress site https://old.example.com: imported", "articles", "100%")
 		admin.expect(admin.get("/admin/import"), http.StatusOK, "site.xml", "(dry run)")
+
+		// Another node is importing: a second import is refused.
+		ctx := context.Background()
+		now := time.Now().UTC()
+		var other int64
+		if err := d.Tx(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, `INSERT INTO import_jobs (kind, file_name, dry_run, status, active, bytes_total, created_at, heartbeat_at)
+				VALUES ('wordpress', 'other.xml', FALSE, 'running', 1, 100, $1, $1) RETURNING id`, now).Scan(&other)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		admin.expect(admin.uploadWith("/admin/import", "file", "site.xml", wxr, nil), http.StatusConflict, "Another import is running")
+		admin.expect(admin.get("/admin/import"), http.StatusOK, "An import is running")
+		// That node dies: its job shows as interrupted, with what to do.
+		if _, err := d.Exec(ctx, `UPDATE import_jobs SET heartbeat_at = $1 WHERE id = $2`, now.Add(-time.Hour), other); err != nil {
+			t.Fatal(err)
+		}
+		admin.expect(admin.get(fmt.Sprintf("/admin/import/%d", other)), http.StatusOK, "interrupted", "upload the same file again")
+		// Uploading again is taken, and brings nothing twice.
+		id = startImport(t, admin, wxr, nil)
+		waitImport(t, admin, id)
+		admin.expect(admin.get("/admin/import/"+id), http.StatusOK, "done")
+		if !regexp.MustCompile(`articles +0 new, \d+ already here`).MatchString(admin.last) {
+			t.Fatalf("a second import added articles:\n%s", admin.last)
+		}
 
 		// The article is on the public site, where its old address leads.
 		resp, _ = get(t, srv, "/motoring/road-tests/first-drive/")

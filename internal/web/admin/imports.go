@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"byline/internal/account"
 	"byline/internal/importjob"
@@ -80,6 +81,15 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request, v *core.Vie
 		}
 		return s.importPage(w, r, v, http.StatusUnprocessableEntity, f)
 	}
+	// A file of hundreds of megabytes takes longer to send than the
+	// server's read and write timeouts allow any other request.
+	rc := http.NewResponseController(w)
+	until := time.Now().Add(uploadTime)
+	for _, set := range []func(time.Time) error{rc.SetReadDeadline, rc.SetWriteDeadline} {
+		if err := set(until); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+	}
 	maxMB := s.Settings.Current(r.Context()).ImportMaxMB
 	limit := int64(maxMB) << 20
 	// The other fields and the parts' headers are small.
@@ -118,6 +128,9 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request, v *core.Vie
 }
 
 var errTooLarge = errors.New("upload too large")
+
+// uploadTime is how long an upload may take: 200 MB at 2 Mbit/s.
+const uploadTime = 15 * time.Minute
 
 // receiveImport reads the upload's parts: the file to a temporary file,
 // the dry-run box. Mistakes go on f; what it returns is the file saved.
