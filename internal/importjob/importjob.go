@@ -155,6 +155,25 @@ func (s *Store) Recent(ctx context.Context) ([]Job, error) {
 	return list, nil
 }
 
+// Busy returns the job queued or running, if any (a job whose node died
+// is not).
+func (s *Store) Busy(ctx context.Context) (Job, bool, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM import_jobs WHERE active = 1`)
+	if err != nil {
+		return Job{}, false, fmt.Errorf("importjob: active job: %w", err)
+	}
+	list, err := db.Collect(rows, scan)
+	if err != nil {
+		return Job{}, false, fmt.Errorf("importjob: active job: %w", err)
+	}
+	for _, j := range list {
+		if j = s.seen(j); j.Active() {
+			return j, true, nil
+		}
+	}
+	return Job{}, false, nil
+}
+
 // create records a queued job, or returns ErrBusy when one is queued or
 // running. A job whose heartbeat stopped is marked interrupted first, so a
 // dead node does not block imports for ever.
@@ -220,6 +239,7 @@ type Runner struct {
 	deps  *wpimport.Deps
 	log   *slog.Logger
 
+	mu     sync.Mutex // orders Start's new goroutine before Stop's wait
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -243,6 +263,8 @@ type Upload struct {
 // Start records a job for the uploaded file and runs it in the background.
 // It returns ErrBusy, and leaves the file, when another import is running.
 func (r *Runner) Start(ctx context.Context, up Upload) (Job, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.ctx.Err() != nil {
 		return Job{}, errors.New("importjob: the server is shutting down")
 	}
@@ -256,7 +278,9 @@ func (r *Runner) Start(ctx context.Context, up Upload) (Job, error) {
 
 // Stop ends the running job, if any, and waits for it to record why.
 func (r *Runner) Stop() {
+	r.mu.Lock()
 	r.cancel()
+	r.mu.Unlock()
 	r.wg.Wait()
 }
 

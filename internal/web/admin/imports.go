@@ -81,6 +81,14 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request, v *core.Vie
 		}
 		return s.importPage(w, r, v, http.StatusUnprocessableEntity, f)
 	}
+	f := &core.Form{Values: url.Values{}, Errors: map[string]string{}}
+	// Refused before the file is sent, when it could not run.
+	if _, busy, err := s.Imports.Store.Busy(r.Context()); err != nil {
+		return err
+	} else if busy {
+		f.Error = busyMsg
+		return s.importPage(w, r, v, http.StatusConflict, f)
+	}
 	// A file of hundreds of megabytes takes longer to send than the
 	// server's read and write timeouts allow any other request.
 	rc := http.NewResponseController(w)
@@ -94,7 +102,6 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request, v *core.Vie
 	limit := int64(maxMB) << 20
 	// The other fields and the parts' headers are small.
 	r.Body = http.MaxBytesReader(w, r.Body, limit+core.FormLimit)
-	f := &core.Form{Values: url.Values{}, Errors: map[string]string{}}
 	up, err := s.receiveImport(r, f, limit)
 	if up.Path != "" && (err != nil || len(f.Errors) > 0) {
 		removeUpload(s, up.Path)
@@ -118,7 +125,7 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request, v *core.Vie
 	if err != nil {
 		removeUpload(s, up.Path)
 		if errors.Is(err, importjob.ErrBusy) {
-			f.Error = "Another import is running: wait for it to finish, then upload this file again."
+			f.Error = busyMsg
 			return s.importPage(w, r, v, http.StatusConflict, f)
 		}
 		return err
@@ -128,6 +135,8 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request, v *core.Vie
 }
 
 var errTooLarge = errors.New("upload too large")
+
+const busyMsg = "Another import is running: wait for it to finish, then upload this file again."
 
 // uploadTime is how long an upload may take: 200 MB at 2 Mbit/s.
 const uploadTime = 15 * time.Minute
