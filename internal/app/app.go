@@ -1,6 +1,8 @@
 package app
 
 import (
+	"byline/internal/importjob"
+	"byline/internal/wpimport"
 	"context"
 	"errors"
 	"log/slog"
@@ -28,7 +30,8 @@ type App struct {
 	Events  *events.Broker   // this node's publish/subscribe hub, bridged to the others on PostgreSQL
 	Cache   *pagecache.Cache // the page cache; nil when turned off (CacheMB 0)
 	API     *api.API
-	Web     *web.Server // serves the whole site, /api/ included
+	Web     *web.Server       // serves the whole site, /api/ included
+	Imports *importjob.Runner // imports started from Admin → Import, run on this node
 
 	readVersion func(ctx context.Context) // reads the database's content counter now
 	ownsDB      bool                      // Close closes the database (Open opened it)
@@ -101,11 +104,13 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 		})
 	}
 	a.Cache, a.readVersion = cache, readVersion
+	a.Imports = importjob.NewRunner(importjob.NewStore(d), &wpimport.Deps{DB: d, People: people, Articles: articles, Comments: comments,
+		Redirects: stores.Redirects, Location: stores.Location}, log)
 
 	handler, err := web.New(web.Deps{Cache: cache, Deps: core.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
 		Settings: settings, Events: broker, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,
 		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads,
-		Redirects: stores.Redirects}})
+		Redirects: stores.Redirects, Imports: a.Imports}})
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +160,10 @@ func (a *App) Run(ctx context.Context) {
 	wg.Go(func() { every(bg, 250*time.Millisecond, func() { readVersion(bg) }) })
 	wg.Go(func() { follow(bg, broker, peopleTopic, people.Forget) })
 	wg.Go(func() { follow(bg, broker, redirectsTopic, func(int64) { a.Redirects.Forget() }) })
+	wg.Go(func() {
+		<-bg.Done()
+		a.Imports.Stop() // a running import records that it stopped
+	})
 	if d.Engine == db.Postgres {
 		wg.Go(func() { events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) }) })
 	}
@@ -168,8 +177,9 @@ func (a *App) Finish(ctx context.Context) error {
 	return errors.Join(a.Views.Flush(ctx), a.Redirects.FlushHits(ctx))
 }
 
-// Close closes the database if Open opened it.
+// Close stops a running import and closes the database if Open opened it.
 func (a *App) Close() error {
+	a.Imports.Stop()
 	if a.ownsDB {
 		return a.DB.Close()
 	}

@@ -48,12 +48,14 @@ type Settings struct {
 	DigestWeekday  int // 0 Sunday ... 6 Saturday
 	NewsletterRate int // messages per second, 0: as fast as the server takes them
 	NewsletterConc int // SMTP connections
+
+	ImportMaxMB int // the largest file Admin → Import takes, in megabytes
 }
 
 // Defaults for settings nobody has set.
 func Defaults(name, tagline string) Settings {
 	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5, MaxLinks: 2, PerMinute: 5, ReportsToHold: 3,
-		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}, Digests: true, DigestHour: 7, DigestWeekday: 1, NewsletterRate: 100, NewsletterConc: 4}
+		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}, Digests: true, DigestHour: 7, DigestWeekday: 1, NewsletterRate: 100, NewsletterConc: 4, ImportMaxMB: 200}
 }
 
 // Store reads and writes settings.
@@ -114,6 +116,7 @@ var fields = map[string]field{
 	"digest_weekday":   {func(s *Settings) string { return strconv.Itoa(s.DigestWeekday) }, func(s *Settings, v string) { s.DigestWeekday, _ = strconv.Atoi(v) }},
 	"newsletter_rate":  {func(s *Settings) string { return strconv.Itoa(s.NewsletterRate) }, func(s *Settings, v string) { s.NewsletterRate, _ = strconv.Atoi(v) }},
 	"newsletter_conc":  {func(s *Settings) string { return strconv.Itoa(s.NewsletterConc) }, func(s *Settings, v string) { s.NewsletterConc, _ = strconv.Atoi(v) }},
+	"import_max_mb":    {func(s *Settings) string { return strconv.Itoa(s.ImportMaxMB) }, func(s *Settings, v string) { s.ImportMaxMB, _ = strconv.Atoi(v) }},
 }
 
 // Validate checks st and returns it cleaned, or an *apperr.Invalid.
@@ -144,7 +147,7 @@ func Validate(st Settings) (Settings, error) {
 	}{{"hold_first", st.HoldFirst, 0, 100}, {"max_links", st.MaxLinks, -1, 100}, {"close_after_days", st.CloseAfterDays, 0, 36500},
 		{"per_minute", st.PerMinute, 0, 1000}, {"reports_to_hold", st.ReportsToHold, 0, 1000},
 		{"digest_hour", st.DigestHour, 0, 23}, {"digest_weekday", st.DigestWeekday, 0, 6},
-		{"newsletter_rate", st.NewsletterRate, 0, 100000}, {"newsletter_conc", st.NewsletterConc, 1, 64}} {
+		{"newsletter_rate", st.NewsletterRate, 0, 100000}, {"newsletter_conc", st.NewsletterConc, 1, 64}, {"import_max_mb", st.ImportMaxMB, 1, 100000}} {
 		if n.v < n.lo || n.v > n.hi {
 			v.Add(n.field, fmt.Sprintf("choose a number from %d to %d", n.lo, n.hi))
 		}

@@ -118,6 +118,7 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached, withDemo bo
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(a.Imports.Stop) // before the database closes
 	return a.Web, testSite{cache: a.Cache, outbox: a.Outbox, accounts: a.People, comments: a.Comments, settings: a.Settings, db: d,
 		letters: a.Newsletter, sender: a.Sender, leads: a.Leads, views: a.Views, pictures: pictures,
 		articles: a.Articles, redirects: a.Redirects}

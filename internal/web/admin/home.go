@@ -170,7 +170,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *core.Vi
 		name string
 		dst  *int
 	}{{"hold_first", &st.HoldFirst}, {"max_links", &st.MaxLinks}, {"close_after_days", &st.CloseAfterDays},
-		{"per_minute", &st.PerMinute}, {"reports_to_hold", &st.ReportsToHold}} {
+		{"per_minute", &st.PerMinute}, {"reports_to_hold", &st.ReportsToHold}, {"import_max_mb", &st.ImportMaxMB}} {
 		if _, ok := f.Values[n.name]; !ok {
 			continue // not on the form: keep the stored value
 		}

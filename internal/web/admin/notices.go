@@ -39,6 +39,7 @@ var (
 	flashArticleRestored      = core.NewFlash("article-restored", "The revision is restored.")
 	flashDealerSaved          = core.NewFlash("dealer-saved", "The dealer is saved.")
 	flashSubscriberForgotten  = core.NewFlash("subscriber-forgotten", "The subscriber is removed and forgotten.")
+	flashImportStarted        = core.NewFlash("import-started", "The file is uploaded and the import has started. You may leave this page: it goes on.")
 )
 
 // Notices that report numbers ("2 articles moved to the trash"): the

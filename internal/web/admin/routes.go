@@ -45,6 +45,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		{"Mail", "/admin/mail", account.PermViewMail, s.adminMail},
 		{"Settings", "/admin/settings", account.PermManageSettings, s.adminSettings},
 		{"Redirects", "/admin/redirects", redirectPerm, s.adminRedirects},
+		{"Import", "/admin/import", importPerm, s.adminImport},
 	} {
 		mux.Handle("GET "+sc.Href, h(s.Need(sc.Perm, sc.show)))
 		s.nav = append(s.nav, sc)
@@ -60,6 +61,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/redirects", h(s.Need(redirectPerm, s.addRedirect)))
 	mux.Handle("GET /admin/redirects/{id}", h(s.Need(redirectPerm, s.adminRedirect)))
 	mux.Handle("POST /admin/redirects/{id}", h(s.Need(redirectPerm, s.redirectAction)))
+	mux.Handle("POST /admin/import", h(s.Need(importPerm, s.startImport)))
+	mux.Handle("GET /admin/import/{id}", h(s.Need(importPerm, s.adminImportJob)))
+	mux.Handle("GET /admin/import/{id}/progress", h(s.Need(importPerm, s.importProgress)))
 	mux.Handle("GET /admin/mail/{id}", h(s.Need(account.PermViewMail, s.adminMessage)))
 	mux.Handle("GET /admin/mail/{id}/html", h(s.Need(account.PermViewMail, s.adminMessageHTML)))
 	mux.Handle("POST /admin/mail/{id}/retry", h(s.Need(account.PermViewMail, s.adminMailRetry)))

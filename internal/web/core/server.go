@@ -5,6 +5,7 @@
 package core
 
 import (
+	"byline/internal/importjob"
 	"context"
 	"html/template"
 	"log/slog"
@@ -58,6 +59,7 @@ type Deps struct {
 	Cars       *cars.Store        // the New Car Research catalogue
 	Leads      *leads.Store       // dealers and quote requests
 	Redirects  *redirect.Store    // old addresses answered with a 301; nil: none
+	Imports    *importjob.Runner  // imports started from the admin; nil: none
 }
 
 // Server is the shared core of the site, which the public site (site.Server)

@@ -22,6 +22,28 @@
   setTimeout(tick, 1000);
 })();
 
+// An import's page: the bar follows the job, and the page reloads when it
+// ends to show the report. Without scripts the page shows the state as of
+// its loading, with a link to load it again.
+(function () {
+  "use strict";
+  var box = document.getElementById("import-progress");
+  if (!box || (box.dataset.status !== "queued" && box.dataset.status !== "running") || !window.fetch) return;
+  var bar = document.getElementById("import-bar");
+  var phases = { queued: "waiting to start", running: "importing" };
+  function tick() {
+    fetch(box.dataset.progress, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
+      bar.value = p.percent;
+      bar.textContent = p.percent + "%";
+      box.querySelector("[data-k=percent]").textContent = p.percent;
+      box.querySelector("[data-k=phase]").textContent = p.checking ? "checking the file" : (phases[p.status] || p.status);
+      if (p.active) setTimeout(tick, 1000);
+      else location.reload();
+    }).catch(function () { setTimeout(tick, 3000); });
+  }
+  setTimeout(tick, 500);
+})();
+
 // The editor: saves a draft a few seconds after typing stops and when the
 // tab is hidden or closed, says when it saved, and refreshes the preview.
 // A save refused because someone else saved first says so and keeps the
