@@ -20,7 +20,12 @@ func runImportWordPress(ctx context.Context, env *environment, args []string) er
 	cfg := config.Defaults
 	fs := flags(env, "import wordpress")
 	cfg.BindDatabase(fs, env.getenv)
+	// The uploads go where the server keeps its media: the same flags and
+	// environment.
+	fs.StringVar(&cfg.MediaStore, "media-store", env.getenv("BYLINE_MEDIA_STORE"), "where the server keeps uploaded images: folder or database (env BYLINE_MEDIA_STORE; default as the server's)")
+	fs.StringVar(&cfg.MediaDir, "media-dir", env.getenv("BYLINE_MEDIA_DIR"), "the server's folder for uploaded images with --media-store folder (env BYLINE_MEDIA_DIR)")
 	dry := fs.Bool("dry-run", false, "read and check the whole file and print what would be imported, writing nothing")
+	uploads := fs.String("uploads", "", "a copy of the old site's wp-content/uploads folder: attachments and the content's pictures come into the media library")
 	zone := fs.String("zone", "UTC", "the WordPress site's time zone (Settings → General), e.g. Europe/Paris, for dates it wrote only in local time")
 	// Flags may come before or after the file's name.
 	var files []string
@@ -54,6 +59,11 @@ func runImportWordPress(ctx context.Context, env *environment, args []string) er
 	if err != nil {
 		return err
 	}
+	if *uploads != "" {
+		if st, err := os.Stat(*uploads); err != nil || !st.IsDir() {
+			return usageError{fmt.Sprintf("--uploads %q is not a folder", *uploads)}
+		}
+	}
 	var deps *wpimport.Deps
 	if !*dry {
 		d, err := app.OpenDB(ctx, cfg, nil)
@@ -62,13 +72,13 @@ func runImportWordPress(ctx context.Context, env *environment, args []string) er
 		}
 		defer d.Close()
 		s := app.NewStores(d, cfg, app.Options{})
-		deps = &wpimport.Deps{DB: d, People: s.People, Articles: s.Articles, Comments: s.Comments, Redirects: s.Redirects, Location: s.Location}
+		deps = &wpimport.Deps{DB: d, People: s.People, Articles: s.Articles, Comments: s.Comments, Redirects: s.Redirects, Media: s.Media, Location: s.Location}
 	}
 	// A file is checked to its end before the import writes anything: two
 	// bars, one after the other.
 	checking := newProgress(env.stderr, "bytes checked")
 	reading := newProgress(env.stderr, "bytes read")
-	opts := wpimport.Options{Zone: loc, DryRun: *dry, Progress: func(off int64, check bool) {
+	opts := wpimport.Options{Zone: loc, DryRun: *dry, Uploads: *uploads, Progress: func(off int64, check bool) {
 		if check {
 			checking.update(int(off), int(st.Size()))
 			return

@@ -40,6 +40,7 @@ import (
 	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/links"
+	"byline/internal/media"
 	"byline/internal/redirect"
 	"byline/internal/slug"
 	"byline/internal/wordpress"
@@ -52,6 +53,8 @@ type Deps struct {
 	Articles  *article.Store
 	Comments  *comment.Store
 	Redirects *redirect.Store
+	// Media takes the uploads' files when Options.Uploads is set.
+	Media *media.Store
 	// Location is this site's time zone, which dates its article addresses.
 	Location *time.Location
 }
@@ -68,6 +71,11 @@ type Options struct {
 	// bytes, after each record; checking is true during the first reading
 	// of a file that is read twice.
 	Progress func(offset int64, checking bool)
+	// Uploads is a copy of the old site's wp-content/uploads folder: its
+	// attachments and the pictures the content shows come into the media
+	// library. Empty: no file comes across, and the report lists the
+	// featured images left behind.
+	Uploads string
 	// BatchSize is how many comments go to the database in one
 	// transaction (default 500).
 	BatchSize int
@@ -84,6 +92,9 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 		opts.BatchSize = 500
 	}
 	rep := newReport(opts.DryRun)
+	if opts.Uploads != "" && !opts.DryRun && deps.Media == nil {
+		return nil, errors.New("wpimport: importing uploads needs the media library")
+	}
 	if rs, ok := r.(io.ReadSeeker); ok && !opts.DryRun {
 		if err := check(rs, opts); err != nil {
 			return rep, err
@@ -95,7 +106,8 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 	im := &importer{deps: deps, opts: opts, rep: rep,
 		people: map[string]int64{}, users: map[int64]int64{},
 		cats: map[string]term{}, tags: map[string]term{}, attachments: map[int64]wordpress.Attachment{},
-		catIDs: map[int64]string{}, addresses: map[int64]string{}, fake: map[string]int64{}}
+		catIDs: map[int64]string{}, addresses: map[int64]string{}, fake: map[string]int64{},
+		uploads: map[string]upload{}, attMedia: map[int64]int64{}, featureLater: map[int64][]int64{}}
 	rd := wordpress.NewReaderOptions(r, wordpress.ReaderOptions{Location: opts.Zone})
 	for {
 		if err := ctx.Err(); err != nil {
@@ -164,6 +176,10 @@ type importer struct {
 	addresses   map[int64]string // WordPress post id -> its address here, for attachment pages
 	attachments map[int64]wordpress.Attachment
 	fake        map[string]int64 // a dry run's ids, by key
+
+	uploads      map[string]upload // path under the uploads folder -> its fate this run
+	attMedia     map[int64]int64   // attachment id -> its media here
+	featureLater map[int64][]int64 // attachment id not read yet -> articles it is the featured image of
 
 	comments []pendingComment
 	redirs   []redirect.Entry
@@ -592,8 +608,7 @@ func itemName(it *wordpress.Item) string {
 func (im *importer) item(ctx context.Context, it *wordpress.Item) error {
 	switch it.Type {
 	case "attachment":
-		im.attachment(it)
-		return nil
+		return im.attachment(ctx, it)
 	case "post", "page":
 	default:
 		im.rep.OtherTypes[it.Type]++
@@ -636,13 +651,17 @@ func trashedStatus(it *wordpress.Item) (string, bool) {
 
 // attachment keeps what galleries need, and sends the attachment's page to
 // its post's.
-func (im *importer) attachment(it *wordpress.Item) {
+func (im *importer) attachment(ctx context.Context, it *wordpress.Item) error {
 	alt, _ := wordpress.MetaValue(it.Meta, "_wp_attachment_image_alt")
 	im.attachments[it.ID] = wordpress.Attachment{URL: it.AttachmentURL, Alt: alt, Caption: it.Excerpt}
 	if target, ok := im.addressOf(it.Parent); ok {
 		im.redirect(oldPath(it.Link), target)
 		im.redirect(fmt.Sprintf("/?attachment_id=%d", it.ID), target)
 	}
+	if im.opts.Uploads == "" || im.dry() {
+		return nil
+	}
+	return im.attachmentUpload(ctx, it, alt)
 }
 
 // addressOf is the new address of an imported post or page read earlier
@@ -681,14 +700,17 @@ const markdownKey = "_byline_markdown"
 
 // body is an item's text: the Markdown source when the file is a Byline
 // export (exactly as the writer left it), else the HTML made Markdown.
-func (im *importer) body(it *wordpress.Item) string {
+func (im *importer) body(ctx context.Context, it *wordpress.Item) string {
 	if md, ok := wordpress.MetaValue(it.Meta, markdownKey); ok {
 		return md
 	}
-	body, _ := wordpress.Content(it.Content, wordpress.ContentOptions{Attachment: func(id int64) (wordpress.Attachment, bool) {
+	body, refs := wordpress.Content(it.Content, wordpress.ContentOptions{Attachment: func(id int64) (wordpress.Attachment, bool) {
 		a, ok := im.attachments[id]
 		return a, ok
 	}})
+	if im.opts.Uploads != "" && !im.dry() {
+		body = im.rewriteMedia(ctx, body, refs)
+	}
 	return body
 }
 
@@ -739,12 +761,14 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item, trashed bool) 
 		Headline:  strings.TrimSpace(it.Title),
 		Slug:      localSlug(it.Name, it.Title),
 		AuthorID:  author,
-		BodyMD:    im.body(it),
+		BodyMD:    im.body(ctx, it),
 		Excerpt:   plainText(it.Excerpt),
 		Tags:      tags,
 		Status:    im.status(it),
 		UpdatedAt: it.Modified(),
 	}
+	featured, thumb := im.featured(it)
+	d.FeaturedMediaID = featured
 	if d.Headline == "" {
 		d.Headline = "Untitled"
 	}
@@ -785,10 +809,15 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item, trashed bool) 
 			return err
 		}
 	}
-	if v, ok := wordpress.MetaValue(it.Meta, "_thumbnail_id"); ok && !adopted {
-		// Media files are not brought across: the report says which
+	switch {
+	case thumb == 0 || featured != 0 || adopted:
+	case im.opts.Uploads != "":
+		// Its attachment comes later in the file (or never: then the
+		// attachment's absence is what the report shows).
+		im.featureLater[thumb] = append(im.featureLater[thumb], a.ID)
+	default:
+		// Without the uploads no file comes across: the report says which
 		// featured image the article is without.
-		thumb, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		im.rep.MediaMissing = append(im.rep.MediaMissing, fmt.Sprintf("the featured image of %s: attachment %d %s", itemName(it), thumb, im.attachments[thumb].URL))
 	}
 	if trashed {
@@ -995,7 +1024,7 @@ func (im *importer) page(ctx context.Context, it *wordpress.Item) error {
 	if im.status(it) == article.StatusPublished {
 		st = article.PagePublished
 	}
-	in := article.PageInput{Title: strings.TrimSpace(it.Title), Slug: localSlug(it.Name, it.Title), BodyMD: im.body(it),
+	in := article.PageInput{Title: strings.TrimSpace(it.Title), Slug: localSlug(it.Name, it.Title), BodyMD: im.body(ctx, it),
 		Status: st, AuthorID: author, Position: it.MenuOrder, CreatedAt: it.Date(), UpdatedAt: it.Modified()}
 	if st == article.PagePublished {
 		in.PublishedAt = it.Date()

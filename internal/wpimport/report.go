@@ -32,14 +32,18 @@ type Report struct {
 	CommentsKnown                int
 	Pingbacks                    int // pingbacks and trackbacks, not imported
 	RedirectsNew, RedirectsKnown int
+	// MediaNew and MediaKnown count the uploads' files brought into the
+	// media library, and those an earlier run brought.
+	MediaNew, MediaKnown int
 	// NotPublic are the private and password-protected items, imported as
 	// drafts so that nothing WordPress kept from the public shows here.
 	NotPublic []string
 	// OtherTypes counts items of types Byline has no place for
 	// (nav_menu_item, a plugin's), by type.
 	OtherTypes map[string]int
-	// MediaMissing are the files the site is without: media files do not
-	// come across, so an article's featured image is listed here.
+	// MediaMissing are the files the site is without, with the reason:
+	// without the uploads folder, the featured images; with it, each file
+	// that is not there or that the media library refused.
 	MediaMissing []string
 	Skipped      []Skip
 }
@@ -61,7 +65,7 @@ func (r *Report) skip(what, format string, args ...any) {
 // Added is how many rows the import made (people, terms, articles, pages,
 // comments, redirects): zero for a file imported before.
 func (r *Report) Added() int {
-	n := r.PeopleNew + r.CategoriesNew + r.TagsNew + r.PagesNew + r.RedirectsNew
+	n := r.PeopleNew + r.CategoriesNew + r.TagsNew + r.PagesNew + r.RedirectsNew + r.MediaNew
 	for _, v := range r.Articles {
 		n += v
 	}
@@ -97,6 +101,7 @@ func (r *Report) Write(w io.Writer) error {
 	line("in the trash", r.Trashed, "")
 	line("comments", sum(r.Comments), byStatus(r.Comments)+known(r.CommentsKnown))
 	fmt.Fprintf(&b, "  %-12s %6d skipped (pingbacks and trackbacks are not imported)\n", "pingbacks", r.Pingbacks)
+	line("media files", r.MediaNew, known(r.MediaKnown))
 	line("redirects", r.RedirectsNew, known(r.RedirectsKnown))
 	if len(r.NotPublic) > 0 {
 		fmt.Fprintf(&b, "Private or password-protected, imported as drafts (%d):\n", len(r.NotPublic))
