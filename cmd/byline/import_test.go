@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,5 +59,40 @@ func TestImportWordPressCommand(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, env, "import", "wordpress", "--zone", "Nowhere/Town", fixture); code != 2 {
 		t.Errorf("an unknown zone: exit %d, want 2 (usage)", code)
+	}
+}
+
+// TestImportWordPressUploads imports the fixture with --uploads: its one
+// attachment's file comes into the media library once, and a folder that
+// is not there is a usage error.
+func TestImportWordPressUploads(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BYLINE_DATABASE": filepath.Join(dir, "x.db"), "BYLINE_MEDIA_DIR": filepath.Join(dir, "media")}
+	fixture := filepath.Join("..", "..", "internal", "wpimport", "testdata", "site.xml")
+	uploads := filepath.Join(dir, "uploads")
+	if err := os.MkdirAll(filepath.Join(uploads, "2024", "03"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var pic bytes.Buffer
+	if err := jpeg.Encode(&pic, image.NewGray(image.Rect(0, 0, 16, 9)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(uploads, "2024", "03", "spark.jpg"), pic.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := runCmd(t, env, "import", "wordpress", "--uploads", uploads, fixture)
+	if code != 0 || !strings.Contains(out, "media files       1 new") {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	if entries, err := os.ReadDir(filepath.Join(dir, "media")); err != nil || len(entries) == 0 {
+		t.Errorf("no file in the media folder (%v)", err)
+	}
+	code, out, errOut = runCmd(t, env, "import", "wordpress", "--uploads", uploads, fixture)
+	if code != 0 || !strings.Contains(out, "media files       0 new, 1 already here") {
+		t.Errorf("second run: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := runCmd(t, env, "import", "wordpress", "--uploads", filepath.Join(dir, "nowhere"), fixture); code != 2 {
+		t.Errorf("a missing uploads folder: exit %d, want 2 (usage)", code)
 	}
 }
