@@ -658,7 +658,7 @@ func (im *importer) attachment(ctx context.Context, it *wordpress.Item) error {
 		im.redirect(oldPath(it.Link), target)
 		im.redirect(fmt.Sprintf("/?attachment_id=%d", it.ID), target)
 	}
-	if im.opts.Uploads == "" || im.dry() {
+	if im.opts.Uploads == "" {
 		return nil
 	}
 	return im.attachmentUpload(ctx, it, alt)
@@ -708,7 +708,7 @@ func (im *importer) body(ctx context.Context, it *wordpress.Item) string {
 		a, ok := im.attachments[id]
 		return a, ok
 	}})
-	if im.opts.Uploads != "" && !im.dry() {
+	if im.opts.Uploads != "" {
 		body = im.rewriteMedia(ctx, body, refs)
 	}
 	return body

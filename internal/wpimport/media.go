@@ -86,8 +86,20 @@ func (im *importer) importUpload(ctx context.Context, rel, alt string) upload {
 		im.rep.MediaMissing = append(im.rep.MediaMissing, fmt.Sprintf("%s%s: %s", uploadsPrefix, rel, u.reason))
 		return u
 	}
-	im.redirect(uploadsPrefix+rel, mediaURL(u.m))
+	if !im.dry() {
+		im.redirect(im.oldUpload(rel), mediaURL(u.m))
+	}
 	return u
+}
+
+// oldUpload is the old site's address of the upload rel: WordPress may
+// have lived below the root of its address.
+func (im *importer) oldUpload(rel string) string {
+	base := ""
+	if u, err := url.Parse(im.source); err == nil {
+		base = strings.TrimRight(u.EscapedPath(), "/")
+	}
+	return base + uploadsPrefix + (&url.URL{Path: rel}).EscapedPath()
 }
 
 func (im *importer) fetchUpload(ctx context.Context, rel, alt string) upload {
@@ -106,13 +118,25 @@ func (im *importer) fetchUpload(ctx context.Context, rel, alt string) upload {
 		}
 		return upload{reason: "imported before and deleted here since"}
 	}
-	data, err := os.ReadFile(filepath.Join(im.opts.Uploads, filepath.FromSlash(rel)))
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+	file := filepath.Join(im.opts.Uploads, filepath.FromSlash(rel))
+	if im.dry() {
+		// Only whether the file is there: the library judges the
+		// picture when it is imported.
+		st, err := os.Stat(file)
+		switch {
+		case err != nil:
+			return upload{reason: "the uploads folder has no readable file: " + pathErr(err).Error()}
+		case !st.Mode().IsRegular():
+			return upload{reason: "the uploads folder has no readable file: not a file"}
+		case st.Size() > media.MaxBytes:
+			return upload{reason: fmt.Sprintf("refused: larger than the media library's %d MB", media.MaxBytes>>20)}
 		}
-		return upload{reason: "the uploads folder has no readable file: " + err.Error()}
+		im.rep.MediaNew++
+		return upload{}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return upload{reason: "the uploads folder has no readable file: " + pathErr(err).Error()}
 	}
 	name := path.Base(rel)
 	if strings.TrimSpace(alt) == "" {
@@ -135,6 +159,15 @@ func (im *importer) fetchUpload(ctx context.Context, rel, alt string) upload {
 	return upload{m: m}
 }
 
+// pathErr is err without the path, which the report names already.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // mediaURL is the address that stands for an old upload: its largest size.
 func mediaURL(m media.Media) string { return m.Variant("large").URL() }
 
@@ -155,7 +188,7 @@ func (im *importer) attachmentUpload(ctx context.Context, it *wordpress.Item, al
 		alt = strings.TrimSpace(it.Title)
 	}
 	u := im.importUpload(ctx, rel, alt)
-	if u.reason != "" {
+	if u.reason != "" || im.dry() {
 		return nil
 	}
 	im.attMedia[it.ID] = u.m.ID
@@ -196,10 +229,13 @@ func (im *importer) rewriteMedia(ctx context.Context, body string, refs []wordpr
 		if u.reason != "" {
 			continue
 		}
+		if im.dry() {
+			continue
+		}
 		urls[r.URL] = mediaURL(u.m)
 		if orig != rel {
 			// The resized copy's old address goes to the same picture.
-			im.redirect(uploadsPrefix+rel, mediaURL(u.m))
+			im.redirect(im.oldUpload(rel), mediaURL(u.m))
 		}
 	}
 	return wordpress.RewriteURLs(body, urls)

@@ -97,6 +97,13 @@ func TestImportUploads(t *testing.T) {
 			}
 			return rep
 		}
+		dry, err := wpimport.Import(ctx, nil, bytes.NewReader(file), wpimport.Options{DryRun: true, Uploads: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dry.MediaNew != 2 || len(dry.MediaMissing) != 1 {
+			t.Errorf("dry run: media %d, missing %q; want 2 and gone.jpg", dry.MediaNew, dry.MediaMissing)
+		}
 		rep := run()
 		if rep.MediaNew != 2 || rep.MediaKnown != 0 {
 			t.Errorf("media new %d, known %d; want 2 (the cover, the photo once for both sizes), 0", rep.MediaNew, rep.MediaKnown)
