@@ -53,9 +53,10 @@ func uploadsFolder(t *testing.T) string {
 	return dir
 }
 
-// mediaFile is a post whose featured image's attachment comes after it,
-// with a picture, its resized copy and a missing file in its text.
-func mediaFile(t *testing.T) []byte {
+// mediaFile is a post whose featured image's attachment comes after it
+// (before it with attachmentFirst), with a picture, its resized copy and a
+// missing file in its text.
+func mediaFile(t *testing.T, attachmentFirst bool) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w := wordpress.NewWriter(&b)
@@ -68,16 +69,22 @@ func mediaFile(t *testing.T) []byte {
 	}
 	must(w.Site(&wordpress.Site{Title: "Old", Link: "https://old.example", BaseSiteURL: "https://old.example"}))
 	must(w.Author(&wordpress.Author{ID: 1, Login: "ada", Email: "ada@old.example", DisplayName: "Ada"}))
-	must(w.Item(&wordpress.Item{ID: 1, Type: "post", Name: "pictures", Title: "Pictures", Status: "publish", Creator: "ada",
+	post := &wordpress.Item{ID: 1, Type: "post", Name: "pictures", Title: "Pictures", Status: "publish", Creator: "ada",
 		Content: `<p><img src="https://old.example/wp-content/uploads/2024/05/photo.jpg" alt="A photo"></p>` + "\n\n" +
 			`<p><img src="https://old.example/wp-content/uploads/2024/05/photo-20x15.jpg" alt="Small photo"></p>` + "\n\n" +
 			`<p><img src="https://old.example/wp-content/uploads/2024/05/gone.jpg" alt="Gone"></p>`,
 		PostDate: at, PostDateGMT: at, PostModified: at, PostModifiedGMT: at, Link: "https://old.example/?p=1", CommentStatus: "open",
-		Meta: []wordpress.Meta{{Key: "_thumbnail_id", Value: "2"}}}))
+		Meta: []wordpress.Meta{{Key: "_thumbnail_id", Value: "2"}}}
+	if !attachmentFirst {
+		must(w.Item(post))
+	}
 	must(w.Item(&wordpress.Item{ID: 2, Type: "attachment", Name: "cover", Title: "Cover", Status: "inherit", Creator: "ada", Parent: 1,
 		PostDate: at, PostDateGMT: at, PostModified: at, PostModifiedGMT: at, Link: "https://old.example/pictures/cover/",
 		AttachmentURL: "https://old.example/wp-content/uploads/2024/05/cover.png",
 		Meta:          []wordpress.Meta{{Key: "_wp_attached_file", Value: "2024/05/cover.png"}, {Key: "_wp_attachment_image_alt", Value: "The cover"}}}))
+	if attachmentFirst {
+		must(w.Item(post))
+	}
 	must(w.Close())
 	return b.Bytes()
 }
@@ -88,7 +95,7 @@ func TestImportUploads(t *testing.T) {
 		a, deps := site(t, d)
 		deps.Media = a.Media
 		dir := uploadsFolder(t)
-		file := mediaFile(t)
+		file := mediaFile(t, false)
 		run := func() *wpimport.Report {
 			t.Helper()
 			rep, err := wpimport.Import(ctx, deps, bytes.NewReader(file), wpimport.Options{Uploads: dir})
@@ -178,6 +185,31 @@ func TestImportUploads(t *testing.T) {
 		}
 		if again != media || !equal(before, ids(t, d)) {
 			t.Errorf("second run changed rows: media %d → %d", media, again)
+		}
+	})
+}
+
+// TestImportUploadsAttachmentFirst: an attachment read before its post is
+// the post's featured image from the start.
+func TestImportUploadsAttachmentFirst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, deps := site(t, d)
+		deps.Media = a.Media
+		rep, err := wpimport.Import(ctx, deps, bytes.NewReader(mediaFile(t, true)), wpimport.Options{Uploads: uploadsFolder(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.MediaNew != 2 {
+			t.Errorf("media new %d, want 2", rep.MediaNew)
+		}
+		var featured int64
+		if err := d.QueryRow(ctx, `SELECT COALESCE(a.featured_media_id, 0) FROM articles a`).Scan(&featured); err != nil {
+			t.Fatal(err)
+		}
+		m, err := a.Media.ByID(ctx, featured)
+		if err != nil || m.Alt != "The cover" {
+			t.Errorf("featured image %d: %+v, %v; want the cover", featured, m, err)
 		}
 	})
 }
