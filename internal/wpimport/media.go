@@ -153,6 +153,10 @@ func (im *importer) fetchUpload(ctx context.Context, rel, alt string) upload {
 		return upload{reason: err.Error()}
 	}
 	if err := im.remember(ctx, "media", rel, m.ID); err != nil {
+		// Without its key a later run would bring the file again.
+		if derr := im.deps.Media.Delete(context.WithoutCancel(ctx), m.ID); derr != nil {
+			err = errors.Join(err, derr)
+		}
 		return upload{reason: err.Error()}
 	}
 	im.rep.MediaNew++
