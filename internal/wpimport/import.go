@@ -700,18 +700,18 @@ const markdownKey = "_byline_markdown"
 
 // body is an item's text: the Markdown source when the file is a Byline
 // export (exactly as the writer left it), else the HTML made Markdown.
-func (im *importer) body(ctx context.Context, it *wordpress.Item) string {
+func (im *importer) body(ctx context.Context, it *wordpress.Item) (string, error) {
 	if md, ok := wordpress.MetaValue(it.Meta, markdownKey); ok {
-		return md
+		return md, nil
 	}
 	body, refs := wordpress.Content(it.Content, wordpress.ContentOptions{Attachment: func(id int64) (wordpress.Attachment, bool) {
 		a, ok := im.attachments[id]
 		return a, ok
 	}})
 	if im.opts.Uploads != "" {
-		body = im.rewriteMedia(ctx, body, refs)
+		return im.rewriteMedia(ctx, body, refs)
 	}
-	return body
+	return body, nil
 }
 
 // author of an item: its dc:creator's person, made from the login when
@@ -757,11 +757,15 @@ func (im *importer) post(ctx context.Context, it *wordpress.Item, trashed bool) 
 	if err != nil {
 		return err
 	}
+	body, err := im.body(ctx, it)
+	if err != nil {
+		return err
+	}
 	d := article.Draft{
 		Headline:  strings.TrimSpace(it.Title),
 		Slug:      localSlug(it.Name, it.Title),
 		AuthorID:  author,
-		BodyMD:    im.body(ctx, it),
+		BodyMD:    body,
 		Excerpt:   plainText(it.Excerpt),
 		Tags:      tags,
 		Status:    im.status(it),
@@ -1024,7 +1028,11 @@ func (im *importer) page(ctx context.Context, it *wordpress.Item) error {
 	if im.status(it) == article.StatusPublished {
 		st = article.PagePublished
 	}
-	in := article.PageInput{Title: strings.TrimSpace(it.Title), Slug: localSlug(it.Name, it.Title), BodyMD: im.body(ctx, it),
+	body, err := im.body(ctx, it)
+	if err != nil {
+		return err
+	}
+	in := article.PageInput{Title: strings.TrimSpace(it.Title), Slug: localSlug(it.Name, it.Title), BodyMD: body,
 		Status: st, AuthorID: author, Position: it.MenuOrder, CreatedAt: it.Date(), UpdatedAt: it.Modified()}
 	if st == article.PagePublished {
 		in.PublishedAt = it.Date()

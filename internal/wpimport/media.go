@@ -76,20 +76,25 @@ func (im *importer) original(rel string) string {
 // library once (keyed by its path), and sends its old address to the new
 // one. A file that cannot be read or is not a picture the library takes
 // is listed in the report; the caller keeps the old address.
-func (im *importer) importUpload(ctx context.Context, rel, alt string) upload {
+func (im *importer) importUpload(ctx context.Context, rel, alt string) (upload, error) {
 	if u, ok := im.uploads[rel]; ok {
-		return u
+		return u, nil
 	}
-	u := im.fetchUpload(ctx, rel, alt)
+	u, err := im.fetchUpload(ctx, rel, alt)
+	if err != nil {
+		// The database or the storage failed, not the file: the import
+		// stops, and the same command completes it.
+		return upload{}, err
+	}
 	im.uploads[rel] = u
 	if u.reason != "" {
 		im.rep.MediaMissing = append(im.rep.MediaMissing, fmt.Sprintf("%s%s: %s", uploadsPrefix, rel, u.reason))
-		return u
+		return u, nil
 	}
 	if !im.dry() {
 		im.redirect(im.oldUpload(rel), mediaURL(u.m))
 	}
-	return u
+	return u, nil
 }
 
 // oldUpload is the old site's address of the upload rel: WordPress may
@@ -102,21 +107,21 @@ func (im *importer) oldUpload(rel string) string {
 	return base + uploadsPrefix + (&url.URL{Path: rel}).EscapedPath()
 }
 
-func (im *importer) fetchUpload(ctx context.Context, rel, alt string) upload {
+func (im *importer) fetchUpload(ctx context.Context, rel, alt string) (upload, error) {
 	id, ok, err := im.known(ctx, "media", rel)
 	if err != nil {
-		return upload{reason: err.Error()}
+		return upload{}, err
 	}
 	if ok {
 		m, err := im.deps.Media.ByID(ctx, id)
-		if err == nil {
-			im.rep.MediaKnown++
-			return upload{m: m}
+		if errors.Is(err, apperr.ErrNotFound) {
+			return upload{reason: "imported before and deleted here since"}, nil
 		}
-		if !errors.Is(err, apperr.ErrNotFound) {
-			return upload{reason: err.Error()}
+		if err != nil {
+			return upload{}, fmt.Errorf("wpimport: media %d: %w", id, err)
 		}
-		return upload{reason: "imported before and deleted here since"}
+		im.rep.MediaKnown++
+		return upload{m: m}, nil
 	}
 	file := filepath.Join(im.opts.Uploads, filepath.FromSlash(rel))
 	if im.dry() {
@@ -125,18 +130,18 @@ func (im *importer) fetchUpload(ctx context.Context, rel, alt string) upload {
 		st, err := os.Stat(file)
 		switch {
 		case err != nil:
-			return upload{reason: "the uploads folder has no readable file: " + pathErr(err).Error()}
+			return upload{reason: "the uploads folder has no readable file: " + pathErr(err).Error()}, nil
 		case !st.Mode().IsRegular():
-			return upload{reason: "the uploads folder has no readable file: not a file"}
+			return upload{reason: "the uploads folder has no readable file: not a file"}, nil
 		case st.Size() > media.MaxBytes:
-			return upload{reason: fmt.Sprintf("refused: larger than the media library's %d MB", media.MaxBytes>>20)}
+			return upload{reason: fmt.Sprintf("refused: larger than the media library's %d MB", media.MaxBytes>>20)}, nil
 		}
 		im.rep.MediaNew++
-		return upload{}
+		return upload{}, nil
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return upload{reason: "the uploads folder has no readable file: " + pathErr(err).Error()}
+		return upload{reason: "the uploads folder has no readable file: " + pathErr(err).Error()}, nil
 	}
 	name := path.Base(rel)
 	if strings.TrimSpace(alt) == "" {
@@ -148,19 +153,19 @@ func (im *importer) fetchUpload(ctx context.Context, rel, alt string) upload {
 	m, err := im.deps.Media.Upload(ctx, name, data, alt, 0)
 	if err != nil {
 		if inv, refused := apperr.AsInvalid(err); refused {
-			return upload{reason: "refused: " + inv.Error()}
+			return upload{reason: "refused: " + inv.Error()}, nil
 		}
-		return upload{reason: err.Error()}
+		return upload{}, fmt.Errorf("wpimport: %s: %w", rel, err)
 	}
 	if err := im.remember(ctx, "media", rel, m.ID); err != nil {
 		// Without its key a later run would bring the file again.
 		if derr := im.deps.Media.Delete(context.WithoutCancel(ctx), m.ID); derr != nil {
 			err = errors.Join(err, derr)
 		}
-		return upload{reason: err.Error()}
+		return upload{}, err
 	}
 	im.rep.MediaNew++
-	return upload{m: m}
+	return upload{m: m}, nil
 }
 
 // pathErr is err without the path, which the report names already.
@@ -191,9 +196,9 @@ func (im *importer) attachmentUpload(ctx context.Context, it *wordpress.Item, al
 	if alt == "" {
 		alt = strings.TrimSpace(it.Title)
 	}
-	u := im.importUpload(ctx, rel, alt)
-	if u.reason != "" || im.dry() {
-		return nil
+	u, err := im.importUpload(ctx, rel, alt)
+	if err != nil || u.reason != "" || im.dry() {
+		return err
 	}
 	im.attMedia[it.ID] = u.m.ID
 	for _, articleID := range im.featureLater[it.ID] {
@@ -208,7 +213,7 @@ func (im *importer) attachmentUpload(ctx context.Context, it *wordpress.Item, al
 
 // rewriteMedia imports the uploads the content refers to and points its
 // addresses at them; an address whose file did not come across stays.
-func (im *importer) rewriteMedia(ctx context.Context, body string, refs []wordpress.Ref) string {
+func (im *importer) rewriteMedia(ctx context.Context, body string, refs []wordpress.Ref) (string, error) {
 	urls := map[string]string{}
 	for _, r := range refs {
 		switch r.Kind {
@@ -229,7 +234,10 @@ func (im *importer) rewriteMedia(ctx context.Context, body string, refs []wordpr
 		if r.ID != 0 {
 			alt = im.attachments[r.ID].Alt
 		}
-		u := im.importUpload(ctx, orig, alt)
+		u, err := im.importUpload(ctx, orig, alt)
+		if err != nil {
+			return "", err
+		}
 		if u.reason != "" {
 			continue
 		}
@@ -242,7 +250,7 @@ func (im *importer) rewriteMedia(ctx context.Context, body string, refs []wordpr
 			im.redirect(im.oldUpload(rel), mediaURL(u.m))
 		}
 	}
-	return wordpress.RewriteURLs(body, urls)
+	return wordpress.RewriteURLs(body, urls), nil
 }
 
 // featured is the media of an item's featured image, or 0 when its
