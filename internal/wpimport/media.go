@@ -216,18 +216,12 @@ func (im *importer) attachmentUpload(ctx context.Context, it *wordpress.Item, al
 func (im *importer) rewriteMedia(ctx context.Context, body string, refs []wordpress.Ref) (string, error) {
 	urls := map[string]string{}
 	for _, r := range refs {
-		switch r.Kind {
-		case wordpress.RefImage, wordpress.RefAttachment:
-		case wordpress.RefFile:
-			if !imageExt[strings.ToLower(path.Ext(r.URL))] {
-				continue
-			}
-		default:
+		if r.Kind != wordpress.RefImage && r.Kind != wordpress.RefAttachment && r.Kind != wordpress.RefFile {
 			continue
 		}
 		rel := im.uploadPath(r.URL)
-		if rel == "" {
-			continue
+		if rel == "" || (r.Kind == wordpress.RefFile && !imageExt[strings.ToLower(path.Ext(rel))]) {
+			continue // a link to a PDF or a video stays a link to the old file
 		}
 		orig := im.original(rel)
 		alt := ""
