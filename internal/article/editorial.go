@@ -433,3 +433,13 @@ func (s *Store) Preview(ctx context.Context, d Draft) (Article, error) {
 	a.Tags = p.tags
 	return a, nil
 }
+
+// SetFeaturedImageIfNone gives an article a featured image unless it has
+// one already (an editor's choice is kept): an import meets an article's
+// image after the article.
+func (s *Store) SetFeaturedImageIfNone(ctx context.Context, articleID, mediaID int64) error {
+	if _, err := s.db.Exec(ctx, `UPDATE articles SET featured_media_id = $2 WHERE id = $1 AND featured_media_id IS NULL`, articleID, mediaID); err != nil {
+		return fmt.Errorf("article: featured image: %w", err)
+	}
+	return nil
+}

@@ -203,7 +203,7 @@ func (im *importer) attachmentUpload(ctx context.Context, it *wordpress.Item, al
 	im.attMedia[it.ID] = u.m.ID
 	for _, articleID := range im.featureLater[it.ID] {
 		// Only an article that has none yet: an editor may have chosen one.
-		if _, err := im.deps.DB.Exec(ctx, `UPDATE articles SET featured_media_id = $2 WHERE id = $1 AND featured_media_id IS NULL`, articleID, u.m.ID); err != nil {
+		if err := im.deps.Articles.SetFeaturedImageIfNone(ctx, articleID, u.m.ID); err != nil {
 			return fmt.Errorf("wpimport: featured image of article %d: %w", articleID, err)
 		}
 	}
