@@ -31,7 +31,7 @@ func TestBrowserImport(t *testing.T) {
 
 	base, stop := startServe(t, "--demo", "--database", filepath.Join(t.TempDir(), "i.db"))
 	defer stop()
-	ctx := newChromium(t, 180*time.Second)
+	ctx := newChromium(t, 10*time.Minute) // the import is minutes long under -race
 	b := tab{t, ctx}
 	must, text, location, shot := b.must, b.text, b.location, b.shot
 
@@ -91,7 +91,7 @@ func TestBrowserImport(t *testing.T) {
 	var seen []reading
 	var last reading
 	moving := false
-	for deadline := time.Now().Add(3 * time.Minute); ; {
+	for deadline := time.Now().Add(8 * time.Minute); ; {
 		r, err := chromedp.Run(ctx, chromedp.Evaluate[reading](read))
 		// A read during the page's reload fails or finds no bar: read again.
 		if err == nil && r.Value >= 0 {
@@ -184,7 +184,7 @@ func TestBrowserImport(t *testing.T) {
 // fillerArticles is how many articles bigExport adds: enough that the
 // import lasts several of the job's progress writes (one a second), so the
 // bar is seen to move while the page is open.
-const fillerArticles = 10000
+const fillerArticles = 6000
 
 // bigExport is the WordPress test site's export with n more articles (each
 // with a guest's comment), written as site.xml in a temporary directory.
