@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 
 	"byline/internal/account"
 	"byline/internal/article"
@@ -123,6 +124,7 @@ func (s *Server) Funcs() template.FuncMap {
 		"rowActions":   func() []comment.Action { return rowActions },
 		"actionStatus": comment.StatusOf,
 		"actionLabel":  actionLabel,
+		"fileSize":     fileSize,
 	}
 }
 
@@ -135,4 +137,18 @@ func New(c *core.Server, public PublicPages) (*Server, error) {
 		}
 	}
 	return &Server{Server: c, public: public}, nil
+}
+
+// fileSize says a file's size as people read it: "512 bytes", "195 kB",
+// "9.8 MB" (decimal units, as browsers and file managers show them).
+func fileSize(n int64) string {
+	switch {
+	case n < 1000:
+		return strconv.FormatInt(n, 10) + " bytes"
+	case n < 1000*1000:
+		return strconv.FormatFloat(float64(n)/1000, 'f', 0, 64) + " kB"
+	case n < 1000*1000*1000:
+		return strconv.FormatFloat(float64(n)/(1000*1000), 'f', 1, 64) + " MB"
+	}
+	return strconv.FormatFloat(float64(n)/(1000*1000*1000), 'f', 2, 64) + " GB"
 }
