@@ -54,27 +54,7 @@ func runImportDisqus(ctx context.Context, env *environment, args []string) error
 	defer d.Close()
 	s := app.NewStores(d, cfg, app.Options{})
 	deps := &disqusimport.Deps{People: s.People, Articles: s.Articles, Comments: s.Comments, Redirects: s.Redirects, Location: s.Location}
-	// The file is checked to its end before the import writes anything:
-	// two bars, one after the other.
-	checking := newProgress(env.stderr, "bytes checked")
-	reading := newProgress(env.stderr, "bytes read")
-	opts := disqusimport.Options{DryRun: *dry, Progress: func(off int64, check bool) {
-		if check {
-			checking.update(int(off), int(st.Size()))
-			return
-		}
-		checking.done()
-		reading.update(int(off), int(st.Size()))
-	}}
-	rep, err := disqusimport.Import(ctx, deps, f, opts)
-	checking.done()
-	reading.done()
-	if err != nil {
-		if rep != nil && rep.Added() > 0 {
-			// What came before the error stays; the same command completes it.
-			_ = rep.Write(env.stderr)
-		}
-		return fmt.Errorf("%s: %w", files[0], err)
-	}
-	return rep.Write(env.stdout)
+	return runImport(env, files[0], st.Size(), func(progress func(int64, bool)) (*disqusimport.Report, error) {
+		return disqusimport.Import(ctx, deps, f, disqusimport.Options{DryRun: *dry, Progress: progress})
+	})
 }

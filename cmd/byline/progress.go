@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,4 +42,41 @@ func (p *progress) done() {
 		fmt.Fprintln(p.w)
 		p.drawn = false
 	}
+}
+
+// importReport is what an import command prints at its end: a pointer to
+// the import's report.
+type importReport[T any] interface {
+	*T
+	Added() int
+	Write(io.Writer) error
+}
+
+// runImport runs an import of a file of size bytes with the two bars an
+// import shows (the file is checked to its end before anything is
+// written), then prints its report. On an error, what came before it
+// stays imported, and the report of it goes to stderr: the same command
+// completes the import.
+func runImport[T any, R importReport[T]](env *environment, name string, size int64, run func(progress func(off int64, checking bool)) (R, error)) error {
+	checking := newProgress(env.stderr, "bytes checked")
+	reading := newProgress(env.stderr, "bytes read")
+	rep, err := run(func(off int64, check bool) {
+		if check {
+			checking.update(int(off), int(size))
+			return
+		}
+		checking.done()
+		reading.update(int(off), int(size))
+	})
+	checking.done()
+	reading.done()
+	if err != nil {
+		if rep != nil && rep.Added() > 0 {
+			if werr := rep.Write(env.stderr); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return rep.Write(env.stdout)
 }
