@@ -113,7 +113,17 @@ func (s *Store) Create(ctx context.Context, d Draft) (Article, error) {
 		if err != nil {
 			return db.MapError(tx.Engine(), err)
 		}
-		return setTags(ctx, tx, id, pub, p.tags)
+		ids, err := linkTags(ctx, tx, id, pub, p.tags)
+		if err != nil {
+			return err
+		}
+		// A new article changes its tags' counts by itself alone: adding
+		// it is exact, where a recount reads every article of each tag
+		// (an import of a hundred thousand would read them again for each).
+		if p.Status != StatusPublished && p.Status != StatusScheduled || len(ids) == 0 {
+			return nil
+		}
+		return tx.ExecIn(ctx, `UPDATE tags SET article_count = article_count + 1 WHERE id IN $LIST`, nil, ids)
 	})
 	if err != nil {
 		return Article{}, fmt.Errorf("article: create %q: %w", p.Slug, err)
@@ -132,20 +142,38 @@ func setTags(ctx context.Context, tx *db.Tx, articleID int64, published any, tag
 	if _, err := tx.Exec(ctx, `DELETE FROM article_tags WHERE article_id = $1`, articleID); err != nil {
 		return err
 	}
+	linked, err := linkTags(ctx, tx, articleID, published, tags)
+	if err != nil {
+		return err
+	}
+	for _, id := range linked {
+		touched = append(touched, id.(int64))
+	}
+	return recountTags(ctx, tx, touched)
+}
+
+// linkTags links an article that has no tags to tags, creating those that
+// are new, and returns their ids, each once.
+func linkTags(ctx context.Context, tx *db.Tx, articleID int64, published any, tags []Tag) ([]any, error) {
+	var ids []any
+	seen := map[int64]bool{}
 	for i, t := range tags {
 		var tagID int64
 		err := tx.QueryRow(ctx, `INSERT INTO tags (slug, name) VALUES ($1, $2)
 			ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id`, t.Slug, t.Name).Scan(&tagID)
 		if err != nil {
-			return fmt.Errorf("tag %q: %w", t.Slug, err)
+			return nil, fmt.Errorf("tag %q: %w", t.Slug, err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO article_tags (article_id, tag_id, published_at, position, name) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
 			articleID, tagID, published, i, t.Name); err != nil {
-			return err
+			return nil, err
 		}
-		touched = append(touched, tagID)
+		if !seen[tagID] {
+			seen[tagID] = true
+			ids = append(ids, tagID)
+		}
 	}
-	return recountTags(ctx, tx, touched)
+	return ids, nil
 }
 
 // Public returns the article at slug if the public may read it.

@@ -3,9 +3,9 @@ package comment
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -69,136 +69,311 @@ const (
 // the same import again adds nothing: each comment is found by its key.
 // A comment the rules refuse gets its Err; an error of the database fails
 // the whole call.
+//
+// The list is written in bulk (a few statements for the whole list, not a
+// few per comment): its keys, parents, articles and members are read in one
+// query each, and its rows written many to a statement.
 func (s *Store) Import(ctx context.Context, list []Imported) ([]ImportResult, error) {
 	out := make([]ImportResult, len(list))
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		for i, im := range list {
-			res, err := s.importOne(ctx, tx, im)
-			if _, ok := apperr.AsInvalid(err); ok {
-				res.Err = err
-			} else if err != nil {
-				return fmt.Errorf("comment: import %s %s: %w", im.Source, im.ExternalID, err)
-			}
-			out[i] = res
-		}
-		return nil
+		b := &importBatch{tx: tx, list: slices.Clone(list), out: out, now: s.now()}
+		return b.run(ctx)
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("comment: import: %w", err)
 	}
 	return out, nil
 }
 
-// importOne checks one imported comment and stores it unless its key is
-// known. Every check that can refuse it runs before anything is written.
-func (s *Store) importOne(ctx context.Context, tx *db.Tx, im Imported) (ImportResult, error) {
-	if err := checkImported(&im); err != nil {
-		return ImportResult{}, err
-	}
-	var known int64
-	err := tx.QueryRow(ctx, `SELECT comment_id FROM comment_sources WHERE source = $1 AND external_id = $2`, im.Source, im.ExternalID).Scan(&known)
-	switch {
-	case err == nil:
-		return ImportResult{ID: known}, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return ImportResult{}, err
-	}
-	if err := importTargetsExist(ctx, tx, im); err != nil {
-		return ImportResult{}, err
-	}
-	d := draft{New: New{ArticleID: im.ArticleID, AuthorID: im.AuthorID, IP: im.IP}, at: im.At}
-	if im.ParentExternalID != "" {
-		if err := placeImported(ctx, tx, &d, im); err != nil {
-			return ImportResult{}, err
+// importBatch is one call of Import.
+type importBatch struct {
+	tx   *db.Tx
+	list []Imported
+	out  []ImportResult
+	// What the database holds already, by source and external id: the
+	// comments imported before (id 0: the key is there, its comment is
+	// not) and where they stand.
+	stored   map[sourceKey]storedComment
+	articles map[int64]bool
+	members  map[int64]bool
+	rows     []importRow
+	byKey    map[sourceKey]int // rows of this call, by key
+	now      time.Time
+}
+
+type sourceKey struct{ source, id string }
+
+type storedComment struct {
+	id, article, thread int64
+	depth               int
+	path                string
+}
+
+// importRow is a comment of the call that will be written.
+type importRow struct {
+	at     int // its place in the list
+	d      draft
+	parent int // the row it replies to, -1 for a stored parent or none
+	id     int64
+}
+
+func (b *importBatch) run(ctx context.Context) error {
+	for i := range b.list {
+		if err := checkImported(&b.list[i]); err != nil {
+			b.out[i].Err = err
 		}
 	}
-	var deletedAt any
-	if im.Deleted {
-		deletedAt = im.At
-	} else {
+	if err := b.readStored(ctx); err != nil {
+		return err
+	}
+	if err := b.readTargets(ctx); err != nil {
+		return err
+	}
+	b.byKey = map[sourceKey]int{}
+	for i := range b.list {
+		if b.out[i].Err != nil {
+			continue
+		}
+		if err := b.place(i); err != nil {
+			if _, ok := apperr.AsInvalid(err); !ok {
+				return err
+			}
+			b.out[i].Err = err
+		}
+	}
+	if len(b.rows) == 0 {
+		return nil
+	}
+	ids, err := b.tx.ReserveIDs(ctx, "comments", len(b.rows))
+	if err != nil {
+		return err
+	}
+	for k := range b.rows {
+		r := &b.rows[k]
+		r.id = ids[k]
+		switch {
+		case r.parent >= 0:
+			p := b.rows[r.parent]
+			r.d.ParentID, r.d.thread, r.d.path = p.id, p.d.thread, p.d.path+"."+pad(r.id)
+		case r.d.ParentID > 0:
+			r.d.path += "." + pad(r.id)
+		default:
+			r.d.thread, r.d.path = r.id, pad(r.id)
+		}
+		b.out[r.at] = ImportResult{ID: r.id, Added: true}
+	}
+	for i := range b.list {
+		if k, ok := b.byKey[keyOf(b.list[i])]; ok && b.rows[k].at != i && b.out[i].Err == nil {
+			b.out[i] = ImportResult{ID: b.rows[k].id} // the same key twice in the list
+		}
+	}
+	return b.write(ctx)
+}
+
+func keyOf(im Imported) sourceKey { return sourceKey{im.Source, im.ExternalID} }
+
+// readStored reads the comments imported before whose keys the list names,
+// as comments or as parents.
+func (b *importBatch) readStored(ctx context.Context) error {
+	bySource := map[string][]any{}
+	seen := map[sourceKey]bool{}
+	for i, im := range b.list {
+		if b.out[i].Err != nil {
+			continue
+		}
+		for _, k := range []sourceKey{keyOf(im), {im.Source, im.ParentExternalID}} {
+			if k.id != "" && !seen[k] {
+				seen[k] = true
+				bySource[k.source] = append(bySource[k.source], k.id)
+			}
+		}
+	}
+	b.stored = map[sourceKey]storedComment{}
+	for source, ids := range bySource {
+		err := b.tx.QueryIn(ctx, `SELECT s.external_id, COALESCE(c.id, 0), COALESCE(c.article_id, 0), COALESCE(c.depth, 0), COALESCE(c.thread_id, 0), COALESCE(c.path, '')
+			FROM comment_sources s LEFT JOIN comments c ON c.id = s.comment_id WHERE s.source = $1 AND s.external_id IN $LIST`, []any{source}, ids,
+			func(r *sql.Rows) error {
+				var ext string
+				var c storedComment
+				if err := r.Scan(&ext, &c.id, &c.article, &c.depth, &c.thread, &c.path); err != nil {
+					return err
+				}
+				b.stored[sourceKey{source, ext}] = c
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readTargets reads which of the articles and members the list names are
+// here, so that a missing one refuses its comment before a foreign key
+// would fail (and, on PostgreSQL, abort) the whole transaction.
+func (b *importBatch) readTargets(ctx context.Context) error {
+	var articles, members []any
+	b.articles, b.members = map[int64]bool{}, map[int64]bool{}
+	for i, im := range b.list {
+		if b.out[i].Err != nil {
+			continue
+		}
+		if _, ok := b.articles[im.ArticleID]; !ok {
+			b.articles[im.ArticleID] = false
+			articles = append(articles, im.ArticleID)
+		}
+		if _, ok := b.members[im.AuthorID]; !ok && im.AuthorID > 0 {
+			b.members[im.AuthorID] = false
+			members = append(members, im.AuthorID)
+		}
+	}
+	for _, t := range []struct {
+		query string
+		ids   []any
+		found map[int64]bool
+	}{
+		{`SELECT id FROM articles WHERE id IN $LIST`, articles, b.articles},
+		{`SELECT id FROM users WHERE id IN $LIST`, members, b.members},
+	} {
+		err := b.tx.QueryIn(ctx, t.query, nil, t.ids, func(r *sql.Rows) error {
+			var id int64
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			t.found[id] = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// place decides what becomes of the list's comment i: known (its key was
+// imported before), refused, or a row to write under its parent. Every
+// check that can refuse it runs here, before anything is written.
+func (b *importBatch) place(i int) error {
+	im := b.list[i]
+	key := keyOf(im)
+	if c, ok := b.stored[key]; ok {
+		b.out[i] = ImportResult{ID: c.id}
+		return nil
+	}
+	if _, ok := b.byKey[key]; ok {
+		return nil // the same key earlier in the list: run gives its id
+	}
+	bad := apperr.NewInvalid()
+	if !b.articles[im.ArticleID] {
+		bad.Add("article", fmt.Sprintf("there is no article %d", im.ArticleID))
+	}
+	if im.AuthorID > 0 && !b.members[im.AuthorID] {
+		bad.Add("author", fmt.Sprintf("there is no member %d", im.AuthorID))
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	r := importRow{at: i, parent: -1, d: draft{New: New{ArticleID: im.ArticleID, AuthorID: im.AuthorID, IP: im.IP}, at: im.At}}
+	if im.ParentExternalID != "" {
+		pkey := sourceKey{im.Source, im.ParentExternalID}
+		refused := apperr.Field("parent", fmt.Sprintf("the comment it replies to (%s) was not imported on this article first", im.ParentExternalID))
+		if k, ok := b.byKey[pkey]; ok {
+			if b.list[b.rows[k].at].ArticleID != im.ArticleID {
+				return refused
+			}
+			r.parent, r.d.depth = k, b.rows[k].d.depth+1
+		} else if p, ok := b.stored[pkey]; ok && p.id != 0 && p.article == im.ArticleID {
+			r.d.ParentID, r.d.depth, r.d.thread, r.d.path = p.id, p.depth+1, p.thread, p.path
+		} else {
+			return refused
+		}
+	}
+	if !im.Deleted {
 		if im.BodyMarkdown != "" {
 			md, html, text, _, err := render(im.BodyMarkdown)
 			if err != nil {
-				return ImportResult{}, err
+				return err
 			}
-			d.md, d.html, d.text = md, html, text
+			r.d.md, r.d.html, r.d.text = md, html, text
 		} else {
-			d.html, d.text, d.md = importedHTML(im.BodyHTML)
+			r.d.html, r.d.text, r.d.md = importedHTML(im.BodyHTML)
 		}
-		if strings.TrimSpace(d.text) == "" {
-			return ImportResult{}, apperr.Field("body", "nothing would be left to show of this comment")
-		}
-	}
-	var author any
-	if im.AuthorID > 0 {
-		author = im.AuthorID
-		im.Guest = Author{}
-	}
-	var parent any
-	if d.ParentID > 0 {
-		parent = d.ParentID
-	}
-	var id int64
-	// reply_notified: an imported reply is history, never a notice.
-	if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, guest_name, guest_email, guest_url,
-			body_md, body_html, body_text, status, deleted_at, ip, spam_score, created_at, reply_notified)
-		VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, TRUE) RETURNING id`,
-		im.ArticleID, parent, d.depth, author, im.Guest.Name, im.Guest.Email, im.Guest.URL,
-		d.md, d.html, d.text, string(im.Status), deletedAt, im.IP, im.At).Scan(&id); err != nil {
-		return ImportResult{}, db.MapError(tx.Engine(), err)
-	}
-	thread, path := d.thread, d.path
-	if thread == 0 {
-		thread, path = id, pad(id)
-	} else {
-		path += "." + pad(id)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE comments SET thread_id = $2, path = $3 WHERE id = $1`, id, thread, path); err != nil {
-		return ImportResult{}, err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO comment_sources (source, external_id, comment_id) VALUES ($1, $2, $3)`, im.Source, im.ExternalID, id); err != nil {
-		return ImportResult{}, err
-	}
-	if im.Status == StatusVisible {
-		// A deleted top-level comment is still a thread, as when its
-		// author deletes it here.
-		if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2, comment_threads = comment_threads + $3 WHERE id = $1`,
-			im.ArticleID, b2i(!im.Deleted), b2i(d.depth == 0)); err != nil {
-			return ImportResult{}, err
+		if strings.TrimSpace(r.d.text) == "" {
+			return apperr.Field("body", "nothing would be left to show of this comment")
 		}
 	}
-	// The other site's moderators judged it: their spam and their
-	// approved comments teach the filter, as an action here would. Both,
-	// so that an import of much spam does not leave a filter that has
-	// learned only spam and holds everything.
-	if label := importVerdicts[im.Status]; label != "" && !im.Deleted {
-		if err := learn(ctx, tx, id, d.text, "", label); err != nil {
-			return ImportResult{}, err
-		}
-	}
-	if err := event(ctx, tx, id, 0, "imported", im.Source+" "+im.ExternalID, s.now()); err != nil {
-		return ImportResult{}, err
-	}
-	return ImportResult{ID: id, Added: true}, nil
+	b.byKey[key] = len(b.rows)
+	b.rows = append(b.rows, r)
+	return nil
 }
 
-// importTargetsExist refuses a comment whose article or member is not
-// here, before a foreign key would fail (and, on PostgreSQL, abort) the
-// whole import's transaction.
-func importTargetsExist(ctx context.Context, tx *db.Tx, im Imported) error {
-	var articles, members int
-	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM articles WHERE id = $1), (SELECT count(*) FROM users WHERE id = $2)`,
-		im.ArticleID, im.AuthorID).Scan(&articles, &members); err != nil {
+// write stores the rows placed: the comments with their keys and events,
+// the articles' counts, and what the spam filter learns from them.
+func (b *importBatch) write(ctx context.Context) error {
+	comments := make([][]any, 0, len(b.rows))
+	sources := make([][]any, 0, len(b.rows))
+	events := make([][]any, 0, len(b.rows))
+	type counts struct{ comments, threads int }
+	perArticle := map[int64]counts{}
+	var articleOrder []int64
+	learned := spamCounts{}
+	for _, r := range b.rows {
+		im := b.list[r.at]
+		var author, parent, deletedAt any
+		if im.AuthorID > 0 {
+			author = im.AuthorID
+			im.Guest = Author{}
+		}
+		if r.d.ParentID > 0 {
+			parent = r.d.ParentID
+		}
+		if im.Deleted {
+			deletedAt = im.At
+		}
+		// The other site's moderators judged it: their spam and their
+		// approved comments teach the filter, as an action here would.
+		// Both, so that an import of much spam does not leave a filter
+		// that has learned only spam and holds everything.
+		label := importVerdicts[im.Status]
+		if im.Deleted || r.d.text == "" {
+			label = ""
+		}
+		learned.add(r.d.text, label)
+		// reply_notified: an imported reply is history, never a notice.
+		comments = append(comments, []any{r.id, im.ArticleID, parent, r.d.thread, r.d.depth, r.d.path, author, im.Guest.Name, im.Guest.Email, im.Guest.URL,
+			r.d.md, r.d.html, r.d.text, string(im.Status), deletedAt, im.IP, 0, im.At, true, label})
+		sources = append(sources, []any{im.Source, im.ExternalID, r.id})
+		events = append(events, []any{r.id, nil, "imported", im.Source + " " + im.ExternalID, b.now})
+		if im.Status == StatusVisible {
+			// A deleted top-level comment is still a thread, as when its
+			// author deletes it here.
+			c, ok := perArticle[im.ArticleID]
+			if !ok {
+				articleOrder = append(articleOrder, im.ArticleID)
+			}
+			c.comments += b2i(!im.Deleted)
+			c.threads += b2i(r.d.depth == 0)
+			perArticle[im.ArticleID] = c
+		}
+	}
+	if err := b.tx.InsertRows(ctx, `INSERT INTO comments (id, article_id, parent_id, thread_id, depth, path, author_id, guest_name, guest_email, guest_url,
+			body_md, body_html, body_text, status, deleted_at, ip, spam_score, created_at, reply_notified, spam_label)`, "", comments); err != nil {
 		return err
 	}
-	bad := apperr.NewInvalid()
-	if articles == 0 {
-		bad.Add("article", fmt.Sprintf("there is no article %d", im.ArticleID))
+	if err := b.tx.InsertRows(ctx, `INSERT INTO comment_sources (source, external_id, comment_id)`, "", sources); err != nil {
+		return err
 	}
-	if im.AuthorID > 0 && members == 0 {
-		bad.Add("author", fmt.Sprintf("there is no member %d", im.AuthorID))
+	if err := b.tx.InsertRows(ctx, `INSERT INTO comment_events (comment_id, actor_id, action, note, created_at)`, "", events); err != nil {
+		return err
 	}
-	return bad.Err()
+	for _, a := range articleOrder {
+		c := perArticle[a]
+		if _, err := b.tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2, comment_threads = comment_threads + $3 WHERE id = $1`,
+			a, c.comments, c.threads); err != nil {
+			return err
+		}
+	}
+	return learned.write(ctx, b.tx)
 }
 
 var importVerdicts = map[Status]string{StatusSpam: "spam", StatusVisible: "ham"}
@@ -253,21 +428,4 @@ func guestURL(raw string) string {
 		return ""
 	}
 	return u.String()
-}
-
-// placeImported puts an imported reply under its parent, found by its key
-// in the same source, on the same article, whatever the parent's status
-// (the thread is kept as it was).
-func placeImported(ctx context.Context, tx *db.Tx, d *draft, im Imported) error {
-	var pArticle int64
-	err := tx.QueryRow(ctx, `SELECT c.id, c.article_id, c.depth, c.thread_id, c.path FROM comment_sources s JOIN comments c ON c.id = s.comment_id
-		WHERE s.source = $1 AND s.external_id = $2`, im.Source, im.ParentExternalID).Scan(&d.ParentID, &pArticle, &d.depth, &d.thread, &d.path)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && pArticle != im.ArticleID) {
-		return apperr.Field("parent", fmt.Sprintf("the comment it replies to (%s) was not imported on this article first", im.ParentExternalID))
-	}
-	if err != nil {
-		return err
-	}
-	d.depth++
-	return nil
 }

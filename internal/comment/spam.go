@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -190,6 +191,66 @@ func train(ctx context.Context, tx *db.Tx, text, label string, delta int) error 
 	}
 	_, err := tx.Exec(ctx, `UPDATE spam_totals SET docs = docs + $2 WHERE label = $1 AND docs + $2 >= 0`, col, delta)
 	return err
+}
+
+// spamCounts is what a bulk load teaches the filter, summed: per token,
+// how many ham and spam documents hold it.
+type spamCounts struct {
+	tokens     map[string]*[2]int // ham, spam
+	order      []string
+	ham, spams int
+}
+
+func (c *spamCounts) add(text, label string) {
+	if label == "" || text == "" {
+		return
+	}
+	col := 0
+	if label == "spam" {
+		col = 1
+		c.spams++
+	} else {
+		c.ham++
+	}
+	if c.tokens == nil {
+		c.tokens = map[string]*[2]int{}
+	}
+	for _, t := range tokens(text) {
+		n, ok := c.tokens[t]
+		if !ok {
+			n = new([2]int)
+			c.tokens[t] = n
+			c.order = append(c.order, t)
+		}
+		n[col]++
+	}
+}
+
+// write adds the sums to the filter's counts, each token once.
+func (c *spamCounts) write(ctx context.Context, tx *db.Tx) error {
+	// In one order, so that two loads lock the same rows in turn.
+	slices.Sort(c.order)
+	rows := make([][]any, 0, len(c.order))
+	for _, t := range c.order {
+		n := c.tokens[t]
+		rows = append(rows, []any{t, n[0], n[1]})
+	}
+	if err := tx.InsertRows(ctx, `INSERT INTO spam_tokens (token, ham, spam)`,
+		`ON CONFLICT (token) DO UPDATE SET ham = spam_tokens.ham + excluded.ham, spam = spam_tokens.spam + excluded.spam`, rows); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		label string
+		n     int
+	}{{"ham", c.ham}, {"spam", c.spams}} {
+		if t.n == 0 {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE spam_totals SET docs = docs + $2 WHERE label = $1`, t.label, t.n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // learn records a moderator's verdict on a comment, undoing an earlier

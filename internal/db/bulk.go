@@ -1,0 +1,180 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Bulk loads (imports) write thousands of rows in one transaction. One
+// statement per row is one round trip per row, which on PostgreSQL is most
+// of the time; these write and read many rows per statement instead.
+//
+// Each statement's text depends only on how many rows it carries, and runs
+// are cut into a few fixed lengths (maxRun, then powers of two), so the
+// prepared statements the cache keeps stay few whatever the sizes loaded.
+
+// maxParams bounds one statement's parameters, well under both engines'
+// limits (SQLite 32,766; PostgreSQL 65,535).
+const maxParams = 4000
+
+// runs cuts n items into runs of at most max, the last ones powers of two:
+// 1,000 with max 256 is 256, 256, 256, 128, 64, 32, 8.
+func runs(n, max int) []int {
+	var out []int
+	for n >= max {
+		out = append(out, max)
+		n -= max
+	}
+	for p := 1 << 30; n > 0; p >>= 1 {
+		if n >= p {
+			out = append(out, p)
+			n -= p
+		}
+	}
+	return out
+}
+
+// runLength is how many rows of cols values go in one statement: a power
+// of two, so that a full run is also one of the lengths runs cuts.
+func runLength(cols int) int {
+	n := 1
+	for n*2*cols <= maxParams && n < 512 {
+		n *= 2
+	}
+	return n
+}
+
+// values is "($1, $2), ($3, $4)" for rows rows of cols parameters each,
+// numbered after the first from.
+func values(rows, cols, from int) string {
+	var b strings.Builder
+	p := from
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			p++
+			b.WriteString("$" + strconv.Itoa(p))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// InsertRows runs head VALUES (...), (...) tail for every row, many rows
+// per statement: head is "INSERT INTO t (a, b)", tail "" or an ON
+// CONFLICT clause (one statement must not touch a row twice: give each key
+// once). Every row has the same number of values.
+func (t *Tx) InsertRows(ctx context.Context, head, tail string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := len(rows[0])
+	at := 0
+	for _, n := range runs(len(rows), runLength(cols)) {
+		args := make([]any, 0, n*cols)
+		for _, r := range rows[at : at+n] {
+			if len(r) != cols {
+				return fmt.Errorf("db: insert rows: a row of %d values among rows of %d", len(r), cols)
+			}
+			args = append(args, r...)
+		}
+		if _, err := t.Exec(ctx, head+" VALUES "+values(n, cols, 0)+" "+tail, args...); err != nil {
+			return MapError(t.Engine(), err)
+		}
+		at += n
+	}
+	return nil
+}
+
+// QueryIn runs query once per run of list, with "IN $LIST" in it replaced
+// by "IN ($k, ...)" numbered after the fixed arguments, and calls fn for
+// every row (runs cut as InsertRows cuts rows).
+func (t *Tx) QueryIn(ctx context.Context, query string, fixed []any, list []any, fn func(*sql.Rows) error) error {
+	return inRuns(query, fixed, list, func(q string, args []any) error {
+		return t.queryRows(ctx, q, args, fn)
+	})
+}
+
+// ExecIn runs a statement with "IN $LIST" in it, as QueryIn does.
+func (t *Tx) ExecIn(ctx context.Context, query string, fixed []any, list []any) error {
+	return inRuns(query, fixed, list, func(q string, args []any) error {
+		_, err := t.Exec(ctx, q, args...)
+		return err
+	})
+}
+
+func inRuns(query string, fixed []any, list []any, run func(q string, args []any) error) error {
+	if !strings.Contains(query, "IN $LIST") {
+		return fmt.Errorf("db: no IN $LIST in %q", query)
+	}
+	at := 0
+	for _, n := range runs(len(list), runLength(1)) {
+		args := append(slices.Clone(fixed), list[at:at+n]...)
+		q := strings.Replace(query, "IN $LIST", "IN ("+values(1, n, len(fixed))[1:], 1)
+		if err := run(q, args); err != nil {
+			return err
+		}
+		at += n
+	}
+	return nil
+}
+
+func (t *Tx) queryRows(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := t.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ReserveIDs takes n new ids of table's id column, in increasing order,
+// for rows a bulk load inserts with their ids (a comment's thread path
+// holds its own id, known before the row is written).
+func (t *Tx) ReserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, n)
+	if t.Engine() == SQLite {
+		// The transaction holds the only writer: the ids above the
+		// largest are free, and a rowid table gives the next row the
+		// largest + 1 anyway.
+		var top int64
+		if err := t.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+table).Scan(&top); err != nil {
+			return nil, err
+		}
+		for i := range n {
+			ids = append(ids, top+1+int64(i))
+		}
+		return ids, nil
+	}
+	err := t.queryRows(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, []any{table, n}, func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
