@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -348,10 +349,14 @@ func (s *Store) Put(ctx context.Context, p Prepared, by int64) (Media, error) {
 		bg := context.WithoutCancel(ctx)
 		for _, vr := range m.Variants {
 			if vr.Key != "" {
-				s.storage.Delete(bg, vr.Key)
+				if derr := s.storage.Delete(bg, vr.Key); derr != nil {
+					err = errors.Join(err, derr)
+				}
 			}
 		}
-		s.db.Exec(bg, `DELETE FROM media WHERE id = $1`, m.ID)
+		if _, derr := s.db.Exec(bg, `DELETE FROM media WHERE id = $1`, m.ID); derr != nil {
+			err = errors.Join(err, derr)
+		}
 		return Media{}, fmt.Errorf("media: upload: %w", err)
 	}
 	for i := range m.Variants {
@@ -366,6 +371,22 @@ func (s *Store) Put(ctx context.Context, p Prepared, by int64) (Media, error) {
 		return undo(err)
 	}
 	return m, nil
+}
+
+// IDByFile is the newest picture stored whole from a file of this name
+// and size by no one (an import), for an import that was stopped before it
+// noted what it had stored. apperr.ErrNotFound if there is none.
+func (s *Store) IDByFile(ctx context.Context, filename string, size int64) (int64, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `SELECT id FROM media WHERE filename = $1 AND bytes = $2 AND uploaded_by IS NULL AND variants <> '[]'
+		ORDER BY id DESC LIMIT 1`, cleanName(filename), size).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, apperr.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("media: by file %q: %w", filename, err)
+	}
+	return id, nil
 }
 
 func cleanName(s string) string {

@@ -150,6 +150,20 @@ func (im *importer) fetchUpload(ctx context.Context, rel, alt string) (upload, e
 	if n := []rune(alt); len(n) > 300 {
 		alt = string(n[:300])
 	}
+	// A run stopped between storing the picture and noting its key left
+	// it unclaimed in the library: take it rather than store it twice.
+	adopt, err := im.unclaimed(ctx, "media", func() (int64, error) { return im.deps.Media.IDByFile(ctx, name, int64(len(data))) })
+	if err != nil {
+		return upload{}, fmt.Errorf("wpimport: %s: %w", rel, err)
+	}
+	if adopt != 0 {
+		m, err := im.deps.Media.ByID(ctx, adopt)
+		if err != nil {
+			return upload{}, fmt.Errorf("wpimport: %s: %w", rel, err)
+		}
+		im.rep.MediaKnown++
+		return upload{m: m}, im.remember(ctx, "media", rel, m.ID)
+	}
 	m, err := im.deps.Media.Upload(ctx, name, data, alt, 0)
 	if err != nil {
 		if inv, refused := apperr.AsInvalid(err); refused {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"byline/internal/account"
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/wordpress"
@@ -187,6 +188,66 @@ func TestImportUploads(t *testing.T) {
 			t.Errorf("second run changed rows: media %d → %d", media, again)
 		}
 	})
+}
+
+// TestImportUploadsAfterAKill: a run killed between storing a picture and
+// noting its key left the picture in the library; the next run takes it
+// instead of storing it again.
+func TestImportUploadsAfterAKill(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, deps := site(t, d)
+		deps.Media = a.Media
+		dir := uploadsFolder(t)
+		data, err := os.ReadFile(filepath.Join(dir, "2024", "05", "cover.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the killed run stored, as the importer stores it: by no one.
+		left, err := a.Media.Upload(ctx, "cover.png", data, "The cover", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A picture someone uploaded with the same name and size is not
+		// the importer's to take.
+		staff, err := a.People.Create(ctx, account.NewPerson{Email: "staff@example.test", DisplayName: "Staff", Roles: []account.Role{account.RoleAuthor}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Media.Upload(ctx, "photo.jpg", mustRead(t, filepath.Join(dir, "2024", "05", "photo.jpg")), "Staff photo", staff.ID); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := wpimport.Import(ctx, deps, bytes.NewReader(mediaFile(t, false)), wpimport.Options{Uploads: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.MediaNew != 1 || rep.MediaKnown != 1 {
+			t.Errorf("media new %d, known %d; want the photo new and the cover taken from the killed run", rep.MediaNew, rep.MediaKnown)
+		}
+		var media int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM media`).Scan(&media); err != nil {
+			t.Fatal(err)
+		}
+		if media != 3 {
+			t.Errorf("%d pictures in the library, want 3 (the cover once, the staff photo, the imported photo)", media)
+		}
+		var featured int64
+		if err := d.QueryRow(ctx, `SELECT COALESCE(featured_media_id, 0) FROM articles`).Scan(&featured); err != nil {
+			t.Fatal(err)
+		}
+		if featured != left.ID {
+			t.Errorf("featured image %d, want the killed run's %d", featured, left.ID)
+		}
+	})
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestImportUploadsAttachmentFirst: an attachment read before its post is
