@@ -154,9 +154,9 @@ func (b *importBatch) run(ctx context.Context) error {
 		switch {
 		case r.parent >= 0:
 			p := b.rows[r.parent]
-			r.d.ParentID, r.d.thread, r.d.path = p.id, p.d.thread, p.d.path+"."+pad(r.id)
+			r.d.ParentID, r.d.thread, r.d.path = p.id, p.d.thread, childPath(p.d.path, r.id)
 		case r.d.ParentID > 0:
-			r.d.path += "." + pad(r.id)
+			r.d.path = childPath(r.d.path, r.id)
 		default:
 			r.d.thread, r.d.path = r.id, pad(r.id)
 		}

@@ -360,3 +360,50 @@ func FuzzImportedHTML(f *testing.F) {
 		}
 	})
 }
+
+// A reply chain deeper than a thread path can hold (a Disqus export has no
+// depth limit) is stored and read back in its order, on both engines, and
+// a reader can still reply at its bottom.
+func TestImportChainDeeperThanAPath(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		start := time.Date(2015, 3, 4, 5, 6, 7, 0, time.UTC)
+		const deep = 1000
+		var list []Imported
+		for i := range deep {
+			im := Imported{Source: "disqus:forum", ExternalID: fmt.Sprint(i + 1), ArticleID: f.art.ID, Guest: guest(fmt.Sprintf("G%d", i), "", ""),
+				BodyHTML: fmt.Sprintf("<p>Level %d</p>", i), Status: StatusVisible, At: start.Add(time.Duration(i) * time.Minute)}
+			if i > 0 {
+				im.ParentExternalID = fmt.Sprint(i)
+			}
+			list = append(list, im)
+		}
+		// In two calls, so that the second places replies under a parent
+		// read from the database.
+		res := append(f.importAll(t, list[:deep/2]), f.importAll(t, list[deep/2:])...)
+		all, err := f.s.WholeThread(ctx, res[0].ID, 2*deep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != deep {
+			t.Fatalf("thread has %d comments, want %d", len(all), deep)
+		}
+		for i, c := range all {
+			if c.ID != res[i].ID || c.Depth != i || (i > 0 && c.ParentID != res[i-1].ID) {
+				t.Fatalf("comment %d of the thread: id %d depth %d parent %d; want id %d", i, c.ID, c.Depth, c.ParentID, res[i].ID)
+			}
+		}
+		p, err := f.s.Post(ctx, New{ArticleID: f.art.ID, AuthorID: f.people[1].ID, ParentID: res[deep-1].ID, Body: "At the very bottom"}, Rules{Open: true, MaxLinks: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err = f.s.WholeThread(ctx, res[0].ID, 2*deep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := all[len(all)-1]; last.ID != p.Comment.ID || last.Depth != deep || last.ParentID != res[deep-1].ID {
+			t.Fatalf("the reply at the bottom: %+v", last)
+		}
+	})
+}

@@ -90,6 +90,21 @@ func (s *Store) Get(ctx context.Context, id int64) (Comment, error) {
 
 func pad(id int64) string { return fmt.Sprintf("%010d", id) }
 
+// maxPathLevels is how many levels a thread path spells out: a longer one
+// would not fit PostgreSQL's index on it (2,704 bytes a row). A reply
+// deeper than that (a chain no page nests so far anyway; a Disqus export
+// has no limit) keeps its true parent and depth, and takes the path of a
+// sibling of its parent: it sorts after its parent, in the order written.
+const maxPathLevels = 200
+
+// childPath is the path of the reply id under a parent at parentPath.
+func childPath(parentPath string, id int64) string {
+	if strings.Count(parentPath, ".")+1 >= maxPathLevels {
+		parentPath = parentPath[:strings.LastIndexByte(parentPath, '.')]
+	}
+	return parentPath + "." + pad(id)
+}
+
 // Post stores a new comment, applying the rules: it may be refused (an
 // *apperr.Invalid or ErrClosed/ErrBanned), held for a moderator, or shown.
 // Sending the same text again within ten minutes stores nothing and returns
@@ -303,7 +318,7 @@ func (s *Store) insert(ctx context.Context, tx *db.Tx, d draft) (Comment, error)
 	if thread == 0 {
 		thread, path = id, pad(id)
 	} else {
-		path += "." + pad(id)
+		path = childPath(path, id)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE comments SET thread_id = $2, path = $3 WHERE id = $1`, id, thread, path); err != nil {
 		return Comment{}, err
