@@ -105,7 +105,7 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 	}
 	a.Cache, a.readVersion = cache, readVersion
 	a.Imports = importjob.NewRunner(importjob.NewStore(d), &wpimport.Deps{DB: d, People: people, Articles: articles, Comments: comments,
-		Redirects: stores.Redirects, Location: stores.Location}, log)
+		Redirects: stores.Redirects, Media: stores.Media, Location: stores.Location}, log)
 
 	handler, err := web.New(web.Deps{Cache: cache, Deps: core.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
 		Settings: settings, Events: broker, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,

@@ -56,6 +56,7 @@ type Job struct {
 	Kind       string
 	FileName   string
 	DryRun     bool
+	UploadsDir string // the copy of wp-content/uploads on the server, or ""
 	Status     Status
 	Checking   bool // reading the file through before writing anything
 	BytesDone  int64
@@ -105,13 +106,13 @@ type Store struct {
 // NewStore returns a Store on d.
 func NewStore(d *db.DB) *Store { return &Store{db: d, now: time.Now} }
 
-const cols = `id, kind, file_name, dry_run, status, checking, bytes_done, bytes_total, COALESCE(started_by, 0),
+const cols = `id, kind, file_name, dry_run, uploads_dir, status, checking, bytes_done, bytes_total, COALESCE(started_by, 0),
 	created_at, started_at, finished_at, heartbeat_at, report, error`
 
 func scan(row db.Scanner) (Job, error) {
 	var j Job
 	var started, finished *time.Time
-	err := row.Scan(&j.ID, &j.Kind, &j.FileName, &j.DryRun, &j.Status, &j.Checking, &j.BytesDone, &j.BytesTotal, &j.StartedBy,
+	err := row.Scan(&j.ID, &j.Kind, &j.FileName, &j.DryRun, &j.UploadsDir, &j.Status, &j.Checking, &j.BytesDone, &j.BytesTotal, &j.StartedBy,
 		&j.CreatedAt, &started, &finished, &j.Heartbeat, &j.Report, &j.Error)
 	if started != nil {
 		j.StartedAt = *started
@@ -185,9 +186,9 @@ func (s *Store) create(ctx context.Context, j Job) (Job, error) {
 			string(Interrupted), now, now.Add(-Stale)); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO import_jobs (kind, file_name, dry_run, status, active, bytes_total, started_by, created_at, heartbeat_at)
-			VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $7) RETURNING id`,
-			j.Kind, j.FileName, j.DryRun, string(Queued), j.BytesTotal, nullID(j.StartedBy), now).Scan(&j.ID)
+		return tx.QueryRow(ctx, `INSERT INTO import_jobs (kind, file_name, dry_run, uploads_dir, status, active, bytes_total, started_by, created_at, heartbeat_at)
+			VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8) RETURNING id`,
+			j.Kind, j.FileName, j.DryRun, j.UploadsDir, string(Queued), j.BytesTotal, nullID(j.StartedBy), now).Scan(&j.ID)
 	})
 	if err != nil {
 		if errors.Is(db.MapError(s.db.Engine, err), apperr.ErrConflict) {
@@ -253,11 +254,14 @@ func NewRunner(store *Store, deps *wpimport.Deps, log *slog.Logger) *Runner {
 
 // Upload is a file taken for import, on this node's disk.
 type Upload struct {
-	Path     string // the file, which the job deletes when it ends
-	Name     string // its name as uploaded
-	Size     int64
-	DryRun   bool
-	PersonID int64
+	Path   string // the file, which the job deletes when it ends
+	Name   string // its name as uploaded
+	Size   int64
+	DryRun bool
+	// UploadsDir is a copy of the old site's wp-content/uploads on the
+	// server, whose pictures come into the media library ("" for none).
+	UploadsDir string
+	PersonID   int64
 }
 
 // Start records a job for the uploaded file and runs it in the background.
@@ -268,7 +272,7 @@ func (r *Runner) Start(ctx context.Context, up Upload) (Job, error) {
 	if r.ctx.Err() != nil {
 		return Job{}, errors.New("importjob: the server is shutting down")
 	}
-	j, err := r.Store.create(ctx, Job{Kind: KindWordPress, FileName: up.Name, DryRun: up.DryRun, BytesTotal: up.Size, StartedBy: up.PersonID})
+	j, err := r.Store.create(ctx, Job{Kind: KindWordPress, FileName: up.Name, DryRun: up.DryRun, UploadsDir: up.UploadsDir, BytesTotal: up.Size, StartedBy: up.PersonID})
 	if err != nil {
 		return Job{}, err
 	}
@@ -367,7 +371,7 @@ func (r *Runner) importFile(ctx context.Context, j Job, up Upload) outcome {
 	if !up.DryRun {
 		deps = r.deps
 	}
-	opts := wpimport.Options{DryRun: up.DryRun, Progress: func(o int64, c bool) {
+	opts := wpimport.Options{DryRun: up.DryRun, Uploads: up.UploadsDir, Progress: func(o int64, c bool) {
 		mu.Lock()
 		off, checking = o, c
 		mu.Unlock()

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,6 +18,7 @@ import (
 
 	"byline/internal/db"
 	"byline/internal/dbtest"
+	"byline/internal/wordpress"
 )
 
 var importJobPath = regexp.MustCompile(`^/admin/import/(\d+)$`)
@@ -158,4 +162,72 @@ func waitImport(t *testing.T, b *browser, id string) {
 		}
 		time.Sleep(50 * time.Millisecond) // polling, as the page does
 	}
+}
+
+// TestAdminImportUploadsFolder: Admin → Import takes a copy of the old
+// site's uploads on the server; a folder it cannot use is refused on the
+// form with what was typed kept, and one it can brings the pictures into
+// the media library, where the old picture addresses lead.
+func TestAdminImportUploadsFolder(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "2024", "05"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	var pic bytes.Buffer
+	if err := png.Encode(&pic, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "2024", "05", "cover.png"), pic.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var wxr bytes.Buffer
+	w := wordpress.NewWriter(&wxr)
+	at := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	for _, err := range []error{
+		w.Site(&wordpress.Site{Title: "Old", Link: "https://old.example", BaseSiteURL: "https://old.example"}),
+		w.Author(&wordpress.Author{ID: 1, Login: "ada", Email: "ada@old.example", DisplayName: "Ada"}),
+		w.Item(&wordpress.Item{ID: 1, Type: "post", Name: "cover-story", Title: "Cover story", Status: "publish", Creator: "ada",
+			Content:  `<p>See <img src="https://old.example/wp-content/uploads/2024/05/cover.png" alt="The cover"></p>`,
+			PostDate: at, PostDateGMT: at, PostModified: at, PostModifiedGMT: at, Link: "https://old.example/?p=1", CommentStatus: "open"}),
+		w.Close(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, _, m := serveMagazine(t, d)
+		admin := signedIn(t, newBrowser(t, srv), m.editor.Email)
+		for typed, want := range map[string]string{
+			"old-site/uploads":                            "full path on the server",
+			filepath.Join(dir, "missing"):                 "there is no folder at this path",
+			filepath.Join(dir, "2024", "05", "cover.png"): "this is a file, not a folder",
+		} {
+			admin.expect(admin.uploadWith("/admin/import", "file", "site.xml", wxr.Bytes(), url.Values{"uploads": {typed}}),
+				http.StatusUnprocessableEntity, want, `value="`+typed+`"`)
+		}
+		id := startImport(t, admin, wxr.Bytes(), url.Values{"uploads": {dir}})
+		waitImport(t, admin, id)
+		admin.expect(admin.get("/admin/import/"+id), http.StatusOK, "done", dir)
+		if !regexp.MustCompile(`media files +1 new`).MatchString(admin.last) {
+			t.Fatalf("the report does not count the picture:\n%s", admin.last)
+		}
+		resp, _ := get(t, srv, "/wp-content/uploads/2024/05/cover.png")
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusMovedPermanently || !strings.Contains(loc, "/media/") {
+			t.Fatalf("old picture address: %d to %q, want 301 to the media library", resp.StatusCode, loc)
+		}
+		resp, _ = get(t, srv, "/?p=1")
+		loc := resp.Header.Get("Location")
+		if u, err := url.Parse(loc); err == nil {
+			loc = u.Path
+		}
+		resp, body := get(t, srv, loc)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "/media/") || strings.Contains(body, "/wp-content/uploads/") {
+			t.Fatalf("%s: %d, the article does not show the imported picture", loc, resp.StatusCode)
+		}
+	})
 }

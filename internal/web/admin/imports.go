@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -184,6 +186,13 @@ func (s *Server) receiveImport(r *http.Request, f *core.Form, limit int64) (impo
 		}
 	}
 	up.DryRun = f.Values.Get("dry_run") != ""
+	if dir := strings.TrimSpace(f.Values.Get("uploads")); dir != "" {
+		if msg := uploadsDirProblem(dir); msg != "" {
+			f.Errors["uploads"] = msg
+		} else {
+			up.UploadsDir = filepath.Clean(dir)
+		}
+	}
 	if up.Path == "" || up.Size == 0 {
 		f.Errors["file"] = "choose a WordPress export file (WXR, from Tools → Export)"
 		return up, nil
@@ -194,6 +203,38 @@ func (s *Server) receiveImport(r *http.Request, f *core.Form, limit int64) (impo
 		}
 	}
 	return up, nil
+}
+
+// uploadsDirProblem says why dir cannot be the uploads folder, or "".
+func uploadsDirProblem(dir string) string {
+	if !filepath.IsAbs(dir) {
+		return "give the folder's full path on the server, from the root (/srv/old-site/wp-content/uploads)"
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "there is no folder at this path on the server"
+		}
+		return "the server cannot open this folder (" + withoutPath(err) + ")"
+	}
+	defer d.Close()
+	st, err := d.Stat()
+	if err != nil || !st.IsDir() {
+		return "this is a file, not a folder: give the folder that holds the year folders (2019, 2020 …)"
+	}
+	if _, err := d.Readdirnames(1); err != nil && !errors.Is(err, io.EOF) {
+		return "the server cannot read this folder (" + withoutPath(err) + ")"
+	}
+	return ""
+}
+
+// withoutPath is err's reason, without the path the form shows already.
+func withoutPath(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 func readErr(err error) error {
