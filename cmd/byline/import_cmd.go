@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -27,20 +26,9 @@ func runImportWordPress(ctx context.Context, env *environment, args []string) er
 	dry := fs.Bool("dry-run", false, "read and check the whole file and print what would be imported, writing nothing")
 	uploads := fs.String("uploads", "", "a copy of the old site's wp-content/uploads folder: attachments and the content's pictures come into the media library")
 	zone := fs.String("zone", "UTC", "the WordPress site's time zone (Settings → General), e.g. Europe/Paris, for dates it wrote only in local time")
-	// Flags may come before or after the file's name.
-	var files []string
-	for {
-		if err := parse(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(files) != 1 {
-		return usageError{"name one WordPress export file (WXR, from Tools → Export)"}
+	file, err := importFileArg(fs, args, "WordPress export file (WXR, from Tools → Export)")
+	if err != nil {
+		return err
 	}
 	cfg.Addr = ""
 	if err := cfg.Validate(); err != nil {
@@ -50,15 +38,11 @@ func runImportWordPress(ctx context.Context, env *environment, args []string) er
 	if err != nil {
 		return usageError{fmt.Sprintf("--zone %q is not a known time zone", *zone)}
 	}
-	f, err := os.Open(files[0])
-	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], errors.Unwrap(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
+	f, size, err := openImportFile(file)
 	if err != nil {
 		return err
 	}
+	defer f.Close()
 	if *uploads != "" {
 		if st, err := os.Stat(*uploads); err != nil || !st.IsDir() {
 			return usageError{fmt.Sprintf("--uploads %q is not a folder", *uploads)}
@@ -74,7 +58,7 @@ func runImportWordPress(ctx context.Context, env *environment, args []string) er
 		s := app.NewStores(d, cfg, app.Options{})
 		deps = &wpimport.Deps{DB: d, People: s.People, Articles: s.Articles, Comments: s.Comments, Redirects: s.Redirects, Media: s.Media, Location: s.Location}
 	}
-	return runImport(env, files[0], st.Size(), func(progress func(int64, bool)) (*wpimport.Report, error) {
+	return runImport(env, file, size, func(progress func(int64, bool)) (*wpimport.Report, error) {
 		return wpimport.Import(ctx, deps, f, wpimport.Options{Zone: loc, DryRun: *dry, Uploads: *uploads, Progress: progress})
 	})
 }

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"os"
 
 	"byline/internal/app"
 	"byline/internal/config"
@@ -19,34 +16,19 @@ func runImportDisqus(ctx context.Context, env *environment, args []string) error
 	fs := flags(env, "import disqus")
 	cfg.BindDatabase(fs, env.getenv)
 	dry := fs.Bool("dry-run", false, "read and check the whole file, match its threads and print what would be imported, writing no comment")
-	// Flags may come before or after the file's name.
-	var files []string
-	for {
-		if err := parse(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(files) != 1 {
-		return usageError{"name one Disqus export file (XML, from the Disqus admin's Export)"}
+	file, err := importFileArg(fs, args, "Disqus export file (XML, from the Disqus admin's Export)")
+	if err != nil {
+		return err
 	}
 	cfg.Addr = ""
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
-	f, err := os.Open(files[0])
-	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], errors.Unwrap(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
+	f, size, err := openImportFile(file)
 	if err != nil {
 		return err
 	}
+	defer f.Close()
 	d, err := app.OpenDB(ctx, cfg, nil)
 	if err != nil {
 		return err
@@ -54,7 +36,7 @@ func runImportDisqus(ctx context.Context, env *environment, args []string) error
 	defer d.Close()
 	s := app.NewStores(d, cfg, app.Options{})
 	deps := &disqusimport.Deps{People: s.People, Articles: s.Articles, Comments: s.Comments, Redirects: s.Redirects, Location: s.Location}
-	return runImport(env, files[0], st.Size(), func(progress func(int64, bool)) (*disqusimport.Report, error) {
+	return runImport(env, file, size, func(progress func(int64, bool)) (*disqusimport.Report, error) {
 		return disqusimport.Import(ctx, deps, f, disqusimport.Options{DryRun: *dry, Progress: progress})
 	})
 }

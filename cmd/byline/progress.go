@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -79,4 +80,38 @@ func runImport[T any, R importReport[T]](env *environment, name string, size int
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return rep.Write(env.stdout)
+}
+
+// importFileArg parses args, whose flags may come before or after the
+// file's name, and returns that one name; what says which file it must be.
+func importFileArg(fs *flag.FlagSet, args []string, what string) (string, error) {
+	var files []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		return "", usageError{"name one " + what}
+	}
+	return files[0], nil
+}
+
+// openImportFile opens the file to import and says how long it is, for
+// the progress bar.
+func openImportFile(name string) (*os.File, int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", name, errors.Unwrap(err))
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, errors.Join(err, f.Close())
+	}
+	return f, st.Size(), nil
 }
