@@ -92,12 +92,13 @@ func runExportWordPress(ctx context.Context, env *environment, args []string) er
 }
 
 // exportToFile writes through write to a file beside path and renames it
-// to path once complete, so a failed or stopped export never leaves a
-// truncated file under the name asked for.
-func exportToFile(ctx context.Context, path string, write func(io.Writer) (wpexport.Counts, error)) (wpexport.Counts, int64, error) {
+// to path once complete, so a failed or stopped export (or backup) never
+// leaves a truncated file under the name asked for.
+func exportToFile[T any](ctx context.Context, path string, write func(io.Writer) (T, error)) (T, int64, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return wpexport.Counts{}, 0, err
+		var zero T
+		return zero, 0, err
 	}
 	tmp := f.Name()
 	cw := &countingWriter{w: f}

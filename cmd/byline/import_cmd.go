@@ -21,8 +21,7 @@ func runImportWordPress(ctx context.Context, env *environment, args []string) er
 	cfg.BindDatabase(fs, env.getenv)
 	// The uploads go where the server keeps its media: the same flags and
 	// environment.
-	fs.StringVar(&cfg.MediaStore, "media-store", env.getenv("BYLINE_MEDIA_STORE"), "where the server keeps uploaded images: folder or database (env BYLINE_MEDIA_STORE; default as the server's)")
-	fs.StringVar(&cfg.MediaDir, "media-dir", env.getenv("BYLINE_MEDIA_DIR"), "the server's folder for uploaded images with --media-store folder (env BYLINE_MEDIA_DIR)")
+	cfg.BindMedia(fs, env.getenv)
 	dry := fs.Bool("dry-run", false, "read and check the whole file and print what would be imported, writing nothing")
 	uploads := fs.String("uploads", "", "a copy of the old site's wp-content/uploads folder: attachments and the content's pictures come into the media library")
 	zone := fs.String("zone", "UTC", "the WordPress site's time zone (Settings → General), e.g. Europe/Paris, for dates it wrote only in local time")

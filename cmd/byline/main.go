@@ -37,6 +37,9 @@ func commands() []command {
 		{"import wordpress", "[--dry-run] [--zone Area/City] [flags] FILE.xml", "import a WordPress site from its export file (people, categories, tags, articles, pages, comments, old addresses)", runImportWordPress},
 		{"import disqus", "[--dry-run] [flags] FILE.xml", "import Disqus comments from its export, matching threads to articles by their address or an old one", runImportDisqus},
 		{"export wordpress", "[flags] [FILE]", "write the whole site as a WordPress export (WXR 1.2), with e-mail addresses", runExportWordPress},
+		{"backup", "[flags] [FILE]", "write a backup of the running site (rows and media files) to one file", runBackup},
+		{"restore", "[--force] [flags] FILE", "put a backup onto an empty database, SQLite or PostgreSQL", runRestore},
+		{"copy", "--to DATABASE [flags]", "copy the whole site to another database (SQLite to PostgreSQL, or back), resumable", runCopy},
 		{"newsletter send", "--campaign N | --digest daily|weekly [flags]", "send a newsletter now, with a progress bar", runNewsletterSend},
 		{"help", "", "show this help", nil},
 	}

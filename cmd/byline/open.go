@@ -43,6 +43,7 @@ func dbConfig(env *environment, name string, args []string, extra func(*flag.Fla
 	cfg := config.Defaults
 	fs := flags(env, name)
 	cfg.BindDatabase(fs, env.getenv)
+	cfg.BindMedia(fs, env.getenv)
 	if extra != nil {
 		extra(fs)
 	}

@@ -67,6 +67,15 @@ func (c *Config) BindDatabase(fs *flag.FlagSet, env Env) {
 		"debug, info, warn or error (env BYLINE_LOG_LEVEL)")
 }
 
+// BindMedia registers where the media library's files are kept, for the
+// server and for the commands that read or write them.
+func (c *Config) BindMedia(fs *flag.FlagSet, env Env) {
+	fs.StringVar(&c.MediaStore, "media-store", envOr(env, "BYLINE_MEDIA_STORE", ""),
+		"where uploaded images are kept: folder or database (env BYLINE_MEDIA_STORE; default: folder with SQLite, database with PostgreSQL, which every node shares)")
+	fs.StringVar(&c.MediaDir, "media-dir", envOr(env, "BYLINE_MEDIA_DIR", ""),
+		"the folder for uploaded images with --media-store folder (env BYLINE_MEDIA_DIR; default: media/ beside the SQLite file)")
+}
+
 // BindServe registers the web server's flags on fs.
 func (c *Config) BindServe(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&c.Addr, "addr", envOr(env, "BYLINE_ADDR", Defaults.Addr), "listen address (env BYLINE_ADDR)")
@@ -77,10 +86,7 @@ func (c *Config) BindServe(fs *flag.FlagSet, env Env) {
 	fs.BoolVar(&c.Demo, "demo", envBool(env, "BYLINE_DEMO"), "load the demo site when the database is empty (env BYLINE_DEMO)")
 	fs.StringVar(&c.SMTP, "smtp", envOr(env, "BYLINE_SMTP", ""),
 		"outgoing mail server, smtp://user:password@host:587?tls=starttls&from=news@example.com (env BYLINE_SMTP; default: the admin's Settings screen)")
-	fs.StringVar(&c.MediaStore, "media-store", envOr(env, "BYLINE_MEDIA_STORE", ""),
-		"where uploaded images are kept: folder or database (env BYLINE_MEDIA_STORE; default: folder with SQLite, database with PostgreSQL, which every node shares)")
-	fs.StringVar(&c.MediaDir, "media-dir", envOr(env, "BYLINE_MEDIA_DIR", ""),
-		"the folder for uploaded images with --media-store folder (env BYLINE_MEDIA_DIR; default: media/ beside the SQLite file)")
+	c.BindMedia(fs, env)
 	fs.IntVar(&c.CacheMB, "cache-mb", envInt(env, "BYLINE_CACHE_MB", 128), "memory for cached pages in MB, 0 turns the cache off (env BYLINE_CACHE_MB)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", envOr(env, "BYLINE_TRUSTED_PROXIES", ""),
 		"reverse proxies whose X-Forwarded-For names the reader, e.g. 127.0.0.1,10.0.0.0/8 (env BYLINE_TRUSTED_PROXIES)")

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -177,4 +178,24 @@ func (t *Tx) ReserveIDs(ctx context.Context, table string, n int) ([]int64, erro
 	}
 	slices.Sort(ids)
 	return ids, nil
+}
+
+// ResetID makes the next id the engine gives table follow the largest
+// there, after a bulk load wrote ids of its own (SQLite does so by itself).
+func (t *Tx) ResetID(ctx context.Context, table string) error {
+	if t.Engine() == SQLite {
+		return nil
+	}
+	q := strings.ReplaceAll(`SELECT setval(seq, COALESCE((SELECT max(id) FROM {table}), 1), (SELECT max(id) FROM {table}) IS NOT NULL)
+		FROM (SELECT pg_get_serial_sequence($1, 'id') AS seq) s WHERE seq IS NOT NULL`, "{table}", `"`+strings.ReplaceAll(table, `"`, `""`)+`"`)
+	rows, err := t.Query(ctx, q, table)
+	if err != nil {
+		return fmt.Errorf("db: reset ids of %s: %w", table, err)
+	}
+	for rows.Next() {
+	}
+	if err := rows.Err(); err != nil {
+		return errors.Join(fmt.Errorf("db: reset ids of %s: %w", table, err), rows.Close())
+	}
+	return rows.Close()
 }

@@ -392,6 +392,10 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
+// Where names the database for people: the SQLite file, or the
+// PostgreSQL host and database (never a password).
+func (d *DB) Where() string { return d.where }
+
 // Pools returns the connection pools by name, for metrics.
 func (d *DB) Pools() map[string]*sql.DB {
 	if d.read == d.write {

@@ -116,6 +116,23 @@ type Variant struct {
 	Key           string // in the storage; served at /media/{Key}
 }
 
+// FileKeys are the storage keys of a picture's files, from the variants
+// column of its row as the library stores it (for a backup, which copies
+// the files of the rows it read).
+func FileKeys(variants string) ([]string, error) {
+	var vs []Variant
+	if err := json.Unmarshal([]byte(variants), &vs); err != nil {
+		return nil, fmt.Errorf("media: variants: %w", err)
+	}
+	keys := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if v.Key != "" {
+			keys = append(keys, v.Key)
+		}
+	}
+	return keys, nil
+}
+
 // URL is where the variant is served.
 func (v Variant) URL() string { return "/media/" + v.Key }
 
