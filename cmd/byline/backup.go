@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -50,9 +49,7 @@ func runBackup(ctx context.Context, env *environment, args []string) error {
 	}
 	began := time.Now()
 	bar := newProgress(env.stderr, "rows and files")
-	m, size, err := exportToFile(ctx, path, func(w io.Writer) (*backup.Manifest, error) {
-		return backup.Write(ctx, d, app.MediaStorage(*cfg, d), w, progressInts(bar))
-	})
+	m, size, err := backup.WriteFile(ctx, path, d, app.MediaStorage(*cfg, d), progressInts(bar))
 	bar.done()
 	if err != nil {
 		return err

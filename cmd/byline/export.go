@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
+	"byline/internal/safefile"
 	"byline/internal/site"
 	"byline/internal/wpexport"
 )
@@ -91,39 +89,21 @@ func runExportWordPress(ctx context.Context, env *environment, args []string) er
 	return nil
 }
 
-// exportToFile writes through write to a file beside path and renames it
-// to path once complete, so a failed or stopped export (or backup) never
-// leaves a truncated file under the name asked for.
-func exportToFile[T any](ctx context.Context, path string, write func(io.Writer) (T, error)) (T, int64, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		var zero T
-		return zero, 0, err
-	}
-	tmp := f.Name()
-	cw := &countingWriter{w: f}
-	counts, err := write(cw)
-	if err == nil {
-		err = ctx.Err()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	// CreateTemp made it readable by its owner only, which suits a file of
-	// e-mail addresses.
-	err = errors.Join(err, f.Close())
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		if rmErr := os.Remove(tmp); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
-			err = errors.Join(err, rmErr)
+// exportToFile writes through write to path, never leaving a truncated
+// file under the name asked for (see safefile).
+func exportToFile(ctx context.Context, path string, write func(io.Writer) (wpexport.Counts, error)) (wpexport.Counts, int64, error) {
+	var counts wpexport.Counts
+	n, err := safefile.Write(path, func(w io.Writer) error {
+		var err error
+		if counts, err = write(w); err == nil {
+			err = ctx.Err()
 		}
-		return counts, cw.n, err
-	}
-	return counts, cw.n, nil
+		return err
+	})
+	return counts, n, err
 }
 
+// countingWriter counts what goes to the standard output.
 type countingWriter struct {
 	w io.Writer
 	n int64

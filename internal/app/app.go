@@ -1,23 +1,25 @@
 package app
 
 import (
-	"byline/internal/importjob"
-	"byline/internal/wpimport"
 	"context"
 	"errors"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"byline/internal/api"
+	"byline/internal/backup"
 	"byline/internal/config"
 	"byline/internal/db"
 	"byline/internal/events"
+	"byline/internal/importjob"
 	"byline/internal/mail"
 	"byline/internal/metrics"
 	"byline/internal/pagecache"
 	"byline/internal/web"
 	"byline/internal/web/core"
+	"byline/internal/wpimport"
 )
 
 // App is one serving node: the stores, the handlers, and the background
@@ -110,7 +112,7 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 	handler, err := web.New(web.Deps{Cache: cache, Deps: core.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
 		Settings: settings, Events: broker, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,
 		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads,
-		Redirects: stores.Redirects, Imports: a.Imports}})
+		Redirects: stores.Redirects, Imports: a.Imports, BackupDefault: BackupDefault(cfg)}})
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +160,16 @@ func (a *App) Run(ctx context.Context) {
 		every(bg, time.Second, func() { publishScheduled(bg, articles, func() { readVersion(bg) }, log) })
 	})
 	wg.Go(func() { every(bg, 250*time.Millisecond, func() { readVersion(bg) }) })
+	wg.Go(func() {
+		sched := &backup.Schedule{DB: d, Files: MediaStorage(cfg, d), Log: log, Now: time.Now}
+		every(bg, time.Minute, func() {
+			st := settings.Current(bg)
+			plan := backup.Plan{On: st.Backups, Hour: st.BackupHour, Keep: st.BackupKeep, Dir: st.BackupFolder(BackupDefault(cfg)), Loc: cfg.Location}
+			if _, err := sched.Tick(bg, plan); err != nil && bg.Err() == nil {
+				log.Error("scheduled backup", "err", err)
+			}
+		})
+	})
 	wg.Go(func() { follow(bg, broker, peopleTopic, people.Forget) })
 	wg.Go(func() { follow(bg, broker, redirectsTopic, func(int64) { a.Redirects.Forget() }) })
 	wg.Go(func() {
@@ -168,6 +180,16 @@ func (a *App) Run(ctx context.Context) {
 		wg.Go(func() { events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) }) })
 	}
 	wg.Wait()
+}
+
+// BackupDefault is the folder scheduled backups go to when the settings
+// name none: beside the SQLite file; with PostgreSQL none is assumed (a
+// node's working folder is no place for the site's backups).
+func BackupDefault(cfg config.Config) string {
+	if db.IsPostgresURL(cfg.Database) {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(cfg.Database), "backups")
 }
 
 // Finish saves what the node holds in memory (the last seconds' page

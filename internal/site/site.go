@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -50,12 +51,29 @@ type Settings struct {
 	NewsletterConc int // SMTP connections
 
 	ImportMaxMB int // the largest file Admin → Import takes, in megabytes
+
+	// Scheduled backups: every day at an hour of the site's time zone,
+	// into a folder on the server, the newest BackupKeep kept.
+	Backups    bool
+	BackupHour int
+	BackupKeep int
+	BackupDir  string // "": the server's default (see BackupFolder)
+}
+
+// BackupFolder is where scheduled backups go: the folder set here, else
+// def (beside the SQLite file; "" with PostgreSQL, where none is assumed).
+func (s Settings) BackupFolder(def string) string {
+	if s.BackupDir != "" {
+		return s.BackupDir
+	}
+	return def
 }
 
 // Defaults for settings nobody has set.
 func Defaults(name, tagline string) Settings {
 	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5, MaxLinks: 2, PerMinute: 5, ReportsToHold: 3,
-		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}, Digests: true, DigestHour: 7, DigestWeekday: 1, NewsletterRate: 100, NewsletterConc: 4, ImportMaxMB: 200}
+		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}, Digests: true, DigestHour: 7, DigestWeekday: 1, NewsletterRate: 100, NewsletterConc: 4, ImportMaxMB: 200,
+		Backups: true, BackupHour: 3, BackupKeep: 7}
 }
 
 // Store reads and writes settings.
@@ -117,6 +135,10 @@ var fields = map[string]field{
 	"newsletter_rate":  {func(s *Settings) string { return strconv.Itoa(s.NewsletterRate) }, func(s *Settings, v string) { s.NewsletterRate, _ = strconv.Atoi(v) }},
 	"newsletter_conc":  {func(s *Settings) string { return strconv.Itoa(s.NewsletterConc) }, func(s *Settings, v string) { s.NewsletterConc, _ = strconv.Atoi(v) }},
 	"import_max_mb":    {func(s *Settings) string { return strconv.Itoa(s.ImportMaxMB) }, func(s *Settings, v string) { s.ImportMaxMB, _ = strconv.Atoi(v) }},
+	"backups":          {func(s *Settings) string { return strconv.FormatBool(s.Backups) }, func(s *Settings, v string) { s.Backups = v == "true" }},
+	"backup_hour":      {func(s *Settings) string { return strconv.Itoa(s.BackupHour) }, func(s *Settings, v string) { s.BackupHour, _ = strconv.Atoi(v) }},
+	"backup_keep":      {func(s *Settings) string { return strconv.Itoa(s.BackupKeep) }, func(s *Settings, v string) { s.BackupKeep, _ = strconv.Atoi(v) }},
+	"backup_dir":       {func(s *Settings) string { return s.BackupDir }, func(s *Settings, v string) { s.BackupDir = v }},
 }
 
 // Validate checks st and returns it cleaned, or an *apperr.Invalid.
@@ -147,13 +169,18 @@ func Validate(st Settings) (Settings, error) {
 	}{{"hold_first", st.HoldFirst, 0, 100}, {"max_links", st.MaxLinks, -1, 100}, {"close_after_days", st.CloseAfterDays, 0, 36500},
 		{"per_minute", st.PerMinute, 0, 1000}, {"reports_to_hold", st.ReportsToHold, 0, 1000},
 		{"digest_hour", st.DigestHour, 0, 23}, {"digest_weekday", st.DigestWeekday, 0, 6},
-		{"newsletter_rate", st.NewsletterRate, 0, 100000}, {"newsletter_conc", st.NewsletterConc, 1, 64}, {"import_max_mb", st.ImportMaxMB, 1, 100000}} {
+		{"newsletter_rate", st.NewsletterRate, 0, 100000}, {"newsletter_conc", st.NewsletterConc, 1, 64}, {"import_max_mb", st.ImportMaxMB, 1, 100000},
+		{"backup_hour", st.BackupHour, 0, 23}, {"backup_keep", st.BackupKeep, 1, 365}} {
 		if n.v < n.lo || n.v > n.hi {
 			v.Add(n.field, fmt.Sprintf("choose a number from %d to %d", n.lo, n.hi))
 		}
 	}
 	if len(st.HoldWords) > 20000 || len(st.BlockWords) > 20000 {
 		v.Add("words", "the word lists can be at most 20,000 characters")
+	}
+	st.BackupDir = strings.TrimSpace(st.BackupDir)
+	if st.BackupDir != "" && (!filepath.IsAbs(st.BackupDir) || len(st.BackupDir) > 1000) {
+		v.Add("backup_dir", "give the folder's full path on the server, from the root (/var/backups/byline)")
 	}
 	st.SMTP.Host = strings.TrimSpace(st.SMTP.Host)
 	st.SMTP.From = strings.TrimSpace(st.SMTP.From)

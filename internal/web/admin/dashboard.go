@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"byline/internal/article"
+	"byline/internal/backup"
 	"byline/internal/comment"
 	"byline/internal/leads"
 	"byline/internal/newsletter"
@@ -18,6 +19,19 @@ type adminHomeData struct {
 	Newsletter *newsletterTile
 	Charts     []chart
 	MostRead   []article.Read
+	Backups    *backupTile
+}
+
+// backupTile is the scheduled backups: the plan, the latest runs, and a
+// failure that must not go unseen.
+type backupTile struct {
+	On         bool
+	Dir        string
+	Hour, Keep int
+	Next       time.Time
+	Runs       []backup.Run
+	Failed     *backup.Run // the latest run, when it failed or was cut off
+	Now        time.Time
 }
 
 // dashTile is a figure on the dashboard and the page that lists it.
@@ -57,6 +71,11 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *core.Viewe
 	}
 	if d.Charts, d.MostRead, err = s.dashCharts(ctx, v, d.Newsletter != nil); err != nil {
 		return err
+	}
+	if s.MayOpen(v, "/admin/settings") {
+		if d.Backups, err = s.backupTile(ctx, st); err != nil {
+			return err
+		}
 	}
 	return s.adminPage(w, r, v, http.StatusOK, "admin/home", "Dashboard", nil, d)
 }
@@ -187,4 +206,29 @@ func labels(start time.Time, step, n int) []string {
 		out[i] = start.AddDate(0, 0, step*i).Format("Jan 2")
 	}
 	return out
+}
+
+func (s *Server) backupTile(ctx context.Context, st site.Settings) (*backupTile, error) {
+	runs, err := backup.Recent(ctx, s.DB, 7)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().In(s.Location)
+	t := &backupTile{On: st.Backups, Dir: st.BackupFolder(s.BackupDefault), Hour: st.BackupHour, Keep: st.BackupKeep, Runs: runs, Now: now}
+	today := now.Format("2006-01-02")
+	doneToday := false
+	if len(runs) > 0 {
+		last := runs[0]
+		if last.Status == "failed" || last.Interrupted(now) {
+			t.Failed = &runs[0]
+		}
+		doneToday = last.Day == today && last.Status == "done"
+	}
+	t.Next = time.Date(now.Year(), now.Month(), now.Day(), t.Hour, 0, 0, 0, s.Location)
+	if doneToday || (t.Next.Before(now) && t.Failed == nil && len(runs) > 0 && runs[0].Day == today) {
+		t.Next = t.Next.AddDate(0, 0, 1)
+	} else if t.Next.Before(now) {
+		t.Next = now.Add(time.Minute).Truncate(time.Minute) // due now: within the minute
+	}
+	return t, nil
 }

@@ -134,9 +134,10 @@ func (s *Server) adminPersonAction(w http.ResponseWriter, r *http.Request, v *co
 }
 
 type settingsData struct {
-	Settings    site.Settings
-	SMTPFromEnv bool
-	TLSModes    []string
+	Settings      site.Settings
+	SMTPFromEnv   bool
+	TLSModes      []string
+	BackupDefault string
 }
 
 func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
@@ -148,7 +149,7 @@ func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request, v *core.V
 }
 
 func (s *Server) settingsData(st site.Settings) settingsData {
-	return settingsData{Settings: st, SMTPFromEnv: s.SMTPFromEnv, TLSModes: []string{mail.TLSStartTLS, mail.TLSImplicit, mail.TLSNone}}
+	return settingsData{Settings: st, SMTPFromEnv: s.SMTPFromEnv, TLSModes: []string{mail.TLSStartTLS, mail.TLSImplicit, mail.TLSNone}, BackupDefault: s.BackupDefault}
 }
 
 func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
@@ -166,11 +167,15 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *core.Vi
 	st.Name, st.Tagline, st.BaseURL = f.Get("name"), f.Get("tagline"), f.Get("base_url")
 	st.CommentsOpen, st.Gravatar, st.HoldAll = f.Get("comments_open") != "", f.Get("gravatar") != "", f.Get("hold_all") != ""
 	st.HoldWords, st.BlockWords = f.Get("hold_words"), f.Get("block_words")
+	if f.Get("backup_form") != "" { // the backups fieldset was on the form
+		st.Backups, st.BackupDir = f.Get("backups") != "", f.Get("backup_dir")
+	}
 	for _, n := range []struct {
 		name string
 		dst  *int
 	}{{"hold_first", &st.HoldFirst}, {"max_links", &st.MaxLinks}, {"close_after_days", &st.CloseAfterDays},
-		{"per_minute", &st.PerMinute}, {"reports_to_hold", &st.ReportsToHold}, {"import_max_mb", &st.ImportMaxMB}} {
+		{"per_minute", &st.PerMinute}, {"reports_to_hold", &st.ReportsToHold}, {"import_max_mb", &st.ImportMaxMB},
+		{"backup_hour", &st.BackupHour}, {"backup_keep", &st.BackupKeep}} {
 		if _, ok := f.Values[n.name]; !ok {
 			continue // not on the form: keep the stored value
 		}

@@ -60,6 +60,9 @@ type Deps struct {
 	Leads      *leads.Store       // dealers and quote requests
 	Redirects  *redirect.Store    // old addresses answered with a 301; nil: none
 	Imports    *importjob.Runner  // imports started from the admin; nil: none
+	// BackupDefault is the folder scheduled backups go to when the
+	// settings name none ("" with PostgreSQL).
+	BackupDefault string
 }
 
 // Server is the shared core of the site, which the public site (site.Server)
