@@ -175,8 +175,11 @@ func runCopy(ctx context.Context, env *environment, args []string) error {
 	for _, t := range res.Tables {
 		rows += t.Rows
 	}
-	if res.Resumed != "" {
-		fmt.Fprintf(env.stderr, "an earlier copy was interrupted: the tables before %s were already here and checked\n", res.Resumed)
+	switch {
+	case res.Resumed != "":
+		fmt.Fprintf(env.stderr, "an earlier copy was interrupted: the %d tables before %s were already there and checked\n", res.Already, res.Resumed)
+	case res.Already == len(res.Tables):
+		fmt.Fprintf(env.stderr, "the target already held this site: every table checked, nothing rewritten\n")
 	}
 	fmt.Fprintf(env.stderr, "copied %d tables, %d rows and %d media files (%s, %d already there) onto %s, each table and file checked: %s\n",
 		len(res.Tables), rows, res.Media.Files, megabytes(res.Media.Bytes), res.Reused, dst.Where(), time.Since(began).Round(time.Millisecond))

@@ -13,18 +13,38 @@ import (
 	"byline/internal/account"
 	"byline/internal/app"
 	"byline/internal/apperr"
+	"byline/internal/db"
 	"byline/internal/demo"
 	"byline/internal/leads"
 	"byline/internal/links"
 )
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
-	_, d, _, err := openCommand(ctx, env, "migrate", args, nil, noArgs)
+	cfg, rest, err := dbConfig(env, "migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(rest); err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	fmt.Fprintf(env.stdout, "database is up to date (%s)\n", d.Engine)
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(env.stdout, "database is up to date (%s)\n", d.Engine)
+		return nil
+	}
+	names := make([]string, len(applied))
+	for i, v := range applied {
+		names[i] = fmt.Sprintf("%04d", v)
+	}
+	fmt.Fprintf(env.stdout, "applied migrations %s (%s)\n", strings.Join(names, ", "), d.Engine)
 	return nil
 }
 

@@ -21,6 +21,7 @@ type CopyOptions struct {
 type CopyResult struct {
 	Tables  []TableInfo // every table, with the source's rows and digest
 	Resumed string      // the table an earlier, interrupted copy stopped at ("" for a new copy)
+	Already int         // tables found already copied (and checked), not written again
 	Media   MediaInfo
 	Reused  int // media files the target had already
 }
@@ -106,6 +107,7 @@ func Copy(ctx context.Context, src *db.DB, srcFiles media.Storage, dst *db.DB, d
 				res.Tables = append(res.Tables, TableInfo{Name: t.Name, Rows: s.rows, Digest: s.String()})
 				done += s.rows
 				from++
+				res.Already++
 			}
 			switch {
 			case from == 0 && !opts.Force:
