@@ -71,9 +71,9 @@ func runExportWordPress(ctx context.Context, env *environment, args []string) er
 	var counts wpexport.Counts
 	var size int64
 	if len(rest) == 0 {
-		cw := &countingWriter{w: env.stdout}
+		cw := &safefile.Counter{W: env.stdout}
 		counts, err = wpexport.Export(ctx, d, s, cw, bar.update)
-		size = cw.n
+		size = cw.N
 	} else {
 		counts, size, err = exportToFile(ctx, rest[0], func(w io.Writer) (wpexport.Counts, error) {
 			return wpexport.Export(ctx, d, s, w, bar.update)
@@ -101,18 +101,6 @@ func exportToFile(ctx context.Context, path string, write func(io.Writer) (wpexp
 		return err
 	})
 	return counts, n, err
-}
-
-// countingWriter counts what goes to the standard output.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 func megabytes(n int64) string {

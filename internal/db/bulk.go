@@ -131,7 +131,12 @@ func inRuns(query string, fixed []any, list []any, run func(q string, args []any
 }
 
 func (t *Tx) queryRows(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := t.Query(ctx, q, args...)
+	return eachRow(ctx, t, q, args, fn)
+}
+
+// eachRow runs a query on q and calls fn for every row.
+func eachRow(ctx context.Context, q Querier, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}

@@ -224,17 +224,7 @@ func (d *DB) postgresTables(ctx context.Context) ([]Table, error) {
 }
 
 func (d *DB) queryEach(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := d.Query(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(ctx, d, q, args, fn)
 }
 
 // Snapshot runs fn in a read-only transaction that sees the database as it

@@ -34,46 +34,12 @@ type catalogue struct {
 	counted map[string]string            // table -> a content-version trigger on it
 }
 
-// Type families. SQLite has no boolean type: flags are INTEGER columns
-// holding 0 and 1, so an SQLite INTEGER matches a PostgreSQL integer or
-// boolean. Every other family must match exactly.
-func sqliteFamily(decl string) string {
-	switch strings.ToUpper(strings.TrimSpace(decl)) {
-	case "INTEGER", "INT", "BIGINT", "SMALLINT":
-		return "integer"
-	case "TEXT":
-		return "text"
-	case "TIMESTAMP", "DATETIME":
-		return "timestamp"
-	case "REAL", "DOUBLE", "DOUBLE PRECISION", "FLOAT":
-		return "real"
-	case "BLOB":
-		return "blob"
-	case "BOOLEAN":
-		return "boolean"
-	}
-	return "unknown SQLite type " + decl
-}
+// Type families are db.Family's. SQLite has no boolean type: flags are
+// INTEGER columns holding 0 and 1, so an SQLite INTEGER matches a
+// PostgreSQL integer or boolean. Every other family must match exactly.
+func sqliteFamily(decl string) string { return db.Family(db.SQLite, decl) }
 
-func postgresFamily(dataType string) string {
-	switch dataType {
-	case "integer", "bigint", "smallint":
-		return "integer"
-	case "text", "character varying", "character":
-		return "text"
-	case "timestamp with time zone", "timestamp without time zone":
-		return "timestamp"
-	case "double precision", "real", "numeric":
-		return "real"
-	case "bytea":
-		return "blob"
-	case "boolean":
-		return "boolean"
-	case "tsvector":
-		return "tsvector"
-	}
-	return "unknown PostgreSQL type " + dataType
-}
+func postgresFamily(dataType string) string { return db.Family(db.Postgres, dataType) }
 
 func compatible(sqlite, postgres string) bool {
 	return sqlite == postgres || (sqlite == "integer" && postgres == "boolean")

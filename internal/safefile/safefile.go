@@ -19,7 +19,7 @@ func Write(path string, write func(io.Writer) error) (int64, error) {
 		return 0, err
 	}
 	tmp := f.Name()
-	cw := &countingWriter{w: f}
+	cw := &Counter{W: f}
 	err = write(cw)
 	if err == nil {
 		err = f.Sync()
@@ -34,16 +34,17 @@ func Write(path string, write func(io.Writer) error) (int64, error) {
 		}
 		return 0, err
 	}
-	return cw.n, nil
+	return cw.N, nil
 }
 
-type countingWriter struct {
-	w io.Writer
-	n int64
+// Counter counts the bytes written through it to W.
+type Counter struct {
+	W io.Writer
+	N int64
 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
+func (c *Counter) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
 	return n, err
 }
