@@ -10,6 +10,7 @@ import (
 	"byline/internal/app"
 	"byline/internal/backup"
 	"byline/internal/config"
+	"byline/internal/db"
 )
 
 const backupHelp = `Usage: byline backup [flags] [FILE]
@@ -76,18 +77,22 @@ Flags:
 
 func runRestore(ctx context.Context, env *environment, args []string) error {
 	var force bool
-	cfg, d, rest, err := openCommand(ctx, env, "restore", args, func(fs *flag.FlagSet) {
+	cfg, rest, err := dbConfig(env, "restore", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&force, "force", false, "replace the site the database holds")
 		fs.Usage = func() {
 			fmt.Fprint(fs.Output(), restoreHelp)
 			fs.PrintDefaults()
 		}
-	}, func(rest []string) error {
-		if len(rest) != 1 {
-			return usageError{"name one backup FILE"}
-		}
-		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError{"name one backup FILE"}
+	}
+	// Not migrated here: the restore brings the database to the backup's
+	// schema, loads the rows, then applies the later migrations.
+	d, err := db.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,22 @@ func TestBackupRestoreAcrossEngines(t *testing.T) {
 	}
 	if have, err := backFiles.Get(ctx, keys[0]); err != nil || !bytes.Equal(have, want) {
 		t.Fatalf("media file on SQLite's folder: %v", err)
+	}
+	// A database never migrated is brought to the backup's schema, filled,
+	// and migrated to this version's.
+	fresh, err := db.Open(ctx, filepath.Join(t.TempDir(), "fresh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := backup.Restore(ctx, fresh, media.Local{Dir: t.TempDir()}, bytes.NewReader(file), backup.RestoreOptions{}); err != nil {
+		t.Fatalf("restore onto a database never migrated: %v", err)
+	}
+	if a, b := rows(t, src, "comments"), rows(t, fresh, "comments"); a != b {
+		t.Fatalf("comments: %d restored onto a fresh file, %d in the source", b, a)
+	}
+	if applied, err := fresh.Migrate(ctx); err != nil || len(applied) != 0 {
+		t.Fatalf("after the restore, migrations still to apply: %v %v", applied, err)
 	}
 	// Search works on the restored site (SQLite rebuilds its index).
 	var found int

@@ -107,13 +107,21 @@ type RestoreOptions struct {
 }
 
 // Restore puts the backup in f onto the database d and its files into
-// storage. It verifies the whole file first and changes nothing if it is
+// storage, migrating d to the backup's schema first and to this version's
+// after. It verifies the whole file first and changes nothing if it is
 // damaged; it refuses a database that holds a site unless opts.Force. The
 // rows go in one transaction; at the end every table is read back and
 // compared with the manifest's digests.
 func Restore(ctx context.Context, d *db.DB, storage media.Storage, f io.ReadSeeker, opts RestoreOptions) (*Manifest, error) {
 	m, err := Verify(f)
 	if err != nil {
+		return nil, err
+	}
+	// The rows go into the schema they were written in; the migrations
+	// after it then change them as they changed every site. A database
+	// already further on takes them as they are (the columns added since
+	// take their defaults).
+	if _, err := d.MigrateTo(ctx, m.Schema); err != nil {
 		return nil, err
 	}
 	schema, err := schemaVersion(ctx, d)
@@ -238,6 +246,9 @@ func Restore(ctx context.Context, d *db.DB, storage media.Storage, f io.ReadSeek
 	}
 	if err := check(ctx, d, byName, m.Tables); err != nil {
 		return nil, err
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("the rows are restored, but the migrations after the backup's schema failed: %w", err)
 	}
 	return m, nil
 }

@@ -63,6 +63,13 @@ func Migrations(e Engine) ([]Migration, error) {
 // by schema, so sites in other schemas of the same server (tests run in
 // parallel) do not wait for each other.
 func (d *DB) Migrate(ctx context.Context) ([]int, error) {
+	return d.MigrateTo(ctx, 1<<30)
+}
+
+// MigrateTo applies the migrations not yet applied up to version last (a
+// restore brings a backup's rows into the schema they were written in,
+// then lets the later migrations change them as they changed every site).
+func (d *DB) MigrateTo(ctx context.Context, last int) ([]int, error) {
 	ms, err := Migrations(d.Engine)
 	if err != nil {
 		return nil, err
@@ -111,7 +118,7 @@ func (d *DB) Migrate(ctx context.Context) ([]int, error) {
 	}
 	var applied []int
 	for _, m := range ms {
-		if done[m.Version] {
+		if done[m.Version] || m.Version > last {
 			continue
 		}
 		err := d.Tx(ctx, func(tx *Tx) error {
