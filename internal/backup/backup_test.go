@@ -245,3 +245,63 @@ func TestCopyResumes(t *testing.T) {
 		t.Fatalf("third run: %+v, %v", res, err)
 	}
 }
+
+// A backup reads one moment of a running site: while it is half-way, a
+// writer commits and a reader reads (neither waits for it), and the file
+// holds the site as it was when the backup began, on both engines.
+func TestBackupIsASnapshotOfARunningSite(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		files := demoSite(t, d)
+		before := rows(t, d, "users")
+		var v0 int64
+		if err := d.QueryRow(ctx, `SELECT version FROM content_version`).Scan(&v0); err != nil {
+			t.Fatal(err)
+		}
+		var wrote, read bool
+		var hookErr error
+		var buf bytes.Buffer
+		m, err := backup.Write(ctx, d, files, &buf, func(done, total int64) {
+			if wrote || hookErr != nil {
+				return
+			}
+			wctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			hookErr = d.Tx(wctx, func(tx *db.Tx) error {
+				if _, err := tx.Exec(wctx, `INSERT INTO users (email, slug, display_name, created_at, updated_at) VALUES ('during@example.com', 'during', 'During', $1, $1)`, time.Now()); err != nil {
+					return err
+				}
+				// The counter table is the last the backup reads.
+				_, err := tx.Exec(wctx, `UPDATE content_version SET version = version + 1000`)
+				return err
+			})
+			wrote = hookErr == nil
+			var n int
+			if err := d.QueryRow(wctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+				hookErr = err
+			}
+			read = n == before+1
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hookErr != nil || !wrote || !read {
+			t.Fatalf("during the backup: wrote %v, read the write %v, err %v", wrote, read, hookErr)
+		}
+		for _, tb := range m.Tables {
+			if tb.Name == "users" && tb.Rows != int64(before) {
+				t.Fatalf("the backup holds %d users, want the %d there when it began", tb.Rows, before)
+			}
+		}
+		// Restored, the counter is as it was when the backup began, not as
+		// the write left it.
+		back := dbtest.SQLite(t)
+		if _, err := backup.Restore(ctx, back, media.Local{Dir: t.TempDir()}, bytes.NewReader(buf.Bytes()), backup.RestoreOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var v int64
+		if err := back.QueryRow(ctx, `SELECT version FROM content_version`).Scan(&v); err != nil || v != v0 {
+			t.Fatalf("restored counter %d (%v), want %d from when the backup began", v, err, v0)
+		}
+	})
+}
