@@ -135,9 +135,18 @@ func buildRelease(t *testing.T, commit, dir string) string {
 	if err != nil {
 		t.Fatal("the test runs in the repository, to build the previous release: ", err)
 	}
+	root := strings.TrimSpace(string(top))
+	if exec.Command(git, "-C", root, "cat-file", "-e", commit+"^{commit}").Run() != nil {
+		// A shallow clone: fetch the history from where it was cloned, if
+		// that can be reached; without it there is no previous release
+		// to build.
+		if out, err := exec.Command(git, "-C", root, "fetch", "--quiet", "--unshallow").CombinedOutput(); err != nil {
+			t.Skipf("the previous release %.12s is not in this clone's history and cannot be fetched (%v: %s): clone with history to run this test", commit, err, bytes.TrimSpace(out))
+		}
+	}
 	var archive bytes.Buffer
 	cmd := exec.Command(git, "archive", "--format=tar", commit)
-	cmd.Dir = strings.TrimSpace(string(top))
+	cmd.Dir = root
 	cmd.Stdout = &archive
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
