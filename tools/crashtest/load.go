@@ -207,7 +207,10 @@ func firstLine(s string) string {
 	return s
 }
 
-func seeOther(a answer) bool { return a.status == http.StatusSeeOther }
+// redirectTo is an acknowledgement: a 303 to a path starting with prefix.
+func redirectTo(prefix string) func(answer) bool {
+	return func(a answer) bool { return a.status == http.StatusSeeOther && strings.HasPrefix(a.location, prefix) }
+}
 
 // client writes until ctx ends: a random mix of every kind of write.
 func (l *load) client(ctx context.Context, round, c int, rng *rand.Rand) {
@@ -226,12 +229,12 @@ func (l *load) client(ctx context.Context, round, c int, rng *rand.Rand) {
 			form := url.Values{"email": {tok + "@readers.crash.example"}, "display_name": {"Reader " + tok}, "country": {"US"},
 				"password": {"crash-test-password-" + tok}}
 			a, err := l.post(ctx, "/register", form, "", false)
-			l.record(write{kind: kSignUp, key: tok + "@readers.crash.example"}, a, err, seeOther)
+			l.record(write{kind: kSignUp, key: tok + "@readers.crash.example"}, a, err, redirectTo("/login"))
 		case n < 68:
 			tok := l.token(round, c)
 			form := url.Values{"email": {tok + "@news.crash.example"}, "frequency": {"weekly"}, "return_to": {"/"}}
 			a, err := l.post(ctx, "/newsletter", form, "", false)
-			l.record(write{kind: kNewsSub, key: tok + "@news.crash.example"}, a, err, seeOther)
+			l.record(write{kind: kNewsSub, key: tok + "@news.crash.example"}, a, err, redirectTo("/"))
 		case n < 75:
 			if t, ok := l.sink.takeToken(); ok {
 				a, err := l.post(ctx, "/newsletter/unsubscribe?t="+t, url.Values{"List-Unsubscribe": {"One-Click"}}, "", false)
@@ -243,7 +246,7 @@ func (l *load) client(ctx context.Context, round, c int, rng *rand.Rand) {
 				"postal": {"10001"}, "first_name": {"Quinn"}, "last_name": {tok}, "email": {tok + "@shoppers.crash.example"},
 				"timeframe": {"month"}, "consent": {"1"}}
 			a, err := l.post(ctx, "/cars/quote", form, "", false)
-			l.record(write{kind: kQuote, key: tok}, a, err, seeOther)
+			l.record(write{kind: kQuote, key: tok}, a, err, redirectTo("/cars/quote/thanks?"))
 		default:
 			if art == nil || art.id == 0 {
 				art = l.createArticle(ctx, round, c)
@@ -265,7 +268,11 @@ func (l *load) comment(ctx context.Context, round, c, reader int, rng *rand.Rand
 		form.Set("article_id", fmt.Sprint(parent.article))
 	}
 	a, err := l.post(ctx, "/comments", form, l.readers[reader], false)
-	l.record(write{kind: kind, key: tok}, a, err, seeOther)
+	// Taken: shown (the page, at the comment) or held for moderation (at
+	// the form, with a notice); a redirect to sign in would be neither.
+	l.record(write{kind: kind, key: tok}, a, err, func(a answer) bool {
+		return a.status == http.StatusSeeOther && (strings.Contains(a.location, "#comment-") || strings.HasSuffix(a.location, "#respond"))
+	})
 	if m := commentAnchor.FindStringSubmatch(a.location); err == nil && m != nil {
 		id, _ := strconv.ParseInt(m[1], 10, 64)
 		l.votesMu.Lock()
