@@ -22,6 +22,7 @@ import (
 const (
 	kComment   = "comment"
 	kReply     = "reply"
+	kRepost    = "comment posted again"
 	kVote      = "vote"
 	kSignUp    = "reader sign-up"
 	kNewsSub   = "newsletter sign-up"
@@ -34,7 +35,7 @@ const (
 	outcomeRefused
 )
 
-var kinds = []string{kComment, kReply, kVote, kSignUp, kNewsSub, kUnsub, kQuote, kArticle, kSave}
+var kinds = []string{kComment, kReply, kRepost, kVote, kSignUp, kNewsSub, kUnsub, kQuote, kArticle, kSave}
 
 // write is one write the load asked for, and what the server said.
 type write struct {
@@ -86,6 +87,7 @@ type load struct {
 	votes   [][]demoComment // per reader: demo comments left to vote on
 	posted  []demoComment   // comments the load posted, author the reader's index
 	voted   map[[2]int64]bool
+	resend  map[int]*pending // per client: a comment to post again
 	seq     atomic.Int64
 	ip      atomic.Int64
 }
@@ -207,6 +209,35 @@ func firstLine(s string) string {
 	return s
 }
 
+// commentTaken: shown (the page, at the comment) or held for moderation
+// (the form, with a notice); a redirect to sign in would be neither.
+func commentTaken(a answer) bool {
+	return a.status == http.StatusSeeOther && (strings.Contains(a.location, "#comment-") || strings.HasSuffix(a.location, "#respond"))
+}
+
+// pending is a comment whose answer never came.
+type pending struct {
+	key  string
+	form url.Values
+}
+
+func (l *load) keepUnanswered(client int, p *pending) {
+	l.votesMu.Lock()
+	defer l.votesMu.Unlock()
+	if l.resend == nil {
+		l.resend = map[int]*pending{}
+	}
+	l.resend[client] = p
+}
+
+func (l *load) unanswered(client int) *pending {
+	l.votesMu.Lock()
+	defer l.votesMu.Unlock()
+	p := l.resend[client]
+	delete(l.resend, client)
+	return p
+}
+
 // redirectTo is an acknowledgement: a 303 to a path starting with prefix.
 func redirectTo(prefix string) func(answer) bool {
 	return func(a answer) bool { return a.status == http.StatusSeeOther && strings.HasPrefix(a.location, prefix) }
@@ -217,6 +248,16 @@ func (l *load) client(ctx context.Context, round, c int, rng *rand.Rand) {
 	reader := c % len(l.readers)
 	var art *editorArticle
 	for ctx.Err() == nil {
+		// A comment whose answer never came is posted again, as its
+		// writer would on seeing the site back: it must not appear twice.
+		if p := l.unanswered(c); p != nil {
+			a, err := l.post(ctx, "/comments", p.form, l.readers[reader], false)
+			l.record(write{kind: kRepost, key: p.key}, a, err, commentTaken)
+			if err != nil {
+				l.keepUnanswered(c, p)
+			}
+			continue
+		}
 		switch n := rng.IntN(100); {
 		case n < 25:
 			l.comment(ctx, round, c, reader, rng, demoComment{})
@@ -268,11 +309,10 @@ func (l *load) comment(ctx context.Context, round, c, reader int, rng *rand.Rand
 		form.Set("article_id", fmt.Sprint(parent.article))
 	}
 	a, err := l.post(ctx, "/comments", form, l.readers[reader], false)
-	// Taken: shown (the page, at the comment) or held for moderation (at
-	// the form, with a notice); a redirect to sign in would be neither.
-	l.record(write{kind: kind, key: tok}, a, err, func(a answer) bool {
-		return a.status == http.StatusSeeOther && (strings.Contains(a.location, "#comment-") || strings.HasSuffix(a.location, "#respond"))
-	})
+	l.record(write{kind: kind, key: tok}, a, err, commentTaken)
+	if err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
+		l.keepUnanswered(c, &pending{key: tok, form: form})
+	}
 	if m := commentAnchor.FindStringSubmatch(a.location); err == nil && m != nil {
 		id, _ := strconv.ParseInt(m[1], 10, 64)
 		l.votesMu.Lock()
