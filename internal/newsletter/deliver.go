@@ -58,7 +58,7 @@ type smtpPool struct {
 
 func newSMTPPool(s *Sender, cfg Config, campaign int64, r *Rendered) *smtpPool {
 	p := &smtpPool{store: s.store, campaign: campaign, r: r, conns: make([]*smtpConn, max(1, cfg.Concurrency)),
-		marks: newMarker(s.store, campaign, s.log), host: cfg.MessageHost}
+		marks: newMarker(s.store, campaign, cfg.Lease, s.log), host: cfg.MessageHost}
 	for w := range p.conns {
 		p.conns[w] = &smtpConn{cfg: cfg.SMTP}
 	}

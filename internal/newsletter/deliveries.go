@@ -212,23 +212,25 @@ const markSentSQL = `UPDATE deliveries SET status = 'sent', sent_at = $4, lease_
 // server has all of it but its final ".", which comes next. The row stays
 // 'sending' with sent_at set, so a sender that takes it over after a crash
 // knows the server may have it, and sends it again under the same
-// Message-ID.
-const markInFlightSQL = `UPDATE deliveries SET sent_at = $4
+// Message-ID. Its lease starts again ($5), so a sender slow to reach it in
+// its batch still has the time to hear the server's answer and mark it
+// sent before another may take it over.
+const markInFlightSQL = `UPDATE deliveries SET sent_at = $4, lease_until = $5
 	WHERE campaign_id = $1 AND subscriber_id = $2 AND claim = $3 AND status = 'sending'`
 
 // markSent runs markSentSQL for j in tx and reports whether the claim held.
 func markSent(ctx context.Context, tx *db.Tx, campaign int64, j job, now time.Time) (bool, error) {
-	return mark(ctx, tx, markSentSQL, campaign, j, now)
+	return mark(ctx, tx, markSentSQL, campaign, j.sub, j.claim, now)
 }
 
-// markInFlight runs markInFlightSQL for j in tx and reports whether the
-// claim held.
-func markInFlight(ctx context.Context, tx *db.Tx, campaign int64, j job, now time.Time) (bool, error) {
-	return mark(ctx, tx, markInFlightSQL, campaign, j, now)
+// markInFlight runs markInFlightSQL for j in tx, leased until until, and
+// reports whether the claim held.
+func markInFlight(ctx context.Context, tx *db.Tx, campaign int64, j job, now, until time.Time) (bool, error) {
+	return mark(ctx, tx, markInFlightSQL, campaign, j.sub, j.claim, now, until)
 }
 
-func mark(ctx context.Context, tx *db.Tx, query string, campaign int64, j job, now time.Time) (bool, error) {
-	res, err := tx.Exec(ctx, query, campaign, j.sub, j.claim, now)
+func mark(ctx context.Context, tx *db.Tx, query string, args ...any) (bool, error) {
+	res, err := tx.Exec(ctx, query, args...)
 	if err != nil {
 		return false, err
 	}

@@ -27,6 +27,7 @@ const (
 type marker struct {
 	st       *Store
 	campaign int64
+	lease    time.Duration // an in-flight message's lease starts again
 	log      *slog.Logger
 	reqs     chan markReq
 	done     chan struct{}
@@ -39,8 +40,8 @@ type markReq struct {
 	ok    chan bool
 }
 
-func newMarker(st *Store, campaign int64, log *slog.Logger) *marker {
-	m := &marker{st: st, campaign: campaign, log: log, reqs: make(chan markReq), done: make(chan struct{})}
+func newMarker(st *Store, campaign int64, lease time.Duration, log *slog.Logger) *marker {
+	m := &marker{st: st, campaign: campaign, lease: lease, log: log, reqs: make(chan markReq), done: make(chan struct{})}
 	go m.run()
 	return m
 }
@@ -119,11 +120,13 @@ func (m *marker) commit(group []markReq) []bool {
 	ctx := context.Background() // a group is committed even when a worker's context ends
 	err := m.st.db.Tx(ctx, func(tx *db.Tx) error {
 		for i, r := range group {
-			mark := markInFlight
+			var ok bool
+			var err error
 			if r.sent {
-				mark = markSent
+				ok, err = markSent(ctx, tx, m.campaign, r.j, now)
+			} else {
+				ok, err = markInFlight(ctx, tx, m.campaign, r.j, now, now.Add(m.lease))
 			}
-			ok, err := mark(ctx, tx, m.campaign, r.j, now)
 			if err != nil {
 				return err
 			}
