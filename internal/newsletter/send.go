@@ -32,7 +32,9 @@ import (
 // under one Message-ID (SMTP has that gap anyway, RFC 1047: a server that
 // took a message whose answer never arrived). A claim that expired (its
 // node too slow or gone) is taken over by another sender, and the slow
-// one's in-flight mark then fails: it drops the message unsent.
+// one's in-flight mark then fails: it drops the message unsent. The mark
+// starts the message's lease again, so a message in flight is not taken
+// over while its sender waits for the server's answer.
 //
 // Marks are written in groups (one commit for the messages of all
 // connections that are ready; the "sent" marks of the messages just
@@ -53,8 +55,9 @@ type Config struct {
 	Location    *time.Location
 	MessageHost string // the right-hand side of Message-IDs
 	// Lease is how long a claimed batch is reserved for one sender before
-	// another may take it over (default 30 s). Taking over never sends
-	// twice (see above); a short lease only wastes work on a slow node.
+	// another may take it over (default 30 s), and an in-flight message
+	// from its mark. Taking over never sends two different messages (see
+	// above); a short lease only wastes work on a slow node.
 	Lease time.Duration
 }
 
