@@ -83,13 +83,13 @@ type load struct {
 	readers []string // session cookies, one per demo reader
 	editor  string
 
-	votesMu sync.Mutex
-	votes   [][]demoComment // per reader: demo comments left to vote on
-	posted  []demoComment   // comments the load posted, author the reader's index
-	voted   map[[2]int64]bool
-	resend  map[int]*pending // per client: a comment to post again
-	seq     atomic.Int64
-	ip      atomic.Int64
+	mu     sync.Mutex      // guards the four below
+	votes  [][]demoComment // per reader: demo comments left to vote on
+	posted []demoComment   // comments the load posted, author the reader's index
+	voted  map[[2]int64]bool
+	resend map[int]*pending // per client: a comment to post again
+	seq    atomic.Int64
+	ip     atomic.Int64
 }
 
 // signIn signs the demo readers and the editor in once: sessions live in
@@ -222,8 +222,8 @@ type pending struct {
 }
 
 func (l *load) keepUnanswered(client int, p *pending) {
-	l.votesMu.Lock()
-	defer l.votesMu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.resend == nil {
 		l.resend = map[int]*pending{}
 	}
@@ -231,8 +231,8 @@ func (l *load) keepUnanswered(client int, p *pending) {
 }
 
 func (l *load) unanswered(client int) *pending {
-	l.votesMu.Lock()
-	defer l.votesMu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	p := l.resend[client]
 	delete(l.resend, client)
 	return p
@@ -315,9 +315,9 @@ func (l *load) comment(ctx context.Context, round, c, reader int, rng *rand.Rand
 	}
 	if m := commentAnchor.FindStringSubmatch(a.location); err == nil && m != nil {
 		id, _ := strconv.ParseInt(m[1], 10, 64)
-		l.votesMu.Lock()
+		l.mu.Lock()
 		l.posted = append(l.posted, demoComment{id: id, author: int64(reader)})
-		l.votesMu.Unlock()
+		l.mu.Unlock()
 	}
 }
 
@@ -326,8 +326,8 @@ var commentAnchor = regexp.MustCompile(`#comment-(\d+)$`)
 // voteTarget is a comment reader has not voted on and did not write: a
 // demo comment while there are some, then one the load posted.
 func (l *load) voteTarget(reader int, rng *rand.Rand) (int64, bool) {
-	l.votesMu.Lock()
-	defer l.votesMu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.voted == nil {
 		l.voted = map[[2]int64]bool{}
 	}
