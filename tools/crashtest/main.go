@@ -102,12 +102,11 @@ func run() (bool, error) {
 		fmt.Println("==== all engines ====")
 		fmt.Print(strings.Join(reports, "\n"))
 	}
-	fmt.Printf("seed %d; server logs and databases in %s\n", seed, work)
 	if allOK && *workFlag == "" {
-		if err := os.RemoveAll(work); err != nil {
-			return false, err
-		}
+		fmt.Printf("seed %d\n", seed)
+		return true, os.RemoveAll(work)
 	}
+	fmt.Printf("seed %d; server logs and databases kept in %s\n", seed, work)
 	return allOK, nil
 }
 
