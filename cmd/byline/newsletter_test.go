@@ -42,12 +42,12 @@ func child(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer) {
 
 // TestNewsletterSurvivesKill kills the sender with SIGKILL twice in the
 // middle of a campaign, then lets it finish: every subscriber gets the
-// newsletter exactly once. Each kill comes while the mail server holds
-// back its answers to messages it has already taken: the sender has
-// marked them sent and must not send them again, and whatever it had not
-// ended yet must be sent by the next run. (A kill in the microseconds
-// between a mark and the "." that ends its message would lose that
-// message instead; see internal/newsletter/send.go.)
+// newsletter, under one Message-ID. Each kill comes while the mail server
+// holds back its answers to messages it has already taken: the sender has
+// them in flight, not known to be delivered, so the next run sends them
+// again under the same Message-ID (a mail program shows one message);
+// whatever it had not ended yet is sent by the next run. See
+// internal/newsletter/send.go.
 func TestNewsletterSurvivesKill(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "site.db")
@@ -100,17 +100,21 @@ func TestNewsletterSurvivesKill(t *testing.T) {
 	if !strings.Contains(out.String(), "0 left") {
 		t.Fatalf("report: %s", out.String())
 	}
-	seen := map[string]int{}
+	ids := map[string]map[string]bool{} // recipient -> Message-IDs
 	for _, m := range smtp.Messages() {
-		seen[m.To[0]]++
+		if ids[m.To[0]] == nil {
+			ids[m.To[0]] = map[string]bool{}
+		}
+		ids[m.To[0]][m.Header.Get("Message-Id")] = true
 	}
 	for i := 0; i < n; i++ {
 		addr := fmt.Sprintf("reader%04d@example.com", i)
-		if seen[addr] != 1 {
-			t.Errorf("%s got %d copies", addr, seen[addr])
+		if len(ids[addr]) != 1 {
+			t.Errorf("%s got %d different messages", addr, len(ids[addr]))
 		}
 	}
-	if len(smtp.Messages()) != n {
+	// Sent again: at most the messages held at each kill, one per connection.
+	if again := len(smtp.Messages()) - n; again < 0 || again > 2*4 {
 		t.Fatalf("%d messages for %d readers", len(smtp.Messages()), n)
 	}
 }

@@ -371,9 +371,17 @@ func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md stri
 	return "", nil
 }
 
+// lockComment ends getTx's query: on PostgreSQL it holds the comment's row
+// until the transaction ends, so concurrent changes to one comment (votes,
+// reports, moderation, deletion) each start from the one before and none
+// writes counts over another's. SQLite has one writer at a time already.
+var lockComment = map[db.Engine]string{db.SQLite: "", db.Postgres: " FOR UPDATE OF c"}
+
+// getTx reads a comment in a transaction that changes it, holding it
+// until the transaction ends.
 func (s *Store) getTx(ctx context.Context, tx *db.Tx, id int64) (Comment, error) {
 	var c Comment
-	if err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c`+authors+` WHERE c.id = $1`, id), &c); err != nil {
+	if err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM comments c`+authors+` WHERE c.id = $1`+lockComment[tx.Engine()], id), &c); err != nil {
 		return c, fmt.Errorf("comment %d: %w", id, db.MapError(tx.Engine(), err))
 	}
 	return c, nil

@@ -58,7 +58,7 @@ type smtpPool struct {
 
 func newSMTPPool(s *Sender, cfg Config, campaign int64, r *Rendered) *smtpPool {
 	p := &smtpPool{store: s.store, campaign: campaign, r: r, conns: make([]*smtpConn, max(1, cfg.Concurrency)),
-		marks: newMarker(s.store, campaign, s.log), host: cfg.MessageHost}
+		marks: newMarker(s.store, campaign, cfg.Lease, s.log), host: cfg.MessageHost}
 	for w := range p.conns {
 		p.conns[w] = &smtpConn{cfg: cfg.SMTP}
 	}
@@ -88,7 +88,7 @@ func (p *smtpPool) deliver(ctx context.Context, w int, j job) error {
 	defer bufPool.Put(buf)
 	buf.Reset()
 	p.r.WriteMIME(buf, p.from, j.email, j.secret, p.messageID(j), p.store.now())
-	mark := func(after func()) bool { return p.marks.mark(ctx, j, after) }
+	mark := func(after func()) bool { return p.marks.inFlight(ctx, j, after) }
 	outcome, why := p.conns[w].send(ctx, p.envelope, j.email, buf.Bytes(), mark)
 	return p.record(ctx, j, outcome, why)
 }
@@ -99,22 +99,29 @@ func (p *smtpPool) messageID(j job) string {
 	return "c" + strconv.FormatInt(p.campaign, 10) + ".s" + strconv.FormatInt(j.sub, 10) + "@" + p.host
 }
 
-// record settles a delivery as its outcome says; a message sent (or
-// dropped, its claim lost) was marked already.
+// record settles a delivery as its outcome says. A message accepted is
+// marked sent in the next group; one whose answer was lost stays in
+// flight and goes back to the queue, to be sent again under the same
+// Message-ID, which tells the receiver it is the same message.
 func (p *smtpPool) record(ctx context.Context, j job, outcome int, why string) error {
 	switch outcome {
-	case outSent, outDropped:
+	case outSent:
+		p.marks.sent(j)
+		return nil
+	case outDropped: // its claim was lost: another sender has it
 		return nil
 	case outBounced:
 		return p.store.bounce(ctx, p.campaign, j, why)
 	case outFailed:
 		return p.store.settle(ctx, p.campaign, j, dFailed, why)
-	default: // refused for now, before or after the mark
+	case outRetryMarked:
+		return p.store.refusedInFlight(ctx, p.campaign, j, why)
+	default: // refused before the mark, or maybe delivered
 		return p.store.retry(ctx, p.campaign, j, why)
 	}
 }
 
-// close waits for the marks in flight, then ends the connections.
+// close waits for the marks asked for, then ends the connections.
 func (p *smtpPool) close() {
 	p.marks.close()
 	for _, c := range p.conns {

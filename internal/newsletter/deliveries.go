@@ -93,6 +93,7 @@ type job struct {
 	email  string
 	secret string
 	claim  string
+	again  bool // it was in flight before: the server may have it already
 }
 
 // claimSQL takes a batch of due deliveries for one sender. On PostgreSQL
@@ -128,7 +129,7 @@ func (st *Store) claim(ctx context.Context, campaign int64, lease time.Duration)
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, nil
 	}
-	rows, err := st.db.Query(ctx, `SELECT d.subscriber_id, COALESCE(s.email, ''), COALESCE(s.token, ''), COALESCE(s.status, '')
+	rows, err := st.db.Query(ctx, `SELECT d.subscriber_id, COALESCE(s.email, ''), COALESCE(s.token, ''), COALESCE(s.status, ''), d.sent_at IS NOT NULL
 		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
 		WHERE d.campaign_id = $1 AND d.status = 'sending' AND d.claim = $2 ORDER BY d.subscriber_id`, campaign, token)
 	if err != nil {
@@ -136,7 +137,7 @@ func (st *Store) claim(ctx context.Context, campaign int64, lease time.Duration)
 	}
 	batch, err := db.Collect(rows, func(sc db.Scanner) (claimed, error) {
 		c := claimed{job: job{claim: token}}
-		return c, sc.Scan(&c.sub, &c.email, &c.secret, &c.status)
+		return c, sc.Scan(&c.sub, &c.email, &c.secret, &c.status, &c.again)
 	})
 	if err != nil {
 		return nil, err
@@ -182,6 +183,17 @@ func (st *Store) retry(ctx context.Context, campaign int64, j job, why string) e
 	return err
 }
 
+// refusedInFlight puts an in-flight delivery back in the queue when the
+// server refused it for now or never had its final ".": not delivered, so
+// no longer in flight.
+func (st *Store) refusedInFlight(ctx context.Context, campaign int64, j job, why string) error {
+	if _, err := st.db.Exec(ctx, `UPDATE deliveries SET sent_at = NULL WHERE campaign_id = $1 AND subscriber_id = $2 AND claim = $3 AND status = 'sending'`,
+		campaign, j.sub, j.claim); err != nil {
+		return err
+	}
+	return st.retry(ctx, campaign, j, why)
+}
+
 // bounce settles a delivery the server refused for good and takes the
 // address off the list.
 func (st *Store) bounce(ctx context.Context, campaign int64, j job, why string) error {
@@ -196,14 +208,34 @@ func (st *Store) bounce(ctx context.Context, campaign int64, j job, why string) 
 const markSentSQL = `UPDATE deliveries SET status = 'sent', sent_at = $4, lease_until = NULL
 	WHERE campaign_id = $1 AND subscriber_id = $2 AND claim = $3 AND status = 'sending'`
 
+// markInFlightSQL records that a delivery's message is in flight: the
+// server has all of it but its final ".", which comes next. The row stays
+// 'sending' with sent_at set, so a sender that takes it over after a crash
+// knows the server may have it, and sends it again under the same
+// Message-ID. Its lease starts again ($5), so a sender slow to reach it in
+// its batch still has the time to hear the server's answer and mark it
+// sent before another may take it over.
+const markInFlightSQL = `UPDATE deliveries SET sent_at = $4, lease_until = $5
+	WHERE campaign_id = $1 AND subscriber_id = $2 AND claim = $3 AND status = 'sending'`
+
 // markSent runs markSentSQL for j in tx and reports whether the claim held.
 func markSent(ctx context.Context, tx *db.Tx, campaign int64, j job, now time.Time) (bool, error) {
-	res, err := tx.Exec(ctx, markSentSQL, campaign, j.sub, j.claim, now)
+	return mark(ctx, tx, markSentSQL, campaign, j.sub, j.claim, now)
+}
+
+// markInFlight runs markInFlightSQL for j in tx, leased until until, and
+// reports whether the claim held.
+func markInFlight(ctx context.Context, tx *db.Tx, campaign int64, j job, now, until time.Time) (bool, error) {
+	return mark(ctx, tx, markInFlightSQL, campaign, j.sub, j.claim, now, until)
+}
+
+func mark(ctx context.Context, tx *db.Tx, query string, args ...any) (bool, error) {
+	res, err := tx.Exec(ctx, query, args...)
 	if err != nil {
 		return false, err
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // finish marks a campaign sent once nothing of it is left to send.

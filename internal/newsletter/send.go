@@ -11,28 +11,35 @@ import (
 	"byline/internal/mail"
 )
 
-// How the sender works, and why no subscriber gets a campaign twice:
+// How the sender works, and why no subscriber loses a campaign or gets it
+// twice:
 //
 // Starting a campaign writes one delivery row per confirmed subscriber of
 // its audience, in the same transaction that marks it sending. Senders
 // (any number, on any node) claim batches of due rows with a fresh claim
 // token and a lease (FOR UPDATE SKIP LOCKED on PostgreSQL). For each
 // message the sender hands the whole message to the SMTP server but for
-// the final "." that ends it; then it marks the row sent, but only if its
-// claim still holds; and only then sends the ".". A server never delivers
-// a message whose "." it did not receive, so a crash before the mark
-// leaves a row that a restart sends again, and nobody got it; a crash
-// after the mark leaves a row that is not sent again. A claim that
-// expired (its node too slow or gone) is taken over by another sender,
-// and the slow one's mark then fails: it drops the message unsent.
+// the final "." that ends it; then it marks the row in flight (sent_at
+// set, still 'sending'), but only if its claim still holds; then it sends
+// the "."; and once the server answers 250 it marks the row sent. A
+// server never delivers a message whose "." it did not receive, so a
+// crash before the in-flight mark leaves a row that nobody got, which a
+// restart sends. A crash after it leaves a row in flight, which the
+// server may or may not have taken: whoever takes the row over sends it
+// again under the same Message-ID (made of the campaign's and the
+// subscriber's numbers), which tells a receiver it is the same message.
+// So a crash never loses a message, and at worst hands one over twice
+// under one Message-ID (SMTP has that gap anyway, RFC 1047: a server that
+// took a message whose answer never arrived). A claim that expired (its
+// node too slow or gone) is taken over by another sender, and the slow
+// one's in-flight mark then fails: it drops the message unsent. The mark
+// starts the message's lease again, so a message in flight is not taken
+// over while its sender waits for the server's answer.
 //
 // Marks are written in groups (one commit for the messages of all
-// connections that are ready) and the marker writes each marked message's
-// "." right after its commit, in a tight loop. The one gap left: a crash
-// in the few microseconds between that commit and those writes loses the
-// group's messages rather than sending them twice. (SMTP itself has the
-// opposite gap, RFC 1047: a server that took a message but whose answer
-// never arrived.)
+// connections that are ready; the "sent" marks of the messages just
+// accepted ride with the next "in flight" ones), and the marker writes
+// each in-flight message's "." right after its commit.
 //
 // The files: this one runs a pass over a campaign (Send); deliveries.go
 // is the queue of rows in the database; deliver.go sends one message
@@ -48,8 +55,9 @@ type Config struct {
 	Location    *time.Location
 	MessageHost string // the right-hand side of Message-IDs
 	// Lease is how long a claimed batch is reserved for one sender before
-	// another may take it over (default 30 s). Taking over never sends
-	// twice (see above); a short lease only wastes work on a slow node.
+	// another may take it over (default 30 s), and an in-flight message
+	// from its mark. Taking over never sends two different messages (see
+	// above); a short lease only wastes work on a slow node.
 	Lease time.Duration
 }
 
@@ -165,10 +173,12 @@ func (s *Sender) Send(ctx context.Context, campaign int64) error {
 		return err
 	}
 	deliver, workers, closeAll := s.deliverer(cfg, campaign, r)
-	defer closeAll()
 	p := &pass{s: s, campaign: campaign, lease: cfg.Lease, limiter: newLimiter(cfg.Rate), deliver: deliver, work: make(chan job, claimBatch)}
 	go p.claimAhead(ctx)
 	p.runWorkers(ctx, workers)
+	// The marks asked for are written before what is left is given back
+	// or the campaign is counted finished.
+	closeAll()
 	if ctx.Err() != nil || p.failed() {
 		return p.stop(ctx)
 	}
@@ -241,6 +251,9 @@ func (p *pass) claimAhead(ctx context.Context) {
 		if len(jobs) == 0 {
 			return
 		}
+		if n := inFlightBefore(jobs); n > 0 {
+			p.s.log.Info("newsletter: sending again messages a stopped sender left in flight, under their Message-IDs", "campaign", p.campaign, "messages", n)
+		}
 		p.mu.Lock()
 		p.claims = append(p.claims, jobs[0].claim)
 		p.mu.Unlock()
@@ -307,6 +320,17 @@ func (p *pass) stop(ctx context.Context) error {
 		return failure
 	}
 	return ctx.Err()
+}
+
+// inFlightBefore counts the jobs a sender left in flight.
+func inFlightBefore(jobs []job) int {
+	n := 0
+	for _, j := range jobs {
+		if j.again {
+			n++
+		}
+	}
+	return n
 }
 
 // newLimiter spaces messages to perSecond (no limit for 0): the first at

@@ -17,17 +17,16 @@ import (
 // encrypts and signs in with the same settings, and the connection stays
 // open for many messages (MAIL, RCPT and RSET are go-mail's too). Only the
 // DATA phase is written here, on the connection's textproto.Conn, because
-// a message is marked sent after its body and before its final "." (see
-// send.go), and go-mail's Client.Send, like the writer of its Client.Data,
-// writes that "." and reads the answer in one call: marked before, a
-// message cut off mid-body would count as sent; marked after, a crash
-// between the server's answer and the mark would send it twice.
+// a message is marked in flight after its body and before its final "."
+// (see send.go), and go-mail's Client.Send, like the writer of its
+// Client.Data, writes that "." and reads the answer in one call.
 
 // Outcomes of one SMTP delivery.
 const (
-	outSent        = iota // accepted (or handed over and the answer lost: assumed delivered)
+	outSent        = iota // accepted
 	outRetry              // refused for now, or the connection failed before the mark
-	outRetryMarked        // refused for now after the mark
+	outRetryMarked        // refused for now after the mark, or its "." never written
+	outUnknown            // handed over whole and the answer lost: maybe delivered
 	outBounced            // the recipient refused for good
 	outFailed             // the message refused for good (not the address)
 	outDropped            // the claim was lost: not sent, another sender has it
@@ -40,8 +39,8 @@ type smtpConn struct {
 	c   *smtp.Client // nil until dialled, and after a failure
 }
 
-// send delivers one message; mark records it sent before its final "."
-// (which mark's argument writes) and reports whether the claim held.
+// send delivers one message; mark records it in flight before its final
+// "." (which mark's argument writes) and reports whether the claim held.
 func (sc *smtpConn) send(ctx context.Context, from, to string, msg []byte, mark func(after func()) bool) (int, string) {
 	if err := sc.ready(ctx); err != nil {
 		return outRetry, "cannot reach the mail server: " + err.Error()
@@ -123,8 +122,8 @@ func (sc *smtpConn) body(msg []byte) error {
 	return sc.c.Text.W.Flush()
 }
 
-// end has the message marked sent, whose mark writes the final ".", then
-// reads the server's answer to it.
+// end has the message marked in flight, whose mark writes the final ".",
+// then reads the server's answer to it.
 func (sc *smtpConn) end(mark func(after func()) bool) (int, string) {
 	var id uint
 	var endErr error
@@ -147,7 +146,7 @@ func (sc *smtpConn) end(mark func(after func()) bool) (int, string) {
 		return outSent, ""
 	case !errors.As(err, &te):
 		sc.drop()
-		return outSent, "" // handed over, answer lost: assumed delivered
+		return outUnknown, "connection lost before the answer to the message: " + err.Error()
 	case te.Code >= 500:
 		return outFailed, err.Error()
 	default:
