@@ -34,6 +34,7 @@ type App struct {
 	API     *api.API
 	Web     *web.Server       // serves the whole site, /api/ included
 	Imports *importjob.Runner // imports started from Admin → Import, run on this node
+	Backups *backup.Schedule  // the daily backup, and those asked for on the dashboard
 
 	readVersion func(ctx context.Context) // reads the database's content counter now
 	ownsDB      bool                      // Close closes the database (Open opened it)
@@ -109,10 +110,12 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 	a.Imports = importjob.NewRunner(importjob.NewStore(d), &wpimport.Deps{DB: d, People: people, Articles: articles, Comments: comments,
 		Redirects: stores.Redirects, Media: stores.Media, Location: stores.Location}, log)
 
+	a.Backups = &backup.Schedule{DB: d, Files: MediaStorage(cfg, d), Log: log, Now: time.Now}
+
 	handler, err := web.New(web.Deps{Cache: cache, Deps: core.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
 		Settings: settings, Events: broker, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, Metrics: m, API: a.API,
 		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads,
-		Redirects: stores.Redirects, Imports: a.Imports, BackupDefault: BackupDefault(cfg)}})
+		Redirects: stores.Redirects, Imports: a.Imports, BackupDefault: BackupDefault(cfg), Backups: a.Backups}})
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +164,7 @@ func (a *App) Run(ctx context.Context) {
 	})
 	wg.Go(func() { every(bg, 250*time.Millisecond, func() { readVersion(bg) }) })
 	wg.Go(func() {
-		sched := &backup.Schedule{DB: d, Files: MediaStorage(cfg, d), Log: log, Now: time.Now}
+		sched := a.Backups
 		every(bg, time.Minute, func() {
 			st := settings.Current(bg)
 			plan := backup.Plan{On: st.Backups, Hour: st.BackupHour, Keep: st.BackupKeep, Dir: st.BackupFolder(BackupDefault(cfg)), Loc: cfg.Location}
@@ -175,6 +178,7 @@ func (a *App) Run(ctx context.Context) {
 	wg.Go(func() {
 		<-bg.Done()
 		a.Imports.Stop() // a running import records that it stopped
+		a.Backups.Stop() // and so does a backup asked for on the dashboard
 	})
 	if d.Engine == db.Postgres {
 		wg.Go(func() { events.NewBridge(cfg.Database, broker, log).Run(bg, func() { readVersion(bg) }) })
@@ -202,6 +206,7 @@ func (a *App) Finish(ctx context.Context) error {
 // Close stops a running import and closes the database if Open opened it.
 func (a *App) Close() error {
 	a.Imports.Stop()
+	a.Backups.Stop()
 	if a.ownsDB {
 		return a.DB.Close()
 	}

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"byline/internal/apperr"
 	"byline/internal/db"
 	"byline/internal/media"
 	"byline/internal/safefile"
@@ -33,11 +35,15 @@ func WriteFile(ctx context.Context, path string, d *db.DB, files media.Storage, 
 	return m, n, nil
 }
 
-// Run is one scheduled backup.
+// Run is one backup the site made: scheduled, or asked for on the
+// dashboard.
 type Run struct {
 	ID         int64
-	Day        string // the site's date it was made for
+	Kind       string // scheduled or manual
+	Day        string // the site's date it was made for (a manual one's: its date and time)
 	Status     string // running, done, failed
+	Done       int64  // rows and files written so far, of Total
+	Total      int64
 	Path       string
 	Bytes      int64
 	Rows       int64
@@ -53,6 +59,20 @@ func (r Run) Interrupted(now time.Time) bool {
 	return r.Status == "running" && now.Sub(r.StartedAt) > 12*time.Hour
 }
 
+// Active reports whether the run is still going.
+func (r Run) Active(now time.Time) bool { return r.Status == "running" && !r.Interrupted(now) }
+
+// Percent is how far the run is, 0 to 100 (100 once done).
+func (r Run) Percent() int {
+	switch {
+	case r.Status == "done":
+		return 100
+	case r.Total <= 0:
+		return 0
+	}
+	return min(int(r.Done*100/r.Total), 99)
+}
+
 // Schedule makes the daily backup: the first node to see the hour claims
 // the day and writes the file; it keeps the newest files and deletes the
 // older ones of its own making.
@@ -61,7 +81,15 @@ type Schedule struct {
 	Files media.Storage
 	Log   *slog.Logger
 	Now   func() time.Time
+
+	mu      sync.Mutex
+	running sync.WaitGroup
+	cancels map[int64]context.CancelFunc // backups started with Start, by run
+	stopped bool
 }
+
+// ErrBusy refuses a backup while another one is running.
+var ErrBusy = errors.New("another backup is running")
 
 // Plan is what the settings ask of the schedule.
 type Plan struct {
@@ -105,39 +133,134 @@ func (s *Schedule) Tick(ctx context.Context, p Plan) (*Run, error) {
 	if err != nil || !claimed {
 		return nil, err
 	}
-	run.Path = filepath.Join(p.Dir, autoPrefix+now.Format("20060102-150405")+".tar.gz")
-	m, size, err := s.write(ctx, run.Path)
-	if err == nil {
+	run.Kind = "scheduled"
+	s.make(ctx, run, p, autoPrefix+now.Format("20060102-150405")+".tar.gz")
+	return run, s.record(ctx, run)
+}
+
+// Start begins a backup now, in the background, into the plan's folder
+// (on or off), and returns its run at once; the run's row follows its
+// progress. ErrBusy while another backup runs.
+func (s *Schedule) Start(ctx context.Context, p Plan) (Run, error) {
+	if p.Dir == "" {
+		return Run{}, errors.New("no folder is set for backups")
+	}
+	now := s.Now()
+	local := now.In(p.Loc)
+	run := &Run{Kind: "manual", Day: local.Format("2006-01-02 15:04:05"), Status: "running", StartedAt: now.UTC()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return Run{}, errors.New("the server is stopping")
+	}
+	err := s.DB.Tx(ctx, func(tx *db.Tx) error {
+		var busy int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM backups WHERE status = 'running' AND started_at > $1`, now.Add(-12*time.Hour)).Scan(&busy); err != nil {
+			return err
+		}
+		if busy > 0 {
+			return ErrBusy
+		}
+		// Two in one second (one ended, the next asked for) are told apart.
+		base := run.Day
+		for n := 2; ; n++ {
+			err := tx.QueryRow(ctx, `INSERT INTO backups (day, kind, status, started_at) VALUES ($1, 'manual', 'running', $2)
+				ON CONFLICT (day) DO NOTHING RETURNING id`, run.Day, run.StartedAt).Scan(&run.ID)
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			run.Day = fmt.Sprintf("%s (%d)", base, n)
+		}
+	})
+	if err != nil {
+		return Run{}, err
+	}
+	// The backup outlives the request that asked for it; Stop ends it.
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if s.cancels == nil {
+		s.cancels = map[int64]context.CancelFunc{}
+	}
+	s.cancels[run.ID] = cancel
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		defer cancel()
+		s.make(bg, run, p, fmt.Sprintf("byline-manual-%s-%d.tar.gz", local.Format("20060102-150405"), run.ID))
+		if err := s.record(bg, run); err != nil && s.Log != nil {
+			s.Log.Error("backup", "err", err)
+		}
+		s.mu.Lock()
+		delete(s.cancels, run.ID)
+		s.mu.Unlock()
+	}()
+	return *run, nil
+}
+
+// Stop ends the backups Start began and waits for them to record that
+// they stopped.
+func (s *Schedule) Stop() {
+	s.mu.Lock()
+	s.stopped = true
+	for _, c := range s.cancels {
+		c()
+	}
+	s.mu.Unlock()
+	s.running.Wait()
+}
+
+// make writes the run's file into the plan's folder, following its
+// progress in the run's row, and keeps the newest scheduled files.
+func (s *Schedule) make(ctx context.Context, run *Run, p Plan, name string) {
+	run.Path = filepath.Join(p.Dir, name)
+	var last time.Time
+	progress := func(done, total int64) {
+		if now := time.Now(); now.Sub(last) >= time.Second {
+			last = now
+			if _, err := s.DB.Exec(ctx, `UPDATE backups SET done_units = $2, total_units = $3 WHERE id = $1`, run.ID, done, total); err != nil && s.Log != nil && ctx.Err() == nil {
+				s.Log.Warn("backup progress", "err", err)
+			}
+		}
+	}
+	m, size, err := s.write(ctx, run.Path, progress)
+	switch {
+	case err == nil:
 		run.Status, run.Bytes, run.Rows, run.MediaFiles = "done", size, m.Rows(), m.Media.Files
+		run.Done, run.Total = m.Rows()+int64(m.Media.Files), m.Rows()+int64(m.Media.Files)
 		if err := prune(p.Dir, p.Keep); err != nil {
 			run.Error = "the backup was made, but older ones could not be deleted: " + err.Error()
 		}
-	} else {
+	case ctx.Err() != nil:
+		run.Status, run.Error, run.Path = "failed", "the server stopped during the backup", ""
+	default:
 		run.Status, run.Error, run.Path = "failed", err.Error(), ""
 	}
 	run.FinishedAt = s.Now().UTC()
 	if s.Log != nil {
 		if run.Status == "failed" {
-			s.Log.Error("scheduled backup failed", "day", run.Day, "err", run.Error)
+			s.Log.Error("backup failed", "kind", run.Kind, "day", run.Day, "err", run.Error)
 		} else {
-			s.Log.Info("scheduled backup", "file", run.Path, "bytes", run.Bytes, "rows", run.Rows, "media", run.MediaFiles)
+			s.Log.Info("backup", "kind", run.Kind, "file", run.Path, "bytes", run.Bytes, "rows", run.Rows, "media", run.MediaFiles)
 		}
 	}
-	// Recorded even when the context ended, so that it is not left
-	// running.
-	_, uerr := s.DB.Exec(context.WithoutCancel(ctx), `UPDATE backups SET status = $2, path = $3, bytes = $4, row_count = $5, media_files = $6, error = $7, finished_at = $8 WHERE id = $1`,
-		run.ID, run.Status, run.Path, run.Bytes, run.Rows, run.MediaFiles, run.Error, run.FinishedAt)
-	if uerr != nil {
-		return run, fmt.Errorf("backup: record run: %w", uerr)
-	}
-	return run, nil
 }
 
-func (s *Schedule) write(ctx context.Context, path string) (*Manifest, int64, error) {
+// record writes the run's end to its row, even when ctx has ended, so
+// that it is not left running.
+func (s *Schedule) record(ctx context.Context, run *Run) error {
+	_, err := s.DB.Exec(context.WithoutCancel(ctx), `UPDATE backups SET status = $2, path = $3, bytes = $4, row_count = $5, media_files = $6, error = $7, finished_at = $8,
+		done_units = $9, total_units = $10 WHERE id = $1`,
+		run.ID, run.Status, run.Path, run.Bytes, run.Rows, run.MediaFiles, run.Error, run.FinishedAt, run.Done, run.Total)
+	if err != nil {
+		return fmt.Errorf("backup: record run: %w", err)
+	}
+	return nil
+}
+
+func (s *Schedule) write(ctx context.Context, path string, progress Progress) (*Manifest, int64, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, 0, fmt.Errorf("the backup folder cannot be made: %w", err)
 	}
-	return WriteFile(ctx, path, s.DB, s.Files, nil)
+	return WriteFile(ctx, path, s.DB, s.Files, progress)
 }
 
 // prune deletes the schedule's files in dir but the newest keep.
@@ -161,20 +284,35 @@ func prune(dir string, keep int) error {
 	return errors.Join(errs...)
 }
 
-// Recent returns the latest scheduled runs, newest first.
+const runCols = `id, kind, day, status, path, bytes, row_count, media_files, error, started_at, finished_at, done_units, total_units`
+
+func scanRun(sc db.Scanner) (Run, error) {
+	var r Run
+	var fin *time.Time
+	err := sc.Scan(&r.ID, &r.Kind, &r.Day, &r.Status, &r.Path, &r.Bytes, &r.Rows, &r.MediaFiles, &r.Error, &r.StartedAt, &fin, &r.Done, &r.Total)
+	if fin != nil {
+		r.FinishedAt = *fin
+	}
+	return r, err
+}
+
+// Recent returns the latest runs, newest first.
 func Recent(ctx context.Context, d *db.DB, limit int) ([]Run, error) {
-	rows, err := d.Query(ctx, `SELECT id, day, status, path, bytes, row_count, media_files, error, started_at, finished_at
-		FROM backups ORDER BY day DESC LIMIT $1`, limit)
+	rows, err := d.Query(ctx, `SELECT `+runCols+` FROM backups ORDER BY started_at DESC, id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("backup: recent: %w", err)
 	}
-	return db.Collect(rows, func(sc db.Scanner) (Run, error) {
-		var r Run
-		var fin *time.Time
-		err := sc.Scan(&r.ID, &r.Day, &r.Status, &r.Path, &r.Bytes, &r.Rows, &r.MediaFiles, &r.Error, &r.StartedAt, &fin)
-		if fin != nil {
-			r.FinishedAt = *fin
-		}
-		return r, err
-	})
+	return db.Collect(rows, scanRun)
+}
+
+// RunByID returns one run; apperr.ErrNotFound if there is none.
+func RunByID(ctx context.Context, d *db.DB, id int64) (Run, error) {
+	r, err := scanRun(d.QueryRow(ctx, `SELECT `+runCols+` FROM backups WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, apperr.ErrNotFound
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("backup: run %d: %w", id, err)
+	}
+	return r, nil
 }

@@ -2,6 +2,7 @@ package backup_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,66 @@ func TestScheduledBackups(t *testing.T) {
 			if r, err := nodes[0].Tick(ctx, p); r != nil || err != nil {
 				t.Fatalf("plan %+v: %+v, %v", p, r, err)
 			}
+		}
+	})
+}
+
+// "Back up now" runs in the background, following its progress in its
+// row; one runs at a time across the nodes; Stop ends it and it records
+// that it stopped.
+func TestBackupNow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dir := filepath.Join(t.TempDir(), "now")
+		s := &backup.Schedule{DB: d, Now: time.Now}
+		defer s.Stop()
+		plan := backup.Plan{Keep: 3, Dir: dir, Loc: time.UTC} // scheduled ones off: this one is asked for
+		run, err := s.Start(ctx, plan)
+		if err != nil || run.ID == 0 || run.Kind != "manual" {
+			t.Fatalf("start: %+v, %v", run, err)
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			r, err := backup.RunByID(ctx, d, run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Active(time.Now()) {
+				if r.Status != "done" || r.Percent() != 100 || !strings.Contains(r.Path, "byline-manual-") {
+					t.Fatalf("the backup ended %+v", r)
+				}
+				if _, err := os.Stat(r.Path); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("still running after two minutes: %+v", r)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		// Another node's backup is running: refused.
+		if _, err := d.Exec(ctx, `INSERT INTO backups (day, kind, status, started_at) VALUES ('elsewhere', 'manual', 'running', $1)`, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Start(ctx, plan); !errors.Is(err, backup.ErrBusy) {
+			t.Fatalf("a second backup at once: %v", err)
+		}
+		if _, err := d.Exec(ctx, `DELETE FROM backups WHERE day = 'elsewhere'`); err != nil {
+			t.Fatal(err)
+		}
+		// Stopped at once: it ends recorded, never left running.
+		run, err = s.Start(ctx, plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Stop()
+		r, err := backup.RunByID(ctx, d, run.ID)
+		if err != nil || r.Status == "running" {
+			t.Fatalf("after Stop: %+v, %v", r, err)
+		}
+		if _, err := s.Start(ctx, plan); err == nil {
+			t.Fatal("a stopped schedule started a backup")
 		}
 	})
 }

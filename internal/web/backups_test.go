@@ -52,9 +52,31 @@ func TestDashboardBackups(t *testing.T) {
 		}
 		admin.expect(admin.get("/admin"), http.StatusOK, `role="alert"`, "failed", "tried again every hour")
 
+		// Back up now: the run's page follows it to its end.
+		resp := admin.post("/admin/backups", url.Values{})
+		admin.expect(resp, http.StatusSeeOther)
+		loc := resp.Header.Get("Location")
+		if !strings.HasPrefix(loc, "/admin/backups/") {
+			t.Fatalf("back up now led to %q", loc)
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			admin.expect(admin.get(loc+"/progress"), http.StatusOK)
+			if strings.Contains(admin.last, `"active":false`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the backup still runs after two minutes: %s", admin.last)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		admin.expect(admin.get(loc), http.StatusOK, "from the dashboard", "done", "byline-manual-", "byline restore")
+		admin.expect(admin.get("/admin"), http.StatusOK, "(now)", "Back up now")
+
 		// Not for writers.
 		writer := signedIn(t, newBrowser(t, srv), m.writer.Email)
 		writer.expect(writer.get("/admin"), http.StatusOK)
+		writer.expect(writer.post("/admin/backups", url.Values{}), http.StatusForbidden)
 		if strings.Contains(writer.last, "backups-heading") {
 			t.Fatal("a writer's dashboard shows the backups")
 		}

@@ -216,19 +216,24 @@ func (s *Server) backupTile(ctx context.Context, st site.Settings) (*backupTile,
 	now := time.Now().In(s.Location)
 	t := &backupTile{On: st.Backups, Dir: st.BackupFolder(s.BackupDefault), Hour: st.BackupHour, Keep: st.BackupKeep, Runs: runs, Now: now}
 	today := now.Format("2006-01-02")
+	if len(runs) > 0 && (runs[0].Status == "failed" || runs[0].Interrupted(now)) {
+		t.Failed = &runs[0]
+	}
+	// The next scheduled one: today at the hour, unless today's is done
+	// (or running); later today if today's is due and not yet made.
 	doneToday := false
-	if len(runs) > 0 {
-		last := runs[0]
-		if last.Status == "failed" || last.Interrupted(now) {
-			t.Failed = &runs[0]
+	for _, r := range runs {
+		if r.Kind == "scheduled" {
+			doneToday = r.Day == today && r.Status != "failed"
+			break
 		}
-		doneToday = last.Day == today && last.Status == "done"
 	}
 	t.Next = time.Date(now.Year(), now.Month(), now.Day(), t.Hour, 0, 0, 0, s.Location)
-	if doneToday || (t.Next.Before(now) && t.Failed == nil && len(runs) > 0 && runs[0].Day == today) {
+	switch {
+	case doneToday:
 		t.Next = t.Next.AddDate(0, 0, 1)
-	} else if t.Next.Before(now) {
-		t.Next = now.Add(time.Minute).Truncate(time.Minute) // due now: within the minute
+	case t.Next.Before(now):
+		t.Next = now.Add(time.Minute).Truncate(time.Minute) // due: within the minute
 	}
 	return t, nil
 }

@@ -14,6 +14,8 @@ var (
 	flashUnsuspended          = core.NewFlash("unsuspended", "The account can sign in again.")
 	flashDeleted              = core.NewFlash("deleted", "The account is deleted. What they wrote stays, without their details.")
 	flashSettingsSaved        = core.NewFlash("settings-saved", "Settings saved.")
+	flashBackupBusy           = core.NewFlash("backup-busy", "A backup is already running: wait for it to finish.")
+	flashBackupNoFolder       = core.NewFlash("backup-no-folder", "Name a folder for backups in Settings first.")
 	flashMailRetry            = core.NewFlash("mail-retry", "The message is queued again.")
 	flashModerated            = core.NewFlash("moderated", "Done.")
 	flashBanned               = core.NewFlash("banned", "The commenter is paused.")

@@ -16,6 +16,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/article"
+	"byline/internal/backup"
 	"byline/internal/cars"
 	"byline/internal/comment"
 	"byline/internal/db"
@@ -63,6 +64,7 @@ type Deps struct {
 	// BackupDefault is the folder scheduled backups go to when the
 	// settings name none ("" with PostgreSQL).
 	BackupDefault string
+	Backups       *backup.Schedule // makes backups (the daily one, and "Back up now"); nil: none
 }
 
 // Server is the shared core of the site, which the public site (site.Server)

@@ -22,15 +22,15 @@
   setTimeout(tick, 1000);
 })();
 
-// An import's page: the bar follows the job, and the page reloads when it
-// ends to show the report. Without scripts the page shows the state as of
+// An import's or a backup's page: the bar follows the job, and the page
+// reloads when it ends to show the report. Without scripts the page shows the state as of
 // its loading, with a link to load it again.
 (function () {
   "use strict";
-  var box = document.getElementById("import-progress");
+  var box = document.querySelector("[data-live-progress]");
   if (!box || (box.dataset.status !== "queued" && box.dataset.status !== "running") || !window.fetch) return;
-  var bar = document.getElementById("import-bar");
-  var phases = { queued: "waiting to start", running: "importing" };
+  var bar = box.querySelector("progress");
+  var phases = { queued: "waiting to start", running: box.dataset.running || "importing" };
   function tick() {
     fetch(box.dataset.progress, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
       bar.value = p.percent;
