@@ -181,6 +181,7 @@ func (s *Schedule) Start(ctx context.Context, p Plan) (Run, error) {
 		s.cancels = map[int64]context.CancelFunc{}
 	}
 	s.cancels[run.ID] = cancel
+	started := *run // what the caller gets, before the backup changes run
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
@@ -193,7 +194,7 @@ func (s *Schedule) Start(ctx context.Context, p Plan) (Run, error) {
 		delete(s.cancels, run.ID)
 		s.mu.Unlock()
 	}()
-	return *run, nil
+	return started, nil
 }
 
 // Stop ends the backups Start began and waits for them to record that
