@@ -217,9 +217,9 @@ type load struct {
 	// The fault's span (Unix nanoseconds): from the database going away to
 	// the site answering again; to is 0 while it lasts.
 	faultFrom, faultTo atomic.Int64
-	faultW  *window     // requests while fault is on
-	faultMu sync.Mutex
-	first   struct {
+	faultW             *window // requests while fault is on
+	faultMu            sync.Mutex
+	first              struct {
 		sync.Once
 		body, retry string
 	}

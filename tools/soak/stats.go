@@ -101,10 +101,10 @@ type server struct {
 
 // minute is one printed interval.
 type minute struct {
-	n    int
-	at   time.Duration // since the start of the load
-	srv  server
-	w    *window
+	n     int
+	at    time.Duration // since the start of the load
+	srv   server
+	w     *window
 	rate  float64
 	fault bool // the database was away during some of it
 }

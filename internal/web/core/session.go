@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/apperr"
+	"byline/internal/db"
 )
 
 const (
@@ -49,7 +51,11 @@ func (s *Server) WithViewer(next http.Handler) http.Handler {
 			// Public pages are still served, as to a reader signed out;
 			// pages and forms that need the person answer with err (see
 			// Need), not with a sign-in form or a refusal.
-			s.Logger.Error("load session", "request_id", RequestID(r.Context()), "err", err)
+			level := slog.LevelError
+			if db.Unavailable(err) {
+				level = slog.LevelWarn // one line a request while the database is away; Fail says the rest
+			}
+			s.Logger.Log(r.Context(), level, "load session", "request_id", RequestID(r.Context()), "err", err)
 			r = r.WithContext(context.WithValue(r.Context(), viewerErrKey{}, err))
 		}
 		next.ServeHTTP(w, r)
