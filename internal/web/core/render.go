@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -151,6 +152,12 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errAlreadyWritten) {
 		return
 	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The reader left before the answer: nobody to tell, nothing broken.
+		// 499 (as nginx logs it) keeps it out of the server errors.
+		w.WriteHeader(StatusClientClosed)
+		return
+	}
 	status, title, msg := http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Please try again in a moment."
 	var br BadRequest
 	var bt badText
@@ -196,6 +203,10 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, title, status)
 	}
 }
+
+// StatusClientClosed is the status logged for a request whose reader hung
+// up before the answer.
+const StatusClientClosed = 499
 
 // UnavailableMessage is what a reader is told when the database or the
 // storage cannot take a request for now.
