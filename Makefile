@@ -1,5 +1,5 @@
 # The two commands that matter: `make run` and `make test` (see README).
-.PHONY: run test build bench bench-go bench-newsletter fuzz
+.PHONY: run test build bench bench-go bench-newsletter soak fuzz
 
 run:
 	go run ./cmd/byline serve --demo
@@ -18,6 +18,12 @@ bench:
 # SMTP sink: messages a second, memory, CPU, page latency during the send.
 bench-newsletter:
 	go run ./tools/nlbench
+
+# 30 minutes of mixed load on the real binary, half on SQLite, half on
+# PostgreSQL: figures each minute, a verdict at the end, non-zero on a miss.
+# SOAK_FLAGS="-duration 6m -fault pg-outage" shortens it or adds a fault.
+soak:
+	go run ./tools/soak $(SOAK_FLAGS)
 
 # Server-side cost of pages, over the real handler stack, without a network.
 bench-go:

@@ -69,6 +69,11 @@ func (c *client) do(ctx context.Context, method, path string, form url.Values) a
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		req.Header.Set("Origin", c.base)
 	}
+	return c.send(req)
+}
+
+// send makes a request and reads the answer.
+func (c *client) send(req *http.Request) answer {
 	start := time.Now()
 	resp, err := c.c.Do(req)
 	if err != nil {
@@ -235,12 +240,13 @@ func (l *load) record(kind, what string, a answer, ok ...int) {
 	status := a.status
 	bad := a.err != nil || !slices.Contains(ok, status)
 	k := kind
-	if l.inFault(a) {
+	inFault := l.inFault(a)
+	if inFault {
 		if status == http.StatusServiceUnavailable {
 			bad = a.retryAfter == ""
 			l.first.Do(func() { l.first.body, l.first.retry = heading(a.body), a.retryAfter })
 		}
-		if kind == kComment || kind == kVote || kind == kSave {
+		if kind == kComment || kind == kVote || kind == kSave || kind == kUpload {
 			k = kOutWrite
 		}
 		l.faultMu.Lock()
@@ -255,7 +261,7 @@ func (l *load) record(kind, what string, a answer, ok ...int) {
 		}
 		l.faultMu.Unlock()
 	}
-	l.col.add(k, status, a.d, bad, describe(kind, what, a))
+	l.col.add(k, status, a.d, bad, inFault, describe(kind, what, a))
 }
 
 // inFault says whether a request overlapped the fault.
@@ -475,19 +481,19 @@ const soakEdit = "\n\nUpdated with readers' figures."
 
 // saveArticle opens an article in the editor and saves it with one line
 // added or taken away, sending every field of the form as a browser would.
-func (l *load) saveArticle(ctx context.Context, c *client, path string) {
+func (l *load) saveArticle(ctx context.Context, c *client, path string) int {
 	page := c.do(ctx, "GET", path, nil)
 	if ctx.Err() != nil {
-		return
+		return 0
 	}
 	l.record(kDash, path, page, 200)
 	if page.status != 200 {
-		return
+		return page.status
 	}
 	form, err := formValues(page.body, path)
 	if err != nil {
 		l.record(kSave, path, answer{err: err}, 303)
-		return
+		return 0
 	}
 	body := strings.ReplaceAll(form.Get("body"), "\r\n", "\n")
 	if strings.HasSuffix(body, soakEdit) {
@@ -499,9 +505,10 @@ func (l *load) saveArticle(ctx context.Context, c *client, path string) {
 	form.Set("action", "save")
 	a := c.do(ctx, "POST", path, form)
 	if ctx.Err() != nil {
-		return
+		return 0
 	}
 	l.record(kSave, path, a, 303)
+	return a.status
 }
 
 // formValues reads the fields of the form posting to action, as a browser

@@ -2,10 +2,13 @@
 // bounded time (30 minutes by default, split between SQLite and
 // PostgreSQL) and checks that it stays healthy: no 5xx, memory, goroutines
 // and open files flat after warm-up, p99 latency steady, and every comment
-// it acknowledged in the database at the end. With -fault pg-outage it runs
-// PostgreSQL of its own and stops it for a while in the middle of the load:
-// writes must get a 503 page with Retry-After, and the site must recover
-// by itself. Run it with `make soak`; it exits non-zero when a target fails.
+// it acknowledged in the database at the end. With -fault it breaks
+// something in the middle of the load for a while: pg-outage stops a
+// PostgreSQL server of the soak's own, disk-full fills the small file
+// system the SQLite file and pictures live on, media-ro makes the pictures'
+// folder read-only. Writes must get a 503 page with Retry-After, and the
+// site must recover by itself. Run it with `make soak`; it exits non-zero
+// when a target fails.
 package main
 
 import (
@@ -33,8 +36,8 @@ import (
 var (
 	duration  = flag.Duration("duration", 30*time.Minute, "total time under load (split between the engines)")
 	engine    = flag.String("engine", "both", "sqlite, postgres or both")
-	fault     = flag.String("fault", "", "pg-outage: run PostgreSQL of the soak's own and stop it mid-load")
-	outageFor = flag.Duration("outage", 10*time.Second, "how long the database stays away with -fault pg-outage")
+	fault     = flag.String("fault", "", "pg-outage (PostgreSQL), disk-full or media-ro (SQLite; need root for a tmpfs): break it mid-load")
+	outageFor = flag.Duration("outage", 10*time.Second, "how long the fault lasts")
 	interval  = flag.Duration("interval", time.Minute, "how often to print figures")
 	pgAdmin   = flag.String("pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server for a fresh database (never stopped)")
 	pgPort    = flag.Int("pg-port", 55439, "port of the soak's own PostgreSQL with -fault pg-outage")
@@ -69,11 +72,21 @@ func run(ctx context.Context) (bool, error) {
 	default:
 		return false, fmt.Errorf("-engine is sqlite, postgres or both, not %q", *engine)
 	}
-	if *fault != "" && *fault != "pg-outage" {
-		return false, fmt.Errorf("-fault is pg-outage or nothing, not %q", *fault)
-	}
-	if *fault == "pg-outage" && *engine == "sqlite" {
-		return false, errors.New("-fault pg-outage needs -engine postgres or both")
+	switch *fault {
+	case "":
+	case "pg-outage":
+		if *engine == "sqlite" {
+			return false, errors.New("-fault pg-outage needs -engine postgres or both")
+		}
+	case "disk-full", "media-ro":
+		if *engine == "postgres" {
+			return false, fmt.Errorf("-fault %s needs -engine sqlite or both", *fault)
+		}
+		if os.Geteuid() != 0 {
+			return false, fmt.Errorf("-fault %s mounts a small tmpfs, which needs root", *fault)
+		}
+	default:
+		return false, fmt.Errorf("-fault is pg-outage, disk-full, media-ro or nothing, not %q", *fault)
 	}
 	work := *workDir
 	if work == "" {
@@ -115,7 +128,8 @@ func soak(ctx context.Context, work, engine string, d time.Duration) (bool, erro
 	runID := strconv.FormatInt(time.Now().Unix()%1_000_000, 36) + engine[:2]
 	var dsn string
 	var pg *cluster
-	outage := *fault == "pg-outage" && engine == "postgres"
+	var serveArgs []string
+	var ops *faultOps
 	switch {
 	case engine == "sqlite":
 		dir := filepath.Join(work, "sqlite")
@@ -123,7 +137,26 @@ func soak(ctx context.Context, work, engine string, d time.Duration) (bool, erro
 			return false, err
 		}
 		dsn = filepath.Join(dir, "site.db")
-	case outage:
+		switch *fault {
+		case "disk-full":
+			// The file and its pictures on a file system the soak fills.
+			unmount, err := tmpfs(dir, "64m")
+			if err != nil {
+				return false, err
+			}
+			defer unmount()
+			ops = diskFull(dir)
+		case "media-ro":
+			media := filepath.Join(work, "media")
+			unmount, err := tmpfs(media, "64m")
+			if err != nil {
+				return false, err
+			}
+			defer unmount()
+			serveArgs = append(serveArgs, "--media-dir", media)
+			ops = mediaReadOnly(media)
+		}
+	case *fault == "pg-outage":
 		step("postgres: starting a PostgreSQL server of the soak's own on port %d (the shared one is never stopped)", *pgPort)
 		var err error
 		if pg, err = newCluster(work, *pgPort); err != nil {
@@ -140,6 +173,7 @@ func soak(ctx context.Context, work, engine string, d time.Duration) (bool, erro
 		}
 		defer drop()
 		dsn = url
+		ops = pgOutage(pg)
 	default:
 		url, drop, err := freshDatabase(ctx, *pgAdmin, "byline_soak_"+runID)
 		if err != nil {
@@ -164,7 +198,7 @@ func soak(ctx context.Context, work, engine string, d time.Duration) (bool, erro
 	}
 	defer logf.Close()
 	step("%s: starting byline serve --demo on %s (log: %s)", engine, addr, logPath)
-	cmd := exec.Command(filepath.Join(work, "byline"), "serve", "--demo", "--database", dsn, "--addr", addr, "--log-level", "warn")
+	cmd := exec.Command(filepath.Join(work, "byline"), append([]string{"serve", "--demo", "--database", dsn, "--addr", addr, "--log-level", "warn"}, serveArgs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return false, err
@@ -234,13 +268,16 @@ func soak(ctx context.Context, work, engine string, d time.Duration) (bool, erro
 		launch(func() { l.replier(lctx, c, uint64(300+i), 30*time.Second) })
 	}
 	launch(func() { l.administrator(lctx, adm, 400, 20*time.Second) })
+	if ops != nil && ops.uploads {
+		launch(func() { l.uploader(lctx, adm, time.Minute) })
+	}
 
 	start := time.Now()
 	var fr faultReport
 	frc := make(chan faultReport, 1)
 	faultMin := map[int]bool{}
-	if outage {
-		launch(func() { frc <- l.outage(lctx, pg, rd, start, d/2, *outageFor) })
+	if ops != nil {
+		launch(func() { frc <- l.outage(lctx, ops, adm, start, d/2, *outageFor) })
 	}
 	var mins []minute
 	tick := time.NewTicker(*interval)
@@ -281,7 +318,7 @@ loop:
 	if len(mins) == 0 || time.Since(start)-mins[len(mins)-1].at > *interval/4 {
 		sample()
 	}
-	if outage {
+	if ops != nil {
 		fr = <-frc
 	}
 	for i, m := range mins {
@@ -315,10 +352,10 @@ loop:
 		}
 	}
 	fmt.Println()
-	if outage {
-		fr.print(l)
+	if ops != nil {
+		fr.print(l, ops)
 	}
-	return verdict(engine, mins, faultMin, len(l.acked), found, outage, fr, l), nil
+	return verdict(engine, mins, faultMin, len(l.acked), found, ops, fr, l), nil
 }
 
 // countComments counts the acknowledged comments found in the database.

@@ -21,10 +21,11 @@ const (
 	kVote     = "vote"     // voting on a comment
 	kDash     = "admin"    // the dashboard and the moderation queue
 	kSave     = "save"     // saving an article in the editor
+	kUpload   = "upload"   // uploading a picture to the media library
 	kOutWrite = "outwrite" // a write attempted while the database is away
 )
 
-var kindOrder = []string{kPage, kArticle, kThread, kTag, kFeed, kSigned, kComment, kVote, kDash, kSave}
+var kindOrder = []string{kPage, kArticle, kThread, kTag, kFeed, kSigned, kComment, kVote, kDash, kSave, kUpload}
 
 // window gathers the requests of one reporting interval.
 type window struct {
@@ -45,14 +46,24 @@ type collector struct {
 	mu    sync.Mutex
 	cur   *window
 	total *window
+	// Answers outside a fault's span (all of them without a fault).
+	outside5xx, outsideErrors int
 }
 
 func newCollector() *collector { return &collector{cur: newWindow(), total: newWindow()} }
 
 // add records one request. bad says it is an error for its kind.
-func (c *collector) add(kind string, status int, d time.Duration, bad bool, what string) {
+func (c *collector) add(kind string, status int, d time.Duration, bad, inFault bool, what string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !inFault {
+		if status >= 500 {
+			c.outside5xx++
+		}
+		if bad {
+			c.outsideErrors++
+		}
+	}
 	for _, w := range []*window{c.cur, c.total} {
 		w.requests++
 		w.lat[kind] = append(w.lat[kind], d)

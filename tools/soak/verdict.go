@@ -15,9 +15,9 @@ type faultReport struct {
 	err                     error
 }
 
-// outage stops the soak's PostgreSQL at offset at for hold, starts it
-// again, and waits for the site to answer a signed-in reader's page.
-func (l *load) outage(ctx context.Context, pg *cluster, probe *client, start time.Time, at, hold time.Duration) faultReport {
+// outage breaks what ops breaks at offset at for hold, mends it, and waits
+// until the site takes the probe's request again.
+func (l *load) outage(ctx context.Context, ops *faultOps, probe *client, start time.Time, at, hold time.Duration) faultReport {
 	var f faultReport
 	pause(ctx, time.Until(start.Add(at)))
 	if ctx.Err() != nil {
@@ -26,35 +26,35 @@ func (l *load) outage(ctx context.Context, pg *cluster, probe *client, start tim
 	f.ran = true
 	f.stopAt = time.Now()
 	l.faultFrom.Store(f.stopAt.UnixNano())
-	step("postgres: stopping the database for %s", hold)
-	if f.err = pg.stop(); f.err != nil {
+	step("%s: for %s", ops.what, hold)
+	if f.err = ops.begin(); f.err != nil {
 		return f
 	}
 	pause(ctx, hold) // the outage itself
-	if f.err = pg.start(); f.err != nil {
+	if f.err = ops.end(); f.err != nil {
 		return f
 	}
 	f.startAt = time.Now()
-	step("postgres: database started again after %s", f.startAt.Sub(f.stopAt).Round(100*time.Millisecond))
+	step("%s: over after %s", ops.name, f.startAt.Sub(f.stopAt).Round(100*time.Millisecond))
 	deadline := time.Now().Add(60 * time.Second)
 	for ctx.Err() == nil && time.Now().Before(deadline) {
-		a := probe.do(ctx, "GET", "/account", nil)
-		if a.err == nil && a.status == http.StatusOK {
+		if ops.probe(ctx, l, probe) {
 			f.backAt = time.Now()
 			l.faultTo.Store(f.backAt.UnixNano())
-			step("postgres: the site answers again %s after the database came back", f.backAt.Sub(f.startAt).Round(10*time.Millisecond))
+			step("%s: the site takes %s again %s after", ops.name, ops.probeWhat, f.backAt.Sub(f.startAt).Round(10*time.Millisecond))
 			return f
 		}
-		pause(ctx, 100*time.Millisecond)
+		pause(ctx, ops.probeEvery)
 	}
-	f.err = fmt.Errorf("the site did not answer a signed-in page within 60 s of the database's return")
+	f.err = fmt.Errorf("the site did not take %s within 60 s of the fault's end", ops.probeWhat)
+	l.faultTo.Store(time.Now().UnixNano())
 	return f
 }
 
-func (f faultReport) print(l *load) {
+func (f faultReport) print(l *load, ops *faultOps) {
 	w := l.faultW
-	fmt.Printf("outage: database away %s, site answering again %s after its return\n",
-		f.startAt.Sub(f.stopAt).Round(100*time.Millisecond), f.backAt.Sub(f.startAt).Round(10*time.Millisecond))
+	fmt.Printf("%s: lasted %s; the site took %s again %s after its end\n", ops.name,
+		f.startAt.Sub(f.stopAt).Round(100*time.Millisecond), ops.probeWhat, f.backAt.Sub(f.startAt).Round(10*time.Millisecond))
 	fmt.Printf("        %d requests during the outage; statuses: %s\n", w.requests, statusList(w.byStatus))
 	for _, k := range append([]string{kOutWrite}, kindOrder...) {
 		if lat := w.lat[k]; len(lat) > 0 {
@@ -70,7 +70,7 @@ func (f faultReport) print(l *load) {
 }
 
 // verdict prints the targets and whether each was met.
-func verdict(engine string, mins []minute, faultMin map[int]bool, acked, found int, outage bool, f faultReport, l *load) bool {
+func verdict(engine string, mins []minute, faultMin map[int]bool, acked, found int, ops *faultOps, f faultReport, l *load) bool {
 	ok := true
 	check := func(pass bool, format string, a ...any) {
 		mark := "PASS"
@@ -80,14 +80,8 @@ func verdict(engine string, mins []minute, faultMin map[int]bool, acked, found i
 		fmt.Printf("  %s  %s\n", mark, fmt.Sprintf(format, a...))
 	}
 	fmt.Printf("\n%s verdict:\n", engine)
-	var s5, errs int
-	for _, m := range mins {
-		if !faultMin[m.n] {
-			s5 += m.w.status5
-			errs += m.w.errors
-		}
-	}
-	// Outside the outage; the minutes it touched are judged below.
+	// Outside the fault, which is judged below.
+	s5, errs := l.col.outside5xx, l.col.outsideErrors
 	check(s5 == 0, "no 5xx answers (%d)", s5)
 	check(errs == 0, "no failed requests (%d)", errs)
 	check(acked > 0 && found == acked, "every acknowledged comment is in the database (%d of %d)", found, acked)
@@ -138,9 +132,9 @@ func verdict(engine string, mins []minute, faultMin map[int]bool, acked, found i
 		p0, p1 := pct(a, 99), pct(b, 99)
 		check(p1 <= 2*p0+25*time.Millisecond, "p99 steady, %s: %s ms -> %s ms (allowed 2x +25 ms)", kind, ms(p0), ms(p1))
 	}
-	if outage {
+	if ops != nil {
 		w := l.faultW
-		check(f.err == nil && f.ran, "the database stopped and started (%v)", f.err)
+		check(f.err == nil && f.ran, "%s began and ended (%v)", ops.name, f.err)
 		n503 := w.byStatus[http.StatusServiceUnavailable]
 		var other5, none int
 		for st, n := range w.byStatus {
@@ -160,7 +154,7 @@ func verdict(engine string, mins []minute, faultMin map[int]bool, acked, found i
 		}
 		check(slowest < 10*time.Second, "no request hung during the outage (slowest %s)", slowest.Round(time.Millisecond))
 		back := f.backAt.Sub(f.startAt)
-		check(!f.backAt.IsZero() && back < 30*time.Second, "recovers by itself within 30 s of the database's return (%s)", back.Round(10*time.Millisecond))
+		check(!f.backAt.IsZero() && back < 30*time.Second, "recovers by itself within 30 s of the fault's end (%s)", back.Round(10*time.Millisecond))
 	}
 	if ok {
 		fmt.Printf("%s: all targets met\n", engine)
