@@ -180,7 +180,7 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		// back, which the pools notice by themselves.
 		status, title, msg = http.StatusServiceUnavailable, "Back in a moment", UnavailableMessage
 		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
-		s.Logger.Warn("database unavailable", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		s.Logger.Warn("database or storage unavailable", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
 	default:
 		if inv, ok := apperr.AsInvalid(err); ok {
 			status, title, msg = http.StatusBadRequest, "Bad request", inv.Error()
