@@ -129,8 +129,14 @@ func verdict(engine string, mins []minute, faultMin map[int]bool, acked, found i
 		if len(a) < 20 || len(b) < 20 {
 			continue
 		}
-		p0, p1 := pct(a, 99), pct(b, 99)
-		check(p1 <= 2*p0+25*time.Millisecond, "p99 steady, %s: %s ms -> %s ms (allowed 2x +25 ms)", kind, ms(p0), ms(p1))
+		// The p99 of fewer than 500 requests is one of their slowest five
+		// or fewer: for the sparse kinds (comments, saves) p90 says more.
+		q, name := 99.0, "p99"
+		if min(len(a), len(b)) < 500 {
+			q, name = 90, fmt.Sprintf("p90 (%d and %d requests)", len(a), len(b))
+		}
+		p0, p1 := pct(a, q), pct(b, q)
+		check(p1 <= 2*p0+25*time.Millisecond, "%s steady, %s: %s ms -> %s ms (allowed 2x +25 ms)", name, kind, ms(p0), ms(p1))
 	}
 	if ops != nil {
 		w := l.faultW
