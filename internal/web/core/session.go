@@ -53,7 +53,7 @@ func (s *Server) WithViewer(next http.Handler) http.Handler {
 			// Need), not with a sign-in form or a refusal.
 			level := slog.LevelError
 			if db.Unavailable(err) {
-				level = slog.LevelWarn // one line a request while the database is away; Fail says the rest
+				level = slog.LevelWarn // expected while the database is away: one line a request
 			}
 			s.Logger.Log(r.Context(), level, "load session", "request_id", RequestID(r.Context()), "err", err)
 			r = r.WithContext(context.WithValue(r.Context(), viewerErrKey{}, err))
