@@ -97,8 +97,22 @@ func verdict(engine string, mins []minute, faultMin map[int]bool, acked, found i
 	}
 	if len(steady) < 2 {
 		check(false, "memory, goroutines and p99 flat after warm-up: too few minutes to compare (%d after a %d-minute warm-up); run longer", len(steady), warm)
-		return ok
+	} else {
+		flat(check, steady)
 	}
+	if ops != nil {
+		faultVerdict(check, ops, f, l)
+	}
+	if ok {
+		fmt.Printf("%s: all targets met\n", engine)
+	} else {
+		fmt.Printf("%s: a target failed\n", engine)
+	}
+	return ok
+}
+
+// flat compares the first minutes after warm-up with the last ones.
+func flat(check func(bool, string, ...any), steady []minute) {
 	k := max(1, len(steady)/3)
 	first, last := steady[:k], steady[len(steady)-k:]
 	mean := func(ms []minute, f func(minute) float64) float64 {
@@ -138,34 +152,30 @@ func verdict(engine string, mins []minute, faultMin map[int]bool, acked, found i
 		p0, p1 := pct(a, q), pct(b, q)
 		check(p1 <= 2*p0+25*time.Millisecond, "%s steady, %s: %s ms -> %s ms (allowed 2x +25 ms)", name, kind, ms(p0), ms(p1))
 	}
-	if ops != nil {
-		w := l.faultW
-		check(f.err == nil && f.ran, "%s began and ended (%v)", ops.name, f.err)
-		n503 := w.byStatus[http.StatusServiceUnavailable]
-		var other5, none int
-		for st, n := range w.byStatus {
-			switch {
-			case st == 0:
-				none += n
-			case st >= 500 && st != http.StatusServiceUnavailable:
-				other5 += n
-			}
+}
+
+// faultVerdict judges the answers during the fault and the recovery.
+func faultVerdict(check func(bool, string, ...any), ops *faultOps, f faultReport, l *load) {
+	w := l.faultW
+	check(f.err == nil && f.ran, "%s began and ended (%v)", ops.name, f.err)
+	n503 := w.byStatus[http.StatusServiceUnavailable]
+	var other5, none int
+	for st, n := range w.byStatus {
+		switch {
+		case st == 0:
+			none += n
+		case st >= 500 && st != http.StatusServiceUnavailable:
+			other5 += n
 		}
-		check(n503 > 0, "writes during the outage are refused with 503 (%d answers 503)", n503)
-		check(other5 == 0 && none == 0, "no other 5xx and no unanswered request during the outage (%d other 5xx, %d without an answer)", other5, none)
-		check(w.errors == 0, "every 503 carries Retry-After, and nothing else failed (%d)", w.errors)
-		var slowest time.Duration
-		for _, lat := range w.lat {
-			slowest = max(slowest, pct(lat, 100))
-		}
-		check(slowest < 10*time.Second, "no request hung during the outage (slowest %s)", slowest.Round(time.Millisecond))
-		back := f.backAt.Sub(f.startAt)
-		check(!f.backAt.IsZero() && back < 30*time.Second, "recovers by itself within 30 s of the fault's end (%s)", back.Round(10*time.Millisecond))
 	}
-	if ok {
-		fmt.Printf("%s: all targets met\n", engine)
-	} else {
-		fmt.Printf("%s: a target failed\n", engine)
+	check(n503 > 0, "what the site cannot do during the fault is refused with 503 (%d answers 503; %d writes tried)", n503, len(w.lat[kOutWrite]))
+	check(other5 == 0 && none == 0, "no other 5xx and no unanswered request during the outage (%d other 5xx, %d without an answer)", other5, none)
+	check(w.errors == 0, "every 503 carries Retry-After, and nothing else failed (%d)", w.errors)
+	var slowest time.Duration
+	for _, lat := range w.lat {
+		slowest = max(slowest, pct(lat, 100))
 	}
-	return ok
+	check(slowest < 10*time.Second, "no request hung during the outage (slowest %s)", slowest.Round(time.Millisecond))
+	back := f.backAt.Sub(f.startAt)
+	check(!f.backAt.IsZero() && back < 30*time.Second, "recovers by itself within 30 s of the fault's end (%s)", back.Round(10*time.Millisecond))
 }
