@@ -1,5 +1,5 @@
 # The two commands that matter: `make run` and `make test` (see README).
-.PHONY: run test build bench bench-go bench-newsletter crashtest fuzz
+.PHONY: run test build bench bench-go bench-newsletter crashtest soak fuzz
 
 run:
 	go run ./cmd/byline serve --demo
@@ -25,6 +25,12 @@ bench-newsletter:
 # Flags: make crashtest CRASHTEST_FLAGS='-engine sqlite -rounds 5 -seed 42'.
 crashtest:
 	go run ./tools/crashtest $(CRASHTEST_FLAGS)
+
+# 30 minutes of mixed load on the real binary, half on SQLite, half on
+# PostgreSQL: figures each minute, a verdict at the end, non-zero on a miss.
+# SOAK_FLAGS="-duration 6m -fault pg-outage" shortens it or adds a fault.
+soak:
+	go run ./tools/soak $(SOAK_FLAGS)
 
 # Server-side cost of pages, over the real handler stack, without a network.
 bench-go:

@@ -18,3 +18,18 @@ func sqliteConflict(err error) bool {
 	}
 	return false
 }
+
+func sqliteUnavailable(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, // still locked after busy_timeout
+		sqlite3.SQLITE_FULL,     // the disk is full
+		sqlite3.SQLITE_READONLY, // the file or its folder became read-only
+		sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM:
+		return true
+	}
+	return false
+}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"byline/internal/cars"
 	"byline/internal/comment"
 	"byline/internal/country"
+	"byline/internal/db"
 	"byline/internal/leads"
 	"byline/internal/links"
 	"byline/internal/markdown"
@@ -150,6 +152,12 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errAlreadyWritten) {
 		return
 	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The reader left before the answer: nobody to tell, nothing broken.
+		// 499 (as nginx logs it) keeps it out of the server errors.
+		w.WriteHeader(StatusClientClosed)
+		return
+	}
 	status, title, msg := http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Please try again in a moment."
 	var br BadRequest
 	var bt badText
@@ -167,6 +175,12 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, title, msg = http.StatusForbidden, "Request refused", "This form was sent from another site, so it was refused. Open the page on this site and try again."
 	case errors.Is(err, ErrForbidden), errors.Is(err, article.ErrForbidden):
 		status, title, msg = http.StatusForbidden, "Not allowed", "Your account may not open this page. If you think it should, ask the site's editors."
+	case db.Unavailable(err):
+		// Stopped, restarting or full: the same request works once it is
+		// back, which the pools notice by themselves.
+		status, title, msg = http.StatusServiceUnavailable, "Back in a moment", UnavailableMessage
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+		s.Logger.Warn("database or storage unavailable", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
 	default:
 		if inv, ok := apperr.AsInvalid(err); ok {
 			status, title, msg = http.StatusBadRequest, "Bad request", inv.Error()
@@ -175,8 +189,9 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	p := &Page{Title: title, NoIndex: true, Data: errorData{Status: status, Title: title, Message: msg}}
-	if status != http.StatusInternalServerError {
-		// The chrome needs the database; a 500 may be the database failing.
+	if status < http.StatusInternalServerError {
+		// The chrome needs the database; a 500 may be the database failing,
+		// a 503 is.
 		// Without it the error page is still shown, plainer.
 		if err := s.Chrome(r, p); err != nil {
 			s.Logger.Warn("error page without its sidebar", "request_id", RequestID(r.Context()), "err", err)
@@ -188,6 +203,19 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, title, status)
 	}
 }
+
+// StatusClientClosed is the status logged for a request whose reader hung
+// up before the answer.
+const StatusClientClosed = 499
+
+// UnavailableMessage is what a reader is told when the database or the
+// storage cannot take a request for now.
+const UnavailableMessage = "This could not be done just now: the site cannot reach its database or its storage for a moment. " +
+	"Please go back and try again in a minute."
+
+// RetryAfterSeconds is the Retry-After of a 503: long enough for a
+// database restart, short enough that a reader's retry lands after it.
+const RetryAfterSeconds = 15
 
 func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) error {
 	return apperr.ErrNotFound

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/apperr"
+	"byline/internal/db"
 )
 
 const (
@@ -46,11 +48,22 @@ func (s *Server) WithViewer(next http.Handler) http.Handler {
 		case errors.Is(err, account.ErrNoSession):
 			s.ClearCookie(w, r, SessionCookie)
 		default:
-			s.Logger.Error("load session", "request_id", RequestID(r.Context()), "err", err)
+			// Public pages are still served, as to a reader signed out;
+			// pages and forms that need the person answer with err (see
+			// Need), not with a sign-in form or a refusal.
+			level := slog.LevelError
+			if db.Unavailable(err) {
+				level = slog.LevelWarn // expected while the database is away: one line a request
+			}
+			s.Logger.Log(r.Context(), level, "load session", "request_id", RequestID(r.Context()), "err", err)
+			r = r.WithContext(context.WithValue(r.Context(), viewerErrKey{}, err))
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// viewerErrKey holds why the session of a request could not be read.
+type viewerErrKey struct{}
 
 // SessionViewer loads the person a session token belongs to, or nil.
 func (s *Server) SessionViewer(ctx context.Context, token string) *Viewer {
@@ -260,6 +273,9 @@ func (s *Server) Need(perm account.Permission, h func(http.ResponseWriter, *http
 		}
 		v := CurrentViewer(r)
 		if v == nil {
+			if err, ok := r.Context().Value(viewerErrKey{}).(error); ok {
+				return err // who is asking is unknown for now
+			}
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login?return_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return nil
