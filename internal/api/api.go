@@ -17,6 +17,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/apperr"
+	"byline/internal/db"
 	"byline/internal/article"
 	"byline/internal/comment"
 	"byline/internal/input"
@@ -109,8 +110,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err != nil {
-			a.Logger.Error("api token", "err", err)
-			writeJSON(w, http.StatusInternalServerError, Error{ErrorBody{Code: "internal", Message: "The request could not be served. Please try again."}})
+			a.serverError(w, r, err)
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), personKey{}, &p))
@@ -201,10 +201,23 @@ func (a *API) handle(fn func(http.ResponseWriter, *http.Request) error) http.Han
 				writeJSON(w, http.StatusBadRequest, Error{ErrorBody{Code: "invalid_parameter", Message: inv.Error(), Fields: inv.Fields}})
 				return
 			}
-			a.Logger.Error("api request failed", "path", r.URL.Path, "err", err)
-			writeJSON(w, http.StatusInternalServerError, Error{ErrorBody{Code: "internal", Message: "The request could not be served. Please try again."}})
+			a.serverError(w, r, err)
 		}
 	})
+}
+
+// serverError answers a failure that is not the client's: 503 with
+// Retry-After while the database (or its disk) cannot take requests, as
+// the site's pages do, else 500.
+func (a *API) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if db.Unavailable(err) {
+		a.Logger.Warn("api: database unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "15")
+		writeJSON(w, http.StatusServiceUnavailable, Error{ErrorBody{Code: "unavailable", Message: "The site cannot answer this for a moment. Please try again shortly."}})
+		return
+	}
+	a.Logger.Error("api request failed", "path", r.URL.Path, "err", err)
+	writeJSON(w, http.StatusInternalServerError, Error{ErrorBody{Code: "internal", Message: "The request could not be served. Please try again."}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

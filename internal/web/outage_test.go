@@ -132,6 +132,12 @@ func TestDatabaseOutage(t *testing.T) {
 	// same as having none.
 	b.expect(b.post(fmt.Sprintf("/comments/%d/vote", m.fourthC.ID), url.Values{"value": {"1"}}), http.StatusServiceUnavailable, "Back in a moment")
 	anon.expect(anon.get(m.leadPath), 200, m.lead.Headline)
+	// The JSON API says the same, in its own words.
+	resp = anon.get("/api/v1/articles")
+	anon.expect(resp, http.StatusServiceUnavailable, `"code":"unavailable"`)
+	if resp.Header.Get("Retry-After") == "" {
+		t.Fatal("the API's 503 has no Retry-After")
+	}
 
 	proxy.start()
 	const kept = "Written once the database is back."
