@@ -17,9 +17,9 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/apperr"
-	"byline/internal/db"
 	"byline/internal/article"
 	"byline/internal/comment"
+	"byline/internal/db"
 	"byline/internal/input"
 	"byline/internal/links"
 	"byline/internal/site"
