@@ -186,7 +186,7 @@ func (s *Schedule) Start(ctx context.Context, p Plan) (Run, error) {
 	go func() {
 		defer s.running.Done()
 		defer cancel()
-		s.make(bg, run, p, fmt.Sprintf("byline-manual-%s-%d.tar.gz", local.Format("20060102-150405"), run.ID))
+		s.make(bg, run, p, fmt.Sprintf("%s%s-%d.tar.gz", manualPrefix, local.Format("20060102-150405"), run.ID))
 		if err := s.record(bg, run); err != nil && s.Log != nil {
 			s.Log.Error("backup", "err", err)
 		}
@@ -227,7 +227,7 @@ func (s *Schedule) make(ctx context.Context, run *Run, p Plan, name string) {
 	case err == nil:
 		run.Status, run.Bytes, run.Rows, run.MediaFiles = "done", size, m.Rows(), m.Media.Files
 		run.Done, run.Total = m.Rows()+int64(m.Media.Files), m.Rows()+int64(m.Media.Files)
-		if err := prune(p.Dir, p.Keep); err != nil {
+		if err := prune(p.Dir, prefixes[run.Kind], p.Keep); err != nil {
 			run.Error = "the backup was made, but older ones could not be deleted: " + err.Error()
 		}
 	case ctx.Err() != nil:
@@ -264,15 +264,22 @@ func (s *Schedule) write(ctx context.Context, path string, progress Progress) (*
 	return WriteFile(ctx, path, s.DB, s.Files, progress)
 }
 
-// prune deletes the schedule's files in dir but the newest keep.
-func prune(dir string, keep int) error {
+// prefixes name the files of each kind of run, which prune keeps apart:
+// the newest keep of the scheduled ones, and of those made at once.
+var prefixes = map[string]string{"scheduled": autoPrefix, "manual": manualPrefix}
+
+const manualPrefix = "byline-manual-"
+
+// prune deletes the files in dir named with prefix (the site's own) but
+// the newest keep.
+func prune(dir, prefix string, keep int) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	var mine []string
 	for _, e := range entries {
-		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, autoPrefix) && strings.HasSuffix(n, ".tar.gz") {
+		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, prefix) && strings.HasSuffix(n, ".tar.gz") {
 			mine = append(mine, n)
 		}
 	}

@@ -112,25 +112,40 @@ func TestBackupNow(t *testing.T) {
 		if err != nil || run.ID == 0 || run.Kind != "manual" {
 			t.Fatalf("start: %+v, %v", run, err)
 		}
-		deadline := time.Now().Add(2 * time.Minute)
-		for {
-			r, err := backup.RunByID(ctx, d, run.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !r.Active(time.Now()) {
-				if r.Status != "done" || r.Percent() != 100 || !strings.Contains(r.Path, "byline-manual-") {
-					t.Fatalf("the backup ended %+v", r)
-				}
-				if _, err := os.Stat(r.Path); err != nil {
+		wait := func(id int64) {
+			t.Helper()
+			deadline := time.Now().Add(2 * time.Minute)
+			for {
+				r, err := backup.RunByID(ctx, d, id)
+				if err != nil {
 					t.Fatal(err)
 				}
-				break
+				if !r.Active(time.Now()) {
+					if r.Status != "done" || r.Percent() != 100 || !strings.Contains(r.Path, "byline-manual-") {
+						t.Fatalf("the backup ended %+v", r)
+					}
+					if _, err := os.Stat(r.Path); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("still running after two minutes: %+v", r)
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("still running after two minutes: %+v", r)
-			}
-			time.Sleep(20 * time.Millisecond)
+		}
+		wait(run.ID)
+		// Another, keeping one: the older file of this kind goes.
+		one := plan
+		one.Keep = 1
+		again, err := s.Start(ctx, one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wait(again.ID)
+		if files, err := filepath.Glob(filepath.Join(dir, "byline-manual-*.tar.gz")); err != nil || len(files) != 1 {
+			t.Fatalf("manual backups kept: %v, %v; want the newest only", files, err)
 		}
 		// Another node's backup is running: refused.
 		if _, err := d.Exec(ctx, `INSERT INTO backups (day, kind, status, started_at) VALUES ('elsewhere', 'manual', 'running', $1)`, time.Now()); err != nil {
