@@ -124,7 +124,8 @@ func TestDatabaseOutage(t *testing.T) {
 		return b.post("/comments", url.Values{"article_id": {fmt.Sprint(m.lead.ID)}, "body": {body}})
 	}
 	resp := post("Written while the database is away.")
-	b.expect(resp, http.StatusServiceUnavailable, "Back in a moment", "cannot reach its database")
+	b.expect(resp, http.StatusServiceUnavailable, "Back in a moment", "cannot reach its database",
+		"What you wrote", ">Written while the database is away.</textarea>")
 	if ra := resp.Header.Get("Retry-After"); ra == "" {
 		t.Fatal("a 503 without Retry-After")
 	}

@@ -188,7 +188,20 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 			s.Logger.Error("request failed", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
 		}
 	}
-	p := &Page{Title: title, NoIndex: true, Data: errorData{Status: status, Title: title, Message: msg}}
+	data := errorData{Status: status, Title: title, Message: msg}
+	if status == http.StatusServiceUnavailable && r.Method == http.MethodPost {
+		// What a reader wrote (a comment, a reply) is not lost with the
+		// request: the page gives it back, to copy and send again. The
+		// form may not have been read yet (the session could not be).
+		if r.PostForm == nil {
+			r.Body = http.MaxBytesReader(w, r.Body, FormLimit)
+			if err := r.ParseForm(); err != nil {
+				s.Logger.Warn("unavailable: the form could not be read to give it back", "request_id", RequestID(r.Context()), "err", err)
+			}
+		}
+		data.Kept = strings.TrimSpace(r.PostForm.Get("body"))
+	}
+	p := &Page{Title: title, NoIndex: true, Data: data}
 	if status < http.StatusInternalServerError {
 		// The chrome needs the database; a 500 may be the database failing,
 		// a 503 is.
@@ -224,6 +237,7 @@ func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) error {
 type errorData struct {
 	Status         int
 	Title, Message string
+	Kept           string // the text the reader sent, given back on a 503
 }
 
 // Page is what every page template receives.
