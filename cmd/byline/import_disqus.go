@@ -35,7 +35,7 @@ func runImportDisqus(ctx context.Context, env *environment, args []string) error
 	}
 	defer d.Close()
 	s := app.NewStores(d, cfg, app.Options{})
-	deps := &disqusimport.Deps{People: s.People, Articles: s.Articles, Comments: s.Comments, Redirects: s.Redirects, Location: s.Location}
+	deps := &disqusimport.Deps{DB: d, People: s.People, Articles: s.Articles, Comments: s.Comments, Redirects: s.Redirects, Location: s.Location}
 	return runImport(env, file, size, func(progress func(int64, bool)) (*disqusimport.Report, error) {
 		return disqusimport.Import(ctx, deps, f, disqusimport.Options{DryRun: *dry, Progress: progress})
 	})

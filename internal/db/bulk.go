@@ -204,3 +204,43 @@ func (t *Tx) ResetID(ctx context.Context, table string) error {
 	}
 	return rows.Close()
 }
+
+// Analyzer refreshes PostgreSQL's planner statistics while a bulk load
+// grows the site's tables from few rows to many: first at a given amount
+// of work, then each time the work has grown fourfold. Plans chosen while
+// the tables were small (scans) would otherwise be kept, and each batch
+// would read everything loaded before it; autovacuum does the same where
+// it is on and keeps up. On SQLite it does nothing.
+type Analyzer struct {
+	d    *DB
+	next int64
+}
+
+// NewAnalyzer returns an Analyzer whose first refresh comes at first.
+func (d *DB) NewAnalyzer(first int64) *Analyzer { return &Analyzer{d: d, next: max(first, 1)} }
+
+// Done tells how much work (rows, bytes read) the load has done so far.
+func (a *Analyzer) Done(ctx context.Context, n int64) error {
+	if a == nil || a.d == nil || a.d.Engine != Postgres || n < a.next {
+		return nil
+	}
+	for a.next <= n {
+		a.next *= 4
+	}
+	var tables []string
+	err := eachRow(ctx, a.d, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`, nil, func(r *sql.Rows) error {
+		var t string
+		if err := r.Scan(&t); err != nil {
+			return err
+		}
+		tables = append(tables, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+		return nil
+	})
+	if err != nil || len(tables) == 0 {
+		return err
+	}
+	if _, err := a.d.write.ExecContext(ctx, "ANALYZE "+strings.Join(tables, ", ")); err != nil {
+		return fmt.Errorf("db: analyze: %w", err)
+	}
+	return nil
+}

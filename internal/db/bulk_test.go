@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"testing"
+	"time"
 
 	"byline/internal/db"
 	"byline/internal/dbtest"
@@ -110,4 +111,44 @@ func TestBulk(t *testing.T) {
 			t.Errorf("PostgreSQL reserved %d after %v", next, ids)
 		}
 	})
+}
+
+// The Analyzer refreshes PostgreSQL's statistics at its first mark and
+// then at each fourfold, and not in between.
+func TestAnalyzer(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Postgres(t)
+	if _, err := d.Exec(ctx, `CREATE TABLE grows (id BIGINT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	analyzed := func() int {
+		t.Helper()
+		var n int
+		// The statistics views are read fresh in each transaction.
+		if err := d.QueryRow(ctx, `SELECT analyze_count FROM pg_stat_user_tables WHERE relid = 'grows'::regclass`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	a := d.NewAnalyzer(100)
+	steps := []struct {
+		done int64
+		want int
+	}{{50, 0}, {100, 1}, {300, 1}, {400, 2}, {1500, 2}, {1600, 3}, {100000, 4}}
+	for _, s := range steps {
+		if err := a.Done(ctx, s.done); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for analyzed() != s.want && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := analyzed(); got != s.want {
+			t.Fatalf("after %d: analyzed %d times, want %d", s.done, got, s.want)
+		}
+	}
+	// SQLite: nothing to do, and no error.
+	if err := dbtest.SQLite(t).NewAnalyzer(1).Done(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
 }

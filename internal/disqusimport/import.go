@@ -34,12 +34,14 @@ import (
 	"byline/internal/apperr"
 	"byline/internal/article"
 	"byline/internal/comment"
+	"byline/internal/db"
 	"byline/internal/disqus"
 	"byline/internal/redirect"
 )
 
 // Deps are the stores an import reads and writes through.
 type Deps struct {
+	DB        *db.DB // for the planner's statistics as the import grows; nil: left to autovacuum
 	People    *account.Store
 	Articles  *article.Store
 	Comments  *comment.Store
@@ -86,6 +88,10 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 		waiting: map[string][]disqus.Post{}, members: map[string]int64{}}
 	cr := &counter{r: r}
 	rd := disqus.NewReader(cr)
+	var stats *db.Analyzer // the planner learns the tables' sizes as they grow
+	if deps != nil {
+		stats = deps.DB.NewAnalyzer(1 << 20)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -104,6 +110,9 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 		}
 		if opts.Progress != nil {
 			opts.Progress(cr.n, false)
+		}
+		if err := stats.Done(ctx, cr.n); err != nil {
+			return rep, err
 		}
 	}
 	if err := im.finish(ctx); err != nil {

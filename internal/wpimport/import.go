@@ -109,6 +109,10 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 		catIDs: map[int64]string{}, addresses: map[int64]string{}, fake: map[string]int64{},
 		uploads: map[string]upload{}, attMedia: map[int64]int64{}, featureLater: map[int64][]int64{}}
 	rd := wordpress.NewReaderOptions(r, wordpress.ReaderOptions{Location: opts.Zone})
+	var stats *db.Analyzer // the planner learns the tables' sizes as they grow
+	if deps != nil {
+		stats = deps.DB.NewAnalyzer(1 << 20)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -128,6 +132,9 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 		}
 		if opts.Progress != nil {
 			opts.Progress(rd.Offset(), false)
+		}
+		if err := stats.Done(ctx, rd.Offset()); err != nil {
+			return rep, err
 		}
 	}
 	if im.source == "" {
