@@ -36,6 +36,7 @@ import (
 	"byline/internal/comment"
 	"byline/internal/db"
 	"byline/internal/disqus"
+	"byline/internal/importfile"
 	"byline/internal/redirect"
 )
 
@@ -86,34 +87,17 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 	}
 	im := &importer{deps: deps, opts: opts, rep: rep, threads: map[string]*thread{}, seen: map[string]bool{},
 		waiting: map[string][]disqus.Post{}, members: map[string]int64{}}
-	cr := &counter{r: r}
-	rd := disqus.NewReader(cr)
-	var stats *db.Analyzer // the planner learns the tables' sizes as they grow
-	if deps != nil {
-		stats = deps.DB.NewAnalyzer(1 << 20)
+	var after func(int64) error
+	if !opts.DryRun && deps.DB != nil {
+		stats := deps.DB.NewAnalyzer(1 << 20) // the planner learns the tables' sizes as they grow
+		after = func(at int64) error { return stats.Done(ctx, at) }
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		item, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			// What was read before the error is whole: it is written, and
-			// the same command on a good file completes the import.
-			return rep, errors.Join(err, im.flush(ctx))
-		}
-		if err := im.item(ctx, item); err != nil {
-			return rep, err
-		}
-		if opts.Progress != nil {
-			opts.Progress(cr.n, false)
-		}
-		if err := stats.Done(ctx, cr.n); err != nil {
-			return rep, err
-		}
+	// What was read before a reading error is whole: it is written, and
+	// the same command on a good file completes the import.
+	err := importfile.Run(ctx, newFile(r), func(item disqus.Item) error { return im.item(ctx, item) },
+		func() error { return im.flush(ctx) }, importfile.Progress(opts.Progress), after)
+	if err != nil {
+		return rep, err
 	}
 	if err := im.finish(ctx); err != nil {
 		return rep, err
@@ -124,21 +108,22 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 
 // check reads the whole file without importing anything.
 func check(r io.Reader, opts Options) error {
-	cr := &counter{r: r}
-	rd := disqus.NewReader(cr)
-	for {
-		_, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if opts.Progress != nil {
-			opts.Progress(cr.n, true)
-		}
-	}
+	return importfile.Check(newFile(r), opts.Progress)
 }
+
+// file is the Disqus reader as the import loop reads it, with the bytes
+// read so far.
+type file struct {
+	*disqus.Reader
+	cr *counter
+}
+
+func newFile(r io.Reader) file {
+	cr := &counter{r: r}
+	return file{disqus.NewReader(cr), cr}
+}
+
+func (f file) At() int64 { return f.cr.n }
 
 // counter counts the bytes read, for the progress bar.
 type counter struct {

@@ -39,6 +39,7 @@ import (
 	"byline/internal/article"
 	"byline/internal/comment"
 	"byline/internal/db"
+	"byline/internal/importfile"
 	"byline/internal/links"
 	"byline/internal/media"
 	"byline/internal/redirect"
@@ -108,34 +109,18 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 		cats: map[string]term{}, tags: map[string]term{}, attachments: map[int64]wordpress.Attachment{},
 		catIDs: map[int64]string{}, addresses: map[int64]string{}, fake: map[string]int64{},
 		uploads: map[string]upload{}, attMedia: map[int64]int64{}, featureLater: map[int64][]int64{}}
-	rd := wordpress.NewReaderOptions(r, wordpress.ReaderOptions{Location: opts.Zone})
-	var stats *db.Analyzer // the planner learns the tables' sizes as they grow
-	if deps != nil {
-		stats = deps.DB.NewAnalyzer(1 << 20)
+	var after func(int64) error
+	if !opts.DryRun {
+		stats := deps.DB.NewAnalyzer(1 << 20) // the planner learns the tables' sizes as they grow
+		after = func(at int64) error { return stats.Done(ctx, at) }
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			// The items read before the error are whole: their comments
-			// and addresses are written too, so that they stand as they
-			// would after a good file.
-			return rep, errors.Join(err, im.finish(ctx))
-		}
-		if err := im.record(ctx, rec); err != nil {
-			return rep, err
-		}
-		if opts.Progress != nil {
-			opts.Progress(rd.Offset(), false)
-		}
-		if err := stats.Done(ctx, rd.Offset()); err != nil {
-			return rep, err
-		}
+	rd := wxrFile{wordpress.NewReaderOptions(r, wordpress.ReaderOptions{Location: opts.Zone})}
+	// The items read before a reading error are whole: their comments and
+	// addresses are written too, so that they stand as after a good file.
+	err := importfile.Run(ctx, rd, func(rec wordpress.Record) error { return im.record(ctx, rec) },
+		func() error { return im.finish(ctx) }, importfile.Progress(opts.Progress), after)
+	if err != nil {
+		return rep, err
 	}
 	if im.source == "" {
 		return rep, errors.New("wpimport: the file has no site header")
@@ -145,20 +130,13 @@ func Import(ctx context.Context, deps *Deps, r io.Reader, opts Options) (*Report
 
 // check reads the whole file without importing anything.
 func check(r io.Reader, opts Options) error {
-	rd := wordpress.NewReaderOptions(r, wordpress.ReaderOptions{Location: opts.Zone})
-	for {
-		_, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if opts.Progress != nil {
-			opts.Progress(rd.Offset(), true)
-		}
-	}
+	return importfile.Check(wxrFile{wordpress.NewReaderOptions(r, wordpress.ReaderOptions{Location: opts.Zone})}, opts.Progress)
 }
+
+// wxrFile is the WXR reader as the import loop reads it.
+type wxrFile struct{ *wordpress.Reader }
+
+func (f wxrFile) At() int64 { return f.Offset() }
 
 // term is a category or tag as imported: its id and slug here, and its
 // archive's address.
