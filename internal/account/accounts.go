@@ -124,8 +124,10 @@ func (s *Store) Verify(ctx context.Context, token string) (Person, error) {
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var email string
 		var err error
+		purpose := purposeVerify
 		id, email, err = s.useToken(ctx, tx, token, purposeVerify)
 		if errors.Is(err, ErrBadLink) {
+			purpose = purposeEmail
 			id, email, err = s.useToken(ctx, tx, token, purposeEmail)
 		}
 		if err != nil {
@@ -140,6 +142,9 @@ func (s *Store) Verify(ctx context.Context, token string) (Person, error) {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrBadLink
+		}
+		if purpose == purposeEmail {
+			return s.record(ctx, tx, Event{UserID: id, Kind: EventEmailChanged, Detail: maskEmail(email)})
 		}
 		return nil
 	})
@@ -217,15 +222,21 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, password string) 
 	if err := CheckPassword(password, p.Email, p.DisplayName); err != nil {
 		return apperr.Field("password", err.Error())
 	}
-	return s.write(ctx, userID, func(tx *db.Tx) error { return s.setPassword(ctx, tx, userID, password) })
+	return s.write(ctx, userID, func(tx *db.Tx) error {
+		return s.setPassword(ctx, tx, userID, password, Event{UserID: userID, ActorID: ActorSite, Kind: EventPasswordSet})
+	})
 }
 
-func (s *Store) setPassword(ctx context.Context, tx *db.Tx, userID int64, password string) error {
+// setPassword stores a new password, ends every session of the person and
+// records e in their history.
+func (s *Store) setPassword(ctx context.Context, tx *db.Tx, userID int64, password string, e Event) error {
 	if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1`, userID, HashPassword(password), s.now()); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
-	return err
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, e)
 }
 
 // ChangePassword checks the current password, sets the new one and ends
@@ -241,7 +252,9 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 	if err := CheckPassword(next, p.Email, p.DisplayName); err != nil {
 		return apperr.Field("new_password", err.Error())
 	}
-	return s.write(ctx, userID, func(tx *db.Tx) error { return s.setPassword(ctx, tx, userID, next) })
+	return s.write(ctx, userID, func(tx *db.Tx) error {
+		return s.setPassword(ctx, tx, userID, next, Event{UserID: userID, Kind: EventPasswordChanged})
+	})
 }
 
 // RequestReset mails a reset link if the address belongs to an account. It
@@ -299,7 +312,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, password string) (Pers
 		if err := CheckPassword(password, p.Email, p.DisplayName); err != nil {
 			return apperr.Field("password", err.Error())
 		}
-		if err := s.setPassword(ctx, tx, id, password); err != nil {
+		if err := s.setPassword(ctx, tx, id, password, Event{UserID: id, Kind: EventPasswordReset}); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1`, id, s.now())

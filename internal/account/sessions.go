@@ -35,7 +35,37 @@ type Session struct {
 var ErrNoSession = errors.New("not signed in")
 
 // StartSession creates a session and returns the token for the cookie.
+// Tests and tools use it; sign-ins go through SignIn, which records them.
 func (s *Store) StartSession(ctx context.Context, userID int64, remember bool, userAgent, ip string) (string, Session, error) {
+	var token string
+	var ses Session
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		token, ses, err = s.startSession(ctx, tx, userID, remember, userAgent, ip)
+		return err
+	})
+	return token, ses, err
+}
+
+// SignIn starts a session for a person who just proved who they are by
+// method (MethodPassword, MethodPasskey, ...), and records the sign-in in
+// their security history in the same transaction. A sign-in always makes a
+// new session (a new token): an old one, known to someone else, never
+// becomes signed in.
+func (s *Store) SignIn(ctx context.Context, userID int64, method string, remember bool, userAgent, ip string) (string, Session, error) {
+	var token string
+	var ses Session
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		if token, ses, err = s.startSession(ctx, tx, userID, remember, userAgent, ip); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, Event{UserID: userID, Kind: EventSignIn, Detail: method, IP: ip})
+	})
+	return token, ses, err
+}
+
+func (s *Store) startSession(ctx context.Context, tx *db.Tx, userID int64, remember bool, userAgent, ip string) (string, Session, error) {
 	token, hash := newToken()
 	now := s.now()
 	ttl := SessionTTL
@@ -46,7 +76,7 @@ func (s *Store) StartSession(ctx context.Context, userID int64, remember bool, u
 		userAgent = userAgent[:maxUserAgent]
 	}
 	ses := Session{ID: hash, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), Remember: remember, UserAgent: userAgent, IP: ip}
-	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
+	_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
 		VALUES ($1, $2, $3, $3, $4, $5, $6, $7)`, hash, userID, now, ses.ExpiresAt, remember, userAgent, ip)
 	if err != nil {
 		return "", Session{}, fmt.Errorf("account: start session: %w", err)
@@ -149,9 +179,12 @@ func (s *Store) EndSessionByID(ctx context.Context, userID int64, id string) err
 // EndOtherSessions signs a person out everywhere but the session keep
 // ("" ends them all).
 func (s *Store) EndOtherSessions(ctx context.Context, userID int64, keep string) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, keep)
-	s.changed(userID)
-	return err
+	return s.write(ctx, userID, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, keep); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, Event{UserID: userID, Kind: EventSessionsEnded})
+	})
 }
 
 // Sessions lists a person's live sessions, most recently used first.

@@ -81,6 +81,9 @@ type personData struct {
 	Person account.Person
 	Roles  []account.Role
 	Self   bool
+	Events []account.Event // the security history, newest first
+
+	// Two-factor.
 }
 
 func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
@@ -88,7 +91,13 @@ func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, v *core.Vie
 	if err != nil {
 		return err
 	}
-	return s.adminPage(w, r, v, http.StatusOK, "admin/person", p.DisplayName, nil, personData{Person: p, Roles: account.Roles, Self: p.ID == v.ID})
+	d := personData{Person: p, Roles: account.Roles, Self: p.ID == v.ID}
+	if d.Events, err = s.People.Events(r.Context(), p.ID, 50); err != nil {
+		return err
+	}
+	// Two-factor.
+
+	return s.adminPage(w, r, v, http.StatusOK, "admin/person", p.DisplayName, nil, d)
 }
 
 // adminPersonAction applies one of the People screen's buttons.

@@ -32,9 +32,15 @@ type Viewer struct {
 const viewerKey CtxKey = 1
 
 // WithViewer loads the signed-in person, if any: one query, and only for
-// requests that carry a session cookie.
+// requests that carry a session cookie. Requests that may change something
+// carry the client's address for the security history (account.WithIP);
+// a GET that does (a link from a mail, a provider's callback) adds it with
+// Audited.
 func (s *Server) WithViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			r = r.WithContext(account.WithIP(r.Context(), s.ClientIP(r))) // for the security history
+		}
 		c, err := r.Cookie(SessionCookie)
 		if err != nil || c.Value == "" || s.People == nil {
 			next.ServeHTTP(w, r)
@@ -80,6 +86,12 @@ func (s *Server) SessionViewer(ctx context.Context, token string) *Viewer {
 	return &Viewer{Person: p, Session: ses, Token: token}
 }
 
+// Audited returns r's context carrying the client's address for the
+// security history, for GET handlers that change an account.
+func (s *Server) Audited(r *http.Request) context.Context {
+	return account.WithIP(r.Context(), s.ClientIP(r))
+}
+
 // CurrentViewer returns the signed-in person, or nil.
 func CurrentViewer(r *http.Request) *Viewer {
 	v, _ := r.Context().Value(viewerKey).(*Viewer)
@@ -104,13 +116,40 @@ func (s *Server) ClearCookie(w http.ResponseWriter, r *http.Request, name string
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Secure(r), SameSite: http.SameSiteLaxMode})
 }
 
-// SignIn starts a session for p and sets its cookie.
-func (s *Server) SignIn(w http.ResponseWriter, r *http.Request, p account.Person, remember bool) error {
-	token, _, err := s.People.StartSession(r.Context(), p.ID, remember, r.UserAgent(), s.ClientIP(r))
+// SignIn starts a new session for p, who proved who they are by method
+// (account.MethodPassword, ...), records it, and sets the cookie. The
+// browser's old session, if any, ends: every sign-in gets a fresh token.
+// Handlers call it through site's finishSignIn, which also asks for a
+// second factor where one is due.
+func (s *Server) SignIn(w http.ResponseWriter, r *http.Request, p account.Person, method string, remember bool) error {
+	ctx := r.Context()
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		if err := s.People.EndSession(ctx, c.Value); err != nil {
+			return err
+		}
+	}
+	token, _, err := s.People.SignIn(ctx, p.ID, method, remember, r.UserAgent(), s.ClientIP(r))
 	if err != nil {
 		return err
 	}
 	s.setSession(w, r, token, remember)
+	return nil
+}
+
+// Rotate gives the signed-in browser a new session token and ends the old
+// one, after a change of a way in (a password, a passkey, a second factor),
+// so a token copied before the change is worth nothing after it.
+func (s *Server) Rotate(w http.ResponseWriter, r *http.Request, v *Viewer) error {
+	ctx := r.Context()
+	token, ses, err := s.People.StartSession(ctx, v.ID, v.Session.Remember, r.UserAgent(), s.ClientIP(r))
+	if err != nil {
+		return err
+	}
+	if err := s.People.EndSession(ctx, v.Token); err != nil {
+		return err
+	}
+	v.Token, v.Session = token, ses
+	s.setSession(w, r, token, ses.Remember)
 	return nil
 }
 

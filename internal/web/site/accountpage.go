@@ -18,10 +18,19 @@ type accountData struct {
 	Sessions  []account.Session
 	Current   string // the session ID of this browser
 	Tokens    []account.APIToken
-	NewToken  string // a token's secret, shown once
-	Gravatar  bool   // the site allows Gravatar
-	Section   string // the form that failed, to keep its values
-	Replies   bool   // mails about replies are on
+	NewToken  string          // a token's secret, shown once
+	Gravatar  bool            // the site allows Gravatar
+	Section   string          // the form that failed, to keep its values
+	Replies   bool            // mails about replies are on
+	Events    []account.Event // the security history, newest first
+
+	// Passkeys.
+
+	// Two-factor.
+
+	// Sign-in providers.
+
+	// Data and deletion.
 }
 
 // accountPage shows the person's account: profile, picture, address,
@@ -45,6 +54,17 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *core.V
 	if d.Replies, err = s.People.NotifiesReplies(ctx, v.ID); err != nil {
 		return err
 	}
+	if d.Events, err = s.People.Events(ctx, v.ID, 20); err != nil {
+		return err
+	}
+	// Passkeys.
+
+	// Two-factor.
+
+	// Sign-in providers.
+
+	// Data and deletion.
+
 	d.Countries, d.Current, d.Gravatar = country.All(), v.Session.ID, s.Site(r).Gravatar
 	p := &core.Page{Title: "Your account", NoIndex: true, Form: f, Data: d}
 	if err := s.Chrome(r, p); err != nil {
@@ -139,7 +159,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, v *core.
 			return core.Notice{}, err
 		}
 		// Every session ended with the change; this browser gets a new one.
-		return flashPasswordChange, s.SignIn(w, r, v.Person, v.Session.Remember)
+		return flashPasswordChange, s.Rotate(w, r, v)
 	})
 }
 

@@ -29,6 +29,14 @@ type authData struct {
 	Message   string
 	Person    *account.Person
 	Already   bool // the address was confirmed before this link was followed
+
+	// Passkeys.
+
+	// E-mail sign-in links.
+
+	// Sign-in providers.
+
+	// Two-factor.
 }
 
 // authPage renders one of the account forms (no sidebar: one task at a time).
@@ -112,21 +120,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if refused {
 		return s.authPage(w, r, http.StatusUnprocessableEntity, "login", "Sign in", f, authData{})
 	}
-	if ok, retry, err := s.Limiter.Hit(ctx, "login-ip:"+s.ClientIP(r), loginPerIP, limitWindow); err != nil {
+	if retry, err := s.signInGate(ctx, r, email); err != nil {
 		return err
-	} else if !ok {
+	} else if retry > 0 {
 		return s.limited(w, r, "login", "Sign in", f, retry)
-	}
-	acct := "login-account:" + email
-	if left, err := s.Limiter.Locked(ctx, acct); err != nil {
-		return err
-	} else if left > 0 {
-		return s.limited(w, r, "login", "Sign in", f, left)
 	}
 	p, err := s.People.Authenticate(ctx, email, password)
 	switch {
 	case errors.Is(err, account.ErrBadCredentials):
-		if _, err := s.Limiter.Fail(ctx, acct); err != nil {
+		if err := s.signInFailed(ctx, email); err != nil {
 			return err
 		}
 		f.Error = "That e-mail address and password do not match an account. Check both, or reset your password."
@@ -137,19 +139,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	if err := s.Limiter.Clear(ctx, acct); err != nil {
-		return err
-	}
-	if old := core.CurrentViewer(r); old != nil {
-		// A new sign-in replaces this browser's old session.
-		if err := s.People.EndSession(ctx, old.Token); err != nil {
-			return err
-		}
-	}
-	if err := s.SignIn(w, r, p, f.Get("remember") != ""); err != nil {
-		return err
-	}
-	return s.RedirectFlash(w, r, core.SafeReturn(f.Get("return_to")), flashSignedIn)
+	return s.finishSignIn(w, r, p, signIn{Method: account.MethodPassword, Remember: f.Get("remember") != "", ReturnTo: f.Get("return_to")})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
@@ -281,10 +271,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.authPage(w, r, http.StatusUnprocessableEntity, "reset", "Choose a new password", f, authData{Token: token})
 	}
-	if err := s.SignIn(w, r, p, false); err != nil {
-		return err
-	}
-	return s.RedirectFlash(w, r, "/account", flashPasswordReset)
+	return s.finishSignIn(w, r, p, signIn{Method: account.MethodReset, ReturnTo: "/account", Flash: flashPasswordReset})
 }
 
 // loginURL is the sign-in page that returns to path.

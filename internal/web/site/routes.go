@@ -67,6 +67,16 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /notifications/unsubscribe", h(s.unsubscribe))
 	mux.Handle("GET /avatar/{slug}", h(s.avatar))
 
+	// Passkeys (passkeys.go).
+
+	// E-mail sign-in links (signinlinks.go).
+
+	// Social sign-in (providers.go).
+
+	// Two-factor (twofactor.go).
+
+	// Account data and deletion (accountdata.go).
+
 	// The e-newsletter.
 	mux.Handle("GET /newsletter", h(s.newsletterForm))
 	mux.Handle("POST /newsletter", h(s.subscribe))
