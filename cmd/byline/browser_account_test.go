@@ -134,7 +134,7 @@ func TestBrowserAccount(t *testing.T) {
 	}
 	must("first sign in", chromedp.Do(ctx,
 		chromedp.Navigate(article), chromedp.WaitVisible(chromedp.CSS("h1#headline")),
-		chromedp.Click(chromedp.CSS(`#respond a`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
+		chromedp.Click(chromedp.CSS(`#respond a[href^="/login"]`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
 		chromedp.SendKeys(chromedp.CSS("#login-email"), "sam.rivera@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), "my first passphrase"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
@@ -150,7 +150,7 @@ func TestBrowserAccount(t *testing.T) {
 	signedOut := chromedp.WaitVisible(chromedp.CSS(`.account-nav a[href^="/login"]`)) // only on the page after signing out
 	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)), signedOut))
 	must("sign in", chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#respond a`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
+		chromedp.Click(chromedp.CSS(`#respond a[href^="/login"]`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
 		chromedp.SendKeys(chromedp.CSS("#login-email"), "sam.rivera@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), "my first passphrase"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),

@@ -105,6 +105,9 @@ func TestSignInLinkKnownAddress(t *testing.T) {
 		// The click in the other browser signs it in, and back to the article.
 		resp = phone.post("/login/link/use", url.Values{"token": {token}})
 		phone.expect(resp, 303)
+		if c := cookieNamed(resp, "byline_link"); c == nil || c.MaxAge >= 0 || c.Path != "/login/link" {
+			t.Fatalf("the binding cookie is not cleared: %+v", c)
+		}
 		if loc := resp.Header.Get("Location"); loc != back {
 			t.Fatalf("after the link: %s", loc)
 		}

@@ -159,7 +159,7 @@ func (s *Server) useLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.ClearCookie(w, r, linkCookie)
+	http.SetCookie(w, &http.Cookie{Name: linkCookie, Path: "/login/link", MaxAge: -1, HttpOnly: true, Secure: s.Secure(r), SameSite: http.SameSiteLaxMode})
 	in := signIn{Method: account.MethodLink, ReturnTo: use.ReturnTo}
 	if use.Created {
 		in.ReturnTo = "/login/link/name?return_to=" + url.QueryEscape(core.SafeReturn(use.ReturnTo))
