@@ -82,6 +82,19 @@
       if (new URL(f.action, location.href).pathname === "/comments") st.removeItem(draftKey(f));
     });
   });
+  // Words older than an hour are not kept.
+  (function () {
+    var st = store();
+    if (!st) return;
+    try {
+      Object.keys(st).forEach(function (k) {
+        if (k.indexOf("byline-draft:") !== 0) return;
+        var d = null;
+        try { d = JSON.parse(st.getItem(k)); } catch (e) { /* not ours: dropped below */ }
+        if (!d || !(Date.now() - d.at < 3600e3)) st.removeItem(k);
+      });
+    } catch (e) { /* storage refused */ }
+  })();
   // Restored after the editor below has set up its counter.
   setTimeout(function () { document.querySelectorAll("form.comment-form").forEach(restoreDraft); }, 0);
 
