@@ -66,6 +66,7 @@ func TestSignInLinkKnownAddress(t *testing.T) {
 		}
 		knownPage := b.get(known.Header.Get("Location"))
 		b.expect(knownPage, 200, "Check your mail")
+		checkHTML(t, "/login/link/sent", b.last)
 		knownBody := b.last
 		other := newBrowser(t, srv)
 		unknown := other.post("/login/link", url.Values{"link_email": {"nobody.here@example.com"}, "return_to": {back}})
@@ -96,6 +97,7 @@ func TestSignInLinkKnownAddress(t *testing.T) {
 		b.expect(b.get("/account"), 303)
 		phone := newBrowser(t, srv)
 		phone.expect(phone.get(link), 200, "You are signing in on this device", "Sign in")
+		checkHTML(t, "/login/link", phone.last)
 		if strings.Contains(phone.last, "data-autosubmit") {
 			t.Fatal("another browser continues without a click")
 		}
@@ -115,6 +117,7 @@ func TestSignInLinkKnownAddress(t *testing.T) {
 		// Once only.
 		b.expect(b.post("/login/link/use", url.Values{"token": {token}}), 410, "cannot be used", "E-mail me a sign-in link")
 		b.expect(b.get(link), 410, "already used")
+		checkHTML(t, "/login/link (used)", b.last)
 		b.expect(b.get("/account"), 303)
 		events, err := ts.accounts.Events(ctx, m.reader.ID, 5)
 		if err != nil || len(events) == 0 || events[0].Kind != account.EventSignIn || events[0].Detail != account.MethodLink {
@@ -181,6 +184,7 @@ func TestSignInLinkMakesAccount(t *testing.T) {
 			t.Fatalf("a new account goes to %s", loc)
 		}
 		b.expect(b.get(name), 200, "Welcome: your account is ready", `value="Jordan Pike"`, "Country (optional)")
+		checkHTML(t, name, b.last)
 		p, err := ts.accounts.Find(ctx, "jordan.pike@example.com")
 		if err != nil || !p.Verified() || !p.Can(account.PermComment) {
 			t.Fatalf("the new account: %+v %v", p, err)
@@ -279,6 +283,9 @@ func TestDraftSurvivesSignIn(t *testing.T) {
 		words := "Held words about the Tennessee plant."
 		back := m.leadPath + "#respond"
 		b.expect(b.get(m.leadPath), 200, `action="/comments/hold"`, "E-mail me a sign-in link", `name="return_to" value="`+back+`"`)
+		checkHTML(t, m.leadPath, b.last)
+		b.expect(b.get("/login"), 200)
+		checkHTML(t, "/login", b.last)
 		if strings.Contains(b.last, "You must be") {
 			t.Fatal("the bare sign-in line is still there")
 		}
@@ -331,6 +338,7 @@ func TestDraftSurvivesSignIn(t *testing.T) {
 		r := newBrowser(t, srv)
 		reply := "/comments/" + strconv.FormatInt(m.first.ID, 10) + "/reply"
 		r.expect(r.get(reply), 200, `action="/comments/hold"`, `name="return_to" value="`+reply+`"`)
+		checkHTML(t, reply, r.last)
 		resp = r.post("/comments/hold", url.Values{"article_id": {strconv.FormatInt(m.lead.ID, 10)}, "parent_id": {strconv.FormatInt(m.first.ID, 10)}, "body": {"A held reply."}})
 		if loc := resp.Header.Get("Location"); loc != "/login?return_to="+url.QueryEscape(reply) {
 			t.Fatalf("after holding a reply: %s", loc)
