@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -376,15 +377,18 @@ func FuzzSignInLinkParams(f *testing.F) {
 	f.Add(uint8(4), "display_name=&country=ZZ")
 	f.Add(uint8(5), "token="+strings.Repeat("A", 3000))
 	f.Add(uint8(2), "link_email="+strings.Repeat("a", 400)+"%40b.c")
+	var calls int
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		var req *http.Request
 		switch which % 6 {
 		case 0, 5:
 			target := "/login/link?" + body
-			if _, err := url.ParseRequestURI(target); err != nil {
+			u, err := url.ParseRequestURI(target)
+			if err != nil {
 				return // not something a client can send
 			}
-			req = httptest.NewRequest(http.MethodGet, target, nil)
+			req = httptest.NewRequest(http.MethodGet, "/login/link", nil)
+			req.URL, req.RequestURI = u, target
 		case 1:
 			req = httptest.NewRequest(http.MethodPost, "/login/link/use", strings.NewReader(body))
 		case 2:
@@ -394,6 +398,10 @@ func FuzzSignInLinkParams(f *testing.F) {
 		case 4:
 			req = httptest.NewRequest(http.MethodPost, "/login/link/name", strings.NewReader(body))
 		}
+		// Each input from its own address, so the per-address limit does not
+		// stop every input after the first few at the gate.
+		calls++
+		req.RemoteAddr = fmt.Sprintf("10.%d.%d.%d:4000", calls>>16&255, calls>>8&255, calls&255)
 		if req.Method == http.MethodPost {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Sec-Fetch-Site", "same-origin")
