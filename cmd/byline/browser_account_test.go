@@ -90,9 +90,9 @@ func TestBrowserAccount(t *testing.T) {
 	must, text, location, shot := b.must, b.text, b.location, b.shot
 	article := base + "/2012/04/05/infiniti-to-move-production-out-of-japan/"
 
-	// From the article's "logged in" link to the sign-in page, then to sign-up.
+	// From the article's "Sign in with a password" link to the sign-in page, then to sign-up.
 	must("open article", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(article),
-		chromedp.Click(chromedp.CSS(`#respond a`)), chromedp.WaitVisible(chromedp.CSS("#login-email"))))
+		chromedp.Click(chromedp.CSS(`#respond a[href^="/login"]`)), chromedp.WaitVisible(chromedp.CSS("#login-email"))))
 	must("to register", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.aside a[href^="/register"]`)), chromedp.WaitVisible(chromedp.CSS("#reg-email"))))
 	// A mistake first: the form keeps what was typed.
 	must("fill", chromedp.Do(ctx,
@@ -134,7 +134,7 @@ func TestBrowserAccount(t *testing.T) {
 	}
 	must("first sign in", chromedp.Do(ctx,
 		chromedp.Navigate(article), chromedp.WaitVisible(chromedp.CSS("h1#headline")),
-		chromedp.Click(chromedp.CSS(`#respond a`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
+		chromedp.Click(chromedp.CSS(`#respond a[href^="/login"]`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
 		chromedp.SendKeys(chromedp.CSS("#login-email"), "sam.rivera@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), "my first passphrase"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
@@ -150,7 +150,7 @@ func TestBrowserAccount(t *testing.T) {
 	signedOut := chromedp.WaitVisible(chromedp.CSS(`.account-nav a[href^="/login"]`)) // only on the page after signing out
 	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)), signedOut))
 	must("sign in", chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#respond a`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
+		chromedp.Click(chromedp.CSS(`#respond a[href^="/login"]`)), chromedp.WaitVisible(chromedp.CSS("#login-email")),
 		chromedp.SendKeys(chromedp.CSS("#login-email"), "sam.rivera@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), "my first passphrase"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),

@@ -50,13 +50,16 @@ type Registration struct {
 // register with your address"), and returns nil as for a new one. Only
 // mistakes in what was typed are errors.
 func (s *Store) Register(ctx context.Context, r Registration, mc MailContext) error {
+	// A reader gives an address and a password; the name shown with their
+	// comments is suggested from the address when left empty, and the
+	// country is theirs to give or not.
+	if strings.TrimSpace(r.DisplayName) == "" {
+		r.DisplayName = SuggestName(r.Email)
+	}
 	n, err := NewPerson{Email: r.Email, DisplayName: r.DisplayName, Country: r.Country, Roles: []Role{RoleReader}}.normalize()
 	inv, _ := apperr.AsInvalid(err)
 	if inv == nil {
 		inv = apperr.NewInvalid()
-	}
-	if r.Country == "" {
-		inv.Add("country", "choose your country")
 	}
 	if perr := CheckPassword(r.Password, n.Email, n.DisplayName); perr != nil {
 		inv.Add("password", perr.Error())

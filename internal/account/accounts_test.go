@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func TestAccountLifecycle(t *testing.T) {
 		s.now = func() time.Time { return clock }
 
 		// Sign-up refuses bad input field by field.
-		err := s.Register(ctx, Registration{Email: "x", DisplayName: "", Password: "password123"}, mc)
+		err := s.Register(ctx, Registration{Email: "x", DisplayName: strings.Repeat("n", 81), Country: "Atlantis", Password: "password123"}, mc)
 		inv, ok := apperr.AsInvalid(err)
 		if !ok || inv.Fields["email"] == "" || inv.Fields["display_name"] == "" || inv.Fields["password"] == "" || inv.Fields["country"] == "" {
 			t.Fatalf("bad sign-up: %v", err)

@@ -116,3 +116,21 @@ func maskEmail(e string) string {
 	}
 	return local[:1] + "***@" + domain
 }
+
+// signInLinkMail carries an e-mailed sign-in link to an account's owner.
+func signInLinkMail(mc MailContext, p Person, token string) mail.Message {
+	return buildMail(p.Email, accountMail{Site: mc.SiteName, Name: p.DisplayName, Subject: "Your sign-in link for " + mc.SiteName,
+		Link: mc.BaseURL + "/login/link?token=" + token, Action: "Sign in to " + mc.SiteName,
+		Intro: "Someone asked to sign in to " + mc.SiteName + " with this address. If it was you, follow this link:",
+		Outro: "The link works once, for 15 minutes. If you did not ask, ignore this mail: nobody is signed in without it."})
+}
+
+// newAccountLinkMail answers a sign-in link asked for an address without
+// an account: its link makes the account (the same work as for a known
+// address, so the answer's time does not tell).
+func newAccountLinkMail(mc MailContext, email, token string) mail.Message {
+	return buildMail(email, accountMail{Site: mc.SiteName, Name: "there", Subject: "Finish creating your " + mc.SiteName + " account",
+		Link: mc.BaseURL + "/login/link?token=" + token, Action: "Create my account",
+		Intro: "Someone asked to sign in to " + mc.SiteName + " with this address, which has no account yet. If it was you, follow this link to create one and sign in; you choose the name shown with your comments next:",
+		Outro: "The link works once, for 15 minutes. If you did not ask, ignore this mail: no account is made without it."})
+}

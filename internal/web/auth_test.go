@@ -175,7 +175,7 @@ func TestSignUpVerifySignInOut(t *testing.T) {
 		b.expect(b.post("/logout", url.Values{"return_to": {article}}), 303)
 		b.expect(b.get(link), 200, "Your address casey@example.com is already confirmed", `href="/login"`)
 		b.expect(b.get("/verify?token=no-such-token"), 410, "invalid, has expired, or was already used")
-		b.expect(b.get(article), 200, "You must be <a href=")
+		b.expect(b.get(article), 200, `action="/comments/hold"`, "Sign in to post")
 		b.expect(b.get("/account"), 303)
 
 		b.expect(b.post("/login", url.Values{"email": {"casey@example.com"}, "password": {"wrong password!!"}}), 401, "do not match an account")

@@ -116,7 +116,7 @@ func TestCommenting(t *testing.T) {
 		b.expect(b.do(req), 403)
 		anon := newBrowser(t, srv)
 		anon.expect(anon.post("/comments", url.Values{"article_id": {art}, "body": {"anonymous"}}), 403)
-		anon.expect(anon.get("/comments/"+first[1]+"/reply"), 200, "logged in</a> to reply")
+		anon.expect(anon.get("/comments/"+first[1]+"/reply"), 200, `action="/comments/hold"`, "Sign in to post")
 
 		// A paused commenter and a closed article get a clear message, text kept.
 		p, _ := ts.accounts.Find(context.Background(), m.commenter.Email)

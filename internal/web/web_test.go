@@ -165,7 +165,7 @@ func testPages(t *testing.T, d *db.DB) {
 			"e-Newsletter!", "4 Comments on “" + lead,
 			"Recent Comments", m.commenter.DisplayName, "Call me old-fashioned", `class="comment-list children"`, `href="/comments/`,
 			`<a href="#top">Back to Top</a>`, "Leave a Reply",
-			`You must be <a href="/login?return_to=` + url.QueryEscape(m.leadPath+"#respond") + `">logged in</a> to post a comment.`,
+			`action="/comments/hold"`, `<input type="hidden" name="return_to" value="` + m.leadPath + `#respond">`, "Sign in with a password</a>", "E-mail me a sign-in link",
 			`<link rel="canonical" href="` + srv.URL + m.leadPath + `">`, `<meta property="og:title" content="` + lead,
 			`<meta name="twitter:card" content="summary">`, `"@type":"NewsArticle"`, `rel="tag">manufacturing</a>`,
 			m.writer.DisplayName + "</a>, Canada"},

@@ -33,6 +33,10 @@ type authData struct {
 	// Passkeys.
 
 	// E-mail sign-in links.
+	LinkToken string // the link being opened (its page's button sends it)
+	LinkSame  bool   // opened in the browser that asked for it
+	LinkNew   bool   // its address has no account yet
+	LinkBad   bool   // unknown, used or expired
 
 	// Sign-in providers.
 

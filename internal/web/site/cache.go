@@ -54,6 +54,10 @@ func cacheKey(r *http.Request) (key, session string, ok bool) {
 			session = c.Value
 		case sortCookie:
 			sortChoice = c.Value
+		case draftCookie:
+			if c.Value != "" {
+				return "", "", false // the reader's held words go in the box: render
+			}
 		}
 	}
 	q := r.URL.Query()

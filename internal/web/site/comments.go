@@ -501,6 +501,13 @@ func (s *Server) replyPage(w http.ResponseWriter, r *http.Request, a article.Art
 		return err
 	}
 	tv.ParentID = parent.ID
+	if f == nil { // what the reader wrote before signing in, back in the box
+		body, err := s.heldDraft(w, r, a.ID, parent.ID)
+		if err != nil {
+			return err
+		}
+		f = draftForm(body)
+	}
 	p := &core.Page{Title: "Reply to " + parent.Author.Name, NoIndex: true, Form: f, Data: replyData{Article: a, Parent: parent, Thread: tv}}
 	if err := s.Chrome(r, p); err != nil {
 		return err

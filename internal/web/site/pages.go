@@ -193,6 +193,13 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request, a article.A
 	if err != nil {
 		return err
 	}
+	if f == nil { // what the reader wrote before signing in, back in the box
+		body, err := s.heldDraft(w, r, a.ID, 0)
+		if err != nil {
+			return err
+		}
+		f = draftForm(body)
+	}
 	var tags []string
 	for _, t := range a.Tags {
 		tags = append(tags, t.Name)

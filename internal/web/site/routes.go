@@ -70,6 +70,13 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	// Passkeys (passkeys.go).
 
 	// E-mail sign-in links (signinlinks.go).
+	mux.Handle("POST /login/link", h(s.requestLink))
+	mux.Handle("GET /login/link", h(s.openLink))
+	mux.Handle("POST /login/link/use", h(s.useLink))
+	mux.Handle("GET /login/link/sent", h(s.linkSent))
+	mux.Handle("GET /login/link/name", h(s.SignedIn(s.nameForm)))
+	mux.Handle("POST /login/link/name", h(s.SignedIn(s.saveName)))
+	mux.Handle("POST /comments/hold", h(s.holdDraft))
 
 	// Social sign-in (providers.go).
 

@@ -6,12 +6,24 @@
   // Reply in place: move the comment form under the comment.
   var form = document.getElementById("comment-form");
   var home = form && form.parentNode;
+  // A signed-out reader's box has the ways to sign in under it: they go
+  // with the form, and bring the reader back to the reply.
+  var signin = document.getElementById("comment-signin");
+  var signinBack = signin && (signin.querySelector('input[name="return_to"]') || {}).value;
+  function returnTo(to) {
+    if (!signin || !to) return;
+    signin.querySelectorAll('input[name="return_to"]').forEach(function (i) { i.value = to; });
+    signin.querySelectorAll("a[href*='return_to=']").forEach(function (a) {
+      a.href = a.getAttribute("href").replace(/return_to=[^&#]*/, "return_to=" + encodeURIComponent(to));
+    });
+  }
   function cancelReply() {
     if (!form) return;
     form.querySelector('input[name="parent_id"]').value = "0";
     var note = form.querySelector(".replying");
     if (note) note.remove();
     home.appendChild(form);
+    if (signin) { form.after(signin); returnTo(signinBack); }
   }
   document.addEventListener("click", function (e) {
     var link = e.target.closest && e.target.closest("a.reply-link");
@@ -32,8 +44,68 @@
     note.appendChild(cancel);
     form.insertBefore(note, form.firstChild);
     li.querySelector(".comment-card").after(form);
+    if (signin) { form.after(signin); returnTo("/comments/" + link.dataset.reply + "/reply"); }
+    restoreDraft(form);
     form.querySelector("textarea").focus();
   });
+
+  // Drafts: what a reader types in a comment box is kept in this browser
+  // for an hour, per article and comment replied to, and put back in the
+  // box when they return to it, after signing in for one (by whichever
+  // way, in this tab or another). Posting it forgets it.
+  function draftKey(f) {
+    var a = f.querySelector('input[name="article_id"]'), p = f.querySelector('input[name="parent_id"]');
+    return a && p ? "byline-draft:" + a.value + ":" + p.value : "";
+  }
+  function store() { try { return window.localStorage; } catch (e) { return null; } }
+  function restoreDraft(f) {
+    var ta = f.querySelector("textarea[name=body]"), st = store(), key = draftKey(f);
+    if (!ta || !st || !key || ta.value.trim()) return;
+    var d = null;
+    try { d = JSON.parse(st.getItem(key) || "null"); } catch (e) { /* not ours */ }
+    if (!d || typeof d.body !== "string" || Date.now() - d.at > 3600e3) return;
+    ta.value = d.body;
+    ta.dispatchEvent(new Event("input"));
+  }
+  document.querySelectorAll("form.comment-form").forEach(function (f) {
+    var ta = f.querySelector("textarea[name=body]"), st = store();
+    if (!ta || !st || !draftKey(f)) return;
+    ta.addEventListener("input", function () {
+      var key = draftKey(f);
+      try {
+        if (ta.value.trim()) st.setItem(key, JSON.stringify({ body: ta.value, at: Date.now() }));
+        else st.removeItem(key);
+      } catch (e) { /* full or refused: the server path still holds it */ }
+    });
+    f.addEventListener("submit", function (e) {
+      if (e.submitter && e.submitter.hasAttribute("data-preview")) return;
+      if (new URL(f.action, location.href).pathname === "/comments") st.removeItem(draftKey(f));
+    });
+  });
+  // Words older than an hour are not kept.
+  (function () {
+    var st = store();
+    if (!st) return;
+    try {
+      Object.keys(st).forEach(function (k) {
+        if (k.indexOf("byline-draft:") !== 0) return;
+        var d = null;
+        try { d = JSON.parse(st.getItem(k)); } catch (e) { /* not ours: dropped below */ }
+        if (!d || !(Date.now() - d.at < 3600e3)) st.removeItem(k);
+      });
+    } catch (e) { /* storage refused */ }
+  })();
+  // Restored after the editor below has set up its counter.
+  setTimeout(function () { document.querySelectorAll("form.comment-form").forEach(restoreDraft); }, 0);
+
+  // An e-mailed link opened in the browser that asked for it continues by
+  // itself (opening the link alone never signs in: mail scanners open it).
+  var auto = document.querySelector("form[data-autosubmit]");
+  if (auto) {
+    var go = auto.querySelector("button");
+    if (go) go.disabled = true;
+    HTMLFormElement.prototype.submit.call(auto);
+  }
 
   // Vote without leaving the page.
   document.addEventListener("submit", function (e) {
