@@ -207,6 +207,8 @@ func (s *Store) PurgeExpired(ctx context.Context) error {
 	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now); err != nil {
 		return err
 	}
-	_, err := s.db.Exec(ctx, `DELETE FROM account_tokens WHERE expires_at <= $1`, now.Add(-7*24*time.Hour))
-	return err
+	if _, err := s.db.Exec(ctx, `DELETE FROM account_tokens WHERE expires_at <= $1`, now.Add(-7*24*time.Hour)); err != nil {
+		return err
+	}
+	return s.purgeCeremonies(ctx, now) // passkey ceremonies nobody finished
 }
