@@ -287,9 +287,9 @@ func FuzzPasskeyFinish(f *testing.F) {
 	f.Add(uint8(1), []byte(`{"ceremony":"abc","credential":{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"oA"}}}`))
 	f.Add(uint8(2), []byte(`{"ceremony":"","name":"\u0000","credential":null}`))
 	f.Add(uint8(3), []byte(`{"credential":[1,2,3]}`))
-	f.Add(uint8(4), []byte(`{"email":"a@b.c","display_name":"` + strings.Repeat("x", 100) + `","country":"ZZ"}`))
+	f.Add(uint8(4), []byte(`{"email":"a@b.c","display_name":"`+strings.Repeat("x", 100)+`","country":"ZZ"}`))
 	f.Add(uint8(0), []byte{0xff, 0x00, '{'})
-	f.Add(uint8(1), []byte(`{"ceremony":"abc","credential":{"response":{"attestationObject":"` + strings.Repeat("_", 500) + `"}}}`))
+	f.Add(uint8(1), []byte(`{"ceremony":"abc","credential":{"response":{"attestationObject":"`+strings.Repeat("_", 500)+`"}}}`))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		path := paths[int(which)%len(paths)]
 		req := httptest.NewRequest(http.MethodPost, "http://localhost:8080"+path, bytes.NewReader(body))
