@@ -206,9 +206,9 @@
         default: return (err && err.message) || "The passkey did not work; please try again.";
       }
     };
-    var say = function (box, text) {
+    var say = function (box, text, failed) {
       var st = box.querySelector("[data-passkey-status]");
-      if (st) st.textContent = text;
+      if (st) { st.textContent = text; st.classList.toggle("field-error", !!failed); }
       if (text) announce(text);
     };
     var go = function (d) { location.assign(d.redirect || "/"); };
@@ -233,7 +233,7 @@
             return post("/passkeys/login/finish", { ceremony: b.ceremony, credential: credentialJSON(c), return_to: loginBtn.dataset.return, remember: !!(remember && remember.checked) });
           });
         })
-        .then(go, function (err) { if (ctl === pending || !mediation) say(box, why(err)); });
+        .then(go, function (err) { if (ctl === pending || !mediation) say(box, why(err), true); });
     };
     if (loginBtn) {
       loginBtn.addEventListener("click", function () { say(loginBtn.closest("[data-passkey]"), ""); signIn(); });
@@ -255,7 +255,7 @@
             return post("/passkeys/signup/finish", { ceremony: b.ceremony, credential: credentialJSON(c), return_to: signupBtn.dataset.return });
           });
         })
-        .then(go, function (err) { say(box, why(err)); signupBtn.disabled = false; });
+        .then(go, function (err) { say(box, why(err), true); signupBtn.disabled = false; });
     });
 
     // Adding a passkey from the account page.
@@ -275,7 +275,7 @@
               return post("/passkeys/register/finish", { ceremony: b.ceremony, name: nameIn.value, credential: credentialJSON(c) });
             });
           })
-          .then(function (d) { location.assign(d.redirect); location.reload(); }, function (err) { say(add, why(err)); btn.disabled = false; });
+          .then(function (d) { location.assign(d.redirect); location.reload(); }, function (err) { say(add, why(err), true); btn.disabled = false; });
       });
     }
   }
