@@ -211,6 +211,15 @@ func TestPasskeyCeremonies(t *testing.T) {
 		if status, out = p.post("/passkeys/login/finish", map[string]any{"ceremony": id, "credential": p.get(opts, first)}); status != 401 {
 			t.Fatalf("removed passkey: %d %v", status, out)
 		}
+		// A suspended account is refused after the passkey checks out, in
+		// JSON like every other answer here.
+		if err := ts.accounts.Suspend(ctx, dana.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		id, opts = p.begin("/passkeys/login/begin", nil)
+		if status, out = p.post("/passkeys/login/finish", map[string]any{"ceremony": id, "credential": p.get(opts, p.dev.Keys[2])}); status != 403 || !strings.Contains(out["error"].(string), "suspended") {
+			t.Fatalf("suspended: %d %v", status, out)
+		}
 	})
 }
 
