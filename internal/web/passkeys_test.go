@@ -188,6 +188,13 @@ func TestPasskeyCeremonies(t *testing.T) {
 		if sameSession(oldCookies, p.c.Jar.Cookies(mustURL(srv.URL))) {
 			t.Fatal("the session token did not change after adding a passkey")
 		}
+		for _, path := range []string{"/account", "/login", "/register"} {
+			if status, body := p.page(path); status != 200 && path == "/account" {
+				t.Fatalf("%s: %d", path, status)
+			} else if status == 200 {
+				checkHTML(t, path, body)
+			}
+		}
 		dana, err := ts.accounts.ByEmail(ctx, "dana@example.com")
 		if err != nil {
 			t.Fatal(err)

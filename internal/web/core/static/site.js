@@ -149,9 +149,9 @@
   // Passkeys: sign in, sign up and add one (WebAuthn). Each ceremony is a
   // begin and a finish POST; without passkeys in the browser the buttons
   // stay hidden and the password forms do the work.
-  var pk = window.PublicKeyCredential && navigator.credentials;
+  var pk = !!(window.PublicKeyCredential && navigator.credentials);
   document.querySelectorAll("[data-passkey]").forEach(function (el) { el.hidden = !pk; });
-  document.querySelectorAll("[data-passkey-none]").forEach(function (el) { el.hidden = !!pk; });
+  document.querySelectorAll("[data-passkey-none]").forEach(function (el) { el.hidden = pk; });
   if (pk) {
     var b64 = {
       enc: function (buf) {
@@ -233,12 +233,18 @@
             return post("/passkeys/login/finish", { ceremony: b.ceremony, credential: credentialJSON(c), return_to: loginBtn.dataset.return, remember: !!(remember && remember.checked) });
           });
         })
-        .then(go, function (err) { if (ctl === pending || !mediation) say(box, why(err), true); });
+        .then(go, function (err) {
+          // The autofill request fails quietly unless the site refused a
+          // passkey the person picked: they asked nothing before that.
+          if (mediation && (ctl !== pending || err.name !== "Error")) return;
+          say(box, why(err), true);
+        });
     };
     if (loginBtn) {
       loginBtn.addEventListener("click", function () { say(loginBtn.closest("[data-passkey]"), ""); signIn(); });
-      if (pk.isConditionalMediationAvailable) {
-        pk.isConditionalMediationAvailable().then(function (yes) { if (yes) signIn("conditional"); }, function () {});
+      var PKC = window.PublicKeyCredential;
+      if (PKC.isConditionalMediationAvailable) {
+        PKC.isConditionalMediationAvailable().then(function (yes) { if (yes) signIn("conditional"); }, function () {});
       }
     }
 
