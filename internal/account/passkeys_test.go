@@ -3,6 +3,7 @@ package account
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -329,4 +330,33 @@ func TestRelyingParty(t *testing.T) {
 			t.Errorf("%q %q %q: %+v, %v", c.base, c.scheme, c.host, rp, err)
 		}
 	}
+}
+
+// TestRemoveLastPasskeysAtOnce: two removals at once, of the only two
+// ways in, cannot both succeed.
+func TestRemoveLastPasskeysAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d).WithMailer(mail.NewOutbox(d, "site.test"))
+		dev := passkeytest.New(testRP.Origin)
+		for round := 0; round < 20; round++ {
+			p, err := s.Create(ctx, NewPerson{Email: fmt.Sprintf("r%d@example.com", round), DisplayName: "Rae"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, b := addPasskey(t, s, dev, p, "a"), addPasskey(t, s, dev, p, "b")
+			errs, start := make(chan error, 2), make(chan struct{})
+			for _, id := range []int64{a.ID, b.ID} {
+				go func() { <-start; errs <- s.RemovePasskey(ctx, p.ID, id) }()
+			}
+			close(start)
+			e1, e2 := <-errs, <-errs
+			if (e1 == nil) == (e2 == nil) {
+				t.Fatalf("round %d: both or neither removed: %v, %v", round, e1, e2)
+			}
+			if ways, err := s.WaysIn(ctx, d, p.ID); err != nil || ways.Count() != 1 {
+				t.Fatalf("round %d: ways in %+v, %v", round, ways, err)
+			}
+		}
+	})
 }
