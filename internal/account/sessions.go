@@ -201,7 +201,8 @@ func (s *Store) Sessions(ctx context.Context, userID int64) ([]Session, error) {
 	})
 }
 
-// PurgeExpired deletes expired sessions and spent or expired links.
+// PurgeExpired deletes expired sessions, spent or expired links, and
+// passkey ceremonies nobody finished.
 func (s *Store) PurgeExpired(ctx context.Context) error {
 	now := s.now()
 	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now); err != nil {

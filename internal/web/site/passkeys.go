@@ -81,6 +81,9 @@ func readPasskeyRequest(w http.ResponseWriter, r *http.Request) (passkeyRequest,
 	return req, nil
 }
 
+// answered is a step's result when it wrote its answer itself.
+type answered struct{}
+
 // passkeyStep adapts a ceremony step: its result or its refusal goes out
 // as JSON; an unexpected error is the usual error page (and is logged).
 func (s *Server) passkeyStep(fn func(w http.ResponseWriter, r *http.Request, req passkeyRequest) (any, error)) func(http.ResponseWriter, *http.Request) error {
@@ -94,8 +97,8 @@ func (s *Server) passkeyStep(fn func(w http.ResponseWriter, r *http.Request, req
 		var pf passkeyFailure
 		switch {
 		case err == nil:
-			if out == nil {
-				return nil // answered already
+			if _, done := out.(answered); done {
+				return nil
 			}
 			return writeJSON(w, http.StatusOK, out)
 		case errors.As(err, &pf):
@@ -268,7 +271,7 @@ func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, req 
 	if !jw.wrote {
 		return nil, errors.New("passkeys: sign-in gave no answer")
 	}
-	return nil, nil
+	return answered{}, nil
 }
 
 // refusedSignIn is a refused passkey sign-in as a 401.
