@@ -201,12 +201,15 @@ func (s *Store) Sessions(ctx context.Context, userID int64) ([]Session, error) {
 	})
 }
 
-// PurgeExpired deletes expired sessions and spent or expired links.
+// PurgeExpired deletes expired sessions, spent or expired links, and
+// passkey ceremonies nobody finished.
 func (s *Store) PurgeExpired(ctx context.Context) error {
 	now := s.now()
 	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now); err != nil {
 		return err
 	}
-	_, err := s.db.Exec(ctx, `DELETE FROM account_tokens WHERE expires_at <= $1`, now.Add(-7*24*time.Hour))
-	return err
+	if _, err := s.db.Exec(ctx, `DELETE FROM account_tokens WHERE expires_at <= $1`, now.Add(-7*24*time.Hour)); err != nil {
+		return err
+	}
+	return s.purgeCeremonies(ctx, now) // passkey ceremonies nobody finished
 }

@@ -40,6 +40,9 @@ func (s *Store) WaysIn(ctx context.Context, q db.Querier, userID int64) (Ways, e
 		return Ways{}, fmt.Errorf("account: ways in of %d: %w", userID, db.MapError(s.db.Engine, err))
 	}
 	// Passkeys.
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM passkeys WHERE user_id = $1`, userID).Scan(&w.Passkeys); err != nil {
+		return Ways{}, fmt.Errorf("account: passkeys of %d: %w", userID, err)
+	}
 
 	// Sign-in providers.
 

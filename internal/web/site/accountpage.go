@@ -25,6 +25,7 @@ type accountData struct {
 	Events    []account.Event // the security history, newest first
 
 	// Passkeys.
+	Passkeys []account.Passkey
 
 	// Two-factor.
 
@@ -58,6 +59,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *core.V
 		return err
 	}
 	// Passkeys.
+	if d.Passkeys, err = s.People.Passkeys(ctx, v.ID); err != nil {
+		return err
+	}
 
 	// Two-factor.
 

@@ -68,6 +68,14 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /avatar/{slug}", h(s.avatar))
 
 	// Passkeys (passkeys.go).
+	mux.Handle("POST /passkeys/signup/begin", h(s.passkeyStep(s.passkeySignupBegin)))
+	mux.Handle("POST /passkeys/signup/finish", h(s.passkeyStep(s.passkeySignupFinish)))
+	mux.Handle("POST /passkeys/login/begin", h(s.passkeyStep(s.passkeyLoginBegin)))
+	mux.Handle("POST /passkeys/login/finish", h(s.passkeyStep(s.passkeyLoginFinish)))
+	mux.Handle("POST /passkeys/register/begin", h(s.passkeyStep(s.passkeyRegisterBegin)))
+	mux.Handle("POST /passkeys/register/finish", h(s.passkeyStep(s.passkeyRegisterFinish)))
+	mux.Handle("POST /account/passkeys/rename", h(s.SignedIn(s.renamePasskey)))
+	mux.Handle("POST /account/passkeys/remove", h(s.SignedIn(s.removePasskey)))
 
 	// E-mail sign-in links (signinlinks.go).
 	mux.Handle("POST /login/link", h(s.requestLink))

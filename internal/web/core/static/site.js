@@ -218,6 +218,146 @@
   var firstError = document.querySelector(".form-error, .field-error");
   if (firstError) announce(firstError.textContent);
 
+  // Passkeys: sign in, sign up and add one (WebAuthn). Each ceremony is a
+  // begin and a finish POST; without passkeys in the browser the buttons
+  // stay hidden and the password forms do the work.
+  var pk = !!(window.PublicKeyCredential && navigator.credentials);
+  document.querySelectorAll("[data-passkey]").forEach(function (el) { el.hidden = !pk; });
+  document.querySelectorAll("[data-passkey-none]").forEach(function (el) { el.hidden = pk; });
+  if (pk) {
+    var b64 = {
+      enc: function (buf) {
+        var s = "", bytes = new Uint8Array(buf);
+        for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+        return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      },
+      dec: function (str) {
+        var s = atob(str.replace(/-/g, "+").replace(/_/g, "/")), out = new Uint8Array(s.length);
+        for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+        return out.buffer;
+      }
+    };
+    var post = function (path, body) {
+      return fetch(path, { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json", Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) {
+          return r.json().catch(function () { return {}; }).then(function (d) {
+            if (!r.ok) throw new Error(d.error || "The site could not take this just now; please try again.");
+            return d;
+          });
+        });
+    };
+    // The options as the browser wants them: byte strings as buffers.
+    var ids = function (list) { return (list || []).map(function (c) { return Object.assign({}, c, { id: b64.dec(c.id) }); }); };
+    var creationOptions = function (o) {
+      var p = o.publicKey;
+      return Object.assign({}, p, { challenge: b64.dec(p.challenge), user: Object.assign({}, p.user, { id: b64.dec(p.user.id) }), excludeCredentials: ids(p.excludeCredentials) });
+    };
+    var requestOptions = function (o) {
+      return Object.assign({}, o.publicKey, { challenge: b64.dec(o.publicKey.challenge), allowCredentials: ids(o.publicKey.allowCredentials) });
+    };
+    var credentialJSON = function (c) {
+      var r = c.response, out = { id: c.id, rawId: b64.enc(c.rawId), type: c.type, authenticatorAttachment: c.authenticatorAttachment,
+        clientExtensionResults: c.getClientExtensionResults ? c.getClientExtensionResults() : {}, response: { clientDataJSON: b64.enc(r.clientDataJSON) } };
+      if (r.attestationObject) {
+        out.response.attestationObject = b64.enc(r.attestationObject);
+        if (r.getTransports) out.response.transports = r.getTransports();
+      } else {
+        out.response.authenticatorData = b64.enc(r.authenticatorData);
+        out.response.signature = b64.enc(r.signature);
+        if (r.userHandle) out.response.userHandle = b64.enc(r.userHandle);
+      }
+      return out;
+    };
+    // What went wrong, in words; nothing for a request the page withdrew.
+    var why = function (err) {
+      switch (err && err.name) {
+        case "AbortError": return "";
+        case "NotAllowedError": return "No passkey was used: the request was cancelled or timed out, or this device has no passkey for this site.";
+        case "InvalidStateError": return "This device already holds a passkey for your account.";
+        case "SecurityError": return "Passkeys cannot be used at this address of the site.";
+        default: return (err && err.message) || "The passkey did not work; please try again.";
+      }
+    };
+    var say = function (box, text, failed) {
+      var st = box.querySelector("[data-passkey-status]");
+      if (st) { st.textContent = text; st.classList.toggle("field-error", !!failed); }
+      if (text) announce(text);
+    };
+    var go = function (d) { location.assign(d.redirect || "/"); };
+
+    // Signing in: the button, and the browser's autofill (conditional
+    // mediation) on the e-mail field.
+    var loginBtn = document.querySelector("[data-passkey-login]");
+    var remember = document.getElementById("login-remember");
+    var pending = null;
+    var signIn = function (mediation) {
+      if (pending) pending.abort();
+      var ctl = pending = new AbortController();
+      var box = loginBtn.closest("[data-passkey]");
+      // A ceremony lasts five minutes: autofill waiting longer asks anew.
+      if (mediation) setTimeout(function () { if (pending === ctl) signIn(mediation); }, 4 * 60 * 1000);
+      return post("/passkeys/login/begin", {})
+        .then(function (b) {
+          var ask = { publicKey: requestOptions(b.options), signal: ctl.signal };
+          if (mediation) ask.mediation = mediation;
+          return navigator.credentials.get(ask).then(function (c) {
+            say(box, "Checking your passkey…");
+            return post("/passkeys/login/finish", { ceremony: b.ceremony, credential: credentialJSON(c), return_to: loginBtn.dataset.return, remember: !!(remember && remember.checked) });
+          });
+        })
+        .then(go, function (err) {
+          // The autofill request fails quietly unless the site refused a
+          // passkey the person picked: they asked nothing before that.
+          if (mediation && (ctl !== pending || err.name !== "Error")) return;
+          say(box, why(err), true);
+        });
+    };
+    if (loginBtn) {
+      loginBtn.addEventListener("click", function () { say(loginBtn.closest("[data-passkey]"), ""); signIn(); });
+      var PKC = window.PublicKeyCredential;
+      if (PKC.isConditionalMediationAvailable) {
+        PKC.isConditionalMediationAvailable().then(function (yes) { if (yes) signIn("conditional"); }, function () {});
+      }
+    }
+
+    // Signing up with a passkey alone, from the sign-up form's fields.
+    var signupBtn = document.querySelector("[data-passkey-signup]");
+    if (signupBtn) signupBtn.addEventListener("click", function () {
+      var f = signupBtn.form, box = signupBtn.closest("[data-passkey]");
+      say(box, "");
+      var val = function (n) { var el = f.elements[n]; return el ? el.value : ""; };
+      signupBtn.disabled = true;
+      post("/passkeys/signup/begin", { email: val("email"), display_name: val("display_name"), country: val("country") })
+        .then(function (b) {
+          return navigator.credentials.create({ publicKey: creationOptions(b.options) }).then(function (c) {
+            return post("/passkeys/signup/finish", { ceremony: b.ceremony, credential: credentialJSON(c), return_to: signupBtn.dataset.return });
+          });
+        })
+        .then(go, function (err) { say(box, why(err), true); signupBtn.disabled = false; });
+    });
+
+    // Adding a passkey from the account page.
+    var add = document.querySelector("form[data-passkey-add]");
+    if (add) {
+      var nameIn = add.elements.name;
+      var plat = (navigator.userAgentData && navigator.userAgentData.platform) || (/iPhone|iPad/.test(navigator.userAgent) ? "iPhone" : /Android/.test(navigator.userAgent) ? "Android" : /Mac/.test(navigator.userAgent) ? "Mac" : /Win/.test(navigator.userAgent) ? "Windows" : /Linux/.test(navigator.userAgent) ? "Linux" : "");
+      if (plat && !nameIn.value) nameIn.value = "Passkey on " + plat;
+      add.addEventListener("submit", function (e) {
+        e.preventDefault();
+        say(add, "");
+        var btn = add.querySelector("button");
+        btn.disabled = true;
+        post("/passkeys/register/begin", {})
+          .then(function (b) {
+            return navigator.credentials.create({ publicKey: creationOptions(b.options) }).then(function (c) {
+              return post("/passkeys/register/finish", { ceremony: b.ceremony, name: nameIn.value, credential: credentialJSON(c) });
+            });
+          })
+          .then(function (d) { location.assign(d.redirect); location.reload(); }, function (err) { say(add, why(err), true); btn.disabled = false; });
+      });
+    }
+  }
+
   // The comment box: a Markdown toolbar, a live count against the limit
   // (the server refuses longer text with a message; nothing is cut), and a
   // preview drawn by the server's own renderer.
