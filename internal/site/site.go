@@ -39,6 +39,10 @@ type Settings struct {
 
 	Gravatar bool // people may choose Gravatar pictures (sends a hash of their e-mail to Gravatar)
 
+	// ReadersRemoveComments lets readers deleting their account have their
+	// comments removed; otherwise they stay, signed "[deleted account]".
+	ReadersRemoveComments bool
+
 	SMTP mail.SMTP // outgoing mail; Host empty: mail waits in the outbox
 
 	// The e-newsletter: automatic digests (daily ones every day, weekly
@@ -73,7 +77,7 @@ func (s Settings) BackupFolder(def string) string {
 func Defaults(name, tagline string) Settings {
 	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5, MaxLinks: 2, PerMinute: 5, ReportsToHold: 3,
 		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}, Digests: true, DigestHour: 7, DigestWeekday: 1, NewsletterRate: 100, NewsletterConc: 4, ImportMaxMB: 200,
-		Backups: true, BackupHour: 3, BackupKeep: 7}
+		Backups: true, BackupHour: 3, BackupKeep: 7, ReadersRemoveComments: true}
 }
 
 // Store reads and writes settings.
@@ -123,22 +127,24 @@ var fields = map[string]field{
 	"per_minute":       {func(s *Settings) string { return strconv.Itoa(s.PerMinute) }, func(s *Settings, v string) { s.PerMinute, _ = strconv.Atoi(v) }},
 	"reports_to_hold":  {func(s *Settings) string { return strconv.Itoa(s.ReportsToHold) }, func(s *Settings, v string) { s.ReportsToHold, _ = strconv.Atoi(v) }},
 	"gravatar":         {func(s *Settings) string { return strconv.FormatBool(s.Gravatar) }, func(s *Settings, v string) { s.Gravatar = v == "true" }},
-	"smtp_host":        {func(s *Settings) string { return s.SMTP.Host }, func(s *Settings, v string) { s.SMTP.Host = v }},
-	"smtp_port":        {func(s *Settings) string { return strconv.Itoa(s.SMTP.Port) }, func(s *Settings, v string) { s.SMTP.Port, _ = strconv.Atoi(v) }},
-	"smtp_username":    {func(s *Settings) string { return s.SMTP.Username }, func(s *Settings, v string) { s.SMTP.Username = v }},
-	"smtp_password":    {func(s *Settings) string { return s.SMTP.Password }, func(s *Settings, v string) { s.SMTP.Password = v }},
-	"smtp_tls":         {func(s *Settings) string { return s.SMTP.TLS }, func(s *Settings, v string) { s.SMTP.TLS = v }},
-	"mail_from":        {func(s *Settings) string { return s.SMTP.From }, func(s *Settings, v string) { s.SMTP.From = v }},
-	"digests":          {func(s *Settings) string { return strconv.FormatBool(s.Digests) }, func(s *Settings, v string) { s.Digests = v == "true" }},
-	"digest_hour":      {func(s *Settings) string { return strconv.Itoa(s.DigestHour) }, func(s *Settings, v string) { s.DigestHour, _ = strconv.Atoi(v) }},
-	"digest_weekday":   {func(s *Settings) string { return strconv.Itoa(s.DigestWeekday) }, func(s *Settings, v string) { s.DigestWeekday, _ = strconv.Atoi(v) }},
-	"newsletter_rate":  {func(s *Settings) string { return strconv.Itoa(s.NewsletterRate) }, func(s *Settings, v string) { s.NewsletterRate, _ = strconv.Atoi(v) }},
-	"newsletter_conc":  {func(s *Settings) string { return strconv.Itoa(s.NewsletterConc) }, func(s *Settings, v string) { s.NewsletterConc, _ = strconv.Atoi(v) }},
-	"import_max_mb":    {func(s *Settings) string { return strconv.Itoa(s.ImportMaxMB) }, func(s *Settings, v string) { s.ImportMaxMB, _ = strconv.Atoi(v) }},
-	"backups":          {func(s *Settings) string { return strconv.FormatBool(s.Backups) }, func(s *Settings, v string) { s.Backups = v == "true" }},
-	"backup_hour":      {func(s *Settings) string { return strconv.Itoa(s.BackupHour) }, func(s *Settings, v string) { s.BackupHour, _ = strconv.Atoi(v) }},
-	"backup_keep":      {func(s *Settings) string { return strconv.Itoa(s.BackupKeep) }, func(s *Settings, v string) { s.BackupKeep, _ = strconv.Atoi(v) }},
-	"backup_dir":       {func(s *Settings) string { return s.BackupDir }, func(s *Settings, v string) { s.BackupDir = v }},
+	"readers_remove_comments": {func(s *Settings) string { return strconv.FormatBool(s.ReadersRemoveComments) },
+		func(s *Settings, v string) { s.ReadersRemoveComments = v == "true" }},
+	"smtp_host":       {func(s *Settings) string { return s.SMTP.Host }, func(s *Settings, v string) { s.SMTP.Host = v }},
+	"smtp_port":       {func(s *Settings) string { return strconv.Itoa(s.SMTP.Port) }, func(s *Settings, v string) { s.SMTP.Port, _ = strconv.Atoi(v) }},
+	"smtp_username":   {func(s *Settings) string { return s.SMTP.Username }, func(s *Settings, v string) { s.SMTP.Username = v }},
+	"smtp_password":   {func(s *Settings) string { return s.SMTP.Password }, func(s *Settings, v string) { s.SMTP.Password = v }},
+	"smtp_tls":        {func(s *Settings) string { return s.SMTP.TLS }, func(s *Settings, v string) { s.SMTP.TLS = v }},
+	"mail_from":       {func(s *Settings) string { return s.SMTP.From }, func(s *Settings, v string) { s.SMTP.From = v }},
+	"digests":         {func(s *Settings) string { return strconv.FormatBool(s.Digests) }, func(s *Settings, v string) { s.Digests = v == "true" }},
+	"digest_hour":     {func(s *Settings) string { return strconv.Itoa(s.DigestHour) }, func(s *Settings, v string) { s.DigestHour, _ = strconv.Atoi(v) }},
+	"digest_weekday":  {func(s *Settings) string { return strconv.Itoa(s.DigestWeekday) }, func(s *Settings, v string) { s.DigestWeekday, _ = strconv.Atoi(v) }},
+	"newsletter_rate": {func(s *Settings) string { return strconv.Itoa(s.NewsletterRate) }, func(s *Settings, v string) { s.NewsletterRate, _ = strconv.Atoi(v) }},
+	"newsletter_conc": {func(s *Settings) string { return strconv.Itoa(s.NewsletterConc) }, func(s *Settings, v string) { s.NewsletterConc, _ = strconv.Atoi(v) }},
+	"import_max_mb":   {func(s *Settings) string { return strconv.Itoa(s.ImportMaxMB) }, func(s *Settings, v string) { s.ImportMaxMB, _ = strconv.Atoi(v) }},
+	"backups":         {func(s *Settings) string { return strconv.FormatBool(s.Backups) }, func(s *Settings, v string) { s.Backups = v == "true" }},
+	"backup_hour":     {func(s *Settings) string { return strconv.Itoa(s.BackupHour) }, func(s *Settings, v string) { s.BackupHour, _ = strconv.Atoi(v) }},
+	"backup_keep":     {func(s *Settings) string { return strconv.Itoa(s.BackupKeep) }, func(s *Settings, v string) { s.BackupKeep, _ = strconv.Atoi(v) }},
+	"backup_dir":      {func(s *Settings) string { return s.BackupDir }, func(s *Settings, v string) { s.BackupDir = v }},
 }
 
 // Validate checks st and returns it cleaned, or an *apperr.Invalid.
