@@ -128,10 +128,13 @@ func (s *Server) downloadData(w http.ResponseWriter, r *http.Request, v *core.Vi
 			return s.abortDownload(r, err)
 		}
 		for _, c := range page {
-			out.item(&first, map[string]any{"id": c.ID, "parent_id": nullID(c.ParentID),
-				"article": map[string]string{"title": c.ArticleHeadline, "url": st.BaseURL + links.Article(c.ArticlePublished, c.ArticleSlug, s.Location)},
-				"url":     st.BaseURL + "/comments/" + strconv.FormatInt(c.ID, 10), "body": c.BodyMD, "status": string(c.Status), "deleted": c.Deleted,
-				"created_at": stamp(c.CreatedAt), "edited_at": stamp(c.EditedAt), "score": c.Score(), "up": c.Up, "down": c.Down})
+			article := map[string]string{"title": c.ArticleHeadline, "url": st.BaseURL + links.Article(c.ArticlePublished, c.ArticleSlug, s.Location)}
+			out.item(&first, map[string]any{
+				"id": c.ID, "parent_id": nullID(c.ParentID), "article": article,
+				"url": st.BaseURL + "/comments/" + strconv.FormatInt(c.ID, 10), "body": c.BodyMD,
+				"status": string(c.Status), "deleted": c.Deleted, "created_at": stamp(c.CreatedAt), "edited_at": stamp(c.EditedAt),
+				"score": c.Score(), "up": c.Up, "down": c.Down,
+			})
 		}
 		if next.ID == 0 {
 			break
