@@ -13,12 +13,12 @@ import (
 // histories are read a page at a time in key order, so a reader with
 // fifty thousand comments costs the server one page of them at a time.
 
-// Page sizes of the export and of the removal of a deleted account's
-// comments.
-const (
-	ExportPage  = 500
-	removeBatch = 500
-)
+// ExportPage is the size of a page of the export.
+const ExportPage = 500
+
+// removeBatch is how many of a deleted account's comments one transaction
+// goes through (a variable for the tests).
+var removeBatch = 500
 
 // Mine is one of a person's comments as their download shows it.
 type Mine struct {
