@@ -271,12 +271,17 @@ func TestDeleteAccount(t *testing.T) {
 			t.Fatalf("removals left pending: %v", ids)
 		}
 
+		// The admin's switch, on by default.
+		admin := newBrowser(t, srv)
+		admin.expect(admin.post("/login", url.Values{"email": {m.editor.Email}, "password": {fixture.Password}}), 303)
+		admin.expect(admin.get("/admin/settings"), 200, `name="readers_remove_comments" value="1" checked`, "Readers deleting their account may remove their comments")
+		checkHTML(t, "/admin/settings", admin.last)
+
 		// Where the site keeps comments, the choice is not offered, and a
 		// forged one is refused.
-		st, _ := ts.settings.Stored(ctx)
-		st.ReadersRemoveComments = false
-		if err := ts.settings.Save(ctx, st); err != nil {
-			t.Fatal(err)
+		admin.expect(admin.post("/admin/settings", url.Values{"name": {siteName}, "comment_depth": {"5"}, "comments_open": {"1"}, "deletion_form": {"1"}}), 303)
+		if st, _ := ts.settings.Stored(ctx); st.ReadersRemoveComments {
+			t.Fatal("the admin's switch did not turn removal off")
 		}
 		c := newBrowser(t, srv)
 		c.expect(c.post("/login", url.Values{"email": {m.third.Email}, "password": {fixture.Password}}), 303)

@@ -43,6 +43,7 @@ type deleteData struct {
 	HasPassword    bool
 	RemovalAllowed bool
 	SignInAgain    bool // an account without a password, signed in too long ago
+	Writer         bool // may have published articles, which keep their byline
 }
 
 // downloadData sends the person everything the site holds about them as
@@ -281,7 +282,8 @@ func (s *Server) deleteForm(w http.ResponseWriter, r *http.Request, v *core.View
 }
 
 func (s *Server) renderDelete(w http.ResponseWriter, r *http.Request, v *core.Viewer, status int, f *core.Form, again bool) error {
-	d := deleteData{Person: v.Person, HasPassword: v.Person.HasPassword(), RemovalAllowed: s.Site(r).ReadersRemoveComments, SignInAgain: again}
+	d := deleteData{Person: v.Person, HasPassword: v.Person.HasPassword(), RemovalAllowed: s.Site(r).ReadersRemoveComments, SignInAgain: again,
+		Writer: v.Person.Has(account.RoleAuthor) || v.Person.Has(account.RoleContributor) || v.Person.Has(account.RoleEditor) || v.Person.Has(account.RoleAdmin)}
 	if !d.HasPassword && time.Since(v.Session.CreatedAt) > account.RecentSignIn {
 		d.SignInAgain = true
 	}
