@@ -69,6 +69,10 @@ type DeleteRequest struct {
 // a session older than RecentSignIn.
 var ErrSignInAgain = errors.New("for your safety, sign in again (it takes a minute) and then delete your account")
 
+// ErrLastAdmin refuses the deletion of the site's only admin: nobody would
+// be left to run it.
+var ErrLastAdmin = errors.New("you are the site's only admin: make someone else an admin first, then delete your account")
+
 // DeleteSelf deletes the person's own account after checking the proof.
 // In one transaction: the goodbye mail is queued to the address before it
 // is erased, the account is erased as Delete does, the choice to remove
@@ -97,6 +101,17 @@ func (s *Store) DeleteSelf(ctx context.Context, userID int64, req DeleteRequest,
 		}
 		if s.now().Sub(req.SessionStarted) > RecentSignIn {
 			return ErrSignInAgain
+		}
+	}
+	if p.Has(RoleAdmin) {
+		var others int
+		err := s.db.QueryRow(ctx, `SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id
+			WHERE r.role = $1 AND u.id <> $2 AND u.deleted_at IS NULL AND u.suspended_at IS NULL`, string(RoleAdmin), userID).Scan(&others)
+		if err != nil {
+			return fmt.Errorf("account: delete %d: count admins: %w", userID, err)
+		}
+		if others == 0 {
+			return ErrLastAdmin
 		}
 	}
 	detail := "comments kept"

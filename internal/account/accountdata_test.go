@@ -182,6 +182,23 @@ func TestDeleteSelfProof(t *testing.T) {
 			t.Fatalf("second deletion: %v", err)
 		}
 
+		// The site's only admin stays until there is another.
+		admin, err := s.Create(ctx, NewPerson{Email: "ada@example.com", DisplayName: "Ada Admin", Password: "correct horse battery", Verified: true,
+			Roles: []Role{RoleAdmin}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req = DeleteRequest{Password: "correct horse battery"}
+		if err := s.DeleteSelf(ctx, admin.ID, req, mc); !errors.Is(err, ErrLastAdmin) {
+			t.Fatalf("the only admin deleted: %v", err)
+		}
+		if _, err := s.Create(ctx, NewPerson{Email: "ben@example.com", DisplayName: "Ben Admin", Verified: true, Roles: []Role{RoleAdmin}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteSelf(ctx, admin.ID, req, mc); err != nil {
+			t.Fatalf("an admin with another beside them: %v", err)
+		}
+
 		// With the password, and the choice to remove comments stored until
 		// they are.
 		req = DeleteRequest{Password: "correct horse battery", RemoveComments: true, RemovalAllowed: true}

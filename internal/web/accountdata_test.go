@@ -292,6 +292,21 @@ func TestDeleteAccount(t *testing.T) {
 		c.expect(c.post("/account/delete", url.Values{"comments": {"remove"}, "password": {fixture.Password}}), 422, "this site keeps the comments")
 		c.expect(c.post("/account/delete", url.Values{"comments": {"keep"}, "password": {fixture.Password}}), 303)
 		anon.expect(anon.get(m.leadPath), 200, "That plant has built cars for forty years", account.DeletedName)
+
+		// Ten tries an hour: the form is no way to guess a password.
+		g := newBrowser(t, srv)
+		g.expect(g.post("/login", url.Values{"email": {m.fourth.Email}, "password": {fixture.Password}}), 303)
+		for range 10 {
+			g.expect(g.post("/account/delete", url.Values{"comments": {"keep"}, "password": {"a guess"}}), 422, "not your password")
+		}
+		resp = g.post("/account/delete", url.Values{"comments": {"keep"}, "password": {fixture.Password}})
+		g.expect(resp, 429, "Too many tries")
+		if resp.Header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
+		if p, _ := ts.accounts.ByID(ctx, m.fourth.ID); p.Deleted() {
+			t.Fatal("deleted past the limit")
+		}
 		if strings.Contains(anon.last, "Owen Hale") {
 			t.Fatal("the deleted account's name is still shown")
 		}

@@ -24,6 +24,10 @@ import (
 // an hour: each reads all they ever wrote.
 const DownloadsPerHour = 5
 
+// DeleteTriesPerHour is how many times a person may send the deletion
+// form in an hour.
+const DeleteTriesPerHour = 10
+
 // downloadDeadline is how long a download may take to write: longer than
 // the server's usual write timeout, for a reader with a long history.
 const downloadDeadline = 10 * time.Minute
@@ -318,10 +322,27 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, v *core.V
 		f.Values.Del("password")
 		return s.renderDelete(w, r, v, http.StatusUnprocessableEntity, f, false)
 	}
+	// Each try checks the password: a stolen session must not become a
+	// way to guess it.
+	ok, retry, err := s.Limiter.Hit(ctx, "account-delete:"+strconv.FormatInt(v.ID, 10), DeleteTriesPerHour, time.Hour)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+		f.Error = fmt.Sprintf("Too many tries in the last hour. Please wait %s and try again.", core.RoundWait(retry))
+		f.Values.Del("password")
+		return s.renderDelete(w, r, v, http.StatusTooManyRequests, f, false)
+	}
 	err = s.People.DeleteSelf(ctx, v.ID, req, s.MailContext(r))
-	if errors.Is(err, account.ErrSignInAgain) {
+	switch {
+	case errors.Is(err, account.ErrSignInAgain):
 		f.Error = err.Error()
 		return s.renderDelete(w, r, v, http.StatusForbidden, f, true)
+	case errors.Is(err, account.ErrLastAdmin):
+		f.Error = err.Error()
+		f.Values.Del("password")
+		return s.renderDelete(w, r, v, http.StatusConflict, f, false)
 	}
 	if err != nil {
 		if !f.Fail(err) {
