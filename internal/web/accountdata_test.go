@@ -310,6 +310,12 @@ func TestDeleteAccount(t *testing.T) {
 		if strings.Contains(anon.last, "Owen Hale") {
 			t.Fatal("the deleted account's name is still shown")
 		}
+		// Their page gathers nothing of them.
+		anon.expect(anon.get(fmt.Sprintf("/author/deleted-account-%d/", m.third.ID)), 200, account.DeletedName, `content="noindex`)
+		if strings.Contains(anon.last, "person-comments") {
+			t.Fatal("the deleted account's page lists their comments")
+		}
+		anon.expect(anon.get("/author/"+m.fourth.Slug+"/"), 200, "person-comments") // as it does for anyone else
 	})
 }
 
