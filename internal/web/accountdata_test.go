@@ -293,6 +293,16 @@ func TestDeleteAccount(t *testing.T) {
 		c.expect(c.post("/account/delete", url.Values{"comments": {"keep"}, "password": {fixture.Password}}), 303)
 		anon.expect(anon.get(m.leadPath), 200, "That plant has built cars for forty years", account.DeletedName)
 
+		// An admin's deletion uses the same wording and is in the history
+		// as the admin's.
+		admin.expect(admin.post(fmt.Sprintf("/admin/people/%d/delete", m.moderator.ID), url.Values{"confirm": {"yes"}}), 303)
+		if p, _ := ts.accounts.ByID(ctx, m.moderator.ID); p.DisplayName != account.DeletedName {
+			t.Fatalf("deleted by an admin: %q", p.DisplayName)
+		}
+		if ev, _ := ts.accounts.Events(ctx, m.moderator.ID, 1); len(ev) != 1 || ev[0].Kind != account.EventAccountDeleted || ev[0].ActorID != m.editor.ID {
+			t.Fatalf("history of an admin's deletion: %+v", ev)
+		}
+
 		// Ten tries an hour: the form is no way to guess a password.
 		g := newBrowser(t, srv)
 		g.expect(g.post("/login", url.Values{"email": {m.fourth.Email}, "password": {fixture.Password}}), 303)
