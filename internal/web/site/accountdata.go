@@ -2,6 +2,7 @@ package site
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,10 @@ const DownloadsPerHour = 5
 // DeleteTriesPerHour is how many times a person may send the deletion
 // form in an hour.
 const DeleteTriesPerHour = 10
+
+// removalBudget is how long the deletion's answer waits for the removal
+// of a prolific reader's comments before leaving the rest to the clean-up.
+const removalBudget = 20 * time.Second
 
 // downloadDeadline is how long a download may take to write: longer than
 // the server's usual write timeout, for a reader with a long history.
@@ -352,11 +357,16 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, v *core.V
 		return s.renderDelete(w, r, v, http.StatusUnprocessableEntity, f, false)
 	}
 	if req.RemoveComments {
-		// The choice is stored with the deletion: if this stops half way,
-		// the clean-up finishes it (see app's finishCommentRemovals).
-		if _, err := s.Comments.RemoveByAuthor(ctx, v.ID); err != nil {
-			s.Logger.Error("remove a deleted account's comments", "request_id", core.RequestID(ctx), "err", err)
-		} else if err := s.People.CommentsRemoved(ctx, v.ID); err != nil {
+		// The choice is stored with the deletion: what this answer has no
+		// time for, or what a crash stops, the clean-up finishes within a
+		// minute (see app's finishCommentRemovals).
+		rctx, cancel := context.WithTimeout(ctx, removalBudget)
+		_, err := s.Comments.RemoveByAuthor(rctx, v.ID)
+		cancel()
+		if err == nil {
+			err = s.People.CommentsRemoved(ctx, v.ID)
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			s.Logger.Error("remove a deleted account's comments", "request_id", core.RequestID(ctx), "err", err)
 		}
 	}
