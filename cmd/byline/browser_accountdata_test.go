@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"byline/internal/account"
+	"byline/internal/db"
 	"byline/internal/demo"
 )
 
@@ -76,4 +79,65 @@ func TestBrowserDeleteAccount(t *testing.T) {
 	if c := text("article, main"); strings.Contains(c, "Checked my VIN this morning") || strings.Contains(c, "Jordan Pike") {
 		t.Fatal("the removed comment is still shown")
 	}
+}
+
+// TestBrowserPasswordlessAccount: a reader whose account has no password
+// (made without one, as passkey and provider sign-ups are) sees "Set a
+// password" and an address form without a password field, sets one, and
+// sees the usual Password panel.
+func TestBrowserPasswordlessAccount(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	base, stop := startServe(t, "--demo", "--database", path)
+	defer stop()
+	bg := context.Background()
+	d, err := db.Open(bg, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	people := account.NewStore(d)
+	kai, err := people.Create(bg, account.NewPerson{Email: "kai.lee@example.com", DisplayName: "Kai Lee", Country: "US", Verified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := people.SignIn(bg, kai.ID, account.MethodLink, false, "test", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := newChromium(t, 120*time.Second)
+	b := tab{t, ctx}
+	must, text := b.must, b.text
+	elementShot := func(sel, name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+		must("screenshot "+sel, err)
+		must("save screenshot", writeArtifact(t, name, png))
+	}
+	must("open the site", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/robots.txt")))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie = "byline_session=`+token+`; path=/"`))
+	must("cookie", err)
+	must("account", chromedp.Do(ctx, chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.CSS("#password-heading"))))
+	if h := text("#password-heading"); h != "Set a password" {
+		t.Fatalf("password panel: %q", h)
+	}
+	if e := text("#email"); strings.Contains(e, "Your password") {
+		t.Fatalf("the address form asks for a password: %q", e)
+	}
+	elementShot("#email", "account-passwordless-email.png")
+	elementShot("#password", "account-passwordless-password.png")
+	must("deletion page without a password", chromedp.Do(ctx, chromedp.Navigate(base+"/account/delete"), chromedp.WaitVisible(chromedp.CSS("#d-email"))))
+	b.shot("account-delete-passwordless.png")
+	must("back to the account", chromedp.Do(ctx, chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.CSS("#password-heading"))))
+	must("set a password", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#pw-new"), "a first good passphrase"),
+		chromedp.Click(chromedp.CSS(`form[action="/account/password/set"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash"))))
+	if f := text(".flash"); !strings.Contains(f, "Your password is set") {
+		t.Fatalf("after setting a password: %q", f)
+	}
+	if h := text("#password-heading"); h != "Password" {
+		t.Fatalf("password panel after setting one: %q", h)
+	}
+	must("deletion page", chromedp.Do(ctx, chromedp.Navigate(base+"/account/delete"), chromedp.WaitVisible(chromedp.CSS("#d-password"))))
 }
