@@ -160,18 +160,16 @@ func (s *Store) CommentsRemoved(ctx context.Context, userID int64) error {
 // roles, avatar and private details go; the row stays, renamed, so the
 // threads and articles they took part in stay whole and readable.
 func (s *Store) erase(ctx context.Context, tx *db.Tx, userID int64) error {
-	var articles int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM articles WHERE author_id = $1`, userID).Scan(&articles); err != nil {
+	writer, err := keepsByline(ctx, tx, userID)
+	if err != nil {
 		return err
 	}
 	now := s.now()
-	// Writers keep their byline and author page on what they published;
-	// everyone else becomes anonymous.
 	name, slug := DeletedName, fmt.Sprintf("deleted-account-%d", userID)
-	if articles > 0 {
+	if writer {
 		name, slug = "", ""
 	}
-	_, err := tx.Exec(ctx, `UPDATE users SET email = $2,
+	_, err = tx.Exec(ctx, `UPDATE users SET email = $2,
 		display_name = CASE WHEN $4 = '' THEN display_name ELSE $4 END, slug = CASE WHEN $5 = '' THEN slug ELSE $5 END,
 		password_hash = '', bio = '', avatar_url = '', avatar_kind = 'generated', country = '', notify_replies = false,
 		deleted_at = $3, updated_at = $3 WHERE id = $1`,
@@ -186,6 +184,21 @@ func (s *Store) erase(ctx context.Context, tx *db.Tx, userID int64) error {
 		}
 	}
 	return nil
+}
+
+// KeepsByline reports whether deleting the person's account keeps their
+// name: writers keep their byline and author page on what they published;
+// everyone else becomes DeletedName.
+func (s *Store) KeepsByline(ctx context.Context, userID int64) (bool, error) {
+	return keepsByline(ctx, s.db, userID)
+}
+
+func keepsByline(ctx context.Context, q db.Querier, userID int64) (bool, error) {
+	var articles int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM articles WHERE author_id = $1`, userID).Scan(&articles); err != nil {
+		return false, fmt.Errorf("account: articles of %d: %w", userID, err)
+	}
+	return articles > 0, nil
 }
 
 func deletedMail(mc MailContext, p Person, removed bool) mail.Message {

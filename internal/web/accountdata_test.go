@@ -231,6 +231,12 @@ func TestDeleteAccount(t *testing.T) {
 		b.expect(b.post("/login", url.Values{"email": {m.replier.Email}, "password": {fixture.Password}}), 303)
 		b.expect(b.get("/account/delete"), 200, "Delete your account", "Your password, to confirm", `value="remove"`)
 		checkHTML(t, "/account/delete", b.last)
+		if strings.Contains(b.last, "keep your byline") {
+			t.Fatal("a reader is told about a byline")
+		}
+		w := newBrowser(t, srv)
+		w.expect(w.post("/login", url.Values{"email": {m.author.Email}, "password": {fixture.Password}}), 303)
+		w.expect(w.get("/account/delete"), 200, "Articles you published here keep your byline")
 
 		// Mistakes are shown again with what was chosen, never a 500.
 		b.expect(b.post("/account/delete", url.Values{"comments": {"remove"}, "password": {"not my password"}}), 422,

@@ -52,7 +52,7 @@ type deleteData struct {
 	HasPassword    bool
 	RemovalAllowed bool
 	SignInAgain    bool // an account without a password, signed in too long ago
-	Writer         bool // may have published articles, which keep their byline
+	Writer         bool // published articles, which keep their byline
 }
 
 // downloadData sends the person everything the site holds about them as
@@ -291,8 +291,11 @@ func (s *Server) deleteForm(w http.ResponseWriter, r *http.Request, v *core.View
 }
 
 func (s *Server) renderDelete(w http.ResponseWriter, r *http.Request, v *core.Viewer, status int, f *core.Form, again bool) error {
-	d := deleteData{Person: v.Person, HasPassword: v.Person.HasPassword(), RemovalAllowed: s.Site(r).ReadersRemoveComments, SignInAgain: again,
-		Writer: v.Person.Has(account.RoleAuthor) || v.Person.Has(account.RoleContributor) || v.Person.Has(account.RoleEditor) || v.Person.Has(account.RoleAdmin)}
+	writer, err := s.People.KeepsByline(r.Context(), v.ID)
+	if err != nil {
+		return err
+	}
+	d := deleteData{Person: v.Person, HasPassword: v.Person.HasPassword(), RemovalAllowed: s.Site(r).ReadersRemoveComments, SignInAgain: again, Writer: writer}
 	if !d.HasPassword && time.Since(v.Session.CreatedAt) > account.RecentSignIn {
 		d.SignInAgain = true
 	}
@@ -319,7 +322,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, v *core.V
 	ctx := r.Context()
 	req := account.DeleteRequest{Password: f.Get("password"), Email: f.Get("email"), SessionStarted: v.Session.CreatedAt,
 		RemoveComments: f.Get("comments") == "remove", RemovalAllowed: s.Site(r).ReadersRemoveComments}
-	switch c := f.Get("comments"); c {
+	switch f.Get("comments") {
 	case "keep", "remove":
 	default:
 		f.Errors["comments"] = "choose whether your comments stay or go"
