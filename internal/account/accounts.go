@@ -329,14 +329,19 @@ func (s *Store) ResetPassword(ctx context.Context, token, password string) (Pers
 }
 
 // RequestEmailChange mails a confirmation link to the new address; the
-// address changes (already verified) when the link is used.
+// address changes (already verified) when the link is used. password is
+// checked when the account has one.
 func (s *Store) RequestEmailChange(ctx context.Context, userID int64, newEmail, password string, mc MailContext) error {
 	p, err := s.ByID(ctx, userID)
 	if err != nil {
 		return err
 	}
-	if ok, _ := VerifyPassword(password, p.passwordHash); !ok {
-		return apperr.Field("password", "that is not your current password")
+	// An account without a password has none to ask for: the link mailed
+	// to the new address is the proof either way.
+	if p.HasPassword() {
+		if ok, _ := VerifyPassword(password, p.passwordHash); !ok {
+			return apperr.Field("password", "that is not your current password")
+		}
 	}
 	n, err := NewPerson{Email: newEmail, DisplayName: p.DisplayName}.normalize()
 	if inv, ok := apperr.AsInvalid(err); ok && inv.Fields["email"] != "" {
@@ -430,7 +435,7 @@ func (s *Store) DeleteAs(ctx context.Context, actorID, userID int64) error {
 	if actorID == userID {
 		return apperr.Field("person", "you cannot delete your own account here")
 	}
-	return s.Delete(ctx, userID)
+	return s.deleteBy(ctx, actorID, userID)
 }
 
 // SetRoles replaces a person's roles (an admin's action).
@@ -476,35 +481,18 @@ func (s *Store) Suspend(ctx context.Context, userID int64, suspend bool) error {
 	})
 }
 
-// Delete removes a person's account: sign-in, sessions, tokens, roles,
-// avatar and private details go; the row stays, renamed, so the threads and
-// articles they took part in stay whole and readable.
+// Delete removes a person's account on the site's behalf (a command):
+// see erase for what goes and what stays.
 func (s *Store) Delete(ctx context.Context, userID int64) error {
+	return s.deleteBy(ctx, ActorSite, userID)
+}
+
+func (s *Store) deleteBy(ctx context.Context, actorID, userID int64) error {
 	return s.write(ctx, userID, func(tx *db.Tx) error {
-		var articles int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM articles WHERE author_id = $1`, userID).Scan(&articles); err != nil {
-			return err
+		if err := s.erase(ctx, tx, userID); err != nil {
+			return fmt.Errorf("account: delete %d: %w", userID, err)
 		}
-		now := s.now()
-		// Writers keep their byline and author page on what they published;
-		// everyone else becomes anonymous.
-		identity := "display_name = 'Former member', slug = 'former-member-' || CAST(id AS TEXT)"
-		if articles > 0 {
-			identity = "display_name = display_name"
-		}
-		_, err := tx.Exec(ctx, `UPDATE users SET email = $2, `+identity+`, password_hash = '', bio = '', avatar_url = '',
-			avatar_kind = 'generated', country = '', deleted_at = $3, updated_at = $3 WHERE id = $1`,
-			userID, fmt.Sprintf("deleted-%d@deleted.invalid", userID), now)
-		if err != nil {
-			return err
-		}
-		for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM account_tokens WHERE user_id = $1`,
-			`DELETE FROM api_tokens WHERE user_id = $1`, `DELETE FROM user_roles WHERE user_id = $1`, `DELETE FROM avatars WHERE user_id = $1`} {
-			if _, err := tx.Exec(ctx, q, userID); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.record(ctx, tx, Event{UserID: userID, ActorID: actorID, Kind: EventAccountDeleted})
 	})
 }
 

@@ -212,7 +212,7 @@ func TestAccountLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		gone, err := s.ByID(ctx, ann.ID)
-		if err != nil || !gone.Deleted() || gone.DisplayName != "Former member" || gone.Email == "ann.new@example.com" {
+		if err != nil || !gone.Deleted() || gone.DisplayName != DeletedName || gone.Email == "ann.new@example.com" {
 			t.Fatalf("deleted: %+v %v", gone, err)
 		}
 		if _, err := s.Authenticate(ctx, "ann.new@example.com", "reset passphrase ok"); !errors.Is(err, ErrBadCredentials) {

@@ -144,6 +144,10 @@ func (a *App) Run(ctx context.Context) {
 		}, 5*time.Second, log)
 	})
 	wg.Go(func() { janitor(bg, people, limiter, letters, log) })
+	wg.Go(func() {
+		finishCommentRemovals(bg, people, a.Comments, log)
+		every(bg, time.Minute, func() { finishCommentRemovals(bg, people, a.Comments, log) })
+	})
 	wg.Go(func() { sender.Run(bg, 5*time.Second) })
 	wg.Go(func() {
 		every(bg, 5*time.Second, func() {

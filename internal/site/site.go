@@ -39,6 +39,10 @@ type Settings struct {
 
 	Gravatar bool // people may choose Gravatar pictures (sends a hash of their e-mail to Gravatar)
 
+	// ReadersRemoveComments lets readers deleting their account have their
+	// comments removed; otherwise they stay, signed "[deleted account]".
+	ReadersRemoveComments bool
+
 	SMTP mail.SMTP // outgoing mail; Host empty: mail waits in the outbox
 
 	// The e-newsletter: automatic digests (daily ones every day, weekly
@@ -73,7 +77,7 @@ func (s Settings) BackupFolder(def string) string {
 func Defaults(name, tagline string) Settings {
 	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5, MaxLinks: 2, PerMinute: 5, ReportsToHold: 3,
 		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}, Digests: true, DigestHour: 7, DigestWeekday: 1, NewsletterRate: 100, NewsletterConc: 4, ImportMaxMB: 200,
-		Backups: true, BackupHour: 3, BackupKeep: 7}
+		Backups: true, BackupHour: 3, BackupKeep: 7, ReadersRemoveComments: true}
 }
 
 // Store reads and writes settings.
@@ -139,6 +143,8 @@ var fields = map[string]field{
 	"backup_hour":      {func(s *Settings) string { return strconv.Itoa(s.BackupHour) }, func(s *Settings, v string) { s.BackupHour, _ = strconv.Atoi(v) }},
 	"backup_keep":      {func(s *Settings) string { return strconv.Itoa(s.BackupKeep) }, func(s *Settings, v string) { s.BackupKeep, _ = strconv.Atoi(v) }},
 	"backup_dir":       {func(s *Settings) string { return s.BackupDir }, func(s *Settings, v string) { s.BackupDir = v }},
+	"readers_remove_comments": {func(s *Settings) string { return strconv.FormatBool(s.ReadersRemoveComments) },
+		func(s *Settings, v string) { s.ReadersRemoveComments = v == "true" }},
 }
 
 // Validate checks st and returns it cleaned, or an *apperr.Invalid.

@@ -52,7 +52,8 @@ var notShown = map[string]map[string]string{
 	"users": {
 		"id": "never changes", "email": "not shown", "password_hash": "not shown", "email_verified_at": "not shown",
 		"created_at": "not shown", "banned_until": "not shown", "notify_replies": "not shown", "notify_token": "not shown",
-		"avatar_url": "not shown: avatar_kind and the avatars table are",
+		"avatar_url":               "not shown: avatar_kind and the avatars table are",
+		"comments_removal_pending": "not shown: the comments' own rows move the counter as they are removed",
 	},
 	"media": {
 		"id": "never changes", "filename": "never changes", "content_type": "never changes", "width": "never changes",

@@ -176,6 +176,9 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *core.Vi
 	st.Name, st.Tagline, st.BaseURL = f.Get("name"), f.Get("tagline"), f.Get("base_url")
 	st.CommentsOpen, st.Gravatar, st.HoldAll = f.Get("comments_open") != "", f.Get("gravatar") != "", f.Get("hold_all") != ""
 	st.HoldWords, st.BlockWords = f.Get("hold_words"), f.Get("block_words")
+	if f.Get("deletion_form") != "" { // the account deletion fieldset was on the form
+		st.ReadersRemoveComments = f.Get("readers_remove_comments") != ""
+	}
 	if f.Get("backup_form") != "" { // the backups fieldset was on the form
 		st.Backups, st.BackupDir = f.Get("backups") != "", f.Get("backup_dir")
 	}

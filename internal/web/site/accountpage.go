@@ -32,6 +32,8 @@ type accountData struct {
 	// Sign-in providers.
 
 	// Data and deletion.
+	HasPassword    bool // the Password panel changes a password, or sets a first one
+	DownloadsLimit int  // downloads of one's data an hour
 }
 
 // accountPage shows the person's account: profile, picture, address,
@@ -68,6 +70,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *core.V
 	// Sign-in providers.
 
 	// Data and deletion.
+	d.HasPassword, d.DownloadsLimit = v.Person.HasPassword(), DownloadsPerHour
 
 	d.Countries, d.Current, d.Gravatar = country.All(), v.Session.ID, s.Site(r).Gravatar
 	p := &core.Page{Title: "Your account", NoIndex: true, Form: f, Data: d}

@@ -374,8 +374,12 @@ func (s *Server) author(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := &core.Page{Title: person.DisplayName, Description: desc,
 		Feeds: []core.FeedLink{{Type: "rss", Title: person.DisplayName + " – RSS", Href: st.BaseURL + feed}, {Type: "atom", Title: person.DisplayName + " – Atom", Href: st.BaseURL + feed + "atom/"}}}
-	recent, err := s.Comments.ByAuthor(r.Context(), person.ID, 20)
-	if err != nil {
+	var recent []comment.Recent
+	if person.Deleted() {
+		// A deleted account's comments stay in their threads but are not
+		// gathered here into a profile of them.
+		p.NoIndex = true
+	} else if recent, err = s.Comments.ByAuthor(r.Context(), person.ID, 20); err != nil {
 		return err
 	}
 	d := listData{Kind: "author", Heading: person.DisplayName, Person: &person, FeedURL: feed}

@@ -91,6 +91,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	// Two-factor (twofactor.go).
 
 	// Account data and deletion (accountdata.go).
+	mux.Handle("POST /account/data", h(s.SignedIn(s.downloadData)))
+	mux.Handle("GET /account/delete", h(s.SignedIn(s.deleteForm)))
+	mux.Handle("POST /account/delete", h(s.SignedIn(s.deleteAccount)))
+	mux.Handle("POST /account/password/set", h(s.SignedIn(s.setPassword)))
 
 	// The e-newsletter.
 	mux.Handle("GET /newsletter", h(s.newsletterForm))
