@@ -27,6 +27,7 @@ type accountData struct {
 	// Passkeys.
 
 	// Two-factor.
+	TwoFactor account.TwoFactor
 
 	// Sign-in providers.
 
@@ -60,6 +61,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *core.V
 	// Passkeys.
 
 	// Two-factor.
+	if d.TwoFactor, err = s.People.TwoFactorOf(ctx, v.ID); err != nil {
+		return err
+	}
 
 	// Sign-in providers.
 
