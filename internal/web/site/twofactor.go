@@ -229,6 +229,15 @@ type twoFactorPage struct {
 	Due      account.Due        // the site's rule, applied to the person
 	Required bool               // the rule applies to the person (staff, rule on)
 	Blocked  bool               // sent here because staff pages wait for it
+	Section  string             // the form that failed: "setup", "codes" or "off"
+}
+
+// Err is the reason the form of section was refused, if it was.
+func (d twoFactorPage) Err(f *core.Form, section string) string {
+	if d.Section != section {
+		return ""
+	}
+	return f.Err("code")
 }
 
 func (s *Server) twoFactorAccount(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
@@ -283,13 +292,13 @@ func recoveryFile(site, email string, codes []string) string {
 
 // twoFactorChange answers one of the page's forms: a rate limit per
 // account on codes, the step, and on a mistake the page again.
-func (s *Server) twoFactorChange(w http.ResponseWriter, r *http.Request, v *core.Viewer, act func(f *core.Form) (twoFactorPage, core.Notice, error)) error {
+func (s *Server) twoFactorChange(w http.ResponseWriter, r *http.Request, v *core.Viewer, section string, act func(f *core.Form) (twoFactorPage, core.Notice, error)) error {
 	f, refused, err := core.PostedForm(w, r, core.FormLimit)
 	if err != nil {
 		return err
 	}
 	if refused {
-		return s.renderTwoFactor(w, r, v, http.StatusUnprocessableEntity, f, twoFactorPage{})
+		return s.renderTwoFactor(w, r, v, http.StatusUnprocessableEntity, f, twoFactorPage{Section: section})
 	}
 	ctx := r.Context()
 	ok, retry, err := s.Limiter.Hit(ctx, fmt.Sprintf("two-factor-change:%d", v.ID), twoFactorChangesPerAccount, limitWindow)
@@ -310,7 +319,7 @@ func (s *Server) twoFactorChange(w http.ResponseWriter, r *http.Request, v *core
 			return err
 		}
 		f.Values.Del("code")
-		return s.renderTwoFactor(w, r, v, http.StatusUnprocessableEntity, f, twoFactorPage{})
+		return s.renderTwoFactor(w, r, v, http.StatusUnprocessableEntity, f, twoFactorPage{Section: section})
 	}
 	// A second factor changed: this browser gets a new session token.
 	if err := s.Rotate(w, r, v); err != nil {
@@ -336,21 +345,21 @@ func (s *Server) beginTOTP(w http.ResponseWriter, r *http.Request, v *core.Viewe
 }
 
 func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	return s.twoFactorChange(w, r, v, func(f *core.Form) (twoFactorPage, core.Notice, error) {
+	return s.twoFactorChange(w, r, v, "setup", func(f *core.Form) (twoFactorPage, core.Notice, error) {
 		codes, err := s.People.ConfirmTOTP(r.Context(), v.ID, f.Get("code"))
 		return twoFactorPage{Codes: codes}, core.Notice{}, err
 	})
 }
 
 func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	return s.twoFactorChange(w, r, v, func(f *core.Form) (twoFactorPage, core.Notice, error) {
+	return s.twoFactorChange(w, r, v, "codes", func(f *core.Form) (twoFactorPage, core.Notice, error) {
 		codes, err := s.People.NewRecoveryCodes(r.Context(), v.ID, f.Get("code"))
 		return twoFactorPage{Codes: codes}, core.Notice{}, err
 	})
 }
 
 func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	return s.twoFactorChange(w, r, v, func(f *core.Form) (twoFactorPage, core.Notice, error) {
+	return s.twoFactorChange(w, r, v, "off", func(f *core.Form) (twoFactorPage, core.Notice, error) {
 		return twoFactorPage{}, flashTOTPOff, s.People.DisableTOTP(r.Context(), v.Person, f.Get("code"), s.SecondFactorRule(r).Staff)
 	})
 }
