@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -20,7 +21,7 @@ import (
 // enrol sets up and confirms an authenticator app for p through the
 // store, as the account page does, and returns its secret and recovery
 // codes.
-func enrol(t *testing.T, ts testSite, p account.Person) (string, []string) {
+func enrol(t testing.TB, ts testSite, p account.Person) (string, []string) {
 	t.Helper()
 	ctx := context.Background()
 	setup, err := ts.accounts.BeginTOTP(ctx, p, siteName)
@@ -384,5 +385,46 @@ func TestTwoFactorAdminReset(t *testing.T) {
 			t.Fatalf("sign-in after reset: %d %q", resp.StatusCode, location(resp))
 		}
 		ed.expect(ed.get(path), 200, "Nothing to reset", "Second factor reset by an admin")
+	})
+}
+
+// FuzzTwoFactorForm posts arbitrary bodies and cookies to the second step
+// of a sign-in: whatever arrives, the answer is never a 5xx and nobody is
+// signed in by it.
+func FuzzTwoFactorForm(f *testing.F) {
+	d := dbtest.SQLite(f)
+	m := newMagazine(f, d)
+	h, ts := buildSite(f, d, "http://127.0.0.1:8080", "", false, false)
+	enrol(f, ts, m.editor)
+	f.Add("code=123456", true)
+	f.Add("code=12+34+56&recovery=1", true)
+	f.Add("code=abcd-efgh-jkmn-pqrs&recovery=1", true)
+	f.Add("code=%ff%fe%00", false)
+	f.Add("code="+strings.Repeat("9", 70), true)
+	f.Add("code=1&code=2&code=3", true)
+	f.Add(";;;&&&===", false)
+	f.Fuzz(func(t *testing.T, body string, withCookie bool) {
+		req := httptest.NewRequest(http.MethodPost, "/login/two-factor", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if withCookie {
+			token, err := ts.accounts.StartPendingSignIn(context.Background(), account.PendingSignIn{UserID: m.editor.ID, Method: account.MethodPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.AddCookie(&http.Cookie{Name: "byline_2fa", Value: token})
+		} else {
+			req.AddCookie(&http.Cookie{Name: "byline_2fa", Value: body})
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("POST %q: %d\n%s", body, rec.Code, rec.Body.String())
+		}
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == "byline_session" && c.Value != "" {
+				t.Fatalf("POST %q signed someone in", body)
+			}
+		}
 	})
 }

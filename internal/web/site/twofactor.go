@@ -24,9 +24,8 @@ const twoFactorCookie = "byline_2fa"
 const twoFactorChangesPerAccount = 10
 
 var (
-	flashTOTPOff        = core.NewFlash("totp-off", "The authenticator app is removed, with its recovery codes.")
-	flashTOTPSetupStart = core.NewFlash("totp-setup", "Add the site to your app, then enter the code it shows.")
-	flashRecoveryLeft   = core.NewCounted("recovery-left", core.Counted(
+	flashTOTPOff      = core.NewFlash("totp-off", "The authenticator app is removed, with its recovery codes.")
+	flashRecoveryLeft = core.NewCounted("recovery-left", core.Counted(
 		"You are signed in with a recovery code. You have 1 left: make a new set on your account page.",
 		"You are signed in with a recovery code. You have %d left; make a new set on your account page when they run low."))
 )
@@ -341,7 +340,8 @@ func (s *Server) beginTOTP(w http.ResponseWriter, r *http.Request, v *core.Viewe
 		}
 		return err
 	}
-	return s.RedirectFlash(w, r, core.TwoFactorPath+"#setup", flashTOTPSetupStart)
+	// No fragment or notice: the steps are the page's first thing.
+	return s.RedirectFlash(w, r, core.TwoFactorPath, core.Notice{})
 }
 
 func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
