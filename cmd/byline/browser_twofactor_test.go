@@ -13,6 +13,7 @@ import (
 	"byline/internal/account"
 	"byline/internal/db"
 	"byline/internal/demo"
+	"byline/internal/site"
 )
 
 // TestBrowserTwoFactor: the editor-in-chief sets up an authenticator app
@@ -124,4 +125,34 @@ func TestBrowserTwoFactor(t *testing.T) {
 		t.Fatalf("banner: %q", n)
 	}
 	shot("admin-twofactor-banner.png")
+
+	// The grace is over (turned on eight days ago, for staff older than
+	// that): staff pages send her to the setup, which says why.
+	if _, err := d.Exec(ctx0, `UPDATE users SET created_at = $1`, time.Now().AddDate(0, -1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	settings := site.NewStore(d)
+	st, err := settings.Load(ctx0, site.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.TwoFactorSince = time.Now().Add(-8 * 24 * time.Hour)
+	if err := settings.Save(ctx0, st); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute) // the server rereads its settings every few seconds
+	for {
+		must("staff page", chromedp.Do(ctx, chromedp.Navigate(base+"/admin/comments"), chromedp.WaitReady(chromedp.CSS("h1"))))
+		if strings.HasPrefix(location(), base+"/account/two-factor") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("staff pages still open after the grace: %s", location())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if n := text("main .notice"); !strings.Contains(n, "Set up a second factor to continue") {
+		t.Fatalf("the setup page says %q", n)
+	}
+	shot("twofactor-required.png")
 }
