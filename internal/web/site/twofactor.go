@@ -142,15 +142,18 @@ func (s *Server) twoFactorSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	token, _, p, err := s.waiting(r)
-	if errors.Is(err, account.ErrNoPending) {
-		return s.gone(w, r, http.StatusGone, f, goneMsg)
-	}
-	if err != nil {
+	gone := errors.Is(err, account.ErrNoPending)
+	if err != nil && !gone {
 		return err
 	}
 	d := twoFactorSignIn{Recovery: f.Get("recovery") != ""}
-	if refused {
+	switch {
+	case refused && gone:
+		return s.gone(w, r, http.StatusUnprocessableEntity, f, "Some of what you typed cannot be kept. "+goneMsg)
+	case refused:
 		return s.secondStep(w, r, http.StatusUnprocessableEntity, f, p, d)
+	case gone:
+		return s.gone(w, r, http.StatusGone, f, goneMsg)
 	}
 	if retry, err := s.signInGate(ctx, r, p.Email); err != nil {
 		return err
