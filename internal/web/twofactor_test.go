@@ -428,3 +428,69 @@ func FuzzTwoFactorForm(f *testing.F) {
 		}
 	})
 }
+
+// A reader opts in from the account page, makes a new set of recovery
+// codes, and turns it off again with one of them.
+func TestTwoFactorManage(t *testing.T) {
+	codeRe := regexp.MustCompile(`<li><code>([0-9a-z-]+)</code></li>`)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, ts, m := serveMagazine(t, d)
+		ctx := context.Background()
+		b := newBrowser(t, srv)
+		b.post("/login", url.Values{"email": {m.reader.Email}, "password": {fixture.Password}})
+		b.expect(b.get("/account"), 200, `id="two-factor"`, "Set up an authenticator app")
+		b.expect(b.post("/account/two-factor/setup", nil), 303)
+		b.expect(b.get("/account"), 200, "Finish setting up your app")
+		b.get("/account/two-factor")
+		sub := secretRe.FindStringSubmatch(b.last)
+		if sub == nil {
+			t.Fatalf("no key:\n%.1500s", b.last)
+		}
+		key := strings.ReplaceAll(sub[1], " ", "")
+		code, _ := account.TOTPCode(key, time.Now())
+		b.expect(b.post("/account/two-factor/confirm", url.Values{"code": {code}}), 200, "Your recovery codes")
+		old := codeRe.FindStringSubmatch(b.last)[1]
+		b.expect(b.get("/account"), 200, "On: signing in asks for a code", "10 recovery codes left")
+		checkHTML(t, "/account", b.last)
+
+		// New codes need a current code; the old ones stop working.
+		b.expect(b.post("/account/two-factor/codes", url.Values{"code": {wrongCode(key)}}), 422, "not right")
+		before := b.sessionOf()
+		b.expect(b.post("/account/two-factor/codes", url.Values{"code": {nextCode(key)}}), 200, "Your recovery codes")
+		if b.sessionOf() == before {
+			t.Fatal("the session was not rotated after new codes")
+		}
+		fresh := codeRe.FindAllStringSubmatch(b.last, -1)
+		if len(fresh) != account.RecoveryCodeCount {
+			t.Fatalf("%d new codes shown", len(fresh))
+		}
+		b.expect(b.post("/account/two-factor/disable", url.Values{"code": {old}}), 422, "not right or was used")
+		if codeRe.MatchString(b.last) {
+			t.Fatal("codes shown again on a refused form")
+		}
+		// Off, with a code of the new set.
+		before = b.sessionOf()
+		resp := b.post("/account/two-factor/disable", url.Values{"code": {fresh[4][1]}})
+		if resp.StatusCode != 303 || b.sessionOf() == before {
+			t.Fatalf("turn off: %d, rotated %v\n%.500s", resp.StatusCode, b.sessionOf() != before, b.last)
+		}
+		b.expect(b.get("/account"), 200, "authenticator app is removed", "Set up an authenticator app")
+		if tf, err := ts.accounts.TwoFactorOf(ctx, m.reader.ID); err != nil || tf.Has() || tf.RecoveryLeft != 0 {
+			t.Fatalf("after turning off: %+v %v", tf, err)
+		}
+		evs, _ := ts.accounts.Events(ctx, m.reader.ID, 10)
+		kinds := map[string]int{}
+		for _, e := range evs {
+			kinds[e.Kind]++
+		}
+		if kinds[account.EventTOTPEnabled] != 1 || kinds[account.EventRecoveryCodesMade] != 2 || kinds[account.EventTOTPDisabled] != 1 ||
+			kinds[account.EventRecoveryCodeUsed] != 1 {
+			t.Fatalf("history %v", kinds)
+		}
+		// Signing in asks for a password only again.
+		again := newBrowser(t, srv)
+		if resp := again.post("/login", url.Values{"email": {m.reader.Email}, "password": {fixture.Password}}); location(resp) != "/" || again.sessionOf() == "" {
+			t.Fatalf("sign-in after turning off: %d %q", resp.StatusCode, location(resp))
+		}
+	})
+}
