@@ -581,13 +581,13 @@ func (s *Store) FinishSecondFactor(ctx context.Context, token, code string) (Sec
 		return out, err
 	}
 	// A wrong or reused code: count it, and say so in the history.
-	gone := false
+	gone, finished := false, false
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var attempts int
 		err := tx.QueryRow(ctx, `UPDATE pending_signins SET attempts = attempts + 1 WHERE token_hash = $1 AND expires_at > $2
 			RETURNING attempts`, hash, s.now()).Scan(&attempts)
 		if errors.Is(err, sql.ErrNoRows) {
-			gone = true
+			finished = true // meanwhile ended by another request, or expired
 			return nil
 		}
 		if err != nil {
@@ -608,6 +608,9 @@ func (s *Store) FinishSecondFactor(ctx context.Context, token, code string) (Sec
 	})
 	if err != nil {
 		return out, fmt.Errorf("account: count a wrong code: %w", err)
+	}
+	if finished {
+		return out, ErrNoPending
 	}
 	if gone {
 		return out, ErrTooManyCode

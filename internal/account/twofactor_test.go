@@ -349,3 +349,50 @@ func FuzzParseCode(f *testing.F) {
 		}
 	})
 }
+
+// Two requests with the same right code at once: one signs in, the other
+// is refused, on both engines.
+func TestSecondFactorOnceUnderRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d)
+		clock := time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC)
+		s.now = func() time.Time { return clock }
+		p, err := s.Create(ctx, NewPerson{Email: "ed@example.com", DisplayName: "Ed", Roles: []Role{RoleEditor}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _ := enrolled(t, s, p, &clock)
+		clock = clock.Add(time.Minute)
+		code, _ := TOTPCode(secret, clock)
+		for round := 0; round < 5; round++ {
+			tok, err := s.StartPendingSignIn(ctx, PendingSignIn{UserID: p.ID, Method: MethodPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, 2)
+			for range 2 {
+				go func() {
+					_, err := s.FinishSecondFactor(ctx, tok, code)
+					errs <- err
+				}()
+			}
+			ok := 0
+			for range 2 {
+				err := <-errs
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, ErrCodeUsed), errors.Is(err, ErrNoPending):
+				default:
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			if ok != 1 {
+				t.Fatalf("round %d: %d sign-ins with one code", round, ok)
+			}
+			clock = clock.Add(30 * time.Second)
+			code, _ = TOTPCode(secret, clock)
+		}
+	})
+}
