@@ -82,6 +82,8 @@ func TestBrowserTwoFactor(t *testing.T) {
 	if p := text("#two-factor"); !strings.Contains(p, "On:") || !strings.Contains(p, "10 recovery codes left") {
 		t.Fatalf("account panel: %q", p)
 	}
+	must("scroll", chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS("#two-factor"))))
+	shot("account-twofactor.png")
 
 	// Sign out, and in again: the password, then the app's code.
 	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)),
