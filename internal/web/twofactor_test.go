@@ -141,7 +141,11 @@ func TestTwoFactorSignIn(t *testing.T) {
 		w = newBrowser(t, srv)
 		w.post("/login", url.Values{"email": {m.moderator.Email}, "password": {fixture.Password}})
 		for i := 1; i < account.PendingAttempts; i++ {
-			w.expect(w.post("/login/two-factor", url.Values{"code": {wrongCode(modSecret)}}), 401, fmt.Sprintf("%d more tries", account.PendingAttempts-i))
+			left := fmt.Sprintf("%d more tries", account.PendingAttempts-i)
+			if account.PendingAttempts-i == 1 {
+				left = "1 more try "
+			}
+			w.expect(w.post("/login/two-factor", url.Values{"code": {wrongCode(modSecret)}}), 401, left)
 		}
 		w.expect(w.post("/login/two-factor", url.Values{"code": {wrongCode(modSecret)}}), 401, "Too many wrong codes")
 		w.expect(w.post("/login/two-factor", url.Values{"code": {nextCode(modSecret)}}), 410)

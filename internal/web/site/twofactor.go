@@ -36,7 +36,6 @@ type twoFactorSignIn struct {
 	Passkeys bool // offer "Use your passkey instead"
 	Recovery bool // the recovery-code form is the one shown
 	Gone     bool // the sign-in expired, was finished or took too many codes
-	Left     int  // after a wrong code: attempts left
 }
 
 // askSecondFactor holds a sign-in whose first proof passed until the
@@ -178,12 +177,16 @@ func (s *Server) twoFactorSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.Values.Del("code") // a wrong code is no use typed again
-		f.Errors["code"] = fmt.Sprintf("%s. %d more tries before you need to sign in again.", capitalize(err.Error()), sf.AttemptsLeft)
+		what := capitalize(err.Error())
 		if d.Recovery && errors.Is(err, account.ErrWrongCode) {
-			f.Errors["code"] = fmt.Sprintf("That recovery code is not right, or was already used. %d more tries before you need to sign in again.", sf.AttemptsLeft)
+			what = "That recovery code is not right, or was already used"
 		}
+		tries := "tries"
+		if sf.AttemptsLeft == 1 {
+			tries = "try"
+		}
+		f.Errors["code"] = fmt.Sprintf("%s. %d more %s before you need to sign in again.", what, sf.AttemptsLeft, tries)
 		f.Error = "Please correct the field marked below."
-		d.Left = sf.AttemptsLeft
 		return s.secondStep(w, r, http.StatusUnauthorized, f, p, d)
 	default:
 		if !f.Fail(err) {
