@@ -239,6 +239,9 @@ func TestTwoFactorRequiredOfStaff(t *testing.T) {
 		ed.expect(ed.get("/admin/settings"), 200, "Require two-factor for staff")
 		form := settingsForm(t, ed.last)
 		form.Set("two_factor_staff", "1")
+		form.Set("two_factor_grace", "400")
+		ed.expect(ed.post("/admin/settings", form), 422, "choose a number from 0 to 365")
+		form.Set("two_factor_grace", "7")
 		if resp := ed.post("/admin/settings", form); resp.StatusCode != 303 {
 			t.Fatalf("save settings: %d\n%.800s", resp.StatusCode, ed.last)
 		}
