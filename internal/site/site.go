@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"byline/internal/apperr"
@@ -62,6 +63,21 @@ type Settings struct {
 	BackupHour int
 	BackupKeep int
 	BackupDir  string // "": the server's default (see BackupFolder)
+
+	// Two-factor: staff must have a second factor, TwoFactorGraceDays
+	// after the rule was turned on (TwoFactorSince).
+	TwoFactorStaff     bool
+	TwoFactorGraceDays int
+	TwoFactorSince     time.Time
+}
+
+// RequireTwoFactor turns the staff rule on or off; turning it on starts
+// the grace from now.
+func (s *Settings) RequireTwoFactor(on bool, now time.Time) {
+	if on && !s.TwoFactorStaff {
+		s.TwoFactorSince = now.UTC()
+	}
+	s.TwoFactorStaff = on
 }
 
 // BackupFolder is where scheduled backups go: the folder set here, else
@@ -77,7 +93,7 @@ func (s Settings) BackupFolder(def string) string {
 func Defaults(name, tagline string) Settings {
 	return Settings{Name: name, Tagline: tagline, CommentsOpen: true, CommentDepth: 5, MaxLinks: 2, PerMinute: 5, ReportsToHold: 3,
 		SMTP: mail.SMTP{Port: 587, TLS: mail.TLSStartTLS}, Digests: true, DigestHour: 7, DigestWeekday: 1, NewsletterRate: 100, NewsletterConc: 4, ImportMaxMB: 200,
-		Backups: true, BackupHour: 3, BackupKeep: 7, ReadersRemoveComments: true}
+		Backups: true, BackupHour: 3, BackupKeep: 7, ReadersRemoveComments: true, TwoFactorGraceDays: 7}
 }
 
 // Store reads and writes settings.
@@ -145,6 +161,9 @@ var fields = map[string]field{
 	"backup_dir":       {func(s *Settings) string { return s.BackupDir }, func(s *Settings, v string) { s.BackupDir = v }},
 	"readers_remove_comments": {func(s *Settings) string { return strconv.FormatBool(s.ReadersRemoveComments) },
 		func(s *Settings, v string) { s.ReadersRemoveComments = v == "true" }},
+	"two_factor_staff": {func(s *Settings) string { return strconv.FormatBool(s.TwoFactorStaff) }, func(s *Settings, v string) { s.TwoFactorStaff = v == "true" }},
+	"two_factor_grace": {func(s *Settings) string { return strconv.Itoa(s.TwoFactorGraceDays) }, func(s *Settings, v string) { s.TwoFactorGraceDays, _ = strconv.Atoi(v) }},
+	"two_factor_since": {func(s *Settings) string { return formatTime(s.TwoFactorSince) }, func(s *Settings, v string) { s.TwoFactorSince = parseTime(v) }},
 }
 
 // Validate checks st and returns it cleaned, or an *apperr.Invalid.
@@ -176,7 +195,7 @@ func Validate(st Settings) (Settings, error) {
 		{"per_minute", st.PerMinute, 0, 1000}, {"reports_to_hold", st.ReportsToHold, 0, 1000},
 		{"digest_hour", st.DigestHour, 0, 23}, {"digest_weekday", st.DigestWeekday, 0, 6},
 		{"newsletter_rate", st.NewsletterRate, 0, 100000}, {"newsletter_conc", st.NewsletterConc, 1, 64}, {"import_max_mb", st.ImportMaxMB, 1, 100000},
-		{"backup_hour", st.BackupHour, 0, 23}, {"backup_keep", st.BackupKeep, 1, 365}} {
+		{"backup_hour", st.BackupHour, 0, 23}, {"backup_keep", st.BackupKeep, 1, 365}, {"two_factor_grace", st.TwoFactorGraceDays, 0, 365}} {
 		if n.v < n.lo || n.v > n.hi {
 			v.Add(n.field, fmt.Sprintf("choose a number from %d to %d", n.lo, n.hi))
 		}
@@ -213,6 +232,18 @@ func (s *Store) Save(ctx context.Context, st Settings) error {
 		}
 		return nil
 	})
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func parseTime(v string) time.Time {
+	t, _ := time.Parse(time.RFC3339, v)
+	return t
 }
 
 // CommentSite is what reply notifications say about the site.

@@ -82,7 +82,7 @@ func (s *Server) adminComments(w http.ResponseWriter, r *http.Request, v *core.V
 	d := commentsData{Queue: q, Comments: list, Search: f.Search, Back: "/admin/comments?" + here.Encode(),
 		Actions: []comment.Action{comment.ActApprove, comment.ActHold, comment.ActSpam, comment.ActTrash, comment.ActRestore}}
 	for _, x := range comment.Queues {
-		label := strings.ToUpper(string(x)[:1]) + string(x)[1:] // "Pending", as the tab shows it
+		label := core.Capitalize(string(x)) // "Pending", as the tab shows it
 		if n := counts[x]; n > 0 {
 			label += " (" + strconv.Itoa(n) + ")"
 		}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"byline/internal/account"
 	"byline/internal/apperr"
@@ -84,6 +85,7 @@ type personData struct {
 	Events []account.Event // the security history, newest first
 
 	// Two-factor.
+	TwoFactor account.TwoFactor
 }
 
 func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
@@ -96,6 +98,9 @@ func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, v *core.Vie
 		return err
 	}
 	// Two-factor.
+	if d.TwoFactor, err = s.People.TwoFactorOf(r.Context(), p.ID); err != nil {
+		return err
+	}
 
 	return s.adminPage(w, r, v, http.StatusOK, "admin/person", p.DisplayName, nil, d)
 }
@@ -182,12 +187,15 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *core.Vi
 	if f.Get("backup_form") != "" { // the backups fieldset was on the form
 		st.Backups, st.BackupDir = f.Get("backups") != "", f.Get("backup_dir")
 	}
+	if f.Get("two_factor_form") != "" { // the two-factor fieldset was on the form
+		st.RequireTwoFactor(f.Get("two_factor_staff") != "", time.Now())
+	}
 	for _, n := range []struct {
 		name string
 		dst  *int
 	}{{"hold_first", &st.HoldFirst}, {"max_links", &st.MaxLinks}, {"close_after_days", &st.CloseAfterDays},
 		{"per_minute", &st.PerMinute}, {"reports_to_hold", &st.ReportsToHold}, {"import_max_mb", &st.ImportMaxMB},
-		{"backup_hour", &st.BackupHour}, {"backup_keep", &st.BackupKeep}} {
+		{"backup_hour", &st.BackupHour}, {"backup_keep", &st.BackupKeep}, {"two_factor_grace", &st.TwoFactorGraceDays}} {
 		if _, ok := f.Values[n.name]; !ok {
 			continue // not on the form: keep the stored value
 		}

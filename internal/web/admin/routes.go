@@ -111,6 +111,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/dealers/import", h(leadsOnly(s.importDealers)))
 	mux.Handle("GET /admin/dealers/{id}", h(leadsOnly(s.dealerForm)))
 	mux.Handle("POST /admin/dealers/{id}", h(leadsOnly(s.saveDealer)))
+	mux.Handle("POST /admin/people/{id}/two-factor/reset", h(s.Need(account.PermManagePeople, s.resetTwoFactor)))
 }
 
 // adminScreen is an admin screen listed in the navigation.

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"byline/internal/apperr"
 	"byline/internal/input"
@@ -86,4 +88,14 @@ func (s *Server) CheckAddress(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Capitalize starts s with a capital letter, as a domain error's reason
+// ("that code was already used") starts a sentence on a page.
+func Capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || !unicode.IsLower(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }

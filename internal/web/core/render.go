@@ -263,6 +263,7 @@ type Page struct {
 	Flash   string
 	// ReturnTo brings a person back here after signing in or out.
 	ReturnTo string
+	Banner   *Banner // a standing notice on admin pages (a second factor due)
 }
 
 type siteView struct {
@@ -398,6 +399,7 @@ func (s *Server) Fill(w http.ResponseWriter, r *http.Request, p *Page) {
 	st := s.Site(r)
 	p.Viewer = CurrentViewer(r)
 	p.Flash = s.popFlash(w, r)
+	p.Banner = secondFactorBanner(r)
 	if p.ReturnTo == "" {
 		p.ReturnTo = SafeReturn(r.URL.RequestURI())
 	}

@@ -324,6 +324,10 @@ func (s *Server) Need(perm account.Permission, h func(http.ResponseWriter, *http
 		if perm != "" && !v.Can(perm) {
 			return ErrForbidden
 		}
+		r, answered, err := s.checkSecondFactor(w, r, v, perm)
+		if err != nil || answered {
+			return err
+		}
 		return h(w, r, v)
 	}
 }

@@ -28,6 +28,7 @@ type accountData struct {
 	Passkeys []account.Passkey
 
 	// Two-factor.
+	TwoFactor account.TwoFactor
 
 	// Sign-in providers.
 
@@ -66,6 +67,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *core.V
 	}
 
 	// Two-factor.
+	if d.TwoFactor, err = s.People.TwoFactorOf(ctx, v.ID); err != nil {
+		return err
+	}
 
 	// Sign-in providers.
 

@@ -41,6 +41,7 @@ type authData struct {
 	// Sign-in providers.
 
 	// Two-factor.
+	TwoFactor *twoFactorSignIn // the second step of a sign-in
 }
 
 // authPage renders one of the account forms (no sidebar: one task at a time).

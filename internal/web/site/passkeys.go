@@ -104,7 +104,7 @@ func (s *Server) passkeyStep(fn func(w http.ResponseWriter, r *http.Request, req
 		case errors.As(err, &pf):
 		default:
 			if pe, ok := account.AsPasskeyError(err); ok {
-				pf = passkeyFailure{Status: http.StatusBadRequest, Msg: capitalize(pe.Msg) + "."}
+				pf = passkeyFailure{Status: http.StatusBadRequest, Msg: core.Capitalize(pe.Msg) + "."}
 			} else if inv, ok := apperr.AsInvalid(err); ok {
 				pf = passkeyFailure{Status: http.StatusUnprocessableEntity, Msg: "Please correct the fields marked.", Fields: inv.Fields}
 			} else {
@@ -131,13 +131,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	w.Write(b)
 	return nil
-}
-
-func capitalize(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // relyingParty is the site as passkeys know it, for this request.
@@ -277,7 +270,7 @@ func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, req 
 // refusedSignIn is a refused passkey sign-in as a 401.
 func refusedSignIn(err error) error {
 	if pe, ok := account.AsPasskeyError(err); ok {
-		return passkeyFailure{Status: http.StatusUnauthorized, Msg: capitalize(pe.Msg) + "."}
+		return passkeyFailure{Status: http.StatusUnauthorized, Msg: core.Capitalize(pe.Msg) + "."}
 	}
 	return err
 }

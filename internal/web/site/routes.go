@@ -89,6 +89,13 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	// Social sign-in (providers.go).
 
 	// Two-factor (twofactor.go).
+	mux.Handle("GET /login/two-factor", h(s.twoFactorForm))
+	mux.Handle("POST /login/two-factor", h(s.twoFactorSubmit))
+	mux.Handle("GET "+core.TwoFactorPath, h(s.SignedIn(s.twoFactorAccount)))
+	mux.Handle("POST "+core.TwoFactorPath+"/setup", h(s.SignedIn(s.beginTOTP)))
+	mux.Handle("POST "+core.TwoFactorPath+"/confirm", h(s.SignedIn(s.confirmTOTP)))
+	mux.Handle("POST "+core.TwoFactorPath+"/codes", h(s.SignedIn(s.newRecoveryCodes)))
+	mux.Handle("POST "+core.TwoFactorPath+"/disable", h(s.SignedIn(s.disableTOTP)))
 
 	// Account data and deletion (accountdata.go).
 	mux.Handle("POST /account/data", h(s.SignedIn(s.downloadData)))

@@ -51,15 +51,31 @@ type signIn struct {
 }
 
 // finishSignIn ends every successful proof of who someone is: it refuses
-// suspended and deleted accounts, clears the account's failures, starts a
-// new session (recorded with its method) and returns the person to where
-// they were.
+// suspended and deleted accounts, asks for the second factor of people
+// who have one (see twofactor.go), clears the account's failures, starts
+// a new session (recorded with its method) and returns the person to
+// where they were.
 func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, p account.Person, in signIn) error {
 	ctx := r.Context()
 	if p.Suspended() || p.Deleted() {
 		f := core.NewForm(r)
 		f.Error = "This account is suspended. If you think that is a mistake, contact the site's editors."
 		return s.authPage(w, r, http.StatusForbidden, "login", "Sign in", f, authData{})
+	}
+	// A second factor, unless this proof was one already (a passkey): the
+	// account's failures are cleared only once it is given.
+	if in.Method != account.MethodPasskey {
+		tf, err := s.People.TwoFactorOf(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if tf.Has() {
+			return s.askSecondFactor(w, r, p, in)
+		}
+	}
+	in, err := s.endWaiting(w, r, p, in)
+	if err != nil {
+		return err
 	}
 	if err := s.Limiter.Clear(ctx, lockKey(p.Email)); err != nil {
 		return err
