@@ -177,8 +177,14 @@ func (s *Store) erase(ctx context.Context, tx *db.Tx, userID int64) error {
 	if err != nil {
 		return err
 	}
+	// Every way in goes with the account (the row stays, so no cascade
+	// would remove them).
 	for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM account_tokens WHERE user_id = $1`,
-		`DELETE FROM api_tokens WHERE user_id = $1`, `DELETE FROM user_roles WHERE user_id = $1`, `DELETE FROM avatars WHERE user_id = $1`} {
+		`DELETE FROM api_tokens WHERE user_id = $1`, `DELETE FROM user_roles WHERE user_id = $1`, `DELETE FROM avatars WHERE user_id = $1`,
+		`DELETE FROM passkeys WHERE user_id = $1`, `DELETE FROM passkey_ceremonies WHERE user_id = $1`,
+		`DELETE FROM account_totp WHERE user_id = $1`, `DELETE FROM recovery_codes WHERE user_id = $1`,
+		`DELETE FROM pending_signins WHERE user_id = $1`, `DELETE FROM signin_links WHERE user_id = $1`,
+		`UPDATE users SET webauthn_handle = '' WHERE id = $1`} {
 		if _, err := tx.Exec(ctx, q, userID); err != nil {
 			return err
 		}

@@ -11,6 +11,8 @@ import (
 	"byline/internal/db"
 	"byline/internal/dbtest"
 	"byline/internal/mail"
+
+	"github.com/go-webauthn/webauthn/webauthn"
 )
 
 // mailsTo returns the queued mails to addr, newest first.
@@ -270,6 +272,81 @@ func TestExportOf(t *testing.T) {
 		}
 		if len(seen) != 8 { // the sign-in and seven more
 			t.Fatalf("history: %d events", len(seen))
+		}
+	})
+}
+
+// A deleted account keeps no way in: no session, link, passkey, app or
+// code of theirs is left in any table, whichever table a later feature
+// adds (every table with a user_id column is checked, apart from those
+// that keep what the person did).
+func TestDeleteLeavesNoWayIn(t *testing.T) {
+	keepsWhatTheyDid := map[string]bool{"account_events": true, "comment_votes": true, "comment_reports": true,
+		"comment_events": true, "comment_sources": true, "subscribers": true, "signin_drafts": true}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d).WithMailer(mail.NewOutbox(d, "site.test"))
+		clock := time.Now()
+		s.now = func() time.Time { return clock }
+		p, err := s.Create(ctx, NewPerson{Email: "gone@example.com", DisplayName: "Gone Reader", Password: "correct horse battery", Verified: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.StartSession(ctx, p.ID, true, "Browser", "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		setup, err := s.BeginTOTP(ctx, p, "Test Site")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := TOTPCode(setup.Secret, clock)
+		if _, err := s.ConfirmTOTP(ctx, p.ID, code); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.StartPendingSignIn(ctx, PendingSignIn{UserID: p.ID, Method: MethodPassword, ReturnTo: "/"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RequestSignInLink(ctx, LinkRequest{Email: p.Email, Binding: "b", ReturnTo: "/"}, mc); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.BeginPasskeyRegistration(ctx, RelyingParty{ID: "site.test", Name: "Test Site", Origin: "http://site.test"}, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Tx(ctx, func(tx *db.Tx) error {
+			_, err := s.insertPasskey(ctx, tx, p.ID, "Laptop", &webauthn.Credential{ID: []byte("credential-1")})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		tables, err := d.Tables(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for _, tb := range tables {
+			for _, c := range tb.Columns {
+				if c.Name != "user_id" || keepsWhatTheyDid[tb.Name] {
+					continue
+				}
+				checked++
+				var n int
+				if err := d.QueryRow(ctx, `SELECT count(*) FROM `+tb.Name+` WHERE user_id = $1`, p.ID).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if n > 0 {
+					t.Errorf("%s keeps %d rows of the deleted account", tb.Name, n)
+				}
+			}
+		}
+		if checked < 8 {
+			t.Errorf("only %d tables checked", checked)
+		}
+		var handle string
+		if err := d.QueryRow(ctx, `SELECT webauthn_handle FROM users WHERE id = $1`, p.ID).Scan(&handle); err != nil || handle != "" {
+			t.Errorf("passkey handle kept: %q %v", handle, err)
 		}
 	})
 }
