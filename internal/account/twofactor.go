@@ -70,6 +70,15 @@ type TwoFactor struct {
 // Has reports whether the person has a second factor.
 func (t TwoFactor) Has() bool { return t.TOTP || t.Passkeys > 0 }
 
+// Asked reports whether a sign-in of p by anything but a passkey waits for
+// a second factor: always when they set up an app; with passkeys alone
+// only when the site's rule holds them to it (staff under the rule), so a
+// reader who added a passkey for convenience is not made to use it after
+// their password, and cannot be locked out by losing it.
+func (t TwoFactor) Asked(p Person, rule Requirement) bool {
+	return t.TOTP || (t.Passkeys > 0 && rule.Staff && p.Staff())
+}
+
 // TwoFactorOf reads a person's second factors.
 func (s *Store) TwoFactorOf(ctx context.Context, userID int64) (TwoFactor, error) {
 	var t TwoFactor
@@ -619,16 +628,18 @@ func (s *Store) FinishSecondFactor(ctx context.Context, token, code string) (Sec
 }
 
 // ResetSecondFactor removes another person's authenticator app, recovery
-// codes and waiting sign-ins and ends their sessions, on behalf of an
-// admin (actorID), who is recorded as having done it: without the record
-// nothing changes. An admin cannot reset their own.
+// codes, passkeys (the lost device may hold one) and waiting sign-ins and
+// ends their sessions, on behalf of an admin (actorID), who is recorded as
+// having done it: without the record nothing changes. An admin cannot
+// reset their own.
 func (s *Store) ResetSecondFactor(ctx context.Context, actorID, userID int64) error {
 	if actorID == userID {
 		return apperr.Field("confirm", "you cannot reset your own second factor: use your recovery codes, or ask another admin")
 	}
 	err := s.write(ctx, userID, func(tx *db.Tx) error {
 		for _, q := range []string{`DELETE FROM account_totp WHERE user_id = $1`, `DELETE FROM recovery_codes WHERE user_id = $1`,
-			`DELETE FROM pending_signins WHERE user_id = $1`, `DELETE FROM sessions WHERE user_id = $1`} {
+			`DELETE FROM pending_signins WHERE user_id = $1`, `DELETE FROM sessions WHERE user_id = $1`,
+			`DELETE FROM passkeys WHERE user_id = $1`} {
 			if _, err := tx.Exec(ctx, q, userID); err != nil {
 				return err
 			}

@@ -396,3 +396,27 @@ func TestSecondFactorOnceUnderRace(t *testing.T) {
 		}
 	})
 }
+
+// Who waits for a second factor after a password, a link or a provider.
+func TestSecondFactorAsked(t *testing.T) {
+	reader := Person{Roles: []Role{RoleReader}}
+	editor := Person{Roles: []Role{RoleEditor}}
+	on, off := Requirement{Staff: true}, Requirement{}
+	for _, c := range []struct {
+		name string
+		tf   TwoFactor
+		p    Person
+		rule Requirement
+		want bool
+	}{
+		{"reader with an app", TwoFactor{TOTP: true}, reader, off, true},
+		{"reader with a passkey", TwoFactor{Passkeys: 1}, reader, on, false},
+		{"editor with a passkey, no rule", TwoFactor{Passkeys: 1}, editor, off, false},
+		{"editor with a passkey under the rule", TwoFactor{Passkeys: 2}, editor, on, true},
+		{"editor with nothing", TwoFactor{}, editor, on, false},
+	} {
+		if got := c.tf.Asked(c.p, c.rule); got != c.want {
+			t.Errorf("%s: asked %v, want %v", c.name, got, c.want)
+		}
+	}
+}

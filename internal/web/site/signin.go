@@ -52,7 +52,7 @@ type signIn struct {
 
 // finishSignIn ends every successful proof of who someone is: it refuses
 // suspended and deleted accounts, asks for the second factor of people
-// who have one (see twofactor.go), clears the account's failures, starts
+// who set one up (see twofactor.go and account.TwoFactor.Asked), clears the account's failures, starts
 // a new session (recorded with its method) and returns the person to
 // where they were.
 func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, p account.Person, in signIn) error {
@@ -69,7 +69,7 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, p account.
 		if err != nil {
 			return err
 		}
-		if tf.Has() {
+		if tf.Asked(p, s.SecondFactorRule(r)) {
 			return s.askSecondFactor(w, r, p, in)
 		}
 	}
