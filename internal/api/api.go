@@ -42,9 +42,11 @@ type People interface {
 	List(ctx context.Context, q account.ListQuery) ([]account.Person, error)
 }
 
-// Tokens finds who a bearer token belongs to.
+// Tokens finds who a bearer token belongs to, and whether the site's rule
+// on second factors holds their staff work back.
 type Tokens interface {
 	APITokenPerson(ctx context.Context, secret string) (account.Person, error)
+	SecondFactorDue(ctx context.Context, p account.Person, req account.Requirement) (account.Due, error)
 }
 
 // Settings gives the site's current public address.
@@ -113,12 +115,29 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.serverError(w, r, err)
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), personKey{}, &p))
+		ctx := context.WithValue(r.Context(), personKey{}, &p)
+		// A token does not get round the site's rule: staff whose grace
+		// for setting up a second factor is over may only do what readers
+		// do until they set one up.
+		if rule := a.Settings.Current(ctx).SecondFactorRule(); rule.Staff && p.Staff() {
+			due, err := a.Tokens.SecondFactorDue(ctx, p, rule)
+			if err != nil {
+				a.serverError(w, r, err)
+				return
+			}
+			if due.Blocked {
+				ctx = context.WithValue(ctx, heldBackKey{}, true)
+			}
+		}
+		r = r.WithContext(ctx)
 	}
 	a.mux.ServeHTTP(w, r)
 }
 
 type personKey struct{}
+
+// heldBackKey marks a caller whose staff work waits for a second factor.
+type heldBackKey struct{}
 
 func unauthorized(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="byline"`)
@@ -186,6 +205,8 @@ func (a *API) handle(fn func(http.ResponseWriter, *http.Request) error) http.Han
 			writeJSON(w, http.StatusUnprocessableEntity, Error{ErrorBody{Code: "invalid_text", Message: bt.Error(), Fields: map[string]string{bt.field: input.Reason}}})
 		case errors.Is(err, errUnauthorized):
 			unauthorized(w, err.Error())
+		case errors.Is(err, errSecondFactor):
+			writeJSON(w, http.StatusForbidden, Error{ErrorBody{Code: "forbidden", Message: "The site requires staff to use a second factor: set one up at /account/two-factor, then try again."}})
 		case errors.Is(err, errForbidden):
 			writeJSON(w, http.StatusForbidden, Error{ErrorBody{Code: "forbidden", Message: "Your account may not do this."}})
 		case errors.As(err, &cf):

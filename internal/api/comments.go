@@ -206,6 +206,9 @@ func caller(r *http.Request, perm account.Permission) (*account.Person, error) {
 	if perm != "" && !p.Can(perm) {
 		return nil, errForbidden
 	}
+	if held, _ := r.Context().Value(heldBackKey{}).(bool); held && perm != "" && perm != account.PermComment {
+		return nil, errSecondFactor
+	}
 	return p, nil
 }
 
@@ -221,6 +224,7 @@ func pathID(r *http.Request) (int64, error) {
 var (
 	errUnauthorized = errors.New("this endpoint needs a personal access token: Authorization: Bearer TOKEN")
 	errForbidden    = errors.New("your account may not do this")
+	errSecondFactor = errors.New("the site requires staff to set up a second factor first")
 )
 
 // write is what a change to one resource needs: the caller, who must hold

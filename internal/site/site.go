@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"byline/internal/account"
 	"byline/internal/apperr"
 	"byline/internal/comment"
 	"byline/internal/db"
@@ -78,6 +79,12 @@ func (s *Settings) RequireTwoFactor(on bool, now time.Time) {
 		s.TwoFactorSince = now.UTC()
 	}
 	s.TwoFactorStaff = on
+}
+
+// SecondFactorRule is the rule on second factors for staff, as the
+// account package applies it.
+func (s Settings) SecondFactorRule() account.Requirement {
+	return account.Requirement{Staff: s.TwoFactorStaff, Since: s.TwoFactorSince, Grace: time.Duration(s.TwoFactorGraceDays) * 24 * time.Hour}
 }
 
 // BackupFolder is where scheduled backups go: the folder set here, else

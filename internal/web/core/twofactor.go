@@ -21,8 +21,7 @@ type Banner struct {
 // SecondFactorRule is the site's rule on second factors for staff, from
 // its settings.
 func (s *Server) SecondFactorRule(r *http.Request) account.Requirement {
-	st := s.Site(r)
-	return account.Requirement{Staff: st.TwoFactorStaff, Since: st.TwoFactorSince, Grace: time.Duration(st.TwoFactorGraceDays) * 24 * time.Hour}
+	return s.Site(r).SecondFactorRule()
 }
 
 type dueKey struct{}
