@@ -42,6 +42,10 @@ func (s *Store) WaysIn(ctx context.Context, q db.Querier, userID int64) (Ways, e
 	// Passkeys.
 
 	// Sign-in providers.
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM linked_identities i JOIN sign_in_providers p ON p.id = i.provider_id
+		WHERE i.user_id = $1 AND p.enabled`, userID).Scan(&w.Providers); err != nil {
+		return Ways{}, fmt.Errorf("account: providers of %d: %w", userID, err)
+	}
 
 	return w, nil
 }

@@ -111,6 +111,14 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/dealers/import", h(leadsOnly(s.importDealers)))
 	mux.Handle("GET /admin/dealers/{id}", h(leadsOnly(s.dealerForm)))
 	mux.Handle("POST /admin/dealers/{id}", h(leadsOnly(s.saveDealer)))
+
+	// Sign-in providers (providers.go).
+	st := s.Needing(account.PermManageSettings)
+	mux.Handle("GET /admin/settings/providers", h(st(s.adminProviders)))
+	mux.Handle("GET /admin/settings/providers/new", h(st(s.providerForm)))
+	mux.Handle("POST /admin/settings/providers", h(st(s.saveProvider)))
+	mux.Handle("GET /admin/settings/providers/{id}", h(st(s.providerForm)))
+	mux.Handle("POST /admin/settings/providers/{id}", h(st(s.saveProvider)))
 }
 
 // adminScreen is an admin screen listed in the navigation.

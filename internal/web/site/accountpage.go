@@ -29,6 +29,7 @@ type accountData struct {
 	// Two-factor.
 
 	// Sign-in providers.
+	Providers accountProviders
 
 	// Data and deletion.
 }
@@ -62,6 +63,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *core.V
 	// Two-factor.
 
 	// Sign-in providers.
+	if d.Providers, err = s.loadAccountProviders(r, v.ID); err != nil {
+		return err
+	}
 
 	// Data and deletion.
 
