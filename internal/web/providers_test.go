@@ -346,7 +346,7 @@ func TestProviderStateChecks(t *testing.T) {
 			fresh.RawQuery = q.Encode()
 			before := s.op.TokenRequests()
 			b.expect(b.get(fresh.String()), http.StatusBadRequest, "The answer from Testid could not be accepted")
-			if s.op.TokenRequests() != before+1 {
+			if s.op.TokenRequests() <= before {
 				t.Fatal("the code was not taken to the provider")
 			}
 			if w := b.who(); w != "" {
@@ -605,10 +605,12 @@ func TestAdminProviderForm(t *testing.T) {
 		if saved.Label != "Use Broken" || saved.Secret() != op.ClientSecret || saved.Position != 3 || !saved.Enabled {
 			t.Fatalf("saved: %+v (secret kept: %v)", saved, saved.Secret() == op.ClientSecret)
 		}
-		b.expect(b.get("/login"), http.StatusOK, "Use Broken", "Sign in with Testid")
+		anon := s.browser(t)
+		anon.expect(anon.get("/login"), http.StatusOK, "Use Broken", "Sign in with Testid")
 
 		// Same name: refused with the reason.
 		form.Set("name", "Testid")
+		form.Set("client_secret", op.ClientSecret)
 		b.expect(b.post("/admin/settings/providers", form), http.StatusUnprocessableEntity, "another provider has that name")
 
 		// Readers may not open it.
