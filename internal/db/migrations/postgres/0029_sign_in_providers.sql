@@ -33,7 +33,7 @@ CREATE INDEX linked_identities_by_user ON linked_identities (user_id);
 -- A sign-in or link started and not finished: only hashes of the state
 -- and of the browser's binding cookie are kept; used_at makes it single use.
 CREATE TABLE provider_states (
-    state_hash   TEXT PRIMARY KEY,
+    state_hash   TEXT NOT NULL PRIMARY KEY,
     provider_id  BIGINT NOT NULL REFERENCES sign_in_providers(id) ON DELETE CASCADE,
     nonce        TEXT NOT NULL,
     verifier     TEXT NOT NULL,
