@@ -48,6 +48,13 @@ type Provider struct {
 // shown or logged.
 func (p Provider) Secret() string { return p.secret }
 
+// WithSecret returns p holding secret, for a provider not read from the
+// store (one being checked before it is saved).
+func WithSecret(p Provider, secret string) Provider {
+	p.secret = secret
+	return p
+}
+
 // HasSecret reports whether a client secret is stored.
 func (p Provider) HasSecret() bool { return p.secret != "" }
 

@@ -31,6 +31,7 @@ type User struct {
 	EmailVerified bool
 	Name          string
 	Username      string
+	Claims        map[string]any // more claims for the ID token (Microsoft's tid)
 }
 
 // Misbehaviour makes the provider's next tokens wrong in one way.
@@ -40,6 +41,9 @@ type Misbehaviour struct {
 	WrongNonce  bool // ID tokens carry another nonce than asked for
 	RogueKey    bool // ID tokens are signed by a key not in the key set
 	Down        bool // every request answers 503
+	// Issuer, if set, is the issuer ID tokens name, while discovery names
+	// the provider's address (as Microsoft's tenants do).
+	Issuer string
 }
 
 // Provider is a running OpenID provider.
@@ -74,10 +78,15 @@ func New(t testing.TB) *Provider {
 	issuer := func(bool) (op.IssuerFromRequest, error) {
 		return func(r *http.Request) string {
 			p.mu.Lock()
-			wrong := p.bad.WrongIssuer
+			bad := p.bad
 			p.mu.Unlock()
-			if wrong && strings.HasSuffix(r.URL.Path, "/token") {
-				return "http://127.0.0.1:1/another-issuer"
+			if strings.HasSuffix(r.URL.Path, "/token") {
+				switch {
+				case bad.WrongIssuer:
+					return "http://127.0.0.1:1/another-issuer"
+				case bad.Issuer != "":
+					return bad.Issuer
+				}
 			}
 			return p.Issuer
 		}, nil
@@ -383,6 +392,9 @@ func (s *storage) fill(ui *oidc.UserInfo, subject string, scopes []string) {
 		case oidc.ScopeProfile:
 			ui.Name, ui.PreferredUsername = u.Name, u.Username
 		}
+	}
+	for k, v := range u.Claims {
+		ui.AppendClaims(k, v)
 	}
 }
 
