@@ -124,7 +124,7 @@ func (s *Server) saveProvider(w http.ResponseWriter, r *http.Request, v *core.Vi
 		if !errors.As(err, &oe) {
 			return err
 		}
-		f.Errors["issuer"] = "Discovery failed: " + oe.Detail
+		f.Errors["issuer"] = "Could not read it: " + oe.Detail
 		f.Error = "The provider could not be read at that issuer address, so nothing was saved."
 		return again(http.StatusUnprocessableEntity)
 	}

@@ -47,20 +47,33 @@ func (s *Server) enabledProvider(r *http.Request) (account.Provider, error) {
 	return p, err
 }
 
-// startProvider sends the browser to the provider to sign in.
+// startProvider sends the browser to the provider to sign in. It is a GET
+// (a link, not a form): the site's Content-Security-Policy allows forms to
+// post only to itself, which covers where their redirects lead too.
 func (s *Server) startProvider(w http.ResponseWriter, r *http.Request) error {
-	if err := core.ParseForm(w, r, core.FormLimit); err != nil {
-		return err
+	returnTo := core.SafeReturn(r.URL.Query().Get("return_to"))
+	if crossSite(r) {
+		// Another site may not start a sign-in (or make an account) for
+		// the reader: they see the buttons and choose.
+		return s.authPage(w, r, http.StatusOK, "login", "Sign in", nil, authData{})
 	}
-	return s.redirectToProvider(w, r, account.ProviderStart{Purpose: account.PurposeSignIn, ReturnTo: core.SafeReturn(r.PostForm.Get("return_to"))})
+	return s.redirectToProvider(w, r, account.ProviderStart{Purpose: account.PurposeSignIn, ReturnTo: returnTo})
 }
 
 // linkProvider sends the signed-in person to the provider to link it.
 func (s *Server) linkProvider(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
-	if err := core.ParseForm(w, r, core.FormLimit); err != nil {
-		return err
+	if crossSite(r) {
+		http.Redirect(w, r, "/account#providers", http.StatusSeeOther)
+		return nil
 	}
 	return s.redirectToProvider(w, r, account.ProviderStart{Purpose: account.PurposeLink, UserID: v.ID, ReturnTo: "/account#providers"})
+}
+
+// crossSite reports a request another site's page made the browser send
+// (Fetch metadata); a typed address or a bookmark says "none".
+func crossSite(r *http.Request) bool {
+	v := r.Header.Get("Sec-Fetch-Site")
+	return v == "cross-site" || v == "same-site"
 }
 
 func (s *Server) redirectToProvider(w http.ResponseWriter, r *http.Request, st account.ProviderStart) error {

@@ -72,10 +72,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	// E-mail sign-in links (signinlinks.go).
 
 	// Social sign-in (providers.go).
-	mux.Handle("POST /login/providers/{id}", h(s.startProvider))
+	mux.Handle("GET /login/providers/{id}", h(s.startProvider))
 	mux.Handle("GET /login/providers/{id}/callback", h(s.providerCallback))
 	mux.Handle("POST /login/providers/{id}/callback", h(s.providerCallback))
-	mux.Handle("POST /account/providers/{id}/link", h(s.SignedIn(s.linkProvider)))
+	mux.Handle("GET /account/providers/{id}/link", h(s.SignedIn(s.linkProvider)))
 	mux.Handle("POST /account/providers/unlink", h(s.SignedIn(s.unlinkProvider)))
 
 	// Two-factor (twofactor.go).
