@@ -445,13 +445,20 @@ func (s *Store) ProviderSignIn(ctx context.Context, prov Provider, id ProviderId
 	var outcome ProviderOutcome
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		err := tx.QueryRow(ctx, `UPDATE linked_identities SET last_used_at = $3 WHERE provider_id = $1 AND subject = $2 RETURNING user_id`,
-			prov.ID, id.Subject, now).Scan(&userID)
-		if err == nil {
+		var gone bool
+		err := tx.QueryRow(ctx, `UPDATE linked_identities SET last_used_at = $3 WHERE provider_id = $1 AND subject = $2
+			RETURNING user_id, (SELECT deleted_at IS NOT NULL FROM users WHERE id = user_id)`,
+			prov.ID, id.Subject, now).Scan(&userID, &gone)
+		switch {
+		case err == nil && !gone:
 			outcome = ProviderKnown
 			return nil
-		}
-		if !errors.Is(db.MapError(tx.Engine(), err), apperr.ErrNotFound) {
+		case err == nil:
+			// The account was deleted: the identity is free to start anew.
+			if _, err := tx.Exec(ctx, `DELETE FROM linked_identities WHERE provider_id = $1 AND subject = $2`, prov.ID, id.Subject); err != nil {
+				return err
+			}
+		case !errors.Is(db.MapError(tx.Engine(), err), apperr.ErrNotFound):
 			return err
 		}
 		email, ok := mail.CleanAddress(id.Email)

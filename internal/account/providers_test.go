@@ -117,6 +117,19 @@ func TestProviderLinkingRules(t *testing.T) {
 			t.Fatalf("made: %+v %v %v", made, outcome, err)
 		}
 
+		// A deleted account's identity starts anew.
+		gone, _, err := s.ProviderSignIn(ctx, p, ProviderIdentity{Subject: "gone", Email: "gone@example.com", EmailVerified: true}, mc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		again, outcome, err := s.ProviderSignIn(ctx, p, ProviderIdentity{Subject: "gone", Email: "gone@example.com", EmailVerified: true}, mc)
+		if err != nil || again.ID == gone.ID || outcome != ProviderCreated {
+			t.Fatalf("after deletion: %d (was %d) %v %v", again.ID, gone.ID, outcome, err)
+		}
+
 		// One identity, one account; one identity of a provider per account.
 		if err := s.LinkProvider(ctx, made.ID, p, ProviderIdentity{Subject: "1"}); !errors.Is(err, ErrIdentityTaken) {
 			t.Fatalf("taken identity: %v", err)

@@ -212,8 +212,10 @@ func TestProviderSignUpAndSignInAgain(t *testing.T) {
 		b.expect(b.get("/login?return_to=/x"), http.StatusOK, "Sign in with Testid", fmt.Sprintf(`href="/login/providers/%d?return_to=%%2fx"`, s.prov.ID))
 		// Another site cannot start a sign-in: the reader sees the buttons.
 		b.expect(b.send("GET", fmt.Sprintf("%s/login/providers/%d", s.srv.URL, s.prov.ID), nil, "Sec-Fetch-Site", "cross-site"), http.StatusOK, "Sign in with Testid")
-		cb := b.signIn(s.prov, s.m.leadPath)
 		queries := d.QueryCount()
+		cb := b.signIn(s.prov, s.m.leadPath)
+		t.Logf("start (to the provider and back to the callback): %d queries", d.QueryCount()-queries)
+		queries = d.QueryCount()
 		began := time.Now()
 		resp := b.get(cb.String())
 		took, spent := time.Since(began), d.QueryCount()-queries
@@ -256,6 +258,11 @@ func TestProviderSignUpAndSignInAgain(t *testing.T) {
 		if w := b.who(); w != "ada.byron@example.net" {
 			t.Fatalf("signed in as %q", w)
 		}
+		// For comparison: a password sign-in.
+		pw := s.browser(t)
+		queries, began = d.QueryCount(), time.Now()
+		pw.passwordSignIn(s.m.reader)
+		t.Logf("password sign-in: %d queries, %s", d.QueryCount()-queries, time.Since(began))
 		var n int
 		if err := d.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = 'ada.byron@example.net'`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("%d accounts for the address (%v)", n, err)

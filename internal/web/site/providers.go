@@ -108,6 +108,9 @@ func (s *Server) redirectToProvider(w http.ResponseWriter, r *http.Request, st a
 // providerCallback finishes a flow: GET, or POST for providers that answer
 // with a form (response_mode=form_post).
 func (s *Server) providerCallback(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodHead {
+		return nil // a link checker's HEAD must not spend the state
+	}
 	r = r.WithContext(s.Audited(r))
 	ctx := r.Context()
 	if err := core.ParseForm(w, r, core.FormLimit); err != nil {
