@@ -77,6 +77,9 @@ func TestBrowserSignInProvider(t *testing.T) {
 		t.Fatalf("button %q", l)
 	}
 	shot("login-providers.png")
+	must("register page", chromedp.Do(ctx, chromedp.Navigate(base+"/register"), chromedp.WaitVisible(chromedp.CSS(".provider-buttons"))))
+	shot("register-providers.png")
+	must("back to login", chromedp.Do(ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS(".provider-buttons"))))
 	op.SignInAs(oidctest.User{Subject: "reader-1", Email: "grace.ho@example.net", EmailVerified: true, Name: "Grace Ho"})
 	must("sign in with the provider", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".provider-buttons a")),
 		chromedp.WaitVisible(chromedp.CSS("#providers"))))
