@@ -84,7 +84,7 @@ var Presets = []Preset{
 	{Key: "google", Name: "Google", Label: "Sign in with Google", Kind: ProviderOIDC, Issuer: "https://accounts.google.com", Scopes: "email profile",
 		Note: "Create an OAuth client of type “Web application” in the Google Cloud console and add the callback address below as an authorised redirect URI."},
 	{Key: "microsoft", Name: "Microsoft", Label: "Sign in with Microsoft", Kind: ProviderOIDC, Issuer: MicrosoftCommonIssuer, Scopes: "email profile",
-		Note: "Register an application in Microsoft Entra for “any organisational directory and personal accounts”. Each tenant signs its tokens with its own issuer; Byline accepts any tenant's issuer of the form https://login.microsoftonline.com/TENANT-ID/v2.0 that matches the token's tid."},
+		Note: "Register an application in Microsoft Entra for “any organisational directory and personal accounts”. Each tenant signs its tokens with its own issuer; Byline accepts any tenant's issuer of the form https://login.microsoftonline.com/TENANT-ID/v2.0 that matches the token's tid. Microsoft does not say an address is confirmed unless you add the optional claim xms_edov to the token configuration; without it, people link Microsoft from their account page."},
 	{Key: "apple", Name: "Apple", Label: "Sign in with Apple", Kind: ProviderOIDC, Issuer: "https://appleid.apple.com", Scopes: "email name",
 		Note: "The client ID is your Services ID. Apple's client secret is a JWT you generate from your private key (ES256, at most six months valid): paste it here, and replace it before it expires. Apple answers with a POST to the callback."},
 	{Key: "github", Name: "GitHub", Label: "Sign in with GitHub", Kind: ProviderGitHub, Scopes: "read:user user:email",

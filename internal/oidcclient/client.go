@@ -238,6 +238,9 @@ type idClaims struct {
 	Name              string     `json:"name"`
 	PreferredUsername string     `json:"preferred_username"`
 	TenantID          string     `json:"tid"`
+	// DomainVerified is Microsoft's optional xms_edov claim: the address's
+	// domain is verified by the tenant. Microsoft sends no email_verified.
+	DomainVerified stringBool `json:"xms_edov"`
 }
 
 // stringBool reads true and "true" alike (Apple sends a string).
@@ -279,6 +282,7 @@ func (c *Client) verify(ctx context.Context, p account.Provider, op *oidc.Provid
 		if m == nil || m[1] != cl.TenantID {
 			return account.ProviderIdentity{}, fail(ErrInvalidToken, "ID token of %s has issuer %q, not the tenant %q's", p.Name, idt.Issuer, cl.TenantID)
 		}
+		cl.EmailVerified = cl.EmailVerified || cl.DomainVerified
 	}
 	if idt.Subject == "" || len(idt.Subject) > 255 {
 		return account.ProviderIdentity{}, fail(ErrInvalidToken, "ID token of %s has no usable subject", p.Name)

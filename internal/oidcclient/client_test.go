@@ -122,6 +122,17 @@ func TestMicrosoftTenantIssuer(t *testing.T) {
 			}
 		})
 	}
+	// Microsoft sends no email_verified; its optional xms_edov claim says
+	// the tenant verified the address's domain.
+	op.Misbehave(oidctest.Misbehaviour{Issuer: "https://login.microsoftonline.com/" + tenant + "/v2.0"})
+	for _, edov := range []bool{false, true} {
+		op.SignInAs(oidctest.User{Subject: "m2", Email: "m@example.net", Claims: map[string]any{"tid": tenant, "xms_edov": edov}})
+		id, err := run(t, c, op, p)
+		if err != nil || id.Email != "m@example.net" || id.EmailVerified != edov {
+			t.Fatalf("xms_edov %v: %+v %v", edov, id, err)
+		}
+	}
+
 	// Without the preset the same token is refused: its issuer is not the
 	// discovered one.
 	op.Misbehave(oidctest.Misbehaviour{Issuer: "https://login.microsoftonline.com/" + tenant + "/v2.0"})
