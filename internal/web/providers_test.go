@@ -236,6 +236,15 @@ func TestProviderSignUpAndSignInAgain(t *testing.T) {
 		if ev := s.events(t, p.ID); !strings.Contains(ev, "signin=provider: Testid") || !strings.Contains(ev, "provider-linked=Testid") {
 			t.Fatalf("history: %s", ev)
 		}
+		evs, err := s.ts.accounts.Events(ctx, p.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.IP != "127.0.0.1" {
+				t.Fatalf("event %s recorded from %q: the GET callback must carry the address", e.Kind, e.IP)
+			}
+		}
 		if ids := s.identities(t, p.ID); len(ids) != 1 || ids[0].Email != "ada.byron@example.net" {
 			t.Fatalf("identities: %+v", ids)
 		}
@@ -616,6 +625,11 @@ func TestAdminProviderForm(t *testing.T) {
 		}
 		anon := s.browser(t)
 		anon.expect(anon.get("/login"), http.StatusOK, "Use Broken", "Sign in with Testid")
+
+		// GitHub needs no issuer: nothing to discover.
+		gh := url.Values{"name": {"GitHub"}, "kind": {"github"}, "client_id": {"gh-id"}, "client_secret": {"gh-secret"},
+			"scopes": {"read:user user:email"}, "position": {"1"}, "preset": {"github"}}
+		b.expect(b.post("/admin/settings/providers", gh), http.StatusSeeOther)
 
 		// Same name: refused with the reason.
 		form.Set("name", "Testid")
