@@ -411,6 +411,14 @@ func TestProviderTokenChecks(t *testing.T) {
 		if _, err := s.ts.accounts.ByEmail(context.Background(), "t@example.net"); err == nil {
 			t.Fatal("a refused token made an account")
 		}
+		// A provider that is down before its first use: its discovery
+		// fails when the button is followed.
+		downOP := oidctest.New(t)
+		downOP.Misbehave(oidctest.Misbehaviour{Down: true})
+		down := s.addProvider(t, "Downid", "", downOP)
+		b0 := s.browser(t)
+		b0.expect(b0.send("GET", fmt.Sprintf("%s/login/providers/%d", s.srv.URL, down.ID), nil, "Sec-Fetch-Site", "same-origin"),
+			http.StatusBadGateway, "Downid could not be reached just now", "Sign in with Testid")
 		// And with nothing wrong, the same identity signs in.
 		b := s.browser(t)
 		b.expect(b.get(b.signIn(s.prov, "/").String()), http.StatusSeeOther)
