@@ -184,6 +184,7 @@ func (s *Store) erase(ctx context.Context, tx *db.Tx, userID int64) error {
 		`DELETE FROM passkeys WHERE user_id = $1`, `DELETE FROM passkey_ceremonies WHERE user_id = $1`,
 		`DELETE FROM account_totp WHERE user_id = $1`, `DELETE FROM recovery_codes WHERE user_id = $1`,
 		`DELETE FROM pending_signins WHERE user_id = $1`, `DELETE FROM signin_links WHERE user_id = $1`,
+		`DELETE FROM linked_identities WHERE user_id = $1`, `DELETE FROM provider_states WHERE user_id = $1`,
 		`UPDATE users SET webauthn_handle = '' WHERE id = $1`} {
 		if _, err := tx.Exec(ctx, q, userID); err != nil {
 			return err

@@ -41,16 +41,13 @@ func LastWayIn(field string) error {
 // transaction (q), so a removal can check and act in one transaction.
 func (s *Store) WaysIn(ctx context.Context, q db.Querier, userID int64) (Ways, error) {
 	var w Ways
-	err := q.QueryRow(ctx, `SELECT password_hash <> '', email_verified_at IS NOT NULL FROM users WHERE id = $1`, userID).Scan(&w.Password, &w.Link)
+	// One query: every sign-in of a person with a second factor asks it.
+	err := q.QueryRow(ctx, `SELECT u.password_hash <> '', u.email_verified_at IS NOT NULL,
+			(SELECT count(*) FROM passkeys k WHERE k.user_id = u.id),
+			(SELECT count(*) FROM linked_identities i JOIN sign_in_providers p ON p.id = i.provider_id WHERE i.user_id = u.id AND p.enabled)
+		FROM users u WHERE u.id = $1`, userID).Scan(&w.Password, &w.Link, &w.Passkeys, &w.Providers)
 	if err != nil {
 		return Ways{}, fmt.Errorf("account: ways in of %d: %w", userID, db.MapError(s.db.Engine, err))
 	}
-	// Passkeys.
-	if err := q.QueryRow(ctx, `SELECT count(*) FROM passkeys WHERE user_id = $1`, userID).Scan(&w.Passkeys); err != nil {
-		return Ways{}, fmt.Errorf("account: passkeys of %d: %w", userID, err)
-	}
-
-	// Sign-in providers.
-
 	return w, nil
 }

@@ -31,6 +31,9 @@ func (e *Server) routes() http.Handler {
 	// Forms are protected from cross-site posts by Fetch metadata and
 	// Origin checks (plus SameSite cookies); pages know who is signed in.
 	cop := http.NewCrossOriginProtection()
+	// A provider answering with a form (Apple's form_post) posts from its
+	// own site; the callback checks its state, bound to this browser.
+	cop.AddInsecureBypassPattern("POST /login/providers/{id}/callback")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, core.ErrCrossSite)
 	}))

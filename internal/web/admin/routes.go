@@ -112,6 +112,14 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/dealers/{id}", h(leadsOnly(s.dealerForm)))
 	mux.Handle("POST /admin/dealers/{id}", h(leadsOnly(s.saveDealer)))
 	mux.Handle("POST /admin/people/{id}/two-factor/reset", h(s.Need(account.PermManagePeople, s.resetTwoFactor)))
+
+	// Sign-in providers (providers.go).
+	st := s.Needing(account.PermManageSettings)
+	mux.Handle("GET /admin/settings/providers", h(st(s.adminProviders)))
+	mux.Handle("GET /admin/settings/providers/new", h(st(s.providerForm)))
+	mux.Handle("POST /admin/settings/providers", h(st(s.saveProvider)))
+	mux.Handle("GET /admin/settings/providers/{id}", h(st(s.providerForm)))
+	mux.Handle("POST /admin/settings/providers/{id}", h(st(s.saveProvider)))
 }
 
 // adminScreen is an admin screen listed in the navigation.

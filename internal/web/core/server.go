@@ -26,6 +26,7 @@ import (
 	"byline/internal/media"
 	"byline/internal/metrics"
 	"byline/internal/newsletter"
+	"byline/internal/oidcclient"
 	"byline/internal/ratelimit"
 	"byline/internal/redirect"
 	"byline/internal/site"
@@ -65,6 +66,8 @@ type Deps struct {
 	// settings name none ("" with PostgreSQL).
 	BackupDefault string
 	Backups       *backup.Schedule // makes backups (the daily one, and "Back up now"); nil: none
+	// Providers speaks to the sign-in providers; nil: a default client.
+	Providers *oidcclient.Client
 }
 
 // Server is the shared core of the site, which the public site (site.Server)
@@ -104,6 +107,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Location == nil {
 		d.Location = time.UTC
+	}
+	if d.Providers == nil {
+		d.Providers = oidcclient.New(oidcclient.Options{})
 	}
 	s := &Server{Deps: d, closing: make(chan struct{})}
 	var err error

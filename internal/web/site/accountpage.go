@@ -31,6 +31,7 @@ type accountData struct {
 	TwoFactor account.TwoFactor
 
 	// Sign-in providers.
+	Providers accountProviders
 
 	// Data and deletion.
 	HasPassword    bool // the Password panel changes a password, or sets a first one
@@ -72,6 +73,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *core.V
 	}
 
 	// Sign-in providers.
+	if d.Providers, err = s.loadAccountProviders(r, v.ID); err != nil {
+		return err
+	}
 
 	// Data and deletion.
 	d.HasPassword, d.DownloadsLimit = v.Person.HasPassword(), DownloadsPerHour

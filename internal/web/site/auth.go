@@ -39,6 +39,7 @@ type authData struct {
 	LinkBad   bool   // unknown, used or expired
 
 	// Sign-in providers.
+	Providers []account.Provider // the enabled providers' buttons
 
 	// Two-factor.
 	TwoFactor *twoFactorSignIn // the second step of a sign-in
@@ -46,6 +47,10 @@ type authData struct {
 
 // authPage renders one of the account forms (no sidebar: one task at a time).
 func (s *Server) authPage(w http.ResponseWriter, r *http.Request, status int, name, title string, f *core.Form, d authData) error {
+	var err error
+	if d.Providers, err = s.providerButtons(r); err != nil { // Sign-in providers.
+		return err
+	}
 	p := &core.Page{Title: title, NoIndex: true, Form: f, Data: d}
 	if err := s.Chrome(r, p); err != nil {
 		return err

@@ -87,6 +87,11 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /comments/hold", h(s.holdDraft))
 
 	// Social sign-in (providers.go).
+	mux.Handle("GET /login/providers/{id}", h(s.startProvider))
+	mux.Handle("GET /login/providers/{id}/callback", h(s.providerCallback))
+	mux.Handle("POST /login/providers/{id}/callback", h(s.providerCallback))
+	mux.Handle("GET /account/providers/{id}/link", h(s.SignedIn(s.linkProvider)))
+	mux.Handle("POST /account/providers/unlink", h(s.SignedIn(s.unlinkProvider)))
 
 	// Two-factor (twofactor.go).
 	mux.Handle("GET /login/two-factor", h(s.twoFactorForm))
