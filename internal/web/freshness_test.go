@@ -54,6 +54,7 @@ var notShown = map[string]map[string]string{
 		"created_at": "not shown", "banned_until": "not shown", "notify_replies": "not shown", "notify_token": "not shown",
 		"avatar_url":               "not shown: avatar_kind and the avatars table are",
 		"comments_removal_pending": "not shown: the comments' own rows move the counter as they are removed",
+		"webauthn_handle":          "not shown: it names the person to their passkeys only",
 	},
 	"media": {
 		"id": "never changes", "filename": "never changes", "content_type": "never changes", "width": "never changes",

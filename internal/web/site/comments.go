@@ -78,9 +78,10 @@ type threadView struct {
 	CanComment bool
 	Why        string // why the reader cannot comment
 	LoginURL   string
-	Permalink  string // the article's address
-	ParentID   int64  // a reply page's parent
-	CanClose   bool   // the reader moderates: offer to close or open comments
+	Permalink  string             // the article's address
+	ParentID   int64              // a reply page's parent
+	CanClose   bool               // the reader moderates: offer to close or open comments
+	Providers  []account.Provider // sign-in providers' buttons for a signed-out reader
 }
 
 // commentSort is the reader's order: the query, else their last choice.
@@ -108,6 +109,9 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 	tv := threadView{ArticleID: a.ID, Heading: commentHeading(a.CommentCount, a.Headline), Count: a.CommentCount, Page: page,
 		Permalink: canonical, LoginURL: loginURL(canonical + "#respond")}
 	tv.paging(canonical, srt)
+	if tv.Providers, err = s.providerButtons(r); err != nil {
+		return threadView{}, err
+	}
 	tv.Closed = s.Rules(r).ClosedFor(a.CommentsClosed, a.PublishedAt, time.Now())
 	v := core.CurrentViewer(r)
 	s.respondFor(&tv, v)

@@ -207,6 +207,9 @@ func (s *Server) holdDraft(w http.ResponseWriter, r *http.Request) error {
 	articleID, _ := strconv.ParseInt(f.Get("article_id"), 10, 64)
 	parentID, _ := strconv.ParseInt(f.Get("parent_id"), 10, 64)
 	if articleID <= 0 {
+		if refused {
+			return f.Bad // what cannot be kept is the first thing to say
+		}
 		return core.BadRequest{Msg: "The comment form is missing its article; go back to the article and try again."}
 	}
 	a, err := s.Articles.PublicByID(r.Context(), articleID)
@@ -297,5 +300,5 @@ func (tv threadView) returnTo() string {
 func (tv threadView) SignedOut(f *core.Form) signedOutBox {
 	rt := tv.returnTo()
 	return signedOutBox{ArticleID: tv.ArticleID, ParentID: tv.ParentID, Form: f, ReturnTo: rt,
-		Ways: &core.Page{ReturnTo: rt, Data: authData{}}}
+		Ways: &core.Page{ReturnTo: rt, Data: authData{Providers: tv.Providers}}}
 }
