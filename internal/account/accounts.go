@@ -74,32 +74,67 @@ func (s *Store) Register(ctx context.Context, r Registration, mc MailContext) er
 		return fmt.Errorf("account: register %s: %w", n.Email, err)
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		if taken {
-			if owner.Deleted() {
-				return nil // nobody to tell
-			}
-			return s.send(ctx, tx, registerNoticeMail(mc, owner))
-		}
-		p, err := s.create(ctx, tx, n, false)
-		if err != nil {
-			return err
-		}
-		// Reply notices are on for new readers, as commenters expect; every
-		// notice carries a one-click way out.
-		notifyToken, _ := newToken()
-		if _, err := tx.Exec(ctx, `UPDATE users SET notify_replies = true, notify_token = $2 WHERE id = $1`, p.ID, notifyToken); err != nil {
-			return err
-		}
-		token, err := s.createToken(ctx, tx, p.ID, purposeVerify, p.Email, verifyTTL)
-		if err != nil {
-			return err
-		}
-		return s.send(ctx, tx, verifyMail(mc, p, token))
+		return s.signUp(ctx, tx, n, owner, taken, mc, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("account: register %s: %w", n.Email, err)
 	}
 	return nil
+}
+
+// signUp is the rule of every sign-up with an address not yet proved (a
+// password, a passkey), inside tx: for an address that has an account
+// (owner, taken), the owner is mailed a notice and nothing else happens,
+// so the answer is the same; a new address gets its reader account, what
+// more adds to it (a passkey), and the mail that confirms the address.
+func (s *Store) signUp(ctx context.Context, tx *db.Tx, n NewPerson, owner Person, taken bool, mc MailContext, more func(p Person) error) error {
+	if taken {
+		if owner.Deleted() {
+			return nil // nobody to tell
+		}
+		return s.send(ctx, tx, registerNoticeMail(mc, owner))
+	}
+	p, err := s.createReader(ctx, tx, n)
+	if err != nil {
+		return err
+	}
+	if more != nil {
+		if err := more(p); err != nil {
+			return err
+		}
+	}
+	token, err := s.createToken(ctx, tx, p.ID, purposeVerify, p.Email, verifyTTL)
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, tx, verifyMail(mc, p, token))
+}
+
+// createReader makes a reader account inside tx with what every new reader
+// gets: reply notices on, as commenters expect (every notice carries a
+// one-click way out).
+func (s *Store) createReader(ctx context.Context, tx *db.Tx, n NewPerson) (Person, error) {
+	p, err := s.create(ctx, tx, n, false)
+	if err != nil {
+		return Person{}, err
+	}
+	notifyToken, _ := newToken()
+	if _, err := tx.Exec(ctx, `UPDATE users SET notify_replies = true, notify_token = $2 WHERE id = $1`, p.ID, notifyToken); err != nil {
+		return Person{}, err
+	}
+	return p, nil
+}
+
+// createConfirmedReader makes the account of an address a link or a
+// provider proved, named name ("Reader" when name will not do).
+func (s *Store) createConfirmedReader(ctx context.Context, tx *db.Tx, email, name string) (Person, error) {
+	n, err := NewPerson{Email: email, DisplayName: name, Roles: []Role{RoleReader}, Verified: true}.normalize()
+	if err != nil {
+		if n, err = (NewPerson{Email: email, DisplayName: "Reader", Roles: []Role{RoleReader}, Verified: true}).normalize(); err != nil {
+			return Person{}, err
+		}
+	}
+	return s.createReader(ctx, tx, n)
 }
 
 // ResendVerification mails a fresh verification link.

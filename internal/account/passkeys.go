@@ -478,29 +478,13 @@ func (s *Store) FinishPasskeySignup(ctx context.Context, rp RelyingParty, id str
 		return fmt.Errorf("account: passkey sign-up %s: %w", n.Email, err)
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		if taken {
-			if owner.Deleted() {
-				return nil
+		return s.signUp(ctx, tx, n, owner, taken, mc, func(p Person) error {
+			if _, err := tx.Exec(ctx, `UPDATE users SET webauthn_handle = $2 WHERE id = $1`, p.ID, encodeID(session.UserID)); err != nil {
+				return err
 			}
-			return s.send(ctx, tx, registerNoticeMail(mc, owner))
-		}
-		p, err := s.create(ctx, tx, n, false)
-		if err != nil {
+			_, err := s.insertPasskey(ctx, tx, p.ID, "Passkey", cred)
 			return err
-		}
-		notifyToken, _ := newToken()
-		if _, err := tx.Exec(ctx, `UPDATE users SET notify_replies = true, notify_token = $2, webauthn_handle = $3 WHERE id = $1`,
-			p.ID, notifyToken, encodeID(session.UserID)); err != nil {
-			return err
-		}
-		if _, err := s.insertPasskey(ctx, tx, p.ID, "Passkey", cred); err != nil {
-			return err
-		}
-		token, err := s.createToken(ctx, tx, p.ID, purposeVerify, p.Email, verifyTTL)
-		if err != nil {
-			return err
-		}
-		return s.send(ctx, tx, verifyMail(mc, p, token))
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("account: passkey sign-up %s: %w", n.Email, err)

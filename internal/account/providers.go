@@ -482,22 +482,11 @@ func (s *Store) ProviderSignIn(ctx context.Context, prov Provider, id ProviderId
 			}
 		case errors.Is(db.MapError(tx.Engine(), err), apperr.ErrNotFound):
 			outcome = ProviderCreated
-			n, err := NewPerson{Email: email, DisplayName: suggestName(id, email), Roles: []Role{RoleReader}, Verified: true}.normalize()
-			if err != nil {
-				n, err = NewPerson{Email: email, DisplayName: "Reader", Roles: []Role{RoleReader}, Verified: true}.normalize()
-				if err != nil {
-					return err
-				}
-			}
-			p, err := s.create(ctx, tx, n, false)
+			p, err := s.createConfirmedReader(ctx, tx, email, suggestName(id, email))
 			if err != nil {
 				return err
 			}
 			userID = p.ID
-			notifyToken, _ := newToken()
-			if _, err := tx.Exec(ctx, `UPDATE users SET notify_replies = true, notify_token = $2 WHERE id = $1`, userID, notifyToken); err != nil {
-				return err
-			}
 		default:
 			return err
 		}

@@ -184,22 +184,7 @@ func (s *Store) UseSignInLink(ctx context.Context, token string) (Person, LinkUs
 // itself, with a name suggested from the address and no password: e-mailed
 // links (and whatever other ways the person adds) sign them in.
 func (s *Store) createFromLink(ctx context.Context, tx *db.Tx, email string) (Person, error) {
-	n, err := NewPerson{Email: email, DisplayName: SuggestName(email), Roles: []Role{RoleReader}, Verified: true}.normalize()
-	if err != nil {
-		if n, err = (NewPerson{Email: email, DisplayName: "Reader", Roles: []Role{RoleReader}, Verified: true}).normalize(); err != nil {
-			return Person{}, err
-		}
-	}
-	p, err := s.create(ctx, tx, n, false)
-	if err != nil {
-		return Person{}, err
-	}
-	// Reply notices are on for new readers, as at registration.
-	notifyToken, _ := newToken()
-	if _, err := tx.Exec(ctx, `UPDATE users SET notify_replies = true, notify_token = $2 WHERE id = $1`, p.ID, notifyToken); err != nil {
-		return Person{}, err
-	}
-	return p, nil
+	return s.createConfirmedReader(ctx, tx, email, SuggestName(email))
 }
 
 // SuggestName makes a display name from an e-mail address's local part:
