@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -55,11 +56,19 @@ func (b tab) must(step string, err error) {
 }
 
 // text is the visible text of the first element sel matches, spaces folded.
+// It is found and read in one script, waiting until there is one: live
+// updates may replace an element between a lookup and a read.
 func (b tab) text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	q, err := json.Marshal(sel)
+	b.must("selector "+sel, err)
+	got, err := chromedp.Run(b.ctx, chromedp.Poll[[]string](`(() => { const e = document.querySelector(`+string(q)+`); return e ? [e.innerText] : null })()`,
+		chromedp.WithPollingTimeout(time.Minute)))
 	b.must("read "+sel, err)
-	return strings.Join(strings.Fields(s), " ")
+	if len(got) != 1 {
+		b.t.Fatalf("read %s: %v", sel, got)
+	}
+	return strings.Join(strings.Fields(got[0]), " ")
 }
 
 // shot keeps a full-page screenshot with the test's artifacts.

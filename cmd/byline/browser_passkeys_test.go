@@ -174,15 +174,15 @@ func TestBrowserPasskeys(t *testing.T) {
 	if p := text("#passkeys table"); strings.Contains(p, "Passkey ") || !strings.Contains(p, "Robin's phone") {
 		t.Fatalf("passkeys panel after removing: %q", p)
 	}
-	must("remove last", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#passkeys form[action="/account/passkeys/remove"] button`)),
-		chromedp.WaitVisible(chromedp.CSS("#passkeys .field-error"))))
-	if e := text("#passkeys .field-error"); !strings.Contains(e, "last way to sign in") {
-		t.Fatalf("removing the last passkey: %q", e)
-	}
+	// (The address is confirmed, which is a way in of its own, so the last
+	// passkey could go too; the refusal to remove a last way in is tested
+	// in internal/account and internal/web.)
 
 	// Sign out, and in again with the second device's passkey (through
 	// the autofill request, which it answers at once).
-	must("sign out", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.account-nav form button`)), signedOut))
+	// (From the home page: signing out of /account would lead to /login,
+	// where this device's autofill signs straight back in.)
+	must("sign out", chromedp.Do(ctx, chromedp.Navigate(site+"/"), chromedp.Click(chromedp.CSS(`.account-nav form button`)), signedOut))
 	must("sign in again", chromedp.Do(ctx, chromedp.Navigate(site+"/login"), signedIn))
 	if f := text(".flash"); !strings.Contains(f, "You are signed in") {
 		t.Fatalf("after signing in with the second passkey: %q", f)
