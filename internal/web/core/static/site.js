@@ -221,7 +221,10 @@
   // Passkeys: sign in, sign up and add one (WebAuthn). Each ceremony is a
   // begin and a finish POST; without passkeys in the browser the buttons
   // stay hidden and the password forms do the work.
-  var pk = !!(window.PublicKeyCredential && navigator.credentials);
+  // Browsers keep passkeys for names, not IP addresses: a site opened as
+  // 127.0.0.1 shows no passkey buttons rather than ones that cannot work.
+  var ipHost = /^[0-9.]+$/.test(location.hostname) || location.hostname.indexOf(":") >= 0;
+  var pk = !!(window.PublicKeyCredential && navigator.credentials) && !ipHost;
   document.querySelectorAll("[data-passkey]").forEach(function (el) { el.hidden = !pk; });
   document.querySelectorAll("[data-passkey-none]").forEach(function (el) { el.hidden = pk; });
   if (pk) {
