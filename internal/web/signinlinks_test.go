@@ -25,7 +25,7 @@ var signInLink = regexp.MustCompile(`/login/link\?token=([A-Za-z0-9_-]+)`)
 // and returns it with its sign-in link.
 func linkTo(t *testing.T, smtp *mailtest.Server, addr string) (mailtest.Received, string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // generous: the outbox sends on its own schedule
 	for time.Now().Before(deadline) {
 		msgs := smtp.Messages()
 		for i := len(msgs) - 1; i >= 0; i-- {
@@ -155,7 +155,7 @@ func TestSignInLinkKnownAddress(t *testing.T) {
 // waitNewLink waits for a sign-in link to addr other than old.
 func waitNewLink(t *testing.T, smtp *mailtest.Server, addr, old string) (mailtest.Received, string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // generous: the outbox sends on its own schedule
 	for time.Now().Before(deadline) {
 		if msg, link := linkTo(t, smtp, addr); link != old {
 			return msg, link
