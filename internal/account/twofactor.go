@@ -102,6 +102,20 @@ func (s *Store) TwoFactorOf(ctx context.Context, userID int64) (TwoFactor, error
 	return t, nil
 }
 
+// SecondFactorAsked reports, in one query, whether a sign-in of p by
+// anything but a passkey waits for a second factor (see TwoFactor.Asked).
+func (s *Store) SecondFactorAsked(ctx context.Context, p Person, rule Requirement) (bool, error) {
+	var t TwoFactor
+	var apps int
+	err := s.db.QueryRow(ctx, `SELECT (SELECT count(*) FROM account_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL),
+		(SELECT count(*) FROM passkeys WHERE user_id = $1)`, p.ID).Scan(&apps, &t.Passkeys)
+	if err != nil {
+		return false, fmt.Errorf("account: second factor of %d: %w", p.ID, err)
+	}
+	t.TOTP = apps > 0
+	return t.Asked(p, rule), nil
+}
+
 // hasSecondFactor is TwoFactorOf(...).Has() in one query for the usual
 // case (an app), since staff pages ask it on every request while the
 // site requires it.

@@ -65,11 +65,11 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, p account.
 	// A second factor, unless this proof was one already (a passkey): the
 	// account's failures are cleared only once it is given.
 	if in.Method != account.MethodPasskey {
-		tf, err := s.People.TwoFactorOf(ctx, p.ID)
+		asked, err := s.People.SecondFactorAsked(ctx, p, s.SecondFactorRule(r))
 		if err != nil {
 			return err
 		}
-		if tf.Asked(p, s.SecondFactorRule(r)) {
+		if asked {
 			return s.askSecondFactor(w, r, p, in)
 		}
 	}
