@@ -93,11 +93,14 @@ func run() error {
 	os.MkdirAll(www, 0o755)
 	pages := map[string]string{"article.html": article, "big.html": bigPage}
 	for file, path := range pages {
-		body, err := fetch("http://"+bylineAddr+path, nil)
+		body, header, err := fetchPage("http://" + bylineAddr + path)
 		if err != nil {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(www, file), body, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(www, file+".headers"), headerLines(header), 0o644); err != nil {
 			return err
 		}
 	}
@@ -298,8 +301,9 @@ func (p *proc) peakRSS() int64 {
 }
 
 func startByline(work, db, addr string, cacheMB int) (*proc, error) {
+	// Default settings, request logs included: operators keep them on.
 	p, err := startProc(work, "byline", filepath.Join(work, "byline"), "serve", "--database", db, "--addr", addr,
-		"--log-level", "warn", "--cache-mb", strconv.Itoa(cacheMB))
+		"--cache-mb", strconv.Itoa(cacheMB))
 	if err != nil {
 		return nil, err
 	}
@@ -366,6 +370,43 @@ func fetch(u string, c *http.Client) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %d", u, resp.StatusCode)
 	}
 	return io.ReadAll(resp.Body)
+}
+
+// fetchPage reads a page as wrk asks for it (no Accept-Encoding, so the
+// answer is the plain bytes), with the headers it came with.
+func fetchPage(u string) ([]byte, http.Header, error) {
+	c := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	resp, err := c.Get(u)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return nil, nil, fmt.Errorf("GET %s: %d", u, resp.StatusCode)
+	}
+	body, err := io.ReadAll(resp.Body)
+	return body, resp.Header, err
+}
+
+// headerLines are the headers the bare server repeats, one "Name: value"
+// a line: all Byline sent but those every server makes for itself.
+func headerLines(h http.Header) []byte {
+	var b strings.Builder
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch k {
+		case "Date", "Content-Length", "Connection", "Transfer-Encoding", "Keep-Alive":
+			continue
+		}
+		for _, v := range h[k] {
+			fmt.Fprintf(&b, "%s: %s\n", k, v)
+		}
+	}
+	return []byte(b.String())
 }
 
 // login signs a demo reader in and returns the session cookie's value.
