@@ -575,11 +575,16 @@ func TestProviderFormPostCallback(t *testing.T) {
 		if !strings.HasPrefix(action, s.srv.URL+"/login/providers/") || vals.Get("code") == "" || vals.Get("state") == "" {
 			t.Fatalf("form_post to %q with %v", action, vals)
 		}
+		// Apple sends the person's name once, in the form, never in the token.
+		vals.Set("user", `{"name":{"firstName":"Fiona","lastName":"Park"},"email":"fp@example.net"}`)
 		opURL, _ := url.Parse(s.op.Issuer)
 		resp = b.send("POST", action, vals, "Sec-Fetch-Site", "cross-site", "Origin", opURL.Scheme+"://"+opURL.Host)
 		b.expect(resp, http.StatusSeeOther)
 		if w := b.who(); w != "fp@example.net" {
 			t.Fatalf("signed in as %q", w)
+		}
+		if p, err := s.ts.accounts.ByEmail(context.Background(), "fp@example.net"); err != nil || p.DisplayName != "Fiona Park" {
+			t.Fatalf("the name Apple sent: %q %v", p.DisplayName, err)
 		}
 		// The same form posted again is refused.
 		b.post("/logout", url.Values{})

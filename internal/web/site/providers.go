@@ -152,6 +152,9 @@ func (s *Server) providerCallback(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return s.providerFailed(w, r, p, err)
 	}
+	if id.Name == "" {
+		id.Name = oidcclient.FormPostName(r.PostFormValue("user")) // Apple's, sent once
+	}
 	if flow.Purpose == account.PurposeLink {
 		return s.finishLink(w, r, p, flow, id)
 	}
