@@ -71,6 +71,21 @@ func (b tab) text(sel string) string {
 	return strings.Join(strings.Fields(got[0]), " ")
 }
 
+// waitFor polls a condition across navigations (a form post reloads the
+// page; a check started on the old page must not pass), with a generous
+// deadline for a busy machine.
+func (b tab) waitFor(what, js string) {
+	b.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("waiting for %s", what)
+}
+
 // shot keeps a full-page screenshot with the test's artifacts.
 func (b tab) shot(name string) {
 	b.t.Helper()

@@ -26,19 +26,7 @@ func TestBrowserComments(t *testing.T) {
 		must(js, err)
 		return n
 	}
-	// waitFor polls a condition across navigations (a form post reloads
-	// the page; a check started on the old page must not pass).
-	waitFor := func(what, js string) {
-		t.Helper()
-		deadline := time.Now().Add(2 * time.Minute)
-		for time.Now().Before(deadline) {
-			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("waiting for %s", what)
-	}
+	waitFor := b.waitFor
 	flash := func(words string) string {
 		return `!!document.querySelector('.flash') && document.querySelector('.flash').textContent.includes(` + "`" + words + "`" + `)`
 	}
