@@ -114,12 +114,20 @@ const serveReady = 5 * time.Minute
 // startServe runs `byline serve` in-process and waits until it answers.
 func startServe(t testing.TB, args ...string) (base string, stop func() int) {
 	t.Helper()
+	base, stop, _ = startServeLog(t, args...)
+	return base, stop
+}
+
+// startServeLog is startServe, with what the server writes to stderr.
+func startServeLog(t testing.TB, args ...string) (base string, stop func() int, stderr *syncBuffer) {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var out, errb syncBuffer
+	var out syncBuffer
+	errb := &syncBuffer{}
 	go func() {
-		done <- run(ctx, &environment{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }},
+		done <- run(ctx, &environment{stdout: &out, stderr: errb, getenv: func(string) string { return "" }},
 			append([]string{"serve", "--addr", addr}, args...))
 	}()
 	base = "http://" + addr
@@ -151,19 +159,23 @@ func startServe(t testing.TB, args ...string) (base string, stop func() int) {
 			t.Fatal("serve did not stop")
 			return -1
 		}
-	}
+	}, errb
 }
 
 func TestServeDemoAndGracefulShutdown(t *testing.T) {
-	base, stop := startServe(t, "--demo", "--database", filepath.Join(t.TempDir(), "x.db"))
-	resp, err := http.Get(base + "/2012/04/05/infiniti-to-move-production-out-of-japan/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Motor Ledger")) {
-		t.Fatalf("demo article: %d", resp.StatusCode)
+	base, stop, stderr := startServeLog(t, "--demo", "--database", filepath.Join(t.TempDir(), "x.db"))
+	const articlePath = "/2012/04/05/infiniti-to-move-production-out-of-japan/"
+	var body []byte
+	for range 2 { // rendered, then a hit on the page cache
+		resp, err := http.Get(base + articlePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Motor Ledger")) {
+			t.Fatalf("demo article: %d", resp.StatusCode)
+		}
 	}
 	// A response in flight when the stop comes still arrives whole: the
 	// stop waits until its first byte came (a request the server has not
@@ -220,6 +232,19 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("server still answers after shutdown")
+	}
+	// The request lines are buffered, and all written by the time serve
+	// returns, before its last line.
+	log := stderr.String()
+	route := `route="GET /{year}/{month}/{day}/{slug}/{$}" status=200`
+	if n := strings.Count(log, "path="+articlePath+" "+route); n != 2 {
+		t.Errorf("%d request lines for the article (a render and a hit), want 2:\n%s", n, log)
+	}
+	if !strings.Contains(log, "path=/feed/ ") {
+		t.Errorf("no request line for the feed answered during the stop:\n%s", log)
+	}
+	if last := strings.LastIndex(log, "msg=request"); last > strings.LastIndex(log, "msg=stopped") {
+		t.Errorf("a request line after the last line:\n%s", log)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"byline/internal/app"
@@ -58,9 +59,14 @@ func dbConfig(env *environment, name string, args []string, extra func(*flag.Fla
 }
 
 func newLogger(env *environment, cfg *config.Config) *slog.Logger {
+	return loggerTo(env.stderr, cfg)
+}
+
+// loggerTo logs to w in the configured format and level.
+func loggerTo(w io.Writer, cfg *config.Config) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
 	if cfg.LogJSON {
-		return slog.New(slog.NewJSONHandler(env.stderr, opts))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(env.stderr, opts))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"byline/internal/accesslog"
 	"byline/internal/app"
 	"byline/internal/config"
 )
@@ -26,8 +27,17 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
-	log := newLogger(env, &cfg)
-	a, err := app.Open(ctx, cfg, app.Options{Logger: log})
+	// Request lines are buffered and written a few times a second; every
+	// other line at once. Deferred first, so it runs last: nothing logged
+	// before the process ends is lost.
+	logw := accesslog.NewWriter(env.stderr, cfg.LogJSON, 200*time.Millisecond)
+	defer func() {
+		if err := logw.Close(); err != nil {
+			fmt.Fprintf(env.stderr, "byline serve: writing the log: %v\n", err)
+		}
+	}()
+	log := loggerTo(logw, &cfg)
+	a, err := app.Open(ctx, cfg, app.Options{Logger: log, AccessLog: logw})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@
 package app
 
 import (
+	"byline/internal/accesslog"
 	"context"
 	"log/slog"
 	"time"
@@ -29,6 +30,9 @@ import (
 // Options are the parts of a site that do not come from the configuration.
 type Options struct {
 	Logger *slog.Logger // nil: slog.Default()
+	// AccessLog buffers the request lines (Logger's output, written
+	// through it); nil writes them through Logger.
+	AccessLog *accesslog.Writer
 	// Pictures decodes avatars and uploads; nil is the process's shared
 	// decoder (picture.Shared). Tests give each site its own.
 	Pictures *picture.Decoder

@@ -19,6 +19,10 @@ type Views struct {
 	loc *time.Location
 	mu  sync.Mutex
 	n   map[viewKey]int64
+	// today is the day counted now, between dayStarts and dayEnds: a reading
+	// costs no formatting of the date.
+	today              string
+	dayStarts, dayEnds time.Time
 }
 
 type viewKey struct {
@@ -38,16 +42,48 @@ func NewViews(d *db.DB, loc *time.Location) *Views {
 var bots = regexp.MustCompile(`(?i)bot|crawl|spider|slurp|fetch|preview|curl|wget|python|java/|go-http-client|headless|monitor|scan|feed|http_request|libwww|okhttp|axios`)
 
 // IsBot reports whether a user agent is a program rather than a reader.
-func IsBot(userAgent string) bool { return userAgent == "" || bots.MatchString(userAgent) }
+// Answers are remembered: readers' browsers send a few agents many times,
+// and the expression costs microseconds on each.
+func IsBot(userAgent string) bool {
+	if userAgent == "" {
+		return true
+	}
+	botMemo.mu.Lock()
+	is, ok := botMemo.m[userAgent]
+	botMemo.mu.Unlock()
+	if ok {
+		return is
+	}
+	is = bots.MatchString(userAgent)
+	botMemo.mu.Lock()
+	if botMemo.m == nil || len(botMemo.m) >= maxBotMemo {
+		botMemo.m = map[string]bool{} // start over rather than track use
+	}
+	botMemo.m[userAgent] = is
+	botMemo.mu.Unlock()
+	return is
+}
+
+const maxBotMemo = 4096
+
+var botMemo struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
 
 // Count records one reading of an article now.
 func (v *Views) Count(articleID int64, now time.Time) {
 	if v == nil || articleID <= 0 {
 		return
 	}
-	k := viewKey{articleID, now.In(v.loc).Format("2006-01-02")}
 	v.mu.Lock()
-	v.n[k]++
+	if now.Before(v.dayStarts) || !now.Before(v.dayEnds) {
+		t := now.In(v.loc)
+		v.today = t.Format("2006-01-02")
+		v.dayStarts = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, v.loc)
+		v.dayEnds = v.dayStarts.AddDate(0, 0, 1)
+	}
+	v.n[viewKey{articleID, v.today}]++
 	v.mu.Unlock()
 }
 

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,8 @@ type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+
+	instruments sync.Map // instrumentKey -> instrument
 }
 
 // New creates a registry with Go runtime, process and database pool metrics.
@@ -65,8 +68,31 @@ func (m *Metrics) Observe(route, method string, code int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+	default:
+		method = "OTHER" // any token is a method: keep the series few
+	}
+	k := instrumentKey{route, method, code}
+	in, ok := m.instruments.Load(k)
+	if !ok {
+		// Finding a labelled series hashes its labels: done once per
+		// route, method and status, not once per request.
+		in, _ = m.instruments.LoadOrStore(k, instrument{m.requests.WithLabelValues(route, method, strconv.Itoa(code)), m.latency.WithLabelValues(route)})
+	}
+	i := in.(instrument)
+	i.count.Inc()
+	i.latency.Observe(d.Seconds())
+}
+
+type instrumentKey struct {
+	route, method string
+	code          int
+}
+
+type instrument struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -53,6 +53,10 @@ type entryHeaders struct {
 	etag, lastModified, contentType, length, gzipLength []string
 }
 
+// ContentTypeHeader is the entry's Content-Type as a header value, made
+// once.
+func (e *Entry) ContentTypeHeader() []string { return e.headers.contentType }
+
 // Header values every hit sends.
 var (
 	cacheControl = []string{"public, no-cache"} // store, but ask again: the ETag makes asking cheap
@@ -153,6 +157,16 @@ func (c *Cache) Get(key string) (*Entry, bool) {
 	return e, ok
 }
 
+// Peek returns a fresh entry for key, counting only a hit: a miss is
+// counted by the Get of the path that goes on to render it.
+func (c *Cache) Peek(key string) (*Entry, bool) {
+	e, ok := c.lookup(key)
+	if ok {
+		c.hits.Add(1)
+	}
+	return e, ok
+}
+
 func (c *Cache) lookup(key string) (*Entry, bool) {
 	db := c.db.Load()
 	c.mu.Lock()
@@ -240,8 +254,8 @@ func (c *Cache) Fill(key string, render func() (*Entry, error)) (*Entry, error) 
 }
 
 // Serve writes an entry: 304 when the browser's copy is current, the gzip
-// variant when it is accepted.
-func Serve(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool) {
+// variant when it is accepted. It returns the status and the body's size.
+func Serve(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool) (status, size int) {
 	h := w.Header()
 	eh := &e.headers // entries come from Build
 	h["Etag"] = eh.etag
@@ -254,7 +268,7 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool) {
 	}
 	if match := r.Header.Get("If-None-Match"); match != "" && (match == e.ETag || match == "W/"+e.ETag) {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return http.StatusNotModified, 0
 	}
 	h["Content-Type"] = eh.contentType
 	body := e.Body
@@ -266,8 +280,9 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool) {
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(body)
+		size, _ = w.Write(body) // a reader gone away is no error of ours
 	}
+	return http.StatusOK, size
 }
 
 func itoa(n int) string {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -58,6 +59,19 @@ func TestPageCache(t *testing.T) {
 		resp3, _ := anonGet(t, page, map[string]string{"If-None-Match": resp1.Header.Get("ETag")})
 		if resp3.StatusCode != http.StatusNotModified {
 			t.Fatalf("conditional request: %d", resp3.StatusCode)
+		}
+		// A hit (served before the routes) answers with the headers of the
+		// request that filled the cache, and keeps a request ID it was given.
+		resp4, body4 := anonGet(t, page, map[string]string{"X-Request-ID": "trace-42"})
+		if body4 != body1 || resp4.Header.Get("X-Request-ID") != "trace-42" {
+			t.Fatalf("hit: same body %v, request ID %q", body4 == body1, resp4.Header.Get("X-Request-ID"))
+		}
+		for _, h := range []http.Header{resp1.Header, resp4.Header} {
+			h.Del("Date")
+			h.Del("X-Request-Id")
+		}
+		if !reflect.DeepEqual(resp1.Header, resp4.Header) {
+			t.Fatalf("a hit's headers differ from the fill's:\n fill %v\n  hit %v", resp1.Header, resp4.Header)
 		}
 
 		// A comment, once acknowledged, is on the cached page: never stale.

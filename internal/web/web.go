@@ -47,7 +47,7 @@ func New(d Deps) (*Server, error) {
 	if err := c.ParseTemplates(e.site.Funcs(), e.admin.Funcs()); err != nil {
 		return nil, err
 	}
-	e.handler = c.Middleware(e.routes(), e.site.PageCache)
+	e.handler = c.Middleware(e.routes(), e.site.PageCache, e.site.Hit)
 	return e, nil
 }
 

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"byline/internal/accesslog"
 	"compress/gzip"
 	"context"
 	"encoding/xml"
@@ -112,9 +113,16 @@ func buildSite(t testing.TB, d *db.DB, base, smtpURL string, cached, withDemo bo
 			t.Fatal(err)
 		}
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Logs as `byline serve` writes them: request lines buffered.
+	logw := accesslog.NewWriter(io.Discard, false, 200*time.Millisecond)
+	t.Cleanup(func() {
+		if err := logw.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	log := slog.New(slog.NewTextHandler(logw, nil))
 	pictures := picture.NewDecoder(256<<20, 2*time.Second) // each site its own, so a test may hold it
-	a, err := app.New(ctx, d, cfg, app.Options{Logger: log, Pictures: pictures})
+	a, err := app.New(ctx, d, cfg, app.Options{Logger: log, AccessLog: logw, Pictures: pictures})
 	if err != nil {
 		t.Fatal(err)
 	}

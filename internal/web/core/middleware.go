@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
+
+	"byline/internal/accesslog"
 )
 
 type CtxKey int
@@ -42,10 +44,21 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// Served is what a request answered straight from the page cache sent.
+type Served struct {
+	Status, Bytes int
+	Route         string
+}
+
+// Hit answers a request from the page cache when it holds a fresh copy,
+// before the routes and the rest of the middleware; ok false leaves the
+// request untouched for them.
+type Hit func(w http.ResponseWriter, r *http.Request) (s Served, ok bool)
+
 // Middleware wraps the routes, outermost first: request ID, logging and
-// metrics, panic recovery, security headers, the page cache (pageCache),
-// compression.
-func (s *Server) Middleware(next http.Handler, pageCache func(http.Handler) http.Handler) http.Handler {
+// metrics, the page cache's hits (hit), panic recovery, security headers,
+// the page cache's misses (pageCache), compression.
+func (s *Server) Middleware(next http.Handler, pageCache func(http.Handler) http.Handler, hit Hit) http.Handler {
 	compress, err := gzhttp.NewWrapper(gzhttp.MinSize(512), gzhttp.EnableZstd(false),
 		gzhttp.ExceptContentTypes([]string{"text/event-stream"})) // streams must not wait in a compressor
 	if err != nil {
@@ -56,11 +69,19 @@ func (s *Server) Middleware(next http.Handler, pageCache func(http.Handler) http
 	inner := securityHeaders(pageCache(s.freshAfterWrites(compress(next))))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-ID")
-		if !validRequestID(id) {
+		var id string
+		if v := r.Header["X-Request-Id"]; len(v) > 0 && validRequestID(v[0]) {
+			id = v[0]
+		} else {
 			id = s.nextRequestID()
 		}
-		w.Header().Set("X-Request-ID", id)
+		w.Header()["X-Request-Id"] = []string{id}
+		if hit != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			if sv, ok := hit(w, r); ok {
+				s.logRequest(r, id, sv.Route, sv.Status, sv.Bytes, start)
+				return
+			}
+		}
 		ri := &RouteInfo{}
 		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), requestIDKey, id), RouteKey, ri))
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
@@ -74,30 +95,51 @@ func (s *Server) Middleware(next http.Handler, pageCache func(http.Handler) http
 					s.Fail(rec, r, fmt.Errorf("panic: %v", p))
 				}
 			}
-			d := time.Since(start)
 			route := ri.Pattern
 			if route == "" {
 				route = r.Pattern
 			}
-			if s.Metrics != nil {
-				s.Metrics.Observe(route, r.Method, rec.status, d)
-			}
-			level := slog.LevelInfo
-			switch {
-			case rec.status >= 500:
-				level = slog.LevelError
-			case r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics":
-				level = slog.LevelDebug
-			}
-			if !s.Logger.Enabled(r.Context(), level) {
-				return
-			}
-			s.Logger.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"route", route, "status", rec.status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000,
-				"remote", s.ClientIP(r))
+			s.logRequest(r, id, route, rec.status, rec.bytes, start)
 		}()
 		inner.ServeHTTP(rec, r)
 	})
+}
+
+// logRequest counts a finished request in the metrics and writes its line
+// to the request log: through the buffered access log when there is one.
+func (s *Server) logRequest(r *http.Request, id, route string, status, size int, start time.Time) {
+	d := time.Since(start)
+	if s.Metrics != nil {
+		s.Metrics.Observe(route, r.Method, status, d)
+	}
+	level := slog.LevelInfo
+	switch {
+	case status >= 500:
+		level = slog.LevelError
+	case r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics":
+		level = slog.LevelDebug
+	}
+	if !s.Logger.Enabled(r.Context(), level) {
+		return
+	}
+	if s.AccessLog != nil {
+		s.AccessLog.Log(&accesslog.Request{Time: start.Add(d), Level: level, ID: id, Method: r.Method, Path: r.URL.Path,
+			Route: route, RouteText: s.routeText(route), Status: status, Bytes: size, Duration: d, Remote: s.ClientIP(r)})
+		return
+	}
+	s.Logger.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+		"route", route, "status", status, "bytes", size, "duration_ms", float64(d.Microseconds())/1000,
+		"remote", s.ClientIP(r))
+}
+
+// routeText is a route as the text log writes it, made once per route.
+func (s *Server) routeText(route string) string {
+	if t, ok := s.routeTexts.Load(route); ok {
+		return t.(string)
+	}
+	t := accesslog.Quote(route)
+	s.routeTexts.Store(route, t)
+	return t
 }
 
 // freshAfterWrites reads the database's change counters before answering a
@@ -228,10 +270,14 @@ var securityHeaderValues = map[string][]string{
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		for k, v := range securityHeaderValues {
-			h[k] = v
-		}
+		SecurityHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})
+}
+
+// SecurityHeaders sets the headers every response carries.
+func SecurityHeaders(h http.Header) {
+	for k, v := range securityHeaderValues {
+		h[k] = v
+	}
 }

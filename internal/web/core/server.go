@@ -5,6 +5,7 @@
 package core
 
 import (
+	"byline/internal/accesslog"
 	"byline/internal/importjob"
 	"context"
 	"html/template"
@@ -51,8 +52,11 @@ type Deps struct {
 	// believed when rate limits and logs need the reader's address.
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
-	Metrics        *metrics.Metrics
-	API            http.Handler // serves /api/
+	// AccessLog takes the request lines, buffered; nil writes them
+	// through Logger.
+	AccessLog *accesslog.Writer
+	Metrics   *metrics.Metrics
+	API       http.Handler // serves /api/
 
 	Newsletter *newsletter.Store  // the e-newsletter's list and campaigns
 	Sender     *newsletter.Sender // sends campaigns (woken when one is scheduled)
@@ -89,6 +93,8 @@ type Server struct {
 
 	closing   chan struct{} // closed when the server shuts down
 	closeOnce sync.Once
+
+	routeTexts sync.Map // route -> the route as the text log writes it
 
 	reads mostRead // the sidebar's Most Read box
 	quote struct { // the sidebar's quote box, drawn once per catalogue

@@ -30,35 +30,30 @@ var cacheParams = []string{"before", "cpage"}
 
 // cacheKey says whether a request may be served from the cache, under
 // which key, and the session token of a signed-in reader (whose page is the
-// cached one with their parts redrawn).
+// cached one with their parts redrawn). An anonymous reader's key for a
+// page without parameters is its path: a hit allocates nothing for it.
 func cacheKey(r *http.Request) (key, session string, ok bool) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return "", "", false
 	}
+	path := r.URL.Path
+	if path == "" || path[0] != '/' || strings.ContainsAny(path, "?|") {
+		return "", "", false // the key's separators may not come from the path
+	}
 	for _, p := range noCache {
-		if strings.HasPrefix(r.URL.Path, p) {
+		if strings.HasPrefix(path, p) {
 			return "", "", false
 		}
 	}
-	if strings.HasSuffix(r.URL.Path, "/reply") || strings.HasSuffix(r.URL.Path, "/edit") {
+	if strings.HasSuffix(path, "/reply") || strings.HasSuffix(path, "/edit") {
 		return "", "", false
 	}
-	sortChoice := ""
-	for _, c := range r.Cookies() {
-		switch c.Name {
-		case core.FlashCookie:
-			if c.Value != "" {
-				return "", "", false // a one-off notice: render
-			}
-		case core.SessionCookie:
-			session = c.Value
-		case sortCookie:
-			sortChoice = c.Value
-		case draftCookie:
-			if c.Value != "" {
-				return "", "", false // the reader's held words go in the box: render
-			}
-		}
+	flash, session, sortChoice, draft, ok := cacheCookies(r.Header["Cookie"])
+	if !ok || flash != "" || draft != "" {
+		return "", "", false // a one-off notice, or the reader's held words in the box: render
+	}
+	if r.URL.RawQuery == "" && sortChoice == "" {
+		return path, session, true
 	}
 	q := r.URL.Query()
 	for k := range q {
@@ -67,7 +62,7 @@ func cacheKey(r *http.Request) (key, session string, ok bool) {
 		}
 	}
 	var k strings.Builder
-	k.WriteString(r.URL.Path)
+	k.WriteString(path)
 	for _, p := range cacheParams {
 		if v := q.Get(p); v != "" {
 			k.WriteString("?" + p + "=" + url.QueryEscape(v))
@@ -75,6 +70,42 @@ func cacheKey(r *http.Request) (key, session string, ok bool) {
 	}
 	k.WriteString("|" + sortChoice)
 	return k.String(), session, true
+}
+
+// cacheCookies reads the cookies the cache depends on from the Cookie
+// headers without allocating, the first of each name as r.Cookie does. A
+// value net/http would not take (or quote marks) answers !ok: the full
+// path then decides.
+func cacheCookies(headers []string) (flash, session, sortChoice, draft string, ok bool) {
+	for _, h := range headers {
+		for h != "" {
+			var part string
+			part, h, _ = strings.Cut(h, ";")
+			name, value, _ := strings.Cut(strings.TrimSpace(part), "=")
+			var dst *string
+			switch name {
+			case core.FlashCookie:
+				dst = &flash
+			case core.SessionCookie:
+				dst = &session
+			case sortCookie:
+				dst = &sortChoice
+			case draftCookie:
+				dst = &draft
+			default:
+				continue
+			}
+			for i := 0; i < len(value); i++ {
+				if c := value[i]; c <= ' ' || c >= 0x7f || c == '"' || c == ';' || c == '\\' || c == ',' {
+					return "", "", "", "", false
+				}
+			}
+			if *dst == "" {
+				*dst = value
+			}
+		}
+	}
+	return flash, session, sortChoice, draft, true
 }
 
 func allowed(param string) bool {
@@ -205,8 +236,60 @@ func (c *captured) replay(w http.ResponseWriter) {
 	w.Write(c.body.Bytes())
 }
 
-// PageCache serves anonymous readers from the cache, rendering each page
-// once per change.
+// Hit answers a request from the cache when it holds a fresh copy of the
+// page, before the routes and the rest of the middleware run: the
+// anonymous reader's page as it was stored, a signed-in reader's with their
+// parts drawn in.
+func (s *Server) Hit(w http.ResponseWriter, r *http.Request) (core.Served, bool) {
+	if s.Cache == nil {
+		return core.Served{}, false
+	}
+	key, session, ok := cacheKey(r)
+	if !ok {
+		return core.Served{}, false
+	}
+	e, hit := s.Cache.Peek(key)
+	if !hit {
+		return core.Served{}, false
+	}
+	if session == "" {
+		core.SecurityHeaders(w.Header())
+		s.countHit(r, e)
+		status, size := pagecache.Serve(w, r, e, acceptsGzip(r))
+		return core.Served{Status: status, Bytes: size, Route: e.Route}, true
+	}
+	v := s.SessionViewer(r.Context(), session)
+	if v == nil {
+		return core.Served{}, false // a stale cookie: the full path clears it
+	}
+	page, err := s.personalPage(r.Context(), e, v)
+	if err != nil {
+		return core.Served{}, false // the full path tries again, and reports what fails
+	}
+	defer pagePool.Put(page)
+	core.SecurityHeaders(w.Header())
+	s.countHit(r, e)
+	return core.Served{Status: http.StatusOK, Bytes: writePersonal(w, r, e, page), Route: e.Route}, true
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header["Accept-Encoding"] {
+		if strings.Contains(v, "gzip") {
+			return true
+		}
+	}
+	return false
+}
+
+// countHit counts a reading of a cached article page.
+func (s *Server) countHit(r *http.Request, e *pagecache.Entry) {
+	if e.Route == articleRoute {
+		s.countView(r, e.Article)
+	}
+}
+
+// PageCache serves what Hit could not: it renders each page once per
+// change, for every reader waiting on it, and stores it.
 func (s *Server) PageCache(next http.Handler) http.Handler {
 	if s.Cache == nil {
 		return next
@@ -224,20 +307,23 @@ func (s *Server) PageCache(next http.Handler) http.Handler {
 				return
 			}
 		}
-		gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
 		ri, _ := r.Context().Value(core.RouteKey).(*core.RouteInfo)
 		serve := func(e *pagecache.Entry) {
 			if ri != nil {
 				ri.Pattern = e.Route
 			}
-			if e.Route == articleRoute {
-				s.countView(r, e.Article)
-			}
+			s.countHit(r, e)
 			if v == nil {
-				pagecache.Serve(w, r, e, gz)
+				pagecache.Serve(w, r, e, acceptsGzip(r))
 				return
 			}
-			s.servePersonal(w, r, e, v)
+			page, err := s.personalPage(r.Context(), e, v)
+			if err != nil {
+				s.Fail(w, r, err)
+				return
+			}
+			defer pagePool.Put(page)
+			writePersonal(w, r, e, page)
 		}
 		if e, hit := s.Cache.Get(key); hit {
 			serve(e)
@@ -287,59 +373,79 @@ func asUncacheable(err error, u *uncacheable) bool {
 	return ok
 }
 
-// servePersonal sends a signed-in reader the cached page with their parts
-// drawn in: the account menu, the reply box, and on each comment their
-// vote buttons and their own edit and delete links. One query (their
-// votes), no render of the thread.
-func (s *Server) servePersonal(w http.ResponseWriter, r *http.Request, e *pagecache.Entry, v *core.Viewer) {
+// personalPage assembles a signed-in reader's copy of a cached page with
+// their parts drawn in: the account menu, the reply box, and on each
+// comment their vote buttons and their own edit and delete links. One
+// query (their votes, once per page version), no render of the thread.
+// The buffer goes back to pagePool after use.
+func (s *Server) personalPage(ctx context.Context, e *pagecache.Entry, v *core.Viewer) (*bytes.Buffer, error) {
 	meta, _ := e.Meta.(*cacheMeta)
 	if meta == nil {
 		meta = &cacheMeta{}
 	}
-	parts := map[byte]string{}
-	for _, part := range []byte{'n', 'l', 'L'} {
+	var parts [3]string // the account menu, the two newsletter boxes
+	for i, part := range personalParts {
 		html, err := s.personalPart(v, part, meta.returnTo)
 		if err != nil {
-			s.Fail(w, r, err)
-			return
+			return nil, err
 		}
-		parts[part] = html
+		parts[i] = html
 	}
 	respond, err := s.respondBox(meta, v)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
 	}
-	votes, err := s.votesOn(r.Context(), meta, v)
+	votes, err := s.votesOn(ctx, meta, v)
 	if err != nil {
-		s.Fail(w, r, err)
-		return
+		return nil, err
+	}
+	controls := personalControls(meta, v, votes)
+	meta.once.Do(func() { meta.pieces = split(e.Body, meta.thread != nil) })
+	buf := pagePool.Get().(*bytes.Buffer)
+	buf.Reset()
+	overlay(buf, meta.pieces, parts, respond, controls)
+	return buf, nil
+}
+
+// personalControls are v's controls on each comment of a cached page.
+func personalControls(meta *cacheMeta, v *core.Viewer, votes map[int64]int) map[int64]*commentView {
+	if len(meta.comments) == 0 {
+		return nil
 	}
 	controls := make(map[int64]*commentView, len(meta.comments))
+	views := make([]commentView, len(meta.comments)) // one allocation each, not one per comment
+	cs := make([]comment.Comment, len(meta.comments))
 	now := time.Now()
 	canAct := v.Can(account.PermComment)
 	canModerate := v.Can(account.PermModerate)
-	for _, c := range meta.comments {
-		cv := &commentView{C: &comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}, MyVote: votes[c.id], CanAct: canAct, CanModerate: canModerate}
+	for i, c := range meta.comments {
+		cs[i] = comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}
+		cv := &views[i]
+		*cv = commentView{C: &cs[i], MyVote: votes[c.id], CanAct: canAct, CanModerate: canModerate}
 		if c.author == v.ID {
 			cv.Mine, cv.Editable = true, cv.C.Editable(now)
 		}
 		cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
 		controls[c.id] = cv
 	}
-	meta.once.Do(func() { meta.pieces = split(e.Body, meta.thread != nil) })
-	buf := pagePool.Get().(*bytes.Buffer)
-	defer pagePool.Put(buf)
-	buf.Reset()
-	overlay(buf, meta.pieces, parts, respond, controls)
+	return controls
+}
+
+// privateNoCache is a personal page's Cache-Control.
+var privateNoCache = []string{"private, no-cache"}
+
+// writePersonal sends a personal page and returns the bytes written.
+func writePersonal(w http.ResponseWriter, r *http.Request, e *pagecache.Entry, page *bytes.Buffer) int {
 	h := w.Header()
-	h.Set("Content-Type", e.ContentType)
-	h.Set("Cache-Control", "private, no-cache")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h["Content-Type"] = e.ContentTypeHeader()
+	h["Cache-Control"] = privateNoCache
+	h["Content-Length"] = []string{strconv.Itoa(page.Len())}
 	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
+	if r.Method == http.MethodHead {
+		return 0
 	}
+	n, _ := w.Write(page.Bytes()) // a reader gone away is no error of ours
+	return n
 }
 
 // pagePool holds the buffers personal pages are assembled in.
@@ -485,14 +591,22 @@ func split(base []byte, hasRespond bool) []piece {
 	}
 }
 
+// personalParts are the places drawn per reader on every page, in the
+// order personalPage keeps them.
+var personalParts = [3]byte{'n', 'l', 'L'}
+
 // overlay assembles a reader's page from the cached pieces and their parts.
-func overlay(out *bytes.Buffer, pieces []piece, parts map[byte]string, respond string, controls map[int64]*commentView) {
+func overlay(out *bytes.Buffer, pieces []piece, parts [3]string, respond string, controls map[int64]*commentView) {
 	for _, p := range pieces {
 		switch p.kind {
 		case 0:
 			out.Write(p.lit)
-		case 'n', 'l', 'L':
-			out.WriteString(parts[p.kind])
+		case 'n':
+			out.WriteString(parts[0])
+		case 'l':
+			out.WriteString(parts[1])
+		case 'L':
+			out.WriteString(parts[2])
 		case 'r':
 			out.WriteString(respond)
 		case 'v', 't':

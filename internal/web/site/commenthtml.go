@@ -108,11 +108,19 @@ func writeVotes(b htmlWriter, v *commentView) {
 	switch {
 	case v.Anon:
 		back := url.QueryEscape("/comments/" + id)
-		b.WriteString("\n      " + `<a class="vote-up" href="/login?return_to=` + back + `" title="Sign in to vote"><span aria-hidden="true">▲</span><span class="visually-hidden">Sign in to vote up</span></a>`)
-		b.WriteString("\n      " + `<a class="vote-down" href="/login?return_to=` + back + `" title="Sign in to vote"><span aria-hidden="true">▼</span><span class="visually-hidden">Sign in to vote down</span></a>`)
+		put(b, "\n      ", `<a class="vote-up" href="/login?return_to=`, back, `" title="Sign in to vote"><span aria-hidden="true">▲</span><span class="visually-hidden">Sign in to vote up</span></a>`)
+		put(b, "\n      ", `<a class="vote-down" href="/login?return_to=`, back, `" title="Sign in to vote"><span aria-hidden="true">▼</span><span class="visually-hidden">Sign in to vote down</span></a>`)
 	case v.CanAct && !v.Mine:
 		writeVote(b, id, "up", "▲", "Vote up", v.UpValue, v.MyVote == 1)
 		writeVote(b, id, "down", "▼", "Vote down", v.DownValue, v.MyVote == -1)
+	}
+}
+
+// put writes the strings one after another: no joined copy to allocate
+// (these run for every comment of every signed-in reader's page).
+func put(b htmlWriter, parts ...string) {
+	for _, p := range parts {
+		b.WriteString(p)
 	}
 }
 
@@ -121,42 +129,49 @@ func writeVotes(b htmlWriter, v *commentView) {
 func writeTools(b htmlWriter, v *commentView) {
 	id := strconv.FormatInt(v.C.ID, 10)
 	if v.Editable {
-		b.WriteString("\n      " + `<a href="/comments/` + id + `/edit">Edit</a>`)
+		put(b, "\n      ", `<a href="/comments/`, id, `/edit">Edit</a>`)
 	}
 	if v.Mine {
 		// Asked twice, without a script: the button is behind a disclosure.
-		b.WriteString("\n      " + `<details class="confirm-delete"><summary>Delete</summary>
-        <form method="post" action="/comments/` + id + `/delete" class="inline"><span>Delete this comment for good?</span> <button type="submit" class="link danger">Yes, delete it</button></form>
+		put(b, "\n      ", `<details class="confirm-delete"><summary>Delete</summary>
+        <form method="post" action="/comments/`, id, `/delete" class="inline"><span>Delete this comment for good?</span> <button type="submit" class="link danger">Yes, delete it</button></form>
       </details>`)
 	}
 	if v.CanModerate {
 		// Moderators act on the page itself; the queue has the rest.
-		b.WriteString("\n      " + `<details class="mod-tools"><summary>Moderate</summary>
+		put(b, "\n      ", `<details class="mod-tools"><summary>Moderate</summary>
         <form method="post" action="/admin/comments" class="inline"><input type="hidden" name="from" value="page">
-          <button type="submit" name="one" value="hold:` + id + `" class="link">Hold</button>
-          <button type="submit" name="one" value="spam:` + id + `" class="link danger">Spam</button>
-          <button type="submit" name="one" value="trash:` + id + `" class="link danger">Trash</button>
-          <a href="/admin/comments/` + id + `">Edit or pause the author</a>
+          <button type="submit" name="one" value="hold:`, id, `" class="link">Hold</button>
+          <button type="submit" name="one" value="spam:`, id, `" class="link danger">Spam</button>
+          <button type="submit" name="one" value="trash:`, id, `" class="link danger">Trash</button>
+          <a href="/admin/comments/`, id, `">Edit or pause the author</a>
         </form>
       </details>`)
 	}
 	if v.CanAct && !v.Mine {
-		b.WriteString("\n      " + `<details class="report"><summary>Report</summary>
-        <form method="post" action="/comments/` + id + `/report" class="inline">
-          <label for="report-` + id + `">Why?</label>
-          <select id="report-` + id + `" name="reason"><option>Spam or advertising</option><option>Abusive or hateful</option><option>Off topic</option><option>Personal information</option></select>
+		put(b, "\n      ", `<details class="report"><summary>Report</summary>
+        <form method="post" action="/comments/`, id, `/report" class="inline">
+          <label for="report-`, id, `">Why?</label>
+          <select id="report-`, id, `" name="reason"><option>Spam or advertising</option><option>Abusive or hateful</option><option>Off topic</option><option>Personal information</option></select>
           <button type="submit" class="link">Send report</button>
         </form>
       </details>`)
 	}
 }
 
+// voteValues are the values a vote button sends.
+var voteValues = map[int]string{-1: "-1", 0: "0", 1: "1"}
+
 func writeVote(b htmlWriter, id, dir, arrow, label string, value int, on bool) {
-	cls, pressed := "vote-"+dir, "false"
+	pressed, voted := "false", ""
 	if on {
-		cls, pressed = cls+" voted", "true"
+		pressed, voted = "true", " voted"
 	}
-	b.WriteString("\n      " + `<form method="post" action="/comments/` + id + `/vote" class="vote"><input type="hidden" name="value" value="` + strconv.Itoa(value) +
-		`"><button type="submit" class="` + cls + `" aria-pressed="` + pressed + `" title="` + label + `"><span aria-hidden="true">` + arrow +
-		`</span><span class="visually-hidden">` + label + `</span></button></form>`)
+	v, ok := voteValues[value]
+	if !ok {
+		v = strconv.Itoa(value)
+	}
+	put(b, "\n      ", `<form method="post" action="/comments/`, id, `/vote" class="vote"><input type="hidden" name="value" value="`, v,
+		`"><button type="submit" class="vote-`, dir, voted, `" aria-pressed="`, pressed, `" title="`, label, `"><span aria-hidden="true">`, arrow,
+		`</span><span class="visually-hidden">`, label, `</span></button></form>`)
 }

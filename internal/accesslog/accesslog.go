@@ -1,0 +1,309 @@
+// Package accesslog is the process's log output, made cheap for the line
+// every request writes.
+//
+// A request line is formatted by hand into a shared buffer, byte for byte
+// as log/slog's text or JSON handler would have written it, and a
+// background goroutine writes the buffer out a few times a second: the
+// request waits for neither a formatter's reflection nor a system call.
+// Every other log line (slog's, through Write) goes out at once, after the
+// request lines buffered before it, so the output keeps its order. Close
+// writes what is left; a full buffer makes requests wait for the writer
+// rather than drop lines.
+package accesslog
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Writer buffers request lines and passes every other write through.
+type Writer struct {
+	json  bool
+	every time.Duration
+
+	mu    sync.Mutex // guards buf and closed
+	buf   []byte
+	spare []byte
+	full  sync.Cond // signalled when a flush empties a full buffer
+
+	outMu sync.Mutex // one write to out at a time, in the order taken
+	out   io.Writer
+	err   error // the last write's error, kept for Close
+
+	kick   chan struct{}
+	done   chan struct{}
+	closed bool
+}
+
+// flushAt is the buffer size that wakes the writer early; maxBuffered is
+// the size at which requests wait for it.
+const (
+	flushAt     = 64 << 10
+	maxBuffered = 4 << 20
+)
+
+// NewWriter writes to out, request lines in slog's JSON format when json
+// is set (its text format otherwise), at most every interval apart.
+func NewWriter(out io.Writer, json bool, every time.Duration) *Writer {
+	w := &Writer{json: json, every: every, out: out, kick: make(chan struct{}, 1), done: make(chan struct{}),
+		buf: make([]byte, 0, flushAt), spare: make([]byte, 0, flushAt)}
+	w.full.L = &w.mu
+	go w.loop()
+	return w
+}
+
+func (w *Writer) loop() {
+	t := time.NewTicker(w.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-w.kick:
+		case <-w.done:
+			return
+		}
+		w.mu.Lock()
+		w.flushLocked(nil)
+	}
+}
+
+// flushLocked writes the buffer, then p, to out. It is called with mu
+// held and returns with it released: out is written outside mu (requests
+// keep appending meanwhile) but inside outMu, taken before mu is let go,
+// so writes leave in the order they were taken.
+func (w *Writer) flushLocked(p []byte) error {
+	if len(w.buf) == 0 && len(p) == 0 {
+		w.mu.Unlock()
+		return nil
+	}
+	out := w.buf
+	w.buf, w.spare = w.spare[:0], nil
+	w.full.Broadcast()
+	w.outMu.Lock()
+	w.mu.Unlock()
+	var err error
+	if len(out) > 0 {
+		_, err = w.out.Write(out)
+	}
+	if len(p) > 0 {
+		if _, perr := w.out.Write(p); err == nil {
+			err = perr
+		}
+	}
+	if err != nil {
+		w.err = err
+	}
+	w.outMu.Unlock()
+	w.mu.Lock()
+	if w.spare == nil && cap(out) <= maxBuffered {
+		w.spare = out[:0] // the next swap's buffer
+	}
+	w.mu.Unlock()
+	return err
+}
+
+// Write sends p out now, after the request lines buffered before it. It is
+// what slog's handler writes through.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	if err := w.flushLocked(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Close writes what is buffered and stops the background writer. Lines
+// logged after Close are written at once.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.done)
+	}
+	err := w.flushLocked(nil)
+	w.outMu.Lock()
+	if err == nil {
+		err = w.err
+	}
+	w.outMu.Unlock()
+	return err
+}
+
+// Request is one request's line: the fields the request logs carry.
+type Request struct {
+	Time      time.Time
+	Level     slog.Level
+	ID        string
+	Method    string
+	Path      string
+	Route     string
+	Status    int
+	Bytes     int
+	Duration  time.Duration
+	Remote    string
+	RouteText string // Route as the text format writes it, when known (see Quote)
+}
+
+// Log buffers a request's line.
+func (w *Writer) Log(r *Request) {
+	var tmp [512]byte // formatted outside the lock
+	var line []byte
+	if w.json {
+		line = appendJSON(tmp[:0], r)
+	} else {
+		line = appendText(tmp[:0], r)
+	}
+	w.mu.Lock()
+	for len(w.buf) >= maxBuffered && !w.closed {
+		w.full.Wait() // the writer is behind: wait for it rather than lose the line
+	}
+	w.buf = append(w.buf, line...)
+	n, closed := len(w.buf), w.closed
+	if closed {
+		w.flushLocked(nil)
+		return
+	}
+	w.mu.Unlock()
+	if n >= flushAt {
+		select {
+		case w.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Quote is s as the text format writes a value: bare, or quoted when slog
+// would quote it. A caller that logs the same value often (a route) makes
+// it once and passes it as Request.RouteText.
+func Quote(s string) string { return string(appendTextString(nil, s)) }
+
+func appendText(b []byte, r *Request) []byte {
+	b = append(b, "time="...)
+	b = appendRFC3339Millis(b, r.Time)
+	b = append(b, " level="...)
+	b = append(b, r.Level.String()...)
+	b = append(b, " msg=request request_id="...)
+	b = appendTextString(b, r.ID)
+	b = append(b, " method="...)
+	b = appendTextString(b, r.Method)
+	b = append(b, " path="...)
+	b = appendTextString(b, r.Path)
+	b = append(b, " route="...)
+	if r.RouteText != "" {
+		b = append(b, r.RouteText...)
+	} else {
+		b = appendTextString(b, r.Route)
+	}
+	b = append(b, " status="...)
+	b = strconv.AppendInt(b, int64(r.Status), 10)
+	b = append(b, " bytes="...)
+	b = strconv.AppendInt(b, int64(r.Bytes), 10)
+	b = append(b, " duration_ms="...)
+	b = strconv.AppendFloat(b, durationMS(r.Duration), 'g', -1, 64)
+	b = append(b, " remote="...)
+	b = appendTextString(b, r.Remote)
+	return append(b, '\n')
+}
+
+// durationMS is the duration in milliseconds, to the microsecond.
+func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// appendRFC3339Millis is slog's time format in text: RFC 3339 with exactly
+// three decimals.
+func appendRFC3339Millis(b []byte, t time.Time) []byte {
+	const prefixLen = len("2006-01-02T15:04:05.000")
+	n := len(b)
+	t = t.Round(0).Truncate(time.Millisecond).Add(time.Millisecond / 10)
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b[:n+prefixLen], b[n+prefixLen+1:]...) // drop the fourth decimal
+}
+
+func appendTextString(b []byte, s string) []byte {
+	if needsQuoting(s) {
+		return strconv.AppendQuote(b, s)
+	}
+	return append(b, s...)
+}
+
+// needsQuoting is slog's rule for text values.
+func needsQuoting(s string) bool {
+	if len(s) == 0 {
+		return true
+	}
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b != '\\' && (b == ' ' || b == '=' || b == '"' || b < 0x20) {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+func appendJSON(b []byte, r *Request) []byte {
+	for _, s := range [...]string{r.ID, r.Method, r.Path, r.Route, r.Remote} {
+		if !plainJSON(s) {
+			return slogJSON(b, r) // a rare value to escape: let slog do it
+		}
+	}
+	b = append(b, `{"time":"`...)
+	b = r.Time.Round(0).AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"`...)
+	b = append(b, r.Level.String()...)
+	b = append(b, `","msg":"request","request_id":"`...)
+	b = append(b, r.ID...)
+	b = append(b, `","method":"`...)
+	b = append(b, r.Method...)
+	b = append(b, `","path":"`...)
+	b = append(b, r.Path...)
+	b = append(b, `","route":"`...)
+	b = append(b, r.Route...)
+	b = append(b, `","status":`...)
+	b = strconv.AppendInt(b, int64(r.Status), 10)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendInt(b, int64(r.Bytes), 10)
+	b = append(b, `,"duration_ms":`...)
+	b = strconv.AppendFloat(b, durationMS(r.Duration), 'f', -1, 64) // what encoding/json writes for 1e-6 <= x < 1e21, and 0
+	b = append(b, `,"remote":"`...)
+	b = append(b, r.Remote...)
+	return append(b, "\"}\n"...)
+}
+
+// plainJSON says whether s goes into a JSON string as it is.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// slogJSON formats r with slog's own JSON handler.
+func slogJSON(b []byte, r *Request) []byte {
+	var buf bytes.Buffer
+	rec := slog.NewRecord(r.Time, r.Level, "request", 0)
+	rec.AddAttrs(slog.String("request_id", r.ID), slog.String("method", r.Method), slog.String("path", r.Path),
+		slog.String("route", r.Route), slog.Int("status", r.Status), slog.Int("bytes", r.Bytes),
+		slog.Float64("duration_ms", durationMS(r.Duration)), slog.String("remote", r.Remote))
+	if err := slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}).Handle(context.Background(), rec); err != nil {
+		// A bytes.Buffer does not fail; keep the line's facts if it ever does.
+		return append(b, `{"msg":"request","error":"unformattable line"}`+"\n"...)
+	}
+	return append(b, buf.Bytes()...)
+}
