@@ -113,7 +113,7 @@ func New(ctx context.Context, d *db.DB, cfg config.Config, o Options) (*App, err
 	a.Backups = &backup.Schedule{DB: d, Files: MediaStorage(cfg, d), Log: log, Now: time.Now}
 
 	handler, err := web.New(web.Deps{Cache: cache, Deps: core.Deps{Articles: articles, People: people, Comments: comments, Limiter: stores.Limiter, Outbox: stores.Outbox,
-		Settings: settings, Events: broker, Fresh: readVersion, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, AccessLog: o.AccessLog, Metrics: m, API: a.API,
+		Settings: settings, Events: broker, Fresh: readVersion, ContentVersion: version.Content, SMTPFromEnv: cfg.SMTP != "", DB: d, Location: cfg.Location, TrustedProxies: cfg.Proxies, Logger: log, AccessLog: o.AccessLog, Metrics: m, API: a.API,
 		Newsletter: stores.Newsletter, Sender: stores.Sender, Views: stores.Views, Media: stores.Media, Cars: stores.Cars, Leads: stores.Leads,
 		Redirects: stores.Redirects, Imports: a.Imports, BackupDefault: BackupDefault(cfg), Backups: a.Backups}})
 	if err != nil {

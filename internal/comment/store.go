@@ -24,6 +24,7 @@ type Store struct {
 	db     *db.DB
 	now    func() time.Time
 	mailer Mailer
+	batch  batcher // posts stored together (see batch.go)
 }
 
 // NewStore returns a Store on d.
@@ -49,6 +50,10 @@ type Posted struct {
 	Comment
 	Duplicate bool   // the same text was just posted; nothing new was stored
 	HeldFor   string // why it waits for a moderator ("" if visible)
+	// LastPage is the page of the article holding its newest thread in
+	// the oldest-first order, after this comment (0: not known, for a
+	// held comment or a double submission).
+	LastPage int
 }
 
 // cols are a comment's columns, read with its author (authors, LEFT
@@ -108,42 +113,50 @@ func childPath(parentPath string, id int64) string {
 // Post stores a new comment, applying the rules: it may be refused (an
 // *apperr.Invalid or ErrClosed/ErrBanned), held for a moderator, or shown.
 // Sending the same text again within ten minutes stores nothing and returns
-// the first one, so a double submission is never a second comment.
+// the first one, so a double submission is never a second comment. Posts
+// sent at the same time share a transaction (batch.go); once taken, a post
+// is stored whatever becomes of ctx, and its answer says what was stored.
 func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 	d, err := s.newDraft(n, rules)
 	if err != nil {
 		return Posted{}, err
 	}
-	var out Posted
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		if err := checkArticle(ctx, tx, d, rules); err != nil {
-			return err
-		}
-		if err := checkBanned(ctx, tx, d); err != nil {
-			return err
-		}
-		if dup, found, err := s.duplicate(ctx, tx, d); found || err != nil {
-			out = dup
-			return err
-		}
-		if err := checkPace(ctx, tx, d, rules); err != nil {
-			return err
-		}
-		if err := placeReply(ctx, tx, &d); err != nil {
-			return err
-		}
-		if err := s.judge(ctx, tx, &d, rules); err != nil {
-			return err
-		}
-		c, err := s.insert(ctx, tx, d)
-		if err != nil {
-			return err
-		}
-		out = Posted{HeldFor: d.held, Comment: c}
-		return s.announce(ctx, tx, d, c)
-	})
+	p := &pending{d: d, rules: rules}
+	s.post(p)
+	return p.out, p.err
+}
+
+// postTx applies the rules to a draft and stores it, in tx.
+func (s *Store) postTx(ctx context.Context, tx *db.Tx, d draft, rules Rules) (Posted, error) {
+	if err := checkArticle(ctx, tx, d, rules); err != nil {
+		return Posted{}, err
+	}
+	if err := checkBanned(ctx, tx, d); err != nil {
+		return Posted{}, err
+	}
+	if dup, found, err := s.duplicate(ctx, tx, d); found || err != nil {
+		return dup, err
+	}
+	if err := checkPace(ctx, tx, d, rules); err != nil {
+		return Posted{}, err
+	}
+	if err := placeReply(ctx, tx, &d); err != nil {
+		return Posted{}, err
+	}
+	if err := s.judge(ctx, tx, &d, rules); err != nil {
+		return Posted{}, err
+	}
+	c, err := s.insert(ctx, tx, d)
 	if err != nil {
 		return Posted{}, err
+	}
+	threads, err := s.announce(ctx, tx, d, c)
+	if err != nil {
+		return Posted{}, err
+	}
+	out := Posted{HeldFor: d.held, Comment: c}
+	if c.Status == StatusVisible {
+		out.LastPage = pageOf(threads)
 	}
 	return out, nil
 }
@@ -330,22 +343,23 @@ func (s *Store) insert(ctx context.Context, tx *db.Tx, d draft) (Comment, error)
 // announce does what a stored comment causes: a shown one is counted on
 // its article and a shown reply tells its parent's author; a held one
 // gets a history line (posting is the comment itself).
-func (s *Store) announce(ctx context.Context, tx *db.Tx, d draft, c Comment) error {
+// It returns the article's threads after a shown comment (0 for a held one).
+func (s *Store) announce(ctx context.Context, tx *db.Tx, d draft, c Comment) (threads int, err error) {
 	if c.Status == StatusVisible {
-		if _, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + 1, comment_threads = comment_threads + $2 WHERE id = $1`,
-			d.ArticleID, b2i(d.depth == 0)); err != nil {
-			return err
+		if err := tx.QueryRow(ctx, `UPDATE articles SET comment_count = comment_count + 1, comment_threads = comment_threads + $2 WHERE id = $1
+			RETURNING comment_threads`, d.ArticleID, b2i(d.depth == 0)).Scan(&threads); err != nil {
+			return 0, err
 		}
 	}
 	if c.Status == StatusVisible && d.ParentID > 0 {
 		if err := s.notifyReply(ctx, tx, d.Site, d.ParentID, c.ID, d.AuthorID, d.AuthorName, d.text); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if d.held != "" {
-		return event(ctx, tx, c.ID, 0, "held", d.held, d.at)
+		return 0, event(ctx, tx, c.ID, 0, "held", d.held, d.at)
 	}
-	return nil
+	return threads, nil
 }
 
 // holdReason says why a comment must wait for a moderator, or "".

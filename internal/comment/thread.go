@@ -157,8 +157,11 @@ func (s *Store) LastPage(ctx context.Context, articleID int64) (int, error) {
 	if err := s.db.QueryRow(ctx, `SELECT comment_threads FROM articles WHERE id = $1`, articleID).Scan(&roots); err != nil {
 		return 0, db.MapError(s.db.Engine, err)
 	}
-	return max(1, (roots+PerPage-1)/PerPage), nil
+	return pageOf(roots), nil
 }
+
+// pageOf is the page holding the last of roots threads.
+func pageOf(roots int) int { return max(1, (roots+PerPage-1)/PerPage) }
 
 // Locate finds where a comment is shown: the page of its article holding
 // its thread in the given order, or, for a reply past the first few, its

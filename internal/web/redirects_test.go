@@ -135,7 +135,7 @@ func TestCategoryArchives(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts.cache.Clear() // this node hears of the counter when it next reads it
+		ts.refresh(t) // this node hears of the counter when it next reads it
 
 		b := newBrowser(t, srv)
 		b.expect(b.get("/category/news/cars/"), 200, "<h1>Cars &amp; Trucks</h1>", `<a href="/category/news/">News</a>`, a.Headline,

@@ -18,6 +18,13 @@ type mostRead struct {
 
 const mostReadFor = 5 * time.Minute
 
+// mostReadAt is when the Most Read list was last read.
+func (s *Server) mostReadAt() time.Time {
+	s.reads.mu.Lock()
+	defer s.reads.mu.Unlock()
+	return s.reads.at
+}
+
 func (s *Server) mostReadList(ctx context.Context) []article.Read {
 	if s.Articles == nil {
 		return nil

@@ -102,7 +102,7 @@ func parseTemplates(funcMaps ...template.FuncMap) (*Templates, error) {
 // the parts the page cache redraws per reader. TestTemplateNames checks
 // that this list names every one the code executes, and every page name
 // the code renders.
-var Partials = []string{"quote-widget", "account-links", "newsletter-box", "respond-body"}
+var Partials = []string{"quote-widget", "account-links", "newsletter-box", "respond-body", "sidebar-boxes"}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -393,6 +393,23 @@ type sidebar struct {
 	Recent                   []comment.Recent
 	QuoteBox                 template.HTML  // the quote box, drawn once per catalogue
 	MostRead                 []article.Read // the week's most read
+	// Boxes are the boxes above drawn, the same on every page: the
+	// sidebar template writes them as they are.
+	Boxes template.HTML
+}
+
+// chrome is what every public page shows around its content and every
+// reader sees the same: the sidebar's boxes (drawn), the sections and the
+// footer's pages. It is kept for as long as what it shows stands: the
+// content version it was read under, the Most Read list and the catalogue
+// it was drawn with. A page render then reads none of it from the database.
+type chrome struct {
+	version  int64
+	mostRead time.Time
+	cat      *cars.Catalogue
+	sidebar  *sidebar
+	sections []article.Tag
+	footer   []article.PageLink
 }
 
 func (s *Server) Fill(w http.ResponseWriter, r *http.Request, p *Page) {
@@ -421,39 +438,18 @@ func (s *Server) Fill(w http.ResponseWriter, r *http.Request, p *Page) {
 }
 
 // Chrome loads what every public page shows around its content: the
-// sidebar's staff lists and the navigation's sections.
+// sidebar's boxes, the navigation's sections and the footer's pages, read
+// and drawn once per change of what they show (see chrome).
 func (s *Server) Chrome(r *http.Request, p *Page) error {
-	staff, err := s.People.Staff(r.Context(), account.RoleContributor, account.RoleModerator)
+	c, err := s.chromeNow(r.Context())
 	if err != nil {
 		return err
 	}
-	p.Sidebar = &sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator]}
-	if s.Comments != nil {
-		if p.Sidebar.Recent, err = s.Comments.Recent(r.Context(), 0, 5); err != nil {
-			return err
-		}
-	}
-	p.Sidebar.MostRead = s.mostReadList(r.Context())
-	if s.Cars != nil {
-		cat, err := s.Cars.Catalogue(r.Context())
-		if err != nil {
-			return err
-		}
-		if p.Sidebar.QuoteBox, err = s.quoteBox(cat); err != nil {
-			return err
-		}
-	}
-	if p.Footer, err = s.Articles.PublicPages(r.Context()); err != nil {
-		return err
-	}
+	p.Sidebar, p.Footer = c.sidebar, c.footer
 	// The sections: the top categories, or the most used tags on a site
 	// without categories.
-	tags, err := s.Articles.Sections(r.Context(), 6)
-	if err != nil {
-		return err
-	}
 	p.Nav = []NavItem{{Label: "Latest", Href: "/", Current: r.URL.Path == "/"}}
-	for _, t := range tags {
+	for _, t := range c.sections {
 		href := links.Tag(t.Slug)
 		if t.IsCategory() {
 			href = article.CategoryAddress([]article.Tag{t}) // a top one: its path is itself
@@ -464,6 +460,62 @@ func (s *Server) Chrome(r *http.Request, p *Page) error {
 		p.Nav = append(p.Nav, NavItem{Label: "New Car Research", Href: "/cars/", Current: strings.HasPrefix(r.URL.Path, "/cars/")})
 	}
 	return nil
+}
+
+// chromeNow returns the chrome, read again when what it shows has moved.
+func (s *Server) chromeNow(ctx context.Context) (*chrome, error) {
+	// The version is taken before reading: a change during the read leaves
+	// the chrome marked older than it is (read again), never newer.
+	version := int64(-1)
+	if s.ContentVersion != nil {
+		version = s.ContentVersion()
+	}
+	reads := s.mostReadList(ctx)
+	var cat *cars.Catalogue
+	if s.Cars != nil {
+		var err error
+		if cat, err = s.Cars.Catalogue(ctx); err != nil {
+			return nil, err
+		}
+	}
+	s.chromeMu.Lock()
+	c := s.chrome
+	s.chromeMu.Unlock()
+	if c != nil && version >= 0 && c.version == version && c.mostRead.Equal(s.mostReadAt()) && c.cat == cat {
+		return c, nil
+	}
+	c = &chrome{version: version, mostRead: s.mostReadAt(), cat: cat}
+	staff, err := s.People.Staff(ctx, account.RoleContributor, account.RoleModerator)
+	if err != nil {
+		return nil, err
+	}
+	sb := &sidebar{Contributors: staff[account.RoleContributor], Moderators: staff[account.RoleModerator], MostRead: reads}
+	if s.Comments != nil {
+		if sb.Recent, err = s.Comments.Recent(ctx, 0, 5); err != nil {
+			return nil, err
+		}
+	}
+	if cat != nil {
+		if sb.QuoteBox, err = s.quoteBox(cat); err != nil {
+			return nil, err
+		}
+	}
+	var b strings.Builder
+	if err := s.Tmpl.ByName["home"].ExecuteTemplate(&b, "sidebar-boxes", sb); err != nil {
+		return nil, err
+	}
+	sb.Boxes = template.HTML(b.String())
+	c.sidebar = sb
+	if c.footer, err = s.Articles.PublicPages(ctx); err != nil {
+		return nil, err
+	}
+	if c.sections, err = s.Articles.Sections(ctx, 6); err != nil {
+		return nil, err
+	}
+	s.chromeMu.Lock()
+	s.chrome = c
+	s.chromeMu.Unlock()
+	return c, nil
 }
 
 // PageTitle is what a page's <title> says: its own title and the site's.

@@ -44,10 +44,14 @@ type Deps struct {
 	Events   *events.Broker // live updates; nil turns them off
 	// Fresh reads the database's change counters now (see pagecache); run
 	// before answering a write, so this node's next page shows it.
-	Fresh       func(ctx context.Context)
-	SMTPFromEnv bool // outgoing mail is set by BYLINE_SMTP, not on the settings screen
-	DB          *db.DB
-	Location    *time.Location
+	Fresh func(ctx context.Context)
+	// ContentVersion is the content version last read (see pagecache):
+	// what is made from the content stays right until it moves. nil keeps
+	// nothing made from the content between requests.
+	ContentVersion func() int64
+	SMTPFromEnv    bool // outgoing mail is set by BYLINE_SMTP, not on the settings screen
+	DB             *db.DB
+	Location       *time.Location
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed when rate limits and logs need the reader's address.
 	TrustedProxies []netip.Prefix
@@ -96,8 +100,10 @@ type Server struct {
 
 	routeTexts sync.Map // route -> the route as the text log writes it
 
-	reads mostRead // the sidebar's Most Read box
-	quote struct { // the sidebar's quote box, drawn once per catalogue
+	reads    mostRead // the sidebar's Most Read box
+	chromeMu sync.Mutex
+	chrome   *chrome  // what pages show around their content (see Chrome)
+	quote    struct { // the sidebar's quote box, drawn once per catalogue
 		mu   sync.Mutex
 		cat  *cars.Catalogue
 		html template.HTML

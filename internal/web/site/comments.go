@@ -314,23 +314,31 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *core.Vie
 	}
 	articleID, _ := strconv.ParseInt(f.Get("article_id"), 10, 64)
 	parentID, _ := strconv.ParseInt(f.Get("parent_id"), 10, 64)
-	a, err := s.Articles.PublicByID(r.Context(), articleID)
+	// The article's summary is all a stored comment's answer needs; the
+	// form shown again needs the whole article, read only then.
+	a, err := s.Articles.PublicSummary(r.Context(), articleID)
+	again := func(status int) error {
+		full, err := s.Articles.PublicByID(r.Context(), a.ID)
+		if err != nil {
+			return err
+		}
+		return s.commentFormAgainStatus(w, r, full, parentID, f, status)
+	}
 	if refused {
 		if err != nil {
 			return f.Bad // no form to show it on
 		}
-		return s.commentFormAgain(w, r, a, parentID, f)
+		return again(http.StatusUnprocessableEntity)
 	}
 	if err != nil {
 		return err
 	}
 	if !v.Can(account.PermComment) {
 		f.Errors["body"] = "confirm your e-mail address before commenting; the link is in the mail we sent you"
-		return s.commentFormAgain(w, r, a, parentID, f)
+		return again(http.StatusUnprocessableEntity)
 	}
 	if f.Get("preview") != "" {
-		status := previewInto(f)
-		return s.commentFormAgainStatus(w, r, a, parentID, f, status)
+		return again(previewInto(f))
 	}
 	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: s.ClientIP(r),
 		Trusted: v.TrustedCommenter(), Site: s.Site(r).CommentSite(),
@@ -341,7 +349,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *core.Vie
 		} else if !f.Fail(err) {
 			return err
 		}
-		return s.commentFormAgain(w, r, a, parentID, f)
+		return again(http.StatusUnprocessableEntity)
 	}
 	switch {
 	case p.Duplicate:
@@ -374,9 +382,12 @@ func (s *Server) landOnNew(w http.ResponseWriter, r *http.Request, a *article.Ar
 	// A new thread: last in the oldest-first order, first in the newest.
 	page := 1
 	if s.commentSort(w, r) == comment.SortOldest {
-		var err error
-		if page, err = s.Comments.LastPage(r.Context(), a.ID); err != nil {
-			return err
+		page = p.LastPage
+		if page == 0 {
+			var err error
+			if page, err = s.Comments.LastPage(r.Context(), a.ID); err != nil {
+				return err
+			}
 		}
 	}
 	to := links.Article(a.PublishedAt, a.Slug, s.Location)

@@ -28,7 +28,7 @@ var (
 
 // providerButtons are the enabled providers for the sign-in pages.
 func (s *Server) providerButtons(r *http.Request) ([]account.Provider, error) {
-	return s.People.Providers(r.Context(), true)
+	return s.providers.Get(s.Server, func() ([]account.Provider, error) { return s.People.Providers(r.Context(), true) })
 }
 
 // callbackURL is the address a provider sends the browser back to; the

@@ -4,6 +4,7 @@
 package site
 
 import (
+	"byline/internal/account"
 	"net/http"
 
 	"byline/internal/pagecache"
@@ -16,6 +17,9 @@ type Server struct {
 	*core.Server
 	Cache *pagecache.Cache // the page cache; nil turns it off
 	navs  navMemo          // signed-in readers' account menus, rendered once each
+	// providers are the enabled sign-in providers, whose buttons every
+	// discussion shows.
+	providers core.Memo[[]account.Provider]
 }
 
 // Routes lists every route of the public site. The addresses are

@@ -1,0 +1,112 @@
+package comment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"byline/internal/apperr"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+)
+
+// One batch holding good posts, a refused one and a double submission:
+// each gets its own answer, the refused one leaves no trace, the double is
+// answered with the first, and the article's count is what was stored.
+func TestBatchAnswersEachPost(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		rules := Rules{Open: true, MaxLinks: -1}
+		draft := func(author int, parent int64, body string) *pending {
+			dr, err := f.s.newDraft(New{ArticleID: f.art.ID, ParentID: parent, AuthorID: f.people[author].ID, Body: body}, rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &pending{d: dr, rules: rules}
+		}
+		batch := []*pending{
+			draft(1, 0, "First in the batch."),
+			draft(2, 999999, "A reply to nothing."), // refused: no such parent
+			draft(1, 0, "First in the batch."),      // the same again: a double submission
+			draft(3, 0, "Third in the batch."),
+		}
+		f.s.storeBatch(batch)
+		if batch[0].err != nil || batch[3].err != nil || batch[0].out.ID == 0 || batch[3].out.ID == batch[0].out.ID {
+			t.Fatalf("good posts: %+v / %v, %+v / %v", batch[0].out, batch[0].err, batch[3].out, batch[3].err)
+		}
+		var inv *apperr.Invalid
+		if !errors.As(batch[1].err, &inv) || batch[1].out.ID != 0 {
+			t.Fatalf("the reply to nothing: %v, %+v", batch[1].err, batch[1].out)
+		}
+		if batch[2].err != nil || !batch[2].out.Duplicate || batch[2].out.ID != batch[0].out.ID {
+			t.Fatalf("the double submission: %+v, %v", batch[2].out, batch[2].err)
+		}
+		var stored, counted int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM comments WHERE article_id = $1`, f.art.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.QueryRow(ctx, `SELECT comment_count FROM articles WHERE id = $1`, f.art.ID).Scan(&counted); err != nil {
+			t.Fatal(err)
+		}
+		if stored != 2 || counted != 2 {
+			t.Fatalf("%d comments stored, %d counted; want 2", stored, counted)
+		}
+	})
+}
+
+// Many readers posting at once: every post answered, every acknowledged
+// comment stored once, replies under their parents, and the count right.
+func TestConcurrentPostsAllStoredOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		parent := f.post(t, 0, 0, "Reply to this.")
+		const n = 60
+		ids := make([]int64, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				var to int64
+				if i%3 == 0 {
+					to = parent.ID
+				}
+				p, err := f.s.Post(ctx, New{ArticleID: f.art.ID, ParentID: to, AuthorID: f.people[i%4].ID, Body: fmt.Sprintf("Post number %d.", i)},
+					Rules{Open: true, MaxLinks: -1})
+				ids[i], errs[i] = p.ID, err
+			})
+		}
+		close(start)
+		wg.Wait()
+		seen := map[int64]bool{}
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("post %d: %v", i, err)
+			}
+			if seen[ids[i]] {
+				t.Fatalf("two posts answered with comment %d", ids[i])
+			}
+			seen[ids[i]] = true
+		}
+		var stored, counted, replies int
+		if err := d.QueryRow(ctx, `SELECT count(*), count(parent_id) FROM comments WHERE article_id = $1`, f.art.ID).Scan(&stored, &replies); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.QueryRow(ctx, `SELECT comment_count FROM articles WHERE id = $1`, f.art.ID).Scan(&counted); err != nil {
+			t.Fatal(err)
+		}
+		if stored != n+1 || counted != n+1 || replies != n/3 {
+			t.Fatalf("%d stored, %d counted, %d replies; want %d, %d, %d", stored, counted, replies, n+1, n+1, n/3)
+		}
+		for id := range seen {
+			if _, err := f.s.Get(ctx, id); err != nil {
+				t.Fatalf("acknowledged comment %d: %v", id, err)
+			}
+		}
+	})
+}
