@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -218,11 +219,55 @@ func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 10
 // appendRFC3339Millis is slog's time format in text: RFC 3339 with exactly
 // three decimals.
 func appendRFC3339Millis(b []byte, t time.Time) []byte {
-	const prefixLen = len("2006-01-02T15:04:05.000")
-	n := len(b)
-	t = t.Round(0).Truncate(time.Millisecond).Add(time.Millisecond / 10)
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b[:n+prefixLen], b[n+prefixLen+1:]...) // drop the fourth decimal
+	sec := seconds(t)
+	b = append(b, sec.date...)
+	ms := t.Nanosecond() / 1e6
+	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return append(b, sec.zone...)
+}
+
+// appendRFC3339Nano is the JSON format's time: RFC 3339 with the
+// nanoseconds, trailing zeros dropped.
+func appendRFC3339Nano(b []byte, t time.Time) []byte {
+	sec := seconds(t)
+	b = append(b, sec.date...)
+	if ns := t.Nanosecond(); ns != 0 {
+		var d [10]byte
+		d[0] = '.'
+		for i := 9; i >= 1; i-- {
+			d[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for d[n-1] == '0' {
+			n--
+		}
+		b = append(b, d[:n]...)
+	}
+	return append(b, sec.zone...)
+}
+
+// second is one second of the clock formatted: the date and time to the
+// second, and the zone. Lines logged in the same second share it, so a
+// line formats only its fraction.
+type second struct {
+	unix       int64
+	loc        *time.Location
+	date, zone string
+}
+
+var lastSecond atomic.Pointer[second]
+
+func seconds(t time.Time) *second {
+	unix, loc := t.Unix(), t.Location()
+	if s := lastSecond.Load(); s != nil && s.unix == unix && s.loc == loc {
+		return s
+	}
+	f := t.Truncate(time.Second).Format(time.RFC3339) // whole seconds: no fraction
+	i := len("2006-01-02T15:04:05")
+	s := &second{unix: unix, loc: loc, date: f[:i], zone: f[i:]}
+	lastSecond.Store(s)
+	return s
 }
 
 func appendTextString(b []byte, s string) []byte {
@@ -232,6 +277,15 @@ func appendTextString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// quoteASCII are the ASCII bytes that make slog quote a text value: the
+// control characters, space, '=' and '"' (a backslash alone does not).
+var quoteASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c < 0x20 || c == ' ' || c == '=' || c == '"'
+	}
+	return t
+}()
+
 // needsQuoting is slog's rule for text values.
 func needsQuoting(s string) bool {
 	if len(s) == 0 {
@@ -240,7 +294,7 @@ func needsQuoting(s string) bool {
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b != '\\' && (b == ' ' || b == '=' || b == '"' || b < 0x20) {
+			if quoteASCII[b] {
 				return true
 			}
 			i++
@@ -262,7 +316,7 @@ func appendJSON(b []byte, r *Request) []byte {
 		}
 	}
 	b = append(b, `{"time":"`...)
-	b = r.Time.Round(0).AppendFormat(b, time.RFC3339Nano)
+	b = appendRFC3339Nano(b, r.Time)
 	b = append(b, `","level":"`...)
 	b = append(b, r.Level.String()...)
 	b = append(b, `","msg":"request","request_id":"`...)

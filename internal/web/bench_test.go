@@ -108,6 +108,42 @@ func addArticles(b *testing.B, d *db.DB, n int) {
 	}
 }
 
+// BenchmarkRerender measures what a change costs the page cache: an
+// article page rendered, compressed and stored again, as after a comment
+// or a vote. "page" drops only the page (what a vote does: the sidebar
+// stays current); "content" moves the content version, so the sidebar's
+// boxes are read and drawn again too (what a comment does, for the first
+// page rendered after it).
+//
+//	go test -run '^$' -bench Rerender -benchmem ./internal/web/
+func BenchmarkRerender(b *testing.B) {
+	d := dbtest.SQLite(b)
+	h, ts := buildSite(b, d, "http://127.0.0.1:8080", "", true, true)
+	for _, kind := range []string{"page", "content"} {
+		b.Run(kind, func(b *testing.B) {
+			serve(b, h, demoArticle)
+			lat := make([]time.Duration, 0, b.N)
+			q0 := d.QueryCount()
+			v := ts.cache.Content()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if kind == "content" {
+					v++
+					ts.cache.SetContent(v)
+				} else {
+					ts.cache.Clear()
+				}
+				t := time.Now()
+				serve(b, h, demoArticle)
+				lat = append(lat, time.Since(t))
+			}
+			b.StopTimer()
+			reportLatency(b, lat, float64(d.QueryCount()-q0)/float64(b.N))
+		})
+	}
+}
+
 // BenchmarkCachedArticle is an anonymous reader's hit on the page cache,
 // through every middleware.
 //

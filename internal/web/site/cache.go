@@ -185,6 +185,7 @@ const maxRespondForms = 8
 type commentMeta struct {
 	id, author int64
 	created    time.Time
+	idText     string // id, written once
 }
 
 func metaOf(r *http.Request) *cacheMeta {
@@ -400,7 +401,13 @@ func (s *Server) personalPage(ctx context.Context, e *pagecache.Entry, v *core.V
 		return nil, err
 	}
 	controls := personalControls(meta, v, votes)
-	meta.once.Do(func() { meta.pieces = split(e.Body, meta.thread != nil) })
+	meta.once.Do(func() {
+		index := make(map[int64]int, len(meta.comments))
+		for i, c := range meta.comments {
+			index[c.id] = i
+		}
+		meta.pieces = split(e.Body, meta.thread != nil, index)
+	})
 	buf := pagePool.Get().(*bytes.Buffer)
 	buf.Reset()
 	overlay(buf, meta.pieces, parts, respond, controls)
@@ -408,27 +415,33 @@ func (s *Server) personalPage(ctx context.Context, e *pagecache.Entry, v *core.V
 }
 
 // personalControls are v's controls on each comment of a cached page.
-func personalControls(meta *cacheMeta, v *core.Viewer, votes map[int64]int) map[int64]*commentView {
+func personalControls(meta *cacheMeta, v *core.Viewer, votes map[int64]int) []control {
 	if len(meta.comments) == 0 {
 		return nil
 	}
-	controls := make(map[int64]*commentView, len(meta.comments))
-	views := make([]commentView, len(meta.comments)) // one allocation each, not one per comment
-	cs := make([]comment.Comment, len(meta.comments))
+	// One allocation for all, indexed as meta.comments (the pieces hold
+	// the index): no map, no allocation per comment.
+	controls := make([]control, len(meta.comments))
 	now := time.Now()
 	canAct := v.Can(account.PermComment)
 	canModerate := v.Can(account.PermModerate)
 	for i, c := range meta.comments {
-		cs[i] = comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}
-		cv := &views[i]
-		*cv = commentView{C: &cs[i], MyVote: votes[c.id], CanAct: canAct, CanModerate: canModerate}
+		ctl := &controls[i]
+		ctl.c = comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}
+		cv := &ctl.view
+		*cv = commentView{C: &ctl.c, IDText: c.idText, MyVote: votes[c.id], CanAct: canAct, CanModerate: canModerate}
 		if c.author == v.ID {
 			cv.Mine, cv.Editable = true, cv.C.Editable(now)
 		}
 		cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
-		controls[c.id] = cv
 	}
 	return controls
+}
+
+// control is a reader's controls on one comment of a cached page.
+type control struct {
+	view commentView
+	c    comment.Comment
 }
 
 // privateNoCache is a personal page's Cache-Control.
@@ -538,7 +551,7 @@ func (s *Server) respondBox(meta *cacheMeta, v *core.Viewer) (string, error) {
 type piece struct {
 	lit  []byte
 	kind byte
-	id   int64
+	idx  int // a comment's index in cacheMeta.comments (-1: not there)
 }
 
 // personalKinds are the marked regions drawn per reader on every page.
@@ -546,7 +559,7 @@ var personalKinds = map[string]byte{"v:nav": 'n', "v:letter": 'l', "v:letter2": 
 
 // split cuts a page at its markers. A region's old content (the anonymous
 // reader's) is dropped; its markers stay, so the page reads the same.
-func split(base []byte, hasRespond bool) []piece {
+func split(base []byte, hasRespond bool, index map[int64]int) []piece {
 	var out []piece
 	rest := base
 	for {
@@ -578,7 +591,11 @@ func split(base []byte, hasRespond bool) []piece {
 				if marker[1] == 'm' {
 					kind = 't'
 				}
-				out = append(out, piece{kind: kind, id: id})
+				idx, ok := index[id]
+				if !ok {
+					idx = -1
+				}
+				out = append(out, piece{kind: kind, idx: idx})
 				// The votes place holds the anonymous reader's arrows
 				// up to its closing marker: drawn again per reader.
 				if kind == 'v' {
@@ -596,7 +613,7 @@ func split(base []byte, hasRespond bool) []piece {
 var personalParts = [3]byte{'n', 'l', 'L'}
 
 // overlay assembles a reader's page from the cached pieces and their parts.
-func overlay(out *bytes.Buffer, pieces []piece, parts [3]string, respond string, controls map[int64]*commentView) {
+func overlay(out *bytes.Buffer, pieces []piece, parts [3]string, respond string, controls []control) {
 	for _, p := range pieces {
 		switch p.kind {
 		case 0:
@@ -610,8 +627,8 @@ func overlay(out *bytes.Buffer, pieces []piece, parts [3]string, respond string,
 		case 'r':
 			out.WriteString(respond)
 		case 'v', 't':
-			if cv := controls[p.id]; cv != nil {
-				if p.kind == 'v' {
+			if p.idx >= 0 && p.idx < len(controls) {
+				if cv := &controls[p.idx].view; p.kind == 'v' {
 					writeVotes(out, cv)
 				} else {
 					writeTools(out, cv)

@@ -104,7 +104,7 @@ type htmlWriter interface {
 // writeVotes is the reader's vote buttons on a comment. Anonymous readers
 // see the arrows too, as links that sign them in and bring them back.
 func writeVotes(b htmlWriter, v *commentView) {
-	id := strconv.FormatInt(v.C.ID, 10)
+	id := v.idText()
 	switch {
 	case v.Anon:
 		back := url.QueryEscape("/comments/" + id)
@@ -114,6 +114,14 @@ func writeVotes(b htmlWriter, v *commentView) {
 		writeVote(b, id, "up", "▲", "Vote up", v.UpValue, v.MyVote == 1)
 		writeVote(b, id, "down", "▼", "Vote down", v.DownValue, v.MyVote == -1)
 	}
+}
+
+// idText is the comment's id written out.
+func (v *commentView) idText() string {
+	if v.IDText != "" {
+		return v.IDText
+	}
+	return strconv.FormatInt(v.C.ID, 10)
 }
 
 // put writes the strings one after another: no joined copy to allocate
@@ -127,7 +135,7 @@ func put(b htmlWriter, parts ...string) {
 // writeTools is what the reader may do with a comment besides replying:
 // edit and delete their own, report others'.
 func writeTools(b htmlWriter, v *commentView) {
-	id := strconv.FormatInt(v.C.ID, 10)
+	id := v.idText()
 	if v.Editable {
 		put(b, "\n      ", `<a href="/comments/`, id, `/edit">Edit</a>`)
 	}

@@ -44,6 +44,7 @@ type commentView struct {
 	// none); Avatar is the picture's address.
 	AuthorURL, Avatar, ISO, Title, When string
 	UpValue, DownValue                  int
+	IDText                              string // C.ID written out, when already known
 }
 
 // authorURL is where a comment's author's name leads: a member's page, a
@@ -154,7 +155,7 @@ func (m *cacheMeta) remember(tv threadView, closed bool) {
 	m.thread, m.closed = &anon, closed
 	for _, c := range tv.Page.Comments {
 		if !c.Deleted() {
-			m.comments = append(m.comments, commentMeta{id: c.ID, author: c.Author.ID, created: c.CreatedAt})
+			m.comments = append(m.comments, commentMeta{id: c.ID, author: c.Author.ID, created: c.CreatedAt, idText: strconv.FormatInt(c.ID, 10)})
 		}
 	}
 }
