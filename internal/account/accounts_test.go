@@ -240,7 +240,7 @@ func TestRehashOnSignIn(t *testing.T) {
 	}
 	var now string
 	d.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, p.ID).Scan(&now)
-	if now == weak || !regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$`).MatchString(now) {
+	if now == weak || !regexp.MustCompile(`^\$argon2id\$v=19\$m=12288,t=3,p=1\$`).MatchString(now) {
 		t.Fatalf("not rehashed: %s", now)
 	}
 }

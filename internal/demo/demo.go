@@ -67,7 +67,7 @@ const Password = "motorledger-demo"
 // and for all: hashing is slow on purpose (over a second on a busy machine
 // under the race detector), and every demo load would pay for it.
 // TestDemoPasswordHash checks it against Password and today's settings.
-const passwordHashed = "$argon2id$v=19$m=19456,t=2,p=1$XPKaEgoK4XTG0qDUKdqclg$seOM3NxpkoXMWx4VWZEXQyVk8fod2y7dac2peEvsHDI"
+const passwordHashed = "$argon2id$v=19$m=12288,t=3,p=1$RSJpRiGrjWQ18x/je5d7wg$n+ajr26W+cCrz4a4nUM7iCZK4AGLU8kQ0C8oyIbUJoU"
 
 func passwordHash() string { return passwordHashed }
 
