@@ -110,3 +110,54 @@ func TestConcurrentPostsAllStoredOnce(t *testing.T) {
 		}
 	})
 }
+
+// A post that fails in the database (here a trigger refuses its row) fails
+// alone: the batch is written again with a savepoint per post, and the
+// others are stored and counted once.
+func TestBatchSurvivesAFailingPost(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		trigger := map[db.Engine][]string{
+			db.SQLite: {`CREATE TRIGGER refuse_boom BEFORE INSERT ON comments WHEN NEW.body_md = 'Boom.'
+				BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`},
+			db.Postgres: {`CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN IF NEW.body_md = 'Boom.' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`,
+				`CREATE TRIGGER refuse_boom BEFORE INSERT ON comments FOR EACH ROW EXECUTE FUNCTION refuse_boom()`},
+		}
+		for _, q := range trigger[d.Engine] {
+			if _, err := d.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rules := Rules{Open: true, MaxLinks: -1}
+		var batch []*pending
+		for i, body := range []string{"Before the failure.", "Boom.", "After the failure."} {
+			dr, err := f.s.newDraft(New{ArticleID: f.art.ID, AuthorID: f.people[i].ID, Body: body}, rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch = append(batch, &pending{d: dr, rules: rules})
+		}
+		f.s.storeBatch(batch)
+		if batch[0].err != nil || batch[2].err != nil || batch[0].out.ID == 0 || batch[2].out.ID == 0 {
+			t.Fatalf("the posts around the failure: %v, %v", batch[0].err, batch[2].err)
+		}
+		if batch[1].err == nil || batch[1].out.ID != 0 {
+			t.Fatalf("the failing post: %v, %+v", batch[1].err, batch[1].out)
+		}
+		if batch[2].out.LastPage != 1 {
+			t.Fatalf("last page %d, want 1", batch[2].out.LastPage)
+		}
+		var stored, counted, threads int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM comments WHERE article_id = $1`, f.art.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.QueryRow(ctx, `SELECT comment_count, comment_threads FROM articles WHERE id = $1`, f.art.ID).Scan(&counted, &threads); err != nil {
+			t.Fatal(err)
+		}
+		if stored != 2 || counted != 2 || threads != 2 {
+			t.Fatalf("%d stored, %d counted, %d threads; want 2 each", stored, counted, threads)
+		}
+	})
+}

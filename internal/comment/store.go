@@ -121,17 +121,21 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 	if err != nil {
 		return Posted{}, err
 	}
+	if err := s.judge(ctx, s.db, &d, rules); err != nil {
+		return Posted{}, err
+	}
 	p := &pending{d: d, rules: rules}
 	s.post(p)
 	return p.out, p.err
 }
 
-// postTx applies the rules to a draft and stores it, in tx.
-func (s *Store) postTx(ctx context.Context, tx *db.Tx, d draft, rules Rules) (Posted, error) {
-	if err := checkArticle(ctx, tx, d, rules); err != nil {
+// postTx applies the rules to a draft and stores it, in tx, as one of the
+// batch b. The article's counts are left to the batch (b.flush).
+func (s *Store) postTx(ctx context.Context, tx *db.Tx, b *batchState, d draft, rules Rules) (Posted, error) {
+	if err := b.checkArticle(ctx, tx, d, rules); err != nil {
 		return Posted{}, err
 	}
-	if err := checkBanned(ctx, tx, d); err != nil {
+	if err := b.checkBanned(ctx, tx, d); err != nil {
 		return Posted{}, err
 	}
 	if dup, found, err := s.duplicate(ctx, tx, d); found || err != nil {
@@ -143,22 +147,14 @@ func (s *Store) postTx(ctx context.Context, tx *db.Tx, d draft, rules Rules) (Po
 	if err := placeReply(ctx, tx, &d); err != nil {
 		return Posted{}, err
 	}
-	if err := s.judge(ctx, tx, &d, rules); err != nil {
-		return Posted{}, err
-	}
 	c, err := s.insert(ctx, tx, d)
 	if err != nil {
 		return Posted{}, err
 	}
-	threads, err := s.announce(ctx, tx, d, c)
-	if err != nil {
+	if err := s.announce(ctx, tx, d, c); err != nil {
 		return Posted{}, err
 	}
-	out := Posted{HeldFor: d.held, Comment: c}
-	if c.Status == StatusVisible {
-		out.LastPage = pageOf(threads)
-	}
-	return out, nil
+	return Posted{HeldFor: d.held, Comment: c}, nil
 }
 
 // draft is a comment on its way in: what was sent, rendered, and what the
@@ -197,29 +193,44 @@ func (s *Store) newDraft(n New, rules Rules) (draft, error) {
 	return d, nil
 }
 
+// articleState is what decides whether an article takes comments.
+type articleState struct {
+	found     bool
+	status    string
+	published time.Time
+	closed    bool
+}
+
 // checkArticle says whether the article is public and open to comments.
-func checkArticle(ctx context.Context, tx *db.Tx, d draft, rules Rules) error {
-	var published time.Time
-	var closed bool
-	var status string
-	err := tx.QueryRow(ctx, `SELECT status, published_at, comments_closed FROM articles WHERE id = $1`, d.ArticleID).Scan(&status, &published, &closed)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("comment: article %d: %w", d.ArticleID, err)
+// An article is read once per batch: posting changes none of this.
+func (b *batchState) checkArticle(ctx context.Context, tx *db.Tx, d draft, rules Rules) error {
+	a, ok := b.articles[d.ArticleID]
+	if !ok {
+		err := tx.QueryRow(ctx, `SELECT status, published_at, comments_closed FROM articles WHERE id = $1`, d.ArticleID).Scan(&a.status, &a.published, &a.closed)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("comment: article %d: %w", d.ArticleID, err)
+		}
+		a.found = err == nil
+		b.articles[d.ArticleID] = a
 	}
-	if err != nil || (status != "published" && status != "scheduled") || published.After(d.at) {
+	if !a.found || (a.status != "published" && a.status != "scheduled") || a.published.After(d.at) {
 		return apperr.ErrNotFound
 	}
-	if rules.ClosedFor(closed, published, d.at) {
+	if rules.ClosedFor(a.closed, a.published, d.at) {
 		return ErrClosed
 	}
 	return nil
 }
 
-// checkBanned refuses an author banned at the time of the comment.
-func checkBanned(ctx context.Context, tx *db.Tx, d draft) error {
-	var banned *time.Time
-	if err := tx.QueryRow(ctx, `SELECT banned_until FROM users WHERE id = $1`, d.AuthorID).Scan(&banned); err != nil {
-		return db.MapError(tx.Engine(), err)
+// checkBanned refuses an author banned at the time of the comment. An
+// author is read once per batch.
+func (b *batchState) checkBanned(ctx context.Context, tx *db.Tx, d draft) error {
+	banned, ok := b.banned[d.AuthorID]
+	if !ok {
+		if err := tx.QueryRow(ctx, `SELECT banned_until FROM users WHERE id = $1`, d.AuthorID).Scan(&banned); err != nil {
+			return db.MapError(tx.Engine(), err)
+		}
+		b.banned[d.AuthorID] = banned
 	}
 	if banned != nil && banned.After(d.at) {
 		return ErrBanned
@@ -287,16 +298,18 @@ func placeReply(ctx context.Context, tx *db.Tx, d *draft) error {
 }
 
 // judge applies the hold rules and the spam filter to an untrusted
-// author's comment.
-func (s *Store) judge(ctx context.Context, tx *db.Tx, d *draft, rules Rules) error {
+// author's comment. It only reads, and before the comment's batch: each
+// poster judges their own comment at the same time as the others, and the
+// batch's transaction holds the writer for the writes alone.
+func (s *Store) judge(ctx context.Context, q db.Querier, d *draft, rules Rules) error {
 	if d.Trusted {
 		return nil
 	}
 	var err error
-	if d.held, err = s.holdReason(ctx, tx, d.AuthorID, d.md, d.links, rules); err != nil {
+	if d.held, err = s.holdReason(ctx, q, d.AuthorID, d.md, d.links, rules); err != nil {
 		return err
 	}
-	if d.score, err = spamScore(ctx, tx, d.text); err != nil {
+	if d.score, err = spamScore(ctx, q, d.text); err != nil {
 		return err
 	}
 	if d.held == "" && d.score > SpamThreshold {
@@ -340,30 +353,23 @@ func (s *Store) insert(ctx context.Context, tx *db.Tx, d draft) (Comment, error)
 		Author: Author{ID: d.AuthorID, Name: d.AuthorName}, BodyMD: d.md, BodyHTML: d.html, Status: st, CreatedAt: d.at.UTC()}, nil
 }
 
-// announce does what a stored comment causes: a shown one is counted on
-// its article and a shown reply tells its parent's author; a held one
-// gets a history line (posting is the comment itself).
-// It returns the article's threads after a shown comment (0 for a held one).
-func (s *Store) announce(ctx context.Context, tx *db.Tx, d draft, c Comment) (threads int, err error) {
-	if c.Status == StatusVisible {
-		if err := tx.QueryRow(ctx, `UPDATE articles SET comment_count = comment_count + 1, comment_threads = comment_threads + $2 WHERE id = $1
-			RETURNING comment_threads`, d.ArticleID, b2i(d.depth == 0)).Scan(&threads); err != nil {
-			return 0, err
-		}
-	}
+// announce does what a stored comment causes besides its article's
+// counts (which its batch writes): a shown reply tells its parent's
+// author; a held one gets a history line (posting is the comment itself).
+func (s *Store) announce(ctx context.Context, tx *db.Tx, d draft, c Comment) error {
 	if c.Status == StatusVisible && d.ParentID > 0 {
 		if err := s.notifyReply(ctx, tx, d.Site, d.ParentID, c.ID, d.AuthorID, d.AuthorName, d.text); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if d.held != "" {
-		return 0, event(ctx, tx, c.ID, 0, "held", d.held, d.at)
+		return event(ctx, tx, c.ID, 0, "held", d.held, d.at)
 	}
-	return threads, nil
+	return nil
 }
 
 // holdReason says why a comment must wait for a moderator, or "".
-func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md string, links int, r Rules) (string, error) {
+func (s *Store) holdReason(ctx context.Context, q db.Querier, author int64, md string, links int, r Rules) (string, error) {
 	switch {
 	case r.HoldAll:
 		return "every comment is reviewed", nil
@@ -375,7 +381,7 @@ func (s *Store) holdReason(ctx context.Context, tx *db.Tx, author int64, md stri
 	}
 	if r.HoldFirst > 0 {
 		var approved int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND status = 'visible'`, author).Scan(&approved); err != nil {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND status = 'visible'`, author).Scan(&approved); err != nil {
 			return "", fmt.Errorf("comment: count approved: %w", err)
 		}
 		if approved < r.HoldFirst {

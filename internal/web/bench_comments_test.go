@@ -106,6 +106,7 @@ func BenchmarkPostComments(b *testing.B) {
 			}
 			var seq, who atomic.Int64
 			b.SetParallelism(16) // many readers at once, as on a busy story, not one per core
+			q0 := d.QueryCount()
 			b.ResetTimer()
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
@@ -125,6 +126,7 @@ func BenchmarkPostComments(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "comments/s")
+			b.ReportMetric(float64(d.QueryCount()-q0)/float64(b.N), "queries/op")
 		})
 	}
 }

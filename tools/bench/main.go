@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx", for the PostgreSQL row
 )
 
 var (
@@ -34,6 +37,8 @@ var (
 	threads  = flag.Int("t", 2, "wrk threads")
 	big      = flag.Int("big", 10000, "comments on the big article")
 	workDir  = flag.String("work", "", "working folder (default: a new temporary one)")
+	pgServer = flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+		"PostgreSQL server for the comment-post row (a database is made on it and dropped); empty skips the row")
 )
 
 const (
@@ -82,7 +87,7 @@ func run() error {
 	}
 
 	bylineAddr, nginxAddr, bareAddr := freeAddr(), freeAddr(), freeAddr()
-	byline, err := startByline(work, dbPath, bylineAddr, 128)
+	byline, err := startByline(work, dbPath, bylineAddr, false)
 	if err != nil {
 		return err
 	}
@@ -149,16 +154,25 @@ func run() error {
 		}
 	}
 
+	peak := byline.peakRSS()
 	step("posting comments through HTTP")
 	posted, err := postRate("http://"+bylineAddr, 5*time.Second)
 	if err != nil {
 		return err
 	}
-	peak := byline.peakRSS()
+	peakPosting := byline.peakRSS()
 	byline.stop()
 
+	postedPG := -1.0
+	if *pgServer != "" {
+		step("posting comments through HTTP on PostgreSQL")
+		if postedPG, err = postRatePostgres(work, bylineAddr); err != nil {
+			return err
+		}
+	}
+
 	step("the same pages with the cache off")
-	byline, err = startByline(work, dbPath, bylineAddr, 0)
+	byline, err = startByline(work, dbPath, bylineAddr, true)
 	if err != nil {
 		return err
 	}
@@ -195,10 +209,49 @@ func run() error {
 			m.rps/med(page+"|bare Go").rps, m.rps/med(page+"|nginx").rps)
 	}
 	tw.Flush()
-	fmt.Printf("\ncomments posted through HTTP (signed-in readers, form posts, SQLite): %.0f per second\n", posted)
-	fmt.Printf("peak memory (RSS) of byline during the cached runs: %.1f MB\n", float64(peak)/(1<<20))
+	fmt.Printf("\ncomments posted through HTTP (24 signed-in readers, form posts), SQLite: %.0f per second\n", posted)
+	if postedPG >= 0 {
+		fmt.Printf("comments posted through HTTP (24 signed-in readers, form posts), PostgreSQL: %.0f per second\n", postedPG)
+	}
+	fmt.Printf("peak memory (RSS) of byline: %.1f MB during the cached runs, %.1f MB after the comment posts (24 sign-ins included)\n",
+		float64(peak)/(1<<20), float64(peakPosting)/(1<<20))
 	fmt.Printf("wrk -t%d -c%d -d%s, %d interleaved rounds, medians; working folder %s\n", *threads, *conns, *duration, *rounds, work)
 	return nil
+}
+
+// postRatePostgres posts comments to Byline on a fresh PostgreSQL database
+// holding the demo site and the big thread's readers, then drops it.
+func postRatePostgres(work, addr string) (float64, error) {
+	admin, err := sql.Open("pgx", *pgServer)
+	if err != nil {
+		return 0, err
+	}
+	defer admin.Close()
+	name := fmt.Sprintf("byline_bench_%d", os.Getpid())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		return 0, fmt.Errorf("create database: %w", err)
+	}
+	defer func() {
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: drop database:", err)
+		}
+	}()
+	u, err := url.Parse(*pgServer)
+	if err != nil {
+		return 0, err
+	}
+	u.Path = "/" + name
+	dbURL := u.String()
+	cmd := exec.Command(filepath.Join(work, "byline"), "demo", "--database", dbURL, "--big-thread", "100")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("byline demo on PostgreSQL: %v\n%s", err, out)
+	}
+	p, err := startByline(work, dbURL, addr, false)
+	if err != nil {
+		return 0, err
+	}
+	defer p.stop()
+	return postRate("http://"+addr, 5*time.Second)
 }
 
 func median(rs []result) result {
@@ -300,10 +353,13 @@ func (p *proc) peakRSS() int64 {
 	return 0
 }
 
-func startByline(work, db, addr string, cacheMB int) (*proc, error) {
+func startByline(work, db, addr string, cacheOff bool) (*proc, error) {
 	// Default settings, request logs included: operators keep them on.
-	p, err := startProc(work, "byline", filepath.Join(work, "byline"), "serve", "--database", db, "--addr", addr,
-		"--cache-mb", strconv.Itoa(cacheMB))
+	args := []string{"serve", "--database", db, "--addr", addr}
+	if cacheOff {
+		args = append(args, "--cache-mb", "0")
+	}
+	p, err := startProc(work, "byline", filepath.Join(work, "byline"), args...)
 	if err != nil {
 		return nil, err
 	}
