@@ -70,30 +70,11 @@ func TestLinesAsSlogWritesThem(t *testing.T) {
 	}
 }
 
-// syncBuffer is an output that may be written from several goroutines
-// (the writer's, and a test's reads).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestOrderKeptAndNothingLost logs request lines from many goroutines
 // with slog lines in between, closes, and finds every line once, each
 // slog line after the request lines its goroutine logged before it.
 func TestOrderKeptAndNothingLost(t *testing.T) {
-	out := &syncBuffer{}
+	out := &bytes.Buffer{}                // read after Close: the writer's writes are done
 	w := NewWriter(out, false, time.Hour) // only size and Close flush
 	log := slog.New(slog.NewTextHandler(w, nil))
 	const workers, each = 8, 3000
@@ -144,28 +125,37 @@ func TestOrderKeptAndNothingLost(t *testing.T) {
 // TestFlushesOnItsOwn finds a line written by the background writer,
 // without Close.
 func TestFlushesOnItsOwn(t *testing.T) {
-	out := &syncBuffer{}
+	out := make(chanWriter, 16)
 	w := NewWriter(out, true, 10*time.Millisecond)
 	defer w.Close()
 	w.Log(&Request{Time: time.Now(), ID: "x1", Method: "GET", Path: "/", Route: "", Status: 200})
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), `"request_id":"x1"`) {
-		if time.Now().After(deadline) {
-			t.Fatal("the line was never written")
+	select {
+	case b := <-out:
+		if !strings.Contains(string(b), `"request_id":"x1"`) {
+			t.Fatalf("wrote %q", b)
 		}
-		time.Sleep(5 * time.Millisecond)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the line was never written")
 	}
+}
+
+// chanWriter hands each write to the test.
+type chanWriter chan []byte
+
+func (c chanWriter) Write(p []byte) (int, error) {
+	c <- bytes.Clone(p)
+	return len(p), nil
 }
 
 // blockingWriter holds every write until released.
 type blockingWriter struct {
-	release chan struct{}
-	syncBuffer
+	release      chan struct{}
+	bytes.Buffer // read after Close
 }
 
 func (b *blockingWriter) Write(p []byte) (int, error) {
 	<-b.release
-	return b.syncBuffer.Write(p)
+	return b.Buffer.Write(p)
 }
 
 // TestFullBufferWaits fills the buffer while the output is stuck: logging
