@@ -1,5 +1,5 @@
 # The two commands that matter: `make run` and `make test` (see README).
-.PHONY: run test build bench bench-go bench-newsletter crashtest soak fuzz
+.PHONY: run test build bench bench-go bench-newsletter bench-large crashtest soak fuzz
 
 run:
 	go run ./cmd/byline serve --demo
@@ -31,6 +31,12 @@ crashtest:
 # SOAK_FLAGS="-duration 6m -fault pg-outage" shortens it or adds a fault.
 soak:
 	go run ./tools/soak $(SOAK_FLAGS)
+
+# The demo's pages against a large site on PostgreSQL (100,000 articles,
+# 5,000,000 comments, loaded with COPY): p50/p99 and the ratio. Flags:
+# make bench-large LARGE_FLAGS='-keep' or LARGE_FLAGS='-reuse byline_large_123'.
+bench-large:
+	go run ./tools/largesite $(LARGE_FLAGS)
 
 # Server-side cost of pages, over the real handler stack, without a network.
 bench-go:

@@ -226,8 +226,19 @@ func TestSearch(t *testing.T) {
 			t.Fatalf("page 1: %d hits, next %v, err %v", len(res.Hits), res.HasNext, err)
 		}
 		res, err = s.Search(ctx, "engines", 2)
-		if err != nil || len(res.Hits) != 2 || res.HasNext {
-			t.Fatalf("page 2: %d hits, next %v, err %v", len(res.Hits), res.HasNext, err)
+		if err != nil || len(res.Hits) != 2 || res.HasNext || res.Total != 12 || res.More {
+			t.Fatalf("page 2: %d hits, next %v, total %d, more %v, err %v", len(res.Hits), res.HasNext, res.Total, res.More, err)
+		}
+		// Matches are counted only as far as the pages can go.
+		defer func(c int) { countCap = c }(countCap)
+		countCap = 11
+		res, err = s.Search(ctx, "engines", 2)
+		if err != nil || len(res.Hits) != 2 || res.Total != 11 || !res.More {
+			t.Fatalf("capped count: %d hits, total %d, more %v, err %v", len(res.Hits), res.Total, res.More, err)
+		}
+		countCap = 12
+		if res, err = s.Search(ctx, "engines", 1); err != nil || res.Total != 12 || res.More {
+			t.Fatalf("count at the cap: total %d, more %v, err %v", res.Total, res.More, err)
 		}
 		// Nothing a person types is an error.
 		for _, q := range []string{`"`, `"unbalanced`, `AND OR NOT`, `NEAR(`, `*`, `-infiniti`, `infiniti:`, `(()`,

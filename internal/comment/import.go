@@ -63,8 +63,8 @@ const (
 
 // Import stores comments written on another site with their own date,
 // status and author, in one transaction: threads placed as Post places
-// them (thread, path and depth, at any depth), the articles' stored counts
-// kept, spam and approved comments taught to the spam filter as a
+// them (thread, path and depth, at any depth), the articles' and the
+// threads' stored counts kept, spam and approved comments taught to the spam filter as a
 // moderator's verdict would, and no mail sent (they are history). Running
 // the same import again adds nothing: each comment is found by its key.
 // A comment the rules refuse gets its Err; an error of the database fails
@@ -316,6 +316,8 @@ func (b *importBatch) write(ctx context.Context) error {
 	type counts struct{ comments, threads int }
 	perArticle := map[int64]counts{}
 	var articleOrder []int64
+	replies := map[int64]int{} // thread: shown replies added
+	var threadOrder []int64
 	learned := spamCounts{}
 	for _, r := range b.rows {
 		im := b.list[r.at]
@@ -354,6 +356,12 @@ func (b *importBatch) write(ctx context.Context) error {
 			c.comments += b2i(!im.Deleted)
 			c.threads += b2i(r.d.depth == 0)
 			perArticle[im.ArticleID] = c
+			if r.d.thread != r.id {
+				if _, ok := replies[r.d.thread]; !ok {
+					threadOrder = append(threadOrder, r.d.thread)
+				}
+				replies[r.d.thread]++
+			}
 		}
 	}
 	if err := b.tx.InsertRows(ctx, `INSERT INTO comments (id, article_id, parent_id, thread_id, depth, path, author_id, guest_name, guest_email, guest_url,
@@ -370,6 +378,13 @@ func (b *importBatch) write(ctx context.Context) error {
 		c := perArticle[a]
 		if _, err := b.tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2, comment_threads = comment_threads + $3 WHERE id = $1`,
 			a, c.comments, c.threads); err != nil {
+			return err
+		}
+	}
+	// Rows inserted whole are not counted by the triggers that keep a
+	// thread's replies (migration 0034): their threads are counted here.
+	for _, t := range threadOrder {
+		if _, err := b.tx.Exec(ctx, `UPDATE comments SET replies = replies + $2 WHERE id = $1`, t, replies[t]); err != nil {
 			return err
 		}
 	}

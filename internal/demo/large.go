@@ -208,10 +208,16 @@ func (c *discussion) write(aid int64, published time.Time, n, roots int) error {
 	return nil
 }
 
-// finish stores the tags' counts and sets the identity counters
+// finish stores the tags' and threads' counts and sets the identity counters
 // PostgreSQL keeps, then has the planner look at the new tables.
 func (g *generator) finish() error {
 	if _, err := g.d.Exec(g.ctx, `UPDATE tags SET article_count = (SELECT count(*) FROM article_tags at WHERE at.tag_id = tags.id)`); err != nil {
+		return err
+	}
+	// Each new thread's shown replies, as the comment store keeps them
+	// (rows inserted whole are not counted by its triggers).
+	if _, err := g.d.Exec(g.ctx, `UPDATE comments SET replies = (SELECT count(*) FROM comments x
+		WHERE x.thread_id = comments.id AND x.id <> comments.id AND x.status = 'visible') WHERE depth = 0 AND id >= $1`, g.firstComment); err != nil {
 		return err
 	}
 	if g.d.Engine == db.Postgres {

@@ -48,6 +48,7 @@ var notShown = map[string]map[string]string{
 		"spam_score": "not shown", "spam_label": "not shown", "ip": "not shown", "reply_notified": "not shown",
 		"guest_name": "set with the insert (imports), never changes", "guest_url": "set with the insert (imports), never changes",
 		"guest_email": "not shown",
+		"replies":     "changes only by trigger, with an insert, a deletion or a status change of a reply, which move the counter",
 	},
 	"users": {
 		"id": "never changes", "email": "not shown", "password_hash": "not shown", "email_verified_at": "not shown",
@@ -67,7 +68,7 @@ var notShown = map[string]map[string]string{
 var tablePattern = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)`)
 
 // cteNames finds the names a statement gives its common table expressions.
-var ctePattern = regexp.MustCompile(`(?i)(?:\bWITH(?:\s+RECURSIVE)?|,)\s*([a-z_][a-z0-9_]*)\s*(?:\([^)]*\))?\s+AS\s*\(`)
+var ctePattern = regexp.MustCompile(`(?i)(?:\bWITH(?:\s+RECURSIVE)?|,)\s*([a-z_][a-z0-9_]*)\s*(?:\([^)]*\))?\s+AS\s*(?:(?:NOT\s+)?MATERIALIZED\s*)?\(`)
 
 func TestEveryTableAPublicPageReadsKeepsItFresh(t *testing.T) {
 	d := dbtest.SQLite(t)
