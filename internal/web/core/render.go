@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"byline/internal/account"
@@ -38,8 +40,63 @@ type teaserList struct {
 }
 
 // Templates are the parsed pages by name ("home", "admin/people").
+// Templates are the pages' template sets. Every page is parsed at start-up,
+// so a broken one stops the server; a page's set is then kept only from its
+// first use (parse trees are most of what the server holds, and the
+// garbage collector marks all it holds on every cycle: a server that
+// shows a dozen pages keeps a dozen sets, not seventy).
 type Templates struct {
-	ByName map[string]*template.Template
+	funcs template.FuncMap
+	mu    sync.Mutex
+	pages map[string]*pageSet
+}
+
+// pageSet is one page's files and, once used, its parsed set.
+type pageSet struct {
+	files []string
+	t     atomic.Pointer[template.Template]
+}
+
+// Has says whether there is a page called name.
+func (t *Templates) Has(name string) bool {
+	_, ok := t.pages[name]
+	return ok
+}
+
+// Page returns the template set of the page called name, parsed at its
+// first use.
+func (t *Templates) Page(name string) (*template.Template, error) {
+	ps, ok := t.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("templates: no page %q", name)
+	}
+	if tmpl := ps.t.Load(); tmpl != nil {
+		return tmpl, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if tmpl := ps.t.Load(); tmpl != nil {
+		return tmpl, nil
+	}
+	tmpl, err := parsePage(ps.files, t.funcs)
+	if err != nil {
+		return nil, err
+	}
+	ps.t.Store(tmpl)
+	return tmpl, nil
+}
+
+// Partial executes one of the Partials (from the home page's set).
+func (t *Templates) Partial(w io.Writer, name string, data any) error {
+	home, err := t.Page("home")
+	if err != nil {
+		return err
+	}
+	return home.ExecuteTemplate(w, name, data)
+}
+
+func parsePage(files []string, funcs template.FuncMap) (*template.Template, error) {
+	return template.New(path.Base(files[0])).Funcs(funcs).ParseFS(templateFS, files...)
 }
 
 // parseTemplates parses every page template found in templates/ (with the
@@ -57,7 +114,7 @@ func parseTemplates(funcMaps ...template.FuncMap) (*Templates, error) {
 			funcs[name] = fn
 		}
 	}
-	t := &Templates{ByName: map[string]*template.Template{}}
+	t := &Templates{funcs: funcs, pages: map[string]*pageSet{}}
 	for _, dir := range []string{"templates", "templates/admin"} {
 		shared, err := fs.Glob(templateFS, dir+"/_*.html")
 		if err != nil || len(shared) == 0 {
@@ -75,18 +132,19 @@ func parseTemplates(funcMaps ...template.FuncMap) (*Templates, error) {
 				continue
 			}
 			name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), ".html")
-			tmpl, err := template.New(path.Base(file)).Funcs(funcs).ParseFS(templateFS, append([]string{file}, shared...)...)
+			files := append([]string{file}, shared...)
+			tmpl, err := parsePage(files, funcs)
 			if err != nil {
 				return nil, fmt.Errorf("templates: page %s: %w", name, err)
 			}
 			if tmpl.Lookup("content") == nil || tmpl.Lookup("layout") == nil {
 				return nil, fmt.Errorf("templates: page %s lacks a content block or the layout", name)
 			}
-			t.ByName[name] = tmpl
+			t.pages[name] = &pageSet{files: files} // checked; parsed again at its first use
 		}
 	}
-	home := t.ByName["home"]
-	if home == nil {
+	home, err := t.Page("home")
+	if err != nil {
 		return nil, fmt.Errorf("templates: page home is missing")
 	}
 	for _, name := range Partials {
@@ -109,9 +167,9 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // Render executes a page into a buffer first, so a template error becomes
 // a clean 500 and never half a page.
 func (s *Server) Render(w http.ResponseWriter, status int, name string, p *Page) error {
-	tmpl, ok := s.Tmpl.ByName[name]
-	if !ok {
-		return fmt.Errorf("render: no page %q", name)
+	tmpl, err := s.Tmpl.Page(name)
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -123,8 +181,7 @@ func (s *Server) Render(w http.ResponseWriter, status int, name string, p *Page)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", fmt.Sprint(buf.Len()))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	if err != nil {
+	if _, err := w.Write(buf.Bytes()); err != nil {
 		return errAlreadyWritten
 	}
 	return nil
@@ -501,7 +558,7 @@ func (s *Server) chromeNow(ctx context.Context) (*chrome, error) {
 		}
 	}
 	var b strings.Builder
-	if err := s.Tmpl.ByName["home"].ExecuteTemplate(&b, "sidebar-boxes", sb); err != nil {
+	if err := s.Tmpl.Partial(&b, "sidebar-boxes", sb); err != nil {
 		return nil, err
 	}
 	sb.Boxes = template.HTML(b.String())
@@ -637,7 +694,7 @@ func (s *Server) quoteBox(cat *cars.Catalogue) (template.HTML, error) {
 		return "", nil
 	}
 	var b strings.Builder
-	if err := s.Tmpl.ByName["home"].ExecuteTemplate(&b, "quote-widget", cat); err != nil {
+	if err := s.Tmpl.Partial(&b, "quote-widget", cat); err != nil {
 		return "", err
 	}
 	s.quote.cat, s.quote.html = cat, template.HTML(b.String())

@@ -495,14 +495,13 @@ func (s *Server) personalPart(v *core.Viewer, part byte, returnTo string) (strin
 	}
 	var b strings.Builder
 	var err error
-	tmpl := s.Tmpl.ByName["home"]
 	switch part {
 	case 'n':
-		err = tmpl.ExecuteTemplate(&b, "account-links", core.AccountLinks{Viewer: v, ReturnTo: returnTo})
+		err = s.Tmpl.Partial(&b, "account-links", core.AccountLinks{Viewer: v, ReturnTo: returnTo})
 	case 'l':
-		err = tmpl.ExecuteTemplate(&b, "newsletter-box", core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "side"})
+		err = s.Tmpl.Partial(&b, "newsletter-box", core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "side"})
 	case 'L':
-		err = tmpl.ExecuteTemplate(&b, "newsletter-box", core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "article"})
+		err = s.Tmpl.Partial(&b, "newsletter-box", core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "article"})
 	}
 	if err != nil {
 		return "", err
@@ -531,7 +530,7 @@ func (s *Server) respondBox(meta *cacheMeta, v *core.Viewer) (string, error) {
 		return html, nil
 	}
 	var b strings.Builder
-	if err := s.Tmpl.ByName["home"].ExecuteTemplate(&b, "respond-body", respondView{threadView: tv, CommentsClosed: meta.closed}); err != nil {
+	if err := s.Tmpl.Partial(&b, "respond-body", respondView{threadView: tv, CommentsClosed: meta.closed}); err != nil {
 		return "", err
 	}
 	meta.respondMu.Lock()
