@@ -139,6 +139,11 @@ type cacheMeta struct {
 	// (the score moves), so these never outlive the votes they show.
 	votesMu sync.Mutex
 	votes   map[int64]map[int64]int
+
+	// The comments' controls as drawn for each position a reader can be
+	// in (see controlKey).
+	controlsMu sync.Mutex
+	controls   map[controlKey]string
 }
 
 // maxVoters bounds the readers whose votes a cached page keeps.
@@ -400,7 +405,6 @@ func (s *Server) personalPage(ctx context.Context, e *pagecache.Entry, v *core.V
 	if err != nil {
 		return nil, err
 	}
-	controls := personalControls(meta, v, votes)
 	meta.once.Do(func() {
 		index := make(map[int64]int, len(meta.comments))
 		for i, c := range meta.comments {
@@ -408,40 +412,62 @@ func (s *Server) personalPage(ctx context.Context, e *pagecache.Entry, v *core.V
 		}
 		meta.pieces = split(e.Body, meta.thread != nil, index)
 	})
+	who := viewerControls{id: v.ID, canAct: v.Can(account.PermComment), canModerate: v.Can(account.PermModerate), votes: votes, now: time.Now()}
 	buf := pagePool.Get().(*bytes.Buffer)
 	buf.Reset()
-	overlay(buf, meta.pieces, parts, respond, controls)
+	overlay(buf, meta, parts, respond, who)
 	return buf, nil
 }
 
-// personalControls are v's controls on each comment of a cached page.
-func personalControls(meta *cacheMeta, v *core.Viewer, votes map[int64]int) []control {
-	if len(meta.comments) == 0 {
-		return nil
-	}
-	// One allocation for all, indexed as meta.comments (the pieces hold
-	// the index): no map, no allocation per comment.
-	controls := make([]control, len(meta.comments))
-	now := time.Now()
-	canAct := v.Can(account.PermComment)
-	canModerate := v.Can(account.PermModerate)
-	for i, c := range meta.comments {
-		ctl := &controls[i]
-		ctl.c = comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}
-		cv := &ctl.view
-		*cv = commentView{C: &ctl.c, IDText: c.idText, MyVote: votes[c.id], CanAct: canAct, CanModerate: canModerate}
-		if c.author == v.ID {
-			cv.Mine, cv.Editable = true, cv.C.Editable(now)
-		}
-		cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
-	}
-	return controls
+// viewerControls is what a reader's controls on a page's comments depend
+// on.
+type viewerControls struct {
+	id                  int64
+	canAct, canModerate bool
+	votes               map[int64]int
+	now                 time.Time
 }
 
-// control is a reader's controls on one comment of a cached page.
-type control struct {
-	view commentView
-	c    comment.Comment
+// controlKey is one drawing of a comment's controls: they depend on
+// nothing else, so each is drawn once per cached page and shared by every
+// reader in the same position (a dozen drawings at most per comment).
+type controlKey struct {
+	idx                 int
+	kind                byte // 'v' the votes, 't' the tools
+	vote                int
+	canAct, canModerate bool
+	mine, editable      bool
+}
+
+// maxControls bounds the drawings a cached page keeps.
+const maxControls = 4096
+
+// control is the drawing of the controls key describes.
+func (m *cacheMeta) control(k controlKey) string {
+	m.controlsMu.Lock()
+	html, ok := m.controls[k]
+	m.controlsMu.Unlock()
+	if ok {
+		return html
+	}
+	c := m.comments[k.idx]
+	cv := &commentView{C: &comment.Comment{ID: c.id, Author: comment.Author{ID: c.author}, CreatedAt: c.created}, IDText: c.idText,
+		MyVote: k.vote, CanAct: k.canAct, CanModerate: k.canModerate, Mine: k.mine, Editable: k.editable}
+	cv.UpValue, cv.DownValue = flipVote(k.vote, 1), flipVote(k.vote, -1)
+	var b strings.Builder
+	if k.kind == 'v' {
+		writeVotes(&b, cv)
+	} else {
+		writeTools(&b, cv)
+	}
+	html = b.String()
+	m.controlsMu.Lock()
+	if m.controls == nil || len(m.controls) >= maxControls {
+		m.controls = map[controlKey]string{}
+	}
+	m.controls[k] = html
+	m.controlsMu.Unlock()
+	return html
 }
 
 // privateNoCache is a personal page's Cache-Control.
@@ -612,8 +638,8 @@ func split(base []byte, hasRespond bool, index map[int64]int) []piece {
 var personalParts = [3]byte{'n', 'l', 'L'}
 
 // overlay assembles a reader's page from the cached pieces and their parts.
-func overlay(out *bytes.Buffer, pieces []piece, parts [3]string, respond string, controls []control) {
-	for _, p := range pieces {
+func overlay(out *bytes.Buffer, meta *cacheMeta, parts [3]string, respond string, who viewerControls) {
+	for _, p := range meta.pieces {
 		switch p.kind {
 		case 0:
 			out.Write(p.lit)
@@ -626,13 +652,13 @@ func overlay(out *bytes.Buffer, pieces []piece, parts [3]string, respond string,
 		case 'r':
 			out.WriteString(respond)
 		case 'v', 't':
-			if p.idx >= 0 && p.idx < len(controls) {
-				if cv := &controls[p.idx].view; p.kind == 'v' {
-					writeVotes(out, cv)
-				} else {
-					writeTools(out, cv)
-				}
+			if p.idx < 0 || p.idx >= len(meta.comments) {
+				continue
 			}
+			c := meta.comments[p.idx]
+			mine := c.author == who.id
+			out.WriteString(meta.control(controlKey{idx: p.idx, kind: p.kind, vote: who.votes[c.id], canAct: who.canAct,
+				canModerate: who.canModerate, mine: mine, editable: mine && editableAt(c.created, who.now)}))
 		}
 	}
 }
@@ -646,4 +672,10 @@ func (s *Server) countView(r *http.Request, articleID int64) {
 		return
 	}
 	s.Views.Count(articleID, time.Now())
+}
+
+// editableAt says whether a shown comment written at created may still be
+// edited by its author (the comment package's rule).
+func editableAt(created, now time.Time) bool {
+	return comment.Comment{CreatedAt: created}.Editable(now)
 }
