@@ -275,11 +275,23 @@ func (c *Cache) Fill(key string, render func() (*Entry, error)) (*Entry, error) 
 // Serve writes an entry: 304 when the browser's copy is current, the gzip
 // variant when it is accepted. It returns the status and the body's size.
 func Serve(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool) (status, size int) {
+	return serve(w, r, e, acceptsGzip, cacheControl)
+}
+
+// ServePrivate is Serve for a response only this browser may keep (one
+// that also sets a cookie).
+func ServePrivate(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool) (status, size int) {
+	return serve(w, r, e, acceptsGzip, privateNoCache)
+}
+
+var privateNoCache = []string{"private, no-cache"}
+
+func serve(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool, cc []string) (status, size int) {
 	h := w.Header()
 	eh := &e.headers // entries come from Build
 	h["Etag"] = eh.etag
 	h["Last-Modified"] = eh.lastModified
-	h["Cache-Control"] = cacheControl
+	h["Cache-Control"] = cc
 	if v := h["Vary"]; v == nil {
 		h["Vary"] = varyEncoding
 	} else {

@@ -73,6 +73,16 @@ func TestPageCache(t *testing.T) {
 		if !reflect.DeepEqual(resp1.Header, resp4.Header) {
 			t.Fatalf("a hit's headers differ from the fill's:\n fill %v\n  hit %v", resp1.Header, resp4.Header)
 		}
+		// A session cookie that names no session costs no render: the
+		// anonymous page from the cache, kept by this browser only, with
+		// the cookie cleared.
+		h0 = hits()
+		resp5, body5 := anonGet(t, page, map[string]string{"Cookie": "byline_session=made-up-token"})
+		if hits() != h0+1 || body5 != body1 || resp5.Header.Get("Cache-Control") != "private, no-cache" ||
+			!strings.Contains(resp5.Header.Get("Set-Cookie"), "byline_session=;") {
+			t.Fatalf("stale cookie: hits %d→%d, same body %v, Cache-Control %q, Set-Cookie %q", h0, hits(), body5 == body1,
+				resp5.Header.Get("Cache-Control"), resp5.Header.Get("Set-Cookie"))
+		}
 
 		// A comment, once acknowledged, is on the cached page: never stale.
 		b := signedIn(t, newBrowser(t, srv), m.reader.Email)

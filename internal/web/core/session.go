@@ -73,17 +73,27 @@ type viewerErrKey struct{}
 
 // SessionViewer loads the person a session token belongs to, or nil.
 func (s *Server) SessionViewer(ctx context.Context, token string) *Viewer {
-	if s.People == nil {
-		return nil
-	}
-	p, ses, err := s.People.SessionPerson(ctx, token)
+	v, err := s.SessionOf(ctx, token)
 	if err != nil {
 		if !errors.Is(err, account.ErrNoSession) {
 			s.Logger.Error("load session", "request_id", RequestID(ctx), "err", err)
 		}
 		return nil
 	}
-	return &Viewer{Person: p, Session: ses, Token: token}
+	return v
+}
+
+// SessionOf loads the person a session token belongs to; an unknown or
+// ended session is account.ErrNoSession.
+func (s *Server) SessionOf(ctx context.Context, token string) (*Viewer, error) {
+	if s.People == nil {
+		return nil, account.ErrNoSession
+	}
+	p, ses, err := s.People.SessionPerson(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return &Viewer{Person: p, Session: ses, Token: token}, nil
 }
 
 // Audited returns r's context carrying the client's address for the

@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -264,9 +265,18 @@ func (s *Server) Hit(w http.ResponseWriter, r *http.Request) (core.Served, bool)
 		status, size := pagecache.Serve(w, r, e, acceptsGzip(r))
 		return core.Served{Status: status, Bytes: size, Route: e.Route}, true
 	}
-	v := s.SessionViewer(r.Context(), session)
-	if v == nil {
-		return core.Served{}, false // a stale cookie: the full path clears it
+	v, err := s.SessionOf(r.Context(), session)
+	if errors.Is(err, account.ErrNoSession) {
+		// A stale cookie: the anonymous page, and the cookie cleared. (A
+		// made-up cookie must not cost a render.)
+		core.SecurityHeaders(w.Header())
+		s.ClearCookie(w, r, core.SessionCookie)
+		s.countHit(r, e)
+		status, size := pagecache.ServePrivate(w, r, e, acceptsGzip(r))
+		return core.Served{Status: status, Bytes: size, Route: e.Route}, true
+	}
+	if err != nil {
+		return core.Served{}, false // the full path reports it
 	}
 	page, err := s.personalPage(r.Context(), e, v)
 	if err != nil {
@@ -307,9 +317,15 @@ func (s *Server) PageCache(next http.Handler) http.Handler {
 			return
 		}
 		var v *core.Viewer
+		stale := false // a session cookie that names no session: the anonymous page, the cookie cleared
 		if session != "" {
-			if v = s.SessionViewer(r.Context(), session); v == nil {
-				next.ServeHTTP(w, r) // a stale cookie: the full path clears it
+			var err error
+			v, err = s.SessionOf(r.Context(), session)
+			switch {
+			case errors.Is(err, account.ErrNoSession):
+				stale = true
+			case err != nil:
+				next.ServeHTTP(w, r) // the full path reports it, and serves the page as to a reader signed out
 				return
 			}
 		}
@@ -319,6 +335,11 @@ func (s *Server) PageCache(next http.Handler) http.Handler {
 				ri.Pattern = e.Route
 			}
 			s.countHit(r, e)
+			if stale {
+				s.ClearCookie(w, r, core.SessionCookie)
+				pagecache.ServePrivate(w, r, e, acceptsGzip(r))
+				return
+			}
 			if v == nil {
 				pagecache.Serve(w, r, e, acceptsGzip(r))
 				return
