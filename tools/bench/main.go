@@ -32,7 +32,7 @@ import (
 
 var (
 	duration = flag.Duration("duration", 5*time.Second, "length of each wrk run")
-	rounds   = flag.Int("rounds", 3, "interleaved rounds (A, B, C, A, B, C...)")
+	rounds   = flag.Int("rounds", 5, "interleaved rounds (A, B, C, A, B, C...); runs on a 2-core machine vary by 10%, so five")
 	conns    = flag.Int("c", 32, "wrk connections")
 	threads  = flag.Int("t", 2, "wrk threads")
 	big      = flag.Int("big", 10000, "comments on the big article")
