@@ -110,6 +110,14 @@ func childPath(parentPath string, id int64) string {
 	return parentPath + "." + pad(id)
 }
 
+// RootPath and ReplyPath are the thread paths of a top-level comment and
+// of a reply under a parent at parentPath, and Rank is a comment's rank
+// by its votes: what a bulk loader writing comments itself must store as
+// the store would.
+func RootPath(id int64) string                     { return pad(id) }
+func ReplyPath(parentPath string, id int64) string { return childPath(parentPath, id) }
+func Rank(up, down int) float64                    { return wilson(up, down) }
+
 // Post stores a new comment, applying the rules: it may be refused (an
 // *apperr.Invalid or ErrClosed/ErrBanned), held for a moderator, or shown.
 // Sending the same text again within ten minutes stores nothing and returns

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"byline/internal/comment"
 	"byline/internal/markdown"
 )
 
@@ -549,7 +550,7 @@ func (d *discussions) write(aid int64, published time.Time, s shape) error {
 		if root {
 			k += 'a' - 'A'
 		}
-		m := made{id: id, thread: id, path: pad(id)}
+		m := made{id: id, thread: id, path: comment.RootPath(id)}
 		var parent any
 		if !root {
 			var p made
@@ -566,7 +567,7 @@ func (d *discussions) write(aid int64, published time.Time, s shape) error {
 					break
 				}
 			}
-			m.thread, m.depth, m.path, parent = p.thread, p.depth+1, childPath(p.path, id), p.id
+			m.thread, m.depth, m.path, parent = p.thread, p.depth+1, comment.ReplyPath(p.path, id), p.id
 		}
 		status := statuses[k]
 		if root {
@@ -613,7 +614,7 @@ func (d *discussions) write(aid int64, published time.Time, s shape) error {
 		}
 		b := rng.IntN(len(l.commentBodies))
 		rows = append(rows, []any{id, aid, parent, m.thread, m.depth, m.path, author, guestName, guestEmail,
-			l.commentMD[b], l.commentBodies[b].HTML, l.commentBodies[b].Text, status, up, down, wilson(up, down), status == "visible", at, 0})
+			l.commentMD[b], l.commentBodies[b].HTML, l.commentBodies[b].Text, status, up, down, comment.Rank(up, down), status == "visible", at, 0})
 		// A top-level comment stores its thread's shown replies, as the
 		// comment store keeps them.
 		if !root && status == "visible" {
@@ -645,32 +646,6 @@ func (d *discussions) flush() error {
 	}
 	d.vote = d.vote[:0]
 	return nil
-}
-
-// pad and childPath write a comment's thread path as the comment store
-// does (internal/comment/store.go): ten-digit ids from the top down,
-// joined by dots, at most maxPathLevels of them.
-func pad(id int64) string { return fmt.Sprintf("%010d", id) }
-
-const maxPathLevels = 200
-
-func childPath(parentPath string, id int64) string {
-	if strings.Count(parentPath, ".")+1 >= maxPathLevels {
-		parentPath = parentPath[:strings.LastIndexByte(parentPath, '.')]
-	}
-	return parentPath + "." + pad(id)
-}
-
-// wilson is the comment store's rank of a comment's votes (the lower bound
-// of the Wilson score interval, internal/comment/comment.go).
-func wilson(up, down int) float64 {
-	n := float64(up + down)
-	if n == 0 {
-		return 0
-	}
-	const z = 1.959964
-	p := float64(up) / n
-	return (p + z*z/(2*n) - z*math.Sqrt((p*(1-p)+z*z/(4*n))/n)) / (1 + z*z/n)
 }
 
 // finish stores what the rows imply and the app keeps by itself: the tags'
