@@ -5,6 +5,7 @@ package links
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -22,3 +23,9 @@ func Author(slug string) string { return "/author/" + url.PathEscape(slug) + "/"
 
 // Search is /search?q=..., the query escaped.
 func Search(q string) string { return "/search?q=" + url.QueryEscape(q) }
+
+// Avatar is the address of a person's picture; it changes when their
+// profile does, so browsers may keep it a day.
+func Avatar(slug string, updated time.Time) string {
+	return "/avatar/" + url.PathEscape(slug) + "?v=" + strconv.FormatInt(updated.Unix(), 10)
+}

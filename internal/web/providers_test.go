@@ -209,7 +209,7 @@ func TestProviderSignUpAndSignInAgain(t *testing.T) {
 		s.op.SignInAs(oidctest.User{Subject: "sub-ada", Email: "Ada.Byron@Example.net", EmailVerified: true, Name: "Ada Byron"})
 
 		b := s.browser(t)
-		b.expect(b.get("/login?return_to=/x"), http.StatusOK, "Sign in with Testid", fmt.Sprintf(`href="/login/providers/%d?return_to=%%2fx"`, s.prov.ID))
+		b.expect(b.get("/login?return_to=/x"), http.StatusOK, "Sign in with Testid", fmt.Sprintf(`href="/login/providers/%d?return_to=%%2Fx"`, s.prov.ID))
 		// Another site cannot start a sign-in: the reader sees the buttons.
 		b.expect(b.send("GET", fmt.Sprintf("%s/login/providers/%d", s.srv.URL, s.prov.ID), nil, "Sec-Fetch-Site", "cross-site"), http.StatusOK, "Sign in with Testid")
 		queries := d.QueryCount()

@@ -137,7 +137,9 @@ func parseTemplates(funcMaps ...template.FuncMap) (*Templates, error) {
 			if err != nil {
 				return nil, fmt.Errorf("templates: page %s: %w", name, err)
 			}
-			if tmpl.Lookup("content") == nil || tmpl.Lookup("layout") == nil {
+			// Public pages get their layout from writeLayout, admin pages
+			// from their template.
+			if tmpl.Lookup("content") == nil || (dir != "templates" && tmpl.Lookup("layout") == nil) {
 				return nil, fmt.Errorf("templates: page %s lacks a content block or the layout", name)
 			}
 			t.pages[name] = &pageSet{files: files} // checked; parsed again at its first use
@@ -160,7 +162,7 @@ func parseTemplates(funcMaps ...template.FuncMap) (*Templates, error) {
 // the parts the page cache redraws per reader. TestTemplateNames checks
 // that this list names every one the code executes, and every page name
 // the code renders.
-var Partials = []string{"quote-widget", "account-links", "newsletter-box", "respond-body", "sidebar-boxes"}
+var Partials = []string{"quote-widget", "sidebar-boxes"}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -171,15 +173,32 @@ func (s *Server) Render(w http.ResponseWriter, status int, name string, p *Page)
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
+	if strings.HasPrefix(name, "admin/") {
+		return s.send(w, status, name, func(b *bytes.Buffer) error { return tmpl.ExecuteTemplate(b, "layout", p) })
+	}
+	return s.send(w, status, name, func(b *bytes.Buffer) error {
+		return s.writeLayout(b, p, func(b *bytes.Buffer) error { return tmpl.ExecuteTemplate(b, "content", p) })
+	})
+}
+
+// RenderWith sends a public page whose content is written in Go.
+func (s *Server) RenderWith(w http.ResponseWriter, status int, p *Page, content func(*bytes.Buffer)) error {
+	return s.send(w, status, "", func(b *bytes.Buffer) error {
+		return s.writeLayout(b, p, func(b *bytes.Buffer) error { content(b); return nil })
+	})
+}
+
+// send writes a page into a pooled buffer, then answers with it whole.
+func (s *Server) send(w http.ResponseWriter, status int, name string, write func(*bytes.Buffer) error) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	if err := tmpl.ExecuteTemplate(buf, "layout", p); err != nil {
+	if err := write(buf); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return errAlreadyWritten
@@ -390,9 +409,6 @@ type editorView struct {
 	Max       int
 	MaxText   string
 }
-
-// searchBox is one search form: its class, its input's id, its text.
-type searchBox struct{ Class, ID, Query string }
 
 type FeedLink struct{ Type, Title, Href string } // Type is "rss" or "atom"
 
@@ -612,24 +628,34 @@ func (s *Server) Funcs() template.FuncMap {
 			}
 			return fmt.Sprintf("%d %s", n, many)
 		},
-		"add":       func(a, b int) int { return a + b },
-		"searchBox": func(class, id, query string) searchBox { return searchBox{class, id, query} },
+		"add": func(a, b int) int { return a + b },
+		"searchForm": func(class, id, query string) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) { writeSearchForm(b, class, id, query) })
+		},
 		// marker places an HTML comment the page cache finds to redraw a
 		// reader's own parts (html/template drops comments from templates).
-		"marker":        func(name string) template.HTML { return template.HTML("<!--" + name + "-->") },
-		"money":         money,
-		"accountLinks":  func(v *Viewer, returnTo string) AccountLinks { return AccountLinks{v, returnTo} },
-		"newsletterBox": func(v *Viewer, returnTo, id string) NewsletterBox { return NewsletterBox{v, returnTo, id} },
+		"marker": func(name string) template.HTML { return template.HTML("<!--" + name + "-->") },
+		"money":  money,
+		"newsletterBox": func(v *Viewer, returnTo, id string) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) { WriteNewsletterBox(b, NewsletterBox{v, returnTo, id}) })
+		},
 		"commentForm": func(articleID, parentID int64, f *Form) commentFormView {
 			return commentFormView{articleID, parentID, f}
 		},
-		"editor": func(id, label string, f *Form) editorView {
-			return editorView{ID: id, Label: label, Form: f, Max: comment.MaxBody, MaxText: Thousands(comment.MaxBody)}
+		"editor": editor,
+		"field":  Field,
+		// The parts written in Go, for the templates of the same names.
+		"formErrorHTML":     func(f *Form) template.HTML { return htmlOf(func(b *bytes.Buffer) { WriteFormError(b, f) }) },
+		"fieldHTML":         func(v fieldView) template.HTML { return htmlOf(func(b *bytes.Buffer) { writeField(b, v) }) },
+		"commentEditorHTML": func(v editorView) template.HTML { return htmlOf(func(b *bytes.Buffer) { writeCommentEditor(b, v) }) },
+		"commentFormHTML": func(v commentFormView) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) { writeCommentForm(b, v) })
 		},
-		"field": func(f *Form, id, name, label, typ, auto string) fieldView {
-			return fieldView{ID: id, Name: name, Label: label, Type: typ, Auto: auto, Value: f.Get(name), Err: f.Err(name)}
+		"bylineHTML": func(a article.Article) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) { s.WriteByline(b, a) })
 		},
-		"img": picture,
+		"imgHTML": func(v *imgView) template.HTML { return htmlOf(func(b *bytes.Buffer) { writeImg(b, v) }) },
+		"img":     picture,
 		"pic": func(pics map[int64]*media.Media, id int64) *media.Media {
 			return pics[id]
 		},

@@ -11,6 +11,7 @@ import (
 
 	"byline/internal/account"
 	"byline/internal/apperr"
+	"byline/internal/links"
 )
 
 // avatar serves a person's picture: their upload, a Gravatar redirect if
@@ -98,8 +99,5 @@ func identicon(key string) string {
 	return b.String()
 }
 
-// avatarURL is the address of a person's picture; it changes when their
-// profile does, so browsers may keep it a day.
-func avatarURL(p account.Person) string {
-	return fmt.Sprintf("/avatar/%s?v=%d", p.Slug, p.UpdatedAt.Unix())
-}
+// avatarURL is the address of a person's picture (links.Avatar).
+func avatarURL(p account.Person) string { return links.Avatar(p.Slug, p.UpdatedAt) }

@@ -540,18 +540,14 @@ func (s *Server) personalPart(v *core.Viewer, part byte, returnTo string) (strin
 	if ok {
 		return html, nil
 	}
-	var b strings.Builder
-	var err error
+	var b bytes.Buffer
 	switch part {
 	case 'n':
-		err = s.Tmpl.Partial(&b, "account-links", core.AccountLinks{Viewer: v, ReturnTo: returnTo})
+		core.WriteAccountLinks(&b, core.AccountLinks{Viewer: v, ReturnTo: returnTo})
 	case 'l':
-		err = s.Tmpl.Partial(&b, "newsletter-box", core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "side"})
+		core.WriteNewsletterBox(&b, core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "side"})
 	case 'L':
-		err = s.Tmpl.Partial(&b, "newsletter-box", core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "article"})
-	}
-	if err != nil {
-		return "", err
+		core.WriteNewsletterBox(&b, core.NewsletterBox{Viewer: v, ReturnTo: returnTo, ID: "article"})
 	}
 	s.navs.mu.Lock()
 	if s.navs.m == nil || len(s.navs.m) >= maxNavs {
@@ -576,10 +572,8 @@ func (s *Server) respondBox(meta *cacheMeta, v *core.Viewer) (string, error) {
 	if ok {
 		return html, nil
 	}
-	var b strings.Builder
-	if err := s.Tmpl.Partial(&b, "respond-body", respondView{threadView: tv, CommentsClosed: meta.closed}); err != nil {
-		return "", err
-	}
+	var b bytes.Buffer
+	writeRespond(&b, respondView{threadView: tv, CommentsClosed: meta.closed})
 	meta.respondMu.Lock()
 	if meta.respond == nil {
 		meta.respond = map[respondKey]string{}

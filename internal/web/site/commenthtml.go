@@ -1,11 +1,12 @@
 package site
 
 import (
+	"byline/internal/web/core"
+	"bytes"
 	"html"
 	"html/template"
 	"net/url"
 	"strconv"
-	"strings"
 )
 
 // commentsHTML renders a list of comments and their replies. It is Go,
@@ -14,19 +15,19 @@ import (
 // as much per comment. Every value from a person is escaped here; bodies
 // are HTML already sanitized when the comment was stored.
 func commentsHTML(list []commentView) template.HTML {
-	var b strings.Builder
+	var b bytes.Buffer
 	b.Grow(len(list) * 1600)
 	writeComments(&b, list)
 	return template.HTML(b.String())
 }
 
-func writeComments(b *strings.Builder, list []commentView) {
+func writeComments(b *bytes.Buffer, list []commentView) {
 	for i := range list {
 		writeComment(b, &list[i])
 	}
 }
 
-func writeComment(b *strings.Builder, v *commentView) {
+func writeComment(b *bytes.Buffer, v *commentView) {
 	c := v.C
 	id := strconv.FormatInt(c.ID, 10)
 	esc := html.EscapeString
@@ -95,11 +96,7 @@ func writeComment(b *strings.Builder, v *commentView) {
 
 // htmlWriter is where comment HTML is written: a page being rendered or a
 // cached page being personalised.
-type htmlWriter interface {
-	WriteString(string) (int, error)
-	WriteByte(byte) error
-	Write([]byte) (int, error)
-}
+type htmlWriter = core.Writer
 
 // writeVotes is the reader's vote buttons on a comment. Anonymous readers
 // see the arrows too, as links that sign them in and bring them back.
@@ -122,14 +119,6 @@ func (v *commentView) idText() string {
 		return v.IDText
 	}
 	return strconv.FormatInt(v.C.ID, 10)
-}
-
-// put writes the strings one after another: no joined copy to allocate
-// (these run for every comment of every signed-in reader's page).
-func put(b htmlWriter, parts ...string) {
-	for _, p := range parts {
-		b.WriteString(p)
-	}
 }
 
 // writeTools is what the reader may do with a comment besides replying:

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html/template"
@@ -230,7 +231,7 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request, a article.A
 		return err
 	}
 	s.Fill(w, r, p)
-	return s.Render(w, status, "article", p)
+	return s.RenderWith(w, status, p, func(b *bytes.Buffer) { s.writeArticle(b, p, p.Data.(articleData)) })
 }
 
 type articleData struct {
@@ -503,8 +504,20 @@ func (s *Server) Funcs() template.FuncMap {
 		"avatarURL": avatarURL,
 		"comments":  commentsHTML,
 		"when":      func(t time.Time) string { return s.when(t, time.Now()) },
-		"respond": func(tv threadView, f *core.Form, closed bool) respondView {
-			return respondView{threadView: tv, Form: f, CommentsClosed: closed}
+		// The parts written in Go, for the templates of the same names.
+		"storyHTML":     func(d articleData) template.HTML { return htmlOf(func(b *bytes.Buffer) { s.writeStory(b, d) }) },
+		"signedOutHTML": func(v signedOutBox) template.HTML { return htmlOf(func(b *bytes.Buffer) { writeSignedOut(b, v) }) },
+		"signinWaysHTML": func(p *core.Page) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) { writeSigninWays(b, p.ReturnTo, p.Form, providersOf(p)) })
+		},
+		"signinPasskeyHTML": func(p *core.Page) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) { writeSigninPasskey(b, p.ReturnTo) })
+		},
+		"signinLinkHTML": func(p *core.Page) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) { writeSigninLink(b, p.ReturnTo, p.Form) })
+		},
+		"signinProvidersHTML": func(p *core.Page) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) { writeSigninProviders(b, p.ReturnTo, providersOf(p)) })
 		},
 	}
 }

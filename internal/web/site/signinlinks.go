@@ -283,7 +283,7 @@ type signedOutBox struct {
 	ArticleID, ParentID int64
 	Form                *core.Form
 	ReturnTo            string
-	Ways                *core.Page // for "signin-ways", which expects a page
+	Providers           []account.Provider
 }
 
 // returnTo is where signing in from this discussion's box leads back to.
@@ -300,5 +300,5 @@ func (tv threadView) returnTo() string {
 func (tv threadView) SignedOut(f *core.Form) signedOutBox {
 	rt := tv.returnTo()
 	return signedOutBox{ArticleID: tv.ArticleID, ParentID: tv.ParentID, Form: f, ReturnTo: rt,
-		Ways: &core.Page{ReturnTo: rt, Data: authData{Providers: tv.Providers}}}
+		Providers: tv.Providers}
 }
