@@ -274,17 +274,34 @@ func (s *Store) AuthorID(ctx context.Context, key string) (int64, error) {
 // RolesOf returns the roles of several people in one query (for the staff
 // badges on comments).
 func (s *Store) RolesOf(ctx context.Context, ids []int64) (map[int64][]Role, error) {
-	out := map[int64][]Role{}
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64][]Role{}, nil
 	}
 	args := make([]any, len(ids))
-	marks := make([]string, len(ids))
 	for i, id := range ids {
 		args[i] = id
+	}
+	return s.rolesWhere(ctx, "user_id", args)
+}
+
+// WithRoles returns the roles among roles of everyone who holds one: the
+// staff, few on any site (their comments wear badges).
+func (s *Store) WithRoles(ctx context.Context, roles ...Role) (map[int64][]Role, error) {
+	args := make([]any, len(roles))
+	for i, r := range roles {
+		args[i] = string(r)
+	}
+	return s.rolesWhere(ctx, "role", args)
+}
+
+// rolesWhere reads the roles whose column is one of values, by person.
+func (s *Store) rolesWhere(ctx context.Context, column string, values []any) (map[int64][]Role, error) {
+	out := map[int64][]Role{}
+	marks := make([]string, len(values))
+	for i := range values {
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	rows, err := s.db.Query(ctx, `SELECT user_id, role FROM user_roles WHERE user_id IN (`+strings.Join(marks, ",")+`)`, args...)
+	rows, err := s.db.Query(ctx, `SELECT user_id, role FROM user_roles WHERE `+column+` IN (`+strings.Join(marks, ",")+`) ORDER BY user_id, role`, values...)
 	if err != nil {
 		return nil, fmt.Errorf("account: roles: %w", err)
 	}

@@ -1,6 +1,9 @@
 package core
 
-import "sync"
+import (
+	"cmp"
+	"sync"
+)
 
 // Memo keeps one value made from the content (a list every page shows)
 // until the content version moves: the pages rendered meanwhile read it
@@ -33,6 +36,49 @@ func (m *Memo[T]) Get(s *Server, make func() (T, error)) (T, error) {
 	}
 	m.mu.Lock()
 	m.v, m.version, m.made = v, version, true
+	m.mu.Unlock()
+	return v, nil
+}
+
+// MemoMap keeps values made from the content by key (an article by its
+// address) until the content version moves, as Memo does for one value.
+// It holds at most Max values (256 when zero) and starts over when full,
+// rather than track use: a page read often is made again once per
+// start-over. The zero MemoMap is ready to use.
+type MemoMap[K comparable, V any] struct {
+	Max     int
+	mu      sync.Mutex
+	version int64
+	m       map[K]V
+}
+
+// Get returns k's value, made again by build when the content moved. An
+// error is not kept: the next Get tries again.
+func (m *MemoMap[K, V]) Get(s *Server, k K, build func() (V, error)) (V, error) {
+	if s.ContentVersion == nil {
+		return build()
+	}
+	version := s.ContentVersion() // taken before making, as in Memo.Get
+	m.mu.Lock()
+	if m.version != version {
+		m.m, m.version = nil, version
+	}
+	v, ok := m.m[k]
+	m.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		return v, err
+	}
+	m.mu.Lock()
+	if m.version == version {
+		if m.m == nil || len(m.m) >= cmp.Or(m.Max, 256) {
+			m.m = make(map[K]V)
+		}
+		m.m[k] = v
+	}
 	m.mu.Unlock()
 	return v, nil
 }

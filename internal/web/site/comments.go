@@ -164,14 +164,13 @@ func (m *cacheMeta) remember(tv threadView, closed bool) {
 // authors' badges and the reader's own votes: one query each for the page.
 func (s *Server) commentViews(r *http.Request, a article.Article, page comment.Page, v *core.Viewer) ([]commentView, error) {
 	ctx := r.Context()
-	var ids, authors []int64
+	var ids []int64
 	for _, c := range page.Comments {
 		ids = append(ids, c.ID)
-		if !c.Author.Guest {
-			authors = append(authors, c.Author.ID)
-		}
 	}
-	roles, err := s.People.RolesOf(ctx, unique(authors))
+	roles, err := s.badged.Get(s.Server, func() (map[int64][]account.Role, error) {
+		return s.People.WithRoles(ctx, account.RoleEditor, account.RoleModerator)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -234,18 +233,6 @@ func (s *Server) when(t, now time.Time) string {
 		return core.Since(d)
 	}
 	return t.In(s.Location).Format("January 2, 2006 at 3:04 pm")
-}
-
-func unique(ids []int64) []int64 {
-	seen := map[int64]bool{}
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // badges are the staff labels shown beside a commenter's name.

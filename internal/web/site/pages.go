@@ -160,7 +160,8 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) error {
 	if !ok || d == 0 {
 		return apperr.ErrNotFound
 	}
-	a, err := s.Articles.Public(r.Context(), r.PathValue("slug"))
+	slug := r.PathValue("slug")
+	a, err := s.articles.Get(s.Server, slug, func() (article.Article, error) { return s.Articles.Public(r.Context(), slug) })
 	if err != nil {
 		return err
 	}
@@ -257,11 +258,14 @@ func (s *Server) featured(r *http.Request, a article.Article) *media.Media {
 	if a.FeaturedMediaID == 0 || s.Media == nil {
 		return nil
 	}
-	m, err := s.Media.ByID(r.Context(), a.FeaturedMediaID)
+	m, err := s.featuredPics.Get(s.Server, a.FeaturedMediaID, func() (*media.Media, error) {
+		m, err := s.Media.ByID(r.Context(), a.FeaturedMediaID)
+		return &m, err
+	})
 	if err != nil {
 		return nil // deleted since: the article shows without it
 	}
-	return &m
+	return m
 }
 
 // commentHeading is the thread's title, as on the reference page:

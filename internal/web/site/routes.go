@@ -4,9 +4,11 @@
 package site
 
 import (
-	"byline/internal/account"
 	"net/http"
 
+	"byline/internal/account"
+	"byline/internal/article"
+	"byline/internal/media"
 	"byline/internal/pagecache"
 	"byline/internal/web/core"
 )
@@ -20,6 +22,12 @@ type Server struct {
 	// providers are the enabled sign-in providers, whose buttons every
 	// discussion shows.
 	providers core.Memo[[]account.Provider]
+	// Between changes to the content, an article page reads its article,
+	// its picture and the staff's badges from memory: a busy story is
+	// drawn again on every vote, and readers ask for it between them.
+	articles     core.MemoMap[string, article.Article] // by slug
+	featuredPics core.MemoMap[int64, *media.Media]     // articles' pictures, by id
+	badged       core.Memo[map[int64][]account.Role]   // people whose comments wear a badge
 }
 
 // Routes lists every route of the public site. The addresses are
