@@ -214,3 +214,63 @@ func (s *Server) WriteByline(b *bytes.Buffer, a article.Article) {
 	Esc(b, a.Author.Name)
 	Put(b, `</a> on <time datetime="`, a.PublishedAt.UTC().Format(time.RFC3339), `">`, a.PublishedAt.In(s.Location).Format("January 2, 2006"), `</time></p>`)
 }
+
+// writeTeasers is a list of articles: picture, kicker, headline, byline,
+// excerpt and comment count each (home, tags, authors, archives).
+func (s *Server) writeTeasers(b *bytes.Buffer, l teaserList) {
+	b.WriteByte('\n')
+	for i := range l.Articles {
+		a := &l.Articles[i]
+		href := links.Article(a.PublishedAt, a.Slug, s.Location)
+		pic := l.Pictures[a.FeaturedMediaID]
+		b.WriteString(`<article class="teaser`)
+		if pic != nil {
+			b.WriteString(` has-thumb`)
+		}
+		b.WriteString("\">\n  ")
+		if pic != nil {
+			b.WriteString(`<a class="teaser-thumb" href="`)
+			Esc(b, href)
+			b.WriteString(`" tabindex="-1" aria-hidden="true">`)
+			WriteImg(b, pic, "thumb", "(max-width: 40rem) 8rem, 15rem", "lazy")
+			b.WriteString(`</a>`)
+		}
+		b.WriteString("\n  <div class=\"teaser-text\">\n  ")
+		if k := a.Kicker(); k != nil {
+			b.WriteString(`<p class="kicker"><a href="`)
+			Esc(b, links.Tag(k.Slug))
+			b.WriteString(`">`)
+			Esc(b, k.Name)
+			b.WriteString(`</a></p>`)
+		}
+		b.WriteString("\n  <h2 class=\"teaser-headline\"><a href=\"")
+		Esc(b, href)
+		b.WriteString(`">`)
+		Esc(b, a.Headline)
+		b.WriteString("</a></h2>\n  ")
+		s.WriteByline(b, *a)
+		b.WriteString("\n  <p class=\"excerpt\">")
+		Esc(b, a.Excerpt)
+		b.WriteString("</p>\n  ")
+		writeCommentCount(b, href, a.CommentCount)
+		b.WriteString("\n  </div>\n</article>\n")
+	}
+}
+
+// writeCommentCount links an article's discussion, when it has one.
+func writeCommentCount(b *bytes.Buffer, href string, n int) {
+	if n == 0 {
+		return
+	}
+	b.WriteString(`<p class="comment-count"><a href="`)
+	Esc(b, href)
+	Put(b, `#comments">`, Plural(n, "comment", "comments"), `</a></p>`)
+}
+
+// Plural is "1 comment", "2 comments".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

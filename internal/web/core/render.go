@@ -622,13 +622,8 @@ func (s *Server) Funcs() template.FuncMap {
 		"commentURL": func(id int64) string { return "/comments/" + strconv.FormatInt(id, 10) },
 		"html":       func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML from the domain
 		"year":       func() int { return time.Now().In(s.Location).Year() },
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return fmt.Sprintf("%d %s", n, one)
-			}
-			return fmt.Sprintf("%d %s", n, many)
-		},
-		"add": func(a, b int) int { return a + b },
+		"plural":     Plural,
+		"add":        func(a, b int) int { return a + b },
 		"searchForm": func(class, id, query string) template.HTML {
 			return htmlOf(func(b *bytes.Buffer) { writeSearchForm(b, class, id, query) })
 		},
@@ -653,6 +648,12 @@ func (s *Server) Funcs() template.FuncMap {
 		},
 		"bylineHTML": func(a article.Article) template.HTML {
 			return htmlOf(func(b *bytes.Buffer) { s.WriteByline(b, a) })
+		},
+		"teasersHTML": func(l teaserList) template.HTML { return htmlOf(func(b *bytes.Buffer) { s.writeTeasers(b, l) }) },
+		"commentCountHTML": func(a article.Article) template.HTML {
+			return htmlOf(func(b *bytes.Buffer) {
+				writeCommentCount(b, links.Article(a.PublishedAt, a.Slug, s.Location), a.CommentCount)
+			})
 		},
 		"imgHTML": func(v *imgView) template.HTML { return htmlOf(func(b *bytes.Buffer) { writeImg(b, v) }) },
 		"img":     picture,
