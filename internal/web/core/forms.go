@@ -236,13 +236,7 @@ func (s *Server) writeTeasers(b *bytes.Buffer, l teaserList) {
 			b.WriteString(`</a>`)
 		}
 		b.WriteString("\n  <div class=\"teaser-text\">\n  ")
-		if k := a.Kicker(); k != nil {
-			b.WriteString(`<p class="kicker"><a href="`)
-			Esc(b, links.Tag(k.Slug))
-			b.WriteString(`">`)
-			Esc(b, k.Name)
-			b.WriteString(`</a></p>`)
-		}
+		WriteKicker(b, a)
 		b.WriteString("\n  <h2 class=\"teaser-headline\"><a href=\"")
 		Esc(b, href)
 		b.WriteString(`">`)
@@ -273,4 +267,15 @@ func Plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// WriteKicker is the label above a headline: the article's first tag.
+func WriteKicker(b *bytes.Buffer, a *article.Article) {
+	if k := a.Kicker(); k != nil {
+		b.WriteString(`<p class="kicker"><a href="`)
+		Esc(b, links.Tag(k.Slug))
+		b.WriteString(`">`)
+		Esc(b, k.Name)
+		b.WriteString(`</a></p>`)
+	}
 }

@@ -83,13 +83,7 @@ func (s *Server) writeArticle(b *bytes.Buffer, p *core.Page, d articleData) {
 func (s *Server) writeStory(b *bytes.Buffer, d articleData) {
 	a := &d.Article
 	b.WriteString("<article class=\"story\" aria-labelledby=\"headline\">\n  <header class=\"story-header\">\n    ")
-	if k := a.Kicker(); k != nil {
-		b.WriteString(`<p class="kicker"><a href="`)
-		esc(b, links.Tag(k.Slug))
-		b.WriteString(`">`)
-		esc(b, k.Name)
-		b.WriteString(`</a></p>`)
-	}
+	core.WriteKicker(b, a)
 	b.WriteString("\n    <h1 id=\"headline\">")
 	esc(b, a.Headline)
 	b.WriteString("</h1>\n    <div class=\"byline-row\"><img class=\"author-photo\" src=\"/avatar/")
