@@ -271,3 +271,62 @@ func htmlOf(write func(*bytes.Buffer)) template.HTML {
 	write(&b)
 	return template.HTML(b.String())
 }
+
+// writeSidebarBoxes draws the sidebar's boxes every reader sees the same:
+// the quote box, Most Read, Recent Comments, the contributors and the
+// moderators. They are drawn once per change (see chrome).
+func (s *Server) writeSidebarBoxes(b *bytes.Buffer, sb *sidebar) {
+	b.WriteString(string(sb.QuoteBox))
+	b.WriteString("\n  ")
+	if len(sb.MostRead) > 0 {
+		b.WriteString("<section class=\"widget\" aria-labelledby=\"widget-most-read\">\n    <h2 id=\"widget-most-read\">Most Read</h2>\n    <ol class=\"most-read\">\n      ")
+		for _, r := range sb.MostRead {
+			b.WriteString(`<li><a href="`)
+			Esc(b, links.Article(r.PublishedAt, r.Slug, s.Location))
+			b.WriteString(`">`)
+			Esc(b, r.Headline)
+			b.WriteString("</a></li>\n      ")
+		}
+		b.WriteString("\n    </ol>\n  </section>")
+	}
+	b.WriteString("\n  ")
+	if len(sb.Recent) > 0 {
+		b.WriteString("<section class=\"widget\" aria-labelledby=\"widget-recent\">\n    <h2 id=\"widget-recent\">Recent Comments</h2>\n    <ul class=\"recent-comments\">\n      ")
+		for _, c := range sb.Recent {
+			Put(b, `<li><a href="/comments/`, strconv.FormatInt(c.ID, 10), `"><strong>`)
+			Esc(b, c.AuthorName)
+			b.WriteString(`</strong> on <cite>`)
+			Esc(b, c.ArticleTitle)
+			b.WriteString(`</cite>: <span class="recent-excerpt">`)
+			Esc(b, c.Excerpt)
+			b.WriteString("</span></a></li>\n      ")
+		}
+		b.WriteString("\n    </ul>\n  </section>")
+	}
+	b.WriteString("\n  ")
+	writePeople(b, "contributors", "Contributors", sb.Contributors)
+	b.WriteString("\n  ")
+	writePeople(b, "moderators", "Moderators", sb.Moderators)
+	b.WriteString("\n")
+}
+
+// writePeople is a sidebar box listing people with their countries.
+func writePeople(b *bytes.Buffer, id, title string, people []account.Person) {
+	if len(people) == 0 {
+		return
+	}
+	Put(b, `<section class="widget" aria-labelledby="widget-`, id, "\">\n    <h2 id=\"widget-", id, `">`, title, "</h2>\n    <ul class=\"people\">\n      ")
+	for _, p := range people {
+		b.WriteString(`<li><a href="`)
+		Esc(b, links.Author(p.Slug))
+		b.WriteString(`">`)
+		Esc(b, p.DisplayName)
+		b.WriteString(`</a>`)
+		if c := p.CountryName(); c != "" {
+			b.WriteString(`, `)
+			Esc(b, c)
+		}
+		b.WriteString("</li>\n      ")
+	}
+	b.WriteString("\n    </ul>\n  </section>")
+}

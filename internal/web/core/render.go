@@ -162,7 +162,7 @@ func parseTemplates(funcMaps ...template.FuncMap) (*Templates, error) {
 // the parts the page cache redraws per reader. TestTemplateNames checks
 // that this list names every one the code executes, and every page name
 // the code renders.
-var Partials = []string{"quote-widget", "sidebar-boxes"}
+var Partials = []string{"quote-widget"}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -573,11 +573,7 @@ func (s *Server) chromeNow(ctx context.Context) (*chrome, error) {
 			return nil, err
 		}
 	}
-	var b strings.Builder
-	if err := s.Tmpl.Partial(&b, "sidebar-boxes", sb); err != nil {
-		return nil, err
-	}
-	sb.Boxes = template.HTML(b.String())
+	sb.Boxes = htmlOf(func(b *bytes.Buffer) { s.writeSidebarBoxes(b, sb) })
 	c.sidebar = sb
 	if c.footer, err = s.Articles.PublicPages(ctx); err != nil {
 		return nil, err
