@@ -161,3 +161,87 @@ func TestBatchSurvivesAFailingPost(t *testing.T) {
 		}
 	})
 }
+
+// The rules see a batch's earlier posts as stored: an author's third post
+// of the minute is refused by a pace of two, a post repeating an earlier
+// comment (stored before, or earlier in the batch) is answered with it,
+// replies land under their parents and are counted on their thread, and
+// a held post gets its history line. All in one batch.
+func TestBatchAppliesRulesAcrossItsPosts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		root := f.post(t, 0, 0, "A thread to answer.")
+		stored := f.post(t, 2, 0, "Said once already.")
+		paced := Rules{Open: true, MaxLinks: -1, PerMinute: 2}
+		open := Rules{Open: true, MaxLinks: -1}
+		holdAll := Rules{Open: true, MaxLinks: -1, HoldAll: true}
+		draft := func(author int, parent int64, body string, rules Rules) *pending {
+			dr, err := f.s.newDraft(New{ArticleID: f.art.ID, ParentID: parent, AuthorID: f.people[author].ID, Body: body}, rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.judge(ctx, d, &dr, rules); err != nil {
+				t.Fatal(err)
+			}
+			return &pending{d: dr, rules: rules}
+		}
+		batch := []*pending{
+			draft(1, 0, "One.", paced),
+			draft(1, root.ID, "Two, a reply.", paced),
+			draft(1, 0, "Three is too fast.", paced),       // refused: the third of the minute
+			draft(1, 0, "One.", paced),                     // the first again: a double, not refused
+			draft(2, 0, "Said once already.", open),        // a double of a stored comment
+			draft(3, root.ID, "A reply to wait.", holdAll), // held
+			draft(3, root.ID, "A shown reply.", open),
+		}
+		f.s.storeBatch(batch)
+		for i, want := range []struct {
+			refused, dup bool
+			status       Status
+		}{{status: StatusVisible}, {status: StatusVisible}, {refused: true}, {dup: true}, {dup: true}, {status: StatusPending}, {status: StatusVisible}} {
+			p := batch[i]
+			if (p.err != nil) != want.refused || p.out.Duplicate != want.dup || (!want.refused && !want.dup && p.out.Status != want.status) {
+				t.Fatalf("post %d: %+v, %v; want %+v", i, p.out, p.err, want)
+			}
+		}
+		var inv *apperr.Invalid
+		if !errors.As(batch[2].err, &inv) {
+			t.Fatalf("the post too fast: %v", batch[2].err)
+		}
+		if batch[3].out.ID != batch[0].out.ID || batch[4].out.ID != stored.ID {
+			t.Fatalf("doubles answered with %d and %d, want %d and %d", batch[3].out.ID, batch[4].out.ID, batch[0].out.ID, stored.ID)
+		}
+		for _, i := range []int{1, 5, 6} {
+			c, err := f.s.Get(ctx, batch[i].out.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ParentID != root.ID || c.ThreadID != root.ID || c.Depth != 1 {
+				t.Fatalf("reply %d stored under %d in thread %d at depth %d", i, c.ParentID, c.ThreadID, c.Depth)
+			}
+		}
+		var held int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM comment_events WHERE comment_id = $1 AND action = 'held'`, batch[5].out.ID).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		if held != 1 || batch[5].out.HeldFor == "" {
+			t.Fatalf("held post: %d history lines, held for %q", held, batch[5].out.HeldFor)
+		}
+		// Stored: root, stored, and posts 0, 1, 5, 6; shown: all but 5.
+		var n, counted, threads int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM comments WHERE article_id = $1`, f.art.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.QueryRow(ctx, `SELECT comment_count, comment_threads FROM articles WHERE id = $1`, f.art.ID).Scan(&counted, &threads); err != nil {
+			t.Fatal(err)
+		}
+		if n != 6 || counted != 5 || threads != 3 {
+			t.Fatalf("%d stored, %d counted, %d threads; want 6, 5, 3", n, counted, threads)
+		}
+		if batch[0].out.LastPage != 1 {
+			t.Fatalf("last page %d, want 1", batch[0].out.LastPage)
+		}
+		storedRepliesRight(t, d)
+	})
+}

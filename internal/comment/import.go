@@ -310,27 +310,16 @@ func (b *importBatch) place(i int) error {
 // write stores the rows placed: the comments with their keys and events,
 // the articles' counts, and what the spam filter learns from them.
 func (b *importBatch) write(ctx context.Context) error {
-	comments := make([][]any, 0, len(b.rows))
+	comments := make([]row, 0, len(b.rows))
 	sources := make([][]any, 0, len(b.rows))
 	events := make([][]any, 0, len(b.rows))
-	type counts struct{ comments, threads int }
-	perArticle := map[int64]counts{}
-	var articleOrder []int64
-	replies := map[int64]int{} // thread: shown replies added
-	var threadOrder []int64
+	perArticle := map[int64]*articleCounts{}
 	learned := spamCounts{}
 	for _, r := range b.rows {
 		im := b.list[r.at]
-		var author, parent, deletedAt any
-		if im.AuthorID > 0 {
-			author = im.AuthorID
-			im.Guest = Author{}
-		}
-		if r.d.ParentID > 0 {
-			parent = r.d.ParentID
-		}
+		var deleted *time.Time
 		if im.Deleted {
-			deletedAt = im.At
+			deleted = &im.At
 		}
 		// The other site's moderators judged it: their spam and their
 		// approved comments teach the filter, as an action here would.
@@ -341,31 +330,25 @@ func (b *importBatch) write(ctx context.Context) error {
 			label = ""
 		}
 		learned.add(r.d.text, label)
-		// reply_notified: an imported reply is history, never a notice.
-		comments = append(comments, []any{r.id, im.ArticleID, parent, r.d.thread, r.d.depth, r.d.path, author, im.Guest.Name, im.Guest.Email, im.Guest.URL,
-			r.d.md, r.d.html, r.d.text, string(im.Status), deletedAt, im.IP, 0, im.At, true, label})
+		// replyNotified: an imported reply is history, never a notice.
+		comments = append(comments, row{id: r.id, article: im.ArticleID, parent: r.d.ParentID, thread: r.d.thread, depth: r.d.depth, path: r.d.path,
+			author: im.AuthorID, guest: im.Guest, md: r.d.md, html: r.d.html, text: r.d.text, status: im.Status, deleted: deleted, ip: im.IP,
+			at: im.At, replyNotified: true, label: label})
 		sources = append(sources, []any{im.Source, im.ExternalID, r.id})
 		events = append(events, []any{r.id, nil, "imported", im.Source + " " + im.ExternalID, b.now})
 		if im.Status == StatusVisible {
 			// A deleted top-level comment is still a thread, as when its
 			// author deletes it here.
-			c, ok := perArticle[im.ArticleID]
-			if !ok {
-				articleOrder = append(articleOrder, im.ArticleID)
+			c := perArticle[im.ArticleID]
+			if c == nil {
+				c = &articleCounts{}
+				perArticle[im.ArticleID] = c
 			}
 			c.comments += b2i(!im.Deleted)
 			c.threads += b2i(r.d.depth == 0)
-			perArticle[im.ArticleID] = c
-			if r.d.thread != r.id {
-				if _, ok := replies[r.d.thread]; !ok {
-					threadOrder = append(threadOrder, r.d.thread)
-				}
-				replies[r.d.thread]++
-			}
 		}
 	}
-	if err := b.tx.InsertRows(ctx, `INSERT INTO comments (id, article_id, parent_id, thread_id, depth, path, author_id, guest_name, guest_email, guest_url,
-			body_md, body_html, body_text, status, deleted_at, ip, spam_score, created_at, reply_notified, spam_label)`, "", comments); err != nil {
+	if err := writeRows(ctx, b.tx, comments); err != nil {
 		return err
 	}
 	if err := b.tx.InsertRows(ctx, `INSERT INTO comment_sources (source, external_id, comment_id)`, "", sources); err != nil {
@@ -374,19 +357,8 @@ func (b *importBatch) write(ctx context.Context) error {
 	if err := b.tx.InsertRows(ctx, `INSERT INTO comment_events (comment_id, actor_id, action, note, created_at)`, "", events); err != nil {
 		return err
 	}
-	for _, a := range articleOrder {
-		c := perArticle[a]
-		if _, err := b.tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + $2, comment_threads = comment_threads + $3 WHERE id = $1`,
-			a, c.comments, c.threads); err != nil {
-			return err
-		}
-	}
-	// Rows inserted whole are not counted by the triggers that keep a
-	// thread's replies (migration 0034): their threads are counted here.
-	for _, t := range threadOrder {
-		if _, err := b.tx.Exec(ctx, `UPDATE comments SET replies = replies + $2 WHERE id = $1`, t, replies[t]); err != nil {
-			return err
-		}
+	if _, err := addToArticles(ctx, b.tx, perArticle); err != nil {
+		return err
 	}
 	return learned.write(ctx, b.tx)
 }

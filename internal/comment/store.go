@@ -2,7 +2,6 @@ package comment
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -137,34 +136,6 @@ func (s *Store) Post(ctx context.Context, n New, rules Rules) (Posted, error) {
 	return p.out, p.err
 }
 
-// postTx applies the rules to a draft and stores it, in tx, as one of the
-// batch b. The article's counts are left to the batch (b.flush).
-func (s *Store) postTx(ctx context.Context, tx *db.Tx, b *batchState, d draft, rules Rules) (Posted, error) {
-	if err := b.checkArticle(ctx, tx, d, rules); err != nil {
-		return Posted{}, err
-	}
-	if err := b.checkBanned(ctx, tx, d); err != nil {
-		return Posted{}, err
-	}
-	if dup, found, err := s.duplicate(ctx, tx, d); found || err != nil {
-		return dup, err
-	}
-	if err := checkPace(ctx, tx, d, rules); err != nil {
-		return Posted{}, err
-	}
-	if err := placeReply(ctx, tx, &d); err != nil {
-		return Posted{}, err
-	}
-	c, err := s.insert(ctx, tx, d)
-	if err != nil {
-		return Posted{}, err
-	}
-	if err := s.announce(ctx, tx, d, c); err != nil {
-		return Posted{}, err
-	}
-	return Posted{HeldFor: d.held, Comment: c}, nil
-}
-
 // draft is a comment on its way in: what was sent, rendered, and what the
 // steps of Post learn about it.
 type draft struct {
@@ -209,102 +180,6 @@ type articleState struct {
 	closed    bool
 }
 
-// checkArticle says whether the article is public and open to comments.
-// An article is read once per batch: posting changes none of this.
-func (b *batchState) checkArticle(ctx context.Context, tx *db.Tx, d draft, rules Rules) error {
-	a, ok := b.articles[d.ArticleID]
-	if !ok {
-		err := tx.QueryRow(ctx, `SELECT status, published_at, comments_closed FROM articles WHERE id = $1`, d.ArticleID).Scan(&a.status, &a.published, &a.closed)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("comment: article %d: %w", d.ArticleID, err)
-		}
-		a.found = err == nil
-		b.articles[d.ArticleID] = a
-	}
-	if !a.found || (a.status != "published" && a.status != "scheduled") || a.published.After(d.at) {
-		return apperr.ErrNotFound
-	}
-	if rules.ClosedFor(a.closed, a.published, d.at) {
-		return ErrClosed
-	}
-	return nil
-}
-
-// checkBanned refuses an author banned at the time of the comment. An
-// author is read once per batch.
-func (b *batchState) checkBanned(ctx context.Context, tx *db.Tx, d draft) error {
-	banned, ok := b.banned[d.AuthorID]
-	if !ok {
-		if err := tx.QueryRow(ctx, `SELECT banned_until FROM users WHERE id = $1`, d.AuthorID).Scan(&banned); err != nil {
-			return db.MapError(tx.Engine(), err)
-		}
-		b.banned[d.AuthorID] = banned
-	}
-	if banned != nil && banned.After(d.at) {
-		return ErrBanned
-	}
-	return nil
-}
-
-// duplicate finds a double submission: the same text as one of the
-// author's last comments on this article, within ten minutes. Only the
-// author's twenty newest are compared, so the check costs the same for a
-// prolific commenter.
-func (s *Store) duplicate(ctx context.Context, tx *db.Tx, d draft) (Posted, bool, error) {
-	var dup int64
-	err := tx.QueryRow(ctx, `SELECT id FROM (SELECT id, article_id, body_md FROM comments
-			WHERE author_id = $1 AND created_at > $2 ORDER BY created_at DESC, id DESC LIMIT 20) recent
-		WHERE article_id = $3 AND body_md = $4 LIMIT 1`, d.AuthorID, d.at.Add(-10*time.Minute), d.ArticleID, d.md).Scan(&dup)
-	switch {
-	case err == nil:
-		c, err := s.getTx(ctx, tx, dup)
-		return Posted{Comment: c, Duplicate: true}, true, err
-	case !errors.Is(err, sql.ErrNoRows):
-		// Anything else failed the transaction (on PostgreSQL every
-		// later statement would only say it was aborted).
-		return Posted{}, false, fmt.Errorf("comment: duplicate check: %w", err)
-	}
-	return Posted{}, false, nil
-}
-
-// checkPace refuses an author commenting faster than the rules allow. It
-// comes after the duplicate check, so a double submission is answered with
-// the first comment rather than refused.
-func checkPace(ctx context.Context, tx *db.Tx, d draft, rules Rules) error {
-	if rules.PerMinute <= 0 {
-		return nil
-	}
-	var recent int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND created_at > $2`, d.AuthorID, d.at.Add(-time.Minute)).Scan(&recent); err != nil {
-		return err
-	}
-	if recent >= rules.PerMinute {
-		return apperr.Field("body", "you are commenting very fast; please wait a minute and send it again")
-	}
-	return nil
-}
-
-// placeReply puts a reply under its parent, which must be shown on the
-// same article; a top-level comment stays at depth 0.
-func placeReply(ctx context.Context, tx *db.Tx, d *draft) error {
-	if d.ParentID <= 0 {
-		return nil
-	}
-	var pArticle int64
-	var pStatus string
-	var pDeleted *time.Time
-	err := tx.QueryRow(ctx, `SELECT article_id, status, deleted_at, depth, thread_id, path FROM comments WHERE id = $1`, d.ParentID).
-		Scan(&pArticle, &pStatus, &pDeleted, &d.depth, &d.thread, &d.path)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("comment: parent %d: %w", d.ParentID, err)
-	}
-	if err != nil || pArticle != d.ArticleID || pStatus != string(StatusVisible) || pDeleted != nil {
-		return apperr.Field("parent", "you can only reply to a comment that is shown on this article")
-	}
-	d.depth++
-	return nil
-}
-
 // judge applies the hold rules and the spam filter to an untrusted
 // author's comment. It only reads, and before the comment's batch: each
 // poster judges their own comment at the same time as the others, and the
@@ -334,48 +209,6 @@ func (d draft) status() Status {
 	return StatusVisible
 }
 
-// insert stores the comment and its place in its thread (the path needs
-// the new id).
-func (s *Store) insert(ctx context.Context, tx *db.Tx, d draft) (Comment, error) {
-	st := d.status()
-	var parent any
-	if d.ParentID > 0 {
-		parent = d.ParentID
-	}
-	var id int64
-	if err := tx.QueryRow(ctx, `INSERT INTO comments (article_id, parent_id, thread_id, depth, path, author_id, body_md, body_html, body_text, status, ip, spam_score, created_at, reply_notified)
-		VALUES ($1, $2, 0, $3, '', $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-		d.ArticleID, parent, d.depth, d.AuthorID, d.md, d.html, d.text, string(st), d.IP, d.score, d.at, st == StatusVisible).Scan(&id); err != nil {
-		return Comment{}, err
-	}
-	thread, path := d.thread, d.path
-	if thread == 0 {
-		thread, path = id, pad(id)
-	} else {
-		path = childPath(path, id)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE comments SET thread_id = $2, path = $3 WHERE id = $1`, id, thread, path); err != nil {
-		return Comment{}, err
-	}
-	return Comment{ID: id, ArticleID: d.ArticleID, ParentID: d.ParentID, ThreadID: thread, Depth: d.depth,
-		Author: Author{ID: d.AuthorID, Name: d.AuthorName}, BodyMD: d.md, BodyHTML: d.html, Status: st, CreatedAt: d.at.UTC()}, nil
-}
-
-// announce does what a stored comment causes besides its article's
-// counts (which its batch writes): a shown reply tells its parent's
-// author; a held one gets a history line (posting is the comment itself).
-func (s *Store) announce(ctx context.Context, tx *db.Tx, d draft, c Comment) error {
-	if c.Status == StatusVisible && d.ParentID > 0 {
-		if err := s.notifyReply(ctx, tx, d.Site, d.ParentID, c.ID, d.AuthorID, d.AuthorName, d.text); err != nil {
-			return err
-		}
-	}
-	if d.held != "" {
-		return event(ctx, tx, c.ID, 0, "held", d.held, d.at)
-	}
-	return nil
-}
-
 // holdReason says why a comment must wait for a moderator, or "".
 func (s *Store) holdReason(ctx context.Context, q db.Querier, author int64, md string, links int, r Rules) (string, error) {
 	switch {
@@ -388,8 +221,11 @@ func (s *Store) holdReason(ctx context.Context, q db.Querier, author int64, md s
 		return fmt.Sprintf("contains %q", w), nil
 	}
 	if r.HoldFirst > 0 {
+		// Counted up to HoldFirst: a regular's thousands are not read
+		// for each comment they post.
 		var approved int
-		if err := q.QueryRow(ctx, `SELECT count(*) FROM comments WHERE author_id = $1 AND status = 'visible'`, author).Scan(&approved); err != nil {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = $1 AND status = 'visible' LIMIT $2) approved`,
+			author, r.HoldFirst).Scan(&approved); err != nil {
 			return "", fmt.Errorf("comment: count approved: %w", err)
 		}
 		if approved < r.HoldFirst {

@@ -244,3 +244,39 @@ func (a *Analyzer) Done(ctx context.Context, n int64) error {
 	}
 	return nil
 }
+
+// AddTo adds add[id] to column of table's row id, for every id of add,
+// many rows per statement (a CASE on the id), rows taken in id order so
+// that writers adding to the same rows lock them alike. Counters kept by a
+// bulk load (a thread's replies) move once per load, not once per row.
+func (t *Tx) AddTo(ctx context.Context, table, column string, add map[int64]int) error {
+	ids := make([]int64, 0, len(add))
+	for id, n := range add {
+		if n != 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	at := 0
+	for _, n := range runs(len(ids), runLength(2)) {
+		var cases, in strings.Builder
+		args := make([]any, 0, 2*n)
+		for i, id := range ids[at : at+n] {
+			if i > 0 {
+				in.WriteString(", ")
+			}
+			p := strconv.Itoa(2*i + 1)
+			// The CAST names the type: PostgreSQL would take a bare
+			// parameter in a CASE's result for text.
+			cases.WriteString(" WHEN $" + p + " THEN CAST($" + strconv.Itoa(2*i+2) + " AS INTEGER)")
+			in.WriteString("$" + p)
+			args = append(args, id, add[id])
+		}
+		q := "UPDATE " + table + " SET " + column + " = " + column + " + CASE id" + cases.String() + " END WHERE id IN (" + in.String() + ")"
+		if _, err := t.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("db: add to %s.%s: %w", table, column, MapError(t.Engine(), err))
+		}
+		at += n
+	}
+	return nil
+}

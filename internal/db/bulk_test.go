@@ -113,6 +113,55 @@ func TestBulk(t *testing.T) {
 	})
 }
 
+// AddTo adds to many rows' counters in a few statements, each row its own
+// amount, and leaves the rows it was not given alone.
+func TestAddTo(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, `CREATE TABLE counted (id BIGINT PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		const total = 3000 // more than one statement carries (1,024 rows of 2 parameters)
+		add := map[int64]int{}
+		err := d.Tx(ctx, func(tx *db.Tx) error {
+			rows := make([][]any, total)
+			for i := range rows {
+				rows[i] = []any{int64(i + 1), 10}
+				if i%3 != 0 {
+					add[int64(i+1)] = i%7 - 3 // negative, zero and positive amounts
+				}
+			}
+			if err := tx.InsertRows(ctx, `INSERT INTO counted (id, n)`, "", rows); err != nil {
+				return err
+			}
+			return tx.AddTo(ctx, "counted", "n", add)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.Query(ctx, `SELECT id, n FROM counted`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		seen := 0
+		for rows.Next() {
+			var id int64
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				t.Fatal(err)
+			}
+			seen++
+			if n != 10+add[id] {
+				t.Fatalf("row %d: n = %d, want %d", id, n, 10+add[id])
+			}
+		}
+		if err := rows.Err(); err != nil || seen != total {
+			t.Fatalf("%d rows read (%v), want %d", seen, err, total)
+		}
+	})
+}
+
 // The Analyzer refreshes PostgreSQL's statistics at its first mark and
 // then at each fourfold, and not in between.
 func TestAnalyzer(t *testing.T) {

@@ -95,7 +95,15 @@ func (b *Bridge) listen(ctx context.Context, onContent func()) error {
 	}
 }
 
+// maxRelay bounds the events relayed in one statement.
+const maxRelay = 256
+
 // send relays this node's events to the others, on its own connection.
+// The events waiting are relayed together, in one statement: each
+// statement is a transaction whose commit waits for the disk (a
+// notification needs one), so one per event would cap a busy site's live
+// updates (a comment posted is one) at the disk's commits per second,
+// and take them from the writes.
 func (b *Bridge) send(ctx context.Context) {
 	var conn *pgx.Conn
 	defer func() {
@@ -104,31 +112,52 @@ func (b *Bridge) send(ctx context.Context) {
 		}
 	}()
 	for {
+		var first Event
 		select {
 		case <-ctx.Done():
 			return
-		case e := <-b.out:
-			payload, err := json.Marshal(wire{Node: b.node, Topic: e.Topic, Kind: e.Kind, Data: e.Data})
-			if err != nil || len(payload) > 7900 {
-				continue // NOTIFY payloads stop at 8000 bytes
-			}
-			for attempt := 0; attempt < 3; attempt++ {
-				if conn == nil {
-					if conn, err = pgx.Connect(ctx, b.url); err != nil {
-						conn = nil
-						time.Sleep(200 * time.Millisecond)
-						continue
-					}
-				}
-				if _, err = conn.Exec(ctx, "SELECT pg_notify($1, $2)", EventsChannel, string(payload)); err == nil {
-					break
-				}
-				conn.Close(context.WithoutCancel(ctx))
-				conn = nil
-			}
-			if err != nil && ctx.Err() == nil {
-				b.log.Warn("events: could not relay an event", "err", err)
+		case first = <-b.out:
+		}
+		payloads := b.payloads(nil, first)
+		for waiting := true; waiting && len(payloads) < maxRelay; {
+			select {
+			case e := <-b.out:
+				payloads = b.payloads(payloads, e)
+			default:
+				waiting = false
 			}
 		}
+		if len(payloads) == 0 {
+			continue
+		}
+		var err error
+		for attempt := 0; attempt < 3; attempt++ {
+			if conn == nil {
+				if conn, err = pgx.Connect(ctx, b.url); err != nil {
+					conn = nil
+					time.Sleep(200 * time.Millisecond)
+					continue
+				}
+			}
+			// In the order published: a function scan keeps the array's.
+			if _, err = conn.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", EventsChannel, payloads); err == nil {
+				break
+			}
+			conn.Close(context.WithoutCancel(ctx))
+			conn = nil
+		}
+		if err != nil && ctx.Err() == nil {
+			b.log.Warn("events: could not relay events", "events", len(payloads), "err", err)
+		}
 	}
+}
+
+// payloads appends e as the bridge sends it to list (nothing when it is
+// too long for a notification: NOTIFY payloads stop at 8000 bytes).
+func (b *Bridge) payloads(list []string, e Event) []string {
+	payload, err := json.Marshal(wire{Node: b.node, Topic: e.Topic, Kind: e.Kind, Data: e.Data})
+	if err != nil || len(payload) > 7900 {
+		return list
+	}
+	return append(list, string(payload))
 }

@@ -39,6 +39,7 @@ var (
 	workDir  = flag.String("work", "", "working folder (default: a new temporary one)")
 	pgServer = flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
 		"PostgreSQL server for the comment-post row (a database is made on it and dropped); empty skips the row")
+	postsOnly = flag.Bool("posts", false, "only the comment-post rows (SQLite, then PostgreSQL), without nginx, wrk or the page rows")
 )
 
 const (
@@ -84,6 +85,9 @@ func run() error {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("byline demo: %v\n%s", err, out)
 		}
+	}
+	if *postsOnly {
+		return postRows(work, dbPath, step)
 	}
 
 	bylineAddr, nginxAddr, bareAddr := freeAddr(), freeAddr(), freeAddr()
@@ -216,6 +220,32 @@ func run() error {
 	fmt.Printf("peak memory (RSS) of byline: %.1f MB during the cached runs, %.1f MB after the comment posts (24 sign-ins included)\n",
 		float64(peak)/(1<<20), float64(peakPosting)/(1<<20))
 	fmt.Printf("wrk -t%d -c%d -d%s, %d interleaved rounds, medians; working folder %s\n", *threads, *conns, *duration, *rounds, work)
+	return nil
+}
+
+// postRows measures only the comment posts through HTTP, on SQLite and
+// (unless -postgres is empty) on PostgreSQL, as the full run does.
+func postRows(work, dbPath string, step func(string)) error {
+	addr := freeAddr()
+	byline, err := startByline(work, dbPath, addr, false)
+	if err != nil {
+		return err
+	}
+	step("posting comments through HTTP")
+	posted, err := postRate("http://"+addr, 5*time.Second)
+	byline.stop()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("comments posted through HTTP (24 signed-in readers, form posts), SQLite: %.0f per second\n", posted)
+	if *pgServer != "" {
+		step("posting comments through HTTP on PostgreSQL")
+		postedPG, err := postRatePostgres(work, addr)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("comments posted through HTTP (24 signed-in readers, form posts), PostgreSQL: %.0f per second\n", postedPG)
+	}
 	return nil
 }
 
