@@ -76,6 +76,7 @@ type Cache struct {
 
 	refresh    sync.Mutex // one Refresh at a time
 	articleSeq int64      // the article versions' counter, as last read (-1: never read)
+	settings   int64      // the settings' counter, as last read (0: never read)
 
 	mu       sync.Mutex
 	entries  map[string]*list.Element
@@ -335,15 +336,15 @@ type VersionReader interface {
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// Refresh reads the database's counters now. When the content counter
-// moved, beforeMove runs first (to drop other caches pages are made from),
-// then every cached page goes stale; when articles' versions moved, those
-// articles' pages go stale.
-func (c *Cache) Refresh(ctx context.Context, q VersionReader, beforeMove func()) error {
+// Refresh reads the database's counters now. When the settings' counter
+// moved, settingsMoved runs (to drop the settings other nodes changed);
+// when the content counter moved, every cached page goes stale; when
+// articles' versions moved, those articles' pages go stale.
+func (c *Cache) Refresh(ctx context.Context, q VersionReader, settingsMoved func()) error {
 	c.refresh.Lock()
 	defer c.refresh.Unlock()
-	var v, seq int64
-	if err := q.QueryRow(ctx, `SELECT version, (SELECT seq FROM article_versions WHERE article_id = 0) FROM content_version WHERE id = 1`).Scan(&v, &seq); err != nil {
+	var v, settings, seq int64
+	if err := q.QueryRow(ctx, `SELECT version, settings, (SELECT seq FROM article_versions WHERE article_id = 0) FROM content_version WHERE id = 1`).Scan(&v, &settings, &seq); err != nil {
 		return err
 	}
 	if c.articleSeq >= 0 && seq != c.articleSeq {
@@ -352,10 +353,15 @@ func (c *Cache) Refresh(ctx context.Context, q VersionReader, beforeMove func())
 		}
 	}
 	c.articleSeq = seq
-	if c.db.Load() != v {
-		if beforeMove != nil {
-			beforeMove()
+	// The settings first: a page made after the content moved must not be
+	// made with the settings from before.
+	if settings != c.settings {
+		if settingsMoved != nil {
+			settingsMoved()
 		}
+		c.settings = settings
+	}
+	if c.db.Load() != v {
 		c.db.Store(v)
 	}
 	return nil

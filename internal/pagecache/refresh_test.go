@@ -67,3 +67,41 @@ func mustExec(t *testing.T, d *db.DB, query string, args ...any) {
 		t.Fatalf("%s: %v", query, err)
 	}
 }
+
+// The settings are read again when they change, on any node, and not when
+// only the content does (a comment moves the content on every post).
+func TestRefreshTellsWhenTheSettingsMoved(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		c := pagecache.New(1 << 20)
+		moves := 0
+		refresh := func() {
+			t.Helper()
+			if err := c.Refresh(ctx, d, func() { moves++ }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		refresh()
+		if moves != 1 {
+			t.Fatalf("first read: settings moved %d times, want 1 (nothing read before)", moves)
+		}
+		now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+		mustExec(t, d, `INSERT INTO users (id, email, slug, display_name, created_at, updated_at) VALUES (1, 'a@example.com', 'a', 'A', $1, $1)`, now)
+		mustExec(t, d, `UPDATE users SET display_name = 'B' WHERE id = 1`) // content, not settings
+		refresh()
+		if moves != 1 {
+			t.Fatalf("after a change to content: settings moved %d times, want still 1", moves)
+		}
+		for i, stmt := range []string{
+			`INSERT INTO settings (key, value) VALUES ('site_name', 'Other')`,
+			`UPDATE settings SET value = 'Another' WHERE key = 'site_name'`,
+			`DELETE FROM settings WHERE key = 'site_name'`,
+		} {
+			mustExec(t, d, stmt)
+			refresh()
+			if moves != i+2 {
+				t.Fatalf("after %q: settings moved %d times, want %d", stmt, moves, i+2)
+			}
+		}
+	})
+}
