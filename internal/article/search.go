@@ -2,10 +2,12 @@ package article
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"html"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"byline/internal/db"
@@ -72,11 +74,16 @@ var searchSQL = map[db.Engine]string{
 		WHERE articles_fts MATCH $1 AND h.n <= $4
 		ORDER BY h.n > $5, h.id NOT IN (SELECT id FROM titled), r.score, h.n
 		LIMIT ` + searchLimit + ` OFFSET $3`,
+	// All matches are read before the newest are taken (matches, then
+	// hits): with the LIMIT beside the count, the planner walks the date
+	// index testing each article, 13 s cold on 100,000 articles.
 	db.Postgres: `WITH q AS MATERIALIZED (SELECT websearch_to_tsquery('english', $1) AS q),
+		matches AS MATERIALIZED (
+			SELECT a.id, a.published_at FROM articles a, q
+			WHERE a.search @@ q.q AND ` + visibleAt(2) + `/*window*/),
 		hits AS MATERIALIZED (
-			SELECT a.id, a.published_at, count(*) OVER () AS total FROM articles a, q
-			WHERE a.search @@ q.q AND ` + visibleAt(2) + `
-			ORDER BY a.published_at DESC, a.id DESC LIMIT $4),
+			SELECT id, published_at, count(*) OVER () AS total FROM matches
+			ORDER BY published_at DESC, id DESC LIMIT $4),
 		pool AS MATERIALIZED (SELECT id FROM hits ORDER BY published_at DESC, id DESC LIMIT $5)
 		SELECT ` + summaryCols + `,
 			ts_headline('english', a.body_text, q.q, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "'),
@@ -89,6 +96,21 @@ var searchSQL = map[db.Engine]string{
 			a.published_at DESC, a.id DESC
 		LIMIT ` + searchLimit + ` OFFSET $3`,
 }
+
+// searchWindowSQL is PostgreSQL's search of the matches published since
+// $6. Reading the matches newest first reads every one (PostgreSQL's
+// full-text index knows no dates): 5,405 rows scattered over a table larger
+// than its cache for "hybrid". Bounded by a date, the full-text index and
+// the date index are intersected before any row is read.
+var searchWindowSQL = strings.Replace(searchSQL[db.Postgres], "/*window*/", " AND a.published_at >= $6", 1)
+
+// searchWindows are the spans back from the newest article within which
+// PostgreSQL looks first; a span is taken when it holds more matches than
+// the count reports (so it holds the pages' matches, and the count is
+// "more than"), else the next, and at last the whole archive. A rare word
+// so costs a few small reads, a common one the rows of one span. An
+// archive younger than the widest span is read whole at once.
+var searchWindows = []time.Duration{90 * 24 * time.Hour, 2 * 365 * 24 * time.Hour}
 
 // countCap is how many matches a search reports at most: as many as its
 // pages can show; past it the page says "more than".
@@ -119,24 +141,55 @@ func (s *Store) Search(ctx context.Context, query string, page int) (SearchPage,
 	if match == "" {
 		return res, nil
 	}
+	now := s.now()
 	offset := (res.Page - 1) * SearchPerPage
-	args := []any{match, s.now(), offset, max(searchPool, offset+SearchPerPage+1), searchPool}
-	if s.db.Engine == db.SQLite {
-		args = append(args, "headline : ("+match+")")
+	need := max(searchPool, offset+SearchPerPage+1)
+	args := []any{match, now, offset, need, searchPool}
+	run := func(q string, args ...any) error {
+		rows, err := s.db.Query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("article: search %q: %w", query, err)
+		}
+		res.Total = 0
+		res.Hits, err = db.Collect(rows, func(sc db.Scanner) (Hit, error) {
+			var h Hit
+			var snip string
+			err := scanSummary(sc, &h.Article, &snip, &res.Total)
+			h.Snippet = markSnippet(snip)
+			return h, err
+		})
+		if err != nil {
+			return fmt.Errorf("article: search %q: %w", query, err)
+		}
+		return nil
 	}
-	rows, err := s.db.Query(ctx, searchSQL[s.db.Engine], args...)
-	if err != nil {
-		return res, fmt.Errorf("article: search %q: %w", query, err)
+	found := false
+	if s.db.Engine == db.Postgres && len(searchWindows) > 0 {
+		var oldest, newest sql.NullTime
+		if err := s.db.QueryRow(ctx, `SELECT min(a.published_at), max(a.published_at) FROM articles a WHERE `+visibleAt(1), now).Scan(&oldest, &newest); err != nil {
+			return res, fmt.Errorf("article: search %q: archive dates: %w", query, err)
+		}
+		// An archive younger than the widest span has its matches read at
+		// once: spans would only add queries.
+		for _, span := range searchWindows {
+			if !newest.Valid || !oldest.Time.Before(newest.Time.Add(-searchWindows[len(searchWindows)-1])) {
+				break
+			}
+			if err := run(searchWindowSQL, append(args, newest.Time.Add(-span))...); err != nil {
+				return res, err
+			}
+			if found = res.Total > countCap && res.Total >= need; found {
+				break
+			}
+		}
 	}
-	res.Hits, err = db.Collect(rows, func(sc db.Scanner) (Hit, error) {
-		var h Hit
-		var snip string
-		err := scanSummary(sc, &h.Article, &snip, &res.Total)
-		h.Snippet = markSnippet(snip)
-		return h, err
-	})
-	if err != nil {
-		return res, fmt.Errorf("article: search %q: %w", query, err)
+	if !found {
+		if s.db.Engine == db.SQLite {
+			args = append(args, "headline : ("+match+")")
+		}
+		if err := run(searchSQL[s.db.Engine], args...); err != nil {
+			return res, err
+		}
 	}
 	if len(res.Hits) > SearchPerPage {
 		res.Hits, res.HasNext = res.Hits[:SearchPerPage], true

@@ -339,6 +339,31 @@ func TestSearchOrder(t *testing.T) {
 		if len(seen) != 20 {
 			t.Fatalf("%d articles over two pages, want 20", len(seen))
 		}
+		// A span back from the newest article holding more matches than
+		// the count reports gives what the whole archive gives.
+		defer func(c int, w []time.Duration) { countCap, searchWindows = c, w }(countCap, searchWindows)
+		countCap = 11
+		var pages [][]string
+		for _, windows := range [][]time.Duration{nil, {48 * time.Hour, 47 * 24 * time.Hour}, {48 * time.Hour}} {
+			searchWindows = windows
+			res, err := s.Search(ctx, "turbo", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 11 || !res.More || !res.HasNext {
+				t.Fatalf("windows %v: total %d, more %v, next %v", windows, res.Total, res.More, res.HasNext)
+			}
+			var ids []string
+			for _, h := range res.Hits {
+				ids = append(ids, h.Slug)
+			}
+			pages = append(pages, ids)
+		}
+		for i := range pages[1:] {
+			if strings.Join(pages[i+1], " ") != strings.Join(pages[0], " ") {
+				t.Fatalf("within a window:\n got %q\nwant %q", pages[i+1], pages[0])
+			}
+		}
 	})
 }
 
