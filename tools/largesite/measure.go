@@ -184,7 +184,7 @@ type result struct {
 	CP99     time.Duration
 	RPS      float64 // concurrent requests a second
 	Bytes    int
-	Articles int // articles the page lists (teasers and cards)
+	Articles int // articles the page shows (listed)
 }
 
 // measureAll serves each database and measures every row's page on each,
@@ -275,7 +275,7 @@ func measure(client *http.Client, u string) (result, error) {
 			return r, err
 		}
 		seq = append(seq, time.Since(t))
-		r.Bytes, r.Articles = len(body), bytes.Count(body, []byte("<article "))
+		r.Bytes, r.Articles = len(body), listed(body)
 	}
 	r.N, r.P50, r.P99 = len(seq), pct(seq, 50), pct(seq, 99)
 
@@ -312,6 +312,12 @@ func measure(client *http.Client, u string) (result, error) {
 	r.CN, r.CP50, r.CP99 = len(all), pct(all, 50), pct(all, 99)
 	r.RPS = float64(len(all)) / time.Since(began).Seconds()
 	return r, nil
+}
+
+// listed counts the articles a page shows: lists' and the article page's
+// <article> elements, and search results' teasers.
+func listed(body []byte) int {
+	return bytes.Count(body, []byte("<article ")) + bytes.Count(body, []byte(`<li class="teaser`))
 }
 
 func cmpOr(a, b error) error {
