@@ -314,10 +314,14 @@ func measure(client *http.Client, u string) (result, error) {
 	return r, nil
 }
 
-// listed counts the articles a page shows: lists' and the article page's
-// <article> elements, and search results' teasers.
+// listed counts the articles a list or search page shows: teasers, the
+// home page's cards and lead story (comments are <article>s too).
 func listed(body []byte) int {
-	return bytes.Count(body, []byte("<article ")) + bytes.Count(body, []byte(`<li class="teaser`))
+	n := 0
+	for _, c := range []string{`<article class="teaser`, `<li class="teaser`, `<article class="card`, `<article class="lead-story`} {
+		n += bytes.Count(body, []byte(c))
+	}
+	return n
 }
 
 func cmpOr(a, b error) error {
