@@ -250,6 +250,123 @@ func TestSearch(t *testing.T) {
 	})
 }
 
+// TestSearchOrder pins the ranking rule: of the newest searchPool matches,
+// headline matches come first, then the more relevant, then the newer of
+// equals; older matches follow newest first, however relevant.
+func TestSearchOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := NewStore(d)
+		now := time.Date(2012, 6, 1, 12, 0, 0, 0, time.UTC)
+		s.now = func() time.Time { return now }
+		w := seedAuthor(t, d, "Order Writer")
+		// Bodies of one length, so relevance is the number of mentions.
+		body := func(mentions int) string {
+			words := strings.Fields("dealers report steady demand while sales hold up in the midwest and analysts expect another shift soon")
+			for i := 0; i < mentions; i++ {
+				words[i*3] = "turbo"
+			}
+			return strings.Join(words, " ") + "."
+		}
+		mk := func(headline, md string, daysAgo int) {
+			t.Helper()
+			slug := fmt.Sprintf("%s-%d", strings.ReplaceAll(strings.ToLower(headline), " ", "-"), daysAgo)
+			if _, err := s.Create(ctx, Draft{Headline: headline, Slug: slug, AuthorID: w.ID, BodyMD: md, Status: StatusPublished,
+				PublishedAt: now.AddDate(0, 0, -daysAgo)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mk("Turbo engines explained", body(0), 30) // the headline match, the oldest
+		mk("Weekly notes", body(4), 10)            // the most mentions in a body
+		mk("Twin story", body(2), 6)               // two equals: the newer first
+		mk("Twin story", body(2), 5)
+		mk("Market report", body(1), 1) // the newest, one mention
+		mk("Unrelated", body(0), 0)
+
+		order := func() []string {
+			t.Helper()
+			res, err := s.Search(ctx, "turbo", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 5 || res.More || res.HasNext {
+				t.Fatalf("total %d, more %v, next %v", res.Total, res.More, res.HasNext)
+			}
+			var out []string
+			for _, h := range res.Hits {
+				out = append(out, fmt.Sprintf("%s %d", h.Headline, int(now.Sub(h.PublishedAt).Hours()/24)))
+			}
+			return out
+		}
+		want := []string{"Turbo engines explained 30", "Weekly notes 10", "Twin story 5", "Twin story 6", "Market report 1"}
+		if got := order(); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("ranked order:\n got %q\nwant %q", got, want)
+		}
+		// Only the newest three are ranked; the older two follow by date,
+		// the headline match last as the oldest.
+		defer func(n int) { searchPool = n }(searchPool)
+		searchPool = 3
+		want = []string{"Twin story 5", "Twin story 6", "Market report 1", "Weekly notes 10", "Turbo engines explained 30"}
+		if got := order(); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("order past the pool:\n got %q\nwant %q", got, want)
+		}
+		// Paging past the pool reads on in date order.
+		searchPool = 1
+		for i := 0; i < 15; i++ {
+			mk(fmt.Sprintf("Filler %d", i), body(1), 40+i)
+		}
+		seen := map[int64]bool{}
+		var last time.Time
+		for page := 1; page <= 2; page++ {
+			res, err := s.Search(ctx, "turbo", page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 20 || res.HasNext != (page == 1) {
+				t.Fatalf("page %d: total %d, next %v", page, res.Total, res.HasNext)
+			}
+			for i, h := range res.Hits {
+				if seen[h.ID] {
+					t.Fatalf("page %d repeats %q", page, h.Headline)
+				}
+				seen[h.ID] = true
+				if (page > 1 || i > 1) && h.PublishedAt.After(last) {
+					t.Fatalf("page %d hit %d (%q) is newer than the one before", page, i, h.Headline)
+				}
+				last = h.PublishedAt
+			}
+		}
+		if len(seen) != 20 {
+			t.Fatalf("%d articles over two pages, want 20", len(seen))
+		}
+		// A span back from the newest article holding more matches than
+		// the count reports gives what the whole archive gives.
+		defer func(c int, w []time.Duration) { countCap, searchWindows = c, w }(countCap, searchWindows)
+		countCap = 11
+		var pages [][]string
+		for _, windows := range [][]time.Duration{nil, {48 * time.Hour, 47 * 24 * time.Hour}, {48 * time.Hour}} {
+			searchWindows = windows
+			res, err := s.Search(ctx, "turbo", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 11 || !res.More || !res.HasNext {
+				t.Fatalf("windows %v: total %d, more %v, next %v", windows, res.Total, res.More, res.HasNext)
+			}
+			var ids []string
+			for _, h := range res.Hits {
+				ids = append(ids, h.Slug)
+			}
+			pages = append(pages, ids)
+		}
+		for i := range pages[1:] {
+			if strings.Join(pages[i+1], " ") != strings.Join(pages[0], " ") {
+				t.Fatalf("within a window:\n got %q\nwant %q", pages[i+1], pages[0])
+			}
+		}
+	})
+}
+
 func FuzzFTS5Query(f *testing.F) {
 	d := dbtest.SQLite(f)
 	s := NewStore(d)

@@ -50,6 +50,20 @@ var rootOrder = map[Sort]string{
 	SortBest:   "rank DESC, id",
 }
 
+// shownComments joins each thread b of a page to its shown comments, c.
+// SQLite walks the thread's index up to its bound. PostgreSQL was left to
+// choose its join, and hashed the page's threads against every comment of
+// the site (a sequential scan of 10,000 rows, 20 to 35 ms, on the demo's
+// 10,000-comment article, in custom and generic plans alike: it costs a
+// thread's probe at its average size); a LATERAL subquery with a LIMIT is
+// never flattened into a join, so each thread is one short index range
+// read, whatever plan the prepared statement gets.
+var shownComments = map[db.Engine]string{
+	db.SQLite: `JOIN comments c ON c.thread_id = b.id AND c.status = 'visible' AND c.path <= b.bound`,
+	db.Postgres: `CROSS JOIN LATERAL (SELECT * FROM comments x WHERE x.thread_id = b.id AND x.status = 'visible' AND x.path <= b.bound
+			ORDER BY x.path LIMIT ` + strconv.Itoa(RepliesShown+1) + `) c`,
+}
+
 // Thread returns page n of an article's comments: two queries, one to
 // count the top-level threads and one that fetches the page's threads flat
 // in display order, whatever the size of the discussion.
@@ -76,6 +90,7 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 	// Limits are part of the text: SQLite prepares a statement with a
 	// bound LIMIT again on every use. bounded is MATERIALIZED so each
 	// thread's bound is found once, not again for every comment shown.
+	// How the shown comments are read differs by engine (shownComments).
 	rows, err := s.db.Query(ctx, `WITH roots AS (
 			SELECT id, row_number() OVER (ORDER BY `+order+`) AS pos FROM comments
 			WHERE article_id = $1 AND depth = 0 AND status = 'visible'
@@ -85,9 +100,8 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 				COALESCE((SELECT x.path FROM comments x WHERE x.thread_id = r.id AND x.status = 'visible' ORDER BY x.path LIMIT 1 OFFSET `+strconv.Itoa(RepliesShown)+`), '~') AS bound
 			FROM roots r JOIN comments t ON t.id = r.id)
 		SELECT `+threadCols+`, `+parentAuthor+`, b.total
-		FROM bounded b CROSS JOIN comments c
+		FROM bounded b `+shownComments[s.db.Engine]+`
 		LEFT JOIN comments pc ON pc.id = c.parent_id
-		WHERE c.thread_id = b.id AND c.status = 'visible' AND c.path <= b.bound
 		ORDER BY b.pos, c.path`, articleID, (p.Number-1)*PerPage)
 	if err != nil {
 		return p, fmt.Errorf("comment: thread page: %w", err)

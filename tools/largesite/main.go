@@ -107,7 +107,11 @@ func run() error {
 		return err
 	}
 
-	demoPages, err := targets(ctx, demoURL, false)
+	demoPages, err := targets(ctx, demoURL, false, nil)
+	if err != nil {
+		return err
+	}
+	lengths, err := listLengths(ctx, demoURL)
 	if err != nil {
 		return err
 	}
@@ -135,7 +139,7 @@ func run() error {
 	if *keep || *reuse != "" {
 		defer step("the large site is kept in database %s (reuse it with -reuse %s)", largeName, largeName)
 	}
-	largePages, err := targets(ctx, largeURL, true)
+	largePages, err := targets(ctx, largeURL, true, lengths)
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"byline/internal/article"
 	"byline/internal/comment"
 	"byline/internal/links"
 )
@@ -63,9 +66,45 @@ const (
 	authorPath  = "/author/marcus-delaney/"
 )
 
+// listPage is how many articles a list page shows (the site's pageSize):
+// a demo list as long is compared page 1 with page 1. The table's page
+// list prints how many articles each page measured showed.
+const listPage = 10
+
+// lists are the tag and author rows' lists, and how to find their articles,
+// oldest first ($1 is the list's slug).
+var lists = map[string]struct{ slug, oldest string }{
+	"tag": {"luxury", `SELECT at.published_at, at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		JOIN articles a ON a.id = at.article_id
+		WHERE t.slug = $1 AND a.status IN ('published', 'scheduled') AND a.published_at <= now()
+		ORDER BY at.published_at, at.article_id`},
+	"author": {"marcus-delaney", `SELECT a.published_at, a.id FROM articles a JOIN users u ON u.id = a.author_id
+		WHERE u.slug = $1 AND a.status IN ('published', 'scheduled') AND a.published_at <= now()
+		ORDER BY a.published_at, a.id`},
+}
+
+// listLengths counts the articles of the tag and author rows' lists on
+// the demo site, as many as a page shows at most.
+func listLengths(ctx context.Context, database string) (map[string]int, error) {
+	conn, err := pgx.Connect(ctx, database)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	out := map[string]int{}
+	for row, l := range lists {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM (`+l.oldest+` LIMIT `+fmt.Sprint(listPage)+`) x`, l.slug).Scan(&n); err != nil {
+			return nil, fmt.Errorf("%s: %w", row, err)
+		}
+		out[row] = n
+	}
+	return out, nil
+}
+
 // targets are the pages of each row on one site: the demo's when large is
-// false.
-func targets(ctx context.Context, database string, large bool) (map[string]target, error) {
+// false. lengths are listLengths of the demo, for the large site.
+func targets(ctx context.Context, database string, large bool, lengths map[string]int) (map[string]target, error) {
 	conn, err := pgx.Connect(ctx, database)
 	if err != nil {
 		return nil, err
@@ -107,6 +146,24 @@ func targets(ctx context.Context, database string, large bool) (map[string]targe
 		return nil, fmt.Errorf("the busiest archive article: %w", err)
 	}
 	busiest := links.Article(published, slug, time.UTC)
+	// Like with like: the demo's tag and author pages list fewer articles
+	// than a page holds (6 and 4), and a list page costs what it lists
+	// (each article drawn with its tags and picture), so page 1 of the
+	// large site's lists (10) was measured against less work. Their rows
+	// take the oldest page of the same list that holds as many articles as
+	// the demo's page: the same page but for the size of the site, and
+	// the deepest keyset page. The "page 20" rows keep full pages.
+	for row, l := range lists {
+		n := lengths[row]
+		if n >= listPage {
+			continue
+		}
+		var c article.Cursor
+		if err := conn.QueryRow(ctx, l.oldest+` OFFSET $2 LIMIT 1`, l.slug, n).Scan(&c.At, &c.ID); err != nil {
+			return nil, fmt.Errorf("the oldest page of %s: %w", row, err)
+		}
+		t[row] = target{Path: t[row].Path + "?before=" + url.QueryEscape(c.String())}
+	}
 	t["home page 2 / page 50"] = target{Path: "/", Hops: 49}
 	t["tag page 1 / page 20"] = target{Path: tagPath, Hops: 19}
 	t["author page 1 / page 20"] = target{Path: authorPath, Hops: 19}
@@ -127,6 +184,7 @@ type result struct {
 	CP99     time.Duration
 	RPS      float64 // concurrent requests a second
 	Bytes    int
+	Articles int // articles the page shows (listed)
 }
 
 // measureAll serves each database and measures every row's page on each,
@@ -217,7 +275,7 @@ func measure(client *http.Client, u string) (result, error) {
 			return r, err
 		}
 		seq = append(seq, time.Since(t))
-		r.Bytes = len(body)
+		r.Bytes, r.Articles = len(body), listed(body)
 	}
 	r.N, r.P50, r.P99 = len(seq), pct(seq, 50), pct(seq, 99)
 
@@ -254,6 +312,16 @@ func measure(client *http.Client, u string) (result, error) {
 	r.CN, r.CP50, r.CP99 = len(all), pct(all, 50), pct(all, 99)
 	r.RPS = float64(len(all)) / time.Since(began).Seconds()
 	return r, nil
+}
+
+// listed counts the articles a list or search page shows: teasers, the
+// home page's cards and lead story (comments are <article>s too).
+func listed(body []byte) int {
+	n := 0
+	for _, c := range []string{`<article class="teaser`, `<li class="teaser`, `<article class="card`, `<article class="lead-story`} {
+		n += bytes.Count(body, []byte(c))
+	}
+	return n
 }
 
 func cmpOr(a, b error) error {
@@ -302,7 +370,7 @@ func printTable(w io.Writer, demo, large map[string]result) {
 		if !ok1 || !ok2 {
 			continue
 		}
-		fmt.Fprintf(w, "  %-34s %s (%d KB) | %s (%d KB)\n", name, d.Path, d.Bytes/1024, l.Path, l.Bytes/1024)
+		fmt.Fprintf(w, "  %-34s %s (%d KB, %d articles) | %s (%d KB, %d articles)\n", name, d.Path, d.Bytes/1024, d.Articles, l.Path, l.Bytes/1024, l.Articles)
 	}
 }
 
