@@ -20,12 +20,17 @@ import (
 // most of a page's render. Pages' own contents stay templates where they
 // are not hot. Every value from a person or the database is escaped here.
 
-// escaper is html.EscapeString's, writing straight into the page.
-var escaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
+// escaper is html.EscapeString's, writing straight into the page, and
+// html/template's for NUL (which HTML does not allow).
+var escaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;", "\x00", "\uFFFD")
+
+// layoutAssets are the static files every public page links (checked at
+// start-up by New).
+var layoutAssets = []string{"style.css", "favicon.svg", "site.js"}
 
 // Esc writes s escaped for HTML text or a quoted attribute value.
 func Esc(b *bytes.Buffer, s string) {
-	if strings.ContainsAny(s, `&'<>"`) {
+	if strings.ContainsAny(s, "&'<>\"\x00") {
 		escaper.WriteString(b, s)
 		return
 	}

@@ -128,6 +128,13 @@ func New(d Deps) (*Server, error) {
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
+	// The layout links these by name; a missing one stops the start, as a
+	// template naming it did.
+	for _, name := range layoutAssets {
+		if _, err := s.assets.url(name); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
