@@ -230,18 +230,17 @@ func (s *Store) loadTags(ctx context.Context, q db.Querier, list []Article) erro
 	if len(list) == 0 {
 		return nil
 	}
-	args := make([]any, len(list))
-	marks := make([]string, len(list))
+	ids := make([]int64, len(list))
 	index := make(map[int64]int, len(list))
 	for i, a := range list {
-		args[i] = a.ID
-		marks[i] = fmt.Sprintf("$%d", i+1)
+		ids[i] = a.ID
 		index[a.ID] = i
 	}
+	in, arg := s.db.Engine.InIDs("at.article_id", 1, ids)
 	rows, err := q.Query(ctx, `SELECT at.article_id, t.id, t.slug, at.name, t.name, t.kind, COALESCE(t.parent_id, 0)
 		FROM article_tags at JOIN tags t ON t.id = at.tag_id
-		WHERE at.article_id IN (`+strings.Join(marks, ",")+`)
-		ORDER BY at.article_id, at.position, t.name`, args...)
+		WHERE `+in+`
+		ORDER BY at.article_id, at.position, t.name`, arg)
 	if err != nil {
 		return fmt.Errorf("article: load tags: %w", err)
 	}

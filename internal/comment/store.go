@@ -360,13 +360,8 @@ func (s *Store) Votes(ctx context.Context, userID int64, ids []int64) (map[int64
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{userID}
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		marks[i] = fmt.Sprintf("$%d", i+2)
-	}
-	rows, err := s.db.Query(ctx, `SELECT comment_id, value FROM comment_votes WHERE user_id = $1 AND comment_id IN (`+strings.Join(marks, ",")+`)`, args...)
+	in, arg := s.db.Engine.InIDs("comment_id", 2, ids)
+	rows, err := s.db.Query(ctx, `SELECT comment_id, value FROM comment_votes WHERE user_id = $1 AND `+in, userID, arg)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,22 @@ func TestThreads(t *testing.T) {
 		if n, _ := f.s.Count(ctx, f.art.ID); n != 4 {
 			t.Fatalf("count %d", n)
 		}
+		// A reply whose parent is held still names whom it answers: the
+		// parent is not on the page, so its author is read on its own.
+		if err := f.s.Moderate(ctx, []int64{c2.ID}, ActHold, f.people[0].ID, "", Site{}); err != nil {
+			t.Fatal(err)
+		}
+		held, err := f.s.Thread(ctx, f.art.ID, SortOldest, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(held.Comments) != 3 || held.Comments[1].ID != c3.ID || held.Comments[1].ParentAuthor != "Person 2" ||
+			held.Comments[1].Author.Name != "Person 3" || held.Comments[1].Author.Slug == "" || held.Comments[1].ThreadID != c1.ID {
+			t.Fatalf("with the parent held: %+v", held.Comments)
+		}
+		if err := f.s.Moderate(ctx, []int64{c2.ID}, ActApprove, f.people[0].ID, "", Site{}); err != nil {
+			t.Fatal(err)
+		}
 		p, _ = f.s.Thread(ctx, f.art.ID, SortNewest, 1)
 		if p.Comments[0].ID != c4.ID || p.Comments[1].ID != c1.ID {
 			t.Fatal("newest first does not start with the newest thread")

@@ -19,12 +19,14 @@ import (
 )
 
 // BenchmarkThreads compares the first page of a 10,000-comment article with
-// the demo's 4-comment one, and a permalink to the 9,000th comment.
+// the demo's 4-comment one, and a permalink to the 9,000th comment, from
+// the page cache; "uncached" renders the first page on every request.
 //
 //	go test -run '^$' -bench Threads -benchmem ./internal/web/
 func BenchmarkThreads(b *testing.B) {
 	d := dbtest.SQLite(b)
 	h := newHandler(b, d, "http://127.0.0.1:8080")
+	uncached, _ := buildSite(b, d, "http://127.0.0.1:8080", "", false, false) // the same site, every request rendered
 	ctx := context.Background()
 	bigPath := "/2012/05/30/the-most-discussed-story/"
 	start := time.Now()
@@ -49,6 +51,7 @@ func BenchmarkThreads(b *testing.B) {
 	} {
 		b.Run(p.name, func(b *testing.B) { benchPageStatus(b, h, d, p.path) })
 	}
+	b.Run("10000-comments-uncached", func(b *testing.B) { benchPageStatus(b, uncached, d, bigPath) })
 }
 
 // benchPageStatus is benchPage for pages that answer 200 or a redirect.

@@ -3,7 +3,6 @@ package site
 import (
 	"byline/internal/web/core"
 	"bytes"
-	"html"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -29,31 +28,50 @@ func writeComments(b *bytes.Buffer, list []commentView) {
 
 func writeComment(b *bytes.Buffer, v *commentView) {
 	c := v.C
-	id := strconv.FormatInt(c.ID, 10)
-	esc := html.EscapeString
-	name := esc(c.Author.Name)
-	b.WriteString(`<li class="comment level-` + strconv.Itoa(v.Level) + `" id="comment-` + id + `">
-  <article class="comment-card" aria-labelledby="comment-` + id + `-by">
+	id := v.idText()
+	esc := func(s string) { core.Esc(b, s) }
+	put(b, `<li class="comment level-`, strconv.Itoa(v.Level), `" id="comment-`, id, `">
+  <article class="comment-card" aria-labelledby="comment-`, id, `-by">
     <header class="comment-meta">
-      <img class="avatar-img tiny" src="` + esc(v.Avatar) + `" width="40" height="40" alt="">
+      <img class="avatar-img tiny" src="`)
+	esc(v.Avatar)
+	b.WriteString(`" width="40" height="40" alt="">
       <p>
         `)
 	switch {
 	case !c.Author.Guest:
-		b.WriteString(`<a id="comment-` + id + `-by" class="comment-author" href="` + esc(v.AuthorURL) + `">` + name + `</a>`)
+		put(b, `<a id="comment-`, id, `-by" class="comment-author" href="`)
+		esc(v.AuthorURL)
+		b.WriteString(`">`)
+		esc(c.Author.Name)
+		b.WriteString(`</a>`)
 	case v.AuthorURL != "":
 		// A guest's own address: user content, as links in comments are.
-		b.WriteString(`<a id="comment-` + id + `-by" class="comment-author guest" href="` + esc(v.AuthorURL) + `" rel="nofollow ugc">` + name + `</a>`)
+		put(b, `<a id="comment-`, id, `-by" class="comment-author guest" href="`)
+		esc(v.AuthorURL)
+		b.WriteString(`" rel="nofollow ugc">`)
+		esc(c.Author.Name)
+		b.WriteString(`</a>`)
 	default:
-		b.WriteString(`<span id="comment-` + id + `-by" class="comment-author guest">` + name + `</span>`)
+		put(b, `<span id="comment-`, id, `-by" class="comment-author guest">`)
+		esc(c.Author.Name)
+		b.WriteString(`</span>`)
 	}
 	for _, badge := range v.Badges {
-		b.WriteString(` <span class="badge">` + esc(badge) + `</span>`)
+		b.WriteString(` <span class="badge">`)
+		esc(badge)
+		b.WriteString(`</span>`)
 	}
 	if v.InReplyTo != "" {
-		b.WriteString("\n        " + `<span class="in-reply-to">in reply to ` + esc(v.InReplyTo) + `</span>`)
+		b.WriteString("\n        " + `<span class="in-reply-to">in reply to `)
+		esc(v.InReplyTo)
+		b.WriteString(`</span>`)
 	}
-	b.WriteString("\n        " + `<a class="comment-time" href="/comments/` + id + `"><time datetime="` + v.ISO + `" title="` + esc(v.Title) + `">` + esc(v.When) + `</time></a>`)
+	put(b, "\n        ", `<a class="comment-time" href="/comments/`, id, `"><time datetime="`, v.ISO, `" title="`)
+	esc(v.Title)
+	b.WriteString(`">`)
+	esc(v.When)
+	b.WriteString(`</time></a>`)
 	if c.Edited() {
 		b.WriteString(` <span class="edited">(edited)</span>`)
 	}
@@ -65,16 +83,18 @@ func writeComment(b *bytes.Buffer, v *commentView) {
 	}
 	b.WriteString(`</div>`)
 	if !c.Deleted() {
-		b.WriteString("\n    " + `<footer class="comment-actions">
-      <span class="score" data-score="` + id + `" title="` + strconv.Itoa(c.Up) + ` up, ` + strconv.Itoa(c.Down) + ` down">` + strconv.Itoa(c.Score()) + `</span><span class="visually-hidden"> points</span>`)
+		put(b, "\n    ", `<footer class="comment-actions">
+      <span class="score" data-score="`, id, `" title="`, strconv.Itoa(c.Up), ` up, `, strconv.Itoa(c.Down), ` down">`, strconv.Itoa(c.Score()), `</span><span class="visually-hidden"> points</span>`)
 		// The page cache keeps the page as an anonymous reader sees it and
 		// fills these two places in for each signed-in reader.
-		b.WriteString("<!--cv:" + id + "-->")
+		put(b, "<!--cv:", id, "-->")
 		writeVotes(b, v)
 		b.WriteString("<!--/cv-->")
-		b.WriteString("\n      " + `<a class="reply-link" href="/comments/` + id + `/reply" data-reply="` + id + `" data-name="` + name + `">Reply</a>
-      <a href="/comments/` + id + `">Permalink</a>`)
-		b.WriteString("<!--cm:" + id + "-->")
+		put(b, "\n      ", `<a class="reply-link" href="/comments/`, id, `/reply" data-reply="`, id, `" data-name="`)
+		esc(c.Author.Name)
+		put(b, `">Reply</a>
+      <a href="/comments/`, id, `">Permalink</a>`)
+		put(b, "<!--cm:", id, "-->")
 		writeTools(b, v)
 		b.WriteString("\n    </footer>")
 	}
@@ -89,7 +109,7 @@ func writeComment(b *bytes.Buffer, v *commentView) {
 		if v.More == 1 {
 			word = "more reply"
 		}
-		b.WriteString(`  <p class="more-replies"><a href="/comments/` + id + `/thread">` + strconv.Itoa(v.More) + " " + word + ` in this thread →</a></p>` + "\n")
+		put(b, `  <p class="more-replies"><a href="/comments/`, id, `/thread">`, strconv.Itoa(v.More), " ", word, ` in this thread →</a></p>`+"\n")
 	}
 	b.WriteString("</li>\n")
 }
