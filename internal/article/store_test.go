@@ -187,14 +187,16 @@ func TestSearch(t *testing.T) {
 		s := NewStore(d)
 		w := seedAuthor(t, d, "Search Writer")
 		now := time.Now()
-		mk := func(h, body string, st Status) {
-			if _, err := s.Create(ctx, Draft{Headline: h, AuthorID: w.ID, BodyMD: body, Status: st, PublishedAt: now.Add(-time.Hour)}); err != nil {
+		mk := func(h, body string, st Status) Article {
+			a, err := s.Create(ctx, Draft{Headline: h, AuthorID: w.ID, BodyMD: body, Status: st, PublishedAt: now.Add(-time.Hour)})
+			if err != nil {
 				t.Fatal(err)
 			}
+			return a
 		}
 		mk("Infiniti moves production", "Nissan's luxury brand will build cars in Tennessee and China. <b>bold</b> & more.", StatusPublished)
 		mk("Truck sales climb", "Pickups sold well; Infiniti was not part of it.", StatusPublished)
-		mk("Hidden draft about Infiniti", "Infiniti Infiniti Infiniti", StatusDraft)
+		draft := mk("Hidden draft about Infiniti", "Infiniti Infiniti Infiniti", StatusDraft)
 		for i := 0; i < 12; i++ {
 			mk(fmt.Sprintf("Engine note %d", i), "A note about engines and pistons.", StatusPublished)
 		}
@@ -239,6 +241,27 @@ func TestSearch(t *testing.T) {
 		countCap = 12
 		if res, err = s.Search(ctx, "engines", 1); err != nil || res.Total != 12 || res.More {
 			t.Fatalf("count at the cap: total %d, more %v, err %v", res.Total, res.More, err)
+		}
+		// What is searched follows every edit: published, the draft is
+		// found by its new headline and no longer by its old words;
+		// back to a draft, it is not found at all.
+		saved, err := s.Save(ctx, draft.ID, 1, Draft{Headline: "Roadster revealed", AuthorID: w.ID, BodyMD: "A two-seater.",
+			Status: StatusPublished, PublishedAt: now.Add(-time.Hour)}, asEditor(w.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.Search(ctx, "roadster", 1); err != nil || len(res.Hits) != 1 || res.Hits[0].ID != draft.ID {
+			t.Fatalf("published draft: %+v, %v", res.Hits, err)
+		}
+		if res, err := s.Search(ctx, "infiniti", 1); err != nil || res.Total != 2 {
+			t.Fatalf("old words still found: total %d, %v", res.Total, err)
+		}
+		if _, err := s.Save(ctx, draft.ID, saved.Version, Draft{Headline: "Roadster revealed", Slug: saved.Slug, AuthorID: w.ID, BodyMD: "A two-seater.",
+			Status: StatusDraft}, asEditor(w.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.Search(ctx, "roadster", 1); err != nil || len(res.Hits) != 0 {
+			t.Fatalf("a draft again is found: %+v, %v", res.Hits, err)
 		}
 		// Nothing a person types is an error.
 		for _, q := range []string{`"`, `"unbalanced`, `AND OR NOT`, `NEAR(`, `*`, `-infiniti`, `infiniti:`, `(()`,

@@ -145,10 +145,14 @@ func TestBackupRestoreAcrossEngines(t *testing.T) {
 	if applied, err := fresh.Migrate(ctx); err != nil || len(applied) != 0 {
 		t.Fatalf("after the restore, migrations still to apply: %v %v", applied, err)
 	}
-	// Search works on the restored site (SQLite rebuilds its index).
+	// Search works on the restored sites: SQLite rebuilds its index, and
+	// PostgreSQL's triggers fill its search table as the articles load.
 	var found int
 	if err := back.QueryRow(ctx, `SELECT count(*) FROM articles_fts`).Scan(&found); err != nil || found != rows(t, back, "articles") {
 		t.Fatalf("search index holds %d articles (%v), want all %d", found, err, rows(t, back, "articles"))
+	}
+	if n := rows(t, pg, "article_search"); n != rows(t, pg, "articles") || n == 0 {
+		t.Fatalf("PostgreSQL's search table holds %d articles, want all %d", n, rows(t, pg, "articles"))
 	}
 }
 

@@ -70,6 +70,13 @@ func Family(e Engine, decl string) string {
 	return "unknown PostgreSQL type " + decl
 }
 
+// indexTables are tables that are an index kept by triggers from other
+// tables' rows, as SQLite's full-text tables are kept by the engine: not
+// the site's rows, so not listed (a restore fills them as it loads).
+var indexTables = map[string]bool{
+	"article_search": true, // PostgreSQL's narrow copy of articles for search
+}
+
 // Tables lists the tables of the site's schema, by name, with their
 // columns, keys and foreign keys.
 func (d *DB) Tables(ctx context.Context) ([]Table, error) {
@@ -83,6 +90,7 @@ func (d *DB) Tables(ctx context.Context) ([]Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: catalogue: %w", err)
 	}
+	out = slices.DeleteFunc(out, func(t Table) bool { return indexTables[t.Name] })
 	slices.SortFunc(out, func(a, b Table) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
