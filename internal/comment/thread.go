@@ -284,8 +284,13 @@ var smallDiscussion = 200
 // and cut to their first replies here, as Thread's query does it.
 func (s *Store) smallThread(ctx context.Context, articleID int64, p *Page) error {
 	e := s.db.Engine
-	rows, err := s.db.Query(ctx, `SELECT `+shownCols(e)+`, c.thread_id, c.rank FROM comments c`+authorOf[e].join+`
-		WHERE c.article_id = $1 AND c.status = 'visible' ORDER BY c.thread_id, c.path`, articleID)
+	// Every comment of the article is read and the shown ones kept here:
+	// with the status in the condition too, SQLite (without statistics)
+	// chose the moderation queue's index by status and read every shown
+	// comment of the site (0.54 thousand pages a second for the demo
+	// article beside a 10,000-comment discussion, against 13 thousand).
+	rows, err := s.db.Query(ctx, `SELECT `+shownCols(e)+`, c.thread_id, c.rank, c.status FROM comments c`+authorOf[e].join+`
+		WHERE c.article_id = $1 ORDER BY c.thread_id, c.path`, articleID)
 	if err != nil {
 		return fmt.Errorf("comment: thread page: %w", err)
 	}
@@ -297,11 +302,15 @@ func (s *Store) smallThread(ctx context.Context, articleID int64, p *Page) error
 	var threads []*thread
 	var tid int64
 	var rank float64
-	row := newShownRow(&tid, &rank)
+	var status Status
+	row := newShownRow(&tid, &rank, &status)
 	for rows.Next() {
 		c, err := row.scan(rows, articleID, 0)
 		if err != nil {
 			return fmt.Errorf("comment: thread page: %w", err)
+		}
+		if status != StatusVisible {
+			continue
 		}
 		c.ThreadID = tid
 		if n := len(threads); n == 0 || threads[n-1].list[0].ThreadID != tid {

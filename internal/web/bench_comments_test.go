@@ -20,7 +20,8 @@ import (
 
 // BenchmarkThreads compares the first page of a 10,000-comment article with
 // the demo's 4-comment one, and a permalink to the 9,000th comment, from
-// the page cache; "uncached" renders the first page on every request.
+// the page cache; "uncached" renders the page on every request (the small
+// discussion beside the big one, as make bench has them).
 //
 //	go test -run '^$' -bench Threads -benchmem ./internal/web/
 func BenchmarkThreads(b *testing.B) {
@@ -51,6 +52,7 @@ func BenchmarkThreads(b *testing.B) {
 	} {
 		b.Run(p.name, func(b *testing.B) { benchPageStatus(b, h, d, p.path) })
 	}
+	b.Run("4-comments-uncached", func(b *testing.B) { benchPageStatus(b, uncached, d, demoArticle) })
 	b.Run("10000-comments-uncached", func(b *testing.B) { benchPageStatus(b, uncached, d, bigPath) })
 }
 
