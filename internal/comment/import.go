@@ -75,6 +75,7 @@ const (
 // query each, and its rows written many to a statement.
 func (s *Store) Import(ctx context.Context, list []Imported) ([]ImportResult, error) {
 	out := make([]ImportResult, len(list))
+	defer s.forgetTotals() // imported verdicts teach the filter; after the commit
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		b := &importBatch{tx: tx, list: slices.Clone(list), out: out, now: s.now()}
 		return b.run(ctx)

@@ -168,6 +168,9 @@ func (s *Store) Moderate(ctx context.Context, ids []int64, act Action, actorID i
 		return apperr.Field("action", "unknown action")
 	}
 	now := s.now()
+	if verdicts[act] != "" {
+		defer s.forgetTotals() // the filter learns; after the commit
+	}
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		for _, id := range ids {
 			c, err := s.getTx(ctx, tx, id)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 
 	"byline/internal/db"
@@ -80,6 +82,11 @@ func spamScore(ctx context.Context, q db.Querier, text string) (float64, error) 
 	if err != nil {
 		return -1, err
 	}
+	return scoreWith(ctx, q, text, spamDocs, hamDocs)
+}
+
+// scoreWith is spamScore with the filter's totals already read.
+func scoreWith(ctx context.Context, q db.Querier, text string, spamDocs, hamDocs int) (float64, error) {
 	if spamDocs < minTraining || hamDocs < minTraining {
 		return -1, nil
 	}
@@ -112,6 +119,57 @@ func spamScore(ctx context.Context, q db.Querier, text string) (float64, error) 
 		return 0.5, nil
 	}
 	return combine(probs), nil
+}
+
+// totalsFresh is how long a node keeps the filter's totals. Every post of
+// a reader not yet trusted needs them, and they move only when the filter
+// learns (a moderator's verdict, an import): read once a second, they are
+// not a statement per post on a busy story. What this node teaches the
+// filter it sees at once (forgetTotals); another node's lesson within a
+// second, which moves no score by much.
+const totalsFresh = time.Second
+
+// totalsMemo is a node's copy of the filter's totals.
+type totalsMemo struct {
+	mu        sync.Mutex
+	read      time.Time // when they were read; zero: never
+	gen       int       // moved by forgetTotals
+	spam, ham int
+}
+
+// spamTotals is the filter's totals, read again when older than
+// totalsFresh.
+func (s *Store) spamTotals(ctx context.Context, q db.Querier) (spamDocs, hamDocs int, err error) {
+	m := &s.totals
+	m.mu.Lock()
+	if !m.read.IsZero() && time.Since(m.read) < totalsFresh {
+		spamDocs, hamDocs = m.spam, m.ham
+		m.mu.Unlock()
+		return spamDocs, hamDocs, nil
+	}
+	gen := m.gen
+	m.mu.Unlock()
+	start := time.Now()
+	if spamDocs, hamDocs, err = spamTotals(ctx, q); err != nil {
+		return 0, 0, err
+	}
+	m.mu.Lock()
+	// Kept unless the filter learned meanwhile (what was read may be from
+	// before the lesson) or a later read is kept already.
+	if gen == m.gen && start.After(m.read) {
+		m.read, m.spam, m.ham = start, spamDocs, hamDocs
+	}
+	m.mu.Unlock()
+	return spamDocs, hamDocs, nil
+}
+
+// forgetTotals drops the node's copy once the filter has learned
+// something (after the lesson's commit).
+func (s *Store) forgetTotals() {
+	s.totals.mu.Lock()
+	s.totals.read = time.Time{}
+	s.totals.gen++
+	s.totals.mu.Unlock()
 }
 
 // spamTotals is how many comments the filter has learned as spam and as ham.

@@ -180,3 +180,45 @@ func TestClosedFor(t *testing.T) {
 		}
 	}
 }
+
+// A node reads the filter's totals at most once a second, but what it
+// teaches the filter itself it sees at once, and another node's lesson
+// within the second.
+func TestSpamTotalsKeptBriefly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		a := f.post(t, 1, 0, "Cheap watches at my site")
+		b := f.post(t, 2, 0, "The new engine is quieter than the old one")
+		spam0, ham0, err := f.s.spamTotals(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another node's moderator marks a spam: seen here within the second.
+		other := NewStore(d)
+		if err := other.Moderate(ctx, []int64{a.ID}, ActSpam, f.people[0].ID, "", Site{}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			spam, _, err := f.s.spamTotals(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if spam == spam0+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("spam total %d, want %d", spam, spam0+1)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		// This node's own lesson is seen at once.
+		if err := f.s.Moderate(ctx, []int64{b.ID}, ActApprove, f.people[0].ID, "", Site{}); err != nil {
+			t.Fatal(err)
+		}
+		if spam, ham, err := f.s.spamTotals(ctx, d); err != nil || spam != spam0+1 || ham != ham0+1 {
+			t.Fatalf("after approving here: spam %d ham %d (%v), want %d and %d", spam, ham, err, spam0+1, ham0+1)
+		}
+	})
+}

@@ -23,7 +23,8 @@ type Store struct {
 	db     *db.DB
 	now    func() time.Time
 	mailer Mailer
-	batch  batcher // posts stored together (see batch.go)
+	batch  batcher    // posts stored together (see batch.go)
+	totals totalsMemo // the spam filter's totals (see spam.go)
 }
 
 // NewStore returns a Store on d.
@@ -192,7 +193,11 @@ func (s *Store) judge(ctx context.Context, q db.Querier, d *draft, rules Rules) 
 	if d.held, err = s.holdReason(ctx, q, d.AuthorID, d.md, d.links, rules); err != nil {
 		return err
 	}
-	if d.score, err = spamScore(ctx, q, d.text); err != nil {
+	spamDocs, hamDocs, err := s.spamTotals(ctx, q)
+	if err != nil {
+		return err
+	}
+	if d.score, err = scoreWith(ctx, q, d.text, spamDocs, hamDocs); err != nil {
 		return err
 	}
 	if d.held == "" && d.score > SpamThreshold {
