@@ -117,18 +117,17 @@ func (s *Store) readAuthors(ctx context.Context, list []Comment) error {
 		if err != nil {
 			return fmt.Errorf("comment: authors: %w", err)
 		}
-		byID := make(map[int64]Author, len(ids))
-		for rows.Next() {
+		found, err := db.Collect(rows, func(sc db.Scanner) (Author, error) {
 			var a Author
-			if err := rows.Scan(&a.ID, &a.Slug, &a.Name); err != nil {
-				rows.Close()
-				return fmt.Errorf("comment: authors: %w", err)
-			}
-			byID[a.ID] = a
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			err := sc.Scan(&a.ID, &a.Slug, &a.Name)
+			return a, err
+		})
+		if err != nil {
 			return fmt.Errorf("comment: authors: %w", err)
+		}
+		byID := make(map[int64]Author, len(found))
+		for _, a := range found {
+			byID[a.ID] = a
 		}
 		for i := range list {
 			if a, ok := byID[list[i].Author.ID]; ok {
@@ -157,18 +156,16 @@ func (s *Store) nameParents(ctx context.Context, list []Comment) error {
 		if err != nil {
 			return fmt.Errorf("comment: parents' authors: %w", err)
 		}
-		for rows.Next() {
-			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
-				return fmt.Errorf("comment: parents' authors: %w", err)
-			}
-			names[id] = name
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		parents, err := db.Collect(rows, func(sc db.Scanner) (Author, error) {
+			var a Author
+			err := sc.Scan(&a.ID, &a.Name) // the parent comment's id, its author's name
+			return a, err
+		})
+		if err != nil {
 			return fmt.Errorf("comment: parents' authors: %w", err)
+		}
+		for _, a := range parents {
+			names[a.ID] = a.Name
 		}
 	}
 	for i := range list {
