@@ -29,10 +29,11 @@ type Writer struct {
 	json  bool
 	every time.Duration
 
-	mu    sync.Mutex // guards buf and closed
-	buf   []byte
-	spare []byte
-	full  sync.Cond // signalled when a flush empties a full buffer
+	mu     sync.Mutex // guards the chunks and closed
+	cur    []byte     // the chunk being filled
+	filled [][]byte   // chunks waiting for the writer, oldest first
+	free   [][]byte   // written chunks, kept for reuse
+	room   sync.Cond  // signalled when a flush takes the filled chunks
 
 	outMu sync.Mutex // one write to out at a time, in the order taken
 	out   io.Writer
@@ -43,19 +44,20 @@ type Writer struct {
 	closed bool
 }
 
-// flushAt is the buffer size that wakes the writer early; maxBuffered is
-// the size at which requests wait for it.
+// Lines go into chunks of a fixed size, taken from a free list and given
+// back once written: a busy log neither grows nor copies a buffer. A
+// filled chunk wakes the writer; at maxChunks waiting, requests wait for it.
 const (
-	flushAt     = 64 << 10
-	maxBuffered = 4 << 20
+	chunkSize = 64 << 10
+	maxChunks = 64 // 4 MB
 )
 
 // NewWriter writes to out, request lines in slog's JSON format when json
 // is set (its text format otherwise), at most every interval apart.
 func NewWriter(out io.Writer, json bool, every time.Duration) *Writer {
 	w := &Writer{json: json, every: every, out: out, kick: make(chan struct{}, 1), done: make(chan struct{}),
-		buf: make([]byte, 0, flushAt), spare: make([]byte, 0, flushAt)}
-	w.full.L = &w.mu
+		cur: make([]byte, 0, chunkSize)}
+	w.room.L = &w.mu
 	go w.loop()
 	return w
 }
@@ -75,23 +77,29 @@ func (w *Writer) loop() {
 	}
 }
 
-// flushLocked writes the buffer, then p, to out. It is called with mu
-// held and returns with it released: out is written outside mu (requests
-// keep appending meanwhile) but inside outMu, taken before mu is let go,
-// so writes leave in the order they were taken.
+// flushLocked writes the buffered chunks, then p, to out. It is called
+// with mu held and returns with it released: out is written outside mu
+// (requests keep logging meanwhile) but inside outMu, taken before mu is
+// let go, so writes leave in the order they were taken.
 func (w *Writer) flushLocked(p []byte) error {
-	if len(w.buf) == 0 && len(p) == 0 {
+	if len(w.filled) == 0 && len(w.cur) == 0 && len(p) == 0 {
 		w.mu.Unlock()
 		return nil
 	}
-	out := w.buf
-	w.buf, w.spare = w.spare[:0], nil
-	w.full.Broadcast()
+	out := w.filled
+	w.filled = nil
+	if len(w.cur) > 0 {
+		out = append(out, w.cur)
+		w.cur = w.chunkLocked()
+	}
+	w.room.Broadcast()
 	w.outMu.Lock()
 	w.mu.Unlock()
 	var err error
-	if len(out) > 0 {
-		_, err = w.out.Write(out)
+	for _, c := range out {
+		if _, werr := w.out.Write(c); err == nil {
+			err = werr
+		}
 	}
 	if len(p) > 0 {
 		if _, perr := w.out.Write(p); err == nil {
@@ -103,11 +111,23 @@ func (w *Writer) flushLocked(p []byte) error {
 	}
 	w.outMu.Unlock()
 	w.mu.Lock()
-	if w.spare == nil && cap(out) <= maxBuffered {
-		w.spare = out[:0] // the next swap's buffer
+	for _, c := range out {
+		if len(w.free) < maxChunks && cap(c) == chunkSize {
+			w.free = append(w.free, c[:0])
+		}
 	}
 	w.mu.Unlock()
 	return err
+}
+
+// chunkLocked is an empty chunk: a written one if there is one.
+func (w *Writer) chunkLocked() []byte {
+	if n := len(w.free); n > 0 {
+		c := w.free[n-1]
+		w.free = w.free[:n-1]
+		return c
+	}
+	return make([]byte, 0, chunkSize)
 }
 
 // Write sends p out now, after the request lines buffered before it. It is
@@ -162,17 +182,22 @@ func (w *Writer) Log(r *Request) {
 		line = appendText(tmp[:0], r)
 	}
 	w.mu.Lock()
-	for len(w.buf) >= maxBuffered && !w.closed {
-		w.full.Wait() // the writer is behind: wait for it rather than lose the line
+	kick := false
+	if len(w.cur)+len(line) > cap(w.cur) && len(w.cur) > 0 {
+		for len(w.filled) >= maxChunks && !w.closed {
+			w.room.Wait() // the writer is behind: wait for it rather than lose the line
+		}
+		w.filled = append(w.filled, w.cur)
+		w.cur = w.chunkLocked()
+		kick = true
 	}
-	w.buf = append(w.buf, line...)
-	n, closed := len(w.buf), w.closed
-	if closed {
+	w.cur = append(w.cur, line...) // a line longer than a chunk gets a chunk of its own size
+	if w.closed {
 		w.flushLocked(nil)
 		return
 	}
 	w.mu.Unlock()
-	if n >= flushAt {
+	if kick {
 		select {
 		case w.kick <- struct{}{}:
 		default:
@@ -207,7 +232,11 @@ func appendText(b []byte, r *Request) []byte {
 	b = append(b, " bytes="...)
 	b = strconv.AppendInt(b, int64(r.Bytes), 10)
 	b = append(b, " duration_ms="...)
-	b = strconv.AppendFloat(b, durationMS(r.Duration), 'g', -1, 64)
+	if r.Duration < 1000*time.Second {
+		b = appendMillis(b, r.Duration)
+	} else {
+		b = strconv.AppendFloat(b, durationMS(r.Duration), 'g', -1, 64) // 1e+06 and up: an exponent
+	}
 	b = append(b, " remote="...)
 	b = appendTextString(b, r.Remote)
 	return append(b, '\n')
@@ -215,6 +244,27 @@ func appendText(b []byte, r *Request) []byte {
 
 // durationMS is the duration in milliseconds, to the microsecond.
 func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// appendMillis writes durationMS(d) as slog's handlers do (the shortest
+// decimal; the text one below 1e+06) without formatting a float:
+// whole milliseconds, then the microseconds with trailing zeros dropped.
+func appendMillis(b []byte, d time.Duration) []byte {
+	us := d.Microseconds()
+	if us < 0 {
+		return strconv.AppendFloat(b, durationMS(d), 'f', -1, 64)
+	}
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return b
+	}
+	digits := [4]byte{'.', byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 4
+	for digits[n-1] == '0' {
+		n--
+	}
+	return append(b, digits[:n]...)
+}
 
 // appendRFC3339Millis is slog's time format in text: RFC 3339 with exactly
 // three decimals.
@@ -291,7 +341,12 @@ func needsQuoting(s string) bool {
 	if len(s) == 0 {
 		return true
 	}
-	for i := 0; i < len(s); {
+	return quotingFrom(s, plainPrefix(s))
+}
+
+// quotingFrom is needsQuoting on s[i:], a byte at a time.
+func quotingFrom(s string, i int) bool {
+	for i < len(s) {
 		b := s[i]
 		if b < utf8.RuneSelf {
 			if quoteASCII[b] {
@@ -307,6 +362,24 @@ func needsQuoting(s string) bool {
 		i += size
 	}
 	return false
+}
+
+// plainPrefix is the length of s's leading run, in whole 8-byte words, of
+// printable ASCII that slog leaves bare: a word at a time, since every
+// request logs a path. A word with anything else (or a '!', which the test
+// cannot tell from '"') is left to needsQuoting's byte loop.
+func plainPrefix(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		eq := x ^ (ones * '=')
+		if x&highs != 0 || (x-ones*0x23)&^x&highs != 0 || (eq-ones)&^eq&highs != 0 {
+			break // a byte >= 0x80, < '#' or '='
+		}
+	}
+	return i
 }
 
 func appendJSON(b []byte, r *Request) []byte {
@@ -332,7 +405,7 @@ func appendJSON(b []byte, r *Request) []byte {
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, int64(r.Bytes), 10)
 	b = append(b, `,"duration_ms":`...)
-	b = strconv.AppendFloat(b, durationMS(r.Duration), 'f', -1, 64) // what encoding/json writes for 1e-6 <= x < 1e21, and 0
+	b = appendMillis(b, r.Duration) // what encoding/json writes for 1e-6 <= x < 1e21, and 0
 	b = append(b, `,"remote":"`...)
 	b = append(b, r.Remote...)
 	return append(b, "\"}\n"...)

@@ -40,7 +40,7 @@ func TestLinesAsSlogWritesThem(t *testing.T) {
 	paths := []string{"/", "/2012/04/05/infiniti-to-move-production-out-of-japan/", "/a b", "/a=b", `/a"b`, `/a\b`, "/tab\there",
 		"/new\nline", "/ünïcode", "/\u00a0nbsp", "/\u2028", "/bad\xffutf8", "", "/<script>&", "/\x7f"}
 	routes := []string{"GET /{year}/{month}/{day}/{slug}/{$}", "", "GET /static/{file}"}
-	durations := []time.Duration{0, time.Microsecond, 1500 * time.Microsecond, 3 * time.Second, 20 * time.Minute, 999 * time.Nanosecond}
+	durations := []time.Duration{0, time.Microsecond, 1500 * time.Microsecond, 3 * time.Second, 20 * time.Minute, 999 * time.Nanosecond, 10 * time.Millisecond, 120 * time.Microsecond, 123456789 * time.Microsecond, 7 * time.Hour}
 	i := 0
 	for _, tm := range times {
 		for _, p := range paths {
@@ -164,7 +164,7 @@ func TestFullBufferWaits(t *testing.T) {
 	out := &blockingWriter{release: make(chan struct{})}
 	w := NewWriter(out, false, time.Millisecond)
 	path := "/" + strings.Repeat("p", 1000)
-	n := 3 * maxBuffered / 1000 // more than the buffers hold
+	n := 3 * maxChunks * chunkSize / 1000 // more than the chunks hold
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < n; i++ {
@@ -200,3 +200,22 @@ func BenchmarkLog(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestPlainPrefixAgreesWithTheByteLoop holds the word-at-a-time test to
+// the byte loop, for every byte in every position of a word.
+func TestPlainPrefixAgreesWithTheByteLoop(t *testing.T) {
+	check := func(s string) {
+		if got, want := needsQuoting(s), quotingFrom(s, 0); got != want {
+			t.Fatalf("needsQuoting(%q) = %v, the byte loop says %v", s, got, want)
+		}
+	}
+	base := "/2012/04/05/infiniti-to-move"
+	for c := 0; c < 256; c++ {
+		for at := 0; at < 17; at++ {
+			check(base[:at] + string([]byte{byte(c)}) + base[at:])
+		}
+	}
+	for _, s := range []string{"/caf\u00e9/na\u00efve-\u00fcber-stra\u00dfe", "/a\u00a0b/cdefghij", "/abcdefg\u2028hij", "/abc!defgh", "/abcdefg\x7f"} {
+		check(s)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"byline/internal/db"
@@ -48,27 +49,23 @@ func IsBot(userAgent string) bool {
 	if userAgent == "" {
 		return true
 	}
-	botMemo.mu.Lock()
-	is, ok := botMemo.m[userAgent]
-	botMemo.mu.Unlock()
-	if ok {
-		return is
+	if is, ok := botMemo.m.Load(userAgent); ok {
+		return is.(bool) // read without a lock: every page view asks
 	}
-	is = bots.MatchString(userAgent)
-	botMemo.mu.Lock()
-	if botMemo.m == nil || len(botMemo.m) >= maxBotMemo {
-		botMemo.m = map[string]bool{} // start over rather than track use
+	is := bots.MatchString(userAgent)
+	if botMemo.n.Add(1) > maxBotMemo {
+		botMemo.m.Clear() // start over rather than track use
+		botMemo.n.Store(1)
 	}
-	botMemo.m[userAgent] = is
-	botMemo.mu.Unlock()
+	botMemo.m.Store(userAgent, is)
 	return is
 }
 
 const maxBotMemo = 4096
 
 var botMemo struct {
-	mu sync.Mutex
-	m  map[string]bool
+	m sync.Map // user agent -> bool
+	n atomic.Int64
 }
 
 // Count records one reading of an article now.

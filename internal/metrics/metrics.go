@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,7 +21,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 
-	instruments sync.Map // instrumentKey -> instrument
+	routes sync.Map // route -> *routeInstruments
 }
 
 // New creates a registry with Go runtime, process and database pool metrics.
@@ -68,31 +69,51 @@ func (m *Metrics) Observe(route, method string, code int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	switch method {
-	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
-	default:
-		method = "OTHER" // any token is a method: keep the series few
-	}
-	k := instrumentKey{route, method, code}
-	in, ok := m.instruments.Load(k)
+	in, ok := m.routes.Load(route)
 	if !ok {
 		// Finding a labelled series hashes its labels: done once per
-		// route, method and status, not once per request.
-		in, _ = m.instruments.LoadOrStore(k, instrument{m.requests.WithLabelValues(route, method, strconv.Itoa(code)), m.latency.WithLabelValues(route)})
+		// route (and below once per method and status), not per request.
+		in, _ = m.routes.LoadOrStore(route, &routeInstruments{latency: m.latency.WithLabelValues(route)})
 	}
-	i := in.(instrument)
-	i.count.Inc()
-	i.latency.Observe(d.Seconds())
+	ri := in.(*routeInstruments)
+	ri.counter(m.requests, route, method, code).Inc()
+	ri.latency.Observe(d.Seconds())
 }
 
-type instrumentKey struct {
-	route, method string
-	code          int
-}
+// methods are the methods counted by name; any other token is one
+// method, OTHER, to keep the series few.
+var methods = [...]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"}
 
-type instrument struct {
-	count   prometheus.Counter
+// routeInstruments are one route's series. The counter for GET and 200,
+// most requests, is kept aside, so they look up nothing but the route.
+type routeInstruments struct {
 	latency prometheus.Observer
+	getOK   atomic.Pointer[prometheus.Counter]
+	others  sync.Map // method index * 1000 + status -> prometheus.Counter
+}
+
+func (ri *routeInstruments) counter(vec *prometheus.CounterVec, route, method string, code int) prometheus.Counter {
+	if code == 200 && method == "GET" {
+		if c := ri.getOK.Load(); c != nil {
+			return *c
+		}
+		c := vec.WithLabelValues(route, method, "200")
+		ri.getOK.Store(&c)
+		return c
+	}
+	mi := len(methods) - 1
+	for i, name := range methods[:mi] {
+		if method == name {
+			mi = i
+			break
+		}
+	}
+	k := mi*1000 + code
+	if c, ok := ri.others.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := ri.others.LoadOrStore(k, vec.WithLabelValues(route, methods[mi], strconv.Itoa(code)))
+	return c.(prometheus.Counter)
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -298,7 +298,7 @@ func serve(w http.ResponseWriter, r *http.Request, e *Entry, acceptsGzip bool, c
 	} else {
 		h["Vary"] = append(v, varyEncoding...)
 	}
-	if match := r.Header.Get("If-None-Match"); match != "" && (match == e.ETag || match == "W/"+e.ETag) {
+	if v := r.Header["If-None-Match"]; len(v) > 0 && v[0] != "" && (v[0] == e.ETag || v[0] == "W/"+e.ETag) { // the map read: no canonicalizing per hit
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified, 0
 	}

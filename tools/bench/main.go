@@ -39,7 +39,8 @@ var (
 	workDir  = flag.String("work", "", "working folder (default: a new temporary one)")
 	pgServer = flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
 		"PostgreSQL server for the comment-post row (a database is made on it and dropped); empty skips the row")
-	postsOnly = flag.Bool("posts", false, "only the comment-post rows (SQLite, then PostgreSQL), without nginx, wrk or the page rows")
+	postsOnly  = flag.Bool("posts", false, "only the comment-post rows (SQLite, then PostgreSQL), without nginx, wrk or the page rows")
+	cachedOnly = flag.Bool("cached", false, "only the demo article from the cache (anonymous, signed in) against bare Go and nginx: the quick check of the hit path")
 )
 
 const (
@@ -54,6 +55,14 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+type target struct {
+	page, server, url string
+	header            string
+}
+
+// key names a target's results.
+func (t target) key() string { return t.page + "|" + t.server }
 
 type result struct {
 	rps, p50, p99 float64 // requests/s, milliseconds
@@ -132,10 +141,6 @@ func run() error {
 		return err
 	}
 
-	type target struct {
-		page, server, url string
-		header            string
-	}
 	targets := []target{
 		{"article, 4 comments", "byline", "http://" + bylineAddr + article, ""},
 		{"article, 4 comments", "nginx", "http://" + nginxAddr + "/article.html", ""},
@@ -145,8 +150,10 @@ func run() error {
 		{"10,000 comments, page 1", "nginx", "http://" + nginxAddr + "/big.html", ""},
 		{"10,000 comments, page 1", "bare Go", "http://" + bareAddr + "/big.html", ""},
 	}
+	if *cachedOnly {
+		targets = targets[:4]
+	}
 	results := map[string][]result{}
-	key := func(t target) string { return t.page + "|" + t.server }
 	for r := 1; r <= *rounds; r++ {
 		step(fmt.Sprintf("round %d of %d", r, *rounds))
 		for _, t := range targets {
@@ -154,12 +161,18 @@ func run() error {
 			if err != nil {
 				return err
 			}
-			results[key(t)] = append(results[key(t)], res)
+			results[t.key()] = append(results[t.key()], res)
 		}
 	}
 
 	peak := byline.peakRSS()
 	byline.stop()
+	if *cachedOnly {
+		printPages(targets, results, nil)
+		fmt.Printf("peak memory (RSS) of byline: %.1f MB\nwrk -t%d -c%d -d%s, %d interleaved rounds, medians; working folder %s\n",
+			float64(peak)/(1<<20), *threads, *conns, *duration, *rounds, work)
+		return nil
+	}
 
 	// The pages with the cache off come before the posts: the posts land
 	// on the demo article, which would then hold thousands of comments
@@ -204,24 +217,7 @@ func run() error {
 		}
 	}
 
-	// The table.
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "page\tserver\treq/s\tp50 ms\tp99 ms\tx bare Go\tx nginx\t\n")
-	med := func(k string) result { return median(results[k]) }
-	for _, t := range targets {
-		m := med(key(t))
-		bareRes, nginxRes := med(t.page+"|bare Go"), med(t.page+"|nginx")
-		if t.page == "article, signed in" {
-			bareRes, nginxRes = med("article, 4 comments|bare Go"), med("article, 4 comments|nginx")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", t.page, t.server, m.rps, m.p50, m.p99, m.rps/bareRes.rps, m.rps/nginxRes.rps)
-	}
-	for _, page := range []string{"article, 4 comments", "10,000 comments, page 1"} {
-		m := median(uncached[page])
-		fmt.Fprintf(tw, "%s\tbyline, cache off\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", page, m.rps, m.p50, m.p99,
-			m.rps/med(page+"|bare Go").rps, m.rps/med(page+"|nginx").rps)
-	}
-	tw.Flush()
+	printPages(targets, results, uncached)
 	fmt.Printf("\ncomments posted through HTTP (24 signed-in readers, form posts), SQLite: %.0f per second\n", posted)
 	if postedPG >= 0 {
 		fmt.Printf("comments posted through HTTP (24 signed-in readers, form posts), PostgreSQL: %.0f per second\n", postedPG)
@@ -587,4 +583,29 @@ func postRate(base string, d time.Duration) (float64, error) {
 	}
 	wg.Wait()
 	return float64(ok.Load()) / time.Since(start).Seconds(), nil
+}
+
+// printPages is the table of the page rows: medians, and the ratios to
+// bare Go and nginx on the same bytes.
+func printPages(targets []target, results, uncached map[string][]result) {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "page\tserver\treq/s\tp50 ms\tp99 ms\tx bare Go\tx nginx\t\n")
+	med := func(k string) result { return median(results[k]) }
+	for _, t := range targets {
+		m := med(t.key())
+		bareRes, nginxRes := med(t.page+"|bare Go"), med(t.page+"|nginx")
+		if t.page == "article, signed in" {
+			bareRes, nginxRes = med("article, 4 comments|bare Go"), med("article, 4 comments|nginx")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", t.page, t.server, m.rps, m.p50, m.p99, m.rps/bareRes.rps, m.rps/nginxRes.rps)
+	}
+	for _, page := range []string{"article, 4 comments", "10,000 comments, page 1"} {
+		if uncached == nil {
+			break
+		}
+		m := median(uncached[page])
+		fmt.Fprintf(tw, "%s\tbyline, cache off\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", page, m.rps, m.p50, m.p99,
+			m.rps/med(page+"|bare Go").rps, m.rps/med(page+"|nginx").rps)
+	}
+	tw.Flush()
 }

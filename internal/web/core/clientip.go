@@ -17,6 +17,9 @@ func (s *Server) ClientIP(r *http.Request) string {
 	if err != nil {
 		host = r.RemoteAddr
 	}
+	if len(s.TrustedProxies) == 0 {
+		return host // no proxy to believe: no need to read the address
+	}
 	peer, err := netip.ParseAddr(host)
 	if err != nil || !trusted(s.TrustedProxies, peer) {
 		return host

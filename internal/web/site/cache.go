@@ -26,6 +26,15 @@ import (
 var noCache = []string{"/admin", "/account", "/api/", "/login", "/logout", "/register", "/password/", "/verify",
 	"/notifications/", "/newsletter", "/comments/live", "/search", "/static/", "/avatar/", "/media/", "/metrics", "/healthz", "/readyz"}
 
+// noCacheBy is noCache by each prefix's second byte (the first is '/'), so
+// a path is held against the two or three prefixes it could start with.
+var noCacheBy = func() (t [256][]string) {
+	for _, p := range noCache {
+		t[p[1]] = append(t[p[1]], p)
+	}
+	return t
+}()
+
 // cacheParams are the query parameters a cached page may vary by.
 var cacheParams = []string{"before", "cpage"}
 
@@ -38,12 +47,14 @@ func cacheKey(r *http.Request) (key, session string, ok bool) {
 		return "", "", false
 	}
 	path := r.URL.Path
-	if path == "" || path[0] != '/' || strings.ContainsAny(path, "?|") {
+	if path == "" || path[0] != '/' || strings.IndexByte(path, '?') >= 0 || strings.IndexByte(path, '|') >= 0 {
 		return "", "", false // the key's separators may not come from the path
 	}
-	for _, p := range noCache {
-		if strings.HasPrefix(path, p) {
-			return "", "", false
+	if len(path) > 1 {
+		for _, p := range noCacheBy[path[1]] {
+			if strings.HasPrefix(path, p) {
+				return "", "", false
+			}
 		}
 	}
 	if strings.HasSuffix(path, "/reply") || strings.HasSuffix(path, "/edit") {
@@ -286,6 +297,15 @@ func (s *Server) Hit(w http.ResponseWriter, r *http.Request) (core.Served, bool)
 	core.SecurityHeaders(w.Header())
 	s.countHit(r, e)
 	return core.Served{Status: http.StatusOK, Bytes: writePersonal(w, r, e, page), Route: e.Route}, true
+}
+
+// firstHeader is a header's first value, read without canonicalizing its
+// name as Header.Get does: the hit path asks per request.
+func firstHeader(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -683,7 +703,7 @@ const articleRoute = "GET /{year}/{month}/{day}/{slug}/{$}"
 
 // countView counts a reader's reading of an article (not a program's).
 func (s *Server) countView(r *http.Request, articleID int64) {
-	if s.Views == nil || r.Method != http.MethodGet || article.IsBot(r.UserAgent()) {
+	if s.Views == nil || r.Method != http.MethodGet || article.IsBot(firstHeader(r.Header["User-Agent"])) {
 		return
 	}
 	s.Views.Count(articleID, time.Now())
