@@ -2,7 +2,6 @@ package core
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -30,12 +29,18 @@ var layoutAssets = []string{"style.css", "favicon.svg", "site.js"}
 
 // Esc writes s escaped for HTML text or a quoted attribute value.
 func Esc(b *bytes.Buffer, s string) {
-	if strings.ContainsAny(s, "&'<>\"\x00") {
-		escaper.WriteString(b, s)
-		return
+	for i := 0; i < len(s); i++ {
+		if escaped[s[i]] {
+			escaper.WriteString(b, s)
+			return
+		}
 	}
 	b.WriteString(s)
 }
+
+// escaped are the bytes Esc replaces. A table, not strings.ContainsAny,
+// which builds its set on every call: pages call Esc hundreds of times.
+var escaped = [256]bool{'&': true, '\'': true, '<': true, '>': true, '"': true, 0: true}
 
 // Writer is what pages are written into: a bytes.Buffer, or the page
 // cache's copy of a page for one reader.
@@ -203,13 +208,11 @@ func (s *Server) writeOpenGraph(b *bytes.Buffer, p *Page) error {
 		meta("name", "twitter:description", og.Description)
 	}
 	if p.JSONLD != nil {
-		// json.Marshal escapes <, > and & (and U+2028/9), so nothing in
-		// the data can end the script element.
-		js, err := json.Marshal(p.JSONLD)
-		if err != nil {
+		b.WriteString(`<script type="application/ld+json">`)
+		if err := writeJSON(b, p.JSONLD); err != nil {
 			return fmt.Errorf("structured data: %w", err)
 		}
-		Put(b, `<script type="application/ld+json">`, string(js), "</script>\n")
+		b.WriteString("</script>\n")
 	}
 	return nil
 }
