@@ -663,7 +663,7 @@ func (l *loader) finish() error {
 			return fmt.Errorf("advance the %s sequence: %w", t, err)
 		}
 	}
-	for _, t := range []string{"users", "user_roles", "tags", "articles", "article_tags", "comments", "comment_votes"} {
+	for _, t := range []string{"users", "user_roles", "tags", "articles", "article_search", "article_tags", "comments", "comment_votes"} {
 		if _, err := l.conn.Exec(l.ctx, `VACUUM (ANALYZE) `+t); err != nil {
 			return fmt.Errorf("vacuum %s: %w", t, err)
 		}
