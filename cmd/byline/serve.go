@@ -55,6 +55,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	workers := make(chan struct{})
 	go func() { a.Run(bg); close(workers) }()
+	go keepGCHeadroom(bg)
 	defer func() { stopBG(); <-workers }()
 
 	srv := &http.Server{
