@@ -183,9 +183,10 @@ func (w *Writer) Log(r *Request) {
 	}
 	w.mu.Lock()
 	kick := false
-	if len(w.cur)+len(line) > cap(w.cur) && len(w.cur) > 0 {
-		for len(w.filled) >= maxChunks && !w.closed {
+	for len(w.cur)+len(line) > cap(w.cur) && len(w.cur) > 0 {
+		if len(w.filled) >= maxChunks && !w.closed {
 			w.room.Wait() // the writer is behind: wait for it rather than lose the line
+			continue      // and look again: it may have taken this chunk too
 		}
 		w.filled = append(w.filled, w.cur)
 		w.cur = w.chunkLocked()
@@ -232,7 +233,7 @@ func appendText(b []byte, r *Request) []byte {
 	b = append(b, " bytes="...)
 	b = strconv.AppendInt(b, int64(r.Bytes), 10)
 	b = append(b, " duration_ms="...)
-	if r.Duration < 1000*time.Second {
+	if millisPlain(r.Duration) {
 		b = appendMillis(b, r.Duration)
 	} else {
 		b = strconv.AppendFloat(b, durationMS(r.Duration), 'g', -1, 64) // 1e+06 and up: an exponent
@@ -245,14 +246,15 @@ func appendText(b []byte, r *Request) []byte {
 // durationMS is the duration in milliseconds, to the microsecond.
 func durationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// millisPlain says whether appendMillis writes d as slog would: from 0
+// to 1e+06 ms, where the text handler writes no exponent.
+func millisPlain(d time.Duration) bool { return d >= 0 && d < 1000*time.Second }
+
 // appendMillis writes durationMS(d) as slog's handlers do (the shortest
-// decimal; the text one below 1e+06) without formatting a float:
-// whole milliseconds, then the microseconds with trailing zeros dropped.
+// decimal) without formatting a float, for millisPlain durations: whole
+// milliseconds, then the microseconds with trailing zeros dropped.
 func appendMillis(b []byte, d time.Duration) []byte {
 	us := d.Microseconds()
-	if us < 0 {
-		return strconv.AppendFloat(b, durationMS(d), 'f', -1, 64)
-	}
 	b = strconv.AppendInt(b, us/1000, 10)
 	frac := us % 1000
 	if frac == 0 {
@@ -405,7 +407,11 @@ func appendJSON(b []byte, r *Request) []byte {
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, int64(r.Bytes), 10)
 	b = append(b, `,"duration_ms":`...)
-	b = appendMillis(b, r.Duration) // what encoding/json writes for 1e-6 <= x < 1e21, and 0
+	if millisPlain(r.Duration) {
+		b = appendMillis(b, r.Duration)
+	} else {
+		b = strconv.AppendFloat(b, durationMS(r.Duration), 'f', -1, 64) // what encoding/json writes for 1e-6 <= x < 1e21, and 0
+	}
 	b = append(b, `,"remote":"`...)
 	b = append(b, r.Remote...)
 	return append(b, "\"}\n"...)

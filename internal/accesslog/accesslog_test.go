@@ -40,7 +40,7 @@ func TestLinesAsSlogWritesThem(t *testing.T) {
 	paths := []string{"/", "/2012/04/05/infiniti-to-move-production-out-of-japan/", "/a b", "/a=b", `/a"b`, `/a\b`, "/tab\there",
 		"/new\nline", "/ünïcode", "/\u00a0nbsp", "/\u2028", "/bad\xffutf8", "", "/<script>&", "/\x7f"}
 	routes := []string{"GET /{year}/{month}/{day}/{slug}/{$}", "", "GET /static/{file}"}
-	durations := []time.Duration{0, time.Microsecond, 1500 * time.Microsecond, 3 * time.Second, 20 * time.Minute, 999 * time.Nanosecond, 10 * time.Millisecond, 120 * time.Microsecond, 123456789 * time.Microsecond, 7 * time.Hour}
+	durations := []time.Duration{0, time.Microsecond, 1500 * time.Microsecond, 3 * time.Second, 20 * time.Minute, 999 * time.Nanosecond, 10 * time.Millisecond, 120 * time.Microsecond, 123456789 * time.Microsecond, 7 * time.Hour, -1500 * time.Second, -3 * time.Millisecond}
 	i := 0
 	for _, tm := range times {
 		for _, p := range paths {

@@ -111,13 +111,16 @@ var searchSQL = map[db.Engine]string{
 // snippetText is the part of an article's text PostgreSQL draws a
 // snippet from, and snippetNear what it is found by: ts_headline parses
 // all the text it is given, a millisecond and a half for a page of long
-// articles (a third of the search). It is given 1,500 characters from a
-// little before the first place the first word of four letters or more
-// appears, cut to five letters so "batteries" finds "battery" too; from
-// the start when it appears nowhere (or the query has no such word).
+// articles. It is given 1,500 characters from a little before the first
+// place the query's first searched word (its stem, as the search matched
+// it: not a stop word, not a word excluded with "-") appears, cut to five
+// letters so "batteries" (batteri) finds "battery" too. A stem shorter
+// than four letters, or one the text does not hold as written, gets the
+// whole text, as before.
 const (
-	snippetNear = `left(substring(lower($1) from '[[:alnum:]]{4,}'), 5)`
-	snippetText = `substr(a.body_text, greatest(1, strpos(lower(a.body_text), q.near) - 300), 1500)`
+	snippetNear = `(SELECT left(l, 5) FROM substring(querytree(websearch_to_tsquery('english', $1)) from '(?:^|[^!])''([^'']{4,})''') AS l)`
+	snippetText = `CASE WHEN strpos(lower(a.body_text), q.near) > 0
+		THEN substr(a.body_text, greatest(1, strpos(lower(a.body_text), q.near) - 300), 1500) ELSE a.body_text END`
 )
 
 // searchWindowSQL is PostgreSQL's search of the matches published since

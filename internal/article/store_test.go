@@ -222,11 +222,14 @@ func TestSearch(t *testing.T) {
 		if res.Total != 1 {
 			t.Fatalf("total %d, want 1", res.Total)
 		}
-		// A word far into a long article is still shown where it is.
-		mk("A long road test", strings.Repeat("The suspension soaks up bumps without fuss. ", 200)+"Only the turbocharger whistles.", StatusPublished)
-		res, err = s.Search(ctx, "turbochargers", 1)
-		if err != nil || len(res.Hits) != 1 || !strings.Contains(strings.ToLower(res.Hits[0].Snippet), "<mark>turbocharger</mark>") {
-			t.Fatalf("a match deep in the text: %+v, %v", res.Hits, err)
+		// A word far into a long article is still shown where it is,
+		// after a stop word that is everywhere.
+		mk("A long road test", strings.Repeat("The suspension soaks up bumps with no fuss. ", 200)+"Only the turbocharger whistles.", StatusPublished)
+		for _, q := range []string{"turbochargers", "with turbocharger"} {
+			res, err = s.Search(ctx, q, 1)
+			if err != nil || len(res.Hits) != 1 || !strings.Contains(strings.ToLower(res.Hits[0].Snippet), "<mark>turbocharger</mark>") {
+				t.Fatalf("%q, a match deep in the text: %+v, %v", q, res.Hits, err)
+			}
 		}
 		// Pagination.
 		res, err = s.Search(ctx, "engines", 1)

@@ -18,8 +18,14 @@ import (
 func writeJSON(b *bytes.Buffer, v any) error {
 	switch v := v.(type) {
 	case map[string]any:
+		if v == nil {
+			break // null, as json.Marshal writes it
+		}
 		return writeJSONObject(b, v)
 	case map[string]string:
+		if v == nil {
+			break
+		}
 		return writeJSONObject(b, v)
 	case string:
 		return writeJSONString(b, v)

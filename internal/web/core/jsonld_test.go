@@ -20,6 +20,7 @@ func TestWriteJSONAsMarshal(t *testing.T) {
 			"\u00e9t\u00e9": "\xff invalid",
 		},
 		map[string]any{},
+		map[string]any{"nothing": map[string]string(nil), "none": map[string]any(nil)},
 		"plain",
 	} {
 		var b bytes.Buffer
