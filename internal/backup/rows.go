@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"byline/internal/db"
 )
 
 // Values cross between the engines in one canonical form per column
@@ -81,17 +83,11 @@ func canon(family string, v any) (any, error) {
 	return nil, fmt.Errorf("a %T value in a %s column", v, family)
 }
 
-// timeLayouts are the ways a time may come back as text (SQLite's own
-// format, which the site writes, first).
-var timeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02"}
-
+// parseTime reads a time that came back as text (SQLite's), as the
+// database package reads them, to the microsecond a backup keeps.
 func parseTime(s string) (time.Time, error) {
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC().Truncate(time.Microsecond), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time", s)
+	t, err := db.ParseTime(s)
+	return t.Truncate(time.Microsecond), err
 }
 
 // encodeRow is a canonical row as one line of JSON: blobs in base64,
