@@ -140,12 +140,10 @@ type postFailed struct{ err error }
 func (e postFailed) Error() string { return e.err.Error() }
 func (e postFailed) Unwrap() error { return e.err }
 
-// batchState is what the posts of one batch share: the articles and
-// authors already read, and the counts to add to each article.
+// batchState is what the posts of one batch share: the counts to add to
+// each article.
 type batchState struct {
-	articles map[int64]articleState
-	authors  map[int64]authorState
-	counts   map[int64]*articleCounts
+	counts map[int64]*articleCounts
 }
 
 // authorState is what decides whether a person may comment.
@@ -155,7 +153,7 @@ type authorState struct {
 }
 
 func (s *Store) writeBatch(ctx context.Context, tx *db.Tx, batch []*pending, savepoints bool) error {
-	b := &batchState{articles: map[int64]articleState{}, authors: map[int64]authorState{}, counts: map[int64]*articleCounts{}}
+	b := &batchState{counts: map[int64]*articleCounts{}}
 	if !savepoints {
 		if err := s.writePosts(ctx, tx, b, batch); err != nil {
 			return postFailed{err}
@@ -210,26 +208,23 @@ type fate struct {
 // writePosts applies the rules to posts (a batch, or one post of it in its
 // savepoint) and stores those they let through, each as if the ones
 // before it were stored already, in a few statements whatever their
-// number: the articles, authors, recent comments and parents they name are
-// read in one query each, and their comments and events are written many
+// number: their articles, authors and recent comments are read in one
+// query, the parents they name in another, and their comments and events are written many
 // to a statement. Their answers are set only when all is written; the
 // counts they add to their articles are left in b, for flush. An error is
 // a failure of the database, for the caller to undo.
 func (s *Store) writePosts(ctx context.Context, tx *db.Tx, b *batchState, posts []*pending) error {
-	if err := b.read(ctx, tx, posts); err != nil {
+	seen, err := readSeen(ctx, tx, posts)
+	if err != nil {
 		return err
 	}
 	fates := make([]fate, len(posts))
 	var live []int
 	for i, p := range posts {
 		fates[i] = fate{d: p.d, dupPost: -1, row: -1}
-		if fates[i].err = b.check(p.d, p.rules); fates[i].err == nil {
+		if fates[i].err = check(p.d, p.rules, seen[i]); fates[i].err == nil {
 			live = append(live, i)
 		}
-	}
-	recent, err := readRecent(ctx, tx, posts, live)
-	if err != nil {
-		return err
 	}
 	parents, err := readParents(ctx, tx, posts, live)
 	if err != nil {
@@ -245,10 +240,10 @@ func (s *Store) writePosts(ctx context.Context, tx *db.Tx, b *batchState, posts 
 		if f.dupPost = sameText(posts, mine[d.AuthorID], *d); f.dupPost >= 0 {
 			continue
 		}
-		if f.dupOf = recent[i].dup; f.dupOf > 0 {
+		if f.dupOf = seen[i].dup; f.dupOf > 0 {
 			continue
 		}
-		if p.rules.PerMinute > 0 && recent[i].pace+since(posts, mine[d.AuthorID], d.at.Add(-time.Minute)) >= p.rules.PerMinute {
+		if p.rules.PerMinute > 0 && seen[i].pace+since(posts, mine[d.AuthorID], d.at.Add(-time.Minute)) >= p.rules.PerMinute {
 			f.err = apperr.Field("body", "you are commenting very fast; please wait a minute and send it again")
 			continue
 		}
@@ -316,6 +311,10 @@ func (s *Store) writePosts(ctx context.Context, tx *db.Tx, b *batchState, posts 
 	}
 	// All is written: the answers, and the counts for flush.
 	for i, p := range posts {
+		if fates[i].err == nil {
+			a := seen[i].article
+			out[i].ArticleSlug, out[i].ArticlePublished = a.slug, a.published
+		}
 		p.out, p.err = out[i], fates[i].err
 		if p.err != nil || out[i].Duplicate || out[i].Status != StatusVisible {
 			continue
@@ -332,58 +331,17 @@ func (s *Store) writePosts(ctx context.Context, tx *db.Tx, b *batchState, posts 
 	return nil
 }
 
-// read reads the articles and authors that posts name and the batch has
-// not read yet: one query each. Posting changes none of what is read.
-func (b *batchState) read(ctx context.Context, tx *db.Tx, posts []*pending) error {
-	var articles, authors []any
-	for _, p := range posts {
-		if _, ok := b.articles[p.d.ArticleID]; !ok {
-			b.articles[p.d.ArticleID] = articleState{}
-			articles = append(articles, p.d.ArticleID)
-		}
-		if _, ok := b.authors[p.d.AuthorID]; !ok {
-			b.authors[p.d.AuthorID] = authorState{}
-			authors = append(authors, p.d.AuthorID)
-		}
-	}
-	err := tx.QueryIn(ctx, `SELECT id, status, published_at, comments_closed FROM articles WHERE id IN $LIST`, nil, articles, func(r *sql.Rows) error {
-		var id int64
-		a := articleState{found: true}
-		if err := r.Scan(&id, &a.status, &a.published, &a.closed); err != nil {
-			return err
-		}
-		b.articles[id] = a
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("comment: articles: %w", err)
-	}
-	err = tx.QueryIn(ctx, `SELECT id, banned_until FROM users WHERE id IN $LIST`, nil, authors, func(r *sql.Rows) error {
-		var id int64
-		a := authorState{found: true}
-		if err := r.Scan(&id, &a.banned); err != nil {
-			return err
-		}
-		b.authors[id] = a
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("comment: authors: %w", err)
-	}
-	return nil
-}
-
 // check says whether the article is public and open to comments, and
 // whether its author may comment at the time of the comment.
-func (b *batchState) check(d draft, rules Rules) error {
-	a := b.articles[d.ArticleID]
+func check(d draft, rules Rules, seen seen) error {
+	a := seen.article
 	if !a.found || (a.status != "published" && a.status != "scheduled") || a.published.After(d.at) {
 		return apperr.ErrNotFound
 	}
 	if rules.ClosedFor(a.closed, a.published, d.at) {
 		return ErrClosed
 	}
-	switch u := b.authors[d.AuthorID]; {
+	switch u := seen.author; {
 	case !u.found:
 		return fmt.Errorf("comment: author %d: %w", d.AuthorID, apperr.ErrNotFound)
 	case u.banned != nil && u.banned.After(d.at):
@@ -392,80 +350,86 @@ func (b *batchState) check(d draft, rules Rules) error {
 	return nil
 }
 
-// recentOf is what the comments stored before a post say of it: the one
-// it repeats, if any, and how many its author wrote in the minute before.
-type recentOf struct {
-	dup  int64
-	pace int
+// seen is what the database holds that decides a post: its article, its
+// author, the stored comment it repeats (0: none) and how many its author
+// wrote in the minute before it.
+type seen struct {
+	article articleState
+	author  authorState
+	dup     int64
+	pace    int
 }
 
-// The recent comments of the posts' authors are asked for in one
-// statement: for each post, a double submission (the same text as one of
-// the author's last comments on the article, within ten minutes; only the
-// author's twenty newest are compared, so the question costs the same for
-// a prolific commenter) and the author's comments of the last minute
-// (counted up to the most the rules allow, for the same reason). The
-// newest come in the order of the author's index (comments_by_author),
-// with no tie-break by id: a sort after the index would have to read all
-// the author's comments of the ten minutes, which a planner that thinks
-// the table small (a new site) chooses.
+// All that decides the posts is asked for in one statement, a row a post:
+// the article and the author (posting changes neither), a double
+// submission (the same text as one of the author's comments on the
+// article within ten minutes, found by the text's hash, so the question
+// reads the index entries of that one text however much the author
+// writes) and the author's comments of the last minute (counted up to the
+// most the rules allow, for the same reason).
 //
 // On PostgreSQL the posts go as arrays, one row each: one statement text
 // whatever their number, planned once per connection (a text per number,
 // each branch planned anew, cost more to plan than to run). SQLite, which
 // plans in microseconds and has no arrays, takes a branch per post.
 const (
-	recentPostgres = `SELECT v.i,
-	(SELECT id FROM (SELECT id, article_id, body_md FROM comments
-			WHERE author_id = v.author AND created_at > v.dup_from ORDER BY created_at DESC LIMIT 20) recent
-		WHERE article_id = v.article AND body_md = v.body LIMIT 1),
+	seenPostgres = `SELECT v.i, a.id IS NOT NULL, COALESCE(a.status, ''), a.published_at, COALESCE(a.comments_closed, false), COALESCE(a.slug, ''),
+	u.id IS NOT NULL, u.banned_until,
+	(SELECT id FROM comments WHERE author_id = v.author AND body_hash = v.hash AND created_at > v.dup_from
+		AND article_id = v.article AND body_md = v.body ORDER BY created_at DESC LIMIT 1),
 	(SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = v.author AND created_at > v.pace_from LIMIT v.pace_max) pace)
-FROM unnest($1::int[], $2::bigint[], $3::timestamptz[], $4::bigint[], $5::text[], $6::timestamptz[], $7::int[])
-	AS v(i, author, dup_from, article, body, pace_from, pace_max)`
+FROM unnest($1::int[], $2::bigint[], $3::timestamptz[], $4::bigint[], $5::text[], $6::timestamptz[], $7::int[], $8::bigint[])
+	AS v(i, author, dup_from, article, body, pace_from, pace_max, hash)
+	LEFT JOIN articles a ON a.id = v.article LEFT JOIN users u ON u.id = v.author`
 	// Parameters: the post's place, author, the ten minutes' start,
-	// article, text, the minute's start and the rules' most.
-	recentSQLiteBranch = `SELECT $%[1]d,
-	(SELECT id FROM (SELECT id, article_id, body_md FROM comments
-			WHERE author_id = $%[2]d AND created_at > $%[3]d ORDER BY created_at DESC LIMIT 20) recent
-		WHERE article_id = $%[4]d AND body_md = $%[5]d LIMIT 1),
-	(SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = $%[2]d AND created_at > $%[6]d LIMIT $%[7]d) pace)`
+	// article, text, the minute's start, the rules' most and the text's
+	// hash.
+	seenSQLiteBranch = `SELECT $%[1]d, a.id IS NOT NULL, COALESCE(a.status, ''), (a.published_at || ''), COALESCE(a.comments_closed, 0), COALESCE(a.slug, ''),
+	u.id IS NOT NULL, (u.banned_until || ''),
+	(SELECT id FROM comments WHERE author_id = $%[2]d AND body_hash = $%[8]d AND created_at > $%[3]d
+		AND article_id = $%[4]d AND body_md = $%[5]d ORDER BY created_at DESC LIMIT 1),
+	(SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = $%[2]d AND created_at > $%[6]d LIMIT $%[7]d) pace)
+FROM (SELECT 1) one LEFT JOIN articles a ON a.id = $%[4]d LEFT JOIN users u ON u.id = $%[2]d`
 )
 
-// recentQuery is the statement asking for the live posts' recent
-// comments, and its arguments.
-func recentQuery(e db.Engine, posts []*pending, live []int) (string, []any) {
+// seenQuery is the statement asking what decides the posts, and its
+// arguments.
+func seenQuery(e db.Engine, posts []*pending) (string, []any) {
 	if e == db.Postgres {
 		var cols struct {
 			i, pace           []int32
 			author, article   []int64
 			body              []string
 			dupFrom, paceFrom []time.Time
+			hash              []int64
 		}
-		for _, i := range live {
-			d := posts[i].d
+		for i, p := range posts {
+			d := p.d
 			cols.i = append(cols.i, int32(i))
 			cols.author = append(cols.author, d.AuthorID)
 			cols.dupFrom = append(cols.dupFrom, micro(d.at.Add(-10*time.Minute)))
 			cols.article = append(cols.article, d.ArticleID)
 			cols.body = append(cols.body, d.md)
 			cols.paceFrom = append(cols.paceFrom, micro(d.at.Add(-time.Minute)))
-			cols.pace = append(cols.pace, int32(max(posts[i].rules.PerMinute, 0)))
+			cols.pace = append(cols.pace, int32(max(p.rules.PerMinute, 0)))
+			cols.hash = append(cols.hash, bodyHash(d.md))
 		}
-		return recentPostgres, []any{cols.i, cols.author, cols.dupFrom, cols.article, cols.body, cols.paceFrom, cols.pace}
+		return seenPostgres, []any{cols.i, cols.author, cols.dupFrom, cols.article, cols.body, cols.paceFrom, cols.pace, cols.hash}
 	}
 	// Padded to a power of two (the last asked again), so that few
 	// statement texts are prepared.
 	n := 1
-	for n < len(live) {
+	for n < len(posts) {
 		n *= 2
 	}
 	branches := make([]string, n)
-	args := make([]any, 0, 7*n)
+	args := make([]any, 0, 8*n)
 	for k := range n {
-		i := live[min(k, len(live)-1)]
-		d := posts[i].d
-		branches[k] = fmt.Sprintf(recentSQLiteBranch, 7*k+1, 7*k+2, 7*k+3, 7*k+4, 7*k+5, 7*k+6, 7*k+7)
-		args = append(args, i, d.AuthorID, d.at.Add(-10*time.Minute), d.ArticleID, d.md, d.at.Add(-time.Minute), max(posts[i].rules.PerMinute, 0))
+		i := min(k, len(posts)-1)
+		p := posts[i]
+		d := p.d
+		branches[k] = fmt.Sprintf(seenSQLiteBranch, 8*k+1, 8*k+2, 8*k+3, 8*k+4, 8*k+5, 8*k+6, 8*k+7, 8*k+8)
+		args = append(args, i, d.AuthorID, d.at.Add(-10*time.Minute), d.ArticleID, d.md, d.at.Add(-time.Minute), max(p.rules.PerMinute, 0), bodyHash(d.md))
 	}
 	return strings.Join(branches, "\nUNION ALL\n"), args
 }
@@ -474,13 +438,13 @@ func recentQuery(e db.Engine, posts []*pending, live []int) (string, []any) {
 // by one, not in arrays).
 func micro(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-// readRecent asks for the live posts' recent comments.
-func readRecent(ctx context.Context, tx *db.Tx, posts []*pending, live []int) (map[int]recentOf, error) {
-	out := make(map[int]recentOf, len(live))
-	if len(live) == 0 {
+// readSeen asks what decides each post, in one statement.
+func readSeen(ctx context.Context, tx *db.Tx, posts []*pending) ([]seen, error) {
+	out := make([]seen, len(posts))
+	if len(posts) == 0 {
 		return out, nil
 	}
-	q, args := recentQuery(tx.Engine(), posts, live)
+	q, args := seenQuery(tx.Engine(), posts)
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("comment: duplicate check: %w", err)
@@ -488,13 +452,19 @@ func readRecent(ctx context.Context, tx *db.Tx, posts []*pending, live []int) (m
 	defer rows.Close()
 	for rows.Next() {
 		var i int
+		var published *time.Time
 		var dup sql.NullInt64
-		var r recentOf
-		if err := rows.Scan(&i, &dup, &r.pace); err != nil {
+		var s seen
+		a := &s.article
+		if err := rows.Scan(&i, &a.found, &a.status, db.ScanNullTime(&published), &a.closed, &a.slug,
+			&s.author.found, db.ScanNullTime(&s.author.banned), &dup, &s.pace); err != nil {
 			return nil, fmt.Errorf("comment: duplicate check: %w", err)
 		}
-		r.dup = dup.Int64
-		out[i] = r
+		if published != nil {
+			a.published = *published
+		}
+		s.dup = dup.Int64
+		out[i] = s
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("comment: duplicate check: %w", err)

@@ -270,8 +270,9 @@ func (s *Store) EditByModerator(ctx context.Context, id, actorID int64, body str
 	}
 	now := s.now()
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE comments SET body_md = $2, body_html = $3, body_text = $4, edited_at = $5 WHERE id = $1 AND deleted_at IS NULL`,
-			id, md, html, text, now)
+		res, err := tx.Exec(ctx, `UPDATE comments SET body_md = $2, body_html = $3, body_text = $4, edited_at = $5, body_hash = $6
+			WHERE id = $1 AND deleted_at IS NULL`,
+			id, md, html, text, now, bodyHash(md))
 		if err != nil {
 			return err
 		}

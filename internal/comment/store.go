@@ -54,6 +54,11 @@ type Posted struct {
 	// the oldest-first order, after this comment (0: not known, for a
 	// held comment or a double submission).
 	LastPage int
+	// ArticleSlug and ArticlePublished name the article's page: read with
+	// the article's rules in the post's batch, so that an answer linking
+	// to the comment needs no second look at the article.
+	ArticleSlug      string
+	ArticlePublished time.Time
 }
 
 // cols are a comment's columns, read with its author (authors, LEFT
@@ -179,6 +184,7 @@ type articleState struct {
 	status    string
 	published time.Time
 	closed    bool
+	slug      string
 }
 
 // judge applies the hold rules and the spam filter to an untrusted
@@ -283,8 +289,8 @@ func (s *Store) Edit(ctx context.Context, id, authorID int64, body string) (Comm
 		if !c.Editable(now) {
 			return apperr.Field("body", "comments can be edited for 15 minutes after posting")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET body_md = $2, body_html = $3, body_text = $4, edited_at = $5 WHERE id = $1`,
-			id, md, html, text, now); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE comments SET body_md = $2, body_html = $3, body_text = $4, edited_at = $5, body_hash = $6 WHERE id = $1`,
+			id, md, html, text, now, bodyHash(md)); err != nil {
 			return err
 		}
 		return event(ctx, tx, id, authorID, "edited", "", now)

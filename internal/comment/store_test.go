@@ -408,3 +408,47 @@ func TestFindInQueue(t *testing.T) {
 		}
 	})
 }
+
+// A double submission is found by its text whatever the author wrote in
+// between, and by the text as it is now: after an edit, sending the new
+// text again is a double, sending the old one is a new comment.
+func TestDoubleSubmissionByText(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		rules := Rules{Open: true, MaxLinks: -1}
+		post := func(body string) Posted {
+			t.Helper()
+			p, err := f.s.Post(ctx, New{ArticleID: f.art.ID, AuthorID: f.people[1].ID, Body: body}, rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		first := post("The first thing I said")
+		for i := range 25 {
+			if p := post(fmt.Sprintf("Another thought, number %d", i)); p.Duplicate {
+				t.Fatalf("comment %d taken for a double of %d", i, p.ID)
+			}
+		}
+		if again := post("The first thing I said"); !again.Duplicate || again.ID != first.ID {
+			t.Fatalf("sent again after 25 others: %+v, want a double of %d", again, first.ID)
+		}
+		// Someone else's same words, and the same words on another article,
+		// are comments of their own.
+		other, err := f.s.Post(ctx, New{ArticleID: f.art.ID, AuthorID: f.people[2].ID, Body: "The first thing I said"}, rules)
+		if err != nil || other.Duplicate {
+			t.Fatalf("another author's same words: %+v %v", other, err)
+		}
+
+		if _, err := f.s.Edit(ctx, first.ID, f.people[1].ID, "What I meant to say"); err != nil {
+			t.Fatal(err)
+		}
+		if again := post("What I meant to say"); !again.Duplicate || again.ID != first.ID {
+			t.Fatalf("the edited text sent again: %+v, want a double of %d", again, first.ID)
+		}
+		if p := post("The first thing I said"); p.Duplicate {
+			t.Fatalf("the text from before the edit taken for a double of %d", p.ID)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package comment
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -40,25 +41,33 @@ func writeRows(ctx context.Context, tx *db.Tx, rows []row) error {
 	values := make([][]any, 0, len(rows))
 	replies := map[int64]int{}
 	for _, r := range rows {
-		var author, parent any
+		var author, parent, hash any
 		if r.author > 0 {
-			author = r.author
+			author, hash = r.author, bodyHash(r.md)
 			r.guest = Author{}
 		}
 		if r.parent > 0 {
 			parent = r.parent
 		}
 		values = append(values, []any{r.id, r.article, parent, r.thread, r.depth, r.path, author, r.guest.Name, r.guest.Email, r.guest.URL,
-			r.md, r.html, r.text, string(r.status), r.deleted, r.ip, r.score, r.at, r.replyNotified, r.label})
+			r.md, r.html, r.text, string(r.status), r.deleted, r.ip, r.score, r.at, r.replyNotified, r.label, hash})
 		if r.status == StatusVisible && r.thread != r.id {
 			replies[r.thread]++
 		}
 	}
 	if err := tx.InsertRows(ctx, `INSERT INTO comments (id, article_id, parent_id, thread_id, depth, path, author_id, guest_name, guest_email, guest_url,
-			body_md, body_html, body_text, status, deleted_at, ip, spam_score, created_at, reply_notified, spam_label)`, "", values); err != nil {
+			body_md, body_html, body_text, status, deleted_at, ip, spam_score, created_at, reply_notified, spam_label, body_hash)`, "", values); err != nil {
 		return err
 	}
 	return tx.AddTo(ctx, "comments", "replies", replies)
+}
+
+// bodyHash is the hash of a comment's text by which a double submission
+// is found (migration 0038): FNV-1a, stored as a signed 64-bit number.
+func bodyHash(md string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(md))
+	return int64(h.Sum64())
 }
 
 // articleCounts are the shown comments and the threads to add to an

@@ -15,20 +15,31 @@ import (
 // of the time; these write and read many rows per statement instead.
 //
 // Each statement's text depends only on how many rows it carries, and runs
-// are cut into a few fixed lengths (maxRun, then powers of two), so the
-// prepared statements the cache keeps stay few whatever the sizes loaded.
+// are cut into a few lengths (the longest run, then what is left: as it is
+// when it is small, in powers of two when not), so the prepared statements
+// the cache keeps stay few whatever the sizes loaded, and what a batch of
+// posts writes (a few dozen rows) goes in one statement: every statement
+// is a round trip, and fires the statement's triggers once.
 
 // maxParams bounds one statement's parameters, well under both engines'
 // limits (SQLite 32,766; PostgreSQL 65,535).
 const maxParams = 4000
 
-// runs cuts n items into runs of at most max, the last ones powers of two:
-// 1,000 with max 256 is 256, 256, 256, 128, 64, 32, 8.
+// exactRun is the most items left over that go in one run as they are.
+const exactRun = 64
+
+// runs cuts n items into runs of at most max, then the rest in one run if
+// it is at most exactRun, else in powers of two: 1,000 with max 256 is
+// 256, 256, 256, 128, 64, 32, 8; 1,000 with max 64 is 15 runs of 64 and
+// one of 40.
 func runs(n, max int) []int {
 	var out []int
 	for n >= max {
 		out = append(out, max)
 		n -= max
+	}
+	if n > 0 && n <= exactRun {
+		return append(out, n)
 	}
 	for p := 1 << 30; n > 0; p >>= 1 {
 		if n >= p {

@@ -74,9 +74,11 @@ type Cache struct {
 	db    atomic.Int64 // the database's content version, as last read
 	bumps atomic.Int64 // article bumps so far, to spot one during a render
 
-	refresh    sync.Mutex // one Refresh at a time
-	articleSeq int64      // the article versions' counter, as last read (-1: never read)
-	settings   int64      // the settings' counter, as last read (0: never read)
+	rounds     sync.Mutex // guards reading and queued
+	reading    bool       // a read of the counters is under way
+	queued     *round     // the read that starts when the one under way ends
+	articleSeq int64      // the article versions' counter, as last read (-1: never read; only the reading round touches it)
+	settings   int64      // the settings' counter, as last read (0: never read; likewise)
 
 	mu       sync.Mutex
 	entries  map[string]*list.Element
@@ -336,13 +338,63 @@ type VersionReader interface {
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// round is one read of the counters, shared by everyone who asked for it.
+type round struct {
+	done    chan struct{}
+	err     error
+	callers int // waiting for it (guarded by Cache.rounds)
+}
+
 // Refresh reads the database's counters now. When the settings' counter
 // moved, settingsMoved runs (to drop the settings other nodes changed);
 // when the content counter moved, every cached page goes stale; when
 // articles' versions moved, those articles' pages go stale.
+//
+// It returns after a read that began after the call: what the caller
+// committed before calling is seen. Callers arriving while a read is under
+// way share the one read that follows it, so a burst of writes (each
+// refreshing before its answer) costs two reads, not one each in a queue.
 func (c *Cache) Refresh(ctx context.Context, q VersionReader, settingsMoved func()) error {
-	c.refresh.Lock()
-	defer c.refresh.Unlock()
+	c.rounds.Lock()
+	if !c.reading {
+		c.reading = true
+		c.rounds.Unlock()
+		r := &round{done: make(chan struct{})}
+		c.readRounds(context.WithoutCancel(ctx), q, settingsMoved, r)
+		return r.err
+	}
+	r := c.queued
+	if r == nil {
+		r = &round{done: make(chan struct{})}
+		c.queued = r
+	}
+	r.callers++
+	c.rounds.Unlock()
+	select {
+	case <-r.done:
+		return r.err
+	case <-ctx.Done():
+		return ctx.Err() // the read goes on for the others
+	}
+}
+
+// readRounds runs r, then the round queued meanwhile in its own goroutine
+// (its first caller is answered already), until none is queued.
+func (c *Cache) readRounds(ctx context.Context, q VersionReader, settingsMoved func(), r *round) {
+	r.err = c.read(ctx, q, settingsMoved)
+	close(r.done)
+	c.rounds.Lock()
+	next := c.queued
+	c.queued = nil
+	c.reading = next != nil
+	c.rounds.Unlock()
+	if next != nil {
+		go c.readRounds(ctx, q, settingsMoved, next)
+	}
+}
+
+// read reads the counters once; only one runs at a time.
+func (c *Cache) read(ctx context.Context, q VersionReader, settingsMoved func()) error {
 	var v, settings, seq int64
 	if err := q.QueryRow(ctx, `SELECT version, settings, (SELECT seq FROM article_versions WHERE article_id = 0) FROM content_version WHERE id = 1`).Scan(&v, &settings, &seq); err != nil {
 		return err

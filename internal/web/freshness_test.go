@@ -47,8 +47,8 @@ var notShown = map[string]map[string]string{
 		"body_text": "changes only with body_html", "rank": "changes only with up and down", "reports": "not shown",
 		"spam_score": "not shown", "spam_label": "not shown", "ip": "not shown", "reply_notified": "not shown",
 		"guest_name": "set with the insert (imports), never changes", "guest_url": "set with the insert (imports), never changes",
-		"guest_email": "not shown",
-		"replies":     "changes only by trigger, with an insert, a deletion or a status change of a reply, which move the counter",
+		"guest_email": "not shown", "body_hash": "not shown; changes only with body_html",
+		"replies": "changes only by trigger, with an insert, a deletion or a status change of a reply, which move the counter",
 	},
 	"users": {
 		"id": "never changes", "email": "not shown", "password_hash": "not shown", "email_verified_at": "not shown",

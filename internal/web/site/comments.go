@@ -294,7 +294,10 @@ func (s *Server) redirectToCommentIn(w http.ResponseWriter, r *http.Request, a *
 	return nil
 }
 
-// postComment takes a new comment or reply from the form.
+// postComment takes a new comment or reply from the form. A stored
+// comment's answer needs no look at the article of its own: the post
+// checks that the article takes comments, and names its page. The form
+// shown again needs the whole article, read only then.
 func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *core.Viewer) error {
 	f, refused, err := core.PostedForm(w, r, 64<<10)
 	if err != nil {
@@ -302,24 +305,18 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *core.Vie
 	}
 	articleID, _ := strconv.ParseInt(f.Get("article_id"), 10, 64)
 	parentID, _ := strconv.ParseInt(f.Get("parent_id"), 10, 64)
-	// The article's summary is all a stored comment's answer needs; the
-	// form shown again needs the whole article, read only then.
-	a, err := s.Articles.PublicSummary(r.Context(), articleID)
 	again := func(status int) error {
-		full, err := s.Articles.PublicByID(r.Context(), a.ID)
+		a, err := s.Articles.PublicByID(r.Context(), articleID)
 		if err != nil {
+			if refused && errors.Is(err, apperr.ErrNotFound) {
+				return f.Bad // no form to show it on
+			}
 			return err
 		}
-		return s.commentFormAgainStatus(w, r, full, parentID, f, status)
+		return s.commentFormAgainStatus(w, r, a, parentID, f, status)
 	}
 	if refused {
-		if err != nil {
-			return f.Bad // no form to show it on
-		}
 		return again(http.StatusUnprocessableEntity)
-	}
-	if err != nil {
-		return err
 	}
 	if !v.Can(account.PermComment) {
 		f.Errors["body"] = "confirm your e-mail address before commenting; the link is in the mail we sent you"
@@ -328,10 +325,13 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *core.Vie
 	if f.Get("preview") != "" {
 		return again(previewInto(f))
 	}
-	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: a.ID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: s.ClientIP(r),
+	p, err := s.Comments.Post(r.Context(), comment.New{ArticleID: articleID, ParentID: parentID, AuthorID: v.ID, Body: f.Get("body"), IP: s.ClientIP(r),
 		Trusted: v.TrustedCommenter(), Site: s.Site(r).CommentSite(),
 		AuthorName: v.DisplayName}, s.Rules(r))
 	if err != nil {
+		if errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
 		if msg := whyNotPosted(err); msg != "" {
 			f.Error = msg
 		} else if !f.Fail(err) {
@@ -339,14 +339,15 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request, v *core.Vie
 		}
 		return again(http.StatusUnprocessableEntity)
 	}
+	a := &article.Article{ID: p.ArticleID, Slug: p.ArticleSlug, PublishedAt: p.ArticlePublished}
 	switch {
 	case p.Duplicate:
-		return s.redirectToCommentIn(w, r, &a, p.ID, flashCommentDuplicate)
+		return s.redirectToCommentIn(w, r, a, p.ID, flashCommentDuplicate)
 	case p.Status == comment.StatusPending:
 		return s.RedirectFlash(w, r, links.Article(a.PublishedAt, a.Slug, s.Location)+"#respond", flashCommentHeld)
 	}
 	s.CommentChanged("comment", p.Comment)
-	return s.landOnNew(w, r, &a, p)
+	return s.landOnNew(w, r, a, p)
 }
 
 // whyNotPosted words a refusal that is about the discussion or the writer,
