@@ -110,8 +110,11 @@ func openPostgres(dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL: %s", oneLine(err))
 	}
+	// As many kept idle as may be open: a connection closed on release
+	// costs PostgreSQL a new backend (a fork, a cold catalog cache, every
+	// statement prepared again) when the next burst opens it again.
 	pool.SetMaxOpenConns(20)
-	pool.SetMaxIdleConns(10)
+	pool.SetMaxIdleConns(20)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	return &DB{Engine: Postgres, read: pool, write: pool, where: "postgres://" + u.Host + u.Path}, nil
 }
