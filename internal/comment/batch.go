@@ -382,13 +382,14 @@ FROM unnest($1::int[], $2::bigint[], $3::timestamptz[], $4::bigint[], $5::text[]
 	AS v(i, author, dup_from, article, body, pace_from, pace_max, hash)
 	LEFT JOIN articles a ON a.id = v.article LEFT JOIN users u ON u.id = v.author`
 	// Parameters: the post's place, author, the ten minutes' start,
-	// article, text, the minute's start, the rules' most and the text's
-	// hash.
+	// article, text, the minute's start and the text's hash; the rules'
+	// most is written in (%[8]d): SQLite compiles a statement again each
+	// time a LIMIT's parameter is bound, and this one is long.
 	seenSQLiteBranch = `SELECT $%[1]d, a.id IS NOT NULL, COALESCE(a.status, ''), (a.published_at || ''), COALESCE(a.comments_closed, 0), COALESCE(a.slug, ''),
 	u.id IS NOT NULL, (u.banned_until || ''),
-	(SELECT id FROM comments WHERE author_id = $%[2]d AND body_hash = $%[8]d AND created_at > $%[3]d
+	(SELECT id FROM comments WHERE author_id = $%[2]d AND body_hash = $%[7]d AND created_at > $%[3]d
 		AND article_id = $%[4]d AND body_md = $%[5]d ORDER BY created_at DESC LIMIT 1),
-	(SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = $%[2]d AND created_at > $%[6]d LIMIT $%[7]d) pace)
+	(SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = $%[2]d AND created_at > $%[6]d LIMIT %[8]d) pace)
 FROM (SELECT 1) one LEFT JOIN articles a ON a.id = $%[4]d LEFT JOIN users u ON u.id = $%[2]d`
 )
 
@@ -417,19 +418,19 @@ func seenQuery(e db.Engine, posts []*pending) (string, []any) {
 		return seenPostgres, []any{cols.i, cols.author, cols.dupFrom, cols.article, cols.body, cols.paceFrom, cols.pace, cols.hash}
 	}
 	// Padded to a power of two (the last asked again), so that few
-	// statement texts are prepared.
+	// statement texts are prepared (one set for each per-minute rule).
 	n := 1
 	for n < len(posts) {
 		n *= 2
 	}
 	branches := make([]string, n)
-	args := make([]any, 0, 8*n)
+	args := make([]any, 0, 7*n)
 	for k := range n {
 		i := min(k, len(posts)-1)
 		p := posts[i]
 		d := p.d
-		branches[k] = fmt.Sprintf(seenSQLiteBranch, 8*k+1, 8*k+2, 8*k+3, 8*k+4, 8*k+5, 8*k+6, 8*k+7, 8*k+8)
-		args = append(args, i, d.AuthorID, d.at.Add(-10*time.Minute), d.ArticleID, d.md, d.at.Add(-time.Minute), max(p.rules.PerMinute, 0), bodyHash(d.md))
+		branches[k] = fmt.Sprintf(seenSQLiteBranch, 7*k+1, 7*k+2, 7*k+3, 7*k+4, 7*k+5, 7*k+6, 7*k+7, max(p.rules.PerMinute, 0))
+		args = append(args, i, d.AuthorID, d.at.Add(-10*time.Minute), d.ArticleID, d.md, d.at.Add(-time.Minute), bodyHash(d.md))
 	}
 	return strings.Join(branches, "\nUNION ALL\n"), args
 }

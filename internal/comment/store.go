@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -233,10 +234,12 @@ func (s *Store) holdReason(ctx context.Context, q db.Querier, author int64, md s
 	}
 	if r.HoldFirst > 0 {
 		// Counted up to HoldFirst: a regular's thousands are not read
-		// for each comment they post.
+		// for each comment they post. The limit is written in: SQLite
+		// compiles a statement again each time a LIMIT's parameter is
+		// bound.
 		var approved int
-		if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = $1 AND status = 'visible' LIMIT $2) approved`,
-			author, r.HoldFirst).Scan(&approved); err != nil {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = $1 AND status = 'visible' LIMIT `+strconv.Itoa(r.HoldFirst)+`) approved`,
+			author).Scan(&approved); err != nil {
 			return "", fmt.Errorf("comment: count approved: %w", err)
 		}
 		if approved < r.HoldFirst {
