@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"byline/internal/apperr"
@@ -257,7 +258,7 @@ func (s *Store) EventsBefore(ctx context.Context, userID, before int64, limit in
 		before = 1<<63 - 1
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, user_id, actor_id, kind, detail, ip, created_at FROM account_events
-		WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, userID, before, limit)
+		WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT `+strconv.Itoa(limit), userID, before)
 	if err != nil {
 		return nil, fmt.Errorf("account: events of %d: %w", userID, err)
 	}

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"byline/internal/db"
@@ -129,7 +130,7 @@ func (s *Store) Events(ctx context.Context, userID int64, limit int) ([]Event, e
 		limit = 50
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, user_id, actor_id, kind, detail, ip, created_at FROM account_events
-		WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, userID, limit)
+		WHERE user_id = $1 ORDER BY id DESC LIMIT `+strconv.Itoa(limit), userID)
 	if err != nil {
 		return nil, fmt.Errorf("account: events of %d: %w", userID, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -306,7 +307,7 @@ func scanRun(sc db.Scanner) (Run, error) {
 
 // Recent returns the latest runs, newest first.
 func Recent(ctx context.Context, d *db.DB, limit int) ([]Run, error) {
-	rows, err := d.Query(ctx, `SELECT `+runCols+` FROM backups ORDER BY started_at DESC, id DESC LIMIT $1`, limit)
+	rows, err := d.Query(ctx, `SELECT `+runCols+` FROM backups ORDER BY started_at DESC, id DESC LIMIT `+strconv.Itoa(max(limit, 0)))
 	if err != nil {
 		return nil, fmt.Errorf("backup: recent: %w", err)
 	}

@@ -218,6 +218,11 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 // Query runs a read-only query on the reader pool.
+//
+// A LIMIT is written into the text, not bound, in every statement that
+// runs on SQLite: SQLite compiles a statement again each time a parameter
+// used as a LIMIT is bound (parameters from $32 on share one mark, so in a
+// long statement any of them does it). An OFFSET may be bound.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	d.ran(query)
 	if st := d.stmt(ctx, &d.readStmts, d.read, query); st != nil {
