@@ -383,8 +383,7 @@ FROM unnest($1::int[], $2::bigint[], $3::timestamptz[], $4::bigint[], $5::text[]
 	LEFT JOIN articles a ON a.id = v.article LEFT JOIN users u ON u.id = v.author`
 	// Parameters: the post's place, author, the ten minutes' start,
 	// article, text, the minute's start and the text's hash; the rules'
-	// most is written in (%[8]d): SQLite compiles a statement again each
-	// time a LIMIT's parameter is bound, and this one is long.
+	// most is written in (%[8]d), as every LIMIT on SQLite (db.Query).
 	seenSQLiteBranch = `SELECT $%[1]d, a.id IS NOT NULL, COALESCE(a.status, ''), (a.published_at || ''), COALESCE(a.comments_closed, 0), COALESCE(a.slug, ''),
 	u.id IS NOT NULL, (u.banned_until || ''),
 	(SELECT id FROM comments WHERE author_id = $%[2]d AND body_hash = $%[7]d AND created_at > $%[3]d

@@ -234,9 +234,7 @@ func (s *Store) holdReason(ctx context.Context, q db.Querier, author int64, md s
 	}
 	if r.HoldFirst > 0 {
 		// Counted up to HoldFirst: a regular's thousands are not read
-		// for each comment they post. The limit is written in: SQLite
-		// compiles a statement again each time a LIMIT's parameter is
-		// bound.
+		// for each comment they post (the limit written in: db.Query).
 		var approved int
 		if err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM comments WHERE author_id = $1 AND status = 'visible' LIMIT `+strconv.Itoa(r.HoldFirst)+`) approved`,
 			author).Scan(&approved); err != nil {
