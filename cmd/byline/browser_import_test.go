@@ -83,6 +83,7 @@ func TestBrowserImport(t *testing.T) {
 		Report  bool    `json:"report"`
 	}
 	const read = `(() => {
+		if (document.readyState === 'loading') return {value: -1, percent: '', status: '', report: false}; // half parsed
 		const bar = document.getElementById('import-bar'), box = document.getElementById('import-progress');
 		const pc = box && box.querySelector('[data-k=percent]');
 		return {value: bar ? bar.value : -1, percent: pc ? pc.textContent.trim() : '',
@@ -93,7 +94,8 @@ func TestBrowserImport(t *testing.T) {
 	moving := false
 	for deadline := time.Now().Add(8 * time.Minute); ; {
 		r, err := chromedp.Run(ctx, chromedp.Evaluate[reading](read))
-		// A read during the page's reload fails or finds no bar: read again.
+		// A read during the page's reload fails, finds no bar, or finds
+		// the page half parsed (the bar without its figure): read again.
 		if err == nil && r.Value >= 0 {
 			if len(seen) == 0 || r != seen[len(seen)-1] {
 				seen = append(seen, r)
