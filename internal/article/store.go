@@ -186,18 +186,6 @@ func (s *Store) PublicByID(ctx context.Context, id int64) (Article, error) {
 	return s.byWhere(ctx, s.db, "a.id = $1 AND "+visibleAt(2), id, s.now())
 }
 
-// PublicSummary returns a public article without its body and tags: one
-// query, for what only names or links it (a comment being posted).
-func (s *Store) PublicSummary(ctx context.Context, id int64) (Article, error) {
-	var a Article
-	row := s.db.QueryRow(ctx, `SELECT `+summaryCols+` FROM articles a JOIN users u ON u.id = a.author_id
-		WHERE a.id = $1 AND `+visibleAt(2), id, s.now())
-	if err := scanSummary(row, &a); err != nil {
-		return Article{}, fmt.Errorf("article: %v: %w", id, db.MapError(s.db.Engine, err))
-	}
-	return a, nil
-}
-
 // ByID returns any article, whatever its status (for staff and tools).
 func (s *Store) ByID(ctx context.Context, id int64) (Article, error) {
 	return s.byWhere(ctx, s.db, "a.id = $1", id)
