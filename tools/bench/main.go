@@ -608,4 +608,22 @@ func printPages(targets []target, results, uncached map[string][]result) {
 			m.rps/med(page+"|bare Go").rps, m.rps/med(page+"|nginx").rps)
 	}
 	tw.Flush()
+	// The machine's speed drifts between rounds; Byline and bare Go run
+	// seconds apart within one, so each round's own ratio shows the spread
+	// a single figure hides.
+	for _, t := range targets[:min(4, len(targets))] {
+		if t.server != "byline" {
+			continue
+		}
+		by, bare := results[t.key()], results["article, 4 comments|bare Go"]
+		var ratios []float64
+		for i := range min(len(by), len(bare)) {
+			ratios = append(ratios, by[i].rps/bare[i].rps)
+		}
+		sort.Float64s(ratios)
+		if len(ratios) > 0 {
+			fmt.Printf("%s x bare Go, round by round: lowest %.2f, median %.2f, highest %.2f\n",
+				t.page, ratios[0], ratios[len(ratios)/2], ratios[len(ratios)-1])
+		}
+	}
 }

@@ -3,7 +3,6 @@ package core
 import (
 	"bytes"
 	"encoding/json"
-	"maps"
 	"slices"
 	"strconv"
 )
@@ -50,7 +49,13 @@ func writeJSON(b *bytes.Buffer, v any) error {
 // writeJSONObject writes a map as json.Marshal does: keys sorted.
 func writeJSONObject[V any](b *bytes.Buffer, m map[string]V) error {
 	b.WriteByte('{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+	var small [16]string // the page's objects have fewer keys: no allocation
+	keys := small[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte(',')
 		}
