@@ -196,20 +196,6 @@ var rootOrder = map[Sort]string{
 	SortBest:   "rank DESC, id",
 }
 
-// rootsIndex is, on SQLite, the index the page's top-level comments are
-// read from: the partial index of shown ones (migration 0035). Without
-// statistics SQLite took the index of every top-level comment, which has
-// one more equal column, and read each row to test its status.
-func rootsIndex(e db.Engine, sort Sort) string {
-	if e != db.SQLite {
-		return ""
-	}
-	if sort == SortBest {
-		return " INDEXED BY comments_roots_visible_best"
-	}
-	return " INDEXED BY comments_roots_visible"
-}
-
 // shownComments joins each thread b of a page to its shown comments, c.
 // SQLite walks the thread's index up to its bound. PostgreSQL was left to
 // choose its join, and hashed the page's threads against every comment of
@@ -256,7 +242,7 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 	// thread's bound is found once, not again for every comment shown.
 	// How the shown comments are read differs by engine (shownComments).
 	rows, err := s.db.Query(ctx, `WITH roots AS (
-			SELECT id, row_number() OVER (ORDER BY `+order+`) AS pos FROM comments`+rootsIndex(s.db.Engine, sort)+`
+			SELECT id, row_number() OVER (ORDER BY `+order+`) AS pos FROM comments
 			WHERE article_id = $1 AND depth = 0 AND status = 'visible'
 			ORDER BY `+order+` LIMIT `+strconv.Itoa(PerPage)+` OFFSET $2),
 		bounded AS MATERIALIZED (
