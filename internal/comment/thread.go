@@ -316,12 +316,16 @@ func (s *Store) smallThread(ctx context.Context, articleID int64, p *Page) (done
 		return false, fmt.Errorf("comment: thread page: %w", err)
 	}
 	defer rows.Close()
-	type shown struct {
-		c    Comment
+	// The shown comments as read (all), and what orders them (keys): the
+	// keys are sorted, and each thread is a run of them.
+	var all []Comment
+	type key struct {
+		tid  int64
 		path string
 		rank float64
+		at   int // in all
 	}
-	var list []shown
+	var keys []key
 	var tid int64
 	var path string
 	var rank float64
@@ -338,7 +342,8 @@ func (s *Store) smallThread(ctx context.Context, articleID int64, p *Page) (done
 			continue
 		}
 		c.ThreadID = tid
-		list = append(list, shown{c, path, rank})
+		keys = append(keys, key{tid, path, rank, len(all)})
+		all = append(all, c)
 	}
 	if err := rows.Err(); err != nil {
 		return false, fmt.Errorf("comment: thread page: %w", err)
@@ -347,23 +352,21 @@ func (s *Store) smallThread(ctx context.Context, articleID int64, p *Page) (done
 	if !read {
 		return false, nil
 	}
-	slices.SortFunc(list, func(a, b shown) int {
-		return cmp.Or(cmp.Compare(a.c.ThreadID, b.c.ThreadID), strings.Compare(a.path, b.path))
-	})
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.tid, b.tid), strings.Compare(a.path, b.path)) })
 	type thread struct {
-		rank float64
-		list []Comment // from its top, in path order
+		rank     float64
+		from, to int // its keys, from its top, in path order
 	}
-	var threads []*thread
-	for _, r := range list {
-		if n := len(threads); n == 0 || threads[n-1].list[0].ThreadID != r.c.ThreadID {
-			threads = append(threads, &thread{rank: r.rank})
+	var threads []thread
+	for i, k := range keys {
+		if n := len(threads); n == 0 || keys[threads[n-1].from].tid != k.tid {
+			threads = append(threads, thread{rank: k.rank, from: i})
 		}
-		t := threads[len(threads)-1]
-		t.list = append(t.list, r.c)
+		threads[len(threads)-1].to = i + 1
 	}
+	top := func(t thread) *Comment { return &all[keys[t.from].at] }
 	// A thread whose top is not shown (held, spam) is not shown at all.
-	threads = slices.DeleteFunc(threads, func(t *thread) bool { return t.list[0].ID != t.list[0].ThreadID })
+	threads = slices.DeleteFunc(threads, func(t thread) bool { return top(t).ID != top(t).ThreadID })
 	p.Pages = max(1, (len(threads)+PerPage-1)/PerPage)
 	if p.Number > p.Pages {
 		return true, apperr.ErrNotFound
@@ -375,17 +378,20 @@ func (s *Store) smallThread(ctx context.Context, articleID int64, p *Page) (done
 	case SortNewest:
 		slices.Reverse(threads)
 	case SortBest:
-		slices.SortStableFunc(threads, func(a, b *thread) int { return cmp.Compare(b.rank, a.rank) })
+		slices.SortStableFunc(threads, func(a, b thread) int { return cmp.Compare(b.rank, a.rank) })
 	}
 	from := min((p.Number-1)*PerPage, len(threads))
 	threads = threads[from:min(from+PerPage, len(threads))]
 	p.Hidden = map[int64]int{}
+	p.Comments = make([]Comment, 0, len(all))
 	for _, t := range threads {
-		if hidden := len(t.list) - RepliesShown - 1; hidden > 0 {
-			p.Hidden[t.list[0].ID] = hidden
-			t.list = t.list[:RepliesShown+1]
+		if hidden := t.to - t.from - RepliesShown - 1; hidden > 0 {
+			p.Hidden[top(t).ID] = hidden
+			t.to = t.from + RepliesShown + 1
 		}
-		p.Comments = append(p.Comments, t.list...)
+		for _, k := range keys[t.from:t.to] {
+			p.Comments = append(p.Comments, all[k.at])
+		}
 	}
 	if err := s.nameAuthors(ctx, p.Comments); err != nil {
 		return true, err
