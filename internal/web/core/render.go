@@ -606,7 +606,8 @@ func (s *Server) Funcs() template.FuncMap {
 		"asset": s.assets.url,
 		"date":  func(t time.Time) string { return t.In(s.Location).Format("January 2, 2006") },
 		"datetime": func(t time.Time) string {
-			return t.In(s.Location).Format("January 2, 2006 at 3:04 PM MST")
+			dt, _ := LongTimes(t.In(s.Location))
+			return dt
 		},
 		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"weekday":    func(t time.Time) string { return t.In(s.Location).Weekday().String() },

@@ -187,8 +187,10 @@ func (s *Server) commentViews(r *http.Request, a article.Article, page comment.P
 		for _, n := range nodes {
 			cv := commentView{C: &n.Comment, Level: n.Level, InReplyTo: n.InReplyTo, MyVote: votes[n.ID], Badges: badges(roles[n.Author.ID], n.Author.ID == a.Author.ID),
 				CanAct: v != nil && v.Can(account.PermComment), Anon: v == nil, CanModerate: v != nil && v.Can(account.PermModerate), More: page.Hidden[n.ID],
-				AuthorURL: authorURL(n.Author), Avatar: commentAvatar(n.Author), ISO: n.CreatedAt.UTC().Format(time.RFC3339),
-				Title: n.CreatedAt.In(s.Location).Format("January 2, 2006 at 3:04 PM MST"), When: s.when(n.CreatedAt, now)}
+				AuthorURL: authorURL(n.Author), Avatar: commentAvatar(n.Author), ISO: n.CreatedAt.UTC().Format(time.RFC3339)}
+			var date string
+			cv.Title, date = core.LongTimes(n.CreatedAt.In(s.Location))
+			cv.When = since(n.CreatedAt, now, date)
 			cv.UpValue, cv.DownValue = flipVote(cv.MyVote, 1), flipVote(cv.MyVote, -1)
 			if v != nil && v.ID == n.Author.ID && !n.Deleted() {
 				cv.Mine, cv.Editable = true, n.Editable(now)
@@ -229,10 +231,25 @@ func flipVote(my, want int) int {
 
 // when is "3 hours ago" for recent times and a date for older ones.
 func (s *Server) when(t, now time.Time) string {
-	if d := now.Sub(t); d >= 0 && d < 7*24*time.Hour {
-		return core.Since(d)
+	if recent(t, now) {
+		return core.Since(now.Sub(t))
 	}
-	return t.In(s.Location).Format("January 2, 2006 at 3:04 pm")
+	_, date := core.LongTimes(t.In(s.Location))
+	return date
+}
+
+// since is when with the date already written.
+func since(t, now time.Time, date string) string {
+	if recent(t, now) {
+		return core.Since(now.Sub(t))
+	}
+	return date
+}
+
+// recent is a time in the last week, which pages show as "3 hours ago".
+func recent(t, now time.Time) bool {
+	d := now.Sub(t)
+	return d >= 0 && d < 7*24*time.Hour
 }
 
 // badges are the staff labels shown beside a commenter's name.
