@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+	_ "time/tzdata" // the zones below, on a machine without a zone database
 )
 
 // TestLongTimesAsFormat pins that LongTimes writes what time.Format writes,
