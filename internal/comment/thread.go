@@ -307,8 +307,9 @@ func (s *Store) smallThread(ctx context.Context, articleID int64, p *Page) (done
 	// The article is the outer loop: its count is checked once, before
 	// any comment is read (as a subquery in the condition, SQLite checked
 	// it against each of a large discussion's comments).
-	// The rows are put in thread and path order here: SQLite's sorter, for
-	// a handful of rows, cost a third of the query.
+	// The rows are put in thread and path order here, by sorting small
+	// keys: as cheap as SQLite's sorter (counted under callgrind), and no
+	// comment is copied into a list per thread.
 	rows, err := s.db.Query(ctx, `SELECT `+shownCols(e)+`, c.thread_id, c.path, c.rank, c.status
 		FROM articles a JOIN comments c ON c.article_id = a.id`+authorOf[e].join+`
 		WHERE a.id = $1 AND a.comment_count <= `+strconv.Itoa(smallDiscussion), articleID)
