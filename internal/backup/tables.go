@@ -18,7 +18,7 @@ var (
 	skipped = map[string]bool{"schema_migrations": true, "media_files": true}
 	// loadedLast: counters that triggers move when other tables change;
 	// loaded after everything else, they end as the source had them.
-	loadedLast = []string{"article_versions", "content_version"}
+	loadedLast = []string{"article_versions", "discussion_versions", "content_version"}
 )
 
 // ordered is the tables to copy, each after the tables it refers to, and

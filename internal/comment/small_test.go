@@ -67,8 +67,10 @@ func TestSmallDiscussionsReadAsLarge(t *testing.T) {
 		for _, srt := range []Sort{SortOldest, SortNewest, SortBest} {
 			for n := 1; ; n++ {
 				smallDiscussion = 0
+				f.s.pages.forget() // each read from the database
 				large, errLarge := f.s.Thread(ctx, f.art.ID, srt, n)
 				smallDiscussion = 1000
+				f.s.pages.forget()
 				small, errSmall := f.s.Thread(ctx, f.art.ID, srt, n)
 				if fmt.Sprint(errLarge) != fmt.Sprint(errSmall) {
 					t.Fatalf("%s page %d: errors %v and %v", srt, n, errLarge, errSmall)

@@ -26,6 +26,7 @@ type Store struct {
 	mailer Mailer
 	batch  batcher    // posts stored together (see batch.go)
 	totals totalsMemo // the spam filter's totals (see spam.go)
+	pages  pageMemo   // discussion pages read (see pages.go)
 }
 
 // NewStore returns a Store on d.

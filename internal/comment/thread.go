@@ -25,6 +25,10 @@ type Page struct {
 	// Hidden counts, per top-level comment, the replies left for its
 	// thread's own page.
 	Hidden map[int64]int
+	// Versions are those the page was read under (zero for a thread's own
+	// page): while they hold, the same page is handed out again, and what
+	// is drawn from it alone may be kept as long.
+	Versions Versions
 }
 
 // RepliesShown is how many replies of a thread the article page shows;
@@ -210,28 +214,52 @@ var shownComments = map[db.Engine]string{
 			ORDER BY x.path LIMIT ` + strconv.Itoa(RepliesShown+1) + `) c`,
 }
 
-// Thread returns page n of an article's comments. A small discussion is
-// one query (smallThread); a larger one two, one to count the top-level
-// threads and one that fetches the page's threads flat in display order,
-// whatever the size of the discussion.
+// Thread returns page n of an article's comments. One query reads the
+// discussion's size and versions; a page read under the same versions
+// before is handed out again (pageMemo). Otherwise a small discussion is
+// one more query (smallThread), a larger one too (bigThread): it fetches
+// the page's threads flat in display order, whatever the size of the
+// discussion.
 func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (Page, error) {
 	sort = ParseSort(string(sort))
 	p := Page{Number: max(n, 1), Sort: sort}
-	if done, err := s.smallThread(ctx, articleID, &p); done || err != nil {
-		return p, err
-	}
 	var roots, count int // stored, not counted
-	if err := s.db.QueryRow(ctx, `SELECT comment_threads, comment_count FROM articles WHERE id = $1`, articleID).Scan(&roots, &count); err != nil {
+	var ver Versions
+	if err := s.db.QueryRow(ctx, `SELECT a.comment_threads, a.comment_count, COALESCE(d.version, 0), v.people
+		FROM articles a JOIN content_version v ON v.id = 1 LEFT JOIN discussion_versions d ON d.article_id = a.id
+		WHERE a.id = $1`, articleID).Scan(&roots, &count, &ver.Discussion, &ver.People); err != nil {
 		return p, fmt.Errorf("comment: count threads: %w", db.MapError(s.db.Engine, err))
 	}
+	key := pageKey{articleID, sort, p.Number}
+	if memo, ok := s.pages.get(key, ver); ok {
+		return memo, nil
+	}
+	done := false
+	var err error
+	if count <= smallDiscussion {
+		done, err = s.smallThread(ctx, articleID, &p)
+	}
+	if !done && err == nil {
+		err = s.bigThread(ctx, articleID, roots, &p)
+	}
+	if err != nil {
+		return p, err
+	}
+	p.Versions = ver
+	s.pages.put(key, ver, p)
+	return p, nil
+}
+
+// bigThread reads page p.Number of a discussion of roots threads.
+func (s *Store) bigThread(ctx context.Context, articleID int64, roots int, p *Page) error {
 	p.Pages = max(1, (roots+PerPage-1)/PerPage)
 	if p.Number > p.Pages {
 		if roots == 0 && p.Number == 1 {
-			return p, nil
+			return nil
 		}
-		return p, apperr.ErrNotFound
+		return apperr.ErrNotFound
 	}
-	order := rootOrder[sort]
+	order := rootOrder[p.Sort]
 	// Each page thread is read only as far as the replies it shows: the
 	// bound is the path of its last shown comment, found in the index; its
 	// size is stored on its top-level comment (replies), never counted, and
@@ -253,7 +281,7 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 		FROM bounded b `+shownComments[s.db.Engine]+authorOf[s.db.Engine].join+`
 		ORDER BY b.pos, c.path`, articleID, (p.Number-1)*PerPage)
 	if err != nil {
-		return p, fmt.Errorf("comment: thread page: %w", err)
+		return fmt.Errorf("comment: thread page: %w", err)
 	}
 	defer rows.Close()
 	p.Hidden = map[int64]int{}
@@ -264,7 +292,7 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 	for rows.Next() {
 		c, err := row.scan(rows, articleID, thread)
 		if err != nil {
-			return p, fmt.Errorf("comment: thread page: %w", err)
+			return fmt.Errorf("comment: thread page: %w", err)
 		}
 		thread = c.ThreadID
 		if c.Depth == 0 && total > RepliesShown+1 {
@@ -273,14 +301,14 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 		p.Comments = append(p.Comments, c)
 	}
 	if err := rows.Err(); err != nil {
-		return p, err
+		return err
 	}
 	rows.Close()
 	if err := s.nameAuthors(ctx, p.Comments); err != nil {
-		return p, err
+		return err
 	}
 	p.Comments = dropDeletedLeaves(p.Comments)
-	return p, nil
+	return nil
 }
 
 // smallDiscussion is the most comments an article may have for its page
@@ -292,11 +320,10 @@ var smallDiscussion = 200
 
 // smallThread reads page p.Number of a small discussion: every shown
 // comment of the article in one simple query, its threads ordered, paged
-// and cut to their first replies here, as Thread's query does it. The
-// query itself asks whether the discussion is small (its stored count), so
-// a small one costs no query before it; done is false when it read no
-// comment, for a larger discussion or none (or no such article): Thread
-// then counts and goes on.
+// and cut to their first replies here, as bigThread's query does it. The
+// query asks again whether the discussion is small (it may have grown
+// since Thread read its count); done is false when it read no comment,
+// for a larger discussion or none: Thread then goes on with bigThread.
 func (s *Store) smallThread(ctx context.Context, articleID int64, p *Page) (done bool, err error) {
 	e := s.db.Engine
 	// Every comment of the article is read and the shown ones kept here:

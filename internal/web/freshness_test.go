@@ -22,6 +22,7 @@ import (
 var noTrigger = map[string]string{
 	"content_version":     "the counter itself",
 	"article_versions":    "the articles' counters themselves",
+	"discussion_versions": "the discussions' counters themselves",
 	"article_views":       "Most Read: time alone changes it, and pages expire after pagecache.MaxAge",
 	"users INSERT":        "a new person shows on no page until they write or comment (those rows move the counter)",
 	"users DELETE":        "people are never deleted in place: deletion is an UPDATE of deleted_at",

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -107,6 +108,50 @@ func TestThreadPagesAndPermalinks(t *testing.T) {
 		}
 		if resp, _ := get(t, srv, "/comments/999999"); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("permalink of no comment: %d", resp.StatusCode)
+		}
+	})
+}
+
+// A discussion page's comments are drawn once for signed-out readers and
+// kept (site.discussionHTML); what they show beyond the comments, the
+// staff's badges and the people's names, draws them again when it
+// changes (the page cache, which the same changes make stale, renders
+// the page again with the kept comments).
+func TestKeptDiscussionFollowsBadgesAndNames(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv, ts, m := serveMagazine(t, d)
+		ctx := context.Background()
+		byCommenter := func(page string) string {
+			t.Helper()
+			i := strings.Index(page, `id="comment-`+strconv.FormatInt(m.first.ID, 10)+`-by"`)
+			if i < 0 {
+				t.Fatalf("the page lacks the first comment:\n%s", page)
+			}
+			return page[i:min(len(page), i+strings.Index(page[i:], "</p>"))]
+		}
+		_, page := get(t, srv, m.leadPath)
+		if by := byCommenter(page); strings.Contains(by, "Moderator") || !strings.Contains(by, "Dan Webb") {
+			t.Fatalf("before: %s", by)
+		}
+		_, again := get(t, srv, m.leadPath)
+		if byCommenter(again) != byCommenter(page) {
+			t.Fatalf("the same page drawn twice differs: %q and %q", byCommenter(page), byCommenter(again))
+		}
+		if err := ts.accounts.SetRoles(ctx, m.commenter.ID, []account.Role{account.RoleReader, account.RoleModerator}); err != nil {
+			t.Fatal(err)
+		}
+		ts.refresh(t) // this node hears of the content counter when it next reads it
+		_, page = get(t, srv, m.leadPath)
+		if by := byCommenter(page); !strings.Contains(by, `<span class="badge">Moderator</span>`) {
+			t.Fatalf("a new moderator's comment wears no badge: %s", by)
+		}
+		if _, err := d.Exec(ctx, `UPDATE users SET display_name = 'Daniel Webb' WHERE id = $1`, m.commenter.ID); err != nil {
+			t.Fatal(err)
+		}
+		ts.refresh(t)
+		_, page = get(t, srv, m.leadPath)
+		if by := byCommenter(page); !strings.Contains(by, "Daniel Webb") {
+			t.Fatalf("a new name is not shown: %s", by)
 		}
 	})
 }

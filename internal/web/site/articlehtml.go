@@ -40,7 +40,7 @@ func (s *Server) writeArticle(b *bytes.Buffer, p *core.Page, d articleData) {
 	put(b, "\n</section>\n\n<section class=\"comments\" id=\"comments\" aria-labelledby=\"comments-heading\" data-article=\"", id, "\">\n  \n  <h2 id=\"comments-heading\">")
 	esc(b, tv.Heading)
 	b.WriteString("</h2>\n  <p class=\"new-comments\" role=\"status\" hidden><button type=\"button\" class=\"link\" id=\"show-new\">New comments</button></p>\n  ")
-	if len(tv.Comments) > 0 {
+	if tv.shown() {
 		b.WriteString("\n  <nav class=\"comment-sort\" aria-label=\"Order of comments\">Sort by ")
 		for _, srt := range tv.Sorts {
 			b.WriteString(`<a href="`)
@@ -54,7 +54,11 @@ func (s *Server) writeArticle(b *bytes.Buffer, p *core.Page, d articleData) {
 			b.WriteString(`</a> `)
 		}
 		put(b, "</nav>\n  <ol class=\"comment-list\" data-article=\"", id, "\">\n    ")
-		writeComments(b, tv.Comments)
+		if len(tv.HTML) > 0 {
+			b.Write(tv.HTML)
+		} else {
+			writeComments(b, tv.Comments)
+		}
 		b.WriteString("\n  </ol>\n  ")
 		if tv.Prev != "" || tv.Next != "" {
 			b.WriteString("<nav class=\"pager\" aria-label=\"More comments\">\n    ")

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -83,7 +84,13 @@ type threadView struct {
 	ParentID   int64              // a reply page's parent
 	CanClose   bool               // the reader moderates: offer to close or open comments
 	Providers  []account.Provider // sign-in providers' buttons for a signed-out reader
+	// HTML is Comments drawn for a signed-out reader, when kept from an
+	// earlier page (Comments is then empty) or drawn to be kept.
+	HTML []byte
 }
+
+// shown reports whether the page has comments to show.
+func (tv *threadView) shown() bool { return len(tv.Comments) > 0 || len(tv.HTML) > 0 }
 
 // commentSort is the reader's order: the query, else their last choice.
 func (s *Server) commentSort(w http.ResponseWriter, r *http.Request) comment.Sort {
@@ -119,8 +126,40 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 	if m := metaOf(r); m != nil {
 		m.remember(tv, a.CommentsClosed)
 	}
-	tv.Comments, err = s.commentViews(r, a, page, v)
-	return tv, err
+	who, err := s.staff(r)
+	if err != nil {
+		return threadView{}, err
+	}
+	keep := v == nil && root == 0 // what a signed-out reader sees of a page of the discussion
+	key := htmlKey{article: a.ID, sort: page.Sort, n: page.Number, ver: page.Versions, author: a.Author.ID, badges: who.sig,
+		depth: s.Site(r).CommentDepth, loc: s.Location}
+	now := time.Now()
+	if keep {
+		if html, ok := s.discussions.get(key, now); ok {
+			tv.HTML = html
+			return tv, nil
+		}
+	}
+	if tv.Comments, err = s.commentViews(r, a, page, v, who, now); err != nil {
+		return threadView{}, err
+	}
+	if keep {
+		var b bytes.Buffer
+		b.Grow(len(page.Comments) * 1600)
+		writeComments(&b, tv.Comments)
+		tv.HTML = b.Bytes() // b is not used again
+		s.discussions.put(key, tv.HTML, keepFor(page, now))
+	}
+	return tv, nil
+}
+
+// staff are the people whose comments wear a badge, read once for each
+// version of the content.
+func (s *Server) staff(r *http.Request) (staff, error) {
+	return s.badged.Get(s.Server, func() (staff, error) {
+		roles, err := s.People.WithRoles(r.Context(), account.RoleEditor, account.RoleModerator)
+		return newStaff(roles), err
+	})
 }
 
 // readThread reads page n of an article's discussion, or the whole thread
@@ -162,25 +201,19 @@ func (m *cacheMeta) remember(tv threadView, closed bool) {
 
 // commentViews nests a page's comments for the template, with their
 // authors' badges and the reader's own votes: one query each for the page.
-func (s *Server) commentViews(r *http.Request, a article.Article, page comment.Page, v *core.Viewer) ([]commentView, error) {
-	ctx := r.Context()
-	var ids []int64
-	for _, c := range page.Comments {
-		ids = append(ids, c.ID)
-	}
-	roles, err := s.badged.Get(s.Server, func() (map[int64][]account.Role, error) {
-		return s.People.WithRoles(ctx, account.RoleEditor, account.RoleModerator)
-	})
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) commentViews(r *http.Request, a article.Article, page comment.Page, v *core.Viewer, who staff, now time.Time) ([]commentView, error) {
+	roles := who.roles
 	votes := map[int64]int{}
-	if v != nil && len(ids) > 0 {
-		if votes, err = s.Comments.Votes(ctx, v.ID, ids); err != nil {
+	if v != nil && len(page.Comments) > 0 {
+		ids := make([]int64, len(page.Comments))
+		for i, c := range page.Comments {
+			ids[i] = c.ID
+		}
+		var err error
+		if votes, err = s.Comments.Votes(r.Context(), v.ID, ids); err != nil {
 			return nil, err
 		}
 	}
-	now := time.Now()
 	var build func(nodes []*comment.Node) []commentView
 	build = func(nodes []*comment.Node) []commentView {
 		out := make([]commentView, 0, len(nodes))

@@ -27,7 +27,8 @@ type Server struct {
 	// drawn again on every vote, and readers ask for it between them.
 	articles     core.MemoMap[string, article.Article] // by slug
 	featuredPics core.MemoMap[int64, *media.Media]     // articles' pictures, by id
-	badged       core.Memo[map[int64][]account.Role]   // people whose comments wear a badge
+	badged       core.Memo[staff]                      // people whose comments wear a badge
+	discussions  discussionHTML                        // discussion pages' comments as drawn for signed-out readers
 }
 
 // Routes lists every route of the public site. The addresses are

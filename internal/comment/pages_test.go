@@ -1,0 +1,95 @@
+package comment
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"byline/internal/article"
+	"byline/internal/db"
+	"byline/internal/dbtest"
+)
+
+// TestThreadPagesFollowTheirDiscussion pins that a page Thread keeps is
+// handed out again only while nothing it shows changed: every kind of
+// change to the discussion, by this store, another store (another node) or
+// plain SQL (a command-line tool), and a change of a shown name, is on the
+// next read; a comment on another article is not a change to this one.
+func TestThreadPagesFollowTheirDiscussion(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		other := NewStore(d) // another node's store, with a memo of its own
+		first := f.post(t, 1, 0, "First words")
+		reply := f.post(t, 2, first.ID, "A reply")
+		read := func(s *Store) Page {
+			t.Helper()
+			p, err := s.Thread(ctx, f.art.ID, SortOldest, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		shows := func(step string, want ...string) {
+			t.Helper()
+			for _, s := range []*Store{f.s, other} {
+				var got []string
+				for _, c := range read(s).Comments {
+					got = append(got, fmt.Sprintf("%s: %s %s %d/%d", c.Author.Name, strings.TrimSpace(c.BodyHTML), c.Status, c.Up, c.Down))
+				}
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Fatalf("after %s, the page shows\n%s\nwant\n%s", step, strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+			}
+		}
+		shows("two posts", "Person 1: <p>First words</p> visible 0/0", "Person 2: <p>A reply</p> visible 0/0")
+
+		// The same page, read again with nothing changed, is the one kept.
+		a, b := read(f.s), read(f.s)
+		if &a.Comments[0] != &b.Comments[0] {
+			t.Fatal("an unchanged discussion was read from the database again")
+		}
+		// A comment elsewhere moves the site's content counter, not this
+		// discussion.
+		elsewhere, err := f.articles.Create(ctx, article.Draft{Headline: "Elsewhere", AuthorID: f.people[0].ID, BodyMD: "Body.",
+			Status: article.StatusPublished, PublishedAt: time.Now().Add(-time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Post(ctx, New{ArticleID: elsewhere.ID, AuthorID: f.people[3].ID, Body: "Elsewhere"}, Rules{Open: true, MaxLinks: -1}); err != nil {
+			t.Fatal(err)
+		}
+		if c := read(f.s); &c.Comments[0] != &a.Comments[0] {
+			t.Fatal("a comment on another article made this discussion be read again")
+		}
+
+		third := f.post(t, 3, reply.ID, "Third")
+		shows("a reply by this store", "Person 1: <p>First words</p> visible 0/0", "Person 2: <p>A reply</p> visible 0/0", "Person 3: <p>Third</p> visible 0/0")
+		if _, err := other.Vote(ctx, first.ID, f.people[2].ID, 1); err != nil {
+			t.Fatal(err)
+		}
+		shows("a vote by another node", "Person 1: <p>First words</p> visible 1/0", "Person 2: <p>A reply</p> visible 0/0", "Person 3: <p>Third</p> visible 0/0")
+		if _, err := other.Edit(ctx, reply.ID, f.people[2].ID, "A reply, edited"); err != nil {
+			t.Fatal(err)
+		}
+		shows("an edit", "Person 1: <p>First words</p> visible 1/0", "Person 2: <p>A reply, edited</p> visible 0/0", "Person 3: <p>Third</p> visible 0/0")
+		if err := f.s.Moderate(ctx, []int64{third.ID}, ActHold, f.people[0].ID, "", Site{}); err != nil {
+			t.Fatal(err)
+		}
+		shows("a hold", "Person 1: <p>First words</p> visible 1/0", "Person 2: <p>A reply, edited</p> visible 0/0")
+		if _, err := d.Exec(ctx, `UPDATE comments SET body_html = '<p>Changed by hand</p>' WHERE id = $1`, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		shows("plain SQL", "Person 1: <p>Changed by hand</p> visible 1/0", "Person 2: <p>A reply, edited</p> visible 0/0")
+		if _, err := d.Exec(ctx, `UPDATE users SET display_name = 'Renamed' WHERE id = $1`, f.people[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		shows("a new name", "Person 1: <p>Changed by hand</p> visible 1/0", "Renamed: <p>A reply, edited</p> visible 0/0")
+		if err := other.Delete(ctx, reply.ID, f.people[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		shows("a deletion", "Person 1: <p>Changed by hand</p> visible 1/0")
+	})
+}
