@@ -135,8 +135,12 @@ func run() error {
 	waitFor(bareAddr)
 	waitFor(nginxAddr)
 
-	step("signing in a reader for the signed-in rows")
+	step("signing in a reader for the signed-in rows, and a voter")
 	session, err := login("http://"+bylineAddr, "jordan.pike@example.com")
+	if err != nil {
+		return err
+	}
+	voter, err := login("http://"+bylineAddr, "commenter23@bigthread.example")
 	if err != nil {
 		return err
 	}
@@ -185,6 +189,7 @@ func run() error {
 	// machine's speed drifts, and a ratio to figures taken minutes
 	// earlier carries the drift.
 	uncached := map[string][]result{}
+	var votesTaken []float64
 	for r := 1; r <= *rounds; r++ {
 		for _, t := range targets {
 			if (t.server != "byline" && t.server != "bare Go") || t.header != "" {
@@ -197,6 +202,15 @@ func run() error {
 			}
 			uncached[t.key()] = append(uncached[t.key()], res)
 		}
+		// The busy story: the same page while votes land on it, each
+		// making the next render read and draw its discussion again.
+		res, votes, err := wrkWhileVoting("http://"+bylineAddr, voter, voteRate)
+		if err != nil {
+			byline.stop()
+			return err
+		}
+		uncached[votedKey] = append(uncached[votedKey], res)
+		votesTaken = append(votesTaken, votes)
 	}
 	byline.stop()
 
@@ -221,6 +235,10 @@ func run() error {
 	}
 
 	printPages(targets, results, uncached)
+	sort.Float64s(votesTaken)
+	if len(votesTaken) > 0 {
+		fmt.Printf("votes taken during the %d votes/s rows: %.1f to %.1f a second\n", voteRate, votesTaken[0], votesTaken[len(votesTaken)-1])
+	}
 	fmt.Printf("\ncomments posted through HTTP (24 signed-in readers, form posts), SQLite: %.0f per second\n", posted)
 	if postedPG >= 0 {
 		fmt.Printf("comments posted through HTTP (24 signed-in readers, form posts), PostgreSQL: %.0f per second\n", postedPG)
@@ -588,6 +606,65 @@ func postRate(base string, d time.Duration) (float64, error) {
 	return float64(ok.Load()) / time.Since(start).Seconds(), nil
 }
 
+// votedKey names the rows of the 10,000-comment page read while voteRate
+// votes a second land on its comments.
+const (
+	votedKey = "10,000 comments, page 1, voted|byline"
+	voteRate = 20
+)
+
+// wrkWhileVoting is wrk on the 10,000-comment page while one signed-in
+// reader votes on its comments, rate times a second (up, then taking the
+// vote back, so each vote changes the discussion), and the votes a second
+// taken.
+func wrkWhileVoting(base, session string, rate int) (result, float64, error) {
+	page, err := fetch(base+bigPage, nil)
+	if err != nil {
+		return result{}, 0, err
+	}
+	var ids []string
+	for _, m := range regexp.MustCompile(`data-reply="(\d+)"`).FindAllSubmatch(page, -1) {
+		ids = append(ids, string(m[1]))
+	}
+	if len(ids) == 0 {
+		return result{}, 0, fmt.Errorf("no comments to vote on at %s", bigPage)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var taken atomic.Int64
+	done := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(done)
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		tick := time.NewTicker(time.Second / time.Duration(rate))
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			value := []string{"1", "0"}[i/len(ids)%2]
+			req, _ := http.NewRequestWithContext(ctx, "POST", base+"/comments/"+ids[i%len(ids)]+"/vote", strings.NewReader("value="+value))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: "byline_session", Value: session})
+			resp, err := c.Do(req)
+			if err != nil {
+				continue
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusSeeOther {
+				taken.Add(1)
+			}
+		}
+	}()
+	res, err := wrk(base+bigPage, "")
+	cancel()
+	<-done
+	return res, float64(taken.Load()) / time.Since(start).Seconds(), err
+}
+
 // printPages is the table of the page rows: medians, and the ratios to
 // bare Go and nginx on the same bytes.
 func printPages(targets []target, results, uncached map[string][]result) {
@@ -611,6 +688,11 @@ func printPages(targets []target, results, uncached map[string][]result) {
 			m.rps/bare.rps, m.rps/med(page+"|nginx").rps)
 		fmt.Fprintf(tw, "%s\tbare Go, beside it\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", page, bare.rps, bare.p50, bare.p99,
 			1.0, bare.rps/med(page+"|nginx").rps)
+		if v, ok := uncached[votedKey]; ok && page == "10,000 comments, page 1" {
+			m := median(v)
+			fmt.Fprintf(tw, "%s\tbyline, cache off, %d votes/s on it\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", page, voteRate, m.rps, m.p50, m.p99,
+				m.rps/bare.rps, m.rps/med(page+"|nginx").rps)
+		}
 	}
 	tw.Flush()
 	// The machine's speed drifts between rounds; Byline and bare Go run
