@@ -131,11 +131,11 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 		return threadView{}, err
 	}
 	keep := v == nil && root == 0 // what a signed-out reader sees of a page of the discussion
-	key := htmlKey{article: a.ID, sort: page.Sort, n: page.Number, ver: page.Versions, author: a.Author.ID, badges: who.sig,
-		depth: s.Site(r).CommentDepth, loc: s.Location}
+	key := htmlKey{article: a.ID, sort: page.Sort, n: page.Number}
+	st := htmlState{ver: page.Versions, author: a.Author.ID, badges: who.sig, depth: s.Site(r).CommentDepth, loc: s.Location}
 	now := time.Now()
 	if keep {
-		if html, ok := s.discussions.get(key, now); ok {
+		if html, ok := s.discussions.get(key, st, now); ok {
 			tv.HTML = html
 			return tv, nil
 		}
@@ -148,7 +148,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request, a article.Articl
 		b.Grow(len(page.Comments) * 1600)
 		writeComments(&b, tv.Comments)
 		tv.HTML = b.Bytes() // b is not used again
-		s.discussions.put(key, tv.HTML, keepFor(page, now))
+		s.discussions.put(key, st, tv.HTML, keepFor(page, now))
 	}
 	return tv, nil
 }

@@ -29,18 +29,25 @@ type discussionHTML struct {
 	size int
 }
 
+// htmlKey is a discussion page; htmlState what its drawing depends on
+// besides. A page is kept once, in its latest state: a vote replaces it
+// rather than leave the state before it to fill the memory.
 type htmlKey struct {
 	article int64
 	sort    comment.Sort
 	n       int
-	ver     comment.Versions
-	author  int64  // the article's author: their comments wear a badge
-	badges  uint64 // staff.sig
-	depth   int    // the site's nesting depth
-	loc     *time.Location
+}
+
+type htmlState struct {
+	ver    comment.Versions
+	author int64  // the article's author: their comments wear a badge
+	badges uint64 // staff.sig
+	depth  int    // the site's nesting depth
+	loc    *time.Location
 }
 
 type keptHTML struct {
+	state   htmlState
 	html    []byte    // never written to once kept
 	expires time.Time // zero: only a change ends it
 }
@@ -49,17 +56,17 @@ type keptHTML struct {
 // 300 KB. When full, it starts over rather than track use.
 const discussionHTMLBytes = 8 << 20
 
-func (d *discussionHTML) get(k htmlKey, now time.Time) ([]byte, bool) {
+func (d *discussionHTML) get(k htmlKey, st htmlState, now time.Time) ([]byte, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e, ok := d.m[k]
-	if !ok || (!e.expires.IsZero() && !now.Before(e.expires)) {
+	if !ok || e.state != st || (!e.expires.IsZero() && !now.Before(e.expires)) {
 		return nil, false
 	}
 	return e.html, true
 }
 
-func (d *discussionHTML) put(k htmlKey, html []byte, expires time.Time) {
+func (d *discussionHTML) put(k htmlKey, st htmlState, html []byte, expires time.Time) {
 	if len(html) > discussionHTMLBytes/8 {
 		return
 	}
@@ -71,7 +78,7 @@ func (d *discussionHTML) put(k htmlKey, html []byte, expires time.Time) {
 	if old, ok := d.m[k]; ok {
 		d.size -= len(old.html)
 	}
-	d.m[k] = keptHTML{html: html, expires: expires}
+	d.m[k] = keptHTML{state: st, html: html, expires: expires}
 	d.size += len(html)
 }
 
