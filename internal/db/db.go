@@ -16,7 +16,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
@@ -229,20 +228,6 @@ func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 		return st.QueryContext(ctx, normArgs(args)...)
 	}
 	return d.read.QueryContext(ctx, query, normArgs(args)...)
-}
-
-// QueryPlanned is Query for a statement whose best plan depends on its
-// values. PostgreSQL otherwise reuses, from its sixth run on a connection,
-// a plan made for any values: for the search of a large archive, bounded
-// by a date that leaves a few hundred matches or a hundred thousand, that
-// plan took 50 ms where one made for the values took 8. Here the
-// statement is planned on every run (one round trip, as before).
-func (d *DB) QueryPlanned(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if d.Engine != Postgres {
-		return d.Query(ctx, query, args...)
-	}
-	d.ran(query)
-	return d.read.QueryContext(ctx, query, append([]any{pgx.QueryExecModeExec}, normArgs(args)...)...)
 }
 
 // QueryRow runs a read-only single-row query on the reader pool.
