@@ -3,6 +3,7 @@ package comment
 import (
 	"container/list"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -32,23 +33,36 @@ type pageKey struct {
 }
 
 // Versions are what a discussion page depends on: its article's
-// discussion version, moved by every change to its comments, and the
+// discussion version, moved by every change to its comments but votes;
+// its article's version, moved by votes (article_versions); and the
 // people counter, moved when an account's shown name or address changes.
-// Both are moved by triggers, in the changing transaction, whoever writes.
-type Versions struct{ Discussion, People int64 }
+// All are moved by triggers, in the changing transaction, whoever writes.
+type Versions struct{ Discussion, Votes, People int64 }
 
 type memoPage struct {
-	key  pageKey
-	ver  Versions
-	page Page
-	size int
+	key    pageKey
+	ver    Versions
+	page   Page
+	size   int
+	expiry time.Time
 }
+
+// memoAge is how long a page is kept at most, as the page cache keeps
+// one: should the counters ever come back to the same values over other
+// content (a backup restored over a live site loads the source's
+// counters), a page is not handed out for longer than a cached page
+// would be.
+const memoAge = time.Minute
+
+// entryOverhead is what an entry costs besides its page: the entry, its
+// list element and map slot.
+const entryOverhead = 256
 
 // memoBytes bounds the memo: about a hundred pages of a large discussion
 // (200 comments each), or thousands of small ones.
 const memoBytes = 16 << 20
 
-func (m *pageMemo) get(k pageKey, ver Versions) (Page, bool) {
+func (m *pageMemo) get(k pageKey, ver Versions, now time.Time) (Page, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	el, ok := m.pages[k]
@@ -56,16 +70,17 @@ func (m *pageMemo) get(k pageKey, ver Versions) (Page, bool) {
 		return Page{}, false
 	}
 	e := el.Value.(*memoPage)
-	if e.ver != ver {
+	if e.ver != ver || !now.Before(e.expiry) {
 		return Page{}, false
 	}
 	m.lru.MoveToFront(el)
 	return e.page, true
 }
 
-// put keeps p, read under ver, unless the memo holds the page read under
-// a later version already (a slower reader finishing last).
-func (m *pageMemo) put(k pageKey, ver Versions, p Page) {
+// put keeps p, read under ver. It replaces the page kept, whatever its
+// versions: a page is never older than the versions it was read under,
+// and counters can go back (a restore).
+func (m *pageMemo) put(k pageKey, ver Versions, p Page, now time.Time) {
 	size := pageSize(p)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -76,16 +91,14 @@ func (m *pageMemo) put(k pageKey, ver Versions, p Page) {
 	if size > m.max/8 {
 		return
 	}
+	expiry := now.Add(memoAge)
 	if el, ok := m.pages[k]; ok {
 		e := el.Value.(*memoPage)
-		if e.ver.Discussion > ver.Discussion || e.ver.People > ver.People {
-			return
-		}
 		m.size += size - e.size
-		e.ver, e.page, e.size = ver, p, size
+		e.ver, e.page, e.size, e.expiry = ver, p, size, expiry
 		m.lru.MoveToFront(el)
 	} else {
-		m.pages[k] = m.lru.PushFront(&memoPage{key: k, ver: ver, page: p, size: size})
+		m.pages[k] = m.lru.PushFront(&memoPage{key: k, ver: ver, page: p, size: size, expiry: expiry})
 		m.size += size
 	}
 	for m.size > m.max {
@@ -99,7 +112,7 @@ func (m *pageMemo) put(k pageKey, ver Versions, p Page) {
 
 // pageSize is about what p holds in memory.
 func pageSize(p Page) int {
-	n := int(unsafe.Sizeof(p)) + len(p.Hidden)*48
+	n := entryOverhead + int(unsafe.Sizeof(p)) + len(p.Hidden)*48 + (cap(p.Comments)-len(p.Comments))*int(unsafe.Sizeof(Comment{}))
 	for _, c := range p.Comments {
 		n += int(unsafe.Sizeof(c)) + len(c.BodyHTML) + len(c.BodyMD) + len(c.Author.Name) + len(c.Author.Slug) +
 			len(c.Author.Email) + len(c.Author.URL) + len(c.ParentAuthor) + len(c.IP)

@@ -93,3 +93,52 @@ func TestThreadPagesFollowTheirDiscussion(t *testing.T) {
 		shows("a deletion", "Person 1: <p>Changed by hand</p> visible 1/0")
 	})
 }
+
+// TestVotesWaitForNoPost pins that on PostgreSQL a vote takes no lock a
+// post or a moderator's step holds while it goes on: a transaction that
+// changed a comment of the article (and so holds the article's discussion
+// version until it ends) does not hold up a vote on another comment.
+// Were votes to move that version too, a post (holding it, then updating
+// the thread's top comment) and a vote on that top comment would wait for
+// each other.
+func TestVotesWaitForNoPost(t *testing.T) {
+	d := dbtest.Postgres(t)
+	ctx := context.Background()
+	f := setup(t, d)
+	top := f.post(t, 1, 0, "Top")
+	reply := f.post(t, 2, top.ID, "A reply")
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- d.Tx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.Exec(ctx, `UPDATE comments SET body_html = body_html || ' ' WHERE id = $1`, reply.ID); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-holding:
+	case err := <-done:
+		t.Fatalf("the holding transaction ended early: %v", err)
+	}
+	vctx, cancel := context.WithTimeout(ctx, 2*time.Minute) // generous: it waits for nothing
+	defer cancel()
+	_, err := f.s.Vote(vctx, top.ID, f.people[3].ID, 1)
+	close(release)
+	if err != nil {
+		t.Fatalf("a vote waited for the other transaction: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.s.Thread(ctx, f.art.ID, SortOldest, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Comments[0].Up != 1 || !strings.HasSuffix(p.Comments[1].BodyHTML, " ") {
+		t.Fatalf("after both: %d up, body %q", p.Comments[0].Up, p.Comments[1].BodyHTML)
+	}
+}

@@ -225,13 +225,14 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 	p := Page{Number: max(n, 1), Sort: sort}
 	var roots, count int // stored, not counted
 	var ver Versions
-	if err := s.db.QueryRow(ctx, `SELECT a.comment_threads, a.comment_count, COALESCE(d.version, 0), v.people
+	if err := s.db.QueryRow(ctx, `SELECT a.comment_threads, a.comment_count, COALESCE(d.version, 0), COALESCE(av.seq, 0), v.people
 		FROM articles a JOIN content_version v ON v.id = 1 LEFT JOIN discussion_versions d ON d.article_id = a.id
-		WHERE a.id = $1`, articleID).Scan(&roots, &count, &ver.Discussion, &ver.People); err != nil {
+		LEFT JOIN article_versions av ON av.article_id = a.id
+		WHERE a.id = $1`, articleID).Scan(&roots, &count, &ver.Discussion, &ver.Votes, &ver.People); err != nil {
 		return p, fmt.Errorf("comment: count threads: %w", db.MapError(s.db.Engine, err))
 	}
 	key := pageKey{articleID, sort, p.Number}
-	if memo, ok := s.pages.get(key, ver); ok {
+	if memo, ok := s.pages.get(key, ver, s.now()); ok {
 		return memo, nil
 	}
 	done := false
@@ -246,7 +247,10 @@ func (s *Store) Thread(ctx context.Context, articleID int64, sort Sort, n int) (
 		return p, err
 	}
 	p.Versions = ver
-	s.pages.put(key, ver, p)
+	if cap(p.Comments) > len(p.Comments) {
+		p.Comments = slices.Clone(p.Comments) // kept: hold no more than it shows
+	}
+	s.pages.put(key, ver, p, s.now())
 	return p, nil
 }
 

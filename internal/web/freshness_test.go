@@ -181,7 +181,7 @@ func triggers(t *testing.T, d *db.DB) map[string]bool {
 			t.Fatal(err)
 		}
 		up := strings.ToUpper(def)
-		if !strings.Contains(up, "CONTENT_VERSION") && !strings.Contains(up, "ARTICLE_VERSION") {
+		if !movesPages(up) {
 			continue
 		}
 		for _, kind := range []string{"INSERT", "UPDATE", "DELETE"} {
@@ -194,6 +194,15 @@ func triggers(t *testing.T, d *db.DB) map[string]bool {
 		t.Fatal(err)
 	}
 	return have
+}
+
+// movesPages says whether a trigger's text (upper case) moves what page
+// caches follow: the content counter or an article's version. Other
+// counters kept beside them (the settings', the people's, the
+// discussions') do not stand in for those.
+func movesPages(def string) bool {
+	return strings.Contains(def, "UPDATE CONTENT_VERSION SET VERSION") || strings.Contains(def, "ARTICLE_VERSIONS") ||
+		strings.Contains(def, "BUMP_CONTENT_VERSION()") || strings.Contains(def, "BUMP_ARTICLE_VERSION()")
 }
 
 // A trigger that names columns moves the counter only when those change;
@@ -216,7 +225,7 @@ func TestColumnsPagesShowMoveTheCounter(t *testing.T) {
 				if err := rows.Scan(&table, &column, &action); err != nil {
 					t.Fatal(err)
 				}
-				if strings.Contains(action, "bump_") {
+				if movesPages(strings.ToUpper(action)) {
 					addColumn(named, table, column)
 				}
 			}
@@ -235,8 +244,7 @@ func TestColumnsPagesShowMoveTheCounter(t *testing.T) {
 				if err := rows.Scan(&table, &def); err != nil {
 					t.Fatal(err)
 				}
-				up := strings.ToUpper(def)
-				if !strings.Contains(up, "CONTENT_VERSION") && !strings.Contains(up, "ARTICLE_VERSIONS") {
+				if !movesPages(strings.ToUpper(def)) {
 					continue
 				}
 				for _, c := range strings.Split(of.FindStringSubmatch(def)[1], ",") {

@@ -282,8 +282,11 @@ func since(t, now time.Time, date string) string {
 // recent is a time in the last week, which pages show as "3 hours ago".
 func recent(t, now time.Time) bool {
 	d := now.Sub(t)
-	return d >= 0 && d < 7*24*time.Hour
+	return d >= 0 && d < recentFor
 }
+
+// recentFor is how long a time reads as a time ago.
+const recentFor = 7 * 24 * time.Hour
 
 // badges are the staff labels shown beside a commenter's name.
 func badges(roles []account.Role, isAuthor bool) []string {

@@ -21,8 +21,9 @@ import (
 // costs a copy of its 200 comments, not their writing: four fifths of that
 // page's render once its comments are read from memory.
 //
-// Times of the last week read "3 hours ago": a page holding one is kept
-// for pagecache.MaxAge at most, as cached pages are.
+// A drawing is kept for pagecache.MaxAge at most, as cached pages are, and
+// for recentAge when it holds a time of the last week ("3 hours ago"), so
+// that a page cached from it reads no older than a page drawn then.
 type discussionHTML struct {
 	mu   sync.Mutex
 	m    map[htmlKey]keptHTML
@@ -48,9 +49,15 @@ type htmlState struct {
 
 type keptHTML struct {
 	state   htmlState
-	html    []byte    // never written to once kept
-	expires time.Time // zero: only a change ends it
+	html    []byte // never written to once kept
+	expires time.Time
 }
+
+// recentAge is how long a drawing with a time ago in it is kept.
+const recentAge = 10 * time.Second
+
+// keptOverhead is what an entry costs besides its HTML.
+const keptOverhead = 256
 
 // discussionHTMLBytes bounds what is kept: a 200-comment page is about
 // 300 KB. When full, it starts over rather than track use.
@@ -60,37 +67,39 @@ func (d *discussionHTML) get(k htmlKey, st htmlState, now time.Time) ([]byte, bo
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e, ok := d.m[k]
-	if !ok || e.state != st || (!e.expires.IsZero() && !now.Before(e.expires)) {
+	if !ok || e.state != st || !now.Before(e.expires) {
 		return nil, false
 	}
 	return e.html, true
 }
 
 func (d *discussionHTML) put(k htmlKey, st htmlState, html []byte, expires time.Time) {
-	if len(html) > discussionHTMLBytes/8 {
+	size := cap(html) + keptOverhead
+	if size > discussionHTMLBytes/8 {
 		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.m == nil || d.size+len(html) > discussionHTMLBytes {
+	if old, ok := d.m[k]; ok {
+		d.size -= cap(old.html) + keptOverhead
+	}
+	if d.m == nil || d.size+size > discussionHTMLBytes {
 		d.m, d.size = map[htmlKey]keptHTML{}, 0
 	}
-	if old, ok := d.m[k]; ok {
-		d.size -= len(old.html)
-	}
 	d.m[k] = keptHTML{state: st, html: html, expires: expires}
-	d.size += len(html)
+	d.size += size
 }
 
-// keepFor is how long a page's comments drawn at now stay right: until a
-// change, unless one of them reads as a time ago.
+// keepFor is until when a page's comments drawn at now stay right: a
+// minute, or recentAge when one of them reads as a time ago (or is dated
+// ahead of this node's clock, which another node's may be).
 func keepFor(page comment.Page, now time.Time) time.Time {
 	for _, c := range page.Comments {
-		if recent(c.CreatedAt, now) {
-			return now.Add(pagecache.MaxAge)
+		if now.Sub(c.CreatedAt) < recentFor {
+			return now.Add(recentAge)
 		}
 	}
-	return time.Time{}
+	return now.Add(pagecache.MaxAge)
 }
 
 // staff are the people whose comments wear a badge, with a fingerprint of

@@ -4,7 +4,8 @@
 -- discussion changes: a comment elsewhere on the site moves the content
 -- counter (every page shows the Recent Comments box) but not this one.
 -- The names shown beside comments come from the accounts, which move the
--- people counter.
+-- people counter. (SQLite has one writer, so votes may move the version
+-- too; PostgreSQL leaves them to the votes' counter, see its migration.)
 CREATE TABLE discussion_versions (
     article_id INTEGER NOT NULL PRIMARY KEY,
     version    INTEGER NOT NULL
