@@ -91,6 +91,12 @@ func TestThreadPagesFollowTheirDiscussion(t *testing.T) {
 			t.Fatal(err)
 		}
 		shows("a deletion", "Person 1: <p>Changed by hand</p> visible 1/0")
+		gone := f.post(t, 3, 0, "Gone soon")
+		shows("a new thread", "Person 1: <p>Changed by hand</p> visible 1/0", "Person 3: <p>Gone soon</p> visible 0/0")
+		if _, err := d.Exec(ctx, `DELETE FROM comments WHERE id = $1`, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		shows("a row deleted by hand", "Person 1: <p>Changed by hand</p> visible 1/0")
 	})
 }
 
