@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,6 +153,40 @@ func TestKeptDiscussionFollowsBadgesAndNames(t *testing.T) {
 		_, page = get(t, srv, m.leadPath)
 		if by := byCommenter(page); !strings.Contains(by, "Daniel Webb") {
 			t.Fatalf("a new name is not shown: %s", by)
+		}
+	})
+}
+
+// A discussion page drawn from what was kept is the page drawn afresh:
+// the same bytes from a site that drew it before (its kept comments, and
+// the comment store's kept page) and from one that never did, in each
+// order.
+func TestKeptDiscussionIsTheFreshOne(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		_, ts, m := serveMagazine(t, d)
+		kept, _ := newSiteWithCache(t, ts, false)
+		fresh := ts
+		fresh.comments = comment.NewStore(d) // nothing kept
+		drawn, _ := newSiteWithCache(t, fresh, false)
+		page := func(h http.Handler, path string) string {
+			t.Helper()
+			rec := httptestRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d", path, rec.Code)
+			}
+			return rec.Body.String()
+		}
+		for _, srt := range []string{"oldest", "newest", "best"} {
+			path := m.leadPath + "?csort=" + srt
+			page(kept, path) // drawn and kept
+			again, afresh := page(kept, path), page(drawn, path)
+			if !strings.Contains(again, `class="comment level-1"`) {
+				t.Fatalf("%s: no reply shown", srt)
+			}
+			if again != afresh {
+				t.Fatalf("%s: the kept page differs from the fresh one: %s", srt, firstDiff(again, afresh))
+			}
 		}
 	})
 }
